@@ -1,0 +1,47 @@
+//! The event envelope: the JSON body that is stored, hashed and exported for every event.
+//!
+//! Invariant: field order and encoding are fixed by this struct (serde writes fields in declaration
+//! order, `data` objects with sorted keys), and the body is serialised once, at append time.
+//! `seq`, `prev_hash` and `hash` live in the binary record header, not in the body.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::Timestamp;
+
+/// Who caused an event: an actor id and the role it acted in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    pub id: String,
+    pub role: String,
+}
+
+/// Everything about an event except its position in the chain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    pub event_id: Uuid,
+    pub stream: String,
+    pub stream_version: u64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub schema_version: u32,
+    pub recorded_at: Timestamp,
+    pub actor: Actor,
+    pub command_id: Option<String>,
+    pub causation_id: Option<Uuid>,
+    pub correlation_id: Option<Uuid>,
+    pub data: serde_json::Value,
+}
+
+impl EventBody {
+    /// The exact bytes that are stored and hashed.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("an event body always serialises")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<EventBody, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+}

@@ -1,0 +1,12 @@
+//! The ledger's wire format: how one event is laid out in bytes and how events are linked by hashes.
+//!
+//! Architecture invariant: this module decides every byte that enters a hash, and nothing else does.
+//! The body of an event is serialised exactly once, when it is appended; from then on the stored bytes
+//! are what is hashed, verified and exported. Nothing here touches sled or the clock (docs/FORMAT.md
+//! describes the same layout for implementers in other languages).
+
+pub mod envelope;
+pub mod record;
+
+pub use envelope::{Actor, EventBody};
+pub use record::{link_hash, Hash, Record, RecordError, GENESIS_HASH, HASH_TAG, RECORD_FORMAT_V1, RECORD_HEADER_LEN};

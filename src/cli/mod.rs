@@ -1,0 +1,163 @@
+//! The command line: a thin adapter over the store and the service. Every error is one clear line on
+//! stderr and a non-zero exit (1 for a failed check or a refused input, 2 for usage errors by clap).
+
+mod demo;
+mod progress;
+
+use std::io::{BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::chain::Hash;
+use crate::store::{export, Head, Ledger};
+
+#[derive(Parser)]
+#[command(name = "kpi-ledger", version, about = "Tamper-evident ledger for performance assessment")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the sample story in a fresh data directory, verify it and print the head.
+    Demo {
+        /// Data directory (created; a previous demo directory is replaced).
+        #[arg(long, default_value = "kpi-data/demo")]
+        data: PathBuf,
+    },
+    /// Walk the whole chain, recompute every hash, and report the first fault.
+    Verify {
+        #[arg(long)]
+        data: PathBuf,
+        /// A head noted earlier, as SEQ:HASH; the chain must still contain it (detects truncation).
+        #[arg(long, value_name = "SEQ:HASH")]
+        saved_head: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the chain head (sequence number and hash).
+    Head {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the whole chain to stdout as verified JSON Lines.
+    Export {
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Build a new ledger in --data from an export file, refusing a broken chain.
+    Import {
+        #[arg(long)]
+        data: PathBuf,
+        /// The export file (JSON Lines).
+        file: PathBuf,
+    },
+}
+
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Demo { data } => demo::run(&data),
+        Command::Verify { data, saved_head, json } => verify(&data, saved_head.as_deref(), json),
+        Command::Head { data, json } => head(&data, json),
+        Command::Export { data } => export_to_stdout(&data),
+        Command::Import { data, file } => import(&data, &file),
+    }
+}
+
+/// Opens an existing ledger; a missing directory is an error, not a new empty ledger.
+fn open_existing(data: &std::path::Path) -> Result<Ledger, String> {
+    if !data.join("conf").exists() {
+        return Err(format!("--data {}: no ledger there", data.display()));
+    }
+    Ledger::open(data).map_err(|e| format!("--data {}: {e}", data.display()))
+}
+
+fn parse_saved_head(text: &str) -> Result<Head, String> {
+    let error = || format!("--saved-head {text:?}: expected SEQ:HASH with a 64-hex-digit hash");
+    let (seq, hash) = text.split_once(':').ok_or_else(error)?;
+    let seq = seq.parse().map_err(|_| error())?;
+    let hash = Hash::from_hex(hash).ok_or_else(error)?;
+    Ok(Head { seq, hash, recorded_at: crate::domain::Timestamp::UNIX_EPOCH })
+}
+
+fn verify(data: &std::path::Path, saved_head: Option<&str>, json: bool) -> Result<(), String> {
+    let saved = saved_head.map(parse_saved_head).transpose()?;
+    let ledger = open_existing(data)?;
+    let bar = progress::bar(ledger.head().seq, "verifying");
+    let report = |done: u64| bar.set_position(done);
+    let outcome = match saved {
+        Some(saved) => ledger.verify_against(saved, &report),
+        None => ledger.verify(&report),
+    };
+    bar.finish_and_clear();
+    match (outcome, json) {
+        (Ok(verified), true) => println!("{}", serde_json::json!({"intact": true, "verified": verified})),
+        (Ok(verified), false) => println!(
+            "chain intact: {} events verified, head {} {}",
+            verified.events_checked, verified.head.seq, verified.head.hash
+        ),
+        (Err(failure), true) => {
+            println!("{}", serde_json::json!({"intact": false, "failure": failure}));
+            return Err(format!("chain broken at event {}", failure.seq));
+        }
+        (Err(failure), false) => return Err(format!("chain broken at {failure}")),
+    }
+    Ok(())
+}
+
+fn head(data: &std::path::Path, json: bool) -> Result<(), String> {
+    let ledger = open_existing(data)?;
+    let head = ledger.head();
+    if json {
+        println!("{}", serde_json::to_string(&head).expect("head serialises"));
+    } else {
+        println!("{}:{} (recorded at {})", head.seq, head.hash, head.recorded_at);
+    }
+    Ok(())
+}
+
+fn export_to_stdout(data: &std::path::Path) -> Result<(), String> {
+    let ledger = open_existing(data)?;
+    let bar = progress::bar(ledger.head().seq, "exporting");
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    let head = export::export(&ledger, &mut out, &|done| bar.set_position(done)).map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| format!("writing the export: {e}"))?;
+    bar.finish_and_clear();
+    eprintln!("exported {} events, head {}:{}", head.seq, head.seq, head.hash);
+    Ok(())
+}
+
+fn import(data: &std::path::Path, file: &std::path::Path) -> Result<(), String> {
+    let input = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = progress::bytes_bar(size, "importing");
+    let mut reader = BufReader::with_capacity(1 << 20, bar.wrap_read(input));
+    let head = export::import(data, &mut reader, &|_| {}).map_err(|e| format!("{}: {e}", file.display()))?;
+    bar.finish_and_clear();
+    println!("imported {} events, head {}:{}", head.seq, head.seq, head.hash);
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! `Timestamp`: an instant in UTC with microsecond precision, the only time type the system knows.
+//!
+//! It is a plain integer (microseconds since 1970-01-01T00:00:00Z) so that comparisons, windows and
+//! deadlines are exact; its text form is RFC 3339 with six fractional digits and a `Z`, which is what
+//! the event envelope stores. Reading the current time is not done here: clocks are injected by the
+//! service, so this module stays pure.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Microseconds in one whole day of 24 hours, the unit of every window and deadline.
+pub const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;
+
+/// An instant in UTC, microseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub const UNIX_EPOCH: Timestamp = Timestamp(0);
+
+    pub const fn from_unix_micros(micros: i64) -> Timestamp {
+        Timestamp(micros)
+    }
+
+    pub const fn unix_micros(self) -> i64 {
+        self.0
+    }
+
+    /// The instant `days` whole days of 24 hours later (earlier for negative `days`).
+    pub const fn plus_days(self, days: i64) -> Timestamp {
+        Timestamp(self.0 + days * MICROS_PER_DAY)
+    }
+
+    pub const fn plus_micros(self, micros: i64) -> Timestamp {
+        Timestamp(self.0 + micros)
+    }
+
+    /// Parses RFC 3339 (any offset; stored as UTC). Sub-microsecond digits are truncated.
+    pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimestampError> {
+        let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| TimestampError(text.to_owned()))?;
+        let micros = parsed.unix_timestamp_nanos() / 1_000;
+        i64::try_from(micros).map(Timestamp).map_err(|_| TimestampError(text.to_owned()))
+    }
+
+    /// Builds a UTC instant from a civil date and time; `None` when the fields are out of range.
+    pub fn from_civil(year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8) -> Option<Timestamp> {
+        let month = time::Month::try_from(month).ok()?;
+        let date = time::Date::from_calendar_date(year, month, day).ok()?;
+        let time_of_day = time::Time::from_hms(hour, minute, second).ok()?;
+        let instant = time::PrimitiveDateTime::new(date, time_of_day).assume_utc();
+        Some(Timestamp(i64::try_from(instant.unix_timestamp_nanos() / 1_000).ok()?))
+    }
+
+    fn to_offset_date_time(self) -> time::OffsetDateTime {
+        // Every i64 of microseconds that this system produces lies well inside `time`'s range.
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000)
+            .expect("timestamp within the supported range")
+    }
+
+    /// `(year, month, day)` of the instant in UTC.
+    pub fn civil_date(self) -> (i32, u8, u8) {
+        let date = self.to_offset_date_time().date();
+        (date.year(), u8::from(date.month()), date.day())
+    }
+}
+
+/// The text was not an RFC 3339 instant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an RFC 3339 instant: {0:?}")]
+pub struct TimestampError(pub String);
+
+impl fmt::Display for Timestamp {
+    /// `2017-07-11T09:30:00.000000Z`: fixed width, so text order is time order.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.to_offset_date_time();
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.microsecond()
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Timestamp::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_form_round_trips_and_is_fixed_width() {
+        let t = Timestamp::from_civil(2017, 7, 11, 9, 30, 0).unwrap().plus_micros(42);
+        assert_eq!(t.to_string(), "2017-07-11T09:30:00.000042Z");
+        assert_eq!(Timestamp::parse_rfc3339(&t.to_string()).unwrap(), t);
+        assert_eq!(Timestamp::parse_rfc3339("2017-07-11T17:30:00.000042+08:00").unwrap(), t);
+    }
+
+    #[test]
+    fn days_are_24_hours() {
+        let t = Timestamp::from_civil(2017, 7, 12, 0, 0, 0).unwrap();
+        assert_eq!(t.plus_days(5), Timestamp::from_civil(2017, 7, 17, 0, 0, 0).unwrap());
+        assert_eq!(t.civil_date(), (2017, 7, 12));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(Timestamp::parse_rfc3339("2017-07-11").is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! kpi-ledger: an append-only, hash-chained event ledger for performance assessment.
+pub mod chain;
+pub mod cli;
+pub mod domain;
+pub mod limits;
+pub mod sample;
+pub mod service;
+pub mod store;

@@ -1,0 +1,46 @@
+//! The store's two tiers of error: rejections (the caller's mistake; nothing was written) and
+//! failures (ours: I/O, corruption), which callers log in full and report opaquely.
+
+use crate::store::types::ExpectedVersion;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    #[error("stream {stream} is at version {current}, expected {expected}")]
+    WrongExpectedVersion { stream: String, expected: ExpectedVersion, current: u64 },
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("command id {command_id:?} was already used for a different request")]
+    CommandIdConflict { command_id: String },
+    #[error("event id {event_id} is already in the ledger")]
+    DuplicateEventId { event_id: uuid::Uuid },
+    #[error("the ledger stopped accepting appends after a storage failure; reopen it")]
+    Unavailable,
+    #[error("storage failure: {0}")]
+    Storage(String),
+}
+
+impl AppendError {
+    /// True for the caller's mistakes (4xx); false for our failures (5xx).
+    pub fn is_rejection(&self) -> bool {
+        !matches!(self, AppendError::Unavailable | AppendError::Storage(_))
+    }
+
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> AppendError {
+        AppendError::Invalid { field, reason: reason.into() }
+    }
+}
+
+/// A failure to open or read the ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sled: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Corrupt(String),
+    #[error("chain verification failed: {0}")]
+    Verify(#[from] crate::store::verify::VerifyFailure),
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -1,0 +1,129 @@
+//! The key layout of the ledger's one sled tree. Every write of an append goes into this tree in one
+//! `Batch`, which sled applies atomically; separate trees would need a transaction to stay in step.
+//!
+//! | prefix | key                              | value                                        |
+//! |--------|----------------------------------|----------------------------------------------|
+//! | `e`    | seq (u64 BE)                     | the record (chain::record layout)            |
+//! | `s`    | stream ‖ 0x00 ‖ version (u64 BE) | seq (u64 BE)                                 |
+//! | `v`    | stream                           | current stream version (u64 BE)              |
+//! | `i`    | event id (16 bytes)              | seq (u64 BE)                                 |
+//! | `c`    | command id                       | `CommandRecord`                              |
+//! | `h`    | (none)                           | head: seq (u64 BE) ‖ hash (32) ‖ recorded_at |
+//! | `f`    | (none)                           | format marker                                |
+
+use uuid::Uuid;
+
+use crate::chain::Hash;
+use crate::domain::Timestamp;
+
+pub const EVENT: u8 = b'e';
+pub const HEAD: &[u8] = b"h";
+pub const FORMAT: &[u8] = b"f";
+pub const FORMAT_MARKER: &[u8] = b"kpi-ledger store v1";
+
+pub fn event(seq: u64) -> [u8; 9] {
+    let mut key = [EVENT; 9];
+    key[1..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The sequence number of an `e` key; `None` for a key of another shape.
+pub fn event_seq(key: &[u8]) -> Option<u64> {
+    match key {
+        [EVENT, rest @ ..] if rest.len() == 8 => Some(u64_from(rest)),
+        _ => None,
+    }
+}
+
+pub fn stream_event(stream: &str, version: u64) -> Vec<u8> {
+    let mut key = stream_events_prefix(stream);
+    key.extend_from_slice(&version.to_be_bytes());
+    key
+}
+
+pub fn stream_events_prefix(stream: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(stream.len() + 10);
+    key.push(b's');
+    key.extend_from_slice(stream.as_bytes());
+    key.push(0);
+    key
+}
+
+pub fn stream_version(stream: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(stream.len() + 1);
+    key.push(b'v');
+    key.extend_from_slice(stream.as_bytes());
+    key
+}
+
+pub fn event_id(id: &Uuid) -> [u8; 17] {
+    let mut key = [b'i'; 17];
+    key[1..].copy_from_slice(id.as_bytes());
+    key
+}
+
+pub fn command(command_id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(command_id.len() + 1);
+    key.push(b'c');
+    key.extend_from_slice(command_id.as_bytes());
+    key
+}
+
+pub fn u64_from(bytes: &[u8]) -> u64 {
+    let mut array = [0u8; 8];
+    array.copy_from_slice(&bytes[..8]);
+    u64::from_be_bytes(array)
+}
+
+pub fn encode_head(seq: u64, hash: &Hash, recorded_at: Timestamp) -> [u8; 48] {
+    let mut value = [0u8; 48];
+    value[..8].copy_from_slice(&seq.to_be_bytes());
+    value[8..40].copy_from_slice(&hash.0);
+    value[40..].copy_from_slice(&recorded_at.unix_micros().to_be_bytes());
+    value
+}
+
+pub fn decode_head(value: &[u8]) -> Option<(u64, Hash, Timestamp)> {
+    if value.len() != 48 {
+        return None;
+    }
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&value[8..40]);
+    let micros = i64::from_be_bytes(value[40..48].try_into().ok()?);
+    Some((u64_from(&value[..8]), Hash(hash), Timestamp::from_unix_micros(micros)))
+}
+
+/// What the ledger remembers of a command id: the original result and a digest of the request, so a
+/// retry gets the same answer and a different request under a reused id is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandRecord {
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub stream_version: u64,
+    pub request_digest: [u8; 32],
+}
+
+impl CommandRecord {
+    pub fn encode(&self) -> [u8; 56] {
+        let mut value = [0u8; 56];
+        value[..8].copy_from_slice(&self.first_seq.to_be_bytes());
+        value[8..16].copy_from_slice(&self.last_seq.to_be_bytes());
+        value[16..24].copy_from_slice(&self.stream_version.to_be_bytes());
+        value[24..].copy_from_slice(&self.request_digest);
+        value
+    }
+
+    pub fn decode(value: &[u8]) -> Option<CommandRecord> {
+        if value.len() != 56 {
+            return None;
+        }
+        let mut request_digest = [0u8; 32];
+        request_digest.copy_from_slice(&value[24..]);
+        Some(CommandRecord {
+            first_seq: u64_from(&value[..8]),
+            last_seq: u64_from(&value[8..16]),
+            stream_version: u64_from(&value[16..24]),
+            request_digest,
+        })
+    }
+}

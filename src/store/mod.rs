@@ -1,0 +1,294 @@
+//! The store: the one module that imports sled. It persists the hash-chained log, keeps the indexes
+//! (by stream, by event id, by command id) in step with it, and makes every acknowledged append durable.
+//!
+//! Architecture invariant: readers see only durable events. An event becomes visible (and the head
+//! moves) only after the batch that holds it was flushed and fsynced.
+
+mod committer;
+mod durability;
+pub mod error;
+pub mod export;
+mod keys;
+pub mod types;
+mod validate;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::{oneshot, watch};
+use uuid::Uuid;
+
+use crate::chain::{EventBody, Record};
+use crate::limits::{GROUP_COMMIT_REQUESTS_MAX, OPEN_VERIFY_TAIL_EVENTS, READ_PAGE_EVENTS_MAX};
+pub use durability::DurabilityStats;
+pub use error::{AppendError, StoreError};
+pub use types::{AppendRequest, Appended, ExpectedVersion, Head, NewEvent, RecordedEvent};
+pub use validate::validate_stream_id;
+pub use verify::{ChainFault, Verified, VerifyFailure};
+
+/// Counters for metrics and benchmarks.
+#[derive(Debug, Default)]
+pub struct LedgerStats {
+    /// Group commits written (each one flush and one fsync).
+    pub groups: AtomicU64,
+    /// Events written by appends.
+    pub events: AtomicU64,
+}
+
+/// What the committer thread and the readers share.
+pub struct Shared {
+    head: watch::Sender<Head>,
+    poisoned: AtomicBool,
+    durability: DurabilityStats,
+    stats: LedgerStats,
+}
+
+impl Shared {
+    fn publish_head(&self, head: Head) {
+        self.head.send_replace(head);
+    }
+}
+
+/// An open ledger. Cheap to share behind an `Arc`; appends from many threads are group-committed.
+pub struct Ledger {
+    dir: PathBuf,
+    tree: sled::Tree,
+    shared: Arc<Shared>,
+    submissions: Mutex<Option<SyncSender<committer::Submission>>>,
+    committer: Mutex<Option<JoinHandle<()>>>,
+    _db: sled::Db,
+}
+
+/// An append that was handed to the committer; wait for it to become durable.
+pub struct PendingAppend(oneshot::Receiver<Result<Appended, AppendError>>);
+
+impl PendingAppend {
+    /// Blocks until the append is durable or refused. Not for use inside an async task.
+    pub fn wait(self) -> Result<Appended, AppendError> {
+        self.0.blocking_recv().unwrap_or(Err(AppendError::Unavailable))
+    }
+
+    pub async fn wait_async(self) -> Result<Appended, AppendError> {
+        self.0.await.unwrap_or(Err(AppendError::Unavailable))
+    }
+}
+
+pub(crate) const TREE_NAME: &[u8] = b"kpi-ledger";
+
+impl Ledger {
+    /// Opens (or creates) the ledger in `dir`, checking the newest `OPEN_VERIFY_TAIL_EVENTS` events.
+    pub fn open(dir: &Path) -> Result<Ledger, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        let db = sled::Config::new().path(dir).open()?;
+        let tree = db.open_tree(TREE_NAME)?;
+        check_format_marker(&tree, &db)?;
+        let head = read_head(&tree)?;
+        let from = head.seq.saturating_sub(OPEN_VERIFY_TAIL_EVENTS) + 1;
+        verify::verify_tail(&tree, from, head)?;
+        let syncer = durability::Syncer::open(dir)?;
+        let (head_sender, _) = watch::channel(head);
+        let shared = Arc::new(Shared {
+            head: head_sender,
+            poisoned: AtomicBool::new(false),
+            durability: DurabilityStats::default(),
+            stats: LedgerStats::default(),
+        });
+        let (sender, receiver) = std::sync::mpsc::sync_channel(GROUP_COMMIT_REQUESTS_MAX);
+        let committer = committer::Committer {
+            tree: tree.clone(),
+            syncer,
+            shared: shared.clone(),
+            head,
+            stream_versions: Default::default(),
+        };
+        let thread =
+            std::thread::Builder::new().name("kpi-ledger-committer".into()).spawn(move || committer.run(receiver))?;
+        Ok(Ledger {
+            dir: dir.to_owned(),
+            tree,
+            shared,
+            submissions: Mutex::new(Some(sender)),
+            committer: Mutex::new(Some(thread)),
+            _db: db,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends and waits until the events are durable. Not for use inside an async task.
+    pub fn append(&self, request: AppendRequest) -> Result<Appended, AppendError> {
+        self.submit(request)?.wait()
+    }
+
+    /// Hands the append to the committer in arrival order and returns at once; the caller waits
+    /// on the result. Requests submitted in order are sequenced in that order.
+    pub fn submit(&self, request: AppendRequest) -> Result<PendingAppend, AppendError> {
+        validate::validate(&request)?;
+        let (reply, receiver) = oneshot::channel();
+        let submissions = self.submissions.lock().expect("submission lock");
+        let sender = submissions.as_ref().ok_or(AppendError::Unavailable)?;
+        sender.send(committer::Submission { request, reply }).map_err(|_| AppendError::Unavailable)?;
+        Ok(PendingAppend(receiver))
+    }
+
+    /// The newest durable event.
+    pub fn head(&self) -> Head {
+        *self.shared.head.borrow()
+    }
+
+    /// A receiver that is told of every new durable head (for live subscriptions).
+    pub fn watch_head(&self) -> watch::Receiver<Head> {
+        self.shared.head.subscribe()
+    }
+
+    pub fn stats(&self) -> (&LedgerStats, &DurabilityStats) {
+        (&self.shared.stats, &self.shared.durability)
+    }
+
+    /// Up to `limit` (at most `READ_PAGE_EVENTS_MAX`) durable events from `from_seq` on.
+    pub fn read_range(&self, from_seq: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let head = self.head().seq;
+        let from = from_seq.max(1);
+        if from > head {
+            return Ok(Vec::new());
+        }
+        let limit = limit.min(READ_PAGE_EVENTS_MAX) as u64;
+        let to = head.min(from.saturating_add(limit.saturating_sub(1)));
+        self.tree
+            .range(keys::event(from)..=keys::event(to))
+            .map(|entry| {
+                let (key, value) = entry?;
+                decode_event(&key, &value)
+            })
+            .collect()
+    }
+
+    /// Up to `limit` events of `stream` from version `from_version` on.
+    pub fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        validate_stream_id(stream).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let head = self.head().seq;
+        let prefix = keys::stream_events_prefix(stream);
+        let start = keys::stream_event(stream, from_version.max(1));
+        let mut events = Vec::new();
+        for entry in self.tree.range(start..).take(limit.min(READ_PAGE_EVENTS_MAX)) {
+            let (key, seq) = entry?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            let seq = keys::u64_from(&seq);
+            if seq > head {
+                break;
+            }
+            events.push(
+                self.event_at(seq)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("stream index names missing event {seq}")))?,
+            );
+        }
+        Ok(events)
+    }
+
+    /// The current version of a stream (0 when it has no events).
+    pub fn stream_version(&self, stream: &str) -> Result<u64, StoreError> {
+        Ok(self.tree.get(keys::stream_version(stream))?.map_or(0, |v| keys::u64_from(&v)))
+    }
+
+    pub fn event_by_id(&self, event_id: &Uuid) -> Result<Option<RecordedEvent>, StoreError> {
+        match self.tree.get(keys::event_id(event_id))? {
+            Some(seq) => self.event_at(keys::u64_from(&seq)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn event_at(&self, seq: u64) -> Result<Option<RecordedEvent>, StoreError> {
+        if seq == 0 || seq > self.head().seq {
+            return Ok(None);
+        }
+        let key = keys::event(seq);
+        self.tree.get(key)?.map(|value| decode_event(&key, &value)).transpose()
+    }
+
+    /// Walks the whole chain and recomputes every hash; the first fault is returned with its seq.
+    pub fn verify(&self, progress: &(dyn Fn(u64) + Sync)) -> Result<Verified, VerifyFailure> {
+        verify::verify_chain(&self.tree, 1, self.head(), progress)
+    }
+
+    /// Like `verify`, and also checks that the chain still holds `saved` (a head seen earlier):
+    /// this is what detects a truncated tail.
+    pub fn verify_against(&self, saved: Head, progress: &(dyn Fn(u64) + Sync)) -> Result<Verified, VerifyFailure> {
+        let verified = self.verify(progress)?;
+        verify::check_saved_head(&self.tree, saved, verified.head)?;
+        Ok(verified)
+    }
+
+    /// Iterates the raw stored records from `from_seq` on, in order, up to the durable head.
+    pub fn raw_records(&self, from_seq: u64) -> impl Iterator<Item = Result<(u64, sled::IVec), StoreError>> + '_ {
+        let head = self.head().seq;
+        self.tree
+            .range(keys::event(from_seq.max(1))..=keys::event(head.max(1)))
+            .map(move |entry| {
+                let (key, value) = entry?;
+                let seq = keys::event_seq(&key).ok_or_else(|| StoreError::Corrupt("malformed event key".into()))?;
+                Ok((seq, value))
+            })
+            .take_while(move |entry| !matches!(entry, Ok((seq, _)) if *seq > head))
+    }
+
+    /// Stops the committer after the appends already submitted, and closes the ledger.
+    pub fn close(&self) {
+        self.submissions.lock().expect("submission lock").take();
+        if let Some(thread) = self.committer.lock().expect("committer lock").take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn decode_event(key: &[u8], value: &[u8]) -> Result<RecordedEvent, StoreError> {
+    let seq = keys::event_seq(key).ok_or_else(|| StoreError::Corrupt("malformed event key".into()))?;
+    let record = Record::decode(value).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
+    let body = EventBody::from_bytes(record.body)
+        .map_err(|e| StoreError::Corrupt(format!("event {seq}: unreadable body: {e}")))?;
+    Ok(RecordedEvent { seq, prev_hash: record.prev_hash, hash: record.hash, body })
+}
+
+fn read_head(tree: &sled::Tree) -> Result<Head, StoreError> {
+    match tree.get(keys::HEAD)? {
+        None => Ok(Head::EMPTY),
+        Some(value) => {
+            let (seq, hash, recorded_at) =
+                keys::decode_head(&value).ok_or_else(|| StoreError::Corrupt("unreadable head record".into()))?;
+            Ok(Head { seq, hash, recorded_at })
+        }
+    }
+}
+
+/// A new ledger gets the marker; an existing one must carry it, so a foreign sled directory is refused.
+fn check_format_marker(tree: &sled::Tree, db: &sled::Db) -> Result<(), StoreError> {
+    match tree.get(keys::FORMAT)? {
+        Some(marker) if marker.as_ref() == keys::FORMAT_MARKER => Ok(()),
+        Some(_) => Err(StoreError::Corrupt("unknown store format marker".into())),
+        None if tree.is_empty() => {
+            tree.insert(keys::FORMAT, keys::FORMAT_MARKER)?;
+            db.flush()?;
+            Ok(())
+        }
+        None => Err(StoreError::Corrupt("store has data but no format marker".into())),
+    }
+}
+
+/// Raw access for tools that must bypass the ledger (tamper tests, benchmarks' floors).
+pub mod raw {
+    pub use super::keys::{event as event_key, event_seq, HEAD as HEAD_KEY};
+    pub const TREE_NAME: &[u8] = super::TREE_NAME;
+}
