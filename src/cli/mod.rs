@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::chain::Hash;
-use crate::store::{export, Head, Ledger};
+use crate::store::{export, Head, Ledger, TailCheck};
 
 #[derive(Parser)]
 #[command(name = "kpi-ledger", version, about = "Tamper-evident ledger for performance assessment")]
@@ -89,10 +89,14 @@ fn run(command: Command) -> Result<(), String> {
 
 /// Opens an existing ledger; a missing directory is an error, not a new empty ledger.
 fn open_existing(data: &std::path::Path) -> Result<Ledger, String> {
+    open_existing_with(data, TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS))
+}
+
+fn open_existing_with(data: &std::path::Path, tail_check: TailCheck) -> Result<Ledger, String> {
     if !data.join("conf").exists() {
         return Err(format!("--data {}: no ledger there", data.display()));
     }
-    Ledger::open(data).map_err(|e| format!("--data {}: {e}", data.display()))
+    Ledger::open_with(data, tail_check).map_err(|e| format!("--data {}: {e}", data.display()))
 }
 
 fn parse_saved_head(text: &str) -> Result<Head, String> {
@@ -105,7 +109,7 @@ fn parse_saved_head(text: &str) -> Result<Head, String> {
 
 fn verify(data: &std::path::Path, saved_head: Option<&str>, json: bool) -> Result<(), String> {
     let saved = saved_head.map(parse_saved_head).transpose()?;
-    let ledger = open_existing(data)?;
+    let ledger = open_existing_with(data, TailCheck::Skip)?;
     let bar = progress::bar(ledger.head().seq, "verifying");
     let report = |done: u64| bar.set_position(done);
     let outcome = match saved {

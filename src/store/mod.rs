@@ -79,16 +79,32 @@ impl PendingAppend {
 
 pub(crate) const TREE_NAME: &[u8] = b"kpi-ledger";
 
+/// How much of the chain `Ledger::open_with` re-verifies before accepting appends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TailCheck {
+    /// The newest this many events, linked to the recorded head.
+    Newest(u64),
+    /// Nothing: the caller verifies the whole chain next.
+    Skip,
+}
+
 impl Ledger {
     /// Opens (or creates) the ledger in `dir`, checking the newest `OPEN_VERIFY_TAIL_EVENTS` events.
     pub fn open(dir: &Path) -> Result<Ledger, StoreError> {
+        Ledger::open_with(dir, TailCheck::Newest(OPEN_VERIFY_TAIL_EVENTS))
+    }
+
+    /// Opens the ledger with the given check of its newest events. `TailCheck::Skip` is for
+    /// `kpi-ledger verify`, which checks everything itself and must open a broken ledger to say where.
+    pub fn open_with(dir: &Path, tail_check: TailCheck) -> Result<Ledger, StoreError> {
         std::fs::create_dir_all(dir)?;
         let db = sled::Config::new().path(dir).open()?;
         let tree = db.open_tree(TREE_NAME)?;
         check_format_marker(&tree, &db)?;
         let head = read_head(&tree)?;
-        let from = head.seq.saturating_sub(OPEN_VERIFY_TAIL_EVENTS) + 1;
-        verify::verify_tail(&tree, from, head)?;
+        if let TailCheck::Newest(events) = tail_check {
+            verify::verify_tail(&tree, head.seq.saturating_sub(events) + 1, head)?;
+        }
         let syncer = durability::Syncer::open(dir)?;
         let (head_sender, _) = watch::channel(head);
         let shared = Arc::new(Shared {
@@ -287,8 +303,23 @@ fn check_format_marker(tree: &sled::Tree, db: &sled::Db) -> Result<(), StoreErro
     }
 }
 
-/// Raw access for tools that must bypass the ledger (tamper tests, benchmarks' floors).
+/// Raw access for tools that must bypass the ledger: tamper tests open the sled tree directly, and
+/// benchmarks measure their floors on the same bytes.
 pub mod raw {
-    pub use super::keys::{event as event_key, event_seq, HEAD as HEAD_KEY};
+    pub use super::keys::{encode_head, event as event_key, event_seq, HEAD as HEAD_KEY};
     pub const TREE_NAME: &[u8] = super::TREE_NAME;
+
+    /// The head recorded in a tree opened directly.
+    pub fn read_head(tree: &sled::Tree) -> Result<super::Head, super::StoreError> {
+        super::read_head(tree)
+    }
+
+    /// Verifies a tree opened directly against the head it records, as `Ledger::verify` does.
+    pub fn verify_tree(tree: &sled::Tree) -> Result<super::Verified, super::VerifyFailure> {
+        let head = read_head(tree).map_err(|error| super::VerifyFailure {
+            seq: 0,
+            fault: super::ChainFault::Unreadable { reason: error.to_string() },
+        })?;
+        super::verify::verify_chain(tree, 1, head, &|_| {})
+    }
 }

@@ -1,0 +1,42 @@
+//! Helpers shared by the integration tests: building append requests and opening ledgers in temp dirs.
+#![allow(dead_code)]
+
+use kpi_ledger::chain::Actor;
+use kpi_ledger::domain::Timestamp;
+use kpi_ledger::service::{IdSource, SeededIds};
+use kpi_ledger::store::{AppendRequest, ExpectedVersion, NewEvent};
+use serde_json::json;
+
+pub fn actor() -> Actor {
+    Actor { id: "assessor-ys".into(), role: "assessor".into() }
+}
+
+pub fn at(day: u8) -> Timestamp {
+    Timestamp::from_civil(2017, 7, day, 9, 0, 0).unwrap()
+}
+
+/// A request of `count` deduction-like events for `stream`, with fresh ids from `ids`.
+pub fn request(ids: &dyn IdSource, stream: &str, expected: ExpectedVersion, count: usize) -> AppendRequest {
+    let events = (0..count)
+        .map(|i| NewEvent {
+            event_id: ids.next_id(at(11)),
+            event_type: "DeductionRecorded".into(),
+            schema_version: 1,
+            data: json!({"indicator": "ZG-04", "unit": "YS07", "points": 100 + i, "reason": "半年工作报告文种错误"}),
+        })
+        .collect();
+    AppendRequest {
+        stream: stream.into(),
+        expected,
+        events,
+        recorded_at: at(11),
+        actor: actor(),
+        command_id: None,
+        causation_id: None,
+        correlation_id: None,
+    }
+}
+
+pub fn ids(seed: &str) -> SeededIds {
+    SeededIds::new(seed)
+}
