@@ -6,6 +6,7 @@
 //! describes the same layout for implementers in other languages).
 
 pub mod envelope;
+pub mod merkle;
 pub mod record;
 
 pub use envelope::{Actor, EventBody};
