@@ -13,11 +13,13 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
+use crate::chain::merkle::{Blake3, IncrementalTree};
 use crate::chain::{EventBody, Record};
 use crate::limits::{EVENT_BODY_BYTES_MAX, GROUP_COMMIT_REQUESTS_MAX};
 use crate::store::durability::Syncer;
 use crate::store::error::AppendError;
 use crate::store::keys::{self, CommandRecord};
+use crate::store::merkle_nodes;
 use crate::store::types::{AppendRequest, Appended, Head};
 use crate::store::Shared;
 
@@ -34,6 +36,8 @@ pub struct Committer {
     pub head: Head,
     /// Versions of streams seen since open (a cache of the `v` keys; bounded by `clear` when large).
     pub stream_versions: HashMap<String, u64>,
+    /// The Merkle tree over the durable events (its right edge; the rest is in the tree's `m` keys).
+    pub merkle: IncrementalTree<Blake3>,
 }
 
 /// What one group has staged but not yet written.
@@ -43,6 +47,7 @@ struct Group {
     stream_versions: HashMap<String, u64>,
     commands: HashMap<String, CommandRecord>,
     event_ids: std::collections::HashSet<uuid::Uuid>,
+    merkle: IncrementalTree<Blake3>,
     events: u64,
 }
 
@@ -75,6 +80,7 @@ impl Committer {
             stream_versions: HashMap::new(),
             commands: HashMap::new(),
             event_ids: Default::default(),
+            merkle: self.merkle.clone(),
             events: 0,
         };
         let outcomes: Vec<_> = submissions
@@ -127,6 +133,8 @@ impl Committer {
             group.batch.insert(keys::stream_event(&request.stream, version), &seq.to_be_bytes());
             group.batch.insert(&keys::event_id(&event_id), &seq.to_be_bytes());
             group.event_ids.insert(event_id);
+            let nodes = group.merkle.append(merkle_nodes::leaf_of(&hash)).expect("fewer than u64::MAX events");
+            merkle_nodes::stage_nodes(&mut group.batch, nodes);
             group.head = Head { seq, hash, recorded_at };
             group.events += 1;
         }
@@ -230,6 +238,7 @@ impl Committer {
         self.tree.flush().map_err(|e| e.to_string())?;
         self.syncer.sync(&self.shared.durability).map_err(|e| e.to_string())?;
         self.head = group.head;
+        self.merkle = group.merkle;
         self.stream_versions.extend(group.stream_versions);
         self.shared.stats.groups.fetch_add(1, Ordering::Relaxed);
         self.shared.stats.events.fetch_add(group.events, Ordering::Relaxed);

@@ -16,11 +16,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::chain::merkle::{Blake3, IncrementalTree};
 use crate::chain::{link_hash, EventBody, Hash, Record};
 use crate::limits::{EXPORT_LINE_BYTES_MAX, IMPORT_EVENTS_PER_BATCH};
 use crate::store::committer::RequestDigest;
 use crate::store::durability::{sync_directory, Syncer};
 use crate::store::keys::{self, CommandRecord};
+use crate::store::merkle_nodes;
 use crate::store::types::Head;
 use crate::store::verify::{VerifyFailure, Walk};
 use crate::store::{validate_stream_id, DurabilityStats, Ledger, StoreError, TREE_NAME};
@@ -170,6 +172,7 @@ struct Importer {
     batch_event_ids: HashSet<uuid::Uuid>,
     command: Option<OpenCommand>,
     finished_commands: HashSet<String>,
+    merkle: IncrementalTree<Blake3>,
 }
 
 impl Importer {
@@ -183,6 +186,7 @@ impl Importer {
             batch_event_ids: HashSet::new(),
             command: None,
             finished_commands: HashSet::new(),
+            merkle: IncrementalTree::new(),
         }
     }
 
@@ -241,6 +245,8 @@ impl Importer {
         self.batch_event_ids.insert(body.event_id);
         self.stream_versions.insert(body.stream.clone(), body.stream_version);
         self.track_command(seq, body)?;
+        let nodes = self.merkle.append(merkle_nodes::leaf_of(&parsed.hash)).map_err(|e| e.to_string())?;
+        merkle_nodes::stage_nodes(&mut self.batch, nodes);
         self.head = Head { seq, hash: parsed.hash, recorded_at: body.recorded_at };
         self.batch_events += 1;
         Ok(())

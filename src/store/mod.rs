@@ -9,6 +9,7 @@ mod durability;
 pub mod error;
 pub mod export;
 mod keys;
+mod merkle_nodes;
 pub mod types;
 mod validate;
 pub mod verify;
@@ -22,7 +23,8 @@ use std::thread::JoinHandle;
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
-use crate::chain::{EventBody, Record};
+use crate::chain::merkle::{Blake3, IncrementalTree, TreeError};
+use crate::chain::{EventBody, Hash, Record};
 use crate::limits::{GROUP_COMMIT_REQUESTS_MAX, OPEN_VERIFY_TAIL_EVENTS, READ_PAGE_EVENTS_MAX};
 pub use durability::DurabilityStats;
 pub use error::{AppendError, StoreError};
@@ -105,6 +107,8 @@ impl Ledger {
         if let TailCheck::Newest(events) = tail_check {
             verify::verify_tail(&tree, head.seq.saturating_sub(events) + 1, head)?;
         }
+        let merkle = IncrementalTree::load(&merkle_nodes::SledNodes(&tree), head.seq)
+            .map_err(|e| StoreError::Corrupt(format!("merkle tree at size {}: {e}", head.seq)))?;
         let syncer = durability::Syncer::open(dir)?;
         let (head_sender, _) = watch::channel(head);
         let shared = Arc::new(Shared {
@@ -120,6 +124,7 @@ impl Ledger {
             shared: shared.clone(),
             head,
             stream_versions: Default::default(),
+            merkle,
         };
         let thread =
             std::thread::Builder::new().name("kpi-ledger-committer".into()).spawn(move || committer.run(receiver))?;
@@ -255,6 +260,34 @@ impl Ledger {
             .take_while(move |entry| !matches!(entry, Ok((seq, _)) if *seq > head))
     }
 
+    /// The Merkle root over the first `size` events (RFC 6962; leaves are event hashes).
+    pub fn merkle_root(&self, size: u64) -> Result<Hash, ProofError> {
+        let nodes = merkle_nodes::SledNodes(&self.tree);
+        let tree = self.durable_tree(&nodes)?;
+        Ok(Hash(tree.root_at(&nodes, size)?))
+    }
+
+    /// The audit path of event `seq` in the tree of the first `tree_size` events.
+    pub fn inclusion_proof(&self, seq: u64, tree_size: u64) -> Result<Vec<Hash>, ProofError> {
+        let nodes = merkle_nodes::SledNodes(&self.tree);
+        let tree = self.durable_tree(&nodes)?;
+        let path = tree.inclusion_proof(&nodes, seq.wrapping_sub(1), tree_size)?;
+        Ok(path.into_iter().map(Hash).collect())
+    }
+
+    /// The proof that the tree of `new_size` events extends the tree of `old_size` events.
+    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, ProofError> {
+        let nodes = merkle_nodes::SledNodes(&self.tree);
+        let tree = self.durable_tree(&nodes)?;
+        let path = tree.consistency_proof(&nodes, old_size, new_size)?;
+        Ok(path.into_iter().map(Hash).collect())
+    }
+
+    /// The tree at the durable head, loaded from its right-edge nodes (one read per set bit).
+    fn durable_tree(&self, nodes: &merkle_nodes::SledNodes) -> Result<IncrementalTree<Blake3>, ProofError> {
+        Ok(IncrementalTree::load(nodes, self.head().seq)?)
+    }
+
     /// Stops the committer after the appends already submitted, and closes the ledger.
     pub fn close(&self) {
         self.submissions.lock().expect("submission lock").take();
@@ -300,6 +333,24 @@ fn check_format_marker(tree: &sled::Tree, db: &sled::Db) -> Result<(), StoreErro
             Ok(())
         }
         None => Err(StoreError::Corrupt("store has data but no format marker".into())),
+    }
+}
+
+/// A proof or root that could not be given: a refused request (sizes, indexes), or a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ProofError {
+    #[error(transparent)]
+    Refused(#[from] crate::chain::merkle::RequestError),
+    #[error("merkle tree: {0}")]
+    Failure(String),
+}
+
+impl From<TreeError<merkle_nodes::NodeReadError>> for ProofError {
+    fn from(error: TreeError<merkle_nodes::NodeReadError>) -> ProofError {
+        match error {
+            TreeError::Refused(refused) => ProofError::Refused(refused),
+            other => ProofError::Failure(other.to_string()),
+        }
     }
 }
 
