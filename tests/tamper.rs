@@ -43,7 +43,7 @@ fn tampering_bench() -> (tempfile::TempDir, sled::Db, sled::Tree, Head) {
 fn every_single_byte_change_is_found_at_its_sequence_number() {
     let (_dir, _db, tree, _) = tampering_bench();
     raw::verify_tree(&tree).expect("the untouched chain verifies");
-    let mut rng = SplitMix(2017_07_11);
+    let mut rng = SplitMix(0x2017_0711);
     for round in 0..1_000 {
         let seq = 1 + rng.next_u64() % EVENTS;
         let key = event_key(seq);

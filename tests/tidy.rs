@@ -46,13 +46,26 @@ fn assert_layer_avoids(layer: &str, forbidden: &[&str]) {
 fn the_domain_does_no_io_and_reads_no_clock() {
     assert_layer_avoids(
         "domain",
-        &["sled::", "tokio::", "axum::", "std::fs", "std::net", "SystemTime", "Instant::now", "crate::store", "crate::service"],
+        &[
+            "sled::",
+            "tokio::",
+            "axum::",
+            "std::fs",
+            "std::net",
+            "SystemTime",
+            "Instant::now",
+            "crate::store",
+            "crate::service",
+        ],
     );
 }
 
 #[test]
 fn the_chain_format_does_not_touch_storage_or_the_runtime() {
-    assert_layer_avoids("chain", &["sled::", "tokio::", "axum::", "std::fs", "crate::store", "crate::service", "SystemTime"]);
+    assert_layer_avoids(
+        "chain",
+        &["sled::", "tokio::", "axum::", "std::fs", "crate::store", "crate::service", "SystemTime"],
+    );
 }
 
 #[test]
@@ -77,4 +90,15 @@ fn every_source_file_says_what_it_holds() {
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(text.starts_with("//!"), "{} must open with a //! comment", file.display());
     }
+}
+
+#[test]
+fn the_standalone_verifier_shares_no_code_with_the_ledger() {
+    let verifier = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verifier");
+    for file in rust_files(&verifier.join("src")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains("kpi_ledger"), "{} must not use kpi-ledger's code", file.display());
+    }
+    let manifest = std::fs::read_to_string(verifier.join("Cargo.toml")).unwrap();
+    assert!(!manifest.contains("path ="), "tools/verifier must not depend on local crates");
 }

@@ -5,6 +5,7 @@
 //! are what is hashed, verified and exported. Nothing here touches sled or the clock (docs/FORMAT.md
 //! describes the same layout for implementers in other languages).
 
+pub mod checkpoint;
 pub mod envelope;
 pub mod merkle;
 pub mod record;

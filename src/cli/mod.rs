@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::chain::Hash;
+use crate::service::{Clock, SystemClock};
 use crate::store::{export, Head, Ledger, TailCheck};
 
 #[derive(Parser)]
@@ -51,12 +52,66 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Show the public key that signs this ledger's checkpoints.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+    /// Sign and print a checkpoint of the current head (JSON).
+    Checkpoint {
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Print Merkle proofs (JSON) for an auditor to check with the standalone verifier.
+    Proof {
+        #[command(subcommand)]
+        kind: ProofKind,
+    },
     /// Build a new ledger in --data from an export file, refusing a broken chain.
     Import {
         #[arg(long)]
         data: PathBuf,
         /// The export file (JSON Lines).
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyAction {
+    /// Print the public key (64 hex digits).
+    Show {
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProofKind {
+    /// The audit path of one event in the tree of the first SIZE events (default: the head).
+    Inclusion {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        seq: u64,
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// The proof that the tree at TO extends the tree at FROM.
+    Consistency {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        from: u64,
+        #[arg(long)]
+        to: Option<u64>,
+    },
+    /// A fresh signed checkpoint and the given events, each with its inclusion proof.
+    Bundle {
+        #[arg(long)]
+        data: PathBuf,
+        /// Sequence numbers of the events to include (repeat or separate with commas).
+        #[arg(long, value_delimiter = ',', required = true)]
+        seq: Vec<u64>,
     },
 }
 
@@ -84,6 +139,15 @@ fn run(command: Command) -> Result<(), String> {
         Command::Head { data, json } => head(&data, json),
         Command::Export { data } => export_to_stdout(&data),
         Command::Import { data, file } => import(&data, &file),
+        Command::Key { action: KeyAction::Show { data } } => {
+            println!("{}", hex::encode(open_existing(&data)?.public_key().as_bytes()));
+            Ok(())
+        }
+        Command::Checkpoint { data } => {
+            let signed = open_existing(&data)?.checkpoint(SystemClock.now()).map_err(|e| e.to_string())?;
+            print_json(&signed)
+        }
+        Command::Proof { kind } => proof(kind),
     }
 }
 
@@ -129,6 +193,40 @@ fn verify(data: &std::path::Path, saved_head: Option<&str>, json: bool) -> Resul
         }
         (Err(failure), false) => return Err(format!("chain broken at {failure}")),
     }
+    Ok(())
+}
+
+fn proof(kind: ProofKind) -> Result<(), String> {
+    match kind {
+        ProofKind::Inclusion { data, seq, size } => {
+            let ledger = open_existing(&data)?;
+            let size = size.unwrap_or(ledger.head().seq);
+            let path = ledger.inclusion_proof(seq, size).map_err(|e| format!("--seq/--size: {e}"))?;
+            let root = ledger.merkle_root(size).map_err(|e| e.to_string())?;
+            print_json(&serde_json::json!({"seq": seq, "tree_size": size, "root": root, "inclusion_proof": path}))
+        }
+        ProofKind::Consistency { data, from, to } => {
+            let ledger = open_existing(&data)?;
+            let to = to.unwrap_or(ledger.head().seq);
+            let path = ledger.consistency_proof(from, to).map_err(|e| format!("--from/--to: {e}"))?;
+            let (old_root, new_root) = (ledger.merkle_root(from), ledger.merkle_root(to));
+            let old_root = old_root.map_err(|e| e.to_string())?;
+            let new_root = new_root.map_err(|e| e.to_string())?;
+            print_json(&serde_json::json!({
+                "old_size": from, "new_size": to, "old_root": old_root, "new_root": new_root, "consistency_proof": path
+            }))
+        }
+        ProofKind::Bundle { data, seq } => {
+            let ledger = open_existing(&data)?;
+            let checkpoint = ledger.checkpoint(SystemClock.now()).map_err(|e| e.to_string())?;
+            let bundle = ledger.proof_bundle(&seq, checkpoint).map_err(|e| format!("--seq: {e}"))?;
+            print_json(&bundle)
+        }
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
+    println!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
     Ok(())
 }
 

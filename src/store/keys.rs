@@ -10,6 +10,7 @@
 //! | `c`    | command id                       | `CommandRecord`                              |
 //! | `h`    | (none)                           | head: seq (u64 BE) ‖ hash (32) ‖ recorded_at |
 //! | `f`    | (none)                           | format marker                                |
+//! | `k`    | (none)                           | last signed checkpoint: size ‖ root          |
 //! | `m`    | level (u8) ‖ index (u64 BE)      | Merkle node of level ≥ 1 (32 bytes)          |
 
 use uuid::Uuid;
@@ -21,6 +22,7 @@ pub const EVENT: u8 = b'e';
 pub const MERKLE: u8 = b'm';
 pub const HEAD: &[u8] = b"h";
 pub const FORMAT: &[u8] = b"f";
+pub const LAST_SIGNED_CHECKPOINT: &[u8] = b"k";
 pub const FORMAT_MARKER: &[u8] = b"kpi-ledger store v1";
 
 pub fn event(seq: u64) -> [u8; 9] {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 mod keys;
 mod merkle_nodes;
+pub mod signer;
 pub mod types;
 mod validate;
 pub mod verify;
@@ -23,6 +24,7 @@ use std::thread::JoinHandle;
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
+use crate::chain::checkpoint::{Checkpoint, SignedCheckpoint};
 use crate::chain::merkle::{Blake3, IncrementalTree, TreeError};
 use crate::chain::{EventBody, Hash, Record};
 use crate::limits::{GROUP_COMMIT_REQUESTS_MAX, OPEN_VERIFY_TAIL_EVENTS, READ_PAGE_EVENTS_MAX};
@@ -62,6 +64,7 @@ pub struct Ledger {
     shared: Arc<Shared>,
     submissions: Mutex<Option<SyncSender<committer::Submission>>>,
     committer: Mutex<Option<JoinHandle<()>>>,
+    signer: Mutex<signer::Signer>,
     _db: sled::Db,
 }
 
@@ -110,6 +113,7 @@ impl Ledger {
         let merkle = IncrementalTree::load(&merkle_nodes::SledNodes(&tree), head.seq)
             .map_err(|e| StoreError::Corrupt(format!("merkle tree at size {}: {e}", head.seq)))?;
         let syncer = durability::Syncer::open(dir)?;
+        let signer = signer::Signer::open_or_create(dir)?;
         let (head_sender, _) = watch::channel(head);
         let shared = Arc::new(Shared {
             head: head_sender,
@@ -134,6 +138,7 @@ impl Ledger {
             shared,
             submissions: Mutex::new(Some(sender)),
             committer: Mutex::new(Some(thread)),
+            signer: Mutex::new(signer),
             _db: db,
         })
     }
@@ -283,6 +288,61 @@ impl Ledger {
         Ok(path.into_iter().map(Hash).collect())
     }
 
+    /// The public key that signs this ledger's checkpoints.
+    pub fn public_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.signer.lock().expect("signer lock").public_key()
+    }
+
+    /// Signs a checkpoint of the durable head at `time` (the caller's clock reading). Refuses to sign
+    /// a tree that does not extend the last checkpoint signed: that would be evidence of a fork.
+    pub fn checkpoint(&self, time: crate::domain::Timestamp) -> Result<SignedCheckpoint, ProofError> {
+        let signer = self.signer.lock().expect("signer lock");
+        let head = self.head();
+        let root = self.merkle_root(head.seq)?;
+        let failure = |e: sled::Error| ProofError::Failure(e.to_string());
+        if let Some(value) = self.tree.get(keys::LAST_SIGNED_CHECKPOINT).map_err(failure)? {
+            let (size, last_root) = signer::decode_last_signed(&value)
+                .ok_or_else(|| ProofError::Failure("unreadable last checkpoint record".into()))?;
+            if size > head.seq || self.merkle_root(size)? != last_root {
+                return Err(ProofError::Failure(format!(
+                    "refusing to sign: the tree at {} does not extend the checkpoint signed at size {size}",
+                    head.seq
+                )));
+            }
+        }
+        let checkpoint =
+            Checkpoint { origin: signer.origin().to_owned(), tree_size: head.seq, root, head_hash: head.hash, time };
+        let signed = signer.sign(checkpoint);
+        self.tree
+            .insert(keys::LAST_SIGNED_CHECKPOINT, &signer::encode_last_signed(head.seq, &root)[..])
+            .map_err(failure)?;
+        self.tree.flush().map_err(failure)?;
+        Ok(signed)
+    }
+
+    /// The cited events, each with its stored bytes and its inclusion proof against `checkpoint`.
+    pub fn proof_bundle(&self, seqs: &[u64], checkpoint: SignedCheckpoint) -> Result<ProofBundle, ProofError> {
+        let tree_size = checkpoint.checkpoint.tree_size;
+        let events = seqs
+            .iter()
+            .map(|&seq| {
+                let inclusion_proof = self.inclusion_proof(seq, tree_size)?;
+                let value = self
+                    .tree
+                    .get(keys::event(seq))
+                    .map_err(|e| ProofError::Failure(e.to_string()))?
+                    .ok_or_else(|| ProofError::Failure(format!("event {seq} is missing")))?;
+                let record = Record::decode(&value).map_err(|e| ProofError::Failure(format!("event {seq}: {e}")))?;
+                let body = String::from_utf8(record.body.to_vec())
+                    .ok()
+                    .and_then(|text| serde_json::value::RawValue::from_string(text).ok())
+                    .ok_or_else(|| ProofError::Failure(format!("event {seq}: body is not JSON")))?;
+                Ok(BundledEvent { seq, prev_hash: record.prev_hash, hash: record.hash, body, inclusion_proof })
+            })
+            .collect::<Result<_, ProofError>>()?;
+        Ok(ProofBundle { checkpoint, events })
+    }
+
     /// The tree at the durable head, loaded from its right-edge nodes (one read per set bit).
     fn durable_tree(&self, nodes: &merkle_nodes::SledNodes) -> Result<IncrementalTree<Blake3>, ProofError> {
         Ok(IncrementalTree::load(nodes, self.head().seq)?)
@@ -336,6 +396,24 @@ fn check_format_marker(tree: &sled::Tree, db: &sled::Db) -> Result<(), StoreErro
     }
 }
 
+/// Events with their inclusion proofs against one signed checkpoint: what an auditor needs to check
+/// a cited event without the rest of the ledger (docs/FORMAT.md §6).
+#[derive(Debug, serde::Serialize)]
+pub struct ProofBundle {
+    pub checkpoint: SignedCheckpoint,
+    pub events: Vec<BundledEvent>,
+}
+
+/// One event as stored (the body verbatim) and its audit path.
+#[derive(Debug, serde::Serialize)]
+pub struct BundledEvent {
+    pub seq: u64,
+    pub prev_hash: Hash,
+    pub hash: Hash,
+    pub body: Box<serde_json::value::RawValue>,
+    pub inclusion_proof: Vec<Hash>,
+}
+
 /// A proof or root that could not be given: a refused request (sizes, indexes), or a failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ProofError {
@@ -357,7 +435,7 @@ impl From<TreeError<merkle_nodes::NodeReadError>> for ProofError {
 /// Raw access for tools that must bypass the ledger: tamper tests open the sled tree directly, and
 /// benchmarks measure their floors on the same bytes.
 pub mod raw {
-    pub use super::keys::{encode_head, event as event_key, event_seq, HEAD as HEAD_KEY};
+    pub use super::keys::{encode_head, event as event_key, event_seq, HEAD as HEAD_KEY, LAST_SIGNED_CHECKPOINT};
     pub const TREE_NAME: &[u8] = super::TREE_NAME;
 
     /// The head recorded in a tree opened directly.
