@@ -1,4 +1,390 @@
-//! The service: load state → decide → append → project. It owns the clock and id generation.
+//! The service: load state → decide → append. It joins the pure domain to the ledger and owns the
+//! clock and id generation.
+//!
+//! Commands are decided one at a time by the *decider* (a mutex around the domain `State`), but their
+//! appends are pipelined: the decider hands the events to the ledger's committer and folds them into
+//! its state at once, so the next command is decided on top of them while the first is still being
+//! fsynced. Callers are answered only when their events are durable.
+//!
+//! Invariant: the decider submits only appends the ledger cannot refuse (it checks expected versions,
+//! stream ids and body sizes itself, and it is the ledger's only writer), so its optimistic state always
+//! equals the ledger's once pending appends land. If the ledger ever refuses or fails one anyway, the
+//! service stops accepting commands: its state can no longer be trusted until it is rebuilt.
+
 pub mod clock;
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
 pub use clock::{Clock, IdSource, ManualClock, RandomIds, SeededIds, SystemClock};
+
+use crate::chain::Actor as EnvelopeActor;
+use crate::domain::{self, Command, Context, Event, EventMeta, Rejection, State, Timestamp};
+use crate::limits::EVENT_BODY_BYTES_MAX;
+use crate::store::{
+    validate_stream_id, AppendError, AppendRequest, Appended, ExpectedVersion, Ledger, NewEvent, PendingAppend,
+    StoreError,
+};
+
+/// Room left in an event body for the envelope around `data` (ids, stream, times, actor).
+const ENVELOPE_BYTES_MAX: usize = 2_048;
+
+/// Why a command was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The domain refused it: the caller's mistake, with a code and the field.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// The caller's expected stream version (`If-Match`) is stale.
+    #[error("stream {stream} is at version {current}, expected {expected}")]
+    WrongExpectedVersion { stream: String, expected: u64, current: u64 },
+    /// The events are too large to store.
+    #[error("{field}: {reason}")]
+    TooLarge { field: &'static str, reason: String },
+    /// The service stopped after a storage failure; restart it.
+    #[error("the service stopped accepting commands after a storage failure")]
+    Unavailable,
+    /// Ours: I/O, corruption, a broken invariant. Logged in full; reported opaquely.
+    #[error("internal failure: {0}")]
+    Failure(String),
+}
+
+impl ServiceError {
+    pub fn is_rejection(&self) -> bool {
+        matches!(
+            self,
+            ServiceError::Rejected(_) | ServiceError::WrongExpectedVersion { .. } | ServiceError::TooLarge { .. }
+        )
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> ServiceError {
+        ServiceError::Failure(error.to_string())
+    }
+}
+
+/// What the caller may add to a command.
+#[derive(Clone, Debug, Default)]
+pub struct CommandOptions {
+    /// Idempotency key: a retry under the same id gets the original result and appends nothing.
+    pub command_id: Option<String>,
+    /// The version the caller expects the command's stream to be at (HTTP `If-Match`).
+    pub expected_version: Option<u64>,
+    pub correlation_id: Option<uuid::Uuid>,
+    /// The id of the fact the command creates, for replays of a known history (the demo, imports of
+    /// a recorded story); normally left out, and the service's id source makes one. Never taken from
+    /// an HTTP client.
+    pub new_id: Option<uuid::Uuid>,
+}
+
+/// The answer to a command once its events are durable.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Executed {
+    pub stream: String,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub stream_version: u64,
+    pub event_types: Vec<&'static str>,
+    /// True when the command id had been used before: nothing new was written.
+    pub replayed: bool,
+}
+
+/// A command that was decided and handed to the ledger; wait for it to become durable.
+pub struct PendingCommand {
+    executed: Executed,
+    append: Option<PendingAppend>,
+    ledger: Arc<Ledger>,
+    poisoned: Arc<AtomicBool>,
+}
+
+impl PendingCommand {
+    /// Blocks until durable. Not for use inside an async task.
+    pub fn wait(self) -> Result<Executed, ServiceError> {
+        match self.append {
+            Some(append) => {
+                let outcome = append.wait();
+                finish(self.executed, outcome, &self.poisoned)
+            }
+            None => wait_for_head(&self.ledger, self.executed),
+        }
+    }
+
+    pub async fn wait_async(self) -> Result<Executed, ServiceError> {
+        match self.append {
+            Some(append) => {
+                let outcome = append.wait_async().await;
+                finish(self.executed, outcome, &self.poisoned)
+            }
+            None => {
+                let mut head = self.ledger.watch_head();
+                let last_seq = self.executed.last_seq;
+                head.wait_for(|head| head.seq >= last_seq).await.map_err(|_| ServiceError::Unavailable)?;
+                Ok(self.executed)
+            }
+        }
+    }
+}
+
+fn finish(
+    executed: Executed,
+    outcome: Result<Appended, AppendError>,
+    poisoned: &AtomicBool,
+) -> Result<Executed, ServiceError> {
+    match outcome {
+        Ok(appended) if appended.first_seq == executed.first_seq && !appended.replayed => Ok(executed),
+        Ok(appended) => {
+            poisoned.store(true, Ordering::SeqCst);
+            tracing::error!(?appended, ?executed, "the ledger placed a command elsewhere than predicted");
+            Err(ServiceError::Failure("the ledger placed a command elsewhere than predicted".into()))
+        }
+        Err(error) => {
+            poisoned.store(true, Ordering::SeqCst);
+            tracing::error!(%error, "the ledger refused or failed a decided command");
+            Err(if error.is_rejection() { ServiceError::Failure(error.to_string()) } else { ServiceError::Unavailable })
+        }
+    }
+}
+
+fn wait_for_head(ledger: &Ledger, executed: Executed) -> Result<Executed, ServiceError> {
+    let mut head = ledger.watch_head();
+    let last_seq = executed.last_seq;
+    loop {
+        if head.borrow_and_update().seq >= last_seq {
+            return Ok(executed);
+        }
+        // The committer publishes every new head; poll the watch without an async runtime.
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+}
+
+/// The decider's state: the domain fold plus what the ledger will have once pending appends land.
+struct Decider {
+    state: State,
+    next_seq: u64,
+    last_recorded_at: Timestamp,
+    stream_versions: HashMap<String, u64>,
+    /// Commands decided in this process, by command id (the ledger's index has the older ones).
+    recent_commands: HashMap<String, Executed>,
+}
+
+/// Most command ids remembered in memory before the oldest are left to the ledger's own index.
+const RECENT_COMMANDS_MAX: usize = 100_000;
+
+pub struct Service {
+    ledger: Arc<Ledger>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdSource>,
+    decider: Mutex<Decider>,
+    poisoned: Arc<AtomicBool>,
+}
+
+impl Service {
+    /// Folds the whole ledger into the decider's state.
+    pub fn open(ledger: Arc<Ledger>, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Result<Service, ServiceError> {
+        let head = ledger.head();
+        let mut decider = Decider {
+            state: State::default(),
+            next_seq: 1,
+            last_recorded_at: Timestamp::UNIX_EPOCH,
+            stream_versions: HashMap::new(),
+            recent_commands: HashMap::new(),
+        };
+        let mut from = 1;
+        while from <= head.seq {
+            let page = ledger.read_range(from, crate::limits::READ_PAGE_EVENTS_MAX)?;
+            let Some(last) = page.last() else { break };
+            from = last.seq + 1;
+            for recorded in page {
+                let event =
+                    Event::from_stored(&recorded.body.event_type, recorded.body.schema_version, &recorded.body.data)
+                        .map_err(|e| ServiceError::Failure(format!("event {}: {e}", recorded.seq)))?;
+                let meta = EventMeta {
+                    seq: recorded.seq,
+                    event_id: domain::EventId(recorded.body.event_id),
+                    recorded_at: recorded.body.recorded_at,
+                    actor_id: recorded.body.actor.id.clone(),
+                };
+                domain::evolve(&mut decider.state, &event, &meta);
+                decider.stream_versions.insert(recorded.body.stream.clone(), recorded.body.stream_version);
+                decider.next_seq = recorded.seq + 1;
+                decider.last_recorded_at = recorded.body.recorded_at;
+            }
+        }
+        Ok(Service { ledger, clock, ids, decider: Mutex::new(decider), poisoned: Arc::new(AtomicBool::new(false)) })
+    }
+
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        &self.ledger
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Runs `read` against the decider's current state (which includes pending commands).
+    pub fn with_state<T>(&self, read: impl FnOnce(&State) -> T) -> T {
+        read(&self.decider.lock().expect("decider lock").state)
+    }
+
+    /// Decides `command` and hands its events to the ledger; wait on the result for durability.
+    pub fn submit(
+        &self,
+        actor: domain::Actor,
+        command: &Command,
+        options: CommandOptions,
+    ) -> Result<PendingCommand, ServiceError> {
+        if self.poisoned.load(Ordering::SeqCst) {
+            return Err(ServiceError::Unavailable);
+        }
+        let mut decider = self.decider.lock().expect("decider lock");
+        if let Some(command_id) = &options.command_id {
+            if let Some(executed) = self.earlier_command(&decider, command_id)? {
+                return Ok(self.pending(executed, None));
+            }
+        }
+        let now = self.clock.now().max(decider.last_recorded_at);
+        let new_id = options.new_id.unwrap_or_else(|| self.ids.next_id(now));
+        let context = Context { now, actor: actor.clone(), new_id };
+        let events = domain::decide(&decider.state, command, &context)?;
+        let stream = single_stream(&events)?;
+        let current = decider.stream_versions.get(&stream).copied().unwrap_or(0);
+        if let Some(expected) = options.expected_version {
+            if expected != current {
+                return Err(ServiceError::WrongExpectedVersion { stream, expected, current });
+            }
+        }
+        let new_events = self.new_events(&events, now)?;
+        let executed = Executed {
+            stream: stream.clone(),
+            first_seq: decider.next_seq,
+            last_seq: decider.next_seq + events.len() as u64 - 1,
+            stream_version: current + events.len() as u64,
+            event_types: events.iter().map(Event::event_type).collect(),
+            replayed: false,
+        };
+        let request = AppendRequest {
+            stream: stream.clone(),
+            expected: ExpectedVersion::Exact(current),
+            events: new_events.clone(),
+            recorded_at: now,
+            actor: EnvelopeActor { id: actor.id.clone(), role: actor.role.as_str().to_owned() },
+            command_id: options.command_id.clone(),
+            causation_id: None,
+            correlation_id: options.correlation_id,
+        };
+        let append = self.ledger.submit(request).map_err(|e| ServiceError::Failure(e.to_string()))?;
+        fold_decided(&mut decider, &events, &new_events, &actor.id, now, &stream);
+        if let Some(command_id) = options.command_id {
+            if decider.recent_commands.len() >= RECENT_COMMANDS_MAX {
+                decider.recent_commands.clear();
+            }
+            decider.recent_commands.insert(command_id, Executed { replayed: true, ..executed.clone() });
+        }
+        Ok(self.pending(executed, Some(append)))
+    }
+
+    /// Decides, appends and waits until durable. Not for use inside an async task.
+    pub fn execute(
+        &self,
+        actor: domain::Actor,
+        command: &Command,
+        options: CommandOptions,
+    ) -> Result<Executed, ServiceError> {
+        self.submit(actor, command, options)?.wait()
+    }
+
+    fn pending(&self, executed: Executed, append: Option<PendingAppend>) -> PendingCommand {
+        PendingCommand { executed, append, ledger: self.ledger.clone(), poisoned: self.poisoned.clone() }
+    }
+
+    /// The result of a command id used before, from memory or from the ledger's index.
+    fn earlier_command(&self, decider: &Decider, command_id: &str) -> Result<Option<Executed>, ServiceError> {
+        if let Some(executed) = decider.recent_commands.get(command_id) {
+            return Ok(Some(executed.clone()));
+        }
+        let Some(appended) = self.ledger.command_result(command_id)? else { return Ok(None) };
+        let events =
+            self.ledger.read_range(appended.first_seq, (appended.last_seq - appended.first_seq + 1) as usize)?;
+        let stream = events.first().map(|e| e.body.stream.clone()).unwrap_or_default();
+        let event_types = events.iter().filter_map(|e| static_event_type(&e.body.event_type)).collect();
+        Ok(Some(Executed {
+            stream,
+            first_seq: appended.first_seq,
+            last_seq: appended.last_seq,
+            stream_version: appended.stream_version,
+            event_types,
+            replayed: true,
+        }))
+    }
+
+    /// The ledger's form of the decided events, checked so that the ledger cannot refuse them.
+    fn new_events(&self, events: &[Event], now: Timestamp) -> Result<Vec<NewEvent>, ServiceError> {
+        events
+            .iter()
+            .map(|event| {
+                let data = event.to_data();
+                let size = serde_json::to_vec(&data).map(|bytes| bytes.len()).unwrap_or(usize::MAX);
+                if size > EVENT_BODY_BYTES_MAX - ENVELOPE_BYTES_MAX {
+                    return Err(ServiceError::TooLarge {
+                        field: "payload",
+                        reason: format!(
+                            "the event would be {size} bytes; the limit is {}",
+                            EVENT_BODY_BYTES_MAX - ENVELOPE_BYTES_MAX
+                        ),
+                    });
+                }
+                Ok(NewEvent {
+                    event_id: self.ids.next_id(now),
+                    event_type: event.event_type().to_owned(),
+                    schema_version: event.schema_version(),
+                    data,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The static name of a stored event type, if it is one this build knows.
+fn static_event_type(name: &str) -> Option<&'static str> {
+    Event::CURRENT_VERSIONS.iter().find(|(known, _)| *known == name).map(|(known, _)| *known)
+}
+
+/// All events of one decision go to one stream (one atomic append).
+fn single_stream(events: &[Event]) -> Result<String, ServiceError> {
+    let stream = events
+        .first()
+        .map(Event::stream_id)
+        .ok_or_else(|| ServiceError::Failure("a command decided no events".into()))?;
+    if events.iter().any(|event| event.stream_id() != stream) {
+        return Err(ServiceError::Failure(format!(
+            "a command decided events for several streams, starting with {stream}"
+        )));
+    }
+    validate_stream_id(&stream).map_err(|e| ServiceError::Failure(format!("decided stream id {stream:?}: {e}")))?;
+    Ok(stream)
+}
+
+/// Folds decided events into the decider's state with the sequence numbers the ledger will give them.
+fn fold_decided(
+    decider: &mut Decider,
+    events: &[Event],
+    new_events: &[NewEvent],
+    actor_id: &str,
+    now: Timestamp,
+    stream: &str,
+) {
+    for (event, new_event) in events.iter().zip(new_events) {
+        let meta = EventMeta {
+            seq: decider.next_seq,
+            event_id: domain::EventId(new_event.event_id),
+            recorded_at: now,
+            actor_id: actor_id.to_owned(),
+        };
+        domain::evolve(&mut decider.state, event, &meta);
+        decider.next_seq += 1;
+    }
+    *decider.stream_versions.entry(stream.to_owned()).or_insert(0) += events.len() as u64;
+    decider.last_recorded_at = now;
+}

@@ -224,6 +224,22 @@ impl Ledger {
         Ok(self.tree.get(keys::stream_version(stream))?.map_or(0, |v| keys::u64_from(&v)))
     }
 
+    /// The original result of the append made under `command_id`, if any (durable appends only).
+    pub fn command_result(&self, command_id: &str) -> Result<Option<Appended>, StoreError> {
+        let Some(value) = self.tree.get(keys::command(command_id))? else { return Ok(None) };
+        let record = keys::CommandRecord::decode(&value)
+            .ok_or_else(|| StoreError::Corrupt(format!("unreadable command record for {command_id:?}")))?;
+        if record.last_seq > self.head().seq {
+            return Ok(None);
+        }
+        Ok(Some(Appended {
+            first_seq: record.first_seq,
+            last_seq: record.last_seq,
+            stream_version: record.stream_version,
+            replayed: true,
+        }))
+    }
+
     pub fn event_by_id(&self, event_id: &Uuid) -> Result<Option<RecordedEvent>, StoreError> {
         match self.tree.get(keys::event_id(event_id))? {
             Some(seq) => self.event_at(keys::u64_from(&seq)),
