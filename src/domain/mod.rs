@@ -1,4 +1,45 @@
 //! The domain: ids, commands, events and the rules that decide between them. Pure: no I/O, no clock.
+//!
+//! `decide(state, command, context)` turns a command into events or a `Rejection`; `evolve(state,
+//! event, meta)` folds a stored event into the `State`. Time and ids come in through `Context` and
+//! `EventMeta`, so replaying the same events with the same injected clock and ids gives the same
+//! bytes. Everything here uses only std, serde, serde_json, uuid, thiserror and its own modules
+//! (plus `time`, inside `timestamp`, for calendar arithmetic).
+pub mod appeal;
+pub mod command;
+pub mod context;
+pub mod event;
+mod evolve;
+pub mod fixture;
+pub mod ids;
+mod json_path;
+pub mod limits;
+pub mod organisation;
+pub mod period;
+pub mod points;
+pub mod rejection;
+mod rules;
+pub mod scheme;
+pub mod state;
+pub mod streams;
 pub mod timestamp;
+mod upcast;
 
+pub use appeal::{AppealOutcome, AppealStage, AppealTarget, AppealVerdict};
+pub use command::Command;
+pub use context::{Actor, Context, EventMeta, Role};
+pub use event::{Event, EventDecodeError};
+pub use evolve::evolve;
+pub use ids::{
+    AppealId, BonusId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory,
+    SchemeId, TierAwardId, UnitCode, VetoId,
+};
+pub use organisation::UnitLevel;
+pub use period::{PeriodId, PeriodKind};
+pub use points::{divide_round_half_up, PerMille, Points};
+pub use rejection::{Rejection, RejectionCode};
+pub use rules::{allowed_roles, decide};
+pub use scheme::{IndicatorMethod, RepeatRule, TierRule, TierStandard};
+pub use state::State;
 pub use timestamp::Timestamp;
+pub use upcast::DeductionRecordedV1;

@@ -1,0 +1,465 @@
+//! Commands: what users ask for, one struct per command, and the `Command` enum that decodes them from
+//! JSON with errors that name the offending field.
+//!
+//! Invariant: a command is only a request. It carries what the user typed (codes, points in hundredths,
+//! text); validity against the ledger is decided in `rules`, and every id of a new fact comes from the
+//! `Context`, never from the command. Unknown fields are refused, so a typo cannot be silently ignored.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::appeal::{AppealOutcome, AppealTarget};
+use super::ids::{
+    AppealId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory, SchemeId,
+    UnitCode,
+};
+use super::json_path::path_at_offset;
+use super::organisation::UnitLevel;
+use super::period::{PeriodId, PeriodKind};
+use super::points::Points;
+use super::rejection::{Rejection, RejectionCode};
+use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierRulesByFunction, TierStandard};
+
+// ---- Organisation ----------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterUnit {
+    pub unit: UnitCode,
+    pub name: String,
+    pub level: UnitLevel,
+    /// `None` only for the root of the administration.
+    pub parent: Option<UnitCode>,
+    /// Required for sections and branches: what they do, so peers across bureaus are comparable.
+    pub function_code: Option<FunctionCode>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameUnit {
+    pub unit: UnitCode,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetireUnit {
+    pub unit: UnitCode,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterPerson {
+    pub person: PersonId,
+    pub name: String,
+    pub unit: UnitCode,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MovePerson {
+    pub person: PersonId,
+    pub to_unit: UnitCode,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetirePerson {
+    pub person: PersonId,
+    pub reason: String,
+}
+
+// ---- Scheme and indicators -------------------------------------------------------------------
+
+fn default_base_period() -> PeriodKind {
+    PeriodKind::Month
+}
+fn default_objection_window_days() -> u32 {
+    5
+}
+fn default_escalation_window_days() -> u32 {
+    5
+}
+fn default_decision_window_days() -> u32 {
+    10
+}
+fn default_bonus_cap() -> Points {
+    Points(300)
+}
+
+/// Opens the issuer's scheme for a year; settings left out take DOMAIN.md's defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenScheme {
+    pub issuer: UnitCode,
+    pub year: i32,
+    #[serde(default = "default_base_period")]
+    pub base_period: PeriodKind,
+    pub unit_tier_rule: TierRule,
+    #[serde(default = "TierRule::default_for_sections")]
+    pub section_tier_rule: TierRule,
+    #[serde(default)]
+    pub section_tier_rules: TierRulesByFunction,
+    #[serde(default = "default_objection_window_days")]
+    pub objection_window_days: u32,
+    #[serde(default = "default_escalation_window_days")]
+    pub escalation_window_days: u32,
+    #[serde(default = "default_decision_window_days")]
+    pub decision_window_days: u32,
+    #[serde(default = "default_bonus_cap")]
+    pub bonus_cap: Points,
+    #[serde(default)]
+    pub repeat_rule: RepeatRule,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefineIndicator {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub points_max: Points,
+    pub method: IndicatorMethod,
+    #[serde(default)]
+    pub veto: bool,
+    #[serde(default)]
+    pub problem_categories: Vec<ProblemCategory>,
+    pub assessor: UnitCode,
+    /// The first base period it is assessed in; the scheme's first when left out.
+    pub effective_from: Option<PeriodId>,
+}
+
+/// Changes points, tiers or text from `effective_from` on; at least one of them must be given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviseIndicator {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub effective_from: PeriodId,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub points_max: Option<Points>,
+    pub tiers: Option<Vec<TierStandard>>,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetireIndicator {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub effective_from: PeriodId,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignIndicator {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    /// The assessed unit whose plan this is (`YS07`).
+    pub unit: UnitCode,
+    pub lead_section: UnitCode,
+    #[serde(default)]
+    pub supporting_sections: Vec<UnitCode>,
+    pub responsible_person: Option<PersonId>,
+    /// The first base period the unit carries it in; the indicator's own first period when left out.
+    pub effective_from: Option<PeriodId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkIndicatorNotApplicable {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub unit: UnitCode,
+    /// From which base period it no longer applies; the indicator's own first period when left out.
+    pub effective_from: Option<PeriodId>,
+    pub reason: String,
+    /// The person who approved dropping it.
+    pub approver: PersonId,
+}
+
+// ---- Periods ---------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenPeriod {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishResults {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinalisePeriod {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenPeriod {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub reason: String,
+}
+
+// ---- Assessment ------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardTier {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub tier: u32,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordDeduction {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub points: Points,
+    pub reason: String,
+    pub problem_category: ProblemCategory,
+    #[serde(default)]
+    pub evidence_digests: Vec<EvidenceDigest>,
+    #[serde(default)]
+    pub links: Vec<EventId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawDeduction {
+    pub deduction_id: DeductionId,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardBonus {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub points: Points,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyVeto {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub reason: String,
+}
+
+// ---- Cause and remedy ------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeCause {
+    pub deduction_id: DeductionId,
+    pub cause_unit: UnitCode,
+    pub description: String,
+    #[serde(default)]
+    pub evidence_digests: Vec<EvidenceDigest>,
+    #[serde(default)]
+    pub links: Vec<EventId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordRectification {
+    pub deduction_id: DeductionId,
+    pub description: String,
+    #[serde(default)]
+    pub evidence_digests: Vec<EvidenceDigest>,
+    #[serde(default)]
+    pub links: Vec<EventId>,
+}
+
+// ---- Appeals ---------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileAppeal {
+    pub target: AppealTarget,
+    pub grounds: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideAppeal {
+    pub appeal_id: AppealId,
+    pub outcome: AppealOutcome,
+    pub reasoning: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateAppeal {
+    pub appeal_id: AppealId,
+    pub grounds: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawAppeal {
+    pub appeal_id: AppealId,
+    pub reason: String,
+}
+
+// ---- The enum --------------------------------------------------------------------------------
+
+/// Declares the enum once, so the names clients send and the decoders cannot drift apart.
+macro_rules! commands {
+    ($($variant:ident,)+) => {
+        /// Every request the domain decides. As JSON: `{"command": "RecordDeduction", "payload": {…}}`.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(tag = "command", content = "payload", deny_unknown_fields)]
+        pub enum Command {
+            $($variant($variant),)+
+        }
+
+        impl Command {
+            /// Every command name.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($variant),)+];
+
+            /// The command's name, imperative PascalCase (`RecordDeduction`).
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Command::$variant(_) => stringify!($variant),)+
+                }
+            }
+
+            /// Decodes a payload of the named command; errors name the offending field.
+            pub fn from_payload(name: &str, payload: &Value) -> Result<Command, Rejection> {
+                match name {
+                    $(stringify!($variant) => decode_payload(payload).map(Command::$variant),)+
+                    _ => Err(Rejection::new(
+                        RejectionCode::InvalidCommand,
+                        "command",
+                        format!("command: unknown command {name:?}"),
+                    )),
+                }
+            }
+
+            /// The payload as JSON, as `from_payload` reads it.
+            pub fn payload(&self) -> Value {
+                match self {
+                    $(Command::$variant(inner) => serde_json::to_value(inner),)+
+                }
+                .expect("command payload serialises to JSON")
+            }
+        }
+
+        $(
+            impl From<$variant> for Command {
+                fn from(command: $variant) -> Command {
+                    Command::$variant(command)
+                }
+            }
+        )+
+    };
+}
+
+commands! {
+    RegisterUnit,
+    RenameUnit,
+    RetireUnit,
+    RegisterPerson,
+    MovePerson,
+    RetirePerson,
+    OpenScheme,
+    DefineIndicator,
+    ReviseIndicator,
+    RetireIndicator,
+    AssignIndicator,
+    MarkIndicatorNotApplicable,
+    OpenPeriod,
+    PublishResults,
+    FinalisePeriod,
+    ReopenPeriod,
+    AwardTier,
+    RecordDeduction,
+    WithdrawDeduction,
+    AwardBonus,
+    ApplyVeto,
+    AttributeCause,
+    RecordRectification,
+    FileAppeal,
+    DecideAppeal,
+    EscalateAppeal,
+    WithdrawAppeal,
+}
+
+/// The envelope clients send: a command name and its payload.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommandEnvelope {
+    command: String,
+    payload: Value,
+}
+
+impl Command {
+    /// Decodes `{"command": …, "payload": {…}}`; errors name the offending field of the payload.
+    pub fn from_json(text: &str) -> Result<Command, Rejection> {
+        let envelope: CommandEnvelope = decode_text(text)?;
+        Command::from_payload(&envelope.command, &envelope.payload)
+    }
+}
+
+fn decode_payload<T: for<'de> Deserialize<'de>>(payload: &Value) -> Result<T, Rejection> {
+    // Decoding from compact text (not from the `Value`) keeps serde_json's position, which
+    // `path_at_offset` turns into the field's name.
+    decode_text(&payload.to_string())
+}
+
+fn decode_text<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Rejection> {
+    serde_json::from_str(text).map_err(|error| invalid_command(text, &error))
+}
+
+fn invalid_command(text: &str, error: &serde_json::Error) -> Rejection {
+    let message = error.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(end) => message[..end].to_owned(),
+        None => message,
+    };
+    let offset = byte_offset(text, error.line(), error.column());
+    // An error at the first token is about the payload as a whole (e.g. an array instead of an object).
+    let mut path = if offset <= 1 { Vec::new() } else { path_at_offset(text, offset) };
+    if let Some(missing) = backticked_after(&message, "missing field `") {
+        path.push(missing);
+    }
+    let field = if path.is_empty() { "payload".to_owned() } else { path.join(".") };
+    Rejection::new(RejectionCode::InvalidCommand, field.clone(), format!("{field}: {message}"))
+}
+
+/// serde_json counts lines from 1 and columns in bytes from 1 on that line.
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (line_start + column).min(text.len())
+}
+
+fn backticked_after(message: &str, prefix: &str) -> Option<String> {
+    let start = message.find(prefix)? + prefix.len();
+    let end = message[start..].find('`')? + start;
+    Some(message[start..end].to_owned())
+}

@@ -1,0 +1,78 @@
+//! Who is acting and when: `Role`, `Actor`, the `Context` a command is decided in, and the `EventMeta`
+//! an event is folded with.
+//!
+//! Invariant: the domain never reads a clock or makes an id. `Context::now` and `Context::new_id` come
+//! from the service (a real clock in the server, a simulated one in the demo and in tests), so the same
+//! state, command and context always decide the same events.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::ids::{EventId, UnitCode};
+use super::Timestamp;
+
+/// What an actor may do; the "Roles" table of DOMAIN.md is enforced in `rules::access`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Registers units and persons, opens schemes and periods, defines, revises and retires indicators.
+    /// Issuing and revoking access tokens will be the admin's too (events still to come).
+    Admin,
+    /// An assessing unit: awards tiers, records and withdraws deductions, awards bonuses, applies vetoes.
+    Assessor,
+    /// A unit's performance office: assigns indicators, marks them not applicable, attributes causes,
+    /// records rectifications, and deducts from its own sections directly.
+    Office,
+    /// An assessed unit: files, escalates and withdraws appeals for itself and its sections.
+    Appellant,
+    /// Decides first-stage appeals against its unit's assessments, never against its own deduction.
+    Reviewer,
+    /// The issuer's performance committee: publishes, finalises and reopens periods, decides escalations.
+    Committee,
+    /// Reads everything and writes nothing.
+    Auditor,
+}
+
+impl Role {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Assessor => "assessor",
+            Role::Office => "office",
+            Role::Appellant => "appellant",
+            Role::Reviewer => "reviewer",
+            Role::Committee => "committee",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+/// The person or system acting: an id for the envelope, a role, and the unit that bounds its scope
+/// (that unit and everything under it). An office actor's unit is the unit whose office it is (`YS07`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    pub id: String,
+    pub role: Role,
+    pub unit: UnitCode,
+}
+
+/// Everything outside the command that a decision may depend on, injected by the service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// The instant the command is decided at; the ledger records its events at this time.
+    pub now: Timestamp,
+    pub actor: Actor,
+    /// A fresh id for the fact the command creates (a deduction, award, bonus, veto or appeal).
+    /// Unused by commands that create none of these.
+    pub new_id: Uuid,
+}
+
+/// What the ledger's envelope tells `evolve` about a stored event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventMeta {
+    pub seq: u64,
+    pub event_id: EventId,
+    pub recorded_at: Timestamp,
+    pub actor_id: String,
+}

@@ -1,0 +1,511 @@
+//! Events: the facts the ledger stores, one struct per event type, and the `Event` enum that names,
+//! versions, serialises and (through `upcast`) decodes them.
+//!
+//! Invariant: a published event version is never edited. `to_data` writes the current version;
+//! `from_stored` reads every version ever written, upcasting old ones step by step to the current type.
+//! Every event carries the ids its stream is named by, so `stream_id` needs nothing but the event.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::appeal::{AppealStage, AppealTarget, AppealVerdict};
+use super::ids::{
+    AppealId, BonusId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory,
+    SchemeId, TierAwardId, UnitCode, VetoId,
+};
+use super::organisation::UnitLevel;
+use super::period::{PeriodId, PeriodKind};
+use super::points::Points;
+use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierRulesByFunction, TierStandard};
+use super::streams::{assessment_stream, period_stream, person_stream, plan_stream, scheme_stream, unit_stream};
+use super::upcast::upcast_to_current;
+use super::Timestamp;
+
+// ---- Organisation ----------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitRegistered {
+    pub unit: UnitCode,
+    pub name: String,
+    pub level: UnitLevel,
+    pub parent: Option<UnitCode>,
+    pub function_code: Option<FunctionCode>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitRenamed {
+    pub unit: UnitCode,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitRetired {
+    pub unit: UnitCode,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRegistered {
+    pub person: PersonId,
+    pub name: String,
+    pub unit: UnitCode,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonMoved {
+    pub person: PersonId,
+    pub from_unit: UnitCode,
+    pub to_unit: UnitCode,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRetired {
+    pub person: PersonId,
+    pub reason: String,
+}
+
+// ---- Scheme and indicators -------------------------------------------------------------------
+
+/// A scheme with every setting spelled out (defaults already applied), so that a reader of the ledger
+/// never needs to know what the defaults were when it was opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemeOpened {
+    pub scheme: SchemeId,
+    pub issuer: UnitCode,
+    pub year: i32,
+    pub base_period: PeriodKind,
+    /// The rule for the units the issuer assesses directly (the counties of a city).
+    pub unit_tier_rule: TierRule,
+    /// The rule for same-function sections of those units, unless `section_tier_rules` names one.
+    pub section_tier_rule: TierRule,
+    pub section_tier_rules: TierRulesByFunction,
+    pub objection_window_days: u32,
+    pub escalation_window_days: u32,
+    pub decision_window_days: u32,
+    pub bonus_cap: Points,
+    pub repeat_rule: RepeatRule,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorDefined {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub name: String,
+    pub description: String,
+    pub points_max: Points,
+    pub method: IndicatorMethod,
+    pub veto: bool,
+    pub problem_categories: Vec<ProblemCategory>,
+    /// The unit whose assessors score this indicator.
+    pub assessor: UnitCode,
+    pub effective_from: PeriodId,
+}
+
+/// New points, tiers or text from `effective_from` on; earlier periods keep what they had.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorRevised {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub effective_from: PeriodId,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub points_max: Option<Points>,
+    pub tiers: Option<Vec<TierStandard>>,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorRetired {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub effective_from: PeriodId,
+    pub reason: String,
+}
+
+/// The assessed unit takes the indicator into its plan and gives it to a lead section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorAssigned {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub unit: UnitCode,
+    pub lead_section: UnitCode,
+    pub supporting_sections: Vec<UnitCode>,
+    pub responsible_person: Option<PersonId>,
+    pub effective_from: PeriodId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorMarkedNotApplicable {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub unit: UnitCode,
+    pub effective_from: PeriodId,
+    pub reason: String,
+    pub approver: PersonId,
+}
+
+// ---- Periods ---------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodOpened {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+}
+
+/// Results are posted; appeals may be filed until `objection_window_closes_at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsPublished {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub objection_window_closes_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodFinalised {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodReopened {
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub reason: String,
+}
+
+// ---- Assessment ------------------------------------------------------------------------------
+
+/// The latest award for a unit, indicator and period wins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierAwarded {
+    pub tier_award_id: TierAwardId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    /// 1-based: tier 1 is the indicator's first tier standard.
+    pub tier: u32,
+    pub reason: String,
+    /// The unit on whose behalf it was awarded: its reviewers decide appeals against it.
+    pub assessor: UnitCode,
+}
+
+/// Version 2 (current): several evidence digests and links to earlier events. Version 1 had at most
+/// one digest and no links; `upcast` turns stored v1 data into this.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeductionRecorded {
+    pub deduction_id: DeductionId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub points: Points,
+    pub reason: String,
+    pub problem_category: ProblemCategory,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    pub links: Vec<EventId>,
+    /// The unit on whose behalf it was recorded: its reviewers decide appeals against it.
+    pub assessor: UnitCode,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeductionWithdrawn {
+    pub deduction_id: DeductionId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BonusAwarded {
+    pub bonus_id: BonusId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub points: Points,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VetoApplied {
+    pub veto_id: VetoId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub reason: String,
+}
+
+// ---- Cause and remedy ------------------------------------------------------------------------
+
+/// The unit whose action caused a deduction; the latest attribution wins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CauseAttributed {
+    pub deduction_id: DeductionId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub cause_unit: UnitCode,
+    pub description: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    pub links: Vec<EventId>,
+}
+
+/// What the causing unit did about a deduction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RectificationRecorded {
+    pub deduction_id: DeductionId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub cause_unit: UnitCode,
+    pub description: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    pub links: Vec<EventId>,
+}
+
+// ---- Appeals ---------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealFiled {
+    pub appeal_id: AppealId,
+    pub target: AppealTarget,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    /// The assessed unit of the target (the assessment stream's unit).
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    /// The unit appealing: the assessed unit, or the section the deduction is charged to.
+    pub appellant: UnitCode,
+    /// What is contested: the deduction's points, or the tier award's shortfall from `points_max`.
+    pub points_contested: Points,
+    pub grounds: String,
+    pub decision_due_at: Timestamp,
+}
+
+/// A decision; at the escalated stage it replaces the first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealDecided {
+    pub appeal_id: AppealId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub stage: AppealStage,
+    pub verdict: AppealVerdict,
+    /// Total points restored by this decision (all contested for upheld, none for dismissed).
+    pub points_restored: Points,
+    pub reasoning: String,
+    /// Until when the appellant may escalate; `None` when escalation is not possible.
+    pub escalation_window_closes_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealEscalated {
+    pub appeal_id: AppealId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub grounds: String,
+    pub decision_due_at: Timestamp,
+}
+
+/// An open appeal withdrawn by the appellant; a first decision that was escalated stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealWithdrawn {
+    pub appeal_id: AppealId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub reason: String,
+}
+
+// ---- The enum --------------------------------------------------------------------------------
+
+/// Declares the enum once with each type's current schema version, so names, versions and codecs
+/// cannot drift apart.
+macro_rules! events {
+    ($($variant:ident => $version:literal,)+) => {
+        /// Every fact the domain records.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Event {
+            $($variant($variant),)+
+        }
+
+        impl Event {
+            /// Every event type with its current schema version.
+            pub const CURRENT_VERSIONS: &'static [(&'static str, u32)] = &[$((stringify!($variant), $version),)+];
+
+            /// The event type name, PascalCase and past tense.
+            pub fn event_type(&self) -> &'static str {
+                match self {
+                    $(Event::$variant(_) => stringify!($variant),)+
+                }
+            }
+
+            /// The schema version `to_data` writes.
+            pub fn schema_version(&self) -> u32 {
+                match self {
+                    $(Event::$variant(_) => $version,)+
+                }
+            }
+
+            /// The event's data as a JSON object in its current version.
+            pub fn to_data(&self) -> Value {
+                match self {
+                    $(Event::$variant(inner) => data_of(inner),)+
+                }
+            }
+
+            fn decode_current(event_type: &str, data: Value) -> Result<Event, EventDecodeError> {
+                match event_type {
+                    $(stringify!($variant) => decode_data(event_type, $version, data).map(Event::$variant),)+
+                    _ => Err(EventDecodeError::UnknownEventType(event_type.to_owned())),
+                }
+            }
+        }
+
+        $(
+            impl From<$variant> for Event {
+                fn from(event: $variant) -> Event {
+                    Event::$variant(event)
+                }
+            }
+        )+
+    };
+}
+
+events! {
+    UnitRegistered => 1,
+    UnitRenamed => 1,
+    UnitRetired => 1,
+    PersonRegistered => 1,
+    PersonMoved => 1,
+    PersonRetired => 1,
+    SchemeOpened => 1,
+    IndicatorDefined => 1,
+    IndicatorRevised => 1,
+    IndicatorRetired => 1,
+    IndicatorAssigned => 1,
+    IndicatorMarkedNotApplicable => 1,
+    PeriodOpened => 1,
+    ResultsPublished => 1,
+    PeriodFinalised => 1,
+    PeriodReopened => 1,
+    TierAwarded => 1,
+    DeductionRecorded => 2,
+    DeductionWithdrawn => 1,
+    BonusAwarded => 1,
+    VetoApplied => 1,
+    CauseAttributed => 1,
+    RectificationRecorded => 1,
+    AppealFiled => 1,
+    AppealDecided => 1,
+    AppealEscalated => 1,
+    AppealWithdrawn => 1,
+}
+
+impl Event {
+    /// The current schema version of `event_type`, if there is such a type.
+    pub fn current_version(event_type: &str) -> Option<u32> {
+        Event::CURRENT_VERSIONS.iter().find(|(name, _)| *name == event_type).map(|(_, version)| *version)
+    }
+
+    /// Decodes stored data of any version ever written, upcasting it to the current type.
+    pub fn from_stored(event_type: &str, schema_version: u32, data: &Value) -> Result<Event, EventDecodeError> {
+        let current = Event::current_version(event_type)
+            .ok_or_else(|| EventDecodeError::UnknownEventType(event_type.to_owned()))?;
+        let data = upcast_to_current(event_type, schema_version, current, data.clone())?;
+        Event::decode_current(event_type, data)
+    }
+
+    /// The stream the event is appended to (see `streams`).
+    pub fn stream_id(&self) -> String {
+        match self {
+            Event::UnitRegistered(event) => unit_stream(&event.unit),
+            Event::UnitRenamed(event) => unit_stream(&event.unit),
+            Event::UnitRetired(event) => unit_stream(&event.unit),
+            Event::PersonRegistered(event) => person_stream(&event.person),
+            Event::PersonMoved(event) => person_stream(&event.person),
+            Event::PersonRetired(event) => person_stream(&event.person),
+            Event::SchemeOpened(event) => scheme_stream(&event.scheme),
+            Event::IndicatorDefined(event) => scheme_stream(&event.scheme),
+            Event::IndicatorRevised(event) => scheme_stream(&event.scheme),
+            Event::IndicatorRetired(event) => scheme_stream(&event.scheme),
+            Event::IndicatorAssigned(event) => plan_stream(&event.scheme, &event.unit),
+            Event::IndicatorMarkedNotApplicable(event) => plan_stream(&event.scheme, &event.unit),
+            Event::PeriodOpened(event) => period_stream(&event.scheme, event.period),
+            Event::ResultsPublished(event) => period_stream(&event.scheme, event.period),
+            Event::PeriodFinalised(event) => period_stream(&event.scheme, event.period),
+            Event::PeriodReopened(event) => period_stream(&event.scheme, event.period),
+            Event::TierAwarded(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::DeductionRecorded(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::DeductionWithdrawn(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::BonusAwarded(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::VetoApplied(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::CauseAttributed(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::RectificationRecorded(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::AppealFiled(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::AppealDecided(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::AppealEscalated(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::AppealWithdrawn(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+        }
+    }
+}
+
+fn data_of<T: Serialize>(event: &T) -> Value {
+    // Every field is a string, number, bool, list or string-keyed map: serialising cannot fail.
+    serde_json::to_value(event).expect("event data serialises to JSON")
+}
+
+pub(crate) fn decode_data<T: for<'de> Deserialize<'de>>(
+    event_type: &str,
+    schema_version: u32,
+    data: Value,
+) -> Result<T, EventDecodeError> {
+    serde_json::from_value(data).map_err(|error| EventDecodeError::InvalidData {
+        event_type: event_type.to_owned(),
+        schema_version,
+        message: error.to_string(),
+    })
+}
+
+/// Stored data that this build cannot turn into an `Event`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EventDecodeError {
+    #[error("unknown event type {0:?}")]
+    UnknownEventType(String),
+    #[error("unknown schema version {schema_version} of event type {event_type:?}")]
+    UnknownSchemaVersion { event_type: String, schema_version: u32 },
+    #[error("event type {event_type:?} version {schema_version} has invalid data: {message}")]
+    InvalidData { event_type: String, schema_version: u32, message: String },
+}

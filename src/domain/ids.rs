@@ -1,0 +1,332 @@
+//! Identifiers: codes people type (units, persons, indicators, function codes, schemes), problem
+//! categories, evidence digests, and the uuids that name assessment facts and events.
+//!
+//! Invariant: a value of any of these types is well-formed. Codes use only `A-Z`, `0-9` and `-`, so
+//! they can be joined with `.` into stream ids without ambiguity; a digest is 64 lower-case hex digits.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::limits::{CODE_CHARS_MAX, PROBLEM_CATEGORY_CHARS_MAX};
+
+fn is_code(text: &str, chars_max: usize) -> bool {
+    let starts_well = text.chars().next().is_some_and(|first| first.is_ascii_uppercase() || first.is_ascii_digit());
+    let chars_valid = text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+    starts_well && chars_valid && text.len() <= chars_max
+}
+
+/// Deserialises a string through `parse`, failing inside the string's own deserialisation so that
+/// serde_json reports the position of the offending value (and `command` can name its field).
+pub(crate) fn deserialize_checked<'de, D, T>(
+    deserializer: D,
+    expecting: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct CheckedVisitor<T> {
+        expecting: &'static str,
+        parse: fn(&str) -> Result<T, String>,
+    }
+    impl<T> Visitor<'_> for CheckedVisitor<T> {
+        type Value = T;
+        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter.write_str(self.expecting)
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
+            (self.parse)(text).map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_str(CheckedVisitor { expecting, parse })
+}
+
+/// Implements `Deserialize` through `deserialize_checked` and the type's `new`.
+macro_rules! deserialize_via_new {
+    ($name:ident, $what:literal) => {
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
+                deserialize_checked(deserializer, $what, |text| $name::new(text))
+            }
+        }
+    };
+}
+
+/// Declares a code newtype over `String` that is validated on construction and on deserialisation.
+macro_rules! code_type {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(into = "String")]
+        pub struct $name(String);
+
+        deserialize_via_new!($name, $what);
+
+        impl $name {
+            /// Checks the text; the error says what a valid one looks like.
+            pub fn new(text: impl Into<String>) -> Result<$name, String> {
+                let text = text.into();
+                if is_code(&text, CODE_CHARS_MAX) {
+                    Ok($name(text))
+                } else {
+                    Err(format!(
+                        concat!($what, " must be 1 to {} characters of A-Z, 0-9 and '-', starting with a letter or digit, got {:?}"),
+                        CODE_CHARS_MAX, text
+                    ))
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<$name, String> {
+                $name::new(text)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(code: $name) -> String {
+                code.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+code_type!(
+    /// A unit's code: `YS` (the city), `YS07` (a county), `YS07-BGS` (a section of it).
+    UnitCode,
+    "a unit code"
+);
+code_type!(
+    /// A person's staff code, unique across the administration.
+    PersonId,
+    "a person id"
+);
+code_type!(
+    /// An indicator's code inside its scheme: `ZG-04`.
+    IndicatorCode,
+    "an indicator code"
+);
+code_type!(
+    /// What a section does (`ZG` personnel), so that the same section of other counties is comparable.
+    FunctionCode,
+    "a function code"
+);
+
+/// A scheme is one issuer's plan for one year; its id is `<issuer>-<year>`, e.g. `YS-2017`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct SchemeId(String);
+
+deserialize_via_new!(SchemeId, "a scheme id");
+
+impl SchemeId {
+    pub fn for_issuer_year(issuer: &UnitCode, year: i32) -> SchemeId {
+        SchemeId(format!("{issuer}-{year:04}"))
+    }
+
+    pub fn new(text: impl Into<String>) -> Result<SchemeId, String> {
+        let text = text.into();
+        let parts = text.rsplit_once('-').filter(|(issuer, year)| {
+            UnitCode::new(*issuer).is_ok() && year.len() == 4 && year.chars().all(|c| c.is_ascii_digit())
+        });
+        match parts {
+            Some(_) => Ok(SchemeId(text)),
+            None => Err(format!("a scheme id must be `<issuer unit code>-<year>`, e.g. \"YS-2017\", got {text:?}")),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for SchemeId {
+    type Error = String;
+    fn try_from(text: String) -> Result<SchemeId, String> {
+        SchemeId::new(text)
+    }
+}
+
+impl From<SchemeId> for String {
+    fn from(id: SchemeId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for SchemeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The kind of problem a deduction is for (`document_filing`), so that "the same kind of problem
+/// again" is countable: lower-case letters, digits and `_`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct ProblemCategory(String);
+
+deserialize_via_new!(ProblemCategory, "a problem category");
+
+impl ProblemCategory {
+    pub fn new(text: impl Into<String>) -> Result<ProblemCategory, String> {
+        let text = text.into();
+        let valid = !text.is_empty()
+            && text.len() <= PROBLEM_CATEGORY_CHARS_MAX
+            && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if valid {
+            Ok(ProblemCategory(text))
+        } else {
+            Err(format!(
+                "a problem category must be 1 to {PROBLEM_CATEGORY_CHARS_MAX} characters of a-z, 0-9 and '_', got {text:?}"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ProblemCategory {
+    type Error = String;
+    fn try_from(text: String) -> Result<ProblemCategory, String> {
+        ProblemCategory::new(text)
+    }
+}
+
+impl From<ProblemCategory> for String {
+    fn from(category: ProblemCategory) -> String {
+        category.0
+    }
+}
+
+impl fmt::Display for ProblemCategory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The blake3 digest of an evidence document, as 64 lower-case hex digits. The document itself stays
+/// outside the ledger; the digest proves which document was meant.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct EvidenceDigest(String);
+
+deserialize_via_new!(EvidenceDigest, "an evidence digest");
+
+impl EvidenceDigest {
+    pub fn new(text: impl Into<String>) -> Result<EvidenceDigest, String> {
+        let text = text.into();
+        let valid = text.len() == 64 && text.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+        if valid {
+            Ok(EvidenceDigest(text))
+        } else {
+            Err(format!("an evidence digest must be 64 lower-case hex digits (blake3), got {text:?}"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EvidenceDigest {
+    type Error = String;
+    fn try_from(text: String) -> Result<EvidenceDigest, String> {
+        EvidenceDigest::new(text)
+    }
+}
+
+impl From<EvidenceDigest> for String {
+    fn from(digest: EvidenceDigest) -> String {
+        digest.0
+    }
+}
+
+/// Declares a uuid newtype: ids that the service generates and injects, never the domain.
+macro_rules! uuid_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+uuid_type!(
+    /// An event in the ledger, as the envelope names it; links and references point at these.
+    EventId
+);
+uuid_type!(
+    /// A recorded deduction.
+    DeductionId
+);
+uuid_type!(
+    /// A tier award.
+    TierAwardId
+);
+uuid_type!(
+    /// An awarded bonus.
+    BonusId
+);
+uuid_type!(
+    /// An applied veto.
+    VetoId
+);
+uuid_type!(
+    /// An appeal, from filing through escalation to its last decision.
+    AppealId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_checked() {
+        assert!(UnitCode::new("YS07-BGS").is_ok());
+        assert!(UnitCode::new("ys07").is_err());
+        assert!(UnitCode::new("-YS").is_err());
+        assert!(UnitCode::new("").is_err());
+        assert!(UnitCode::new("A".repeat(33)).is_err());
+        assert!(UnitCode::new("YS.07").is_err());
+    }
+
+    #[test]
+    fn scheme_ids_name_issuer_and_year() {
+        let issuer = UnitCode::new("YS").unwrap();
+        assert_eq!(SchemeId::for_issuer_year(&issuer, 2017).as_str(), "YS-2017");
+        assert!(SchemeId::new("YS-2017").is_ok());
+        assert!(SchemeId::new("YS-17").is_err());
+        assert!(SchemeId::new("2017").is_err());
+    }
+
+    #[test]
+    fn digests_are_64_lower_hex() {
+        assert!(EvidenceDigest::new("a".repeat(64)).is_ok());
+        assert!(EvidenceDigest::new("A".repeat(64)).is_err());
+        assert!(EvidenceDigest::new("a".repeat(63)).is_err());
+        assert!(ProblemCategory::new("document_filing").is_ok());
+        assert!(ProblemCategory::new("Document filing").is_err());
+    }
+}

@@ -1,0 +1,188 @@
+//! Checks that several rules share: text and list limits, look-ups that refuse unknown or retired
+//! things, base periods, period status and links to earlier events.
+//!
+//! Invariant: each check either returns the thing it looked up or a `Rejection` naming the field it
+//! was given; none of them changes anything.
+
+use crate::domain::context::Context;
+use crate::domain::ids::{EventId, EvidenceDigest, IndicatorCode, PersonId, SchemeId, UnitCode};
+use crate::domain::limits::{EVIDENCE_DIGESTS_PER_ENTRY_MAX, LINKS_PER_ENTRY_MAX, NAME_CHARS_MAX, TEXT_CHARS_MAX};
+use crate::domain::period::PeriodId;
+use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
+use crate::domain::state::{
+    IndicatorRecord, PeriodRecord, PeriodStatus, PersonRecord, SchemeRecord, State, UnitRecord,
+};
+
+/// Required text: not blank, at most `chars_max` characters.
+pub fn text(field: &str, value: &str, chars_max: usize) -> Result<(), Rejection> {
+    if value.trim().is_empty() {
+        return reject(Code::InvalidText, field, format!("{field}: must not be empty"));
+    }
+    optional_text(field, value, chars_max)
+}
+
+/// Text that may be empty, at most `chars_max` characters.
+pub fn optional_text(field: &str, value: &str, chars_max: usize) -> Result<(), Rejection> {
+    let chars = value.chars().count();
+    if chars > chars_max {
+        return reject(
+            Code::InvalidText,
+            field,
+            format!("{field}: must be at most {chars_max} characters, got {chars}"),
+        );
+    }
+    Ok(())
+}
+
+pub fn name(field: &str, value: &str) -> Result<(), Rejection> {
+    text(field, value, NAME_CHARS_MAX)
+}
+
+pub fn long_text(field: &str, value: &str) -> Result<(), Rejection> {
+    text(field, value, TEXT_CHARS_MAX)
+}
+
+pub fn list_length(field: &str, length: usize, length_max: usize) -> Result<(), Rejection> {
+    if length > length_max {
+        return reject(
+            Code::InvalidValue,
+            field,
+            format!("{field}: may hold at most {length_max} entries, got {length}"),
+        );
+    }
+    Ok(())
+}
+
+pub fn evidence(field: &str, digests: &[EvidenceDigest]) -> Result<(), Rejection> {
+    list_length(field, digests.len(), EVIDENCE_DIGESTS_PER_ENTRY_MAX)
+}
+
+/// Links must point at events already in the ledger.
+pub fn links(state: &State, field: &str, links: &[EventId]) -> Result<(), Rejection> {
+    list_length(field, links.len(), LINKS_PER_ENTRY_MAX)?;
+    match links.iter().position(|link| !state.event_ids.contains(link)) {
+        Some(index) => reject(
+            Code::UnknownEvent,
+            field,
+            format!("{field}: entry {index} names no event in the ledger ({})", links[index]),
+        ),
+        None => Ok(()),
+    }
+}
+
+/// The injected id must not name an existing fact.
+pub fn fresh_id(state: &State, context: &Context) -> Result<(), Rejection> {
+    if state.fact_ids.contains(&context.new_id) {
+        return reject(
+            Code::IdAlreadyUsed,
+            "context.new_id",
+            format!("context.new_id: id {} is already used", context.new_id),
+        );
+    }
+    Ok(())
+}
+
+pub fn unit<'a>(state: &'a State, field: &str, code: &UnitCode) -> Result<&'a UnitRecord, Rejection> {
+    match state.units.get(code) {
+        None => reject(Code::UnknownUnit, field, format!("{field}: unknown unit {code}")),
+        Some(record) if record.retired => reject(Code::UnitRetired, field, format!("{field}: unit {code} is retired")),
+        Some(record) => Ok(record),
+    }
+}
+
+pub fn person<'a>(state: &'a State, field: &str, id: &PersonId) -> Result<&'a PersonRecord, Rejection> {
+    match state.persons.get(id) {
+        None => reject(Code::UnknownPerson, field, format!("{field}: unknown person {id}")),
+        Some(record) if record.retired => {
+            reject(Code::PersonRetired, field, format!("{field}: person {id} is retired"))
+        }
+        Some(record) => Ok(record),
+    }
+}
+
+pub fn scheme<'a>(state: &'a State, field: &str, id: &SchemeId) -> Result<&'a SchemeRecord, Rejection> {
+    state
+        .schemes
+        .get(id)
+        .ok_or_else(|| Rejection::new(Code::UnknownScheme, field, format!("{field}: unknown scheme {id}")))
+}
+
+pub fn indicator<'a>(
+    scheme: &'a SchemeRecord,
+    field: &str,
+    code: &IndicatorCode,
+) -> Result<&'a IndicatorRecord, Rejection> {
+    scheme.indicators.get(code).ok_or_else(|| {
+        let message = format!("{field}: unknown indicator {code} in scheme {}", scheme.settings.scheme);
+        Rejection::new(Code::UnknownIndicator, field, message)
+    })
+}
+
+/// The indicator, refusing one retired by `period`.
+pub fn indicator_at<'a>(
+    scheme: &'a SchemeRecord,
+    field: &str,
+    code: &IndicatorCode,
+    period: PeriodId,
+) -> Result<&'a IndicatorRecord, Rejection> {
+    let record = indicator(scheme, field, code)?;
+    if record.is_retired_at(period) {
+        return reject(Code::IndicatorRetired, field, format!("{field}: indicator {code} is retired from {period}"));
+    }
+    Ok(record)
+}
+
+/// The period must be one of the scheme's base periods (right kind, right year).
+pub fn base_period(scheme: &SchemeRecord, field: &str, period: PeriodId) -> Result<(), Rejection> {
+    let settings = &scheme.settings;
+    if period.kind() != settings.base_period || period.year() != settings.year {
+        let message = format!(
+            "{field}: {period} is not a base period of scheme {} ({} periods of {})",
+            settings.scheme,
+            settings.base_period.as_str(),
+            settings.year
+        );
+        return reject(Code::NotABasePeriod, field, message);
+    }
+    Ok(())
+}
+
+/// The opened base period.
+pub fn opened_period<'a>(
+    scheme: &'a SchemeRecord,
+    field: &str,
+    period: PeriodId,
+) -> Result<&'a PeriodRecord, Rejection> {
+    base_period(scheme, field, period)?;
+    scheme.periods.get(&period).ok_or_else(|| {
+        let message = format!("{field}: period {period} of scheme {} is not open yet", scheme.settings.scheme);
+        Rejection::new(Code::UnknownPeriod, field, message)
+    })
+}
+
+/// An opened base period that is not final: it still takes facts.
+pub fn period_taking_facts(scheme: &SchemeRecord, field: &str, period: PeriodId) -> Result<(), Rejection> {
+    let record = opened_period(scheme, field, period)?;
+    if record.status == PeriodStatus::Final {
+        return reject(Code::PeriodFinal, field, format!("{field}: period {period} is final"));
+    }
+    Ok(())
+}
+
+/// A change effective from `from` must not reach into a final period.
+pub fn no_final_period_from(scheme: &SchemeRecord, field: &str, from: PeriodId) -> Result<(), Rejection> {
+    let final_period =
+        scheme.periods.iter().find(|(period, record)| **period >= from && record.status == PeriodStatus::Final);
+    match final_period {
+        Some((period, _)) => {
+            reject(Code::PeriodFinal, field, format!("{field}: period {period} is final and cannot change"))
+        }
+        None => Ok(()),
+    }
+}
+
+/// The first base period of the scheme's year.
+pub fn first_period(scheme: &SchemeRecord) -> PeriodId {
+    let settings = &scheme.settings;
+    PeriodId::new(settings.year, settings.base_period, 1).expect("a scheme year within limits has a first period")
+}

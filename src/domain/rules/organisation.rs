@@ -1,0 +1,120 @@
+//! Rules for units and persons: register, rename, retire, move.
+//!
+//! Invariant: the organisation is a tree — a unit's parent exists and is active when the unit is
+//! registered, levels fall from parent to child, and a unit with active children is not retired.
+
+use crate::domain::command::{MovePerson, RegisterPerson, RegisterUnit, RenameUnit, RetirePerson, RetireUnit};
+use crate::domain::context::Context;
+use crate::domain::event::{
+    Event, PersonMoved, PersonRegistered, PersonRetired, UnitRegistered, UnitRenamed, UnitRetired,
+};
+use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
+use crate::domain::state::State;
+
+use super::access::require_scope;
+use super::checks;
+
+pub fn register_unit(state: &State, command: &RegisterUnit, context: &Context) -> Result<Event, Rejection> {
+    checks::name("name", &command.name)?;
+    if state.units.contains_key(&command.unit) {
+        return reject(Code::UnitExists, "unit", format!("unit: unit {} is already registered", command.unit));
+    }
+    match &command.parent {
+        Some(parent) => check_parent(state, command, parent, context)?,
+        None => check_root(command, context)?,
+    }
+    if command.level.is_section() && command.function_code.is_none() {
+        let message = format!("function_code: a {} needs a function code", command.level.as_str());
+        return reject(Code::InvalidValue, "function_code", message);
+    }
+    Ok(UnitRegistered {
+        unit: command.unit.clone(),
+        name: command.name.clone(),
+        level: command.level,
+        parent: command.parent.clone(),
+        function_code: command.function_code.clone(),
+    }
+    .into())
+}
+
+fn check_parent(
+    state: &State,
+    command: &RegisterUnit,
+    parent: &crate::domain::ids::UnitCode,
+    context: &Context,
+) -> Result<(), Rejection> {
+    let parent_record = checks::unit(state, "parent", parent)?;
+    require_scope(state, &context.actor, parent)?;
+    if !command.level.may_hang_under(parent_record.level) {
+        let message = format!(
+            "parent: a {} cannot hang under {parent}, a {}",
+            command.level.as_str(),
+            parent_record.level.as_str()
+        );
+        return reject(Code::InvalidParent, "parent", message);
+    }
+    Ok(())
+}
+
+/// A root unit is registered once, by an admin of that very unit, and is not a section.
+fn check_root(command: &RegisterUnit, context: &Context) -> Result<(), Rejection> {
+    if command.level.is_section() {
+        return reject(Code::InvalidParent, "parent", format!("parent: a {} needs a parent", command.level.as_str()));
+    }
+    if context.actor.unit != command.unit {
+        let message = format!("actor.unit: only an admin of {} may register it as a root unit", command.unit);
+        return reject(Code::OutOfScope, "actor.unit", message);
+    }
+    Ok(())
+}
+
+pub fn rename_unit(state: &State, command: &RenameUnit, context: &Context) -> Result<Event, Rejection> {
+    checks::unit(state, "unit", &command.unit)?;
+    require_scope(state, &context.actor, &command.unit)?;
+    checks::name("name", &command.name)?;
+    Ok(UnitRenamed { unit: command.unit.clone(), name: command.name.clone() }.into())
+}
+
+pub fn retire_unit(state: &State, command: &RetireUnit, context: &Context) -> Result<Event, Rejection> {
+    checks::unit(state, "unit", &command.unit)?;
+    require_scope(state, &context.actor, &command.unit)?;
+    checks::long_text("reason", &command.reason)?;
+    let active_child =
+        state.units.iter().find(|(_, record)| !record.retired && record.parent.as_ref() == Some(&command.unit));
+    if let Some((child, _)) = active_child {
+        let message = format!("unit: unit {} still has the active unit {child} under it", command.unit);
+        return reject(Code::UnitHasActiveChildren, "unit", message);
+    }
+    Ok(UnitRetired { unit: command.unit.clone(), reason: command.reason.clone() }.into())
+}
+
+pub fn register_person(state: &State, command: &RegisterPerson, context: &Context) -> Result<Event, Rejection> {
+    checks::name("name", &command.name)?;
+    if state.persons.contains_key(&command.person) {
+        return reject(
+            Code::PersonExists,
+            "person",
+            format!("person: person {} is already registered", command.person),
+        );
+    }
+    checks::unit(state, "unit", &command.unit)?;
+    require_scope(state, &context.actor, &command.unit)?;
+    Ok(PersonRegistered { person: command.person.clone(), name: command.name.clone(), unit: command.unit.clone() }
+        .into())
+}
+
+pub fn move_person(state: &State, command: &MovePerson, context: &Context) -> Result<Event, Rejection> {
+    let person = checks::person(state, "person", &command.person)?;
+    require_scope(state, &context.actor, &person.unit)?;
+    checks::unit(state, "to_unit", &command.to_unit)?;
+    require_scope(state, &context.actor, &command.to_unit)?;
+    Ok(PersonMoved { person: command.person.clone(), from_unit: person.unit.clone(), to_unit: command.to_unit.clone() }
+        .into())
+}
+
+pub fn retire_person(state: &State, command: &RetirePerson, context: &Context) -> Result<Event, Rejection> {
+    let person = checks::person(state, "person", &command.person)?;
+    require_scope(state, &context.actor, &person.unit)?;
+    checks::long_text("reason", &command.reason)?;
+    Ok(PersonRetired { person: command.person.clone(), reason: command.reason.clone() }.into())
+}
