@@ -400,3 +400,56 @@ fn withdraw_appeal_then_file_again() {
     let events = harness.when(&appellant(), at(7, 16, 9, 0), file_against_deduction(deduction_id)).then_events();
     assert_eq!(events[0].event_type(), "AppealFiled");
 }
+
+#[test]
+fn grant_access_binds_a_token_hash_to_an_actor_a_role_and_a_unit() {
+    let mut harness = world();
+    let events =
+        harness.when(&admin(), at(7, 1, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS")).then_events();
+    assert_eq!(events[0].stream_id(), format!("access-{}", "a".repeat(32)));
+    assert_eq!(
+        events,
+        vec![Event::AccessGranted(AccessGranted {
+            token_hash: token('a'),
+            actor_id: "assessor.ys.zhao".to_owned(),
+            role: Role::Assessor,
+            unit: unit("YS"),
+            note: "issued at the assessment office".to_owned(),
+        })]
+    );
+}
+
+#[test]
+fn a_county_admin_grants_inside_its_county_and_the_note_may_be_left_out() {
+    let mut harness = world();
+    let payload = serde_json::json!({
+        "token_hash": "b".repeat(64), "actor_id": "office.ys07", "role": "office", "unit": "YS07-BGS"
+    });
+    let command = Command::from_payload("GrantAccess", &payload).expect("a grant without a note decodes");
+    let county_admin = actor("admin.ys07", Role::Admin, "YS07");
+    harness.when(&county_admin, at(7, 1, 9, 0), command).then_event(AccessGranted {
+        token_hash: token('b'),
+        actor_id: "office.ys07".to_owned(),
+        role: Role::Office,
+        unit: unit("YS07-BGS"),
+        note: String::new(),
+    });
+}
+
+#[test]
+fn revoke_access_repeats_whose_access_ended() {
+    let mut harness = world();
+    harness.given(&admin(), at(7, 1, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS"));
+    let events = harness.when(&admin(), at(7, 26, 9, 0), revoke('a')).then_events();
+    assert_eq!(events[0].stream_id(), format!("access-{}", "a".repeat(32)));
+    assert_eq!(
+        events,
+        vec![Event::AccessRevoked(AccessRevoked {
+            token_hash: token('a'),
+            actor_id: "assessor.ys.zhao".to_owned(),
+            role: Role::Assessor,
+            unit: unit("YS"),
+            reason: "moved off the assessment post".to_owned(),
+        })]
+    );
+}

@@ -95,3 +95,24 @@ fn unknown_command_and_bad_envelope_are_refused() {
     let rejection = Command::from_json(r#""just text""#).expect_err("not an object");
     assert_eq!(rejection.field, "payload");
 }
+
+#[test]
+fn access_payloads_name_a_malformed_token_hash_or_role() {
+    let grant = json!({"token_hash": "a".repeat(64), "actor_id": "assessor.ys.zhao", "role": "assessor", "unit": "YS"});
+    let Command::GrantAccess(decoded) = Command::from_payload("GrantAccess", &grant).expect("valid") else {
+        panic!("not a grant")
+    };
+    assert!(decoded.note.is_empty());
+    for (field, value) in
+        [("token_hash", json!("A".repeat(64))), ("token_hash", json!("a".repeat(63))), ("role", json!("root"))]
+    {
+        let mut payload = grant.clone();
+        payload[field] = value;
+        let rejection = refused("GrantAccess", &payload);
+        assert_eq!(rejection.field, field, "{}", rejection.message);
+    }
+    let revoke = json!({"token_hash": "not-a-hash", "reason": "lost"});
+    let rejection = refused("RevokeAccess", &revoke);
+    assert_eq!(rejection.field, "token_hash");
+    assert!(rejection.message.contains("64 lower-case hex digits"), "{}", rejection.message);
+}

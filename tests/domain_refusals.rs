@@ -10,7 +10,7 @@ mod harness;
 use harness::*;
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::fixture::{at, indicator, period, person, scheme, unit};
-use kpi_ledger::domain::limits::{EVIDENCE_DIGESTS_PER_ENTRY_MAX, TEXT_CHARS_MAX};
+use kpi_ledger::domain::limits::{ACTOR_ID_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, TEXT_CHARS_MAX};
 use kpi_ledger::domain::RejectionCode as Code;
 use kpi_ledger::domain::*;
 use uuid::Uuid;
@@ -563,6 +563,85 @@ fn only_open_appeals_are_withdrawn() {
     harness.given(&reviewer(), at(7, 19, 16, 0), decide_with(appeal_id, AppealOutcome::Dismissed));
     let withdraw = WithdrawAppeal { appeal_id: AppealId(appeal_id), reason: "accepted".to_owned() };
     harness.when(&appellant(), at(7, 20, 9, 0), withdraw).then_rejected(Code::AppealNotOpen, "appeal_id");
+}
+
+// ---- Access -----------------------------------------------------------------------------------
+
+#[test]
+fn only_an_admin_grants_and_revokes() {
+    let mut harness = world();
+    harness
+        .when(&assessor(), at(7, 1, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS"))
+        .then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness.given(&admin(), at(7, 1, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS"));
+    for actor in [assessor(), office(), appellant(), reviewer(), committee(), auditor()] {
+        harness.when(&actor, at(7, 2, 9, 0), revoke('a')).then_rejected(Code::RoleNotAllowed, "actor.role");
+    }
+}
+
+#[test]
+fn an_admin_grants_and_revokes_only_inside_its_scope() {
+    let mut harness = world();
+    let county_admin = actor("admin.ys07", Role::Admin, "YS07");
+    harness
+        .when(&county_admin, at(7, 1, 9, 0), grant('a', "office.ys08", Role::Office, "YS08"))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+    harness
+        .when(&county_admin, at(7, 1, 9, 0), grant('a', "assessor.ys", Role::Assessor, "YS"))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+    harness.given(&admin(), at(7, 1, 9, 0), grant('b', "assessor.ys.zhao", Role::Assessor, "YS"));
+    harness.when(&county_admin, at(7, 2, 9, 0), revoke('b')).then_rejected(Code::OutOfScope, "actor.unit");
+}
+
+#[test]
+fn a_grant_needs_a_known_active_unit() {
+    let mut harness = world();
+    harness
+        .when(&admin(), at(7, 1, 9, 0), grant('a', "office.ys99", Role::Office, "YS99"))
+        .then_rejected(Code::UnknownUnit, "unit");
+    harness.given(&admin(), at(2, 1, 9, 0), RetireUnit { unit: unit("YS08-ZGG"), reason: "merged".to_owned() });
+    harness
+        .when(&admin(), at(7, 1, 9, 0), grant('a', "appellant.ys08.zgg", Role::Appellant, "YS08-ZGG"))
+        .then_rejected(Code::UnitRetired, "unit");
+}
+
+#[test]
+fn a_token_hash_is_granted_once_ever() {
+    let mut harness = world();
+    harness.given(&admin(), at(7, 1, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS"));
+    harness
+        .when(&admin(), at(7, 1, 10, 0), grant('a', "auditor.ys.qian", Role::Auditor, "YS"))
+        .then_rejected(Code::TokenExists, "token_hash");
+    harness.given(&admin(), at(7, 2, 9, 0), revoke('a'));
+    let rejection = harness
+        .when(&admin(), at(7, 3, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS"))
+        .then_rejected(Code::TokenExists, "token_hash");
+    assert!(rejection.message.contains("assessor.ys.zhao"), "{}", rejection.message);
+}
+
+#[test]
+fn only_a_granted_unrevoked_token_is_revoked() {
+    let mut harness = world();
+    harness.when(&admin(), at(7, 1, 9, 0), revoke('c')).then_rejected(Code::UnknownToken, "token_hash");
+    harness.given(&admin(), at(7, 1, 9, 0), grant('c', "assessor.ys.zhao", Role::Assessor, "YS"));
+    let blank = RevokeAccess { reason: " ".to_owned(), ..revoke('c') };
+    harness.when(&admin(), at(7, 2, 9, 0), blank).then_rejected(Code::InvalidText, "reason");
+    harness.given(&admin(), at(7, 2, 9, 0), revoke('c'));
+    harness.when(&admin(), at(7, 3, 9, 0), revoke('c')).then_rejected(Code::TokenRevoked, "token_hash");
+}
+
+#[test]
+fn actor_ids_are_bounded_and_free_of_control_characters() {
+    let mut harness = world();
+    let day = at(7, 1, 9, 0);
+    for bad in [String::new(), "  ".to_owned(), "评".repeat(43), "assessor\nroot".to_owned(), "a\u{7f}b".to_owned()] {
+        let command = GrantAccess { actor_id: bad, ..grant('d', "x", Role::Assessor, "YS") };
+        harness.when(&admin(), day, command).then_rejected(Code::InvalidText, "actor_id");
+    }
+    let longest = GrantAccess { actor_id: "x".repeat(ACTOR_ID_BYTES_MAX), ..grant('d', "x", Role::Assessor, "YS") };
+    harness.when(&admin(), day, longest).then_events();
+    let long_note = GrantAccess { note: "x".repeat(TEXT_CHARS_MAX + 1), ..grant('d', "x", Role::Assessor, "YS") };
+    harness.when(&admin(), day, long_note).then_rejected(Code::InvalidText, "note");
 }
 
 // ---- Decoding ----------------------------------------------------------------------------------

@@ -120,3 +120,25 @@ fn schemas_refuse_what_the_code_refuses() {
     assert!(!validator.is_valid(&sample));
     assert!(Event::from_stored("DeductionRecorded", 2, &sample).is_err());
 }
+
+#[test]
+fn access_schemas_refuse_malformed_hashes_roles_and_actor_ids() {
+    let validator = compile_schema(&event_schema_path("AccessGranted", 1));
+    let sample = read("tests/golden/events/AccessGranted.v1.json");
+    assert!(validator.is_valid(&sample));
+    for (field, value) in [
+        ("token_hash", serde_json::json!("A".repeat(64))),
+        ("role", serde_json::json!("root")),
+        ("actor_id", serde_json::json!("")),
+        ("actor_id", serde_json::json!("assessor\nroot")),
+        ("actor_id", serde_json::json!("a\u{85}b")),
+        ("actor_id", serde_json::json!("x".repeat(129))),
+    ] {
+        let mut wrong = sample.clone();
+        wrong[field] = value;
+        assert!(!validator.is_valid(&wrong), "{field}: {wrong}");
+    }
+    let mut wrong = sample.clone();
+    wrong["token_hash"] = serde_json::json!("a".repeat(63));
+    assert!(Event::from_stored("AccessGranted", 1, &wrong).is_err());
+}

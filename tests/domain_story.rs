@@ -31,6 +31,9 @@ const ADMIN: (&str, Role, &str) = ("admin.ys", Role::Admin, "YS");
 const ASSESSOR: (&str, Role, &str) = ("assessor.ys.wang", Role::Assessor, "YS");
 const COMMITTEE: (&str, Role, &str) = ("committee.ys", Role::Committee, "YS");
 
+/// A made-up token hash (blake3 hex) for the epilogue's grant; the token itself never reaches the domain.
+const TOKEN_HASH_NEW_ASSESSOR: &str = "ace31e9407eebf27a68adb58ee4c5a8242fe15338c218d54b024df76d3c10b4a";
+
 /// After the story: the commands it does not need, so that every command and event type has a sample.
 fn epilogue(story: &[Step]) -> Vec<Step> {
     let appeal_id =
@@ -64,6 +67,7 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
         },
     );
     let second_appeal_id = AppealId(appeal.context.new_id);
+    let token_hash = TokenHash::new(TOKEN_HASH_NEW_ASSESSOR).expect("a token hash");
     vec![
         step(
             "epilogue.rename",
@@ -183,6 +187,26 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
                 outcome: AppealOutcome::Partial { points_restored: Points(100) },
                 reasoning: "维持复核决定 (the review stands)".to_owned(),
             },
+        ),
+        step(
+            "epilogue.grant_access",
+            at(7, 25, 10, 0),
+            ADMIN,
+            15,
+            GrantAccess {
+                token_hash: token_hash.clone(),
+                actor_id: "assessor.ys.zhao".to_owned(),
+                role: Role::Assessor,
+                unit: unit("YS"),
+                note: "市局考核办新任考核员 (new assessor at the city's assessment office)".to_owned(),
+            },
+        ),
+        step(
+            "epilogue.revoke_access",
+            at(7, 26, 9, 0),
+            ADMIN,
+            16,
+            RevokeAccess { token_hash, reason: "调离考核岗位 (moved off the assessment post)".to_owned() },
         ),
     ]
 }

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::appeal::{AppealOutcome, AppealTarget};
+use super::context::Role;
 use super::ids::{
     AppealId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory, SchemeId,
-    UnitCode,
+    TokenHash, UnitCode,
 };
 use super::json_path::path_at_offset;
 use super::organisation::UnitLevel;
@@ -326,6 +327,30 @@ pub struct WithdrawAppeal {
     pub reason: String,
 }
 
+// ---- Access --------------------------------------------------------------------------------
+
+/// Binds a bearer token, known only by its hash, to an actor id, a role and a unit scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantAccess {
+    pub token_hash: TokenHash,
+    /// The id every event recorded with the token carries as its actor.
+    pub actor_id: String,
+    pub role: Role,
+    /// The unit that bounds the holder's scope: it and everything under it.
+    pub unit: UnitCode,
+    /// Why or for whom it was issued; may be empty.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeAccess {
+    pub token_hash: TokenHash,
+    pub reason: String,
+}
+
 // ---- The enum --------------------------------------------------------------------------------
 
 /// Declares the enum once, so the names clients send and the decoders cannot drift apart.
@@ -408,6 +433,8 @@ commands! {
     DecideAppeal,
     EscalateAppeal,
     WithdrawAppeal,
+    GrantAccess,
+    RevokeAccess,
 }
 
 /// The envelope clients send: a command name and its payload.

@@ -15,8 +15,8 @@ use super::Timestamp;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Registers units and persons, opens schemes and periods, defines, revises and retires indicators.
-    /// Issuing and revoking access tokens will be the admin's too (events still to come).
+    /// Registers units and persons, opens schemes and periods, defines, revises and retires indicators,
+    /// grants and revokes access (bearer tokens, by their hash) inside its scope.
     Admin,
     /// An assessing unit: awards tiers, records and withdraws deductions, awards bonuses, applies vetoes.
     Assessor,

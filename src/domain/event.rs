@@ -9,15 +9,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::appeal::{AppealStage, AppealTarget, AppealVerdict};
+use super::context::Role;
 use super::ids::{
     AppealId, BonusId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory,
-    SchemeId, TierAwardId, UnitCode, VetoId,
+    SchemeId, TierAwardId, TokenHash, UnitCode, VetoId,
 };
 use super::organisation::UnitLevel;
 use super::period::{PeriodId, PeriodKind};
 use super::points::Points;
 use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierRulesByFunction, TierStandard};
-use super::streams::{assessment_stream, period_stream, person_stream, plan_stream, scheme_stream, unit_stream};
+use super::streams::{
+    access_stream, assessment_stream, period_stream, person_stream, plan_stream, scheme_stream, unit_stream,
+};
 use super::upcast::upcast_to_current;
 use super::Timestamp;
 
@@ -349,6 +352,32 @@ pub struct AppealWithdrawn {
     pub reason: String,
 }
 
+// ---- Access --------------------------------------------------------------------------------
+
+/// A bearer token, known by its hash, now acts as `actor_id` with `role` inside `unit`, from the
+/// event's `recorded_at` on. The admin who granted it is the envelope's actor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessGranted {
+    pub token_hash: TokenHash,
+    pub actor_id: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub note: String,
+}
+
+/// The token no longer acts, from the event's `recorded_at` on. It repeats what the grant said, so
+/// that a reader of this event alone knows whose access ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessRevoked {
+    pub token_hash: TokenHash,
+    pub actor_id: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub reason: String,
+}
+
 // ---- The enum --------------------------------------------------------------------------------
 
 /// Declares the enum once with each type's current schema version, so names, versions and codecs
@@ -432,6 +461,8 @@ events! {
     AppealDecided => 1,
     AppealEscalated => 1,
     AppealWithdrawn => 1,
+    AccessGranted => 1,
+    AccessRevoked => 1,
 }
 
 impl Event {
@@ -478,6 +509,8 @@ impl Event {
             Event::AppealDecided(event) => assessment_stream(&event.scheme, event.period, &event.unit),
             Event::AppealEscalated(event) => assessment_stream(&event.scheme, event.period, &event.unit),
             Event::AppealWithdrawn(event) => assessment_stream(&event.scheme, event.period, &event.unit),
+            Event::AccessGranted(event) => access_stream(&event.token_hash),
+            Event::AccessRevoked(event) => access_stream(&event.token_hash),
         }
     }
 }

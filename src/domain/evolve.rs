@@ -8,8 +8,8 @@ use super::appeal::{AppealStage, AppealTarget};
 use super::context::EventMeta;
 use super::event::*;
 use super::state::{
-    AppealRecord, DeductionRecord, IndicatorRecord, PeriodRecord, PeriodStatus, PersonRecord, PlanEntry, SchemeRecord,
-    State, TierAwardRecord, UnitRecord,
+    AccessRecord, AppealRecord, DeductionRecord, IndicatorRecord, PeriodRecord, PeriodStatus, PersonRecord, PlanEntry,
+    SchemeRecord, State, TierAwardRecord, UnitRecord,
 };
 
 /// Folds `event`, stored with `meta`, into `state`.
@@ -119,6 +119,8 @@ pub fn evolve(state: &mut State, event: &Event, meta: &EventMeta) {
                 appeal.escalation_window_closes_at = None;
             }
         }
+        Event::AccessGranted(event) => access_granted(state, event, meta),
+        Event::AccessRevoked(event) => access_revoked(state, event, meta),
     }
 }
 
@@ -238,5 +240,27 @@ fn appeal_decided(state: &mut State, event: &AppealDecided) {
         if event.stage == AppealStage::First {
             appeal.first_stage_points_restored = Some(event.points_restored);
         }
+    }
+}
+
+/// The first grant of a hash stands: `decide` never grants one twice.
+fn access_granted(state: &mut State, event: &AccessGranted, meta: &EventMeta) {
+    state.access_grants.entry(event.token_hash.clone()).or_insert_with(|| AccessRecord {
+        token_hash: event.token_hash.clone(),
+        actor_id: event.actor_id.clone(),
+        role: event.role,
+        unit: event.unit.clone(),
+        granted_at: meta.recorded_at,
+        granted_seq: meta.seq,
+        revoked_at: None,
+        revoked_seq: None,
+    });
+}
+
+/// The first revocation stands: `decide` never revokes a token twice.
+fn access_revoked(state: &mut State, event: &AccessRevoked, meta: &EventMeta) {
+    if let Some(record) = state.access_grants.get_mut(&event.token_hash).filter(|record| !record.is_revoked()) {
+        record.revoked_at = Some(meta.recorded_at);
+        record.revoked_seq = Some(meta.seq);
     }
 }

@@ -1,8 +1,10 @@
 //! Identifiers: codes people type (units, persons, indicators, function codes, schemes), problem
-//! categories, evidence digests, and the uuids that name assessment facts and events.
+//! categories, evidence digests, access token hashes, and the uuids that name assessment facts and
+//! events.
 //!
 //! Invariant: a value of any of these types is well-formed. Codes use only `A-Z`, `0-9` and `-`, so
-//! they can be joined with `.` into stream ids without ambiguity; a digest is 64 lower-case hex digits.
+//! they can be joined with `.` into stream ids without ambiguity; a digest or a token hash is 64
+//! lower-case hex digits.
 
 use std::fmt;
 
@@ -16,6 +18,11 @@ fn is_code(text: &str, chars_max: usize) -> bool {
     let starts_well = text.chars().next().is_some_and(|first| first.is_ascii_uppercase() || first.is_ascii_digit());
     let chars_valid = text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
     starts_well && chars_valid && text.len() <= chars_max
+}
+
+/// A blake3 hash as text: 64 lower-case hex digits.
+fn is_blake3_hex(text: &str) -> bool {
+    text.len() == 64 && text.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
 }
 
 /// Deserialises a string through `parse`, failing inside the string's own deserialisation so that
@@ -231,8 +238,7 @@ deserialize_via_new!(EvidenceDigest, "an evidence digest");
 impl EvidenceDigest {
     pub fn new(text: impl Into<String>) -> Result<EvidenceDigest, String> {
         let text = text.into();
-        let valid = text.len() == 64 && text.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
-        if valid {
+        if is_blake3_hex(&text) {
             Ok(EvidenceDigest(text))
         } else {
             Err(format!("an evidence digest must be 64 lower-case hex digits (blake3), got {text:?}"))
@@ -254,6 +260,54 @@ impl TryFrom<String> for EvidenceDigest {
 impl From<EvidenceDigest> for String {
     fn from(digest: EvidenceDigest) -> String {
         digest.0
+    }
+}
+
+/// The blake3 hash of a bearer token, as 64 lower-case hex digits. The token itself is shown once to
+/// its holder and never reaches the domain or the ledger; the hash is all that is needed to recognise
+/// it, and it cannot be turned back into the token.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct TokenHash(String);
+
+deserialize_via_new!(TokenHash, "a token hash");
+
+impl TokenHash {
+    pub fn new(text: impl Into<String>) -> Result<TokenHash, String> {
+        let text = text.into();
+        if is_blake3_hex(&text) {
+            Ok(TokenHash(text))
+        } else {
+            Err(format!("a token hash must be 64 lower-case hex digits (blake3 of the token), got {text:?}"))
+        }
+    }
+
+    /// The same check as `new`, for text borrowed from a request (an `Authorization` header's hash).
+    pub fn parse(text: &str) -> Result<TokenHash, String> {
+        TokenHash::new(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TokenHash {
+    type Error = String;
+    fn try_from(text: String) -> Result<TokenHash, String> {
+        TokenHash::new(text)
+    }
+}
+
+impl From<TokenHash> for String {
+    fn from(hash: TokenHash) -> String {
+        hash.0
+    }
+}
+
+impl fmt::Display for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -326,6 +380,10 @@ mod tests {
         assert!(EvidenceDigest::new("a".repeat(64)).is_ok());
         assert!(EvidenceDigest::new("A".repeat(64)).is_err());
         assert!(EvidenceDigest::new("a".repeat(63)).is_err());
+        assert!(TokenHash::new("0".repeat(64)).is_ok());
+        assert!(TokenHash::new("F".repeat(64)).is_err());
+        assert!(TokenHash::new("f".repeat(65)).is_err());
+        assert!(TokenHash::new("g".repeat(64)).is_err());
         assert!(ProblemCategory::new("document_filing").is_ok());
         assert!(ProblemCategory::new("Document filing").is_err());
     }

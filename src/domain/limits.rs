@@ -11,6 +11,11 @@ pub const CODE_CHARS_MAX: usize = 32;
 /// Longest display name of a unit, person or indicator, in characters.
 pub const NAME_CHARS_MAX: usize = 200;
 
+/// Longest actor id an access grant may name, in bytes (UTF-8). The id becomes the envelope's actor id
+/// on every event the token's holder records, and the ledger caps that field at 128 bytes
+/// (`crate::limits::ACTOR_FIELD_BYTES_MAX`), so a grant the ledger could not honour is refused here.
+pub const ACTOR_ID_BYTES_MAX: usize = 128;
+
 /// Longest free text (reason, grounds, description, reasoning), in characters: a paragraph, not a file.
 /// Documents belong outside the ledger; the ledger keeps their digests.
 pub const TEXT_CHARS_MAX: usize = 2_000;

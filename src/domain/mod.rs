@@ -32,7 +32,7 @@ pub use event::{Event, EventDecodeError};
 pub use evolve::evolve;
 pub use ids::{
     AppealId, BonusId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory,
-    SchemeId, TierAwardId, UnitCode, VetoId,
+    SchemeId, TierAwardId, TokenHash, UnitCode, VetoId,
 };
 pub use organisation::UnitLevel;
 pub use period::{PeriodId, PeriodKind};
@@ -40,6 +40,6 @@ pub use points::{divide_round_half_up, PerMille, Points};
 pub use rejection::{Rejection, RejectionCode};
 pub use rules::{allowed_roles, decide};
 pub use scheme::{IndicatorMethod, RepeatRule, TierRule, TierStandard};
-pub use state::State;
+pub use state::{AccessRecord, State};
 pub use timestamp::Timestamp;
 pub use upcast::DeductionRecordedV1;

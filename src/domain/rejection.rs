@@ -99,6 +99,11 @@ rejection_codes! {
     EscalationWindowClosed => "escalation_window_closed",
     RestorationOutOfRange => "restoration_out_of_range",
     RestorationBelowFirstDecision => "restoration_below_first_decision",
+    // Access.
+    /// A token hash is granted once ever, even after its grant was revoked.
+    TokenExists => "token_exists",
+    UnknownToken => "unknown_token",
+    TokenRevoked => "token_revoked",
 }
 
 impl Serialize for RejectionCode {

@@ -1,5 +1,6 @@
 //! `State`: the one in-memory fold of the whole ledger that decisions read, and the queries over it
-//! that rules (and projections) share: scopes, indicator versions, applicability, points left.
+//! that rules (and projections) share: scopes, indicator versions, applicability, points left, and
+//! who held which access when.
 //!
 //! Invariant: the state is a pure function of the events folded into it, in order (see `evolve`), and
 //! holds only what a decision needs; scores and rankings are projections, not state.
@@ -7,10 +8,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::appeal::{AppealStage, AppealTarget, AppealVerdict};
+use super::context::Role;
 use super::event::{
     AppealFiled, DeductionRecorded, IndicatorAssigned, IndicatorDefined, IndicatorRevised, SchemeOpened, TierAwarded,
 };
-use super::ids::{AppealId, DeductionId, EventId, IndicatorCode, PersonId, SchemeId, TierAwardId, UnitCode};
+use super::ids::{AppealId, DeductionId, EventId, IndicatorCode, PersonId, SchemeId, TierAwardId, TokenHash, UnitCode};
 use super::organisation::UnitLevel;
 use super::period::PeriodId;
 use super::points::Points;
@@ -33,6 +35,8 @@ pub struct State {
     /// The award that counts for (scheme, period, unit, indicator): the latest.
     pub latest_tier_awards: BTreeMap<AssessmentEntry, TierAwardId>,
     pub appeals: BTreeMap<AppealId, AppealRecord>,
+    /// Every token hash ever granted, revoked ones included: a hash is granted once ever.
+    pub access_grants: BTreeMap<TokenHash, AccessRecord>,
     /// Ids given to deductions, awards, bonuses, vetoes and appeals: an injected id is used once.
     pub fact_ids: BTreeSet<uuid::Uuid>,
     /// Every event folded so far, so that links can only point at real events.
@@ -191,7 +195,43 @@ pub struct AppealRecord {
     pub decision_due_at: Timestamp,
 }
 
+/// One token's access: whom it acts as, from when, and until when. Times and sequence numbers are the
+/// envelope's of the grant and of the revocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRecord {
+    pub token_hash: TokenHash,
+    pub actor_id: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub granted_at: Timestamp,
+    pub granted_seq: u64,
+    pub revoked_at: Option<Timestamp>,
+    pub revoked_seq: Option<u64>,
+}
+
+impl AccessRecord {
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_seq.is_some()
+    }
+
+    /// Granted at or before `at` and not revoked by then (a revocation at `at` itself has ended it).
+    pub fn is_active_at(&self, at: Timestamp) -> bool {
+        self.granted_at <= at && !self.revoked_at.is_some_and(|revoked_at| revoked_at <= at)
+    }
+}
+
 impl State {
+    /// The access granted to `token_hash` as it stands now, revoked or not; `None` if never granted.
+    pub fn access(&self, token_hash: &TokenHash) -> Option<&AccessRecord> {
+        self.access_grants.get(token_hash)
+    }
+
+    /// The grants that were in force at `at`, in token-hash order. Filter by role and scope to answer
+    /// "who could deduct from YS07 on 2017-07-11".
+    pub fn grants_active_at(&self, at: Timestamp) -> impl Iterator<Item = &AccessRecord> {
+        self.access_grants.values().filter(move |record| record.is_active_at(at))
+    }
+
     /// Whether `unit` is `scope_root` or lies under it.
     pub fn in_scope(&self, scope_root: &UnitCode, unit: &UnitCode) -> bool {
         let mut current = Some(unit);

@@ -15,11 +15,16 @@
 //!   rectifications, and the appeals against them. "Points left on an indicator" and "one open appeal
 //!   per deduction" are checks over exactly this stream, so appending with the expected version of this
 //!   stream makes them race-free.
+//! - `access-<first 32 hex digits of the token hash>`: one bearer token's grant and its revocation.
+//!   "A token hash is granted once ever" and "only a granted, unrevoked token is revoked" are checks
+//!   over exactly this stream, so appending with its expected version makes them race-free. 128 bits
+//!   of a blake3 hash keep tokens apart as surely as the whole hash and keep the id short (two tokens
+//!   sharing a stream would share only its version, not their facts, which carry the full hash).
 //!
 //! Invariant: codes never contain `.`, so the joined id is unambiguous, and every id is at most
 //! `STREAM_ID_CHARS_MAX` characters of `[A-Za-z0-9._:@-]`.
 
-use super::ids::{PersonId, SchemeId, UnitCode};
+use super::ids::{PersonId, SchemeId, TokenHash, UnitCode};
 use super::period::PeriodId;
 
 pub fn unit_stream(unit: &UnitCode) -> String {
@@ -46,6 +51,14 @@ pub fn assessment_stream(scheme: &SchemeId, period: PeriodId, unit: &UnitCode) -
     format!("assessment-{scheme}.{period}.{unit}")
 }
 
+/// Hex digits of the token hash that name its access stream (of 64).
+pub const ACCESS_STREAM_HEX_DIGITS: usize = 32;
+
+pub fn access_stream(token_hash: &TokenHash) -> String {
+    // A token hash is ASCII hex, so the byte slice falls on character boundaries.
+    format!("access-{}", &token_hash.as_str()[..ACCESS_STREAM_HEX_DIGITS])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +73,11 @@ mod tests {
         assert!(stream.len() <= STREAM_ID_CHARS_MAX, "{}", stream.len());
         let allowed = |c: char| c.is_ascii_alphanumeric() || "._:@-".contains(c);
         assert!(stream.chars().all(allowed));
+    }
+
+    #[test]
+    fn access_stream_names_the_token_by_half_its_hash() {
+        let hash = TokenHash::new(format!("{}{}", "0123456789abcdef".repeat(2), "f".repeat(32))).unwrap();
+        assert_eq!(access_stream(&hash), "access-0123456789abcdef0123456789abcdef");
     }
 }

@@ -111,6 +111,26 @@ pub fn digest(fill: char) -> EvidenceDigest {
     EvidenceDigest::new(fill.to_string().repeat(64)).expect("hex digit")
 }
 
+/// A made-up token hash: 64 copies of one hex digit.
+pub fn token(fill: char) -> TokenHash {
+    TokenHash::new(fill.to_string().repeat(64)).expect("hex digit")
+}
+
+/// Grants the token `fill` to `actor_id` with `role` inside `unit_code`.
+pub fn grant(fill: char, actor_id: &str, role: Role, unit_code: &str) -> GrantAccess {
+    GrantAccess {
+        token_hash: token(fill),
+        actor_id: actor_id.to_owned(),
+        role,
+        unit: unit(unit_code),
+        note: "issued at the assessment office".to_owned(),
+    }
+}
+
+pub fn revoke(fill: char) -> RevokeAccess {
+    RevokeAccess { token_hash: token(fill), reason: "moved off the assessment post".to_owned() }
+}
+
 pub fn category(text: &str) -> ProblemCategory {
     ProblemCategory::new(text).expect("test categories are well-formed")
 }

@@ -23,7 +23,9 @@ pub fn allowed_roles(command: &Command) -> &'static [Role] {
         | Command::DefineIndicator(_)
         | Command::ReviseIndicator(_)
         | Command::RetireIndicator(_)
-        | Command::OpenPeriod(_) => &[Role::Admin],
+        | Command::OpenPeriod(_)
+        | Command::GrantAccess(_)
+        | Command::RevokeAccess(_) => &[Role::Admin],
         Command::AssignIndicator(_)
         | Command::MarkIndicatorNotApplicable(_)
         | Command::AttributeCause(_)

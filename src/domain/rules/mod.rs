@@ -5,6 +5,7 @@
 //! id, and returns either a non-empty list of events for one stream or a `Rejection`.
 
 mod access;
+mod access_grants;
 mod appeal;
 mod assessment;
 mod cause;
@@ -52,6 +53,8 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
         Command::DecideAppeal(command) => appeal::decide_appeal(state, command, context)?,
         Command::EscalateAppeal(command) => appeal::escalate_appeal(state, command, context)?,
         Command::WithdrawAppeal(command) => appeal::withdraw_appeal(state, command, context)?,
+        Command::GrantAccess(command) => access_grants::grant_access(state, command, context)?,
+        Command::RevokeAccess(command) => access_grants::revoke_access(state, command, context)?,
     };
     // Every command records exactly one fact today; the list leaves room for decisions that record
     // several facts of one stream at once.

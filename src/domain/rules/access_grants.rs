@@ -1,0 +1,63 @@
+//! Rules for access grants: bind a bearer token (by its hash) to an actor id, a role and a unit
+//! scope; revoke it.
+//!
+//! Invariant: a token hash is granted at most once ever and revoked at most once, and only by an
+//! admin whose scope holds the unit the grant names, so no admin can hand out (or take away) access
+//! wider than its own.
+
+use crate::domain::command::{GrantAccess, RevokeAccess};
+use crate::domain::context::Context;
+use crate::domain::event::{AccessGranted, AccessRevoked, Event};
+use crate::domain::ids::TokenHash;
+use crate::domain::limits::TEXT_CHARS_MAX;
+use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
+use crate::domain::state::{AccessRecord, State};
+
+use super::access::require_scope;
+use super::checks;
+
+pub fn grant_access(state: &State, command: &GrantAccess, context: &Context) -> Result<Event, Rejection> {
+    checks::unit(state, "unit", &command.unit)?;
+    require_scope(state, &context.actor, &command.unit)?;
+    if let Some(record) = state.access(&command.token_hash) {
+        let message = format!(
+            "token_hash: token {} was already granted (to {}, seq {}); issue a new token",
+            command.token_hash, record.actor_id, record.granted_seq
+        );
+        return reject(Code::TokenExists, "token_hash", message);
+    }
+    checks::actor_id("actor_id", &command.actor_id)?;
+    checks::optional_text("note", &command.note, TEXT_CHARS_MAX)?;
+    Ok(AccessGranted {
+        token_hash: command.token_hash.clone(),
+        actor_id: command.actor_id.clone(),
+        role: command.role,
+        unit: command.unit.clone(),
+        note: command.note.clone(),
+    }
+    .into())
+}
+
+pub fn revoke_access(state: &State, command: &RevokeAccess, context: &Context) -> Result<Event, Rejection> {
+    let record = granted(state, &command.token_hash)?;
+    require_scope(state, &context.actor, &record.unit)?;
+    if let Some(revoked_seq) = record.revoked_seq {
+        let message = format!("token_hash: token {} is already revoked (seq {revoked_seq})", command.token_hash);
+        return reject(Code::TokenRevoked, "token_hash", message);
+    }
+    checks::long_text("reason", &command.reason)?;
+    Ok(AccessRevoked {
+        token_hash: command.token_hash.clone(),
+        actor_id: record.actor_id.clone(),
+        role: record.role,
+        unit: record.unit.clone(),
+        reason: command.reason.clone(),
+    }
+    .into())
+}
+
+fn granted<'a>(state: &'a State, token_hash: &TokenHash) -> Result<&'a AccessRecord, Rejection> {
+    state.access(token_hash).ok_or_else(|| {
+        Rejection::new(Code::UnknownToken, "token_hash", format!("token_hash: no token {token_hash} was ever granted"))
+    })
+}
