@@ -2,6 +2,7 @@
 pub mod chain;
 pub mod cli;
 pub mod domain;
+pub mod http;
 pub mod limits;
 pub mod sample;
 pub mod service;

@@ -3,6 +3,7 @@
 
 mod demo;
 mod progress;
+mod serve;
 
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
@@ -52,6 +53,32 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Serve the HTTP API on a data directory (created if missing).
+    Serve {
+        #[arg(long, default_value = "kpi-data/ledger")]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+    /// Carry out commands as the local operator, e.g. to register the first unit of a new ledger.
+    /// Each argument (or each line of stdin with `-`) is `{"command": "...", "payload": {...}}`.
+    Exec {
+        #[arg(long)]
+        data: PathBuf,
+        /// The unit the operator acts for (its scope is that unit and everything under it).
+        #[arg(long)]
+        unit: String,
+        #[arg(long, value_parser = parse_role, default_value = "admin")]
+        role: crate::domain::Role,
+        /// Command JSON texts, or `-` to read one per line from stdin.
+        #[arg(required = true)]
+        commands: Vec<String>,
+    },
+    /// Issue, revoke and list bearer tokens (recorded as ledger events; only hashes are kept).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Show the public key that signs this ledger's checkpoints.
     Key {
         #[command(subcommand)]
@@ -74,6 +101,45 @@ enum Command {
         /// The export file (JSON Lines).
         file: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Issue a token for an actor with one role and unit scope; the token is printed once.
+    Issue {
+        #[arg(long)]
+        data: PathBuf,
+        /// The actor id recorded on every event made with the token.
+        #[arg(long)]
+        actor: String,
+        /// admin, assessor, office, appellant, reviewer, committee or auditor.
+        #[arg(long, value_parser = parse_role)]
+        role: crate::domain::Role,
+        /// The unit whose scope (it and everything under it) the token acts in.
+        #[arg(long)]
+        unit: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Revoke a token by its hash (as `token list` shows it).
+    Revoke {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        token_hash: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List every grant: hash, actor, role, unit, when granted and revoked.
+    List {
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+fn parse_role(text: &str) -> Result<crate::domain::Role, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| "expected admin, assessor, office, appellant, reviewer, committee or auditor".to_owned())
 }
 
 #[derive(Subcommand)]
@@ -139,6 +205,9 @@ fn run(command: Command) -> Result<(), String> {
         Command::Head { data, json } => head(&data, json),
         Command::Export { data } => export_to_stdout(&data),
         Command::Import { data, file } => import(&data, &file),
+        Command::Serve { data, addr } => serve::serve(serve::open_service(&data)?, addr),
+        Command::Token { action } => token(action),
+        Command::Exec { data, unit, role, commands } => exec(&data, &unit, role, commands),
         Command::Key { action: KeyAction::Show { data } } => {
             println!("{}", hex::encode(open_existing(&data)?.public_key().as_bytes()));
             Ok(())
@@ -154,6 +223,11 @@ fn run(command: Command) -> Result<(), String> {
 /// Opens an existing ledger; a missing directory is an error, not a new empty ledger.
 fn open_existing(data: &std::path::Path) -> Result<Ledger, String> {
     open_existing_with(data, TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS))
+}
+
+/// Opens the ledger in `data`, creating an empty one if the directory does not hold one yet.
+fn open_existing_or_new(data: &std::path::Path) -> Result<Ledger, String> {
+    Ledger::open(data).map_err(|e| format!("--data {}: {e}", data.display()))
 }
 
 fn open_existing_with(data: &std::path::Path, tail_check: TailCheck) -> Result<Ledger, String> {
@@ -194,6 +268,60 @@ fn verify(data: &std::path::Path, saved_head: Option<&str>, json: bool) -> Resul
         (Err(failure), false) => return Err(format!("chain broken at {failure}")),
     }
     Ok(())
+}
+
+fn exec(data: &std::path::Path, unit: &str, role: crate::domain::Role, commands: Vec<String>) -> Result<(), String> {
+    let service = serve::open_service(data)?;
+    let actor = serve::operator_with_role(unit, role)?;
+    let texts: Vec<String> = if commands == ["-"] {
+        std::io::stdin().lines().map_while(Result::ok).filter(|line| !line.trim().is_empty()).collect()
+    } else {
+        commands
+    };
+    for (index, text) in texts.iter().enumerate() {
+        let at = |message: String| format!("command {}: {message}", index + 1);
+        let command = crate::domain::Command::from_json(text).map_err(|r| at(r.message))?;
+        let executed = service.execute(actor.clone(), &command, Default::default()).map_err(|e| at(e.to_string()))?;
+        println!("{} → {} {}..{}", command.name(), executed.stream, executed.first_seq, executed.last_seq);
+    }
+    Ok(())
+}
+
+fn token(action: TokenAction) -> Result<(), String> {
+    match action {
+        TokenAction::Issue { data, actor, role, unit, note } => {
+            let service = serve::open_service(&data)?;
+            let token = serve::issue_token(&service, &actor, role, &unit, &note)?;
+            println!("{token}");
+            eprintln!(
+                "token for {actor} ({}, {unit}); it is shown only now — the ledger keeps its hash",
+                role.as_str()
+            );
+            Ok(())
+        }
+        TokenAction::Revoke { data, token_hash, reason } => {
+            serve::revoke_token(&*serve::open_service(&data)?, &token_hash, &reason)?;
+            println!("revoked {token_hash}");
+            Ok(())
+        }
+        TokenAction::List { data } => {
+            let service = serve::open_service(&data)?;
+            service.with_state(|state| {
+                for access in state.access_grants.values() {
+                    let revoked = access.revoked_at.map_or("active".to_owned(), |at| format!("revoked {at}"));
+                    println!(
+                        "{}  {:<20} {:<10} {:<10} granted {}  {revoked}",
+                        access.token_hash,
+                        access.actor_id,
+                        access.role.as_str(),
+                        access.unit.as_str(),
+                        access.granted_at
+                    );
+                }
+            });
+            Ok(())
+        }
+    }
 }
 
 fn proof(kind: ProofKind) -> Result<(), String> {

@@ -1,0 +1,71 @@
+//! `kpi-ledger serve` and `kpi-ledger token …`: the HTTP server on a data directory, and the local
+//! operator's way to hand out and withdraw bearer tokens.
+//!
+//! Whoever can open the data directory is the root of trust: `token` acts as a local admin of the
+//! unit it grants, and records the grant as an ordinary `AccessGranted` event.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::domain::{self, Command, Role};
+use crate::http::{self, auth, AppState};
+use crate::service::{CommandOptions, RandomIds, Service, SystemClock};
+
+/// The actor id under which the command line records grants and revocations.
+const OPERATOR_ACTOR_ID: &str = "local-operator";
+
+pub fn open_service(data: &Path) -> Result<Arc<Service>, String> {
+    let ledger = Arc::new(super::open_existing_or_new(data)?);
+    let service = Service::open(ledger, Arc::new(SystemClock), Arc::new(RandomIds)).map_err(|e| e.to_string())?;
+    Ok(Arc::new(service))
+}
+
+/// Serves the API until Ctrl-C; prints the address it listens on first.
+pub fn serve(service: Arc<Service>, addr: SocketAddr) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("--addr {addr}: {e}"))?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("listening on http://{bound}");
+        let router = http::router(AppState::new(service));
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Issues a token: records its hash with the actor, role and unit, and returns the token (shown once).
+pub fn issue_token(service: &Service, actor_id: &str, role: Role, unit: &str, note: &str) -> Result<String, String> {
+    let token = auth::new_token().map_err(|e| format!("no randomness for a token: {e}"))?;
+    let payload = serde_json::json!({
+        "token_hash": auth::token_hash(&token), "actor_id": actor_id, "role": role, "unit": unit, "note": note
+    });
+    let command = Command::from_payload("GrantAccess", &payload).map_err(|r| r.message)?;
+    service.execute(operator(unit)?, &command, CommandOptions::default()).map_err(|e| e.to_string())?;
+    Ok(token)
+}
+
+pub fn revoke_token(service: &Service, token_hash: &str, reason: &str) -> Result<(), String> {
+    let hash = domain::TokenHash::parse(token_hash).map_err(|e| format!("--token-hash: {e}"))?;
+    let unit = service
+        .with_state(|state| state.access(&hash).map(|access| access.unit.clone()))
+        .ok_or_else(|| format!("--token-hash: no token {token_hash}"))?;
+    let payload = serde_json::json!({"token_hash": token_hash, "reason": reason});
+    let command = Command::from_payload("RevokeAccess", &payload).map_err(|r| r.message)?;
+    service.execute(operator(unit.as_str())?, &command, CommandOptions::default()).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The local operator acts as an admin of the unit concerned.
+fn operator(unit: &str) -> Result<domain::Actor, String> {
+    operator_with_role(unit, Role::Admin)
+}
+
+pub fn operator_with_role(unit: &str, role: Role) -> Result<domain::Actor, String> {
+    let unit = domain::UnitCode::new(unit).map_err(|e| format!("--unit: {e}"))?;
+    Ok(domain::Actor { id: OPERATOR_ACTOR_ID.to_owned(), role, unit })
+}

@@ -1,0 +1,54 @@
+//! Bearer tokens. A token is shown once when issued; the ledger keeps only its blake3 hash, in an
+//! `AccessGranted` event that binds it to an actor id, a role and a unit scope. Revocation is an event
+//! too, so who could do what on any past day is part of the record.
+//!
+//! Invariant: the actor of every command comes from here, never from the request body.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::domain;
+use crate::http::problem::Problem;
+use crate::http::AppState;
+
+/// The actor a valid, unrevoked token stands for.
+pub struct Authenticated(pub domain::Actor);
+
+/// The hash under which a token is recorded: blake3 of its UTF-8 text, as 64 hex digits.
+pub fn token_hash(token: &str) -> String {
+    blake3::hash(token.as_bytes()).to_hex().to_string()
+}
+
+/// A fresh random bearer token (256 bits, hex), shown once to whoever issues it.
+pub fn new_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(format!("kpi_{}", hex::encode(bytes)))
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| Problem::unauthorized("authorization: a bearer token is required"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| Problem::unauthorized("authorization: expected \"Bearer <token>\""))?;
+        let hash = domain::TokenHash::parse(&token_hash(token))
+            .map_err(|_| Problem::unauthorized("authorization: unknown token"))?;
+        let actor = state.service.with_state(|ledger_state| {
+            ledger_state.access(&hash).filter(|access| access.revoked_at.is_none()).map(|access| domain::Actor {
+                id: access.actor_id.clone(),
+                role: access.role,
+                unit: access.unit.clone(),
+            })
+        });
+        actor.map(Authenticated).ok_or_else(|| Problem::unauthorized("authorization: unknown or revoked token"))
+    }
+}

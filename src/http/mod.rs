@@ -1,0 +1,115 @@
+//! The HTTP API (axum): a thin adapter over the service. Commands under `/v1/...` (one per domain
+//! command, see `commands::COMMAND_ROUTES`), ledger reads, proofs, live events, OpenAPI and metrics.
+//!
+//! Invariant: handlers translate and delegate; they decide nothing. Every error leaves as
+//! `application/problem+json`; a request body larger than `REQUEST_BODY_BYTES_MAX` is refused.
+
+pub mod auth;
+pub mod commands;
+pub mod ledger_reads;
+pub mod metrics;
+pub mod openapi;
+pub mod problem;
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::chain::checkpoint::SignedCheckpoint;
+use crate::service::Service;
+
+/// Largest request body accepted, in bytes (a command is a few kilobytes at most).
+pub const REQUEST_BODY_BYTES_MAX: usize = 256 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Arc<Service>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub checkpoint_cache: Arc<Mutex<Option<SignedCheckpoint>>>,
+}
+
+impl AppState {
+    pub fn new(service: Arc<Service>) -> AppState {
+        AppState { service, metrics: Arc::default(), checkpoint_cache: Arc::default() }
+    }
+}
+
+/// The whole API as one router, for `serve` and for `oneshot` tests.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/v1/events", get(ledger_reads::events))
+        .route("/v1/events/subscribe", get(ledger_reads::subscribe))
+        .route("/v1/events/{event_id}", get(ledger_reads::event_by_id))
+        .route("/v1/streams/{stream}/events", get(ledger_reads::stream_events))
+        .route("/v1/head", get(ledger_reads::head))
+        .route("/v1/verification", get(ledger_reads::verification))
+        .route("/v1/checkpoint", get(ledger_reads::checkpoint))
+        .route("/v1/proofs/inclusion", get(ledger_reads::inclusion_proof))
+        .route("/v1/proofs/consistency", get(ledger_reads::consistency_proof))
+        .route("/v1/openapi.json", get(openapi::document))
+        .route("/metrics", get(metrics_text));
+    for command_route in commands::COMMAND_ROUTES {
+        router = match command_route.path_field {
+            Some(_) => router.route(
+                command_route.path,
+                post(move |state, path: Path<String>, actor, headers, body| {
+                    commands::execute(state, command_route, Some(path), actor, headers, body)
+                }),
+            ),
+            None => router.route(
+                command_route.path,
+                post(move |state, actor, headers, body| {
+                    commands::execute(state, command_route, None, actor, headers, body)
+                }),
+            ),
+        };
+    }
+    router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn not_found() -> problem::Problem {
+    problem::Problem::new(StatusCode::NOT_FOUND, "no_route", Some("path"), "path: no such endpoint")
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let text = state.metrics.render(state.service.ledger(), state.service.ledger().head().seq);
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// Gives every request an id (the caller's `x-request-id`, or a new one), logs it with its outcome,
+/// and counts it for `/metrics`.
+async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    request.headers_mut().insert("x-request-id", HeaderValue::from_str(&request_id).expect("ascii id"));
+    let span = tracing::info_span!("request", %request_id, %method, %path);
+    let mut response = tracing::Instrument::instrument(next.run(request), span).await;
+    let micros = started.elapsed().as_micros() as u64;
+    state.metrics.observe(response.status().as_u16(), micros);
+    tracing::info!(%request_id, %method, %path, status = response.status().as_u16(), micros, "request");
+    response.headers_mut().insert("x-request-id", HeaderValue::from_str(&request_id).expect("ascii id"));
+    response
+}
+
+/// Serves the API on `listener` until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}
