@@ -75,6 +75,9 @@ pub async fn execute(
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
     let Json(mut payload) = body.map_err(json_problem)?;
+    if !payload.is_object() {
+        return Err(Problem::bad_request("invalid_command", "payload", "payload: expected a JSON object"));
+    }
     if let (Some(field), Some(Path(value))) = (command_route.path_field, path) {
         merge_path_field(&mut payload, field, value)?;
     }

@@ -1,0 +1,334 @@
+//! The HTTP API through the router (`oneshot`, no socket): every route accepted and refused, the whole
+//! role × command matrix (forbidden → 403 and nothing appended), bad input → 4xx problem+json with the
+//! field named and nothing appended, idempotency, If-Match, proofs, and the OpenAPI document (issue 5).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use kpi_ledger::domain::fixture;
+use kpi_ledger::domain::{allowed_roles, Command, Role};
+use kpi_ledger::http::auth::token_hash;
+use kpi_ledger::http::commands::COMMAND_ROUTES;
+use kpi_ledger::http::{router, AppState};
+use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
+use kpi_ledger::store::Ledger;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const ROLES: [Role; 7] =
+    [Role::Admin, Role::Assessor, Role::Office, Role::Appellant, Role::Reviewer, Role::Committee, Role::Auditor];
+
+struct Api {
+    _dir: tempfile::TempDir,
+    state: AppState,
+    /// One token per role, each scoped to the city (so scope never hides a role refusal).
+    tokens: BTreeMap<&'static str, String>,
+}
+
+impl Api {
+    /// The DOMAIN.md story, played through the service, plus a token for every role.
+    fn new() -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Arc::new(Ledger::open(dir.path()).unwrap());
+        let clock = Arc::new(ManualClock::default());
+        let service = Arc::new(Service::open(ledger, clock.clone(), Arc::new(SeededIds::new("http"))).unwrap());
+        for step in fixture::story() {
+            clock.set(step.context.now);
+            let options = CommandOptions { new_id: Some(step.context.new_id), ..CommandOptions::default() };
+            service.execute(step.context.actor.clone(), &step.command, options).unwrap();
+        }
+        let admin = fixture::story()[0].context.actor.clone();
+        let mut tokens = BTreeMap::new();
+        for role in ROLES {
+            let token = format!("test-token-{}", role.as_str());
+            let grant = Command::from_payload(
+                "GrantAccess",
+                &json!({"token_hash": token_hash(&token), "actor_id": format!("{}-ys", role.as_str()), "role": role, "unit": "YS"}),
+            )
+            .unwrap();
+            service.execute(admin.clone(), &grant, CommandOptions::default()).unwrap();
+            tokens.insert(role.as_str(), token);
+        }
+        Api { _dir: dir, state: AppState::new(service), tokens }
+    }
+
+    fn head(&self) -> u64 {
+        self.state.service.ledger().head().seq
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, String, Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            request = request.header("content-type", "application/json");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned()))).unwrap();
+        let response = router(self.state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type =
+            response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, role: &str, path: &str, body: &Value) -> (StatusCode, String, Value) {
+        self.call("POST", path, Some(&self.tokens[role]), Some(&body.to_string()), &[]).await
+    }
+
+    async fn get(&self, role: &str, path: &str) -> (StatusCode, Value) {
+        let (status, _, body) = self.call("GET", path, Some(&self.tokens[role]), None, &[]).await;
+        (status, body)
+    }
+}
+
+/// A payload that decodes for `command`: the first example of its schema.
+fn example_payload(command: &str) -> Value {
+    let path = format!("{}/schemas/commands/{command}.json", env!("CARGO_MANIFEST_DIR"));
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    schema["examples"][0].clone()
+}
+
+/// The route path with its parameter filled from the payload.
+fn concrete_path(path: &str, field: Option<&str>, payload: &Value) -> String {
+    match field {
+        Some(field) => path.replace(&format!("{{{field}}}"), payload[field].as_str().unwrap()),
+        None => path.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn every_forbidden_role_gets_403_and_nothing_is_appended() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let mut checked = 0;
+    for command_route in COMMAND_ROUTES {
+        let payload = example_payload(command_route.command);
+        let command = Command::from_payload(command_route.command, &payload).unwrap();
+        let path = concrete_path(command_route.path, command_route.path_field, &payload);
+        for role in ROLES {
+            if allowed_roles(&command).contains(&role) {
+                continue;
+            }
+            let head = api.head();
+            let (status, content_type, body) = api.post(role.as_str(), &path, &payload).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{} as {}: {body}", command_route.command, role.as_str());
+            assert_eq!(content_type, "application/problem+json");
+            assert_eq!(body["code"], "role_not_allowed");
+            assert_eq!(api.head(), head, "{} as {} appended something", command_route.command, role.as_str());
+            checked += 1;
+        }
+    }
+    assert!(checked > 150, "the matrix covers every command and every other role ({checked} calls)");
+}
+
+#[tokio::test]
+async fn allowed_roles_pass_the_role_check_on_every_command_route() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    for command_route in COMMAND_ROUTES {
+        let payload = example_payload(command_route.command);
+        let command = Command::from_payload(command_route.command, &payload).unwrap();
+        let path = concrete_path(command_route.path, command_route.path_field, &payload);
+        for role in allowed_roles(&command) {
+            let (status, _, body) = api.post(role.as_str(), &path, &payload).await;
+            assert_ne!(body["code"], "role_not_allowed", "{} as {}", command_route.command, role.as_str());
+            assert_ne!(status, StatusCode::NOT_FOUND, "{} has a route", command_route.command);
+            assert!(status.is_success() || status.is_client_error(), "{}: {status} {body}", command_route.command);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_deduction_is_recorded_with_idempotency_and_if_match() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let mut payload = example_payload("RecordDeduction");
+    payload["period"] = json!("2017-07");
+    payload["points"] = json!(25);
+    let body = payload.to_string();
+    let token = api.tokens["assessor"].clone();
+    let key = [("idempotency-key", "deduct-may-1")];
+    let (status, _, first) = api.call("POST", "/v1/deductions", Some(&token), Some(&body), &key).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["event_types"], json!(["DeductionRecorded"]));
+    let head = api.head();
+    let (status, _, again) = api.call("POST", "/v1/deductions", Some(&token), Some(&body), &key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((again["first_seq"].clone(), again["replayed"].clone()), (first["first_seq"].clone(), json!(true)));
+    assert_eq!(api.head(), head, "a retry appends nothing");
+
+    let stale_version = format!("\"{}\"", first["stream_version"].as_u64().unwrap() + 5);
+    let stale = [("if-match", stale_version.as_str())];
+    let (status, content_type, problem) = api.call("POST", "/v1/deductions", Some(&token), Some(&body), &stale).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(problem["code"], "wrong_expected_version");
+    assert_eq!(problem["current_version"], first["stream_version"]);
+    assert_eq!(api.head(), head);
+    let current = format!("\"{}\"", first["stream_version"]);
+    let (status, _, _) =
+        api.call("POST", "/v1/deductions", Some(&token), Some(&body), &[("if-match", current.as_str())]).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn bad_input_is_a_problem_naming_the_field_and_appends_nothing() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let head = api.head();
+    let token = api.tokens["assessor"].clone();
+    let mut wrong_type = example_payload("RecordDeduction");
+    wrong_type["points"] = json!("fifty");
+    let mut unknown_field = example_payload("RecordDeduction");
+    unknown_field["pionts"] = json!(50);
+    let mut too_many = example_payload("RecordDeduction");
+    too_many["period"] = json!("2017-07");
+    too_many["points"] = json!(1_000_000);
+    let huge = json!({"reason": "x".repeat(300 * 1024)}).to_string();
+    let cases: Vec<(String, StatusCode, &str)> = vec![
+        ("{\"unit\": ".into(), StatusCode::BAD_REQUEST, "body"),
+        ("[1, 2]".into(), StatusCode::BAD_REQUEST, "payload"),
+        (wrong_type.to_string(), StatusCode::BAD_REQUEST, "points"),
+        (unknown_field.to_string(), StatusCode::BAD_REQUEST, "pionts"),
+        (too_many.to_string(), StatusCode::UNPROCESSABLE_ENTITY, "points"),
+        (huge, StatusCode::PAYLOAD_TOO_LARGE, "body"),
+    ];
+    for (body, expected, field) in cases {
+        let (status, content_type, problem) = api.call("POST", "/v1/deductions", Some(&token), Some(&body), &[]).await;
+        assert_eq!(status, expected, "{problem}");
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(problem["field"], field, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains(field), "{problem}");
+    }
+    let bad_headers = [("idempotency-key", ""), ("if-match", "soon")];
+    for header in bad_headers {
+        let body = example_payload("RecordDeduction").to_string();
+        let (status, _, problem) = api.call("POST", "/v1/deductions", Some(&token), Some(&body), &[header]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        assert_eq!(problem["field"], header.0);
+    }
+    let (status, _, problem) = api.call("POST", "/v1/deductions", None, Some("{}"), &[]).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")));
+    let (status, _, _) = api.call("POST", "/v1/deductions", Some("not-a-token"), Some("{}"), &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, content_type, _) = api.call("GET", "/v1/nowhere", Some(&token), None, &[]).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::NOT_FOUND, "application/problem+json"));
+    assert_eq!(api.head(), head, "no refused request appended anything");
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refused() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let (status, _, _) = api
+        .post(
+            "admin",
+            "/v1/access-revocations",
+            &json!({"token_hash": token_hash(&api.tokens["auditor"]), "reason": "left the office"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = api.get("auditor", "/v1/head").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn ledger_reads_proofs_and_checkpoint_answer_and_refuse() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let head = api.head();
+    let (status, page) = api.get("auditor", "/v1/events?from=2&limit=3").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["events"].as_array().unwrap().len(), 3);
+    assert_eq!(page["next_from"], 5);
+    let event_id = page["events"][0]["event_id"].as_str().unwrap().to_owned();
+    let stream = page["events"][0]["stream"].as_str().unwrap().to_owned();
+    let (status, event) = api.get("auditor", &format!("/v1/events/{event_id}")).await;
+    assert_eq!((status, event["seq"].clone()), (StatusCode::OK, json!(2)));
+    let (status, events) = api.get("auditor", &format!("/v1/streams/{stream}/events")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!events["events"].as_array().unwrap().is_empty());
+    let (status, body) = api.get("auditor", "/v1/head").await;
+    assert_eq!((status, body["seq"].clone()), (StatusCode::OK, json!(head)));
+    let (status, body) = api.get("auditor", "/v1/verification").await;
+    assert_eq!((status, body["intact"].clone()), (StatusCode::OK, json!(true)));
+    let (status, checkpoint) = api.get("auditor", "/v1/checkpoint").await;
+    assert_eq!((status, checkpoint["tree_size"].clone()), (StatusCode::OK, json!(head)));
+    let (status, proof) = api.get("auditor", &format!("/v1/proofs/inclusion?seq=3&size={head}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(proof["root"], checkpoint["root"]);
+    let (status, _) = api.get("auditor", "/v1/proofs/consistency?from=10").await;
+    assert_eq!(status, StatusCode::OK);
+
+    for (path, field) in [
+        (format!("/v1/proofs/inclusion?seq=3&size={}", head + 1), "seq"),
+        ("/v1/proofs/inclusion?seq=abc".to_owned(), "query"),
+        ("/v1/proofs/consistency?from=0".to_owned(), "from"),
+        ("/v1/events?from=1&colour=red".to_owned(), "query"),
+        ("/v1/events/not-a-uuid".to_owned(), "event_id"),
+        ("/v1/streams/bad%20stream/events".to_owned(), "stream"),
+    ] {
+        let (status, problem) = api.get("auditor", &path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {problem}");
+        assert_eq!(problem["field"], field, "{path}: {problem}");
+    }
+    let (status, _) = api.get("auditor", &format!("/v1/events/{}", uuid::Uuid::now_v7())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_with_the_schemas_of_schemas_dir() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let (status, _, document) = api.call("GET", "/v1/openapi.json", None, None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    // Every route the router registers (read from its source, so a new route cannot be forgotten).
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/mod.rs")).unwrap();
+    let mut routes: Vec<String> = source
+        .match_indices(".route(\"")
+        .map(|(at, _)| source[at + 8..].split('"').next().unwrap().to_owned())
+        .collect();
+    routes.extend(COMMAND_ROUTES.iter().map(|route| route.path.to_owned()));
+    for route in &routes {
+        assert!(paths.contains_key(route), "{route} is served but missing from /v1/openapi.json");
+    }
+    for command_route in COMMAND_ROUTES {
+        let schema = &document["components"]["schemas"][command_route.command];
+        let on_disk = example_payload(command_route.command);
+        assert_eq!(schema["examples"][0], on_disk, "{} schema agrees with schemas/", command_route.command);
+        let reference =
+            &paths[command_route.path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+        assert_eq!(reference, &json!(format!("#/components/schemas/{}", command_route.command)));
+    }
+    let text = document.to_string();
+    assert!(!text.contains("../definitions.json"), "every reference resolves inside the document");
+}
+
+#[tokio::test]
+async fn metrics_are_prometheus_text() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let (status, _) = api.get("auditor", "/v1/head").await;
+    assert_eq!(status, StatusCode::OK);
+    let request = Request::builder().uri("/metrics").body(Body::empty()).unwrap();
+    let response = router(api.state.clone()).oneshot(request).await.unwrap();
+    let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    for series in [
+        "kpi_ledger_head_seq",
+        "kpi_ledger_group_commits_total",
+        "kpi_ledger_fsync_seconds_total",
+        "kpi_ledger_http_request_duration_seconds_bucket",
+        "kpi_ledger_projection_lag_events",
+    ] {
+        assert!(text.contains(series), "{series} missing:\n{text}");
+    }
+}
