@@ -87,6 +87,9 @@ pub struct Executed {
     pub last_seq: u64,
     pub stream_version: u64,
     pub event_types: Vec<&'static str>,
+    /// The id of the fact the command created (a deduction, tier award, bonus, veto or appeal), which
+    /// later commands refer to; `None` for commands that create no such fact.
+    pub created_id: Option<uuid::Uuid>,
     /// True when the command id had been used before: nothing new was written.
     pub replayed: bool,
 }
@@ -262,6 +265,7 @@ impl Service {
             last_seq: decider.next_seq + events.len() as u64 - 1,
             stream_version: current + events.len() as u64,
             event_types: events.iter().map(Event::event_type).collect(),
+            created_id: created_id(&new_events, new_id),
             replayed: false,
         };
         let request = AppendRequest {
@@ -315,6 +319,7 @@ impl Service {
             last_seq: appended.last_seq,
             stream_version: appended.stream_version,
             event_types,
+            created_id: events.first().and_then(|event| find_created_id(&event.body.event_type, &event.body.data)),
             replayed: true,
         }))
     }
@@ -344,6 +349,28 @@ impl Service {
             })
             .collect()
     }
+}
+
+/// `new_id` if the decided events use it (the command created a fact under that id).
+fn created_id(events: &[NewEvent], new_id: uuid::Uuid) -> Option<uuid::Uuid> {
+    let text = new_id.to_string();
+    events
+        .iter()
+        .any(|event| event.data.as_object().is_some_and(|data| data.values().any(|v| v.as_str() == Some(&text))))
+        .then_some(new_id)
+}
+
+/// The id a stored event created, for replayed results: the field that names the new fact, by type.
+fn find_created_id(event_type: &str, data: &serde_json::Value) -> Option<uuid::Uuid> {
+    const CREATING_EVENTS: [(&str, &str); 5] = [
+        ("DeductionRecorded", "deduction_id"),
+        ("TierAwarded", "tier_award_id"),
+        ("BonusAwarded", "bonus_id"),
+        ("VetoApplied", "veto_id"),
+        ("AppealFiled", "appeal_id"),
+    ];
+    let (_, field) = CREATING_EVENTS.iter().find(|(creating, _)| *creating == event_type)?;
+    data.get(*field)?.as_str()?.parse().ok()
 }
 
 /// The static name of a stored event type, if it is one this build knows.
