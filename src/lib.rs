@@ -4,6 +4,7 @@ pub mod cli;
 pub mod domain;
 pub mod http;
 pub mod limits;
+pub mod projection;
 pub mod sample;
 pub mod service;
 pub mod store;

@@ -1,0 +1,188 @@
+//! Horizontal comparison (one unit against its peers in one period: rank, tier, gaps, lost points by
+//! indicator and by problem category) and vertical comparison (one unit across periods: score, rank,
+//! tier and their changes, with repeat-problem flags).
+//!
+//! Invariant: the groupings of lost points are regroupings of the trace lines, so each sums to the
+//! unit's whole loss for the period.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{IndicatorCode, PeriodId, Points, ProblemCategory, UnitCode};
+
+use super::ranking::{PeerGroup, Ranking, Standing};
+use super::repeat::RepeatProblem;
+use super::trace::{Trace, TraceLine};
+use super::Projection;
+
+/// What a lost point is grouped under when losses are counted by kind.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "category", rename_all = "snake_case")]
+pub enum LossCategory {
+    Problem(ProblemCategory),
+    TierShortfall,
+    /// Given back by a floor at zero (negative).
+    FloorAbsorbed,
+}
+
+/// One unit against its peer group in one period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Horizontal {
+    pub unit: UnitCode,
+    pub period: PeriodId,
+    pub group: PeerGroup,
+    /// Ranked units in the group.
+    pub peers: usize,
+    pub standing: Standing,
+    pub leader: Standing,
+    pub gap_to_leader: Points,
+    /// To the lowest final of the nearest better tier that holds a unit; 0 in tier 1.
+    pub gap_to_next_tier: Points,
+    pub lost: Points,
+    /// By indicator (charges onto a section under the indicator they came from); floors apart.
+    pub lost_by_indicator: BTreeMap<IndicatorCode, Points>,
+    pub floor_absorbed: Points,
+    pub lost_by_category: BTreeMap<LossCategory, Points>,
+    pub ranking: Ranking,
+}
+
+/// One unit across periods.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vertical {
+    pub unit: UnitCode,
+    pub rows: Vec<VerticalRow>,
+}
+
+/// One period of a vertical comparison; changes are against the row before (current − previous, so
+/// a negative rank change is a move up).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerticalRow {
+    pub period: PeriodId,
+    pub final_score: Option<Points>,
+    pub rank: Option<u32>,
+    pub tier: Option<u32>,
+    pub peers: usize,
+    pub score_change: Option<Points>,
+    pub rank_change: Option<i64>,
+    pub tier_change: Option<i64>,
+    pub repeat_problems: Vec<RepeatProblem>,
+}
+
+impl Projection {
+    /// `unit` against its peers in `period` (base or roll-up); `None` when it is unranked.
+    pub fn horizontal(&self, unit: &UnitCode, period: PeriodId) -> Option<Horizontal> {
+        let ranking = self.ranking_of(unit, period)?;
+        let standing = ranking.standing(unit)?.clone();
+        let leader = ranking.leader()?.clone();
+        let traces = self.traces(unit, period);
+        let (lost_by_indicator, floor_absorbed) = lost_by_indicator(&traces);
+        Some(Horizontal {
+            unit: unit.clone(),
+            period,
+            group: ranking.group.clone(),
+            peers: ranking.standings.len(),
+            gap_to_leader: leader.final_score - standing.final_score,
+            gap_to_next_tier: gap_to_next_tier(&ranking, &standing),
+            lost: traces.iter().map(Trace::lost).sum(),
+            lost_by_indicator,
+            floor_absorbed,
+            lost_by_category: lost_by_category(&traces),
+            standing,
+            leader,
+            ranking,
+        })
+    }
+
+    /// `unit` across `periods`, in the order given.
+    pub fn vertical(&self, unit: &UnitCode, periods: &[PeriodId]) -> Vertical {
+        let mut rows: Vec<VerticalRow> = Vec::new();
+        for period in periods {
+            let ranking = self.ranking_of(unit, *period);
+            let standing = ranking.as_ref().and_then(|ranking| ranking.standing(unit));
+            let mut row = VerticalRow {
+                period: *period,
+                final_score: standing.map(|standing| standing.final_score),
+                rank: standing.map(|standing| standing.rank),
+                tier: standing.map(|standing| standing.tier),
+                peers: ranking.as_ref().map_or(0, |ranking| ranking.standings.len()),
+                score_change: None,
+                rank_change: None,
+                tier_change: None,
+                repeat_problems: self.repeat_problems(unit, *period),
+            };
+            if let Some(previous) = rows.last() {
+                row.score_change = row.final_score.zip(previous.final_score).map(|(now, before)| now - before);
+                row.rank_change = difference(row.rank, previous.rank);
+                row.tier_change = difference(row.tier, previous.tier);
+            }
+            rows.push(row);
+        }
+        Vertical { unit: unit.clone(), rows }
+    }
+
+    /// `unit` across the opened base periods from `first` to `last`, both included.
+    pub fn vertical_base_periods(&self, unit: &UnitCode, first: PeriodId, last: PeriodId) -> Vertical {
+        let periods: Vec<PeriodId> = self
+            .placement(unit, first.year())
+            .map(|placement| placement.scheme.periods.keys().copied().filter(|p| *p >= first && *p <= last).collect())
+            .unwrap_or_default();
+        self.vertical(unit, &periods)
+    }
+}
+
+fn difference(now: Option<u32>, before: Option<u32>) -> Option<i64> {
+    now.zip(before).map(|(now, before)| i64::from(now) - i64::from(before))
+}
+
+fn gap_to_next_tier(ranking: &Ranking, standing: &Standing) -> Points {
+    let mut better_tiers = (1..standing.tier).rev();
+    let lowest_of = |tier: u32| ranking.in_tier(tier).map(|other| other.final_score).min();
+    better_tiers.find_map(lowest_of).map_or(Points::ZERO, |lowest| lowest - standing.final_score)
+}
+
+fn lost_by_indicator(traces: &[Trace]) -> (BTreeMap<IndicatorCode, Points>, Points) {
+    let mut by_indicator: BTreeMap<IndicatorCode, Points> = BTreeMap::new();
+    let mut floor = Points::ZERO;
+    for trace in traces {
+        for indicator in &trace.indicators {
+            for line in &indicator.lines {
+                match line {
+                    TraceLine::FloorAbsorbed { amount } => floor = floor + *amount,
+                    line => add(&mut by_indicator, indicator.indicator.clone(), line.amount()),
+                }
+            }
+        }
+        for charge in &trace.charges {
+            add(&mut by_indicator, charge.indicator.clone(), charge.amount);
+        }
+        floor = floor + trace.floor_absorbed;
+    }
+    by_indicator.retain(|_, points| *points != Points::ZERO);
+    (by_indicator, floor)
+}
+
+fn lost_by_category(traces: &[Trace]) -> BTreeMap<LossCategory, Points> {
+    let mut by_category = BTreeMap::new();
+    for trace in traces {
+        for line in trace.indicators.iter().flat_map(|indicator| indicator.lines.iter()) {
+            let category = match line {
+                TraceLine::Deduction(deduction) => LossCategory::Problem(deduction.problem_category.clone()),
+                TraceLine::TierShortfall(_) => LossCategory::TierShortfall,
+                TraceLine::FloorAbsorbed { .. } => LossCategory::FloorAbsorbed,
+            };
+            add(&mut by_category, category, line.amount());
+        }
+        for charge in &trace.charges {
+            add(&mut by_category, LossCategory::Problem(charge.problem_category.clone()), charge.amount);
+        }
+        add(&mut by_category, LossCategory::FloorAbsorbed, trace.floor_absorbed);
+    }
+    by_category.retain(|_, points| *points != Points::ZERO);
+    by_category
+}
+
+fn add<K: Ord>(map: &mut BTreeMap<K, Points>, key: K, amount: Points) {
+    let entry = map.entry(key).or_default();
+    *entry = *entry + amount;
+}

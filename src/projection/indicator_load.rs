@@ -1,0 +1,64 @@
+//! Indicator load: how many indicators each section carries in each scheme year (the article's
+//! 30 → 13 → 8 → 5 trend per section).
+//!
+//! Invariant: a section carries an indicator in a year when it leads it and the indicator applies to
+//! its county in at least one base period of that year — the same applicability the scores use.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{FunctionCode, PeriodId, SchemeId, UnitCode};
+
+use super::facts::SchemeFacts;
+use super::Projection;
+
+/// One section's load in one scheme year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndicatorLoad {
+    pub scheme: SchemeId,
+    pub year: i32,
+    pub county: UnitCode,
+    pub section: UnitCode,
+    pub function_code: Option<FunctionCode>,
+    pub indicators: usize,
+}
+
+impl Projection {
+    /// The load of every active section of every unit a scheme assesses, by scheme, county, section.
+    pub fn indicator_load(&self) -> Vec<IndicatorLoad> {
+        self.facts.schemes.values().flat_map(|scheme| self.scheme_load(scheme)).collect()
+    }
+
+    /// One section's load across the scheme years, oldest first: the trend.
+    pub fn indicator_load_of(&self, section: &UnitCode) -> Vec<IndicatorLoad> {
+        self.indicator_load().into_iter().filter(|load| &load.section == section).collect()
+    }
+
+    /// The load of every section of one assessed unit, by scheme year and section.
+    pub fn indicator_load_of_county(&self, county: &UnitCode) -> Vec<IndicatorLoad> {
+        self.indicator_load().into_iter().filter(|load| &load.county == county).collect()
+    }
+
+    fn scheme_load<'a>(&'a self, scheme: &'a SchemeFacts) -> impl Iterator<Item = IndicatorLoad> + 'a {
+        let settings = &scheme.settings;
+        let bases = PeriodId::all_in_year(settings.year, settings.base_period);
+        let counties = self.facts.active_children(&settings.issuer, false);
+        counties.flat_map(move |county| {
+            let bases = bases.clone();
+            self.facts.active_children(county, true).map(move |section| {
+                let carried = scheme.indicators.values().filter(|indicator| {
+                    let code = &indicator.defined.indicator;
+                    scheme.lead_section(county, code) == Some(section)
+                        && bases.iter().any(|base| scheme.applies(indicator, county, *base))
+                });
+                IndicatorLoad {
+                    scheme: settings.scheme.clone(),
+                    year: settings.year,
+                    county: county.clone(),
+                    section: section.clone(),
+                    function_code: self.facts.units.get(section).and_then(|unit| unit.function_code.clone()),
+                    indicators: carried.count(),
+                }
+            })
+        })
+    }
+}

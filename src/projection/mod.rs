@@ -1,0 +1,131 @@
+//! Projections: everything users read — scoreboards, rankings and tiers, comparisons, traces of every
+//! lost point, indicator load, the appeal queue, notices — as pure folds over recorded events.
+//!
+//! `Projection::apply` folds one `Recorded` event into the facts; every query computes its answer from
+//! those facts on demand. Folding the first n events gives exactly the projection as of event n, so
+//! "as of" is a fold of a prefix (`replay`), and a snapshot is the projection itself, stamped with the
+//! sequence number and chain hash it was built from (`snapshot`).
+//!
+//! Architecture invariant: this module does no I/O, reads no clock and imports neither sled nor
+//! tokio; it reads `store::RecordedEvent` only as plain data in `recorded::from_store`.
+//! Invariant: for every unit, indicator and base period, the points lost equal the sum of the lines
+//! its trace lists (`Trace::reconciles`).
+
+pub mod appeal_queue;
+mod apply;
+pub mod comparison;
+pub mod facts;
+pub mod generator;
+pub mod indicator_load;
+pub mod notices;
+pub mod ranking;
+pub mod recorded;
+pub mod repeat;
+pub mod replay;
+pub mod score;
+pub mod snapshot;
+pub mod tiers;
+pub mod trace;
+
+use serde::{Deserialize, Serialize};
+
+use crate::chain::{Hash, GENESIS_HASH};
+use crate::domain::Timestamp;
+
+pub use appeal_queue::{AppealQueue, QueuedAppeal};
+pub use comparison::{Horizontal, LossCategory, Vertical, VerticalRow};
+pub use facts::Facts;
+pub use indicator_load::IndicatorLoad;
+pub use notices::{Criticism, CriticismReason, Notices};
+pub use ranking::{PeerGroup, Ranking, Standing};
+pub use recorded::{from_store, EventRef, Recorded};
+pub use repeat::RepeatProblem;
+pub use replay::{AsOf, RankChange, RankingDiff, Replay, ScoreMove};
+pub use score::{IndicatorScore, ScoreCard};
+pub use snapshot::{Snapshot, SnapshotError};
+pub use trace::{AppealLine, DeductionLine, IndicatorTrace, TierLine, Trace, TraceLine};
+
+/// The facts of the events folded so far, stamped with the last event's sequence number, chain hash
+/// and recorded time (0, the genesis hash and the epoch before the first event).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Projection {
+    seq: u64,
+    hash: Hash,
+    recorded_at: Timestamp,
+    facts: Facts,
+}
+
+impl Default for Projection {
+    fn default() -> Projection {
+        Projection { seq: 0, hash: GENESIS_HASH, recorded_at: Timestamp::UNIX_EPOCH, facts: Facts::default() }
+    }
+}
+
+/// An event that does not continue the chain the projection was built from: folding it would give a
+/// projection of no ledger at all.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("event {found} does not follow event {last}: expected sequence number {}", last + 1)]
+    OutOfSequence { last: u64, found: u64 },
+    #[error("event {seq} links to {found}, but the projection was built up to hash {expected}")]
+    BrokenLink { seq: u64, expected: Hash, found: Hash },
+    #[error("event {seq} was recorded at {found}, before the previous event's {previous}")]
+    TimeWentBack { seq: u64, previous: Timestamp, found: Timestamp },
+}
+
+impl Projection {
+    pub fn new() -> Projection {
+        Projection::default()
+    }
+
+    /// The sequence number of the last event folded (0 for none).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The chain hash of the last event folded (the genesis hash for none).
+    pub fn hash(&self) -> Hash {
+        self.hash
+    }
+
+    /// When the last event folded was recorded: "now" as far as this projection knows.
+    pub fn recorded_at(&self) -> Timestamp {
+        self.recorded_at
+    }
+
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+
+    /// Folds the next event of the chain; refuses one that does not follow the last folded.
+    pub fn apply(&mut self, event: &Recorded) -> Result<(), ApplyError> {
+        if event.seq != self.seq + 1 {
+            return Err(ApplyError::OutOfSequence { last: self.seq, found: event.seq });
+        }
+        if event.prev_hash != self.hash {
+            return Err(ApplyError::BrokenLink { seq: event.seq, expected: self.hash, found: event.prev_hash });
+        }
+        if event.recorded_at < self.recorded_at {
+            let error =
+                ApplyError::TimeWentBack { seq: event.seq, previous: self.recorded_at, found: event.recorded_at };
+            return Err(error);
+        }
+        apply::apply_event(&mut self.facts, event);
+        self.seq = event.seq;
+        self.hash = event.hash;
+        self.recorded_at = event.recorded_at;
+        Ok(())
+    }
+
+    /// Folds `events` in order onto this projection.
+    pub fn apply_all<'a>(&mut self, events: impl IntoIterator<Item = &'a Recorded>) -> Result<(), ApplyError> {
+        events.into_iter().try_for_each(|event| self.apply(event))
+    }
+
+    /// The projection of `events` from the start of the chain.
+    pub fn fold<'a>(events: impl IntoIterator<Item = &'a Recorded>) -> Result<Projection, ApplyError> {
+        let mut projection = Projection::new();
+        projection.apply_all(events)?;
+        Ok(projection)
+    }
+}

@@ -1,0 +1,65 @@
+//! Notices: proposed praise (tier 1) and criticism (the last tier, vetoes, repeat problems) for one
+//! peer group and period — the article's result use.
+//!
+//! Invariant: a proposal only restates the ranking and the repeat flags of the same projection; every
+//! name on it can be traced to the standing or the flag that put it there.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{PeriodId, ProblemCategory, UnitCode};
+
+use super::ranking::{PeerGroup, Standing};
+use super::Projection;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notices {
+    pub group: PeerGroup,
+    pub period: PeriodId,
+    /// Tier 1, in listing order.
+    pub praise: Vec<Standing>,
+    pub criticism: Vec<Criticism>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Criticism {
+    pub unit: UnitCode,
+    pub reasons: Vec<CriticismReason>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CriticismReason {
+    LastTier { rank: u32, tier: u32 },
+    Vetoed,
+    RepeatProblem { problem_category: ProblemCategory, base_period: PeriodId },
+}
+
+impl Projection {
+    /// The notices a group's ranking and repeat flags propose for `period`.
+    pub fn notices(&self, group: &PeerGroup, period: PeriodId) -> Option<Notices> {
+        let ranking = self.ranking(group, period)?;
+        let praise: Vec<Standing> = ranking.in_tier(1).filter(|standing| !standing.veto).cloned().collect();
+        let mut criticism = Vec::new();
+        for member in self.peer_group_members(group) {
+            let mut reasons = Vec::new();
+            if let Some(standing) = ranking.standing(&member) {
+                if standing.veto {
+                    reasons.push(CriticismReason::Vetoed);
+                }
+                if standing.tier == ranking.tier_count && ranking.tier_count > 1 {
+                    reasons.push(CriticismReason::LastTier { rank: standing.rank, tier: standing.tier });
+                }
+            }
+            reasons.extend(self.repeat_problems(&member, period).into_iter().map(|problem| {
+                CriticismReason::RepeatProblem {
+                    problem_category: problem.problem_category,
+                    base_period: problem.period,
+                }
+            }));
+            if !reasons.is_empty() {
+                criticism.push(Criticism { unit: member, reasons });
+            }
+        }
+        Some(Notices { group: group.clone(), period, praise, criticism })
+    }
+}

@@ -1,0 +1,126 @@
+//! Peer groups and their rankings: the units a scheme assesses directly (the counties of a city), and
+//! the same-function sections of those units, each ranked with its tier rule.
+//!
+//! Invariant: a ranking lists every active member of the group that is ranked for the period, by
+//! rank then code; members with no applicable indicator are listed as unranked, never scored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{FunctionCode, PeriodId, SchemeId, TierRule, UnitCode};
+
+use super::tiers::{rank_and_tier, tier_count};
+use super::Projection;
+
+pub use super::tiers::Standing;
+
+/// The units ranked against each other under one scheme: its assessed units (`function_code: None`),
+/// or the sections of those units with one function code.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PeerGroup {
+    pub scheme: SchemeId,
+    pub function_code: Option<FunctionCode>,
+}
+
+/// A peer group's ranking in one period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ranking {
+    pub group: PeerGroup,
+    pub period: PeriodId,
+    pub rule: TierRule,
+    pub tier_count: u32,
+    /// By rank, then unit code.
+    pub standings: Vec<Standing>,
+    /// Members with no applicable indicator (or no opened base period) in the period.
+    pub unranked: Vec<UnitCode>,
+}
+
+impl Ranking {
+    /// The unit listed first: the highest final (the lowest code among equals).
+    pub fn leader(&self) -> Option<&Standing> {
+        self.standings.first()
+    }
+
+    pub fn standing(&self, unit: &UnitCode) -> Option<&Standing> {
+        self.standings.iter().find(|standing| &standing.unit == unit)
+    }
+
+    /// The units in `tier`, in listing order.
+    pub fn in_tier(&self, tier: u32) -> impl Iterator<Item = &Standing> {
+        self.standings.iter().filter(move |standing| standing.tier == tier)
+    }
+}
+
+impl Projection {
+    /// The peer group `unit` is ranked in, in the scheme of `year`.
+    pub fn peer_group_of(&self, unit: &UnitCode, year: i32) -> Option<PeerGroup> {
+        let placement = self.placement(unit, year)?;
+        let function_code = match placement.is_section {
+            true => Some(self.facts.units.get(unit)?.function_code.clone()?),
+            false => None,
+        };
+        Some(PeerGroup { scheme: placement.scheme.settings.scheme.clone(), function_code })
+    }
+
+    /// Every active member of a group, by code.
+    pub fn peer_group_members(&self, group: &PeerGroup) -> Vec<UnitCode> {
+        let Some(scheme) = self.facts.schemes.get(&group.scheme) else { return Vec::new() };
+        let assessed = self.facts.active_children(&scheme.settings.issuer, false);
+        let Some(function_code) = &group.function_code else { return assessed.cloned().collect() };
+        let mut sections: Vec<UnitCode> = assessed
+            .flat_map(|county| self.facts.active_children(county, true))
+            .filter(|section| {
+                self.facts.units.get(*section).and_then(|unit| unit.function_code.as_ref()) == Some(function_code)
+            })
+            .cloned()
+            .collect();
+        sections.sort();
+        sections
+    }
+
+    /// Every peer group of a scheme: its assessed units, then one group per section function code.
+    pub fn peer_groups(&self, scheme: &SchemeId) -> Vec<PeerGroup> {
+        let Some(record) = self.facts.schemes.get(scheme) else { return Vec::new() };
+        let mut function_codes: Vec<FunctionCode> = self
+            .facts
+            .active_children(&record.settings.issuer, false)
+            .flat_map(|county| self.facts.active_children(county, true))
+            .filter_map(|section| self.facts.units.get(section).and_then(|unit| unit.function_code.clone()))
+            .collect();
+        function_codes.sort();
+        function_codes.dedup();
+        let mut groups = vec![PeerGroup { scheme: scheme.clone(), function_code: None }];
+        groups.extend(
+            function_codes.into_iter().map(|code| PeerGroup { scheme: scheme.clone(), function_code: Some(code) }),
+        );
+        groups
+    }
+
+    /// The rule a group is tiered by: the scheme's unit rule, or its section rule for the function.
+    pub fn tier_rule(&self, group: &PeerGroup) -> Option<&TierRule> {
+        let settings = &self.facts.schemes.get(&group.scheme)?.settings;
+        Some(match &group.function_code {
+            None => &settings.unit_tier_rule,
+            Some(code) => settings.section_tier_rules.get(code).unwrap_or(&settings.section_tier_rule),
+        })
+    }
+
+    /// The group's ranking for a base period or a roll-up (recomputed from the roll-up finals).
+    pub fn ranking(&self, group: &PeerGroup, period: PeriodId) -> Option<Ranking> {
+        let rule = self.tier_rule(group)?.clone();
+        let mut scored = Vec::new();
+        let mut unranked = Vec::new();
+        for member in self.peer_group_members(group) {
+            match self.standing_score(&member, period) {
+                Some((final_score, veto)) => scored.push((member, final_score, veto)),
+                None => unranked.push(member),
+            }
+        }
+        let standings = rank_and_tier(&rule, scored);
+        Some(Ranking { group: group.clone(), period, tier_count: tier_count(&rule), rule, standings, unranked })
+    }
+
+    /// The ranking of the group `unit` belongs to.
+    pub fn ranking_of(&self, unit: &UnitCode, period: PeriodId) -> Option<Ranking> {
+        self.ranking(&self.peer_group_of(unit, period.year())?, period)
+    }
+}

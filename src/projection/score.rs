@@ -1,0 +1,428 @@
+//! The scoreboard: indicator scores, raw, normalised, bonus, final and veto of a unit (an assessed
+//! unit or a section) for a base period, and roll-ups (quarter, half-year, year) over base periods.
+//!
+//! Invariant: integers only, rounded half-up through `domain::points`; a county's score never moves
+//! when blame moves inside it; a section's raw total never goes below zero (the floor's share is
+//! reported as `floor_absorbed`, so traces reconcile); a unit with no applicable indicator in a
+//! base period is unranked there and its bonus and veto are ignored.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{IndicatorCode, PeriodId, Points, SchemeId, UnitCode};
+
+use super::facts::{
+    AssessmentFacts, DeductionFacts, IndicatorFacts, IndicatorVersion, PlanFacts, SchemeFacts, TierAwardFacts,
+};
+use super::Projection;
+
+/// One indicator's line on a scorecard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndicatorScore {
+    pub indicator: IndicatorCode,
+    pub name: String,
+    pub points_max: Points,
+    pub score: Points,
+    /// A tiered indicator with no award yet: counted at full points.
+    pub unassessed: bool,
+    pub tiered: bool,
+}
+
+/// A unit's score for one period. For a roll-up, the sums run over `base_periods` (those opened and
+/// in which the unit was ranked), `normalized` and `bonus` are the half-up means of the base values,
+/// and `final_score` is the half-up mean of the base finals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreCard {
+    pub unit: UnitCode,
+    pub period: PeriodId,
+    pub scheme: SchemeId,
+    pub base_periods: Vec<PeriodId>,
+    pub indicators: Vec<IndicatorScore>,
+    pub points_max_total: Points,
+    /// Σ indicator scores, before charges.
+    pub indicator_score_total: Points,
+    /// Points charged onto a section by cause attributions on its county's other indicators.
+    pub charges: Points,
+    /// What the floor at zero absorbed of the charges (≥ 0).
+    pub floor_absorbed: Points,
+    /// `max(0, indicator_score_total − charges)`.
+    pub raw: Points,
+    pub normalized: Option<Points>,
+    /// Bonus awarded, before the cap.
+    pub bonus_awarded: Points,
+    /// Bonus counted: `min(bonus_awarded, cap)`.
+    pub bonus: Points,
+    /// `None` when the unit is unranked for the period.
+    pub final_score: Option<Points>,
+    pub veto: bool,
+}
+
+impl ScoreCard {
+    pub fn is_ranked(&self) -> bool {
+        self.final_score.is_some()
+    }
+
+    /// Everything the unit lost: `points_max_total − raw`.
+    pub fn lost(&self) -> Points {
+        self.points_max_total - self.raw
+    }
+}
+
+/// Where a unit sits in a scheme: assessed by it directly (a county), or a section of such a unit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Placement<'a> {
+    pub scheme: &'a SchemeFacts,
+    pub unit: &'a UnitCode,
+    /// The assessed unit whose plan applies: the unit itself, or the county of a section.
+    pub county: &'a UnitCode,
+    pub is_section: bool,
+}
+
+/// One unit's result in one base period, before it is dressed as a `ScoreCard`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct BaseTotals {
+    pub indicator_count: usize,
+    pub points_max_total: Points,
+    pub indicator_score_total: Points,
+    pub charges: Points,
+    pub floor_absorbed: Points,
+    pub raw: Points,
+    pub normalized: Option<Points>,
+    pub bonus_awarded: Points,
+    pub bonus: Points,
+    pub final_score: Option<Points>,
+    pub veto: bool,
+}
+
+impl SchemeFacts {
+    pub fn is_base_period(&self, period: PeriodId) -> bool {
+        period.kind() == self.settings.base_period && period.year() == self.settings.year
+    }
+
+    /// The opened base periods inside `period`, in order (just `period` for an opened base period).
+    pub fn opened_base_periods_in(&self, period: PeriodId) -> Vec<PeriodId> {
+        let coarser = period.kind().months() >= self.settings.base_period.months();
+        if !coarser || period.year() != self.settings.year {
+            return Vec::new();
+        }
+        self.periods.keys().copied().filter(|base| period.contains(*base)).collect()
+    }
+
+    /// Whether the indicator applies to an assessed unit in a base period (as `domain::State` reads it).
+    pub fn applies(&self, indicator: &IndicatorFacts, county: &UnitCode, period: PeriodId) -> bool {
+        let plan = self.plans.get(county).and_then(|plan| plan.get(&indicator.defined.indicator));
+        applies_with_plan(indicator, plan, period)
+    }
+
+    pub fn lead_section(&self, county: &UnitCode, indicator: &IndicatorCode) -> Option<&UnitCode> {
+        let entry = self.plans.get(county)?.get(indicator)?;
+        entry.assignment.as_ref().map(|assignment| &assignment.lead_section)
+    }
+
+    pub fn assessment(&self, period: PeriodId, unit: &UnitCode) -> Option<&AssessmentFacts> {
+        self.assessments.get(&period)?.get(unit)
+    }
+
+    /// The indicators of a placement in a base period: all that apply to the county, or for a
+    /// section those of them it leads. The county's plan is looked up once, not per indicator.
+    pub(crate) fn indicators_of<'a>(
+        &'a self,
+        placement: &'a Placement<'a>,
+        period: PeriodId,
+    ) -> impl Iterator<Item = (&'a IndicatorCode, &'a IndicatorFacts)> + 'a {
+        let plan = self.plans.get(placement.county);
+        self.indicators.iter().filter(move |(code, indicator)| {
+            let entry = plan.and_then(|plan| plan.get(*code));
+            let lead = entry.and_then(|entry| entry.assignment.as_ref()).map(|assignment| &assignment.lead_section);
+            let led = !placement.is_section || lead == Some(placement.unit);
+            led && applies_with_plan(indicator, entry, period)
+        })
+    }
+}
+
+fn applies_with_plan(indicator: &IndicatorFacts, plan: Option<&PlanFacts>, period: PeriodId) -> bool {
+    let effective = indicator.defined.effective_from <= period && !indicator.is_retired_at(period);
+    let assigned_later =
+        plan.and_then(|entry| entry.assignment.as_ref()).is_some_and(|assignment| assignment.effective_from > period);
+    let dropped = plan.and_then(|entry| entry.not_applicable_from).is_some_and(|from| from <= period);
+    effective && !assigned_later && !dropped
+}
+
+impl Projection {
+    /// Where `unit` sits in the scheme of `year`, if one assesses it.
+    pub(crate) fn placement<'a>(&'a self, unit: &'a UnitCode, year: i32) -> Option<Placement<'a>> {
+        let units = &self.facts.units;
+        let record = units.get(unit)?;
+        let parent = record.parent.as_ref()?;
+        if !record.level.is_section() {
+            let scheme = self.facts.schemes.get(&SchemeId::for_issuer_year(parent, year))?;
+            return Some(Placement { scheme, unit, county: unit, is_section: false });
+        }
+        let county = units.get(parent).filter(|county| !county.level.is_section())?;
+        let issuer = county.parent.as_ref()?;
+        let scheme = self.facts.schemes.get(&SchemeId::for_issuer_year(issuer, year))?;
+        Some(Placement { scheme, unit, county: parent, is_section: true })
+    }
+
+    /// The section a deduction against `county` is charged to instead of the indicator's lead, if
+    /// the latest cause attribution names another section of the same county.
+    pub(crate) fn moved_to<'a>(
+        &'a self,
+        county: &UnitCode,
+        lead: Option<&UnitCode>,
+        deduction: &'a DeductionFacts,
+    ) -> Option<&'a UnitCode> {
+        let cause = deduction.cause_unit()?;
+        (self.facts.is_section_of(cause, county) && Some(cause) != lead).then_some(cause)
+    }
+
+    /// A tier award's points, with what its appeals restored, never above `points_max`.
+    pub(crate) fn tier_award_score(&self, award: &TierAwardFacts, version: &IndicatorVersion<'_>) -> Points {
+        let awarded = version.tier_points(award.awarded.tier).unwrap_or(version.points_max);
+        (awarded + self.facts.points_restored_on(&award.appeals)).min(version.points_max)
+    }
+
+    /// The deductions that count on one indicator of a placement: the county's (for a section only
+    /// those not moved away) and, for a section, the office's direct ones.
+    pub(crate) fn deductions_on<'a>(
+        &'a self,
+        placement: &Placement<'a>,
+        period: PeriodId,
+        indicator: &'a IndicatorCode,
+    ) -> impl Iterator<Item = &'a DeductionFacts> + 'a {
+        let scheme = placement.scheme;
+        let county = placement.county;
+        let is_section = placement.is_section;
+        let county_ids = scheme.assessment(period, county).and_then(|assessment| assessment.deductions.get(indicator));
+        let direct_ids = scheme
+            .assessment(period, placement.unit)
+            .filter(|_| is_section)
+            .and_then(|assessment| assessment.deductions.get(indicator));
+        // Only a section needs the lead (to leave out what moved away); a county counts everything.
+        let lead = if is_section { scheme.lead_section(county, indicator) } else { None };
+        let from_county = county_ids
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.facts.deductions.get(id))
+            .filter(move |deduction| !is_section || self.moved_to(county, lead, deduction).is_none());
+        let direct = direct_ids.into_iter().flatten().filter_map(|id| self.facts.deductions.get(id));
+        from_county.chain(direct)
+    }
+
+    /// One indicator's score and whether it is still unassessed.
+    pub(crate) fn indicator_score(
+        &self,
+        placement: &Placement<'_>,
+        period: PeriodId,
+        code: &IndicatorCode,
+        version: &IndicatorVersion<'_>,
+    ) -> (Points, bool) {
+        if version.is_tiered() {
+            let award = placement
+                .scheme
+                .assessment(period, placement.county)
+                .and_then(|assessment| assessment.tier_awards.get(code))
+                .and_then(|id| self.facts.tier_awards.get(id));
+            return match award {
+                Some(award) => (self.tier_award_score(award, version), false),
+                None => (version.points_max, true),
+            };
+        }
+        let deducted: Points =
+            self.deductions_on(placement, period, code).map(|deduction| self.facts.effective_points(deduction)).sum();
+        ((version.points_max - deducted).max(Points::ZERO), false)
+    }
+
+    /// The deductions against a section's county in a base period that are charged to the section.
+    pub(crate) fn charges_onto<'a>(
+        &'a self,
+        placement: &Placement<'a>,
+        period: PeriodId,
+    ) -> impl Iterator<Item = &'a DeductionFacts> + 'a {
+        let scheme = placement.scheme;
+        let county = placement.county;
+        let section = placement.unit;
+        let assessment = scheme.assessment(period, county).filter(|_| placement.is_section);
+        let entries = assessment.into_iter().flat_map(|assessment| assessment.deductions.iter());
+        entries
+            .filter(move |(code, _)| {
+                scheme.indicators.get(*code).is_some_and(|indicator| scheme.applies(indicator, county, period))
+            })
+            .flat_map(move |(code, ids)| {
+                let lead = scheme.lead_section(county, code);
+                ids.iter()
+                    .filter_map(|id| self.facts.deductions.get(id))
+                    .filter(move |deduction| self.moved_to(county, lead, deduction) == Some(section))
+            })
+    }
+
+    /// A placement's totals in an opened base period; `sink` collects the indicator lines.
+    pub(crate) fn score_base(
+        &self,
+        placement: &Placement<'_>,
+        period: PeriodId,
+        mut sink: Option<&mut Vec<IndicatorScore>>,
+    ) -> Option<BaseTotals> {
+        let scheme = placement.scheme;
+        if !scheme.is_base_period(period) || !scheme.periods.contains_key(&period) {
+            return None;
+        }
+        let mut totals = BaseTotals::default();
+        for (code, indicator) in scheme.indicators_of(placement, period) {
+            let version = indicator.version_at(period);
+            let (score, unassessed) = self.indicator_score(placement, period, code, &version);
+            totals.indicator_count += 1;
+            totals.points_max_total = totals.points_max_total + version.points_max;
+            totals.indicator_score_total = totals.indicator_score_total + score;
+            if let Some(sink) = sink.as_deref_mut() {
+                sink.push(IndicatorScore {
+                    indicator: code.clone(),
+                    name: version.name.to_owned(),
+                    points_max: version.points_max,
+                    score,
+                    unassessed,
+                    tiered: version.is_tiered(),
+                });
+            }
+        }
+        totals.charges =
+            self.charges_onto(placement, period).map(|deduction| self.facts.effective_points(deduction)).sum();
+        let before_floor = totals.indicator_score_total - totals.charges;
+        totals.raw = before_floor.max(Points::ZERO);
+        totals.floor_absorbed = totals.raw - before_floor;
+        totals.normalized = Points::normalized(totals.raw, totals.points_max_total);
+        if totals.indicator_count > 0 && totals.normalized.is_some() {
+            self.add_bonus_and_veto(placement, period, &mut totals);
+        }
+        Some(totals)
+    }
+
+    /// Bonuses (capped) and vetoes belong to the assessed unit only; sections have neither.
+    fn add_bonus_and_veto(&self, placement: &Placement<'_>, period: PeriodId, totals: &mut BaseTotals) {
+        let assessment = placement.scheme.assessment(period, placement.unit).filter(|_| !placement.is_section);
+        if let Some(assessment) = assessment {
+            totals.bonus_awarded = assessment.bonuses.iter().map(|bonus| bonus.awarded.points).sum();
+            totals.veto = !assessment.vetoes.is_empty();
+        }
+        totals.bonus = totals.bonus_awarded.min(placement.scheme.settings.bonus_cap);
+        totals.final_score = totals.normalized.map(|normalized| normalized + totals.bonus);
+    }
+
+    /// A unit's final score and veto for any period (base or roll-up); `None` when unranked.
+    pub(crate) fn standing_score(&self, unit: &UnitCode, period: PeriodId) -> Option<(Points, bool)> {
+        let placement = self.placement(unit, period.year())?;
+        let mut finals = Vec::new();
+        let mut veto = false;
+        for base in placement.scheme.opened_base_periods_in(period) {
+            let Some(totals) = self.score_base(&placement, base, None) else { continue };
+            if let Some(final_score) = totals.final_score {
+                finals.push(final_score);
+                veto |= totals.veto;
+            }
+        }
+        Points::mean(&finals).map(|mean| (mean, veto))
+    }
+
+    /// The scorecard of `unit` for `period` (a base period or a roll-up of base periods), or `None`
+    /// when no scheme assesses the unit that year or the period is not one of its periods.
+    pub fn scorecard(&self, unit: &UnitCode, period: PeriodId) -> Option<ScoreCard> {
+        let placement = self.placement(unit, period.year())?;
+        let scheme = placement.scheme;
+        if scheme.is_base_period(period) {
+            let mut indicators = Vec::new();
+            let totals = self.score_base(&placement, period, Some(&mut indicators))?;
+            return Some(card(&placement, period, vec![period], indicators, &totals));
+        }
+        let coarser = period.kind().months() > scheme.settings.base_period.months();
+        (coarser && period.year() == scheme.settings.year).then(|| self.rollup_card(&placement, period))
+    }
+
+    fn rollup_card(&self, placement: &Placement<'_>, period: PeriodId) -> ScoreCard {
+        let mut rollup = Rollup::default();
+        for base in placement.scheme.opened_base_periods_in(period) {
+            let mut indicators = Vec::new();
+            let Some(totals) = self.score_base(placement, base, Some(&mut indicators)) else { continue };
+            if totals.final_score.is_some() {
+                rollup.add(base, indicators, &totals);
+            }
+        }
+        rollup.into_card(placement, period)
+    }
+}
+
+fn card(
+    placement: &Placement<'_>,
+    period: PeriodId,
+    base_periods: Vec<PeriodId>,
+    indicators: Vec<IndicatorScore>,
+    totals: &BaseTotals,
+) -> ScoreCard {
+    let ranked = totals.final_score.is_some();
+    ScoreCard {
+        unit: placement.unit.clone(),
+        period,
+        scheme: placement.scheme.settings.scheme.clone(),
+        base_periods: if ranked { base_periods } else { Vec::new() },
+        indicators,
+        points_max_total: totals.points_max_total,
+        indicator_score_total: totals.indicator_score_total,
+        charges: totals.charges,
+        floor_absorbed: totals.floor_absorbed,
+        raw: totals.raw,
+        normalized: totals.normalized,
+        bonus_awarded: totals.bonus_awarded,
+        bonus: totals.bonus,
+        final_score: totals.final_score,
+        veto: totals.veto,
+    }
+}
+
+/// The base periods a roll-up stands on, summed as they come.
+#[derive(Default)]
+struct Rollup {
+    base_periods: Vec<PeriodId>,
+    indicators: BTreeMap<IndicatorCode, IndicatorScore>,
+    totals: BaseTotals,
+    normalized: Vec<Points>,
+    bonuses: Vec<Points>,
+    finals: Vec<Points>,
+}
+
+impl Rollup {
+    fn add(&mut self, base: PeriodId, indicators: Vec<IndicatorScore>, totals: &BaseTotals) {
+        self.base_periods.push(base);
+        for line in indicators {
+            match self.indicators.get_mut(&line.indicator) {
+                Some(sum) => {
+                    sum.points_max = sum.points_max + line.points_max;
+                    sum.score = sum.score + line.score;
+                    sum.unassessed |= line.unassessed;
+                    sum.name = line.name;
+                }
+                None => {
+                    self.indicators.insert(line.indicator.clone(), line);
+                }
+            }
+        }
+        let sum = &mut self.totals;
+        sum.points_max_total = sum.points_max_total + totals.points_max_total;
+        sum.indicator_score_total = sum.indicator_score_total + totals.indicator_score_total;
+        sum.charges = sum.charges + totals.charges;
+        sum.floor_absorbed = sum.floor_absorbed + totals.floor_absorbed;
+        sum.raw = sum.raw + totals.raw;
+        sum.bonus_awarded = sum.bonus_awarded + totals.bonus_awarded;
+        sum.veto |= totals.veto;
+        self.normalized.extend(totals.normalized);
+        self.bonuses.push(totals.bonus);
+        self.finals.extend(totals.final_score);
+    }
+
+    fn into_card(mut self, placement: &Placement<'_>, period: PeriodId) -> ScoreCard {
+        self.totals.normalized = Points::mean(&self.normalized);
+        self.totals.bonus = Points::mean(&self.bonuses).unwrap_or_default();
+        self.totals.final_score = Points::mean(&self.finals);
+        let indicators = self.indicators.into_values().collect();
+        card(placement, period, self.base_periods, indicators, &self.totals)
+    }
+}

@@ -1,0 +1,76 @@
+//! Snapshots: a projection stamped with the sequence number and chain hash it was built from, as bytes
+//! the store can keep, and the check that a snapshot still belongs to the chain before it is used.
+//!
+//! Invariant: a snapshot is used only when its stamp equals the chain's own (seq, hash) at that
+//! sequence number, and the projection inside carries that same stamp; anything else is refused, so
+//! the caller rebuilds from scratch instead of serving a projection of some other history.
+
+use serde::{Deserialize, Serialize};
+
+use crate::chain::Hash;
+
+use super::Projection;
+
+/// The layout of the serialised projection; a snapshot of another layout is rebuilt, not read.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub format_version: u32,
+    pub seq: u64,
+    pub hash: Hash,
+    pub projection: Projection,
+}
+
+/// Why a snapshot cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("unreadable snapshot: {0}")]
+    Unreadable(String),
+    #[error("snapshot format {found} is not the supported format {SNAPSHOT_FORMAT_VERSION}")]
+    FormatVersion { found: u32 },
+    #[error("snapshot is of event {snapshot}, but the chain position given is event {chain}")]
+    SeqMismatch { snapshot: u64, chain: u64 },
+    #[error("snapshot of event {seq} has hash {snapshot}, but the chain has {chain} there")]
+    HashMismatch { seq: u64, snapshot: Hash, chain: Hash },
+    #[error("snapshot stamp (event {stamp_seq}) disagrees with the projection inside it (event {projection_seq})")]
+    StampDisagrees { stamp_seq: u64, projection_seq: u64 },
+}
+
+impl Snapshot {
+    pub fn of(projection: &Projection) -> Snapshot {
+        Snapshot {
+            format_version: SNAPSHOT_FORMAT_VERSION,
+            seq: projection.seq(),
+            hash: projection.hash(),
+            projection: projection.clone(),
+        }
+    }
+
+    /// Compact JSON.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a projection always serialises")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
+        serde_json::from_slice(bytes).map_err(|error| SnapshotError::Unreadable(error.to_string()))
+    }
+
+    /// Hands out the projection if the snapshot matches the chain's `(chain_seq, chain_hash)` — the
+    /// hash of event `chain_seq` as the ledger holds it (the genesis hash for 0).
+    pub fn verified(self, chain_seq: u64, chain_hash: Hash) -> Result<Projection, SnapshotError> {
+        if self.format_version != SNAPSHOT_FORMAT_VERSION {
+            return Err(SnapshotError::FormatVersion { found: self.format_version });
+        }
+        if self.seq != chain_seq {
+            return Err(SnapshotError::SeqMismatch { snapshot: self.seq, chain: chain_seq });
+        }
+        if self.hash != chain_hash {
+            return Err(SnapshotError::HashMismatch { seq: self.seq, snapshot: self.hash, chain: chain_hash });
+        }
+        if self.projection.seq() != self.seq || self.projection.hash() != self.hash {
+            return Err(SnapshotError::StampDisagrees { stamp_seq: self.seq, projection_seq: self.projection.seq() });
+        }
+        Ok(self.projection)
+    }
+}
