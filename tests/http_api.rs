@@ -52,7 +52,7 @@ impl Api {
             service.execute(admin.clone(), &grant, CommandOptions::default()).unwrap();
             tokens.insert(role.as_str(), token);
         }
-        Api { _dir: dir, state: AppState::new(service), tokens }
+        Api { _dir: dir, state: AppState::new(service).unwrap(), tokens }
     }
 
     fn head(&self) -> u64 {
@@ -331,4 +331,67 @@ async fn metrics_are_prometheus_text() {
     ] {
         assert!(text.contains(series), "{series} missing:\n{text}");
     }
+}
+
+#[tokio::test]
+async fn read_models_answer_as_of_any_point_and_refuse_bad_questions() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let head = api.head();
+    let ok_paths = [
+        "/v1/scoreboard?unit=YS07&period=2017-06",
+        "/v1/scoreboard?unit=YS07&period=2017-Q2",
+        "/v1/rankings?unit=YS07&period=2017-06",
+        "/v1/rankings?scheme=YS-2017&period=2017-06",
+        "/v1/rankings?scheme=YS-2017&function_code=ZG&period=2017-06",
+        "/v1/comparisons/horizontal?unit=YS07&period=2017-06",
+        "/v1/comparisons/vertical?unit=YS07-ZGU&from=2017-01&to=2017-06",
+        "/v1/traces?unit=YS07&period=2017-06",
+        "/v1/indicator-load?unit=YS07",
+        "/v1/indicator-load",
+        "/v1/appeal-queue",
+        "/v1/notices?scheme=YS-2017&period=2017-06",
+        "/v1/rankings/diff?unit=YS07&period=2017-06&from=2017-07-12T00:00:00Z&to=latest",
+    ];
+    for path in ok_paths {
+        let (status, body) = api.get("auditor", path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+    // The half-year-report deduction (2 points) and the partial appeal (1 restored), seen at two points.
+    let zg04_lost = |body: &Value| -> i64 {
+        let indicators = body["indicators"].as_array().unwrap();
+        let zg04 = indicators.iter().find(|i| i["indicator"] == "ZG-04").unwrap();
+        zg04["points_max"].as_i64().unwrap() - zg04["score"].as_i64().unwrap()
+    };
+    let (_, now) = api.get("auditor", "/v1/scoreboard?unit=YS07&period=2017-06").await;
+    let (_, before_appeal) =
+        api.get("auditor", "/v1/scoreboard?unit=YS07&period=2017-06&as_of=2017-07-12T23:59:59Z").await;
+    assert_eq!(now["as_of_seq"], json!(head));
+    assert!(before_appeal["as_of_seq"].as_u64().unwrap() < head);
+    assert_eq!((zg04_lost(&before_appeal), zg04_lost(&now)), (200, 100), "2 points lost on 07-12, 1 after the appeal");
+    let (_, by_seq) = api
+        .get("auditor", &format!("/v1/scoreboard?unit=YS07&period=2017-06&as_of={}", before_appeal["as_of_seq"]))
+        .await;
+    assert_eq!(by_seq, before_appeal, "as of a sequence number and as of its instant agree");
+
+    let (status, traced) = api.get("auditor", "/v1/traces?unit=YS07&period=2017-06&proofs=true").await;
+    assert_eq!(status, StatusCode::OK);
+    let cited = traced["proofs"]["events"].as_array().unwrap();
+    assert!(!cited.is_empty(), "the trace's events come with inclusion proofs");
+    assert_eq!(traced["proofs"]["checkpoint"]["tree_size"], json!(head));
+
+    for (path, status, field) in [
+        ("/v1/scoreboard?period=2017-06", StatusCode::BAD_REQUEST, "unit"),
+        ("/v1/scoreboard?unit=YS07&period=2017-13", StatusCode::BAD_REQUEST, "period"),
+        ("/v1/scoreboard?unit=YS07&period=2017-06&as_of=yesterday", StatusCode::BAD_REQUEST, "as_of"),
+        ("/v1/scoreboard?unit=YS99&period=2017-06", StatusCode::NOT_FOUND, "unit"),
+        ("/v1/rankings?period=2017-06", StatusCode::BAD_REQUEST, "unit"),
+        ("/v1/rankings/diff?unit=YS07&period=2017-06&to=latest", StatusCode::BAD_REQUEST, "from"),
+        ("/v1/traces?unit=YS07&period=2017-06&colour=red", StatusCode::BAD_REQUEST, "query"),
+    ] {
+        let (got, problem) = api.get("auditor", path).await;
+        assert_eq!(got, status, "{path}: {problem}");
+        assert_eq!(problem["field"], field, "{path}: {problem}");
+    }
+    let (status, _, _) = api.call("GET", "/v1/rankings?unit=YS07&period=2017-06", None, None, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

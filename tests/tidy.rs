@@ -72,13 +72,28 @@ fn the_chain_format_does_not_touch_storage_or_the_runtime() {
 fn projections_are_pure_folds() {
     assert_layer_avoids(
         "projection",
-        &["sled::", "tokio::", "axum::", "std::fs", "std::net", "SystemTime", "Instant::now", "crate::service", "crate::http"],
+        &[
+            "sled::",
+            "tokio::",
+            "axum::",
+            "std::fs",
+            "std::net",
+            "SystemTime",
+            "Instant::now",
+            "crate::service",
+            "crate::http",
+        ],
     );
     // Only `recorded.rs` reads a store type, and only as plain data.
     for file in rust_files(&source_root().join("projection")) {
         let text = std::fs::read_to_string(&file).unwrap();
-        let reads_store = text.lines().any(|line| line.contains("crate::store") && !line.trim_start().starts_with("//"));
-        assert!(!reads_store || file.ends_with("recorded.rs"), "{}: only recorded.rs reads store types", file.display());
+        let reads_store =
+            text.lines().any(|line| line.contains("crate::store") && !line.trim_start().starts_with("//"));
+        assert!(
+            !reads_store || file.ends_with("recorded.rs"),
+            "{}: only recorded.rs reads store types",
+            file.display()
+        );
     }
 }
 

@@ -28,7 +28,8 @@ pub fn serve(service: Arc<Service>, addr: SocketAddr) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("--addr {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
         println!("listening on http://{bound}");
-        let router = http::router(AppState::new(service));
+        let state = AppState::new(service).map_err(|e| e.to_string())?;
+        let router = http::router(state);
         axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -10,6 +10,7 @@ pub mod ledger_reads;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod queries;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -22,22 +23,37 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::chain::checkpoint::SignedCheckpoint;
+use crate::service::read_models::ReadModels;
 use crate::service::Service;
 
 /// Largest request body accepted, in bytes (a command is a few kilobytes at most).
 pub const REQUEST_BODY_BYTES_MAX: usize = 256 * 1024;
 
+/// Serialised answers by request URI, each with the head sequence number it was computed at.
+pub type AnswerCache = std::collections::HashMap<String, (u64, Vec<u8>)>;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub service: Arc<Service>,
+    pub read_models: Arc<ReadModels>,
     pub metrics: Arc<metrics::Metrics>,
     pub checkpoint_cache: Arc<Mutex<Option<SignedCheckpoint>>>,
+    /// Serialised answers about the latest state, by request URI, with the head they were computed at.
+    pub answer_cache: Arc<Mutex<AnswerCache>>,
 }
 
 impl AppState {
-    pub fn new(service: Arc<Service>) -> AppState {
-        AppState { service, metrics: Arc::default(), checkpoint_cache: Arc::default() }
+    /// Builds the read models from the ledger (from the newest valid snapshot on).
+    pub fn new(service: Arc<Service>) -> Result<AppState, crate::service::ServiceError> {
+        let read_models = Arc::new(ReadModels::open(service.ledger().clone())?);
+        Ok(AppState {
+            service,
+            read_models,
+            metrics: Arc::default(),
+            checkpoint_cache: Arc::default(),
+            answer_cache: Arc::default(),
+        })
     }
 }
 
@@ -53,6 +69,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/checkpoint", get(ledger_reads::checkpoint))
         .route("/v1/proofs/inclusion", get(ledger_reads::inclusion_proof))
         .route("/v1/proofs/consistency", get(ledger_reads::consistency_proof))
+        .route("/v1/scoreboard", get(queries::scoreboard))
+        .route("/v1/rankings", get(queries::ranking))
+        .route("/v1/rankings/diff", get(queries::ranking_diff))
+        .route("/v1/comparisons/horizontal", get(queries::horizontal))
+        .route("/v1/comparisons/vertical", get(queries::vertical))
+        .route("/v1/traces", get(queries::trace))
+        .route("/v1/indicator-load", get(queries::indicator_load))
+        .route("/v1/appeal-queue", get(queries::appeal_queue))
+        .route("/v1/notices", get(queries::notices))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/metrics", get(metrics_text));
     for command_route in commands::COMMAND_ROUTES {
@@ -83,7 +108,7 @@ async fn not_found() -> problem::Problem {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    let text = state.metrics.render(state.service.ledger(), state.service.ledger().head().seq);
+    let text = state.metrics.render(state.service.ledger(), state.read_models.folded_seq());
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 

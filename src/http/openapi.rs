@@ -60,6 +60,43 @@ pub const READ_ROUTES: &[(&str, &str, &[&str])] = &[
     ("/v1/checkpoint", "a signed checkpoint of the head", &[]),
     ("/v1/proofs/inclusion", "Merkle inclusion proof of one event", &["seq", "size"]),
     ("/v1/proofs/consistency", "Merkle consistency proof between two tree sizes", &["from", "to"]),
+    (
+        "/v1/scoreboard",
+        "a unit's scores for a period: per indicator, raw, normalised, bonus, final, veto",
+        &["unit", "period", "as_of"],
+    ),
+    (
+        "/v1/rankings",
+        "a peer group's ranking and tiers (unit= for its own group, or scheme= [function_code=])",
+        &["unit", "scheme", "function_code", "period", "as_of"],
+    ),
+    (
+        "/v1/rankings/diff",
+        "who changed rank or tier between two as-of points, and the events that moved them",
+        &["unit", "scheme", "function_code", "period", "from", "to"],
+    ),
+    (
+        "/v1/comparisons/horizontal",
+        "a unit against its peers: rank, tier, gaps, lost points by indicator and category",
+        &["unit", "period", "as_of"],
+    ),
+    (
+        "/v1/comparisons/vertical",
+        "a unit across base periods: score, rank, tier, changes, repeat problems",
+        &["unit", "from", "to", "as_of"],
+    ),
+    (
+        "/v1/traces",
+        "every lost point down to its events; proofs=true adds inclusion proofs and a signed checkpoint",
+        &["unit", "period", "as_of", "proofs"],
+    ),
+    ("/v1/indicator-load", "indicators per section per scheme year", &["unit", "as_of"]),
+    ("/v1/appeal-queue", "open appeals with their deadlines; overdue decisions", &["as_of"]),
+    (
+        "/v1/notices",
+        "proposed praise and criticism for a period",
+        &["unit", "scheme", "function_code", "period", "as_of"],
+    ),
     ("/v1/openapi.json", "this document", &[]),
     ("/metrics", "Prometheus metrics", &[]),
 ];

@@ -16,14 +16,40 @@ use super::repeat::RepeatProblem;
 use super::trace::{Trace, TraceLine};
 use super::Projection;
 
-/// What a lost point is grouped under when losses are counted by kind.
+/// What a lost point is grouped under when losses are counted by kind. As text (it is a JSON map key):
+/// the problem category itself, `tier_shortfall` or `floor_absorbed`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "category", rename_all = "snake_case")]
+#[serde(into = "String", try_from = "String")]
 pub enum LossCategory {
     Problem(ProblemCategory),
     TierShortfall,
     /// Given back by a floor at zero (negative).
     FloorAbsorbed,
+}
+
+const TIER_SHORTFALL: &str = "tier_shortfall";
+const FLOOR_ABSORBED: &str = "floor_absorbed";
+
+impl From<LossCategory> for String {
+    fn from(category: LossCategory) -> String {
+        match category {
+            LossCategory::Problem(problem) => problem.as_str().to_owned(),
+            LossCategory::TierShortfall => TIER_SHORTFALL.to_owned(),
+            LossCategory::FloorAbsorbed => FLOOR_ABSORBED.to_owned(),
+        }
+    }
+}
+
+impl TryFrom<String> for LossCategory {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<LossCategory, String> {
+        match text.as_str() {
+            TIER_SHORTFALL => Ok(LossCategory::TierShortfall),
+            FLOOR_ABSORBED => Ok(LossCategory::FloorAbsorbed),
+            _ => ProblemCategory::new(text).map(LossCategory::Problem),
+        }
+    }
 }
 
 /// One unit against its peer group in one period.

@@ -12,6 +12,8 @@
 //! service stops accepting commands: its state can no longer be trusted until it is rebuilt.
 
 pub mod clock;
+pub mod queries;
+pub mod read_models;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -65,6 +65,8 @@ pub struct Ledger {
     submissions: Mutex<Option<SyncSender<committer::Submission>>>,
     committer: Mutex<Option<JoinHandle<()>>>,
     signer: Mutex<signer::Signer>,
+    /// Derived data (projection snapshots), kept apart from the chain: losing it loses nothing.
+    snapshots: sled::Tree,
     _db: sled::Db,
 }
 
@@ -83,6 +85,9 @@ impl PendingAppend {
 }
 
 pub(crate) const TREE_NAME: &[u8] = b"kpi-ledger";
+
+/// The sled tree of projection snapshots (derived, rebuildable, not part of the chain).
+const SNAPSHOT_TREE_NAME: &[u8] = b"projection-snapshots";
 
 /// How much of the chain `Ledger::open_with` re-verifies before accepting appends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +119,7 @@ impl Ledger {
             .map_err(|e| StoreError::Corrupt(format!("merkle tree at size {}: {e}", head.seq)))?;
         let syncer = durability::Syncer::open(dir)?;
         let signer = signer::Signer::open_or_create(dir)?;
+        let snapshots = db.open_tree(SNAPSHOT_TREE_NAME)?;
         let (head_sender, _) = watch::channel(head);
         let shared = Arc::new(Shared {
             head: head_sender,
@@ -139,6 +145,7 @@ impl Ledger {
             submissions: Mutex::new(Some(sender)),
             committer: Mutex::new(Some(thread)),
             signer: Mutex::new(signer),
+            snapshots,
             _db: db,
         })
     }
@@ -302,6 +309,29 @@ impl Ledger {
         let tree = self.durable_tree(&nodes)?;
         let path = tree.consistency_proof(&nodes, old_size, new_size)?;
         Ok(path.into_iter().map(Hash).collect())
+    }
+
+    /// Stores a projection snapshot taken after event `seq`. Not fsynced: a lost snapshot is rebuilt.
+    pub fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
+        self.snapshots.insert(seq.to_be_bytes(), bytes)?;
+        Ok(())
+    }
+
+    /// The newest stored snapshot taken at or before event `seq`, with the seq it was taken after.
+    pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        match self.snapshots.range(..=seq.to_be_bytes()).next_back() {
+            Some(entry) => {
+                let (key, value) = entry?;
+                Ok(Some((keys::u64_from(&key), value.to_vec())))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Drops a snapshot that failed its check (it is rebuilt from the chain).
+    pub fn remove_snapshot(&self, seq: u64) -> Result<(), StoreError> {
+        self.snapshots.remove(seq.to_be_bytes())?;
+        Ok(())
     }
 
     /// The public key that signs this ledger's checkpoints.

@@ -1,0 +1,180 @@
+//! The read models of a running ledger: the current projection, kept up with the durable head, and
+//! projections "as of" any earlier point, built from the nearest snapshot plus the events after it.
+//!
+//! Snapshots are taken every `SNAPSHOT_INTERVAL_EVENTS` events and stored beside the chain, each
+//! stamped with the sequence number and chain hash it was built from; one that does not match the
+//! chain on load is dropped and rebuilt, never trusted.
+//!
+//! Invariant: every answer is a fold of a prefix of the durable chain; the as-of point is a sequence
+//! number (an instant is first turned into the last event recorded on or before it).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::domain::Timestamp;
+use crate::projection::{from_store, AsOf, Projection, Snapshot};
+use crate::service::ServiceError;
+use crate::store::Ledger;
+
+/// Events between two persisted projection snapshots. An as-of query folds at most this many events
+/// after loading a snapshot.
+pub const SNAPSHOT_INTERVAL_EVENTS: u64 = 8_192;
+
+/// Snapshots kept decoded in memory for as-of queries (the newest ones are the most asked for).
+const SNAPSHOTS_IN_MEMORY_MAX: usize = 8;
+
+/// Events read from the ledger per page while folding.
+const FOLD_PAGE_EVENTS: usize = 1_000;
+
+pub struct ReadModels {
+    ledger: Arc<Ledger>,
+    current: RwLock<Projection>,
+    decoded_snapshots: Mutex<BTreeMap<u64, Arc<Projection>>>,
+}
+
+impl ReadModels {
+    /// Starts from the newest snapshot that matches the chain and folds the rest of the chain.
+    pub fn open(ledger: Arc<Ledger>) -> Result<ReadModels, ServiceError> {
+        let head = ledger.head().seq;
+        let start = load_snapshot(&ledger, head)?.unwrap_or_default();
+        let read_models = ReadModels { ledger, current: RwLock::new(start), decoded_snapshots: Mutex::default() };
+        read_models.catch_up()?;
+        Ok(read_models)
+    }
+
+    /// Folds every durable event not folded yet; stores a snapshot at each interval boundary crossed.
+    /// Returns the sequence number folded up to.
+    pub fn catch_up(&self) -> Result<u64, ServiceError> {
+        let head = self.ledger.head().seq;
+        if self.current.read().expect("projection lock").seq() >= head {
+            return Ok(head);
+        }
+        let mut current = self.current.write().expect("projection lock");
+        while current.seq() < head {
+            let from = current.seq() + 1;
+            for recorded in self.ledger.read_range(from, FOLD_PAGE_EVENTS)? {
+                let event =
+                    from_store(&recorded).map_err(|e| ServiceError::Failure(format!("event {}: {e}", recorded.seq)))?;
+                current.apply(&event).map_err(|e| ServiceError::Failure(e.to_string()))?;
+                if current.seq() % SNAPSHOT_INTERVAL_EVENTS == 0 {
+                    self.ledger.put_snapshot(current.seq(), &Snapshot::of(&current).to_bytes())?;
+                }
+            }
+        }
+        Ok(current.seq())
+    }
+
+    /// The sequence number folded so far (for the projection-lag metric).
+    pub fn folded_seq(&self) -> u64 {
+        self.current.read().expect("projection lock").seq()
+    }
+
+    /// The sequence number `as_of` stands for, never beyond the durable head.
+    pub fn seq_of(&self, as_of: AsOf) -> Result<u64, ServiceError> {
+        let head = self.ledger.head().seq;
+        Ok(match as_of {
+            AsOf::Latest => head,
+            AsOf::Seq(seq) => seq.min(head),
+            AsOf::Instant(instant) => self.last_seq_recorded_by(instant, head)?,
+        })
+    }
+
+    /// Recorded times never decrease along the chain, so a binary search over sequence numbers finds
+    /// the last event recorded on or before `instant` in O(log n) reads.
+    fn last_seq_recorded_by(&self, instant: Timestamp, head: u64) -> Result<u64, ServiceError> {
+        let (mut low, mut high) = (0u64, head);
+        while low < high {
+            let middle = low + (high - low).div_ceil(2);
+            let recorded_at = self
+                .ledger
+                .event_at(middle)?
+                .map(|event| event.body.recorded_at)
+                .ok_or_else(|| ServiceError::Failure(format!("event {middle} is missing")))?;
+            if recorded_at <= instant {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        Ok(low)
+    }
+
+    /// Runs `read` on the projection as of `as_of`, and returns the sequence number it stood at.
+    pub fn with_projection<T>(
+        &self,
+        as_of: AsOf,
+        read: impl FnOnce(&Projection) -> T,
+    ) -> Result<(u64, T), ServiceError> {
+        self.catch_up()?;
+        let seq = self.seq_of(as_of)?;
+        {
+            let current = self.current.read().expect("projection lock");
+            if current.seq() == seq {
+                return Ok((seq, read(&current)));
+            }
+        }
+        let projection = self.projection_at(seq)?;
+        Ok((seq, read(&projection)))
+    }
+
+    /// The fold of the first `seq` events: the nearest snapshot, then the events after it.
+    fn projection_at(&self, seq: u64) -> Result<Projection, ServiceError> {
+        let mut projection = self.nearest_snapshot(seq)?.map(|snapshot| (*snapshot).clone()).unwrap_or_default();
+        while projection.seq() < seq {
+            let page = self
+                .ledger
+                .read_range(projection.seq() + 1, FOLD_PAGE_EVENTS.min((seq - projection.seq()) as usize))?;
+            if page.is_empty() {
+                return Err(ServiceError::Failure(format!("events after {} are missing", projection.seq())));
+            }
+            for recorded in page {
+                let event =
+                    from_store(&recorded).map_err(|e| ServiceError::Failure(format!("event {}: {e}", recorded.seq)))?;
+                projection.apply(&event).map_err(|e| ServiceError::Failure(e.to_string()))?;
+            }
+        }
+        Ok(projection)
+    }
+
+    fn nearest_snapshot(&self, seq: u64) -> Result<Option<Arc<Projection>>, ServiceError> {
+        let boundary = seq - seq % SNAPSHOT_INTERVAL_EVENTS;
+        if boundary == 0 {
+            return Ok(None);
+        }
+        let mut decoded = self.decoded_snapshots.lock().expect("snapshot cache lock");
+        if let Some(snapshot) = decoded.get(&boundary) {
+            return Ok(Some(snapshot.clone()));
+        }
+        let Some(projection) = load_snapshot(&self.ledger, seq)? else { return Ok(None) };
+        let projection = Arc::new(projection);
+        if decoded.len() >= SNAPSHOTS_IN_MEMORY_MAX {
+            decoded.pop_first();
+        }
+        decoded.insert(projection.seq(), projection.clone());
+        Ok(Some(projection))
+    }
+}
+
+/// The newest stored snapshot at or before `seq` that matches the chain; mismatching ones are dropped.
+fn load_snapshot(ledger: &Ledger, seq: u64) -> Result<Option<Projection>, ServiceError> {
+    let mut at = seq;
+    while let Some((snapshot_seq, bytes)) = ledger.snapshot_at_or_before(at)? {
+        let chain_hash = ledger.event_at(snapshot_seq)?.map(|event| event.hash);
+        let checked = Snapshot::from_bytes(&bytes).map_err(|e| e.to_string()).and_then(|snapshot| match chain_hash {
+            Some(hash) => snapshot.verified(snapshot_seq, hash).map_err(|e| e.to_string()),
+            None => Err("the chain has no such event".to_owned()),
+        });
+        match checked {
+            Ok(projection) => return Ok(Some(projection)),
+            Err(reason) => {
+                tracing::warn!(snapshot_seq, %reason, "dropping a projection snapshot that does not match the chain");
+                ledger.remove_snapshot(snapshot_seq)?;
+                if snapshot_seq == 0 {
+                    break;
+                }
+                at = snapshot_seq - 1;
+            }
+        }
+    }
+    Ok(None)
+}
