@@ -11,6 +11,7 @@ pub mod context;
 pub mod event;
 mod evolve;
 pub mod fixture;
+pub mod fixture_year;
 pub mod ids;
 mod json_path;
 pub mod limits;
