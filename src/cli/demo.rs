@@ -1,28 +1,188 @@
-//! `kpi-ledger demo`: builds the sample story in a fresh data directory, verifies it, prints the head.
-//! (The interfaces issue replaces the sample with the full DOMAIN.md story told through the service.)
+//! `kpi-ledger demo`: tells the DOMAIN.md story. It records the whole year 2017 of city YS and its
+//! twelve counties on a simulated clock in a fresh data directory, then prints what the article is
+//! about: the county rankings with tiers, YS07 against its peers and its sections against the same
+//! sections elsewhere, the trace of the half-year-report point down to the office's filing, the
+//! rectification and the appeal, the ranking as published on 2017-07-12 against now with the events
+//! that changed it, the indicators each section carries, and the chain's verification. With `--serve`
+//! it then serves the API on that data and prints a token for each role.
 
+use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
-use crate::sample::sample_requests;
+use crate::cli::reads;
+use crate::domain::fixture_year::year_story;
+use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
+use crate::projection::AsOf;
+use crate::service::queries::RankingScope;
+use crate::service::read_models::ReadModels;
+use crate::service::{CommandOptions, ManualClock, PendingCommand, SeededIds, Service};
 use crate::store::Ledger;
 
 /// A file that marks a directory as made by the demo, so a rerun may replace it and nothing else.
 const DEMO_MARKER: &str = ".kpi-ledger-demo";
 
-pub fn run(data: &Path) -> Result<(), String> {
+/// Commands handed to the ledger before waiting for their durability (group commit does the rest).
+const COMMANDS_IN_FLIGHT_MAX: usize = 256;
+
+/// The sections of the subject county, as the article names them.
+const SECTIONS: [(&str, &str); 6] =
+    [("BGS", "BGS"), ("ZGG", "ZG"), ("ZGU", "ZGU"), ("SZG", "SZ"), ("NFG", "NF"), ("FGG", "FG")];
+
+pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
     prepare_fresh_directory(data)?;
-    let ledger = Ledger::open(data).map_err(|e| format!("--data {}: {e}", data.display()))?;
-    println!("kpi-ledger demo — data directory {}", data.display());
-    for request in sample_requests() {
-        let stream = request.stream.clone();
-        let types: Vec<_> = request.events.iter().map(|e| e.event_type.clone()).collect();
-        let appended = ledger.append(request).map_err(|e| e.to_string())?;
-        println!("  appended {:>2}..{:<2} {:<30} {}", appended.first_seq, appended.last_seq, stream, types.join(", "));
+    let ledger = Arc::new(Ledger::open(data).map_err(|e| format!("--data {}: {e}", data.display()))?);
+    let events = record_the_year(ledger.clone())?;
+    println!("kpi-ledger demo — {events} events of the DOMAIN.md story recorded in {}\n", data.display());
+    let read_models = ReadModels::open(ledger.clone()).map_err(|e| e.to_string())?;
+    let names = reads::unit_names(&read_models);
+    let county = unit("YS07");
+    let counties = RankingScope::OfUnit(county.clone());
+
+    section("1. The twelve counties, ranked with tiers (counts 4/5/3)");
+    for period in ["2017-Q3", "2017"] {
+        let answer = read_models.ranking(&counties, period_id(period), AsOf::Latest).map_err(|e| e.to_string())?;
+        println!("{}", reads::ranking_text(&answer, &names));
     }
+
+    section("2. YS07 against its peers, and its sections against the same sections of the other counties");
+    let horizontal = read_models.horizontal(&county, period_id("2017-Q3"), AsOf::Latest).map_err(|e| e.to_string())?;
+    println!("{}", reads::horizontal_text(&horizontal, &names));
+    println!("{}", sections_table(&read_models, period_id("2017-06"))?);
+
+    section(
+        "3. Every point YS07 lost in June, down to the events: the half-year report (ZG-04) was charged to the office",
+    );
+    let trace = read_models.trace(&county, period_id("2017-06"), AsOf::Latest).map_err(|e| e.to_string())?;
+    println!("{}", reads::trace_text(&trace.value.traces, &names));
+    let office = read_models.trace(&unit("YS07-BGS"), period_id("2017-06"), AsOf::Latest).map_err(|e| e.to_string())?;
+    println!("{}", reads::trace_text(&office.value.traces, &names));
+
+    section("4. The June ranking as published on 2017-07-12, against now");
+    let published = AsOf::Instant(crate::domain::Timestamp::from_civil(2017, 7, 12, 23, 59, 59).expect("a date"));
+    let diff = read_models
+        .ranking_diff(&ledger, &counties, period_id("2017-06"), published, AsOf::Latest)
+        .map_err(|e| e.to_string())?;
+    println!("{}", reads::diff_text(&diff, &names));
+    let offices = RankingScope::Group { scheme: scheme(), function_code: Some(function("BGS")) };
+    let diff = read_models
+        .ranking_diff(&ledger, &offices, period_id("2017-06"), published, AsOf::Latest)
+        .map_err(|e| e.to_string())?;
+    println!("{}", reads::diff_text(&diff, &names));
+
+    section("5. Indicators each section of YS07 carries (the article: 30 each in 2014, then 13, 8, 5)");
+    let load = read_models.indicator_load(Some(&county), AsOf::Latest).map_err(|e| e.to_string())?;
+    println!("{}", reads::load_text(&load.value.indicator_load, &names));
+
+    section("6. The chain");
     let verified = ledger.verify(&|_| {}).map_err(|failure| format!("chain broken at {failure}"))?;
-    println!("chain intact: {} events verified", verified.events_checked);
-    println!("head: {}:{}", verified.head.seq, verified.head.hash);
+    let root = ledger.merkle_root(verified.head.seq).map_err(|e| e.to_string())?;
+    println!(
+        "  intact: {} events verified; head {}:{}",
+        verified.events_checked, verified.head.seq, verified.head.hash
+    );
+    println!("  merkle root {root}; checkpoint key {}", hex::encode(ledger.public_key().as_bytes()));
+    println!("  check it yourself: kpi-ledger verify --data {}", data.display());
+
+    drop(read_models);
+    match serve_addr {
+        Some(addr) => serve(ledger, addr),
+        None => Ok(()),
+    }
+}
+
+/// Plays the year's story through the service on the simulated clock, pipelining the appends.
+fn record_the_year(ledger: Arc<Ledger>) -> Result<u64, String> {
+    let clock = Arc::new(ManualClock::default());
+    let service = Service::open(ledger.clone(), clock.clone(), Arc::new(SeededIds::new("kpi-ledger demo")))
+        .map_err(|e| e.to_string())?;
+    let mut in_flight: Vec<PendingCommand> = Vec::new();
+    for step in year_story() {
+        clock.set(step.context.now);
+        let options = CommandOptions { new_id: Some(step.context.new_id), ..CommandOptions::default() };
+        let pending = service
+            .submit(step.context.actor.clone(), &step.command, options)
+            .map_err(|e| format!("step {}: {e}", step.label))?;
+        in_flight.push(pending);
+        if in_flight.len() == COMMANDS_IN_FLIGHT_MAX {
+            wait_all(&mut in_flight)?;
+        }
+    }
+    wait_all(&mut in_flight)?;
+    Ok(ledger.head().seq)
+}
+
+fn wait_all(in_flight: &mut Vec<PendingCommand>) -> Result<(), String> {
+    for pending in in_flight.drain(..) {
+        pending.wait().map_err(|e| e.to_string())?;
+    }
     Ok(())
+}
+
+/// Each section of YS07 in its same-function peer group: rank, tier, final.
+fn sections_table(read_models: &ReadModels, period: PeriodId) -> Result<String, String> {
+    let names = reads::unit_names(read_models);
+    let mut table = crate::cli::table::Table::new(&["section", "name", ">rank", ">of", ">tier", ">final", "leader"]);
+    for (suffix, function_code) in SECTIONS {
+        let section = unit(&format!("YS07-{suffix}"));
+        let scope = RankingScope::Group { scheme: scheme(), function_code: Some(function(function_code)) };
+        let ranking = read_models.ranking(&scope, period, AsOf::Latest).map_err(|e| e.to_string())?.value;
+        let Some(standing) = ranking.standing(&section) else { continue };
+        let leader = ranking.leader().map_or(String::new(), |l| format!("{} {}", l.unit, l.final_score));
+        table.row(vec![
+            section.to_string(),
+            names.get(&section).cloned().unwrap_or_default(),
+            standing.rank.to_string(),
+            ranking.standings.len().to_string(),
+            standing.tier.to_string(),
+            standing.final_score.to_string(),
+            leader,
+        ]);
+    }
+    Ok(format!("YS07's sections among the same sections of the twelve counties, {period}\n{}", table.render()))
+}
+
+fn serve(ledger: Arc<Ledger>, addr: SocketAddr) -> Result<(), String> {
+    let service = Arc::new(
+        Service::open(ledger, Arc::new(crate::service::SystemClock), Arc::new(crate::service::RandomIds))
+            .map_err(|e| e.to_string())?,
+    );
+    println!("\nserving the demo ledger; a token for each role (scoped to city YS, or county YS07):");
+    let roles = [
+        (Role::Admin, "YS"),
+        (Role::Assessor, "YS"),
+        (Role::Reviewer, "YS"),
+        (Role::Committee, "YS"),
+        (Role::Auditor, "YS"),
+        (Role::Office, "YS07"),
+        (Role::Appellant, "YS07"),
+    ];
+    for (role, scope) in roles {
+        let actor = format!("demo-{}", role.as_str());
+        let token = crate::cli::serve::issue_token(&service, &actor, role, scope, "issued by kpi-ledger demo --serve")?;
+        println!("  {:<10} {scope:<5} {token}", role.as_str());
+    }
+    crate::cli::serve::serve(service, addr)
+}
+
+fn section(title: &str) {
+    println!("{title}\n{}", "─".repeat(unicode_width::UnicodeWidthStr::width(title)));
+}
+
+fn unit(code: &str) -> UnitCode {
+    UnitCode::new(code).expect("a fixture unit code")
+}
+
+fn period_id(text: &str) -> PeriodId {
+    PeriodId::parse(text).expect("a fixture period")
+}
+
+fn scheme() -> SchemeId {
+    SchemeId::new("YS-2017").expect("the fixture scheme")
+}
+
+fn function(code: &str) -> FunctionCode {
+    FunctionCode::new(code).expect("a fixture function code")
 }
 
 fn prepare_fresh_directory(data: &Path) -> Result<(), String> {

@@ -3,7 +3,9 @@
 
 mod demo;
 mod progress;
+mod reads;
 mod serve;
+mod table;
 
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
@@ -12,6 +14,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::chain::Hash;
+use crate::projection::AsOf;
+use crate::service::queries::RankingScope;
+use crate::service::read_models::ReadModels;
 use crate::service::{Clock, SystemClock};
 use crate::store::{export, Head, Ledger, TailCheck};
 
@@ -24,11 +29,73 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the sample story in a fresh data directory, verify it and print the head.
+    /// Tell the DOMAIN.md story: record the year 2017 in a fresh data directory and print rankings,
+    /// comparisons, the trace of a lost point, the ranking as published against now, and verification.
     Demo {
         /// Data directory (created; a previous demo directory is replaced).
         #[arg(long, default_value = "kpi-data/demo")]
         data: PathBuf,
+        /// Then serve the API on that data and print a token for each role.
+        #[arg(long)]
+        serve: bool,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+    /// A peer group's ranking and tiers for a period.
+    Rank {
+        #[command(flatten)]
+        read: ReadArgs,
+        #[arg(long)]
+        period: String,
+        /// Rank the peer group of this unit (or give --scheme, with an optional --function-code).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        scheme: Option<String>,
+        #[arg(long)]
+        function_code: Option<String>,
+    },
+    /// A unit against its peers in a period (horizontal), or across periods with --from/--to (vertical).
+    Compare {
+        #[command(flatten)]
+        read: ReadArgs,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Every point a unit lost in a period, down to the events.
+    Trace {
+        #[command(flatten)]
+        read: ReadArgs,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        period: String,
+    },
+    /// Who changed rank or tier between two as-of points, and the events that moved them.
+    Diff {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        scheme: Option<String>,
+        #[arg(long)]
+        function_code: Option<String>,
+        /// An as-of point: a sequence number or an RFC 3339 instant.
+        #[arg(long)]
+        from: String,
+        #[arg(long, default_value = "latest")]
+        to: String,
     },
     /// Walk the whole chain, recompute every hash, and report the first fault.
     Verify {
@@ -101,6 +168,19 @@ enum Command {
         /// The export file (JSON Lines).
         file: PathBuf,
     },
+}
+
+/// What every reading command takes.
+#[derive(clap::Args)]
+struct ReadArgs {
+    #[arg(long)]
+    data: PathBuf,
+    /// Answer as the ledger stood after this event (a sequence number) or at this RFC 3339 instant.
+    #[arg(long, default_value = "latest")]
+    as_of: String,
+    /// Print the answer as JSON (as the HTTP API gives it).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -200,7 +280,7 @@ fn init_tracing() {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Demo { data } => demo::run(&data),
+        Command::Demo { data, serve, addr } => demo::run(&data, serve.then_some(addr)),
         Command::Verify { data, saved_head, json } => verify(&data, saved_head.as_deref(), json),
         Command::Head { data, json } => head(&data, json),
         Command::Export { data } => export_to_stdout(&data),
@@ -208,6 +288,33 @@ fn run(command: Command) -> Result<(), String> {
         Command::Serve { data, addr } => serve::serve(serve::open_service(&data)?, addr),
         Command::Token { action } => token(action),
         Command::Exec { data, unit, role, commands } => exec(&data, &unit, role, commands),
+        Command::Rank { read, period, unit, scheme, function_code } => {
+            let scope = scope(unit, scheme, function_code)?;
+            let (read_models, as_of) = open_reads(&read)?;
+            let period = parse_period("--period", &period)?;
+            let answer = read_models.ranking(&scope, period, as_of).map_err(|e| e.to_string())?;
+            print_answer(read.json, &answer, || reads::ranking_text(&answer, &reads::unit_names(&read_models)))
+        }
+        Command::Compare { read, unit, period, from, to } => compare(read, &unit, period, from, to),
+        Command::Trace { read, unit, period } => {
+            let (read_models, as_of) = open_reads(&read)?;
+            let (unit, period) = (parse_unit(&unit)?, parse_period("--period", &period)?);
+            let answer = read_models.trace(&unit, period, as_of).map_err(|e| e.to_string())?;
+            print_answer(read.json, &answer, || {
+                reads::trace_text(&answer.value.traces, &reads::unit_names(&read_models))
+            })
+        }
+        Command::Diff { data, json, period, unit, scheme, function_code, from, to } => {
+            let scope = scope(unit, scheme, function_code)?;
+            let read = ReadArgs { data, as_of: "latest".into(), json };
+            let (read_models, _) = open_reads(&read)?;
+            let period = parse_period("--period", &period)?;
+            let from = parse_as_of("--from", &from)?;
+            let to = parse_as_of("--to", &to)?;
+            let diff =
+                read_models.ranking_diff(read_models.ledger(), &scope, period, from, to).map_err(|e| e.to_string())?;
+            print_answer(json, &diff, || reads::diff_text(&diff, &reads::unit_names(&read_models)))
+        }
         Command::Key { action: KeyAction::Show { data } } => {
             println!("{}", hex::encode(open_existing(&data)?.public_key().as_bytes()));
             Ok(())
@@ -285,6 +392,72 @@ fn exec(data: &std::path::Path, unit: &str, role: crate::domain::Role, commands:
         println!("{} → {} {}..{}", command.name(), executed.stream, executed.first_seq, executed.last_seq);
     }
     Ok(())
+}
+
+fn open_reads(read: &ReadArgs) -> Result<(ReadModels, AsOf), String> {
+    let as_of = parse_as_of("--as-of", &read.as_of)?;
+    let ledger = std::sync::Arc::new(open_existing(&read.data)?);
+    let read_models = ReadModels::open(ledger).map_err(|e| e.to_string())?;
+    Ok((read_models, as_of))
+}
+
+fn parse_as_of(flag: &str, text: &str) -> Result<AsOf, String> {
+    crate::service::queries::parse_as_of(text).map_err(|e| format!("{flag}: {e}"))
+}
+
+fn parse_period(flag: &str, text: &str) -> Result<crate::domain::PeriodId, String> {
+    crate::domain::PeriodId::parse(text).map_err(|e| format!("{flag}: {e}"))
+}
+
+fn parse_unit(text: &str) -> Result<crate::domain::UnitCode, String> {
+    crate::domain::UnitCode::new(text).map_err(|e| format!("--unit: {e}"))
+}
+
+fn scope(unit: Option<String>, scheme: Option<String>, function_code: Option<String>) -> Result<RankingScope, String> {
+    match (unit, scheme) {
+        (Some(unit), None) => Ok(RankingScope::OfUnit(parse_unit(&unit)?)),
+        (None, Some(scheme)) => Ok(RankingScope::Group {
+            scheme: crate::domain::SchemeId::new(scheme).map_err(|e| format!("--scheme: {e}"))?,
+            function_code: function_code
+                .map(crate::domain::FunctionCode::new)
+                .transpose()
+                .map_err(|e| format!("--function-code: {e}"))?,
+        }),
+        _ => Err("--unit: give either --unit or --scheme".into()),
+    }
+}
+
+fn print_answer(json: bool, answer: &impl serde::Serialize, text: impl FnOnce() -> String) -> Result<(), String> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(answer).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", text());
+    }
+    Ok(())
+}
+
+fn compare(
+    read: ReadArgs,
+    unit: &str,
+    period: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<(), String> {
+    let (read_models, as_of) = open_reads(&read)?;
+    let unit = parse_unit(unit)?;
+    match (period, from, to) {
+        (Some(period), None, None) => {
+            let answer =
+                read_models.horizontal(&unit, parse_period("--period", &period)?, as_of).map_err(|e| e.to_string())?;
+            print_answer(read.json, &answer, || reads::horizontal_text(&answer, &reads::unit_names(&read_models)))
+        }
+        (None, Some(from), Some(to)) => {
+            let (first, last) = (parse_period("--from", &from)?, parse_period("--to", &to)?);
+            let answer = read_models.vertical(&unit, first, last, as_of).map_err(|e| e.to_string())?;
+            print_answer(read.json, &answer, || reads::vertical_text(&answer))
+        }
+        _ => Err("--period: give --period for a horizontal comparison, or --from and --to for a vertical one".into()),
+    }
 }
 
 fn token(action: TokenAction) -> Result<(), String> {

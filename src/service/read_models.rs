@@ -64,6 +64,10 @@ impl ReadModels {
         Ok(current.seq())
     }
 
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
     /// The sequence number folded so far (for the projection-lag metric).
     pub fn folded_seq(&self) -> u64 {
         self.current.read().expect("projection lock").seq()
