@@ -334,14 +334,22 @@ fn open_existing(data: &std::path::Path) -> Result<Ledger, String> {
 
 /// Opens the ledger in `data`, creating an empty one if the directory does not hold one yet.
 fn open_existing_or_new(data: &std::path::Path) -> Result<Ledger, String> {
-    Ledger::open(data).map_err(|e| format!("--data {}: {e}", data.display()))
+    Ledger::open(data).map_err(|e| open_error(data, e))
 }
 
 fn open_existing_with(data: &std::path::Path, tail_check: TailCheck) -> Result<Ledger, String> {
     if !data.join("conf").exists() {
         return Err(format!("--data {}: no ledger there", data.display()));
     }
-    Ledger::open_with(data, tail_check).map_err(|e| format!("--data {}: {e}", data.display()))
+    Ledger::open_with(data, tail_check).map_err(|e| open_error(data, e))
+}
+
+/// sled allows one process per data directory; say so plainly when another one (a server) has it.
+fn open_error(data: &std::path::Path, error: crate::store::StoreError) -> String {
+    if error.to_string().contains("could not acquire lock") {
+        return format!("--data {}: the ledger is open in another process (a running server?)", data.display());
+    }
+    format!("--data {}: {error}", data.display())
 }
 
 fn parse_saved_head(text: &str) -> Result<Head, String> {
