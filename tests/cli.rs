@@ -65,7 +65,7 @@ fn reading_commands_answer_in_tables_and_json() {
     let widths: Vec<usize> = table
         .lines()
         .filter(|line| line.contains("国家税务局"))
-        .map(|line| unicode_width(&line[..line.find(|c: char| c == '.').unwrap()]))
+        .map(|line| unicode_width(&line[..line.find('.').unwrap()]))
         .collect();
     assert!(widths.windows(2).all(|pair| pair[0] == pair[1]), "final scores line up by display width:\n{table}");
 
