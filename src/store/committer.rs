@@ -215,7 +215,7 @@ impl Committer {
         if let Some(version) = group.stream_versions.get(stream).or_else(|| self.stream_versions.get(stream)) {
             return Ok(*version);
         }
-        let version = self.tree.get(keys::stream_version(stream)).map_err(storage)?.map_or(0, |v| keys::u64_from(&v));
+        let version = keys::current_stream_version(&self.tree, stream).map_err(storage)?;
         if self.stream_versions.len() >= STREAM_VERSION_CACHE_MAX {
             self.stream_versions.clear();
         }
@@ -225,9 +225,6 @@ impl Committer {
 
     /// Writes the group in one atomic batch, makes it durable, then publishes the new head.
     fn write(&mut self, mut group: Group) -> Result<(), String> {
-        for (stream, version) in &group.stream_versions {
-            group.batch.insert(keys::stream_version(stream), &version.to_be_bytes());
-        }
         for (command_id, record) in &group.commands {
             group.batch.insert(keys::command(command_id), &record.encode()[..]);
         }

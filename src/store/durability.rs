@@ -20,10 +20,17 @@ pub struct DurabilityStats {
     pub sync_micros_total: AtomicU64,
 }
 
+/// How old a directory's modification time must be before an unchanged one is taken to mean
+/// "nothing new in it".
+const MODIFIED_TIME_SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub struct Syncer {
     log_file: File,
     blobs_dir: PathBuf,
     synced_blobs: HashSet<OsString>,
+    /// The blob directory's modification time when it was last listed: a new blob changes it, so an
+    /// unchanged time means there is nothing new to sync (one stat instead of a listing per flush).
+    blobs_dir_modified: Option<std::time::SystemTime>,
 }
 
 impl Syncer {
@@ -32,7 +39,8 @@ impl Syncer {
         let log_file = File::options().read(true).write(true).open(dir.join("db"))?;
         log_file.sync_data()?;
         sync_directory(dir)?;
-        let mut syncer = Syncer { log_file, blobs_dir: dir.join("blobs"), synced_blobs: HashSet::new() };
+        let mut syncer =
+            Syncer { log_file, blobs_dir: dir.join("blobs"), synced_blobs: HashSet::new(), blobs_dir_modified: None };
         // Blobs already present were written by an earlier process; sync them once too.
         syncer.sync_new_blobs()?;
         Ok(syncer)
@@ -48,6 +56,18 @@ impl Syncer {
     }
 
     fn sync_new_blobs(&mut self) -> io::Result<()> {
+        let modified = match std::fs::metadata(&self.blobs_dir) {
+            Ok(metadata) => metadata.modified().ok(),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        // File-system timestamps are coarse (a few milliseconds): a time that recent might hide a second
+        // change in the same tick, so it is never trusted.
+        let settled = modified.is_some_and(|at| at.elapsed().is_ok_and(|age| age > MODIFIED_TIME_SETTLED));
+        if settled && modified == self.blobs_dir_modified {
+            return Ok(());
+        }
+        self.blobs_dir_modified = modified;
         let entries = match std::fs::read_dir(&self.blobs_dir) {
             Ok(entries) => entries,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),

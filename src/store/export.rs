@@ -114,7 +114,7 @@ fn staging_dir(dir: &Path) -> PathBuf {
 }
 
 fn import_into(staging: &Path, input: &mut dyn BufRead, progress: &dyn Fn(u64)) -> Result<Head, ImportError> {
-    let db = sled::Config::new().path(staging).open().map_err(StoreError::from)?;
+    let db = crate::store::sled_config(staging).open().map_err(StoreError::from)?;
     let tree = db.open_tree(TREE_NAME).map_err(StoreError::from)?;
     tree.insert(keys::FORMAT, keys::FORMAT_MARKER).map_err(StoreError::from)?;
     let mut syncer = Syncer::open(staging).map_err(StoreError::from)?;
@@ -233,8 +233,7 @@ impl Importer {
         if let Some(version) = self.stream_versions.get(stream) {
             return Ok(*version);
         }
-        let stored = self.tree.get(keys::stream_version(stream)).map_err(|e| e.to_string())?;
-        Ok(stored.map_or(0, |v| keys::u64_from(&v)))
+        keys::current_stream_version(&self.tree, stream).map_err(|e| e.to_string())
     }
 
     fn stage(&mut self, seq: u64, parsed: &ExportLine, body_bytes: &[u8], body: &EventBody) -> Result<(), String> {
@@ -305,9 +304,7 @@ impl Importer {
             self.stage_command(&open);
             self.command = Some(open);
         }
-        for (stream, version) in self.stream_versions.drain() {
-            self.batch.insert(keys::stream_version(&stream), &version.to_be_bytes());
-        }
+        self.stream_versions.clear();
         self.batch.insert(keys::HEAD, &keys::encode_head(self.head.seq, &self.head.hash, self.head.recorded_at)[..]);
         self.tree.apply_batch(std::mem::take(&mut self.batch))?;
         db.flush()?;

@@ -5,13 +5,12 @@
 //! |--------|----------------------------------|----------------------------------------------|
 //! | `e`    | seq (u64 BE)                     | the record (chain::record layout)            |
 //! | `s`    | stream ‖ 0x00 ‖ version (u64 BE) | seq (u64 BE)                                 |
-//! | `v`    | stream                           | current stream version (u64 BE)              |
 //! | `i`    | event id (16 bytes)              | seq (u64 BE)                                 |
 //! | `c`    | command id                       | `CommandRecord`                              |
 //! | `h`    | (none)                           | head: seq (u64 BE) ‖ hash (32) ‖ recorded_at |
 //! | `f`    | (none)                           | format marker                                |
 //! | `k`    | (none)                           | last signed checkpoint: size ‖ root          |
-//! | `m`    | level (u8) ‖ index (u64 BE)      | Merkle node of level ≥ 1 (32 bytes)          |
+//! | `m`    | level (u8) ‖ index (u64 BE)      | Merkle node of level ≥ 3 (32 bytes)          |
 
 use uuid::Uuid;
 
@@ -53,11 +52,11 @@ pub fn stream_events_prefix(stream: &str) -> Vec<u8> {
     key
 }
 
-pub fn stream_version(stream: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(stream.len() + 1);
-    key.push(b'v');
-    key.extend_from_slice(stream.as_bytes());
-    key
+/// The current version of `stream`: the version in its newest `s` key (0 when it has none). Kept as
+/// no key of its own, so an append writes one key fewer per stream.
+pub fn current_stream_version(tree: &sled::Tree, stream: &str) -> sled::Result<u64> {
+    let newest = tree.scan_prefix(stream_events_prefix(stream)).keys().next_back().transpose()?;
+    Ok(newest.map_or(0, |key| u64_from(&key[key.len() - 8..])))
 }
 
 pub fn event_id(id: &Uuid) -> [u8; 17] {

@@ -86,6 +86,12 @@ impl PendingAppend {
 
 pub(crate) const TREE_NAME: &[u8] = b"kpi-ledger";
 
+/// sled as the ledger uses it. The ledger flushes (and fsyncs) after every group commit itself, so
+/// sled's own periodic flusher would only compete with it for the disk and the two cores.
+pub(crate) fn sled_config(dir: &Path) -> sled::Config {
+    sled::Config::new().path(dir).mode(sled::Mode::HighThroughput).flush_every_ms(None)
+}
+
 /// The sled tree of projection snapshots (derived, rebuildable, not part of the chain).
 const SNAPSHOT_TREE_NAME: &[u8] = b"projection-snapshots";
 
@@ -108,7 +114,7 @@ impl Ledger {
     /// `kpi-ledger verify`, which checks everything itself and must open a broken ledger to say where.
     pub fn open_with(dir: &Path, tail_check: TailCheck) -> Result<Ledger, StoreError> {
         std::fs::create_dir_all(dir)?;
-        let db = sled::Config::new().path(dir).open()?;
+        let db = sled_config(dir).open()?;
         let tree = db.open_tree(TREE_NAME)?;
         check_format_marker(&tree, &db)?;
         let head = read_head(&tree)?;
@@ -228,7 +234,7 @@ impl Ledger {
 
     /// The current version of a stream (0 when it has no events).
     pub fn stream_version(&self, stream: &str) -> Result<u64, StoreError> {
-        Ok(self.tree.get(keys::stream_version(stream))?.map_or(0, |v| keys::u64_from(&v)))
+        Ok(keys::current_stream_version(&self.tree, stream)?)
     }
 
     /// The original result of the append made under `command_id`, if any (durable appends only).
