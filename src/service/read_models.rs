@@ -28,6 +28,7 @@ const FOLD_PAGE_EVENTS: usize = 1_000;
 
 pub struct ReadModels {
     ledger: Arc<Ledger>,
+    snapshot_interval_events: u64,
     current: RwLock<Projection>,
     decoded_snapshots: Mutex<BTreeMap<u64, Arc<Projection>>>,
 }
@@ -35,9 +36,19 @@ pub struct ReadModels {
 impl ReadModels {
     /// Starts from the newest snapshot that matches the chain and folds the rest of the chain.
     pub fn open(ledger: Arc<Ledger>) -> Result<ReadModels, ServiceError> {
+        ReadModels::open_with_interval(ledger, SNAPSHOT_INTERVAL_EVENTS)
+    }
+
+    /// As `open`, with snapshots every `snapshot_interval_events` events (tests use small intervals).
+    pub fn open_with_interval(ledger: Arc<Ledger>, snapshot_interval_events: u64) -> Result<ReadModels, ServiceError> {
         let head = ledger.head().seq;
         let start = load_snapshot(&ledger, head)?.unwrap_or_default();
-        let read_models = ReadModels { ledger, current: RwLock::new(start), decoded_snapshots: Mutex::default() };
+        let read_models = ReadModels {
+            ledger,
+            snapshot_interval_events: snapshot_interval_events.max(1),
+            current: RwLock::new(start),
+            decoded_snapshots: Mutex::default(),
+        };
         read_models.catch_up()?;
         Ok(read_models)
     }
@@ -56,7 +67,7 @@ impl ReadModels {
                 let event =
                     from_store(&recorded).map_err(|e| ServiceError::Failure(format!("event {}: {e}", recorded.seq)))?;
                 current.apply(&event).map_err(|e| ServiceError::Failure(e.to_string()))?;
-                if current.seq() % SNAPSHOT_INTERVAL_EVENTS == 0 {
+                if current.seq() % self.snapshot_interval_events == 0 {
                     self.ledger.put_snapshot(current.seq(), &Snapshot::of(&current).to_bytes())?;
                 }
             }
@@ -141,7 +152,7 @@ impl ReadModels {
     }
 
     fn nearest_snapshot(&self, seq: u64) -> Result<Option<Arc<Projection>>, ServiceError> {
-        let boundary = seq - seq % SNAPSHOT_INTERVAL_EVENTS;
+        let boundary = seq - seq % self.snapshot_interval_events;
         if boundary == 0 {
             return Ok(None);
         }
