@@ -228,6 +228,22 @@ async fn bad_input_is_a_problem_naming_the_field_and_appends_nothing() {
 }
 
 #[tokio::test]
+async fn who_held_a_role_at_an_instant_is_answered_from_the_grant_events() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let now = kpi_ledger::service::Clock::now(&**api.state.service.clock());
+    let (status, body) = api.get("auditor", &format!("/v1/access?role=assessor&at={now}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let grants = body["grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0]["actor_id"], "assessor-ys");
+    let before = now.plus_days(-1);
+    let (_, body) = api.get("auditor", &format!("/v1/access?role=assessor&at={before}")).await;
+    assert!(body["grants"].as_array().unwrap().is_empty(), "nobody held it before the grant");
+    let (status, problem) = api.get("auditor", "/v1/access?role=chief").await;
+    assert_eq!((status, problem["field"].clone()), (StatusCode::BAD_REQUEST, json!("role")));
+}
+
+#[tokio::test]
 async fn a_revoked_token_is_refused() {
     let api = std::thread::spawn(Api::new).join().unwrap();
     let (status, _, _) = api

@@ -213,3 +213,51 @@ pub async fn subscribe(
     );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessQuery {
+    at: Option<String>,
+    role: Option<String>,
+}
+
+/// `GET /v1/access?at=RFC3339&role=assessor`: who held which role, for which unit, at that instant
+/// ("who could deduct on 2017-07-11"), from the grant and revocation events. Token hashes only.
+pub async fn access(
+    State(state): State<AppState>,
+    _: Authenticated,
+    query: Result<Query<AccessQuery>, axum::extract::rejection::QueryRejection>,
+) -> Reply {
+    let Query(query) = query.map_err(query_problem)?;
+    let at = match query.at.as_deref() {
+        Some(text) => crate::domain::Timestamp::parse_rfc3339(text)
+            .map_err(|_| Problem::bad_request("invalid_query", "at", "at: expected an RFC 3339 instant"))?,
+        None => state.service.clock().now(),
+    };
+    let role = query
+        .role
+        .as_deref()
+        .map(|text| serde_json::from_value::<crate::domain::Role>(Value::String(text.to_owned())))
+        .transpose()
+        .map_err(|_| {
+            Problem::bad_request(
+                "invalid_query",
+                "role",
+                "role: expected admin, assessor, office, appellant, reviewer, committee or auditor",
+            )
+        })?;
+    let grants: Vec<Value> = state.service.with_state(|ledger_state| {
+        ledger_state
+            .grants_active_at(at)
+            .filter(|grant| role.is_none_or(|role| grant.role == role))
+            .map(|grant| {
+                json!({
+                    "actor_id": grant.actor_id, "role": grant.role, "unit": grant.unit, "token_hash": grant.token_hash,
+                    "granted_at": grant.granted_at, "granted_seq": grant.granted_seq,
+                    "revoked_at": grant.revoked_at, "revoked_seq": grant.revoked_seq,
+                })
+            })
+            .collect()
+    });
+    Ok(Json(json!({"at": at, "grants": grants})))
+}

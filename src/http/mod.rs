@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/events/{event_id}", get(ledger_reads::event_by_id))
         .route("/v1/streams/{stream}/events", get(ledger_reads::stream_events))
         .route("/v1/head", get(ledger_reads::head))
+        .route("/v1/access", get(ledger_reads::access))
         .route("/v1/verification", get(ledger_reads::verification))
         .route("/v1/checkpoint", get(ledger_reads::checkpoint))
         .route("/v1/proofs/inclusion", get(ledger_reads::inclusion_proof))

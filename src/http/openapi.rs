@@ -56,6 +56,11 @@ pub const READ_ROUTES: &[(&str, &str, &[&str])] = &[
     ("/v1/events/{event_id}", "one event by id", &[]),
     ("/v1/streams/{stream}/events", "events of one stream", &["from_version", "limit"]),
     ("/v1/head", "the chain head", &[]),
+    (
+        "/v1/access",
+        "who held which role for which unit at an instant (from grant and revocation events)",
+        &["at", "role"],
+    ),
     ("/v1/verification", "walk and verify the whole chain now", &[]),
     ("/v1/checkpoint", "a signed checkpoint of the head", &[]),
     ("/v1/proofs/inclusion", "Merkle inclusion proof of one event", &["seq", "size"]),
