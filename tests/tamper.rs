@@ -33,7 +33,7 @@ fn tampering_bench() -> (tempfile::TempDir, sled::Db, sled::Tree, Head) {
         }
         assert_eq!(ledger.head().seq, EVENTS);
     }
-    let db = sled::open(dir.path()).unwrap();
+    let db = support::open_sled_directly(dir.path());
     let tree = db.open_tree(TREE_NAME).unwrap();
     let head = raw::read_head(&tree).unwrap();
     (dir, db, tree, head)

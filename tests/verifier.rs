@@ -201,7 +201,7 @@ fn the_ledger_refuses_to_sign_a_tree_that_does_not_extend_its_last_checkpoint() 
     let dir = audit.dir.path().join("ledger");
     drop(audit.ledger);
     {
-        let db = sled::open(&dir).unwrap();
+        let db = support::open_sled_directly(&dir);
         let tree = db.open_tree(kpi_ledger::store::raw::TREE_NAME).unwrap();
         let mut forged = vec![0u8; 40];
         forged[..8].copy_from_slice(&5u64.to_be_bytes());

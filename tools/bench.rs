@@ -1,27 +1,37 @@
-//! The ledger benchmark (issue 2): every rate is measured beside its floor, in the same run, on the
-//! same record bytes, and reported as a ratio. A floor is what raw sled (and raw blake3) does with
-//! exactly the bytes the ledger stored, so the ratio shows what the ledger itself costs.
+//! The benchmark (issues 2, 4, 5 and 6): every rate is measured beside its floor, in the same run, on
+//! the same record bytes, and reported as a ratio. A floor is what raw sled (and raw blake3) does with
+//! exactly the bytes the ledger stored, so the ratio shows what the ledger itself costs. Query
+//! latencies (rankings, as-of rankings, traces, inclusion proofs) are reported as p50/p99 beside the
+//! issues' targets, and the HTTP figures (run with wrk against `kpi-ledger serve` on 127.0.0.1) beside
+//! the ledger's own rate and the issue's target.
 //!
-//! Run it through `tools/bench` (it builds in release mode and gives the program a fresh directory).
-//! Progress goes to stderr; the last line on stdout is one JSON object with every figure.
+//! Run it through `tools/bench` (it builds in release mode, installs wrk if missing, and gives the
+//! program a fresh directory). Progress goes to stderr; the last line on stdout is one JSON object
+//! with every figure.
 //!
 //! Invariant: a floor never writes or hashes bytes of its own making; it reads back the records the
 //! ledger wrote (`Ledger::raw_records`, or the ledger's own sled tree) and replays exactly those.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::error::Error;
 use std::fs::File;
 use std::hint::black_box;
-use std::io::{BufReader, BufWriter};
+use std::io::{BufRead, BufReader, BufWriter};
 use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::Ordering;
-use std::sync::Barrier;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use kpi_ledger::chain::merkle::{verify_inclusion, Blake3, MerkleHash};
 use kpi_ledger::chain::{Actor, RECORD_HEADER_LEN};
-use kpi_ledger::domain::Timestamp;
+use kpi_ledger::domain::{PeriodId, Timestamp, UnitCode, UnitLevel};
 use kpi_ledger::limits::{EVENTS_PER_APPEND_MAX, IMPORT_EVENTS_PER_BATCH};
+use kpi_ledger::projection::generator::{generate, seal, Choose, GeneratedEvent, SeededChoices, Size};
+use kpi_ledger::projection::{AsOf, PeerGroup, Projection, Recorded};
+use kpi_ledger::service::queries::{QueryError, RankingScope};
+use kpi_ledger::service::read_models::{ReadModels, SNAPSHOT_INTERVAL_EVENTS};
 use kpi_ledger::service::{IdSource, SeededIds};
 use kpi_ledger::store::{export, raw, AppendError, AppendRequest, ExpectedVersion, Ledger, NewEvent, PendingAppend};
 use serde_json::{json, Value};
@@ -29,7 +39,7 @@ use serde_json::{json, Value};
 type BenchResult<T> = Result<T, Box<dyn Error>>;
 
 #[derive(Parser)]
-#[command(about = "Measures the ledger's append, import and verify rates beside raw sled floors")]
+#[command(about = "Measures the ledger's rates beside raw sled floors, query latencies and HTTP throughput")]
 struct Args {
     /// Smaller sizes, for a smoke run (seconds instead of minutes).
     #[arg(long)]
@@ -40,6 +50,19 @@ struct Args {
     /// An empty directory to build the ledgers in (tools/bench passes a fresh one).
     #[arg(long, default_value = ".")]
     dir: PathBuf,
+    /// The `kpi-ledger` binary the HTTP figures serve with [default: target/release/kpi-ledger, next
+    /// to this program's examples/ directory].
+    #[arg(long)]
+    kpi_ledger: Option<PathBuf>,
+    /// The wrk load generator the HTTP figures drive the server with.
+    #[arg(long, default_value = "wrk")]
+    wrk: PathBuf,
+    /// The directory of the wrk Lua scripts.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/wrk"))]
+    wrk_scripts: PathBuf,
+    /// Leave out the HTTP figures (they need wrk and the kpi-ledger binary).
+    #[arg(long)]
+    skip_http: bool,
 }
 
 /// How much work each figure does.
@@ -52,6 +75,16 @@ struct Sizes {
     /// Each figure and its floor run this many times, in pairs; the best time of each is reported,
     /// because this machine's fsync latency varies from one second to the next.
     rounds: usize,
+    /// Rebuilds of the generated M projection (and verifications of its ledger); the best is reported.
+    rebuilds: usize,
+    ranking_samples: usize,
+    as_of_samples: usize,
+    trace_samples: usize,
+    proof_samples: usize,
+    /// Length of each measured wrk run, and of the unmeasured warm-up and the reads floor's run.
+    http_seconds: u64,
+    http_warmup_seconds: u64,
+    http_floor_seconds: u64,
 }
 
 impl Sizes {
@@ -64,6 +97,14 @@ impl Sizes {
                 import_events: 20_000,
                 replay_events: 100_000,
                 rounds: 1,
+                rebuilds: 3,
+                ranking_samples: 200,
+                as_of_samples: 40,
+                trace_samples: 200,
+                proof_samples: 500,
+                http_seconds: 3,
+                http_warmup_seconds: 1,
+                http_floor_seconds: 2,
             }
         } else {
             Sizes {
@@ -73,6 +114,14 @@ impl Sizes {
                 import_events: 200_000,
                 replay_events: 1_000_000,
                 rounds: 3,
+                rebuilds: 10,
+                ranking_samples: 2_000,
+                as_of_samples: 500,
+                trace_samples: 2_000,
+                proof_samples: 5_000,
+                http_seconds: 10,
+                http_warmup_seconds: 2,
+                http_floor_seconds: 5,
             }
         };
         if let Some(events) = args.events {
@@ -156,19 +205,43 @@ fn main() -> BenchResult<()> {
     std::fs::create_dir_all(&args.dir)?;
     let nproc = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     eprintln!("bench: {} cores, data in {}, {} round(s) per figure", nproc, args.dir.display(), sizes.rounds);
+    let http = if args.skip_http { None } else { Some(HttpTools::find(&args)?) };
+    let mut peaks = PeakRss::default();
     let single = append_single_writer(&args.dir, &sizes)?;
     let concurrent = append_concurrent_writers(&args.dir, &sizes)?;
+    peaks.note("appends");
     let import = bulk_import(&args.dir, &sizes)?;
-    let replay = replay_verify(&args.dir, &sizes)?;
-    let report = json!({
+    peaks.note("bulk_import");
+    let replay_path = args.dir.join("replay");
+    let replay = replay_verify(&replay_path, &sizes)?;
+    peaks.note("replay_verify");
+    let proofs = inclusion_proofs(&replay_path, &sizes)?;
+    remove_dirs(&[&replay_path])?;
+    peaks.note("inclusion_proofs");
+    let projections = projection_figures(&args.dir, &sizes)?;
+    peaks.note("projections");
+    let mut report = json!({
         "append_1_writer": single.to_json(),
         "append_64_writers": concurrent.to_json(),
         "bulk_import": import.to_json(),
         "replay_verify": replay.to_json(),
+        "inclusion_proof_ms": proofs,
+        "projection_rebuild": projections.rebuild,
+        "ranking_ms": projections.ranking,
+        "as_of_ranking_ms": projections.as_of_ranking,
+        "trace_ms": projections.trace,
         "machine": {"nproc": nproc},
         "events_bytes_avg": replay.details["record_bytes_avg"],
         "quick": args.quick,
     });
+    if let Some(tools) = &http {
+        let figures = http_figures(tools, &args.dir, &sizes, concurrent.rate_per_s)?;
+        report["http_commands_64"] = figures.commands;
+        report["http_ranking_reads"] = figures.ranking_reads;
+        peaks.note("http");
+    }
+    report["peak_rss_mb"] = json!(peak_rss_mb("self"));
+    report["peak_rss_mb_after"] = Value::Object(peaks.0);
     println!("{report}");
     Ok(())
 }
@@ -373,16 +446,15 @@ fn bulk_import(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
 /// Walk and re-hash a large chain with `Ledger::verify` right after opening it, as
 /// `kpi-ledger verify` does. Floor: a raw sled scan of the same tree, right after opening it, with
 /// blake3 of each stored value on the same thread. A second walk on the same open handle (sled's
-/// cache warm) is reported beside it as `warm_*`.
-fn replay_verify(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
+/// cache warm) is reported beside it as `warm_*`. The ledger is left at `path` for the proofs.
+fn replay_verify(path: &Path, sizes: &Sizes) -> BenchResult<Figure> {
     let count = sizes.replay_events;
-    let path = dir.join("replay");
     eprintln!("replay_verify: building a ledger of {count} events");
-    drop(build_ledger(&path, count, "bench replay_verify")?);
+    drop(build_ledger(path, count, "bench replay_verify")?);
     let (mut warm_took, mut warm_floor_took) = (Duration::MAX, Duration::MAX);
     let mut figure = Figure::measure("replay_verify", count, sizes.rounds, |_| {
-        let [took, warm] = time_verify(&path, count)?;
-        let db = open_raw_sled(&path)?;
+        let [took, warm] = time_verify(path, count)?;
+        let db = open_raw_sled(path)?;
         let tree = db.open_tree(raw::TREE_NAME)?;
         let floor_took = time_scan(&tree, count, Walk::ScanAndHash)?;
         let warm_floor = time_scan(&tree, count, Walk::ScanAndHash)?;
@@ -391,14 +463,13 @@ fn replay_verify(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
     })?;
     let (warm, warm_floor) = (per_second(count, warm_took), per_second(count, warm_floor_took));
     eprintln!("replay_verify, sled cache warm: {warm:.0}/s, floor {warm_floor:.0}/s, ratio {:.3}", warm / warm_floor);
-    let parts = floor_parts(&path, count)?;
+    let parts = floor_parts(path, count)?;
     figure.details["warm_rate_per_s"] = json!(warm.round());
     figure.details["warm_floor_per_s"] = json!(warm_floor.round());
     figure.details["warm_ratio"] = json!(ratio(warm, warm_floor));
     if let (Value::Object(details), Value::Object(parts)) = (&mut figure.details, parts) {
         details.extend(parts);
     }
-    remove_dirs(&[&path])?;
     Ok(figure)
 }
 
@@ -592,4 +663,685 @@ fn time_hash_in_memory(tree: &sled::Tree, count: u64) -> BenchResult<Duration> {
 fn report_line(name: &str, events: u64, took: Duration, floor_took: Duration) {
     let (rate, floor) = (per_second(events, took), per_second(events, floor_took));
     eprintln!("{name}: {rate:.0}/s, floor {floor:.0}/s, ratio {:.3}", rate / floor);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Latencies.
+
+/// p50, p99 and max of `samples` in milliseconds (three decimals), with the count and, where an
+/// issue sets one, the p99 target beside them.
+fn latency_json(mut samples: Vec<Duration>, target_p99_ms: Option<f64>) -> Value {
+    samples.sort_unstable();
+    let millis = |duration: Duration| (duration.as_secs_f64() * 1e6).round() / 1e3;
+    let percentile = |p: f64| {
+        let rank = ((p / 100.0 * samples.len() as f64).ceil() as usize).clamp(1, samples.len().max(1));
+        samples.get(rank - 1).copied().map_or(0.0, millis)
+    };
+    let mut summary = json!({
+        "p50": percentile(50.0),
+        "p99": percentile(99.0),
+        "max": samples.last().copied().map_or(0.0, millis),
+        "samples": samples.len(),
+    });
+    if let Some(target) = target_p99_ms {
+        summary["target_p99_ms"] = json!(target);
+        summary["meets_target"] = json!(percentile(99.0) <= target);
+    }
+    summary
+}
+
+fn report_latency(name: &str, summary: &Value) {
+    eprintln!(
+        "{name}: p50 {} ms, p99 {} ms, max {} ms over {} samples",
+        summary["p50"], summary["p99"], summary["max"], summary["samples"]
+    );
+}
+
+/// The process's peak resident set after each phase, so that the final peak can be placed.
+#[derive(Default)]
+struct PeakRss(serde_json::Map<String, Value>);
+
+impl PeakRss {
+    fn note(&mut self, phase: &str) {
+        let peak = peak_rss_mb("self");
+        eprintln!("  peak RSS after {phase}: {} MiB", peak.map_or("?".to_owned(), |mb| mb.to_string()));
+        self.0.insert(phase.to_owned(), json!(peak));
+    }
+}
+
+/// The process's peak resident set (VmHWM) in MiB, one decimal; `pid` is a number or "self".
+fn peak_rss_mb(pid: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: f64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some((kib / 1024.0 * 10.0).round() / 10.0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merkle proofs (issue 6), on the replay ledger.
+
+/// Inclusion proofs of random events in trees of random sizes (`Ledger::inclusion_proof`), each
+/// checked with `verify_inclusion` against `Ledger::merkle_root` of that size; the root's own time is
+/// reported beside the proof's.
+fn inclusion_proofs(path: &Path, sizes: &Sizes) -> BenchResult<Value> {
+    let ledger = open_ledger(path)?;
+    let head = ledger.head().seq;
+    let samples = sizes.proof_samples;
+    eprintln!("inclusion_proof_ms: {samples} proofs of random events in random tree sizes up to {head}");
+    let mut choices = SeededChoices::new(6);
+    let (mut proof_times, mut root_times) = (Vec::with_capacity(samples), Vec::with_capacity(samples));
+    let (mut failures, mut proof_hashes) = (0u64, 0u64);
+    for _ in 0..samples {
+        let seq = 1 + choices.below(head);
+        let tree_size = seq + choices.below(head - seq + 1);
+        let started = Instant::now();
+        let proof = ledger.inclusion_proof(seq, tree_size)?;
+        proof_times.push(started.elapsed());
+        let started = Instant::now();
+        let root = ledger.merkle_root(tree_size)?;
+        root_times.push(started.elapsed());
+        let event = ledger.event_at(seq)?.ok_or_else(|| format!("event {seq} is missing"))?;
+        let path: Vec<[u8; 32]> = proof.iter().map(|hash| hash.0).collect();
+        proof_hashes += path.len() as u64;
+        if verify_inclusion::<Blake3>(&Blake3::leaf(&event.hash.0), seq - 1, tree_size, &path, &root.0).is_err() {
+            failures += 1;
+        }
+    }
+    let mut summary = latency_json(proof_times, None);
+    report_latency("inclusion_proof_ms", &summary);
+    summary["verify_failures"] = json!(failures);
+    summary["tree_size_max"] = json!(head);
+    summary["proof_hashes_avg"] = json!((proof_hashes as f64 / samples.max(1) as f64 * 10.0).round() / 10.0);
+    summary["merkle_root_ms"] = latency_json(root_times, None);
+    eprintln!("  {failures} of {samples} proofs failed verification");
+    Ok(summary)
+}
+
+/// Opens a ledger another handle (or a raw sled db) has just closed; retries while its lock is released.
+fn open_ledger(path: &Path) -> BenchResult<Ledger> {
+    let mut attempts = 0;
+    loop {
+        match Ledger::open(path) {
+            Ok(ledger) => return Ok(ledger),
+            Err(error) if attempts < 50 => {
+                attempts += 1;
+                eprintln!("  waiting for {} to be released: {error}", path.display());
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projections and read models (issue 4), on a generated history written to a real ledger.
+
+/// The seed of the generated histories (M for the projection figures, S for the HTTP server).
+const HISTORY_SEED: u64 = 1;
+
+/// The issue's floors and targets.
+const PROJECTION_REBUILD_TARGET_PER_S: f64 = 500_000.0;
+const RANKING_TARGET_P99_MS: f64 = 1.0;
+const AS_OF_RANKING_TARGET_P99_MS: f64 = 50.0;
+const TRACE_TARGET_P99_MS: f64 = 5.0;
+
+struct ProjectionFigures {
+    rebuild: Value,
+    ranking: Value,
+    as_of_ranking: Value,
+    trace: Value,
+}
+
+/// Writes the generated M history into a ledger, then measures the rebuild of its projection and
+/// the queries answered through `ReadModels` on it.
+fn projection_figures(dir: &Path, sizes: &Sizes) -> BenchResult<ProjectionFigures> {
+    let started = Instant::now();
+    let history = generate(HISTORY_SEED, Size::M);
+    eprintln!(
+        "projection_rebuild: generated the M history ({} events) in {:.1} s",
+        history.events.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let path = dir.join("projection-m");
+    let ledger = Arc::new(write_history(&path, &history.events)?);
+    drop(history);
+    let rebuild = projection_rebuild(&ledger, sizes)?;
+    let [ranking, as_of_ranking, trace] = read_model_queries(ledger, sizes)?;
+    remove_dirs(&[&path])?;
+    Ok(ProjectionFigures { rebuild, ranking, as_of_ranking, trace })
+}
+
+/// Appends a generated history one event per request, as `tools/generate.rs` does, and checks that
+/// the ledger holds exactly the generator's chain.
+fn write_history(path: &Path, events: &[GeneratedEvent]) -> BenchResult<Ledger> {
+    const IN_FLIGHT: usize = 4_096;
+    let started = Instant::now();
+    let ledger = Ledger::open(path)?;
+    let mut pending: VecDeque<PendingAppend> = VecDeque::new();
+    for generated in events {
+        pending.push_back(ledger.submit(history_request(generated))?);
+        if pending.len() == IN_FLIGHT {
+            pending.pop_front().expect("not empty").wait()?;
+        }
+    }
+    for append in pending {
+        append.wait()?;
+    }
+    let sealed_head = seal(events).last().map(|event| event.hash).unwrap_or_default();
+    assert_eq!(ledger.head().hash, sealed_head, "the ledger holds exactly the generated chain");
+    eprintln!(
+        "  wrote {} generated events into {} in {:.1} s",
+        events.len(),
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ledger)
+}
+
+fn history_request(generated: &GeneratedEvent) -> AppendRequest {
+    AppendRequest {
+        stream: generated.stream.clone(),
+        expected: ExpectedVersion::Any,
+        events: vec![NewEvent {
+            event_id: generated.event_id.0,
+            event_type: generated.event.event_type().to_owned(),
+            schema_version: generated.event.schema_version(),
+            data: generated.event.to_data(),
+        }],
+        recorded_at: generated.recorded_at,
+        actor: generated.actor.clone(),
+        command_id: None,
+        causation_id: None,
+        correlation_id: None,
+    }
+}
+
+/// The projection rebuilt from the ledger as a server rebuilds it without a snapshot: pages of
+/// stored events read, decoded and folded. Floor: `Ledger::verify` of the same events (read + link
+/// check + blake3, no decoding). Both with sled's cache warm; the best of `rebuilds` runs each. The
+/// halves — reading and decoding alone, folding decoded events alone — are reported beside them.
+fn projection_rebuild(ledger: &Ledger, sizes: &Sizes) -> BenchResult<Value> {
+    let events = ledger.head().seq;
+    let mut best = [Duration::MAX; 4];
+    let mut rebuilt = Projection::new();
+    for _ in 0..sizes.rebuilds {
+        let started = Instant::now();
+        rebuilt = rebuild(ledger)?;
+        best[0] = best[0].min(started.elapsed());
+        let started = Instant::now();
+        let verified = ledger.verify(&|_| {})?;
+        best[1] = best[1].min(started.elapsed());
+        assert_eq!(verified.events_checked, events, "verify walked every event");
+        let started = Instant::now();
+        let recorded = read_recorded(ledger)?;
+        best[2] = best[2].min(started.elapsed());
+        let started = Instant::now();
+        let folded = Projection::fold(&recorded)?;
+        best[3] = best[3].min(started.elapsed());
+        assert!(folded == rebuilt, "folding decoded events gives the rebuilt projection");
+    }
+    black_box(&rebuilt);
+    let [rebuild_rate, floor, read_decode, fold] = best.map(|took| per_second(events, took));
+    eprintln!(
+        "projection_rebuild: {rebuild_rate:.0}/s, floor (Ledger::verify) {floor:.0}/s, ratio {:.3}",
+        rebuild_rate / floor
+    );
+    eprintln!("  read + decode alone {read_decode:.0}/s, fold of decoded events alone {fold:.0}/s");
+    Ok(json!({
+        "rate_per_s": rebuild_rate.round(),
+        "floor_per_s": floor.round(),
+        "ratio": ratio(rebuild_rate, floor),
+        "events": events,
+        "target_per_s": PROJECTION_REBUILD_TARGET_PER_S,
+        "meets_target": rebuild_rate >= PROJECTION_REBUILD_TARGET_PER_S,
+        "read_decode_per_s": read_decode.round(),
+        "fold_only_per_s": fold.round(),
+        "rebuilds": sizes.rebuilds,
+        "history": format!("generated M, seed {HISTORY_SEED}"),
+    }))
+}
+
+/// Reads every event of the ledger page by page, decodes it and folds it.
+fn rebuild(ledger: &Ledger) -> BenchResult<Projection> {
+    let mut projection = Projection::new();
+    kpi_ledger::service::read_models::fold_ledger(ledger, &mut projection, ledger.head().seq, |_| Ok(()))?;
+    Ok(projection)
+}
+
+/// Every event of the ledger, decoded as projection input.
+fn read_recorded(ledger: &Ledger) -> BenchResult<Vec<Recorded>> {
+    let head = ledger.head().seq;
+    let mut events = Vec::with_capacity(head as usize);
+    ledger.for_each_record(1, head, |seq, record| -> BenchResult<()> {
+        events.push(kpi_ledger::projection::from_record(seq, &record)?);
+        Ok(())
+    })?;
+    Ok(events)
+}
+
+/// What the queries pick from at random: every peer group, every unit ranked in one, every period
+/// (months, quarters, half-years, the year) of the schemes' years.
+struct QueryTargets {
+    groups: Vec<PeerGroup>,
+    units: Vec<UnitCode>,
+    periods: Vec<PeriodId>,
+}
+
+impl QueryTargets {
+    fn of(projection: &Projection) -> QueryTargets {
+        let facts = projection.facts();
+        let groups: Vec<PeerGroup> = facts.schemes.keys().flat_map(|scheme| projection.peer_groups(scheme)).collect();
+        let units: BTreeSet<UnitCode> = groups.iter().flat_map(|group| projection.peer_group_members(group)).collect();
+        let years: BTreeSet<i32> = facts.schemes.values().map(|scheme| scheme.settings.year).collect();
+        let periods = years.into_iter().flat_map(periods_of_year).collect();
+        QueryTargets { groups, units: units.into_iter().collect(), periods }
+    }
+
+    fn pick<'a, T>(choices: &mut SeededChoices, items: &'a [T]) -> &'a T {
+        &items[choices.below(items.len() as u64) as usize]
+    }
+}
+
+fn periods_of_year(year: i32) -> Vec<PeriodId> {
+    let mut texts: Vec<String> = (1..=12).map(|month| format!("{year}-{month:02}")).collect();
+    texts.extend((1..=4).map(|quarter| format!("{year}-Q{quarter}")));
+    texts.extend((1..=2).map(|half| format!("{year}-H{half}")));
+    texts.push(year.to_string());
+    texts.iter().map(|text| PeriodId::parse(text).expect("well-formed periods")).collect()
+}
+
+/// Times one query; a "not found" answer (a group or period that did not exist yet at an as-of
+/// point) is timed like any other and counted.
+fn time_query<T>(
+    times: &mut Vec<Duration>,
+    not_found: &mut u64,
+    query: impl FnOnce() -> Result<T, QueryError>,
+) -> BenchResult<()> {
+    let started = Instant::now();
+    let answer = query();
+    times.push(started.elapsed());
+    match answer {
+        Ok(answer) => {
+            black_box(answer);
+        }
+        Err(QueryError::NotFound { .. }) => *not_found += 1,
+        Err(error) => return Err(error.into()),
+    }
+    Ok(())
+}
+
+/// Current rankings of random peer groups and periods, as-of rankings at random sequence numbers
+/// (the nearest persisted snapshot plus the events after it), and traces of random units and periods,
+/// each through `ReadModels` as the HTTP API calls it.
+fn read_model_queries(ledger: Arc<Ledger>, sizes: &Sizes) -> BenchResult<[Value; 3]> {
+    let head = ledger.head().seq;
+    let started = Instant::now();
+    let read_models = ReadModels::open(ledger)?;
+    let open_seconds = started.elapsed().as_secs_f64();
+    let interval = SNAPSHOT_INTERVAL_EVENTS;
+    eprintln!("read models: opened in {open_seconds:.2} s (folded {head} events, a snapshot every {interval})");
+    let (_, targets) = read_models.with_projection(AsOf::Latest, QueryTargets::of)?;
+    let mut choices = SeededChoices::new(HISTORY_SEED);
+    let scope = |group: &PeerGroup| RankingScope::Group {
+        scheme: group.scheme.clone(),
+        function_code: group.function_code.clone(),
+    };
+
+    let (mut times, mut not_found) = (Vec::new(), 0);
+    for _ in 0..sizes.ranking_samples {
+        let group = QueryTargets::pick(&mut choices, &targets.groups);
+        let period = *QueryTargets::pick(&mut choices, &targets.periods);
+        time_query(&mut times, &mut not_found, || read_models.ranking(&scope(group), period, AsOf::Latest))?;
+    }
+    let mut ranking = latency_json(times, Some(RANKING_TARGET_P99_MS));
+    ranking["not_found"] = json!(not_found);
+    ranking["peer_groups"] = json!(targets.groups.len());
+    ranking["periods"] = json!(targets.periods.len());
+    report_latency("ranking_ms", &ranking);
+
+    // The first as-of query near each snapshot loads and decodes it; later ones find it decoded in
+    // memory, as on a running server. Those first loads are reported on their own.
+    let mut first_loads = Vec::new();
+    for boundary in (SNAPSHOT_INTERVAL_EVENTS..head).step_by(SNAPSHOT_INTERVAL_EVENTS as usize) {
+        let group = &targets.groups[0];
+        let period = targets.periods[0];
+        time_query(&mut first_loads, &mut 0, || read_models.ranking(&scope(group), period, AsOf::Seq(boundary)))?;
+    }
+    let (mut times, mut not_found) = (Vec::new(), 0);
+    for _ in 0..sizes.as_of_samples {
+        let seq = 1 + choices.below(head.saturating_sub(1).max(1));
+        let group = QueryTargets::pick(&mut choices, &targets.groups);
+        let period = *QueryTargets::pick(&mut choices, &targets.periods);
+        time_query(&mut times, &mut not_found, || read_models.ranking(&scope(group), period, AsOf::Seq(seq)))?;
+    }
+    let mut as_of_ranking = latency_json(times, Some(AS_OF_RANKING_TARGET_P99_MS));
+    as_of_ranking["not_found"] = json!(not_found);
+    as_of_ranking["snapshot_interval_events"] = json!(SNAPSHOT_INTERVAL_EVENTS);
+    as_of_ranking["snapshot_first_load_ms"] = latency_json(first_loads, None)["max"].take();
+    report_latency("as_of_ranking_ms", &as_of_ranking);
+
+    let (mut times, mut not_found) = (Vec::new(), 0);
+    for _ in 0..sizes.trace_samples {
+        let unit = QueryTargets::pick(&mut choices, &targets.units);
+        let period = *QueryTargets::pick(&mut choices, &targets.periods);
+        time_query(&mut times, &mut not_found, || read_models.trace(unit, period, AsOf::Latest))?;
+    }
+    let mut trace = latency_json(times, Some(TRACE_TARGET_P99_MS));
+    trace["not_found"] = json!(not_found);
+    trace["units"] = json!(targets.units.len());
+    report_latency("trace_ms", &trace);
+
+    Ok([ranking, as_of_ranking, trace])
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP (issue 5): `kpi-ledger serve` on 127.0.0.1 with the generated S history, loaded by wrk.
+
+const HTTP_COMMANDS_TARGET_PER_S: f64 = 15_000.0;
+const HTTP_RANKING_READS_TARGET_PER_S: f64 = 20_000.0;
+/// Connections wrk keeps open (the issue's "64 connections").
+const HTTP_CONNECTIONS: usize = 64;
+
+/// The programs the HTTP figures run: the server, the load generator and its scripts.
+struct HttpTools {
+    kpi_ledger: PathBuf,
+    wrk: PathBuf,
+    scripts: PathBuf,
+    /// wrk threads: one per core (they share the cores with the server).
+    threads: usize,
+}
+
+impl HttpTools {
+    /// Checks, before any figure runs, that every program the HTTP figures need is there.
+    fn find(args: &Args) -> BenchResult<HttpTools> {
+        let kpi_ledger = match &args.kpi_ledger {
+            Some(path) => path.clone(),
+            None => std::env::current_exe()?
+                .parent()
+                .and_then(Path::parent)
+                .ok_or("this program has no directory above its own")?
+                .join("kpi-ledger"),
+        };
+        if !kpi_ledger.is_file() {
+            let message = format!("{}: no kpi-ledger binary (pass --kpi-ledger, or --skip-http)", kpi_ledger.display());
+            return Err(message.into());
+        }
+        if let Err(error) = Command::new(&args.wrk).arg("--version").output() {
+            let message = format!("{}: {error} (install wrk, or pass --wrk or --skip-http)", args.wrk.display());
+            return Err(message.into());
+        }
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Ok(HttpTools {
+            kpi_ledger,
+            wrk: args.wrk.clone(),
+            scripts: args.wrk_scripts.clone(),
+            threads: threads.min(HTTP_CONNECTIONS),
+        })
+    }
+
+    /// Runs a `kpi-ledger` command and returns its stdout; retries while the ledger's lock is still
+    /// held by the handle this process just closed.
+    fn cli(&self, args: &[&str]) -> BenchResult<String> {
+        for _ in 0..50 {
+            let output = Command::new(&self.kpi_ledger).args(args).output()?;
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if output.status.success() {
+                return Ok(String::from_utf8(output.stdout)?);
+            }
+            if !stderr.contains("open in another process") {
+                return Err(format!("kpi-ledger {}: {}", args.join(" "), stderr.trim()).into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(format!("kpi-ledger {}: the ledger stayed locked", args.join(" ")).into())
+    }
+
+    /// Runs wrk with `script` for `seconds` against `base`, with `script_args` after the URL.
+    fn wrk(&self, script: &str, base: &str, seconds: u64, script_args: &[&str]) -> BenchResult<WrkRun> {
+        let output = Command::new(&self.wrk)
+            .args(["--threads", &self.threads.to_string(), "--connections", &HTTP_CONNECTIONS.to_string()])
+            .args(["--duration", &format!("{seconds}s"), "--timeout", "10s", "--latency", "--script"])
+            .arg(self.scripts.join(script))
+            .arg(base)
+            .arg("--")
+            .args(script_args)
+            .output()?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(format!("wrk {script}: {}{}", stdout.trim(), stderr.trim()).into());
+        }
+        WrkRun::parse(&stdout).ok_or_else(|| format!("wrk {script}: unexpected output:\n{stdout}").into())
+    }
+}
+
+/// What one wrk run reports.
+#[derive(Debug)]
+struct WrkRun {
+    requests: u64,
+    seconds: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    /// Responses with a status other than 2xx or 3xx.
+    non_2xx: u64,
+    /// Connect, read and write errors and timeouts.
+    socket_errors: u64,
+}
+
+impl WrkRun {
+    /// Reads wrk's text report: "N requests in 10.00s, …", the `--latency` distribution, and the
+    /// error lines it prints only when there were errors.
+    fn parse(text: &str) -> Option<WrkRun> {
+        let mut run =
+            WrkRun { requests: 0, seconds: 0.0, p50_ms: f64::NAN, p99_ms: f64::NAN, non_2xx: 0, socket_errors: 0 };
+        for line in text.lines().map(str::trim) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                [count, "requests", "in", duration, ..] => {
+                    run.requests = count.parse().ok()?;
+                    run.seconds = wrk_millis(duration.trim_end_matches(','))? / 1e3;
+                }
+                ["50%", latency] => run.p50_ms = wrk_millis(latency)?,
+                ["99%", latency] => run.p99_ms = wrk_millis(latency)?,
+                ["Non-2xx", "or", "3xx", "responses:", count] => run.non_2xx = count.parse().ok()?,
+                ["Socket", "errors:", rest @ ..] => {
+                    run.socket_errors =
+                        rest.iter().filter_map(|word| word.trim_end_matches(',').parse::<u64>().ok()).sum();
+                }
+                _ => {}
+            }
+        }
+        (run.requests > 0 && run.seconds > 0.0 && run.p99_ms.is_finite()).then_some(run)
+    }
+
+    /// Requests answered with 2xx or 3xx, per second.
+    fn ok_per_s(&self) -> f64 {
+        self.requests.saturating_sub(self.non_2xx) as f64 / self.seconds
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "rate_per_s": self.ok_per_s().round(),
+            "p50_ms": self.p50_ms,
+            "p99_ms": self.p99_ms,
+            "requests": self.requests,
+            "seconds": self.seconds,
+            "non_2xx": self.non_2xx,
+            "socket_errors": self.socket_errors,
+        })
+    }
+}
+
+/// A wrk time ("812.00us", "1.23ms", "10.00s", "1.00m") in milliseconds.
+fn wrk_millis(text: &str) -> Option<f64> {
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale = match unit {
+        "us" => 1e-3,
+        "ms" => 1.0,
+        "s" => 1e3,
+        "m" => 60e3,
+        "h" => 3_600e3,
+        _ => return None,
+    };
+    Some(number * scale)
+}
+
+/// `kpi-ledger serve` on a free port of 127.0.0.1; killed when dropped, whatever happened.
+struct Server {
+    child: Child,
+    base: String,
+    /// Kept open so that the server can still write to its stdout.
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Server {
+    fn start(tools: &HttpTools, data: &Path) -> BenchResult<Server> {
+        let mut child = Command::new(&tools.kpi_ledger)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let mut stdout = BufReader::new(child.stdout.take().ok_or("the server's stdout")?);
+        let mut line = String::new();
+        stdout.read_line(&mut line)?;
+        let mut server = Server { child, base: String::new(), _stdout: stdout };
+        let base = line.trim().strip_prefix("listening on ").ok_or_else(|| format!("the server said {line:?}"))?;
+        server.base = base.to_owned();
+        Ok(server)
+    }
+
+    /// GETs `path` with the token; the status and body.
+    fn get(&self, path: &str, token: &str) -> BenchResult<(u16, String)> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        let mut response =
+            agent.get(&format!("{}{path}", self.base)).header("authorization", &format!("Bearer {token}")).call()?;
+        Ok((response.status().as_u16(), response.body_mut().read_to_string()?))
+    }
+
+    /// The durable head's sequence number, once the server answers (it builds its read models first).
+    fn head_seq(&self, token: &str) -> BenchResult<u64> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match self.get("/v1/head", token) {
+                Ok((200, body)) => {
+                    let head: Value = serde_json::from_str(&body)?;
+                    return head["seq"].as_u64().ok_or_else(|| format!("GET /v1/head said {body}").into());
+                }
+                Ok((status, body)) if Instant::now() > deadline => {
+                    return Err(format!("GET /v1/head: {status} {body}").into())
+                }
+                Err(error) if Instant::now() > deadline => return Err(error),
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+
+    fn peak_rss_mb(&self) -> Option<f64> {
+        peak_rss_mb(&self.child.id().to_string())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct HttpFigures {
+    commands: Value,
+    ranking_reads: Value,
+}
+
+/// Loads the generated S history into a data directory, issues an admin token, starts the server and
+/// runs wrk against it: ranking reads (after a warm-up that fills the server's answer cache), their
+/// floor (the cheapest authenticated read, `GET /v1/head`, under the same load), then
+/// `RegisterPerson` commands, each one new durable event, whose floor is the ledger's own
+/// `append_64_writers` rate measured earlier in this run.
+fn http_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, append_64_per_s: f64) -> BenchResult<HttpFigures> {
+    let data = dir.join("http");
+    eprintln!("http: loading the generated S history into {}", data.display());
+    let ledger = write_history(&data, &generate(HISTORY_SEED, Size::S).events)?;
+    let projection = rebuild(&ledger)?;
+    drop(ledger);
+    let targets = QueryTargets::of(&projection);
+    let units = &projection.facts().units;
+    let root =
+        units.iter().find(|(_, unit)| unit.parent.is_none()).map(|(code, _)| code.to_string()).ok_or("no root unit")?;
+    let county = units
+        .iter()
+        .find(|(_, unit)| unit.level == UnitLevel::County)
+        .map(|(code, _)| code.to_string())
+        .ok_or("no county")?;
+    let data_text = data.to_str().ok_or("a data directory named in UTF-8")?;
+    let token = tools.cli(&[
+        "token",
+        "issue",
+        "--data",
+        data_text,
+        "--actor",
+        "bench.admin",
+        "--role",
+        "admin",
+        "--unit",
+        &root,
+    ])?;
+    let token = token.trim();
+
+    let server = Server::start(tools, &data)?;
+    let head_before = server.head_seq(token)?;
+    eprintln!(
+        "http: serving {head_before} events at {} ({} wrk threads, {HTTP_CONNECTIONS} connections)",
+        server.base, tools.threads
+    );
+    let unit_list = targets.units.iter().map(UnitCode::as_str).collect::<Vec<_>>().join(",");
+    let period_list = targets.periods.iter().map(PeriodId::to_string).collect::<Vec<_>>().join(",");
+    let probe = format!("/v1/rankings?unit={}&period={}", targets.units[0], targets.periods[0]);
+    match server.get(&probe, token)? {
+        (200, _) => {}
+        (status, body) => return Err(format!("GET {probe}: {status} {body}").into()),
+    }
+    let ranking_args = [token, unit_list.as_str(), period_list.as_str()];
+    tools.wrk("rankings.lua", &server.base, sizes.http_warmup_seconds, &ranking_args)?;
+    let reads = tools.wrk("rankings.lua", &server.base, sizes.http_seconds, &ranking_args)?;
+    let reads_floor = tools.wrk("get.lua", &server.base, sizes.http_floor_seconds, &[token, "/v1/head"])?;
+    eprintln!("http_ranking_reads: {reads:?}");
+    eprintln!("  floor, GET /v1/head: {reads_floor:?}");
+
+    let run_tag = format!("B{}", std::process::id());
+    let commands = tools.wrk("register-person.lua", &server.base, sizes.http_seconds, &[token, &county, &run_tag])?;
+    std::thread::sleep(Duration::from_millis(200));
+    let head_after = server.head_seq(token)?;
+    eprintln!("http_commands_64: {commands:?}; the head moved by {}", head_after - head_before);
+    let server_peak_rss_mb = server.peak_rss_mb();
+    drop(server);
+    remove_dirs(&[&data])?;
+
+    let mut command_figure = commands.to_json();
+    command_figure["floor_per_s"] = json!(append_64_per_s.round());
+    command_figure["ratio"] = json!(ratio(commands.ok_per_s(), append_64_per_s));
+    command_figure["target_per_s"] = json!(HTTP_COMMANDS_TARGET_PER_S);
+    command_figure["meets_target"] = json!(commands.ok_per_s() >= HTTP_COMMANDS_TARGET_PER_S);
+    command_figure["connections"] = json!(HTTP_CONNECTIONS);
+    command_figure["command"] = json!("RegisterPerson (POST /v1/persons)");
+    command_figure["events_appended"] = json!(head_after - head_before);
+    command_figure["server_peak_rss_mb"] = json!(server_peak_rss_mb);
+    let mut read_figure = reads.to_json();
+    read_figure["floor_per_s"] = json!(reads_floor.ok_per_s().round());
+    read_figure["ratio"] = json!(ratio(reads.ok_per_s(), reads_floor.ok_per_s()));
+    read_figure["floor_p99_ms"] = json!(reads_floor.p99_ms);
+    read_figure["target_per_s"] = json!(HTTP_RANKING_READS_TARGET_PER_S);
+    read_figure["meets_target"] = json!(reads.ok_per_s() >= HTTP_RANKING_READS_TARGET_PER_S);
+    read_figure["connections"] = json!(HTTP_CONNECTIONS);
+    read_figure["distinct_queries"] = json!(targets.units.len() * targets.periods.len());
+    read_figure["warmup_s"] = json!(sizes.http_warmup_seconds);
+    Ok(HttpFigures { commands: command_figure, ranking_reads: read_figure })
 }

@@ -35,6 +35,34 @@ pub struct EventBody {
     pub data: serde_json::Value,
 }
 
+/// The envelope read without copying: `data` stays the stored JSON text. What folding a whole ledger
+/// reads, so it neither builds a `Value` tree nor allocates for every string.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBodyRef<'a> {
+    pub event_id: Uuid,
+    #[serde(borrow)]
+    pub stream: std::borrow::Cow<'a, str>,
+    pub stream_version: u64,
+    #[serde(rename = "type", borrow)]
+    pub event_type: std::borrow::Cow<'a, str>,
+    pub schema_version: u32,
+    pub recorded_at: Timestamp,
+    pub actor: Actor,
+    #[serde(borrow)]
+    pub command_id: Option<std::borrow::Cow<'a, str>>,
+    pub causation_id: Option<Uuid>,
+    pub correlation_id: Option<Uuid>,
+    #[serde(borrow)]
+    pub data: &'a serde_json::value::RawValue,
+}
+
+impl<'a> EventBodyRef<'a> {
+    pub fn from_bytes(bytes: &'a [u8]) -> Result<EventBodyRef<'a>, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+}
+
 impl EventBody {
     /// The exact bytes that are stored and hashed.
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -216,7 +216,7 @@ impl AccessRecord {
 
     /// Granted at or before `at` and not revoked by then (a revocation at `at` itself has ended it).
     pub fn is_active_at(&self, at: Timestamp) -> bool {
-        self.granted_at <= at && !self.revoked_at.is_some_and(|revoked_at| revoked_at <= at)
+        self.granted_at <= at && self.revoked_at.is_none_or(|revoked_at| revoked_at > at)
     }
 }
 

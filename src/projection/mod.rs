@@ -38,7 +38,7 @@ pub use facts::Facts;
 pub use indicator_load::IndicatorLoad;
 pub use notices::{Criticism, CriticismReason, Notices};
 pub use ranking::{PeerGroup, Ranking, Standing};
-pub use recorded::{from_store, EventRef, Recorded};
+pub use recorded::{from_record, from_store, EventRef, RecordDecodeError, Recorded};
 pub use repeat::RepeatProblem;
 pub use replay::{AsOf, RankChange, RankingDiff, Replay, ScoreMove};
 pub use score::{IndicatorScore, ScoreCard};

@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::chain::{Actor, Hash};
+use crate::chain::envelope::EventBodyRef;
+use crate::chain::{Actor, Hash, Record};
 use crate::domain::{Event, EventDecodeError, EventId, Timestamp};
 use crate::store::RecordedEvent;
 
@@ -48,6 +49,33 @@ impl Recorded {
             actor_role: self.actor.role.clone(),
         }
     }
+}
+
+/// Why a stored record could not be decoded into projection input.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordDecodeError {
+    #[error("event {seq}: unreadable envelope: {message}")]
+    Envelope { seq: u64, message: String },
+    #[error("event {seq}: {source}")]
+    Event { seq: u64, source: EventDecodeError },
+}
+
+/// Decodes a stored record (header and body bytes) without building a JSON tree: the fast path for
+/// folding a whole ledger.
+pub fn from_record(seq: u64, record: &Record<'_>) -> Result<Recorded, RecordDecodeError> {
+    let body = EventBodyRef::from_bytes(record.body)
+        .map_err(|error| RecordDecodeError::Envelope { seq, message: error.to_string() })?;
+    let event = Event::from_stored_json(&body.event_type, body.schema_version, body.data.get())
+        .map_err(|source| RecordDecodeError::Event { seq, source })?;
+    Ok(Recorded {
+        seq,
+        prev_hash: record.prev_hash,
+        hash: record.hash,
+        event_id: EventId(body.event_id),
+        recorded_at: body.recorded_at,
+        actor: body.actor,
+        event,
+    })
 }
 
 /// Decodes an event read back from the store (upcasting old versions); the store's types are read as

@@ -291,7 +291,7 @@ fn touched_members(projection: &Projection, event: &Recorded, group: &PeerGroup,
         Reach::Everyone(scheme) if *scheme == group.scheme => members(),
         Reach::Everyone(_) => Vec::new(),
         Reach::Unit(scheme, base, unit) => {
-            let in_period = base.map_or(true, |base| period.contains(base));
+            let in_period = base.is_none_or(|base| period.contains(base));
             if *scheme != group.scheme || !in_period {
                 return Vec::new();
             }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::domain::Timestamp;
-use crate::projection::{from_store, AsOf, Projection, Snapshot};
+use crate::projection::{from_record, AsOf, Projection, Snapshot};
 use crate::service::ServiceError;
 use crate::store::Ledger;
 
@@ -22,9 +22,6 @@ pub const SNAPSHOT_INTERVAL_EVENTS: u64 = 8_192;
 
 /// Snapshots kept decoded in memory for as-of queries (the newest ones are the most asked for).
 const SNAPSHOTS_IN_MEMORY_MAX: usize = 8;
-
-/// Events read from the ledger per page while folding.
-const FOLD_PAGE_EVENTS: usize = 1_000;
 
 pub struct ReadModels {
     ledger: Arc<Ledger>,
@@ -61,17 +58,13 @@ impl ReadModels {
             return Ok(head);
         }
         let mut current = self.current.write().expect("projection lock");
-        while current.seq() < head {
-            let from = current.seq() + 1;
-            for recorded in self.ledger.read_range(from, FOLD_PAGE_EVENTS)? {
-                let event =
-                    from_store(&recorded).map_err(|e| ServiceError::Failure(format!("event {}: {e}", recorded.seq)))?;
-                current.apply(&event).map_err(|e| ServiceError::Failure(e.to_string()))?;
-                if current.seq() % self.snapshot_interval_events == 0 {
-                    self.ledger.put_snapshot(current.seq(), &Snapshot::of(&current).to_bytes())?;
-                }
+        let interval = self.snapshot_interval_events;
+        fold_ledger(&self.ledger, &mut current, head, |folded| {
+            if folded.seq() % interval == 0 {
+                self.ledger.put_snapshot(folded.seq(), &Snapshot::of(folded).to_bytes())?;
             }
-        }
+            Ok(())
+        })?;
         Ok(current.seq())
     }
 
@@ -135,19 +128,7 @@ impl ReadModels {
     /// The fold of the first `seq` events: the nearest snapshot, then the events after it.
     fn projection_at(&self, seq: u64) -> Result<Projection, ServiceError> {
         let mut projection = self.nearest_snapshot(seq)?.map(|snapshot| (*snapshot).clone()).unwrap_or_default();
-        while projection.seq() < seq {
-            let page = self
-                .ledger
-                .read_range(projection.seq() + 1, FOLD_PAGE_EVENTS.min((seq - projection.seq()) as usize))?;
-            if page.is_empty() {
-                return Err(ServiceError::Failure(format!("events after {} are missing", projection.seq())));
-            }
-            for recorded in page {
-                let event =
-                    from_store(&recorded).map_err(|e| ServiceError::Failure(format!("event {}: {e}", recorded.seq)))?;
-                projection.apply(&event).map_err(|e| ServiceError::Failure(e.to_string()))?;
-            }
-        }
+        fold_ledger(&self.ledger, &mut projection, seq, |_| Ok(()))?;
         Ok(projection)
     }
 
@@ -168,6 +149,26 @@ impl ReadModels {
         decoded.insert(projection.seq(), projection.clone());
         Ok(Some(projection))
     }
+}
+
+/// Folds the durable events after `projection.seq()` up to `to_seq` into `projection`, straight from
+/// the stored bytes, calling `after_each` after every event (for snapshots). Fails if the chain ends
+/// before `to_seq` or an event does not continue the projection's chain.
+pub fn fold_ledger(
+    ledger: &Ledger,
+    projection: &mut Projection,
+    to_seq: u64,
+    mut after_each: impl FnMut(&Projection) -> Result<(), ServiceError>,
+) -> Result<(), ServiceError> {
+    ledger.for_each_record(projection.seq() + 1, to_seq, |seq, record| {
+        let event = from_record(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()))?;
+        projection.apply(&event).map_err(|e| ServiceError::Failure(e.to_string()))?;
+        after_each(projection)
+    })?;
+    if projection.seq() < to_seq {
+        return Err(ServiceError::Failure(format!("events after {} are missing", projection.seq())));
+    }
+    Ok(())
 }
 
 /// The newest stored snapshot at or before `seq` that matches the chain; mismatching ones are dropped.

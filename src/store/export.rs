@@ -114,7 +114,7 @@ fn staging_dir(dir: &Path) -> PathBuf {
 }
 
 fn import_into(staging: &Path, input: &mut dyn BufRead, progress: &dyn Fn(u64)) -> Result<Head, ImportError> {
-    let db = crate::store::sled_config(staging).open().map_err(StoreError::from)?;
+    let db = crate::store::open_sled(staging)?;
     let tree = db.open_tree(TREE_NAME).map_err(StoreError::from)?;
     tree.insert(keys::FORMAT, keys::FORMAT_MARKER).map_err(StoreError::from)?;
     let mut syncer = Syncer::open(staging).map_err(StoreError::from)?;

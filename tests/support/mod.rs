@@ -40,3 +40,19 @@ pub fn request(ids: &dyn IdSource, stream: &str, expected: ExpectedVersion, coun
 pub fn ids(seed: &str) -> SeededIds {
     SeededIds::new(seed)
 }
+
+/// Opens a closed ledger's sled database directly (to tamper with it), waiting for sled's I/O threads
+/// of the closed ledger to let go of the directory's lock.
+pub fn open_sled_directly(dir: &std::path::Path) -> sled::Db {
+    let started = std::time::Instant::now();
+    loop {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(error) if started.elapsed() < std::time::Duration::from_secs(3) => {
+                let _ = error;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(error) => panic!("opening {}: {error}", dir.display()),
+        }
+    }
+}

@@ -361,7 +361,7 @@ impl Generator {
         let issuer = &self.issuers[issuer_index];
         let assessee = &issuer.assessees[assessee_index];
         let planned = &issuer.indicators[self.choices.below(issuer.indicators.len() as u64) as usize];
-        let leads = section.map_or(true, |section| planned.function == Some(section));
+        let leads = section.is_none_or(|section| planned.function == Some(section));
         if planned.tiered || !leads || assessee.dropped.contains(&planned.code) {
             return None;
         }
