@@ -10,25 +10,7 @@ mod projection_fixture;
 
 use kpi_ledger::projection::generator::{seal, GeneratedEvent};
 use kpi_ledger::projection::{from_store, Projection, Recorded, Snapshot};
-use kpi_ledger::store::{AppendRequest, ExpectedVersion, Ledger, NewEvent};
-
-fn append_request(generated: &GeneratedEvent) -> AppendRequest {
-    AppendRequest {
-        stream: generated.stream.clone(),
-        expected: ExpectedVersion::Any,
-        events: vec![NewEvent {
-            event_id: generated.event_id.0,
-            event_type: generated.event.event_type().to_owned(),
-            schema_version: generated.event.schema_version(),
-            data: generated.event.to_data(),
-        }],
-        recorded_at: generated.recorded_at,
-        actor: generated.actor.clone(),
-        command_id: None,
-        causation_id: None,
-        correlation_id: None,
-    }
-}
+use kpi_ledger::store::Ledger;
 
 fn read_all(ledger: &Ledger) -> Vec<Recorded> {
     let mut events = Vec::new();
@@ -58,7 +40,8 @@ fn the_stored_chain_is_the_sealed_chain() {
 
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(dir.path()).unwrap();
-    let pending: Vec<_> = generated.iter().map(|event| ledger.submit(append_request(event)).unwrap()).collect();
+    let pending: Vec<_> =
+        generated.iter().map(|event| ledger.submit(kpi_ledger::service::append_request_for(event)).unwrap()).collect();
     for append in pending {
         append.wait().unwrap();
     }

@@ -819,7 +819,7 @@ fn write_history(path: &Path, events: &[GeneratedEvent]) -> BenchResult<Ledger> 
     let ledger = Ledger::open(path)?;
     let mut pending: VecDeque<PendingAppend> = VecDeque::new();
     for generated in events {
-        pending.push_back(ledger.submit(history_request(generated))?);
+        pending.push_back(ledger.submit(kpi_ledger::service::append_request_for(generated))?);
         if pending.len() == IN_FLIGHT {
             pending.pop_front().expect("not empty").wait()?;
         }
@@ -836,24 +836,6 @@ fn write_history(path: &Path, events: &[GeneratedEvent]) -> BenchResult<Ledger> 
         started.elapsed().as_secs_f64()
     );
     Ok(ledger)
-}
-
-fn history_request(generated: &GeneratedEvent) -> AppendRequest {
-    AppendRequest {
-        stream: generated.stream.clone(),
-        expected: ExpectedVersion::Any,
-        events: vec![NewEvent {
-            event_id: generated.event_id.0,
-            event_type: generated.event.event_type().to_owned(),
-            schema_version: generated.event.schema_version(),
-            data: generated.event.to_data(),
-        }],
-        recorded_at: generated.recorded_at,
-        actor: generated.actor.clone(),
-        command_id: None,
-        causation_id: None,
-        correlation_id: None,
-    }
 }
 
 /// The projection rebuilt from the ledger as a server rebuilds it without a snapshot: pages of

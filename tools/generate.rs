@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use kpi_ledger::projection::generator::{generate, seal, GeneratedEvent, Size};
-use kpi_ledger::store::{AppendRequest, ExpectedVersion, Ledger, NewEvent, PendingAppend};
+use kpi_ledger::projection::generator::{generate, seal, Size};
+use kpi_ledger::store::{Ledger, PendingAppend};
 use serde_json::json;
 
 /// Appends waiting for durability at once: bounds memory, keeps group commit busy.
@@ -41,24 +41,6 @@ struct Args {
     data: PathBuf,
 }
 
-fn append_request(generated: &GeneratedEvent) -> AppendRequest {
-    AppendRequest {
-        stream: generated.stream.clone(),
-        expected: ExpectedVersion::Any,
-        events: vec![NewEvent {
-            event_id: generated.event_id.0,
-            event_type: generated.event.event_type().to_owned(),
-            schema_version: generated.event.schema_version(),
-            data: generated.event.to_data(),
-        }],
-        recorded_at: generated.recorded_at,
-        actor: generated.actor.clone(),
-        command_id: None,
-        causation_id: None,
-        correlation_id: None,
-    }
-}
-
 fn wait_all(pending: &mut Vec<PendingAppend>) -> Result<(), Box<dyn Error>> {
     for append in pending.drain(..) {
         append.wait()?;
@@ -80,7 +62,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let mut pending = Vec::new();
     for event in &history.events {
-        pending.push(ledger.submit(append_request(event))?);
+        pending.push(ledger.submit(kpi_ledger::service::append_request_for(event))?);
         if pending.len() >= APPENDS_IN_FLIGHT_MAX {
             wait_all(&mut pending)?;
         }

@@ -38,10 +38,43 @@ impl Timestamp {
 
     /// Parses RFC 3339 (any offset; stored as UTC). Sub-microsecond digits are truncated.
     pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimestampError> {
+        if let Some(timestamp) = Timestamp::parse_stored_form(text) {
+            return Ok(timestamp);
+        }
         let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
             .map_err(|_| TimestampError(text.to_owned()))?;
         let micros = parsed.unix_timestamp_nanos() / 1_000;
         i64::try_from(micros).map(Timestamp).map_err(|_| TimestampError(text.to_owned()))
+    }
+
+    /// The form `Display` writes (`2017-07-11T09:30:00.000042Z`), parsed without the general RFC 3339
+    /// machinery: every stored event carries one, so folding a ledger parses millions of them.
+    fn parse_stored_form(text: &str) -> Option<Timestamp> {
+        let bytes = text.as_bytes();
+        let shape_ok = bytes.len() == 27
+            && bytes[4] == b'-'
+            && bytes[7] == b'-'
+            && bytes[10] == b'T'
+            && bytes[13] == b':'
+            && bytes[16] == b':'
+            && bytes[19] == b'.'
+            && bytes[26] == b'Z';
+        if !shape_ok {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            bytes[range]
+                .iter()
+                .try_fold(0u32, |value, digit| digit.is_ascii_digit().then(|| value * 10 + u32::from(digit - b'0')))
+        };
+        let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+        let (hour, minute, second, micros) = (number(11..13)?, number(14..16)?, number(17..19)?, number(20..26)?);
+        let midnight = Timestamp::from_civil(year as i32, month as u8, day as u8, 0, 0, 0)?;
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let seconds = i64::from(hour * 3600 + minute * 60 + second);
+        Some(midnight.plus_micros(seconds * 1_000_000 + i64::from(micros)))
     }
 
     /// Builds a UTC instant from a civil date and time; `None` when the fields are out of range.
@@ -119,6 +152,18 @@ mod tests {
         let t = Timestamp::from_civil(2017, 7, 12, 0, 0, 0).unwrap();
         assert_eq!(t.plus_days(5), Timestamp::from_civil(2017, 7, 17, 0, 0, 0).unwrap());
         assert_eq!(t.civil_date(), (2017, 7, 12));
+    }
+
+    #[test]
+    fn the_stored_form_and_the_general_parser_agree() {
+        for text in ["2017-07-11T09:30:00.000042Z", "2016-02-29T23:59:59.999999Z", "1999-12-31T00:00:00.000000Z"] {
+            let fast = Timestamp::parse_stored_form(text).unwrap();
+            let general = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap();
+            assert_eq!(fast.unix_micros() as i128, general.unix_timestamp_nanos() / 1_000, "{text}");
+            assert_eq!(fast.to_string(), text);
+        }
+        assert_eq!(Timestamp::parse_stored_form("2017-02-30T00:00:00.000000Z"), None);
+        assert_eq!(Timestamp::parse_stored_form("2017-07-11T24:00:00.000000Z"), None);
     }
 
     #[test]

@@ -375,6 +375,26 @@ fn find_created_id(event_type: &str, data: &serde_json::Value) -> Option<uuid::U
     data.get(*field)?.as_str()?.parse().ok()
 }
 
+/// The append that writes one generated (or otherwise already decided) event as it is, with its own
+/// id, time and actor: for loading generated histories into a ledger (tools/generate, the benchmark).
+pub fn append_request_for(generated: &crate::projection::generator::GeneratedEvent) -> AppendRequest {
+    AppendRequest {
+        stream: generated.stream.clone(),
+        expected: ExpectedVersion::Any,
+        events: vec![NewEvent {
+            event_id: generated.event_id.0,
+            event_type: generated.event.event_type().to_owned(),
+            schema_version: generated.event.schema_version(),
+            data: generated.event.to_data(),
+        }],
+        recorded_at: generated.recorded_at,
+        actor: generated.actor.clone(),
+        command_id: None,
+        causation_id: None,
+        correlation_id: None,
+    }
+}
+
 /// The static name of a stored event type, if it is one this build knows.
 fn static_event_type(name: &str) -> Option<&'static str> {
     Event::CURRENT_VERSIONS.iter().find(|(known, _)| *known == name).map(|(known, _)| *known)

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::chain::Record;
 use crate::domain::Timestamp;
 use crate::projection::{from_record, AsOf, Projection, Snapshot};
 use crate::service::ServiceError;
@@ -160,8 +161,9 @@ pub fn fold_ledger(
     to_seq: u64,
     mut after_each: impl FnMut(&Projection) -> Result<(), ServiceError>,
 ) -> Result<(), ServiceError> {
-    ledger.for_each_record(projection.seq() + 1, to_seq, |seq, record| {
-        let event = from_record(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()))?;
+    let decode =
+        |seq: u64, record: Record<'_>| from_record(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()));
+    ledger.for_each_decoded(projection.seq() + 1, to_seq, decode, |event| {
         projection.apply(&event).map_err(|e| ServiceError::Failure(e.to_string()))?;
         after_each(projection)
     })?;

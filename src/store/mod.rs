@@ -421,24 +421,50 @@ impl Ledger {
     }
 
     /// Calls `visit` with every durable record from `from_seq` to `to_seq` (inclusive), in order,
-    /// borrowing the stored bytes (no copies): for folding a whole ledger quickly.
+    /// borrowing the stored bytes.
     pub fn for_each_record<E: From<StoreError>>(
         &self,
         from_seq: u64,
         to_seq: u64,
         mut visit: impl FnMut(u64, Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let to_seq = to_seq.min(self.head().seq);
-        if from_seq.max(1) > to_seq {
+        let (from_seq, to_seq) = (from_seq.max(1), to_seq.min(self.head().seq));
+        if from_seq > to_seq {
             return Ok(());
         }
-        for entry in self.tree.range(keys::event(from_seq.max(1))..=keys::event(to_seq)) {
+        for entry in self.tree.range(keys::event(from_seq)..=keys::event(to_seq)) {
             let (key, value) = entry.map_err(StoreError::from)?;
-            let seq = keys::event_seq(&key).ok_or_else(|| StoreError::Corrupt("malformed event key".into()))?;
-            let record = Record::decode(&value).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
-            visit(seq, record)?;
+            visit_stored(&key, &value, &mut visit)?;
         }
         Ok(())
+    }
+
+    /// Decodes every durable record from `from_seq` to `to_seq` with `decode` and hands the results to
+    /// `visit`, in order: for folding a whole ledger. Long ranges are read and decoded on a second
+    /// thread while `visit` runs on this one, so the two overlap on two cores.
+    pub fn for_each_decoded<T: Send, E: From<StoreError> + Send>(
+        &self,
+        from_seq: u64,
+        to_seq: u64,
+        decode: impl Fn(u64, Record<'_>) -> Result<T, E> + Sync,
+        mut visit: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let (from_seq, to_seq) = (from_seq.max(1), to_seq.min(self.head().seq));
+        if from_seq > to_seq {
+            return Ok(());
+        }
+        if to_seq - from_seq < PIPELINED_READ_EVENTS_MIN {
+            return self.for_each_record(from_seq, to_seq, |seq, record| visit(decode(seq, record)?));
+        }
+        let range = keys::event(from_seq)..=keys::event(to_seq);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<T>, E>>(4);
+        std::thread::scope(|scope| {
+            scope.spawn(|| decode_chunks(&self.tree, range, &decode, sender));
+            for chunk in receiver {
+                chunk?.into_iter().try_for_each(&mut visit)?;
+            }
+            Ok(())
+        })
     }
 
     /// Stops the committer after the appends already submitted, and closes the ledger.
@@ -454,6 +480,53 @@ impl Drop for Ledger {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// Ranges at least this long are read on a second thread (see `Ledger::for_each_record`).
+const PIPELINED_READ_EVENTS_MIN: u64 = 2_048;
+
+/// Records per chunk handed from the reading thread to the visiting one.
+const READ_CHUNK_RECORDS: usize = 1_024;
+
+/// Sends the decoded records of `range` in chunks; stops at the first error or when the receiver
+/// is gone.
+fn decode_chunks<T, E: From<StoreError>>(
+    tree: &sled::Tree,
+    range: std::ops::RangeInclusive<[u8; 9]>,
+    decode: &(impl Fn(u64, Record<'_>) -> Result<T, E> + Sync),
+    sender: std::sync::mpsc::SyncSender<Result<Vec<T>, E>>,
+) {
+    let mut chunk = Vec::with_capacity(READ_CHUNK_RECORDS);
+    for entry in tree.range(range) {
+        let decoded = entry.map_err(|e| E::from(e.into())).and_then(|(key, value)| {
+            let mut one = None;
+            visit_stored(&key, &value, &mut |seq, record| decode(seq, record).map(|item| one = Some(item)))?;
+            Ok(one.expect("visit_stored calls back once"))
+        });
+        match decoded {
+            Ok(item) => chunk.push(item),
+            Err(error) => {
+                let _ = sender.send(Err(error));
+                return;
+            }
+        }
+        if chunk.len() == READ_CHUNK_RECORDS && sender.send(Ok(std::mem::take(&mut chunk))).is_err() {
+            return;
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.send(Ok(chunk));
+    }
+}
+
+fn visit_stored<E: From<StoreError>>(
+    key: &[u8],
+    value: &[u8],
+    visit: &mut impl FnMut(u64, Record<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let seq = keys::event_seq(key).ok_or_else(|| StoreError::Corrupt("malformed event key".into()))?;
+    let record = Record::decode(value).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
+    visit(seq, record)
 }
 
 fn decode_event(key: &[u8], value: &[u8]) -> Result<RecordedEvent, StoreError> {
