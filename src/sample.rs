@@ -34,6 +34,7 @@ pub fn sample_requests() -> Vec<AppendRequest> {
             recorded_at: at,
             actor: actor.clone(),
             command_id: Some(format!("sample-{}", requests.len() + 1)),
+            request_digest: None,
             causation_id: None,
             correlation_id: None,
         });

@@ -169,6 +169,16 @@ async fn a_deduction_is_recorded_with_idempotency_and_if_match() {
     assert_eq!((again["first_seq"].clone(), again["replayed"].clone()), (first["first_seq"].clone(), json!(true)));
     assert_eq!(api.head(), head, "a retry appends nothing");
 
+    let mut other = payload.clone();
+    other["points"] = json!(30);
+    let (status, _, problem) = api.call("POST", "/v1/deductions", Some(&token), Some(&other.to_string()), &key).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        (problem["code"].as_str(), problem["field"].as_str()),
+        (Some("idempotency_key_reused"), Some("idempotency-key"))
+    );
+    assert_eq!(api.head(), head, "a reused key with another payload appends nothing");
+
     let stale_version = format!("\"{}\"", first["stream_version"].as_u64().unwrap() + 5);
     let stale = [("if-match", stale_version.as_str())];
     let (status, content_type, problem) = api.call("POST", "/v1/deductions", Some(&token), Some(&body), &stale).await;

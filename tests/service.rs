@@ -105,6 +105,16 @@ fn a_command_id_gets_its_original_result_also_after_a_restart() {
     let (_clock, service) = open(dir.path(), "idempotent after restart");
     let last = steps.last().unwrap();
     let options = CommandOptions { command_id: Some("decide-appeal-1".into()), ..CommandOptions::default() };
+    // The same id for a different command is refused, before and after a restart, and writes nothing.
+    let other = Command::from_json(
+        r#"{"command": "RegisterPerson", "payload": {"person": "P9999", "name": "someone else", "unit": "YS07"}}"#,
+    )
+    .unwrap();
+    match service.execute(steps[0].context.actor.clone(), &other, options.clone()) {
+        Err(ServiceError::CommandIdReused { command_id }) => assert_eq!(command_id, "decide-appeal-1"),
+        other => panic!("expected the reused id to be refused, got {other:?}"),
+    }
+    assert_eq!(service.ledger().head(), head);
     let replayed = service.execute(last.context.actor.clone(), &last.command, options).unwrap();
     assert!(replayed.replayed);
     assert_eq!(

@@ -281,6 +281,7 @@ impl Events {
         let events = (first..first + count).map(|n| self.event(n, recorded_at)).collect();
         AppendRequest {
             command_id: Some(format!("bench-{first}")),
+            request_digest: None,
             stream,
             expected,
             events,

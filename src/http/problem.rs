@@ -104,6 +104,12 @@ impl From<ServiceError> for Problem {
                 problem.current_version = Some(current);
                 problem
             }
+            ServiceError::CommandIdReused { .. } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                Some("idempotency-key"),
+                format!("idempotency-key: {error}"),
+            ),
             ServiceError::TooLarge { field, .. } => {
                 Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", Some(field), error.to_string())
             }

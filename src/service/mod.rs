@@ -25,8 +25,8 @@ use crate::chain::Actor as EnvelopeActor;
 use crate::domain::{self, Command, Context, Event, EventMeta, Rejection, State, Timestamp};
 use crate::limits::EVENT_BODY_BYTES_MAX;
 use crate::store::{
-    validate_stream_id, AppendError, AppendRequest, Appended, ExpectedVersion, Ledger, NewEvent, PendingAppend,
-    StoreError,
+    validate_stream_id, AppendError, AppendRequest, Appended, CommandLookup, ExpectedVersion, Ledger, NewEvent,
+    PendingAppend, StoreError,
 };
 
 /// Room left in an event body for the envelope around `data` (ids, stream, times, actor).
@@ -41,6 +41,9 @@ pub enum ServiceError {
     /// The caller's expected stream version (`If-Match`) is stale.
     #[error("stream {stream} is at version {current}, expected {expected}")]
     WrongExpectedVersion { stream: String, expected: u64, current: u64 },
+    /// The command id (HTTP `Idempotency-Key`) was used before for a different command.
+    #[error("command id {command_id:?} was already used for a different command")]
+    CommandIdReused { command_id: String },
     /// The events are too large to store.
     #[error("{field}: {reason}")]
     TooLarge { field: &'static str, reason: String },
@@ -56,7 +59,10 @@ impl ServiceError {
     pub fn is_rejection(&self) -> bool {
         matches!(
             self,
-            ServiceError::Rejected(_) | ServiceError::WrongExpectedVersion { .. } | ServiceError::TooLarge { .. }
+            ServiceError::Rejected(_)
+                | ServiceError::WrongExpectedVersion { .. }
+                | ServiceError::TooLarge { .. }
+                | ServiceError::CommandIdReused { .. }
         )
     }
 }
@@ -170,8 +176,9 @@ struct Decider {
     next_seq: u64,
     last_recorded_at: Timestamp,
     stream_versions: HashMap<String, u64>,
-    /// Commands decided in this process, by command id (the ledger's index has the older ones).
-    recent_commands: HashMap<String, Executed>,
+    /// Commands decided in this process, by command id, with their command digests (the ledger's
+    /// index has the older ones).
+    recent_commands: HashMap<String, (Executed, [u8; 32])>,
 }
 
 /// Most command ids remembered in memory before the oldest are left to the ledger's own index.
@@ -244,8 +251,9 @@ impl Service {
             return Err(ServiceError::Unavailable);
         }
         let mut decider = self.decider.lock().expect("decider lock");
+        let digest = command_digest(&actor, command);
         if let Some(command_id) = &options.command_id {
-            if let Some(executed) = self.earlier_command(&decider, command_id)? {
+            if let Some(executed) = self.earlier_command(&decider, command_id, digest)? {
                 return Ok(self.pending(executed, None));
             }
         }
@@ -277,6 +285,7 @@ impl Service {
             recorded_at: now,
             actor: EnvelopeActor { id: actor.id.clone(), role: actor.role.as_str().to_owned() },
             command_id: options.command_id.clone(),
+            request_digest: Some(digest),
             causation_id: None,
             correlation_id: options.correlation_id,
         };
@@ -286,7 +295,7 @@ impl Service {
             if decider.recent_commands.len() >= RECENT_COMMANDS_MAX {
                 decider.recent_commands.clear();
             }
-            decider.recent_commands.insert(command_id, Executed { replayed: true, ..executed.clone() });
+            decider.recent_commands.insert(command_id, (Executed { replayed: true, ..executed.clone() }, digest));
         }
         Ok(self.pending(executed, Some(append)))
     }
@@ -305,12 +314,23 @@ impl Service {
         PendingCommand { executed, append, ledger: self.ledger.clone(), poisoned: self.poisoned.clone() }
     }
 
-    /// The result of a command id used before, from memory or from the ledger's index.
-    fn earlier_command(&self, decider: &Decider, command_id: &str) -> Result<Option<Executed>, ServiceError> {
-        if let Some(executed) = decider.recent_commands.get(command_id) {
-            return Ok(Some(executed.clone()));
+    /// The result of a command id used before, from memory or from the ledger's index; refused when the
+    /// id was used for a different command.
+    fn earlier_command(
+        &self,
+        decider: &Decider,
+        command_id: &str,
+        digest: [u8; 32],
+    ) -> Result<Option<Executed>, ServiceError> {
+        let reused = || ServiceError::CommandIdReused { command_id: command_id.to_owned() };
+        if let Some((executed, recorded_digest)) = decider.recent_commands.get(command_id) {
+            return if *recorded_digest == digest { Ok(Some(executed.clone())) } else { Err(reused()) };
         }
-        let Some(appended) = self.ledger.command_result(command_id)? else { return Ok(None) };
+        let appended = match self.ledger.command_result(command_id, Some(digest))? {
+            CommandLookup::Unknown => return Ok(None),
+            CommandLookup::Conflict => return Err(reused()),
+            CommandLookup::Replayed(appended) => appended,
+        };
         let events =
             self.ledger.read_range(appended.first_seq, (appended.last_seq - appended.first_seq + 1) as usize)?;
         let stream = events.first().map(|e| e.body.stream.clone()).unwrap_or_default();
@@ -353,6 +373,20 @@ impl Service {
     }
 }
 
+/// What identifies a command for idempotency: who asked (actor id, role, unit) and what (the command's
+/// name and payload). Ids the service makes (times, new fact ids) are left out: a retry gets new ones.
+fn command_digest(actor: &domain::Actor, command: &Command) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"kpi-ledger/service-command/v1\n");
+    for part in [actor.id.as_str(), actor.role.as_str(), actor.unit.as_str(), command.name()] {
+        hasher.update(&(part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    let payload = serde_json::to_vec(&command.payload()).expect("command payloads serialise");
+    hasher.update(&payload);
+    *hasher.finalize().as_bytes()
+}
+
 /// `new_id` if the decided events use it (the command created a fact under that id).
 fn created_id(events: &[NewEvent], new_id: uuid::Uuid) -> Option<uuid::Uuid> {
     let text = new_id.to_string();
@@ -390,6 +424,7 @@ pub fn append_request_for(generated: &crate::projection::generator::GeneratedEve
         recorded_at: generated.recorded_at,
         actor: generated.actor.clone(),
         command_id: None,
+        request_digest: None,
         causation_id: None,
         correlation_id: None,
     }

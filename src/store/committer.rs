@@ -18,7 +18,7 @@ use crate::chain::{EventBody, Record};
 use crate::limits::{EVENT_BODY_BYTES_MAX, GROUP_COMMIT_REQUESTS_MAX};
 use crate::store::durability::Syncer;
 use crate::store::error::AppendError;
-use crate::store::keys::{self, CommandRecord};
+use crate::store::keys::{self, CommandRecord, RequestDigestOf};
 use crate::store::merkle_nodes;
 use crate::store::types::{AppendRequest, Appended, Head};
 use crate::store::Shared;
@@ -106,7 +106,10 @@ impl Committer {
 
     /// Checks one request against the state so far and, if accepted, adds its writes to the group.
     fn stage(&mut self, group: &mut Group, request: &AppendRequest) -> Result<Appended, AppendError> {
-        let digest = request_digest(request);
+        let digest = match request.request_digest {
+            Some(digest) => RequestDigestOf::Caller(digest),
+            None => RequestDigestOf::Events(request_digest(request)),
+        };
         if let Some(command_id) = &request.command_id {
             if let Some(earlier) = self.find_command(group, command_id)? {
                 return replay(command_id, &earlier, &digest);
@@ -244,8 +247,8 @@ impl Committer {
     }
 }
 
-fn replay(command_id: &str, earlier: &CommandRecord, digest: &[u8; 32]) -> Result<Appended, AppendError> {
-    if earlier.request_digest != *digest {
+fn replay(command_id: &str, earlier: &CommandRecord, digest: &RequestDigestOf) -> Result<Appended, AppendError> {
+    if !earlier.request_digest.admits(digest) {
         return Err(AppendError::CommandIdConflict { command_id: command_id.to_owned() });
     }
     Ok(Appended {

@@ -21,7 +21,7 @@ use crate::chain::{link_hash, EventBody, Hash, Record};
 use crate::limits::{EXPORT_LINE_BYTES_MAX, IMPORT_EVENTS_PER_BATCH};
 use crate::store::committer::RequestDigest;
 use crate::store::durability::{sync_directory, Syncer};
-use crate::store::keys::{self, CommandRecord};
+use crate::store::keys::{self, CommandRecord, RequestDigestOf};
 use crate::store::merkle_nodes;
 use crate::store::types::Head;
 use crate::store::verify::{VerifyFailure, Walk};
@@ -272,7 +272,7 @@ impl Importer {
                         first_seq: seq,
                         last_seq: seq - 1,
                         stream_version: 0,
-                        request_digest: [0; 32],
+                        request_digest: RequestDigestOf::Events([0; 32]),
                     },
                     digest: RequestDigest::new(&body.stream),
                 });
@@ -294,7 +294,7 @@ impl Importer {
     }
 
     fn stage_command(&mut self, open: &OpenCommand) {
-        let record = CommandRecord { request_digest: open.digest.finish(), ..open.record };
+        let record = CommandRecord { request_digest: RequestDigestOf::Events(open.digest.finish()), ..open.record };
         self.batch.insert(keys::command(&open.command_id), &record.encode()[..]);
     }
 

@@ -103,25 +103,57 @@ pub struct CommandRecord {
     pub first_seq: u64,
     pub last_seq: u64,
     pub stream_version: u64,
-    pub request_digest: [u8; 32],
+    pub request_digest: RequestDigestOf,
+}
+
+/// What a command record's digest was taken of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestDigestOf {
+    /// The appended events (stream, types, versions, data): what the ledger alone can see, and what
+    /// an import rebuilds.
+    Events([u8; 32]),
+    /// The caller's own description of the request (the service digests the command it decided).
+    Caller([u8; 32]),
+}
+
+impl RequestDigestOf {
+    /// Whether a retry with `retry` is the request recorded as `self`. Digests of different kinds
+    /// cannot be compared (an import rebuilds only event digests), so they are taken to match: the
+    /// retry gets the original result and nothing is written either way.
+    pub fn admits(&self, retry: &RequestDigestOf) -> bool {
+        match (self, retry) {
+            (RequestDigestOf::Events(a), RequestDigestOf::Events(b)) => a == b,
+            (RequestDigestOf::Caller(a), RequestDigestOf::Caller(b)) => a == b,
+            _ => true,
+        }
+    }
 }
 
 impl CommandRecord {
-    pub fn encode(&self) -> [u8; 56] {
-        let mut value = [0u8; 56];
+    pub fn encode(&self) -> [u8; 57] {
+        let mut value = [0u8; 57];
         value[..8].copy_from_slice(&self.first_seq.to_be_bytes());
         value[8..16].copy_from_slice(&self.last_seq.to_be_bytes());
         value[16..24].copy_from_slice(&self.stream_version.to_be_bytes());
-        value[24..].copy_from_slice(&self.request_digest);
+        let (kind, digest) = match &self.request_digest {
+            RequestDigestOf::Events(digest) => (0, digest),
+            RequestDigestOf::Caller(digest) => (1, digest),
+        };
+        value[24] = kind;
+        value[25..].copy_from_slice(digest);
         value
     }
 
     pub fn decode(value: &[u8]) -> Option<CommandRecord> {
-        if value.len() != 56 {
+        if value.len() != 57 {
             return None;
         }
-        let mut request_digest = [0u8; 32];
-        request_digest.copy_from_slice(&value[24..]);
+        let digest: [u8; 32] = value[25..].try_into().ok()?;
+        let request_digest = match value[24] {
+            0 => RequestDigestOf::Events(digest),
+            1 => RequestDigestOf::Caller(digest),
+            _ => return None,
+        };
         Some(CommandRecord {
             first_seq: u64_from(&value[..8]),
             last_seq: u64_from(&value[8..16]),

@@ -257,15 +257,25 @@ impl Ledger {
         Ok(keys::current_stream_version(&self.tree, stream)?)
     }
 
-    /// The original result of the append made under `command_id`, if any (durable appends only).
-    pub fn command_result(&self, command_id: &str) -> Result<Option<Appended>, StoreError> {
-        let Some(value) = self.tree.get(keys::command(command_id))? else { return Ok(None) };
+    /// What a retry under `command_id` would get: the original result of the (durable) append made
+    /// under it, or a conflict when the caller's digest of its request differs from the recorded one.
+    pub fn command_result(
+        &self,
+        command_id: &str,
+        request_digest: Option<[u8; 32]>,
+    ) -> Result<CommandLookup, StoreError> {
+        let Some(value) = self.tree.get(keys::command(command_id))? else { return Ok(CommandLookup::Unknown) };
         let record = keys::CommandRecord::decode(&value)
             .ok_or_else(|| StoreError::Corrupt(format!("unreadable command record for {command_id:?}")))?;
         if record.last_seq > self.head().seq {
-            return Ok(None);
+            return Ok(CommandLookup::Unknown);
         }
-        Ok(Some(Appended {
+        if let Some(digest) = request_digest {
+            if !record.request_digest.admits(&keys::RequestDigestOf::Caller(digest)) {
+                return Ok(CommandLookup::Conflict);
+            }
+        }
+        Ok(CommandLookup::Replayed(Appended {
             first_seq: record.first_seq,
             last_seq: record.last_seq,
             stream_version: record.stream_version,
@@ -560,6 +570,16 @@ fn check_format_marker(tree: &sled::Tree, db: &sled::Db) -> Result<(), StoreErro
         }
         None => Err(StoreError::Corrupt("store has data but no format marker".into())),
     }
+}
+
+/// The answer to "was this command id used before?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandLookup {
+    Unknown,
+    /// Yes, for the same request: its original result.
+    Replayed(Appended),
+    /// Yes, for a different request.
+    Conflict,
 }
 
 /// Events with their inclusion proofs against one signed checkpoint: what an auditor needs to check

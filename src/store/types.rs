@@ -58,6 +58,10 @@ pub struct AppendRequest {
     pub recorded_at: Timestamp,
     pub actor: Actor,
     pub command_id: Option<String>,
+    /// What a retry under `command_id` must match: the caller's digest of its request (the service
+    /// digests the command it decided, so a reused id with another payload is refused even though a
+    /// retry is never decided again). `None`: a digest of the events themselves.
+    pub request_digest: Option<[u8; 32]>,
     pub causation_id: Option<Uuid>,
     pub correlation_id: Option<Uuid>,
 }

@@ -32,6 +32,7 @@ pub fn request(ids: &dyn IdSource, stream: &str, expected: ExpectedVersion, coun
         recorded_at: at(11),
         actor: actor(),
         command_id: None,
+        request_digest: None,
         causation_id: None,
         correlation_id: None,
     }
