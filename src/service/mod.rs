@@ -203,27 +203,23 @@ impl Service {
             stream_versions: HashMap::new(),
             recent_commands: HashMap::new(),
         };
-        let mut from = 1;
-        while from <= head.seq {
-            let page = ledger.read_range(from, crate::limits::READ_PAGE_EVENTS_MAX)?;
-            let Some(last) = page.last() else { break };
-            from = last.seq + 1;
-            for recorded in page {
-                let event =
-                    Event::from_stored(&recorded.body.event_type, recorded.body.schema_version, &recorded.body.data)
-                        .map_err(|e| ServiceError::Failure(format!("event {}: {e}", recorded.seq)))?;
-                let meta = EventMeta {
-                    seq: recorded.seq,
-                    event_id: domain::EventId(recorded.body.event_id),
-                    recorded_at: recorded.body.recorded_at,
-                    actor_id: recorded.body.actor.id.clone(),
-                };
-                domain::evolve(&mut decider.state, &event, &meta);
-                decider.stream_versions.insert(recorded.body.stream.clone(), recorded.body.stream_version);
-                decider.next_seq = recorded.seq + 1;
-                decider.last_recorded_at = recorded.body.recorded_at;
-            }
-        }
+        // Read and decode on one thread, fold on this one, straight from the stored bytes.
+        let decode = |seq: u64, record: crate::chain::Record<'_>| {
+            crate::projection::from_record(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()))
+        };
+        ledger.for_each_decoded(1, head.seq, decode, |recorded| {
+            let meta = EventMeta {
+                seq: recorded.seq,
+                event_id: recorded.event_id,
+                recorded_at: recorded.recorded_at,
+                actor_id: recorded.actor.id,
+            };
+            domain::evolve(&mut decider.state, &recorded.event, &meta);
+            *decider.stream_versions.entry(recorded.event.stream_id()).or_insert(0) += 1;
+            decider.next_seq = recorded.seq + 1;
+            decider.last_recorded_at = recorded.recorded_at;
+            Ok(())
+        })?;
         Ok(Service { ledger, clock, ids, decider: Mutex::new(decider), poisoned: Arc::new(AtomicBool::new(false)) })
     }
 
