@@ -33,3 +33,21 @@ pub const IMPORT_EVENTS_PER_BATCH: usize = 1_000;
 
 /// Longest line accepted in an export file, in bytes (a body plus its header fields).
 pub const EXPORT_LINE_BYTES_MAX: usize = EVENT_BODY_BYTES_MAX + 1_024;
+
+/// Most periods one vertical comparison covers (ten years of months): its answer stays a page.
+pub const COMPARISON_PERIODS_MAX: usize = 120;
+
+/// Most events a ranking diff replays between its two points; longer spans are compared by asking
+/// for the two rankings instead.
+pub const DIFF_EVENTS_MAX: u64 = 200_000;
+
+/// Most events one proof bundle carries (a trace cites a few dozen).
+pub const PROOF_BUNDLE_EVENTS_MAX: usize = 1_000;
+
+/// Most events written by one all-or-nothing write (a batch of commands from `exec`, one step of a
+/// history import): one sled batch, held in memory until it is durable.
+pub const EVENTS_PER_ATOMIC_WRITE_MAX: usize = 10_000;
+
+/// Largest answer a reading command accepts from a running server (a trace with proofs is the
+/// largest; the export streams and has no limit).
+pub const REMOTE_ANSWER_BYTES_MAX: u64 = 256 * 1024 * 1024;

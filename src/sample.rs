@@ -1,4 +1,4 @@
-//! A small, fixed sample history (the opening of the DOMAIN.md story) as raw append requests, made
+//! A small, fixed sample history (the opening of the article's story) as raw append requests, made
 //! on a simulated clock with seeded ids. The golden test pins its head hash, so any change to how
 //! events are encoded or hashed fails loudly. The envelopes are raw (not decided by the domain), so
 //! the pin holds the chain format alone, whatever the rules become.

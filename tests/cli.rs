@@ -35,7 +35,7 @@ fn demo() -> &'static (tempfile::TempDir, String, String) {
 }
 
 fn head(data: &str) -> String {
-    stdout(&run(&["head", "--data", data]))
+    stdout(&run(&["head", "--data", data])).trim_end().to_owned()
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn the_demo_tells_the_story() {
     assert!(line_of("trace of YS07 丙县国家税务局 for 2017-06").contains("every lost point accounted for"));
     assert!(line_of("cause: YS07-BGS").contains("event"));
     assert!(line_of("decided Partial").contains("1.00 restored"));
-    assert!(line_of("YS07-BGS: 100.00 → 92.59").contains("CauseAttributed"));
+    assert!(line_of("YS07-BGS 办公室: 100.00 → 92.59").contains("CauseAttributed"));
     assert!(line_of("intact:").contains("events verified"));
 }
 
@@ -61,7 +61,7 @@ fn reading_commands_answer_in_tables_and_json() {
         run(&["rank", "--data", data, "--unit", "YS07", "--period", "2017-06", "--as-of", "2017-07-12T23:59:59Z"]);
     assert!(output.status.success());
     let table = stdout(&output);
-    assert!(table.contains("2017-06 (as of event 763)"), "{table}");
+    assert!(table.contains("2017-06 (as of 2017-07-12T23:59:59.000000Z, event 763)"), "{table}");
     let widths: Vec<usize> = table
         .lines()
         .filter(|line| line.contains("国家税务局"))
@@ -133,13 +133,21 @@ fn export_import_and_verify_round_trip_through_the_command_line() {
     assert!(export.status.success());
     let file = dir.path().join("demo.jsonl");
     std::fs::write(&file, &export.stdout).unwrap();
+    let key_file = dir.path().join("demo-key.json");
+    let exported_key = run(&["key", "export", "--data", data, "--out", key_file.to_str().unwrap()]);
+    assert!(exported_key.status.success(), "{}", String::from_utf8_lossy(&exported_key.stderr));
     let copy = dir.path().join("copy").to_string_lossy().into_owned();
-    let imported = run(&["import", "--data", &copy, file.to_str().unwrap()]);
+    let imported = run(&["import", "--data", &copy, file.to_str().unwrap(), "--key-file", key_file.to_str().unwrap()]);
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
     assert_eq!(head(&copy), head(data));
-    let saved = head(data);
-    let saved_head = saved.split_whitespace().next().unwrap();
-    let verified = run(&["verify", "--data", &copy, "--saved-head", saved_head]);
-    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    let saved_head = head(data);
+    let verified = run(&["verify", "--data", &copy, "--saved-head", &saved_head]);
+    assert!(
+        verified.status.success(),
+        "`head` prints what `verify --saved-head` takes: {saved_head}: {}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
     assert!(Path::new(&copy).join("checkpoint-signing-key.json").exists());
+    let key = |data: &str| stdout(&run(&["key", "show", "--data", data]));
+    assert_eq!(key(&copy), key(data), "the key travelled with the import, deliberately");
 }

@@ -1,4 +1,4 @@
-//! The DOMAIN.md story as golden files: YS07's half-year report (deducted 07-11, published 07-12,
+//! The article's story as golden files: YS07's half-year report (deducted 07-11, published 07-12,
 //! cause attributed and rectified 07-13, appealed 07-14, 1 point restored 07-19) with every event it
 //! emitted pinned in `tests/golden/story_half_year_report.json`; one sample per event type and version
 //! in `tests/golden/events/`, one payload per command in `tests/golden/commands/`; and determinism.
@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use harness::{assert_golden, assert_valid_event};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::fixture::{self, at, indicator, period, person, scheme, unit, RecordedEvent, Step};
+use kpi_ledger::domain::timestamp::UtcOffset;
 use kpi_ledger::domain::*;
 use serde_json::{json, Value};
 
@@ -207,6 +208,13 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
             ADMIN,
             16,
             RevokeAccess { token_hash, reason: "调离考核岗位 (moved off the assessment post)".to_owned() },
+        ),
+        step(
+            "epilogue.time_zone",
+            at(7, 26, 10, 0),
+            ADMIN,
+            17,
+            SetTimeZone { utc_offset: UtcOffset::parse("+08:00").unwrap() },
         ),
     ]
 }

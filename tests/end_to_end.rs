@@ -1,4 +1,4 @@
-//! End to end against the real binary on 127.0.0.1: the DOMAIN.md story played over HTTP with a token
+//! End to end against the real binary on 127.0.0.1: the article's story played over HTTP with a token
 //! per actor, the live event stream followed through catch-up and live phases, the server killed with
 //! SIGKILL in the middle of a load, restarted, and every acknowledged command found intact (issue 5).
 

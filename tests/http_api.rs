@@ -29,7 +29,7 @@ struct Api {
 }
 
 impl Api {
-    /// The DOMAIN.md story, played through the service, plus a token for every role.
+    /// The article's story, played through the service, plus a token for every role.
     fn new() -> Api {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Arc::new(Ledger::open(dir.path()).unwrap());

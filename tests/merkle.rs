@@ -144,7 +144,7 @@ fn number(value: &serde_json::Value) -> u64 {
 }
 
 fn vectors() -> serde_json::Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/rfc6962-sha256.json");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/rfc6962-sha256.json");
     let text = std::fs::read_to_string(path).expect("the public vectors are readable");
     serde_json::from_str(&text).expect("the public vectors are JSON")
 }

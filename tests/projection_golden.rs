@@ -1,10 +1,10 @@
-//! Golden tests of the projections on the DOMAIN.md fixture (extended with the other counties' scores
+//! Golden tests of the projections on the fixture (extended with the other counties' scores
 //! and the rest of 2017 in `common/projection_fixture.rs`): YS07 in tier 3 for Q1–Q3 and tier 2 for
 //! the year; the Q2 tie; ZGU's repeat flag in April; the half-year report's point charged to the
 //! office (BGS), not to personnel (政工股), with the county's own score unchanged; the appeal restoring
 //! one point; replay as of the publication day; the ranking diff explained event by event.
 //!
-//! Invariant guarded: the projections tell the article's story exactly as DOMAIN.md computes it.
+//! Invariant guarded: the projections tell the article's story exactly as docs/RULES.md computes it.
 
 #[path = "common/projection_fixture.rs"]
 mod projection_fixture;
@@ -135,7 +135,8 @@ fn zgu_is_flagged_for_a_repeat_problem_in_april() {
     assert_eq!(april[0].periods_with_deductions, vec![period("2017-03"), period("2017-04")]);
     let june = latest().repeat_problems(&section, period("2017-06"));
     assert!(june.len() == 1 && june[0].in_window && !june[0].consecutive, "3 of the 6 months to June: {june:?}");
-    let vertical = latest().vertical_base_periods(&section, period("2017-01"), period("2017-06"));
+    let first_half: Vec<PeriodId> = (1..=6).map(|month| PeriodId::month(2017, month).unwrap()).collect();
+    let vertical = latest().vertical_over(&section, &first_half);
     let flagged: Vec<PeriodId> =
         vertical.rows.iter().filter(|row| !row.repeat_problems.is_empty()).map(|row| row.period).collect();
     assert_eq!(flagged, vec![period("2017-04"), period("2017-06")]);

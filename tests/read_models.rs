@@ -45,7 +45,7 @@ fn answers_as_of_any_point_equal_a_fold_from_scratch() {
         let seq = seq.min(head).min(1_000);
         let expected = folded(&ledger, seq);
         let (at, scorecard) = read_models.with_projection(AsOf::Seq(seq), |p| p.scorecard(&unit, period)).unwrap();
-        assert_eq!(at, seq);
+        assert_eq!(at.seq, seq);
         assert_eq!(scorecard, expected.scorecard(&unit, period), "as of {seq}");
         let (_, whole) = read_models.with_projection(AsOf::Seq(seq), Clone::clone).unwrap();
         assert_eq!(whole, expected, "the whole projection as of {seq}");

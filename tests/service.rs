@@ -1,4 +1,4 @@
-//! The thin service over real sled: the DOMAIN.md story decided and appended end to end, rejections
+//! The thin service over real sled: the article's story decided and appended end to end, rejections
 //! that leave the ledger unchanged, idempotency across restarts, expected versions, pipelined
 //! concurrent commands, and byte-identical replays (issue 3).
 

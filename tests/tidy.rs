@@ -129,5 +129,99 @@ fn the_standalone_verifier_shares_no_code_with_the_ledger() {
         assert!(!text.contains("kpi_ledger"), "{} must not use kpi-ledger's code", file.display());
     }
     let manifest = std::fs::read_to_string(verifier.join("Cargo.toml")).unwrap();
-    assert!(!manifest.contains("path ="), "tools/verifier must not depend on local crates");
+    // Only its tests may use the ledger (to make real exports and bundles for it to check).
+    let dependencies = manifest.split("[dependencies]").nth(1).unwrap().split("\n[").next().unwrap();
+    assert!(!dependencies.contains("path ="), "tools/verifier must not depend on local crates");
+    assert!(!dependencies.contains("kpi-ledger"), "tools/verifier must not depend on kpi-ledger");
+}
+
+/// The files a fresh clone must be able to use on their own (issue 9): sources, tests, tools, docs
+/// and the README.
+fn self_contained_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md"), root.join("ARCHITECTURE.md"), root.join(".ci/run")];
+    for dir in ["src", "tests", "tools", "docs"] {
+        files.extend(all_files(&root.join(dir)));
+    }
+    files
+}
+
+/// Every file under `dir`, skipping build output.
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|name| name == "target") {
+                continue;
+            }
+            files.extend(all_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The relative paths in `text` that climb with `..`: each token from its first character up to a
+/// space, quote or bracket.
+fn climbing_paths(text: &str) -> Vec<&str> {
+    let stops = |c: char| c.is_whitespace() || "\"'`()[]{}<>,;=".contains(c);
+    let mut paths = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("../") {
+        let at = from + found;
+        let start = text[..at].rfind(stops).map_or(0, |i| i + 1);
+        let end = text[at..].find(stops).map_or(text.len(), |i| at + i);
+        paths.push(&text[start..end]);
+        from = end.max(at + 3);
+    }
+    paths
+}
+
+/// Whether `path`, taken relative to `base` (a directory inside `root`), leaves `root`.
+fn escapes(root: &Path, base: &Path, path: &str) -> bool {
+    let mut depth = base.strip_prefix(root).map(|relative| relative.components().count()).unwrap_or(0) as i64;
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn nothing_reaches_outside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let outside = root.parent().map(|parent| format!("{}/", parent.display()));
+    for file in self_contained_files() {
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let shown = file.strip_prefix(root).unwrap().display().to_string();
+        assert!(!text.contains("../shared"), "{shown} names ../shared, which a fresh clone does not have");
+        if let Some(outside) = &outside {
+            assert!(!text.contains(outside.as_str()), "{shown} names a path outside the repository ({outside})");
+        }
+        let dir = file.parent().unwrap();
+        for path in climbing_paths(&text) {
+            // A path glued to a base (`concat!(env!("CARGO_MANIFEST_DIR"), "/../x")`) climbs from the root.
+            let base = if path.starts_with('/') { root } else { dir };
+            assert!(!escapes(root, base, path), "{shown}: {path:?} reaches above the repository root");
+        }
+    }
+}
+
+#[test]
+fn the_escape_check_itself_catches_what_it_should() {
+    let root = Path::new("/repo");
+    assert_eq!(climbing_paths(r#"read(concat!(x, "/../shared/v.json"))"#), vec!["/../shared/v.json"]);
+    assert!(escapes(root, root, "/../shared/v.json"));
+    assert!(escapes(root, &root.join("tests"), "../../elsewhere"));
+    assert!(!escapes(root, &root.join("src/http"), "../../schemas/definitions.json"));
+    assert!(!escapes(root, &root.join("tools"), "../README.md"));
 }

@@ -427,7 +427,7 @@ fn bulk_import(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
         let path = dir.join(format!("import-{round}"));
         let mut input = BufReader::new(File::open(&export_path)?);
         let started = Instant::now();
-        let head = export::import(&path, &mut input, &|_| {})?;
+        let head = export::import(&path, &mut input, &|_| Ok(()), &|_| {})?.commit()?;
         let took = started.elapsed();
         assert_eq!(head.seq, count, "the import rebuilt every event");
         let floor_path = dir.join(format!("floor-import-{round}"));

@@ -1,4 +1,4 @@
-//! `kpi-ledger demo`: tells the DOMAIN.md story. It records the whole year 2017 of city YS and its
+//! `kpi-ledger demo`: tells the article's story. It records the whole year 2017 of city YS and its
 //! twelve counties on a simulated clock in a fresh data directory, then prints what the article is
 //! about: the county rankings with tiers, YS07 against its peers and its sections against the same
 //! sections elsewhere, the trace of the half-year-report point down to the office's filing, the
@@ -14,6 +14,7 @@ use crate::cli::reads;
 use crate::domain::fixture_year::year_story;
 use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
 use crate::projection::AsOf;
+use crate::service::admin::LedgerSettings;
 use crate::service::queries::RankingScope;
 use crate::service::read_models::ReadModels;
 use crate::service::{CommandOptions, ManualClock, PendingCommand, SeededIds, Service};
@@ -30,12 +31,13 @@ const SECTIONS: [(&str, &str); 6] =
     [("BGS", "BGS"), ("ZGG", "ZG"), ("ZGU", "ZGU"), ("SZG", "SZ"), ("NFG", "NF"), ("FGG", "FG")];
 
 pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
-    prepare_fresh_directory(data)?;
-    let ledger = Arc::new(Ledger::open(data).map_err(|e| format!("--data {}: {e}", data.display()))?);
+    let settings = LedgerSettings::new(data);
+    prepare_fresh_directory(&settings)?;
+    let ledger = settings.open_or_create().map_err(|e| e.to_string())?;
     let events = record_the_year(ledger.clone())?;
-    println!("kpi-ledger demo — {events} events of the DOMAIN.md story recorded in {}\n", data.display());
+    println!("kpi-ledger demo — {events} events of the article's story recorded in {}\n", data.display());
     let read_models = ReadModels::open(ledger.clone()).map_err(|e| e.to_string())?;
-    let names = reads::unit_names(&read_models);
+    let names = unit_names(&read_models);
     let county = unit("YS07");
     let counties = RankingScope::OfUnit(county.clone());
 
@@ -54,12 +56,12 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
         "3. Every point YS07 lost in June, down to the events: the half-year report (ZG-04) was charged to the office",
     );
     let trace = read_models.trace(&county, period_id("2017-06"), AsOf::Latest).map_err(|e| e.to_string())?;
-    println!("{}", reads::trace_text(&trace.value.traces, &names));
+    println!("{}", reads::trace_text(&trace, &names));
     let office = read_models.trace(&unit("YS07-BGS"), period_id("2017-06"), AsOf::Latest).map_err(|e| e.to_string())?;
-    println!("{}", reads::trace_text(&office.value.traces, &names));
+    println!("{}", reads::trace_text(&office, &names));
 
     section("4. The June ranking as published on 2017-07-12, against now");
-    let published = AsOf::Instant(crate::domain::Timestamp::from_civil(2017, 7, 12, 23, 59, 59).expect("a date"));
+    let published = AsOf::EndOfDay { year: 2017, month: 7, day: 12 };
     let diff = read_models
         .ranking_diff(&ledger, &counties, period_id("2017-06"), published, AsOf::Latest)
         .map_err(|e| e.to_string())?;
@@ -86,7 +88,7 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
 
     drop(read_models);
     match serve_addr {
-        Some(addr) => serve(ledger, addr),
+        Some(addr) => serve(&settings, ledger, addr),
         None => Ok(()),
     }
 }
@@ -121,7 +123,7 @@ fn wait_all(in_flight: &mut Vec<PendingCommand>) -> Result<(), String> {
 
 /// Each section of YS07 in its same-function peer group: rank, tier, final.
 fn sections_table(read_models: &ReadModels, period: PeriodId) -> Result<String, String> {
-    let names = reads::unit_names(read_models);
+    let names = unit_names(read_models);
     let mut table = crate::cli::table::Table::new(&["section", "name", ">rank", ">of", ">tier", ">final", "leader"]);
     for (suffix, function_code) in SECTIONS {
         let section = unit(&format!("YS07-{suffix}"));
@@ -142,7 +144,7 @@ fn sections_table(read_models: &ReadModels, period: PeriodId) -> Result<String, 
     Ok(format!("YS07's sections among the same sections of the twelve counties, {period}\n{}", table.render()))
 }
 
-fn serve(ledger: Arc<Ledger>, addr: SocketAddr) -> Result<(), String> {
+fn serve(settings: &LedgerSettings, ledger: Arc<Ledger>, addr: SocketAddr) -> Result<(), String> {
     let service = Arc::new(
         Service::open(ledger, Arc::new(crate::service::SystemClock), Arc::new(crate::service::RandomIds))
             .map_err(|e| e.to_string())?,
@@ -162,7 +164,15 @@ fn serve(ledger: Arc<Ledger>, addr: SocketAddr) -> Result<(), String> {
         let token = crate::cli::serve::issue_token(&service, &actor, role, scope, "issued by kpi-ledger demo --serve")?;
         println!("  {:<10} {scope:<5} {token}", role.as_str());
     }
-    crate::cli::serve::serve(service, addr)
+    crate::cli::serve::serve_service(settings, service, addr)
+}
+
+/// Unit names by code, for the printers.
+fn unit_names(read_models: &ReadModels) -> std::collections::BTreeMap<UnitCode, String> {
+    read_models
+        .units(AsOf::Latest)
+        .map(|answer| answer.value.units.into_iter().map(|unit| (unit.unit, unit.name)).collect())
+        .unwrap_or_default()
 }
 
 fn section(title: &str) {
@@ -185,7 +195,25 @@ fn function(code: &str) -> FunctionCode {
     FunctionCode::new(code).expect("a fixture function code")
 }
 
-fn prepare_fresh_directory(data: &Path) -> Result<(), String> {
+/// Makes `data` an empty directory for the demo: a directory made by an earlier demo is replaced, but
+/// only once the demo holds its lock (a server still using it is never pulled from under it); any
+/// other non-empty directory is refused.
+fn prepare_fresh_directory(settings: &LedgerSettings) -> Result<(), String> {
+    let data = settings.data.as_path();
+    if settings.holds_ledger() {
+        match settings.open_existing(crate::store::TailCheck::Skip) {
+            Ok(ledger) => ledger.close(),
+            Err(crate::service::admin::OpenError::Locked { .. }) => {
+                return Err(format!(
+                    "--data {}: a running process (a server?) holds this ledger; stop it first, or choose another \
+                     directory",
+                    data.display()
+                ))
+            }
+            // A broken earlier demo is replaced like any other.
+            Err(_) => {}
+        }
+    }
     if data.exists() {
         let is_previous_demo = data.join(DEMO_MARKER).exists();
         let is_empty = std::fs::read_dir(data).map(|mut d| d.next().is_none()).unwrap_or(false);

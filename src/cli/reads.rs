@@ -1,72 +1,88 @@
-//! The reading commands — `rank`, `compare`, `trace`, `diff` — and the printers the demo shares with
-//! them. Each prints a readable table (names aligned by display width) or, with `--json`, the answer
-//! exactly as the HTTP API gives it.
+//! The printers of the reading commands — `rank`, `compare`, `trace`, `diff`, `token list` — which
+//! the demo shares: readable tables (names aligned by display width) that name every unit by code and
+//! name. With `--json` the commands print the answer exactly as the HTTP API gives it instead.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use serde_json::Value;
+
 use crate::cli::table::Table;
-use crate::domain::{Points, UnitCode};
-use crate::projection::{AsOf, Horizontal, IndicatorLoad, Ranking, RankingDiff, Standing, Trace, TraceLine, Vertical};
-use crate::service::queries::Answer;
-use crate::service::read_models::ReadModels;
+use crate::domain::{Points, Timestamp, UnitCode};
+use crate::projection::{Horizontal, IndicatorLoad, Ranking, RankingDiff, Standing, TraceLine, Vertical};
+use crate::service::queries::{Answer, Traces};
 
-/// Unit names by code, as of the latest event (names are for reading; codes are what is compared).
-pub fn unit_names(read_models: &ReadModels) -> BTreeMap<UnitCode, String> {
-    read_models
-        .with_projection(AsOf::Latest, |projection| {
-            projection.facts().units.iter().map(|(code, unit)| (code.clone(), unit.name.clone())).collect()
-        })
-        .map(|(_, names)| names)
-        .unwrap_or_default()
-}
+type Names = BTreeMap<UnitCode, String>;
 
-fn name<'a>(names: &'a BTreeMap<UnitCode, String>, unit: &UnitCode) -> &'a str {
+fn name<'a>(names: &'a Names, unit: &UnitCode) -> &'a str {
     names.get(unit).map_or("", String::as_str)
 }
 
-fn standing_cells(standing: &Standing, names: &BTreeMap<UnitCode, String>) -> Vec<String> {
-    vec![
-        standing.rank.to_string(),
-        standing.tier.to_string(),
-        standing.unit.to_string(),
-        name(names, &standing.unit).to_owned(),
-        standing.final_score.to_string(),
-        if standing.veto { "veto".into() } else { String::new() },
-    ]
+/// `YS07 丙县国家税务局`: a unit by code and name.
+fn named(names: &Names, unit: &UnitCode) -> String {
+    match name(names, unit) {
+        "" => unit.to_string(),
+        text => format!("{unit} {text}"),
+    }
 }
 
-pub fn ranking_text(answer: &Answer<Ranking>, names: &BTreeMap<UnitCode, String>) -> String {
+/// Where an answer stands: the event, and the instant asked about when there was one.
+fn as_of_text(as_of_seq: u64, as_of_instant: Option<Timestamp>) -> String {
+    match as_of_instant {
+        Some(instant) => format!("as of {instant}, event {as_of_seq}"),
+        None => format!("as of event {as_of_seq}"),
+    }
+}
+
+pub fn ranking_text(answer: &Answer<Ranking>, names: &Names) -> String {
     let ranking = &answer.value;
+    let sections = ranking.group.function_code.is_some();
     let group = match &ranking.group.function_code {
         Some(code) => format!("{} sections with function {code}", ranking.group.scheme),
         None => format!("{} assessed units", ranking.group.scheme),
     };
-    let mut text = format!("ranking of {group}, {} (as of event {})\n", ranking.period, answer.as_of_seq);
-    let mut table = Table::new(&[">rank", ">tier", "unit", "name", ">final", ""]);
+    let mut text =
+        format!("ranking of {group}, {} ({})\n", ranking.period, as_of_text(answer.as_of_seq, answer.as_of_instant));
+    let mut header = vec![">rank", ">tier", "unit", "name"];
+    if sections {
+        header.push("county");
+    }
+    header.extend([">final", ""]);
+    let mut table = Table::new(&header);
     for standing in &ranking.standings {
-        table.row(standing_cells(standing, names));
+        let mut cells = vec![
+            standing.rank.to_string(),
+            standing.tier.to_string(),
+            standing.unit.to_string(),
+            name(names, &standing.unit).to_owned(),
+        ];
+        if sections {
+            cells.push(standing.parent.as_ref().map_or(String::new(), |county| named(names, county)));
+        }
+        cells.push(standing.final_score.to_string());
+        cells.push(if standing.veto { "veto".into() } else { String::new() });
+        table.row(cells);
     }
     text.push_str(&table.render());
     if !ranking.unranked.is_empty() {
-        let unranked: Vec<String> = ranking.unranked.iter().map(ToString::to_string).collect();
+        let unranked: Vec<String> = ranking.unranked.iter().map(|unit| named(names, unit)).collect();
         let _ = writeln!(text, "  unranked: {}", unranked.join(", "));
     }
     text
 }
 
-pub fn horizontal_text(answer: &Answer<Horizontal>, names: &BTreeMap<UnitCode, String>) -> String {
+pub fn horizontal_text(answer: &Answer<Horizontal>, names: &Names) -> String {
     let h = &answer.value;
     let mut text = format!(
-        "{} {} in {}: rank {} of {}, tier {}, final {} (leader {} {}); gap to leader {}, to the next tier {}\n",
-        h.unit,
-        name(names, &h.unit),
+        "{} in {} ({}): rank {} of {}, tier {}, final {} (leader {} {}); gap to the leader {}, to the next tier {}\n",
+        named(names, &h.unit),
         h.period,
+        as_of_text(answer.as_of_seq, answer.as_of_instant),
         h.standing.rank,
         h.peers,
         h.standing.tier,
         h.standing.final_score,
-        h.leader.unit,
+        named(names, &h.leader.unit),
         h.leader.final_score,
         h.gap_to_leader,
         h.gap_to_next_tier
@@ -82,52 +98,78 @@ pub fn horizontal_text(answer: &Answer<Horizontal>, names: &BTreeMap<UnitCode, S
     text
 }
 
-pub fn vertical_text(answer: &Answer<Vertical>) -> String {
+/// One row per period; changes are against the row before (current − previous): a negative rank
+/// change is a move up.
+pub fn vertical_text(answer: &Answer<Vertical>, names: &Names) -> String {
     let v = &answer.value;
-    let mut text = format!("{} across periods (as of event {})\n", v.unit, answer.as_of_seq);
-    let mut table = Table::new(&["period", ">final", ">change", ">rank", ">tier", "repeat problems"]);
+    let mut text = format!(
+        "{} across periods ({}); changes are against the period before, a negative rank change is a move up\n",
+        named(names, &v.unit),
+        as_of_text(answer.as_of_seq, answer.as_of_instant)
+    );
+    let mut table = Table::new(&["period", ">final", ">change", ">rank", ">change", ">tier", "repeat problems"]);
     for row in &v.rows {
         let repeats: Vec<String> = row.repeat_problems.iter().map(|r| r.problem_category.to_string()).collect();
         table.row(vec![
             row.period.to_string(),
             row.final_score.map_or("-".into(), |p| p.to_string()),
-            row.score_change.map_or(String::new(), |p| p.to_string()),
+            row.score_change.map_or(String::new(), |p| signed(p.to_string())),
             row.rank.map_or("-".into(), |r| r.to_string()),
+            row.rank_change.map_or(String::new(), |change| signed(change.to_string())),
             row.tier.map_or("-".into(), |t| t.to_string()),
             repeats.join(", "),
         ]);
+    }
+    if v.rows.is_empty() {
+        text.push_str("  no period in that range has an opened month for this unit\n");
     }
     text.push_str(&table.render());
     text
 }
 
+fn signed(number: String) -> String {
+    if number.starts_with('-') || number.chars().all(|c| c == '0' || c == '.') {
+        number
+    } else {
+        format!("+{number}")
+    }
+}
+
 /// Every lost point, down to the events: what was recorded, by whom, why, with what evidence, whose
-/// fault it was, what was done about it, and what appeals gave back.
-pub fn trace_text(traces: &[Trace], names: &BTreeMap<UnitCode, String>) -> String {
+/// fault it was, what was done about it, and what appeals gave back. Deductions that count nothing
+/// now (withdrawn, or wholly restored on appeal) are counted in a closing line, not listed.
+pub fn trace_text(answer: &Answer<Traces>, names: &Names) -> String {
     let mut text = String::new();
-    for trace in traces {
+    for trace in &answer.value.traces {
         let _ = writeln!(
             text,
-            "trace of {} {} for {}: {} of {} points kept (raw), {} lost — {}",
-            trace.unit,
-            name(names, &trace.unit),
+            "trace of {} for {} ({}): {} of {} points kept (raw), {} lost — {}",
+            named(names, &trace.unit),
             trace.period,
+            as_of_text(answer.as_of_seq, answer.as_of_instant),
             trace.raw,
             trace.points_max_total,
             trace.lost(),
             if trace.reconciles() { "every lost point accounted for" } else { "DOES NOT RECONCILE" }
         );
+        let mut counting_nothing = 0;
         for indicator in trace.indicators.iter().filter(|i| !i.lines.is_empty() || !i.relieved.is_empty()) {
+            let (shown, zero): (Vec<&TraceLine>, Vec<&TraceLine>) =
+                indicator.lines.iter().partition(|line| line.amount() != Points::ZERO);
+            counting_nothing += zero.len();
+            if shown.is_empty() && indicator.relieved.is_empty() {
+                continue;
+            }
             let _ = writeln!(
                 text,
                 "  {} {}: {} of {}",
                 indicator.indicator, indicator.name, indicator.score, indicator.points_max
             );
-            for line in &indicator.lines {
-                trace_line_text(&mut text, line);
+            for line in shown {
+                trace_line_text(&mut text, line, names);
             }
             for relieved in &indicator.relieved {
-                let charged = relieved.charged_to.as_ref().map_or(String::new(), |u| format!("{u} {}", name(names, u)));
+                let charged = relieved.charged_to.as_ref().map_or(String::new(), |unit| named(names, unit));
                 let _ = writeln!(
                     text,
                     "    relieved: {} charged to {charged} (event {})",
@@ -136,16 +178,29 @@ pub fn trace_text(traces: &[Trace], names: &BTreeMap<UnitCode, String>) -> Strin
             }
         }
         for charge in &trace.charges {
-            let _ = writeln!(text, "  charged here from {} on {}:", charge.unit, charge.indicator);
-            deduction_text(&mut text, charge);
+            if charge.amount == Points::ZERO {
+                counting_nothing += 1;
+                continue;
+            }
+            let _ = writeln!(text, "  charged here from {} on {}:", named(names, &charge.unit), charge.indicator);
+            deduction_text(&mut text, charge, names);
+        }
+        if trace.floor_absorbed != Points::ZERO {
+            let _ = writeln!(text, "  {} given back by the floor at zero", trace.floor_absorbed);
+        }
+        if counting_nothing > 0 {
+            let _ = writeln!(
+                text,
+                "  ({counting_nothing} more recorded, counting nothing now: withdrawn or restored on appeal; --json lists them)"
+            );
         }
     }
     text
 }
 
-fn trace_line_text(text: &mut String, line: &TraceLine) {
+fn trace_line_text(text: &mut String, line: &TraceLine, names: &Names) {
     match line {
-        TraceLine::Deduction(deduction) => deduction_text(text, deduction),
+        TraceLine::Deduction(deduction) => deduction_text(text, deduction, names),
         TraceLine::TierShortfall(tier) => {
             let _ = writeln!(
                 text,
@@ -159,7 +214,7 @@ fn trace_line_text(text: &mut String, line: &TraceLine) {
     }
 }
 
-fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine) {
+fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine, names: &Names) {
     let _ = writeln!(
         text,
         "    −{} (recorded {}, restored {}) {} [{}]\n      event {} {} by {} ({}) at {}, hash {}",
@@ -182,7 +237,10 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine) {
         let _ = writeln!(
             text,
             "      cause: {} — {} (event {} by {})",
-            attribution.cause_unit, attribution.description, attribution.event.seq, attribution.event.actor_id
+            named(names, &attribution.cause_unit),
+            attribution.description,
+            attribution.event.seq,
+            attribution.event.actor_id
         );
         for digest in &attribution.evidence_digests {
             let _ = writeln!(text, "        evidence {}", digest.as_str());
@@ -192,11 +250,19 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine) {
         let _ = writeln!(
             text,
             "      rectified by {}: {} (event {})",
-            rectification.cause_unit, rectification.description, rectification.event.seq
+            named(names, &rectification.cause_unit),
+            rectification.description,
+            rectification.event.seq
         );
     }
     for appeal in &line.appeals {
-        let _ = writeln!(text, "      appeal by {} (event {}): {}", appeal.appellant, appeal.filed.seq, appeal.grounds);
+        let _ = writeln!(
+            text,
+            "      appeal by {} (event {}): {}",
+            named(names, &appeal.appellant),
+            appeal.filed.seq,
+            appeal.grounds
+        );
         for decision in &appeal.decisions {
             let _ = writeln!(
                 text,
@@ -211,27 +277,28 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine) {
     }
 }
 
-pub fn diff_text(diff: &RankingDiff, names: &BTreeMap<UnitCode, String>) -> String {
+pub fn diff_text(diff: &RankingDiff, names: &Names) -> String {
     let group =
         diff.group.function_code.as_ref().map_or("assessed units".to_owned(), |code| format!("{code} sections"));
     let mut text =
         format!("ranking of {group} for {}, event {} → event {}:\n", diff.period, diff.from_seq, diff.to_seq);
     if diff.changes.is_empty() {
-        text.push_str("  no unit changed rank or tier\n");
+        text.push_str("  no unit's score, rank or tier changed\n");
         return text;
     }
-    let mut table = Table::new(&["unit", "name", ">rank before", ">after", ">tier before", ">after"]);
-    let show = |standing: &Option<Standing>, pick: fn(&Standing) -> u32| {
-        standing.as_ref().map_or("-".into(), |s| pick(s).to_string())
-    };
+    let mut table =
+        Table::new(&["unit", "name", ">final before", ">after", ">rank before", ">after", ">tier before", ">after"]);
+    let show = |standing: &Option<Standing>, pick: fn(&Standing) -> String| standing.as_ref().map_or("-".into(), pick);
     for change in &diff.changes {
         table.row(vec![
             change.unit.to_string(),
             name(names, &change.unit).to_owned(),
-            show(&change.before, |s| s.rank),
-            show(&change.after, |s| s.rank),
-            show(&change.before, |s| s.tier),
-            show(&change.after, |s| s.tier),
+            show(&change.before, |s| s.final_score.to_string()),
+            show(&change.after, |s| s.final_score.to_string()),
+            show(&change.before, |s| s.rank.to_string()),
+            show(&change.after, |s| s.rank.to_string()),
+            show(&change.before, |s| s.tier.to_string()),
+            show(&change.after, |s| s.tier.to_string()),
         ]);
     }
     text.push_str(&table.render());
@@ -241,7 +308,7 @@ pub fn diff_text(diff: &RankingDiff, names: &BTreeMap<UnitCode, String>) -> Stri
             let _ = writeln!(
                 text,
                 "  {}: {} → {} by event {} {} ({} at {})",
-                change.unit,
+                named(names, &change.unit),
                 points(moved.final_before),
                 points(moved.final_after),
                 moved.event.seq,
@@ -254,7 +321,7 @@ pub fn diff_text(diff: &RankingDiff, names: &BTreeMap<UnitCode, String>) -> Stri
     text
 }
 
-pub fn load_text(loads: &[IndicatorLoad], names: &BTreeMap<UnitCode, String>) -> String {
+pub fn load_text(loads: &[IndicatorLoad], names: &Names) -> String {
     let mut table = Table::new(&[">year", "county", "section", "name", ">indicators"]);
     for load in loads {
         table.row(vec![
@@ -264,6 +331,17 @@ pub fn load_text(loads: &[IndicatorLoad], names: &BTreeMap<UnitCode, String>) ->
             name(names, &load.section).to_owned(),
             load.indicators.to_string(),
         ]);
+    }
+    table.render()
+}
+
+/// The grants `GET /v1/access?all=true` lists, one per line.
+pub fn grants_text(access: &Value) -> String {
+    let mut table = Table::new(&["token hash", "actor", "role", "unit", "granted", "revoked"]);
+    for grant in access.get("grants").and_then(Value::as_array).into_iter().flatten() {
+        let text = |field: &str| grant.get(field).and_then(Value::as_str).unwrap_or("").to_owned();
+        let revoked = grant.get("revoked_at").and_then(Value::as_str).unwrap_or("active").to_owned();
+        table.row(vec![text("token_hash"), text("actor_id"), text("role"), text("unit"), text("granted_at"), revoked]);
     }
     table.render()
 }

@@ -2,40 +2,47 @@
 //! operator's way to hand out and withdraw bearer tokens.
 //!
 //! Whoever can open the data directory is the root of trust: `token` acts as a local admin of the
-//! unit it grants, and records the grant as an ordinary `AccessGranted` event.
+//! unit it grants, and records the grant as an ordinary `AccessGranted` event. A running server
+//! leaves its address and a read-only token in the data directory (`server.json`, mode 0600), so the
+//! reading commands keep working while it holds the ledger.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::domain::{self, Command, Role};
 use crate::http::{self, auth, AppState};
-use crate::service::{CommandOptions, RandomIds, Service, SystemClock};
+use crate::service::admin::{self, LedgerSettings, ServerInfo};
+use crate::service::{CommandOptions, Service};
 
 /// The actor id under which the command line records grants and revocations.
 const OPERATOR_ACTOR_ID: &str = "local-operator";
 
-pub fn open_service(data: &Path) -> Result<Arc<Service>, String> {
-    let ledger = Arc::new(super::open_existing_or_new(data)?);
-    let service = Service::open(ledger, Arc::new(SystemClock), Arc::new(RandomIds)).map_err(|e| e.to_string())?;
-    Ok(Arc::new(service))
+/// Opens (or creates) the ledger and serves the API until Ctrl-C.
+pub fn serve(settings: &LedgerSettings, addr: SocketAddr) -> Result<(), String> {
+    serve_service(settings, settings.open_service()?, addr)
 }
 
-/// Serves the API until Ctrl-C; prints the address it listens on first.
-pub fn serve(service: Arc<Service>, addr: SocketAddr) -> Result<(), String> {
+/// Serves the API on an opened service until Ctrl-C; prints the address it listens on first.
+pub fn serve_service(settings: &LedgerSettings, service: Arc<Service>, addr: SocketAddr) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let data = settings.data.clone();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("--addr {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("listening on http://{bound}");
-        let state = AppState::new(service).map_err(|e| e.to_string())?;
+        let read_token = auth::new_token().map_err(|e| format!("no randomness for a token: {e}"))?;
+        let state = AppState::new(service).map_err(|e| e.to_string())?.with_local_read_token(&read_token);
+        let info = ServerInfo { addr: bound, read_token, pid: std::process::id() };
+        admin::write_server_info(&data, &info).map_err(|e| format!("--data {}: {e}", data.display()))?;
+        super::output::emit_line(&format!("listening on http://{bound}"))?;
         let router = http::router(state);
-        axum::serve(listener, router)
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string());
+        admin::remove_server_info(&data);
+        served
     })
 }
 

@@ -20,6 +20,8 @@ use super::period::{PeriodId, PeriodKind};
 use super::points::Points;
 use super::rejection::{Rejection, RejectionCode};
 use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierRulesByFunction, TierStandard};
+use super::timestamp::UtcOffset;
+use super::unique_keys::{check_unique_keys, StrictJsonError};
 
 // ---- Organisation ----------------------------------------------------------------------------
 
@@ -89,7 +91,7 @@ fn default_bonus_cap() -> Points {
     Points(300)
 }
 
-/// Opens the issuer's scheme for a year; settings left out take DOMAIN.md's defaults.
+/// Opens the issuer's scheme for a year; settings left out take the defaults of docs/RULES.md.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenScheme {
@@ -351,6 +353,16 @@ pub struct RevokeAccess {
     pub reason: String,
 }
 
+// ---- Ledger settings ---------------------------------------------------------------------------
+
+/// Records the ledger's time zone: the zone a bare date (`as_of=2017-07-12`) is read in, so that
+/// every reader of the ledger turns a date into the same instant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetTimeZone {
+    pub utc_offset: UtcOffset,
+}
+
 // ---- The enum --------------------------------------------------------------------------------
 
 /// Declares the enum once, so the names clients send and the decoders cannot drift apart.
@@ -435,6 +447,7 @@ commands! {
     WithdrawAppeal,
     GrantAccess,
     RevokeAccess,
+    SetTimeZone,
 }
 
 /// The envelope clients send: a command name and its payload.
@@ -448,8 +461,22 @@ struct CommandEnvelope {
 impl Command {
     /// Decodes `{"command": …, "payload": {…}}`; errors name the offending field of the payload.
     pub fn from_json(text: &str) -> Result<Command, Rejection> {
+        refuse_duplicate_keys(text.as_bytes())?;
         let envelope: CommandEnvelope = decode_text(text)?;
         Command::from_payload(&envelope.command, &envelope.payload)
+    }
+}
+
+/// A document that names a key twice is refused before it is decoded (see `unique_keys`).
+pub fn refuse_duplicate_keys(text: &[u8]) -> Result<(), Rejection> {
+    match check_unique_keys(text) {
+        Ok(()) => Ok(()),
+        Err(StrictJsonError::Duplicate(duplicate)) => {
+            let field = if duplicate.path.is_empty() { "payload".to_owned() } else { duplicate.path.clone() };
+            Err(Rejection::new(RejectionCode::InvalidCommand, field, duplicate.to_string()))
+        }
+        // Syntax errors are reported by the decoder, which names the field.
+        Err(StrictJsonError::Syntax(_)) => Ok(()),
     }
 }
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::ids::{EventId, UnitCode};
 use super::Timestamp;
 
-/// What an actor may do; the "Roles" table of DOMAIN.md is enforced in `rules::access`.
+/// What an actor may do; the roles table of docs/RULES.md is enforced in `rules::access`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -20,7 +20,9 @@ use super::points::Points;
 use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierRulesByFunction, TierStandard};
 use super::streams::{
     access_stream, assessment_stream, period_stream, person_stream, plan_stream, scheme_stream, unit_stream,
+    SETTINGS_STREAM,
 };
+use super::timestamp::UtcOffset;
 use super::upcast::upcast_to_current;
 use super::Timestamp;
 
@@ -378,6 +380,15 @@ pub struct AccessRevoked {
     pub reason: String,
 }
 
+// ---- Ledger settings ---------------------------------------------------------------------------
+
+/// The ledger's time zone from this event on (`+08:00` before any is recorded).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeZoneSet {
+    pub utc_offset: UtcOffset,
+}
+
 // ---- The enum --------------------------------------------------------------------------------
 
 /// Declares the enum once with each type's current schema version, so names, versions and codecs
@@ -471,6 +482,7 @@ events! {
     AppealWithdrawn => 1,
     AccessGranted => 1,
     AccessRevoked => 1,
+    TimeZoneSet => 1,
 }
 
 impl Event {
@@ -537,6 +549,7 @@ impl Event {
             Event::AppealWithdrawn(event) => assessment_stream(&event.scheme, event.period, &event.unit),
             Event::AccessGranted(event) => access_stream(&event.token_hash),
             Event::AccessRevoked(event) => access_stream(&event.token_hash),
+            Event::TimeZoneSet(_) => SETTINGS_STREAM.to_owned(),
         }
     }
 }

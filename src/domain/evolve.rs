@@ -121,6 +121,7 @@ pub fn evolve(state: &mut State, event: &Event, meta: &EventMeta) {
         }
         Event::AccessGranted(event) => access_granted(state, event, meta),
         Event::AccessRevoked(event) => access_revoked(state, event, meta),
+        Event::TimeZoneSet(event) => state.time_zone = Some(event.utc_offset),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The DOMAIN.md story as data: the (command, context) steps that build city YS, its twelve counties
+//! The article's story as data: the (command, context) steps that build city YS, its twelve counties
 //! and their sections, scheme YS-2017 with its 46 indicators, YS07's plan, the periods, and the
 //! half-year report deduction with its cause, rectification and appeal. Also `run`, which decides and
 //! folds the steps with a deterministic envelope, for tests, the demo and the projections.
@@ -151,7 +151,7 @@ pub fn story_id(when: Timestamp, counter: u64) -> Uuid {
     Builder::from_unix_timestamp_millis(millis, &counter_bytes).into_uuid()
 }
 
-/// Every step of the DOMAIN.md story, in order.
+/// Every step of the article's story, in order.
 pub fn story() -> Vec<Step> {
     let mut story = Story { steps: Vec::new() };
     organisation(&mut story);

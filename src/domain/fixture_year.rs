@@ -1,4 +1,4 @@
-//! The DOMAIN.md story carried through the whole year 2017, for the demo, the projection tests and
+//! The article's story carried through the whole year 2017, for the demo, the projection tests and
 //! the benchmarks: `fixture::story()` tells YS07's story through July, with the other eleven counties
 //! on full points; this adds what a ranking needs ("tier 3 in Q1–Q3, tier 2 for the year", "a tie in
 //! Q2"):

@@ -24,6 +24,7 @@ pub mod scheme;
 pub mod state;
 pub mod streams;
 pub mod timestamp;
+pub mod unique_keys;
 mod upcast;
 
 pub use appeal::{AppealOutcome, AppealStage, AppealTarget, AppealVerdict};
@@ -43,4 +44,5 @@ pub use rules::{allowed_roles, decide};
 pub use scheme::{IndicatorMethod, RepeatRule, TierRule, TierStandard};
 pub use state::{AccessRecord, State};
 pub use timestamp::Timestamp;
+pub use unique_keys::{check_unique_keys, DuplicateKey, StrictJsonError};
 pub use upcast::DeductionRecordedV1;

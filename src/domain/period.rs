@@ -97,6 +97,14 @@ impl PeriodId {
         (1..=kind.periods_per_year()).filter_map(|index| PeriodId::new(year, kind, index)).collect()
     }
 
+    /// The period of the same kind just after this one, in the same year or the year after.
+    pub fn next(self) -> Option<PeriodId> {
+        match self.index == self.kind.periods_per_year() {
+            true => PeriodId::new(self.year + 1, self.kind, 1),
+            false => PeriodId::new(self.year, self.kind, self.index + 1),
+        }
+    }
+
     /// The period of the same kind just before this one, in the same year or the year before.
     pub fn previous(self) -> Option<PeriodId> {
         match self.index {
@@ -195,6 +203,8 @@ mod tests {
         assert!(!first_half.contains(july));
         assert!(PeriodId::parse("2017").unwrap().contains(first_half));
         assert_eq!(july.previous(), Some(june));
+        assert_eq!(june.next(), Some(july));
+        assert_eq!(PeriodId::parse("2016-Q4").unwrap().next(), PeriodId::parse("2017-Q1").ok());
         assert_eq!(PeriodId::parse("2017-01").unwrap().previous(), PeriodId::parse("2016-12").ok());
         assert_eq!(PeriodId::all_in_year(2017, PeriodKind::Quarter).len(), 4);
     }

@@ -118,7 +118,7 @@ pub struct RepeatRule {
 }
 
 impl Default for RepeatRule {
-    /// DOMAIN.md's defaults: 2 consecutive, or 3 of 6.
+    /// The default rule (docs/RULES.md): 2 consecutive, or 3 of 6.
     fn default() -> RepeatRule {
         RepeatRule { consecutive_periods: 2, periods_in_window: 3, window_periods: 6 }
     }

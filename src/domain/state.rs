@@ -17,6 +17,7 @@ use super::organisation::UnitLevel;
 use super::period::PeriodId;
 use super::points::Points;
 use super::scheme::{IndicatorMethod, TierStandard};
+use super::timestamp::UtcOffset;
 use super::{FunctionCode, Timestamp};
 
 /// Deepest chain of parents a unit may have: five levels plus sections, with room to spare. Scope
@@ -41,6 +42,8 @@ pub struct State {
     pub fact_ids: BTreeSet<uuid::Uuid>,
     /// Every event folded so far, so that links can only point at real events.
     pub event_ids: BTreeSet<EventId>,
+    /// The ledger's recorded time zone, if any (`time_zone()` gives the one in force).
+    pub time_zone: Option<UtcOffset>,
     pub last_seq: u64,
 }
 
@@ -221,6 +224,11 @@ impl AccessRecord {
 }
 
 impl State {
+    /// The zone bare dates are read in: the one recorded last, or China Standard Time.
+    pub fn time_zone(&self) -> UtcOffset {
+        self.time_zone.unwrap_or(UtcOffset::CHINA_STANDARD_TIME)
+    }
+
     /// The access granted to `token_hash` as it stands now, revoked or not; `None` if never granted.
     pub fn access(&self, token_hash: &TokenHash) -> Option<&AccessRecord> {
         self.access_grants.get(token_hash)

@@ -21,11 +21,16 @@
 //!   of a blake3 hash keep tokens apart as surely as the whole hash and keep the id short (two tokens
 //!   sharing a stream would share only its version, not their facts, which carry the full hash).
 //!
+//! - `ledger-settings`: settings of the whole ledger (its time zone).
+//!
 //! Invariant: codes never contain `.`, so the joined id is unambiguous, and every id is at most
 //! `STREAM_ID_CHARS_MAX` characters of `[A-Za-z0-9._:@-]`.
 
 use super::ids::{PersonId, SchemeId, TokenHash, UnitCode};
 use super::period::PeriodId;
+
+/// The stream of the ledger's own settings.
+pub const SETTINGS_STREAM: &str = "ledger-settings";
 
 pub fn unit_stream(unit: &UnitCode) -> String {
     format!("unit-{unit}")

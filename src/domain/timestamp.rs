@@ -99,6 +99,90 @@ impl Timestamp {
     }
 }
 
+/// A fixed offset from UTC, in whole minutes: the ledger's time zone, in which a bare date such as
+/// `2017-07-12` is read (as the end of that day). `+08:00`, China Standard Time, unless the ledger
+/// records another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UtcOffset {
+    minutes: i16,
+}
+
+impl UtcOffset {
+    /// China Standard Time, the default of a ledger that records no time zone.
+    pub const CHINA_STANDARD_TIME: UtcOffset = UtcOffset { minutes: 8 * 60 };
+    pub const UTC: UtcOffset = UtcOffset { minutes: 0 };
+
+    /// Offsets of whole minutes within ±14:00 (the range real zones use).
+    pub fn from_minutes(minutes: i16) -> Option<UtcOffset> {
+        (-14 * 60..=14 * 60).contains(&minutes).then_some(UtcOffset { minutes })
+    }
+
+    pub const fn minutes(self) -> i16 {
+        self.minutes
+    }
+
+    /// `+08:00`, `-05:30`, `+00:00`.
+    pub fn parse(text: &str) -> Result<UtcOffset, String> {
+        let error = || format!("a UTC offset must look like \"+08:00\" or \"-05:30\", got {text:?}");
+        let bytes = text.as_bytes();
+        if bytes.len() != 6 || bytes[3] != b':' || !matches!(bytes[0], b'+' | b'-') {
+            return Err(error());
+        }
+        if !text[1..3].bytes().chain(text[4..6].bytes()).all(|b| b.is_ascii_digit()) {
+            return Err(error());
+        }
+        let (hours, minutes): (i16, i16) =
+            (text[1..3].parse().map_err(|_| error())?, text[4..6].parse().map_err(|_| error())?);
+        if minutes > 59 {
+            return Err(error());
+        }
+        let sign = if bytes[0] == b'-' { -1 } else { 1 };
+        UtcOffset::from_minutes(sign * (hours * 60 + minutes)).ok_or_else(error)
+    }
+
+    /// The last instant (the last microsecond) of the civil day `date` in this zone.
+    pub fn end_of_day(self, date: (i32, u8, u8)) -> Option<Timestamp> {
+        let (year, month, day) = date;
+        let midnight_utc = Timestamp::from_civil(year, month, day, 0, 0, 0)?;
+        let next_midnight_local = midnight_utc.plus_days(1).plus_micros(-i64::from(self.minutes) * 60_000_000);
+        Some(next_midnight_local.plus_micros(-1))
+    }
+}
+
+impl fmt::Display for UtcOffset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.minutes < 0 { '-' } else { '+' };
+        let minutes = self.minutes.unsigned_abs();
+        write!(f, "{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+}
+
+impl Serialize for UtcOffset {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for UtcOffset {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<UtcOffset, D::Error> {
+        super::ids::deserialize_checked(deserializer, "a UTC offset", UtcOffset::parse)
+    }
+}
+
+/// Parses a civil date `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<(i32, u8, u8)> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let all_digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    if !(all_digits(0..4) && all_digits(5..7) && all_digits(8..10)) {
+        return None;
+    }
+    let date = (text[0..4].parse().ok()?, text[5..7].parse().ok()?, text[8..10].parse().ok()?);
+    Timestamp::from_civil(date.0, date.1, date.2, 0, 0, 0).map(|_| date)
+}
+
 /// The text was not an RFC 3339 instant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not an RFC 3339 instant: {0:?}")]
@@ -164,6 +248,22 @@ mod tests {
         }
         assert_eq!(Timestamp::parse_stored_form("2017-02-30T00:00:00.000000Z"), None);
         assert_eq!(Timestamp::parse_stored_form("2017-07-11T24:00:00.000000Z"), None);
+    }
+
+    #[test]
+    fn a_bare_date_is_the_end_of_that_day_in_the_ledger_zone() {
+        let cst = UtcOffset::parse("+08:00").unwrap();
+        assert_eq!(cst, UtcOffset::CHINA_STANDARD_TIME);
+        let end = cst.end_of_day(parse_date("2017-07-12").unwrap()).unwrap();
+        assert_eq!(end.to_string(), "2017-07-12T15:59:59.999999Z");
+        let end_utc = UtcOffset::UTC.end_of_day((2017, 7, 12)).unwrap();
+        assert_eq!(end_utc.to_string(), "2017-07-12T23:59:59.999999Z");
+        assert_eq!(UtcOffset::parse("-05:30").unwrap().to_string(), "-05:30");
+        for bad in ["+8:00", "08:00", "+08:60", "+15:00", "+0a:00", "UTC"] {
+            assert!(UtcOffset::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_date("2017-02-30"), None);
+        assert_eq!(parse_date("2017-7-12"), None);
     }
 
     #[test]

@@ -26,6 +26,26 @@ pub fn new_token() -> Result<String, getrandom::Error> {
     Ok(format!("kpi_{}", hex::encode(bytes)))
 }
 
+/// The token of an `Authorization` value: the scheme `Bearer` is matched without regard to case
+/// (RFC 9110 §11.1), and the token must not be empty.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Whom the local read token stands for: an auditor, who reads everything and writes nothing.
+fn local_reader() -> domain::Actor {
+    domain::Actor {
+        id: LOCAL_READER_ID.to_owned(),
+        role: domain::Role::Auditor,
+        unit: domain::UnitCode::new("LOCAL").expect("a valid code"),
+    }
+}
+
+/// The actor id of the local read token.
+pub const LOCAL_READER_ID: &str = "local-reader";
+
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Problem;
 
@@ -37,11 +57,14 @@ impl FromRequestParts<AppState> for Authenticated {
         let token = header
             .to_str()
             .ok()
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(bearer_token)
             .ok_or_else(|| Problem::unauthorized("authorization: expected \"Bearer <token>\""))?;
-        let hash = domain::TokenHash::parse(&token_hash(token))
-            .map_err(|_| Problem::unauthorized("authorization: unknown token"))?;
+        let hashed = token_hash(token);
+        if state.local_read_token_hash.as_deref() == Some(hashed.as_str()) {
+            return Ok(Authenticated(local_reader()));
+        }
+        let hash =
+            domain::TokenHash::parse(&hashed).map_err(|_| Problem::unauthorized("authorization: unknown token"))?;
         let actor = state.service.with_state(|ledger_state| {
             ledger_state.access(&hash).filter(|access| access.revoked_at.is_none()).map(|access| domain::Actor {
                 id: access.actor_id.clone(),

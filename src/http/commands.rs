@@ -4,13 +4,15 @@
 //! Invariant: the actor comes from the bearer token, never from the body; `Idempotency-Key` becomes
 //! the command id and `If-Match` the expected version of the command's stream.
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
 
-use crate::domain::Command;
+use crate::domain::{check_unique_keys, Command, StrictJsonError};
 use crate::http::auth::Authenticated;
 use crate::http::problem::Problem;
 use crate::http::AppState;
@@ -59,6 +61,7 @@ pub const COMMAND_ROUTES: &[CommandRoute] = &[
     route("WithdrawAppeal", "/v1/appeals/{appeal_id}/withdrawal", Some("appeal_id")),
     route("GrantAccess", "/v1/access-grants", None),
     route("RevokeAccess", "/v1/access-revocations", None),
+    route("SetTimeZone", "/v1/settings/time-zone", None),
 ];
 
 pub fn route_of(command: &str) -> Option<&'static CommandRoute> {
@@ -72,9 +75,9 @@ pub async fn execute(
     path: Option<Path<String>>,
     actor: Authenticated,
     headers: HeaderMap,
-    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let Json(mut payload) = body.map_err(json_problem)?;
+    let mut payload = json_body(&headers, body)?;
     if !payload.is_object() {
         return Err(Problem::bad_request("invalid_command", "payload", "payload: expected a JSON object"));
     }
@@ -111,23 +114,41 @@ fn merge_path_field(payload: &mut Value, field: &str, value: String) -> Result<(
     }
 }
 
-fn json_problem(rejection: axum::extract::rejection::JsonRejection) -> Problem {
-    use axum::extract::rejection::JsonRejection::*;
-    match rejection {
-        MissingJsonContentType(_) => Problem::new(
+/// The body as JSON: `application/json`, within the size limit, one value, no key named twice in
+/// any object (a parser differential: serde_json would keep the last, other readers the first).
+fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Value, Problem> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if media_type != "application/json" && !media_type.ends_with("+json") {
+        return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "invalid_content_type",
             Some("content-type"),
             "content-type: expected application/json",
-        ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            Some("body"),
-            format!("body: {}", other.body_text()),
-        ),
-        other => Problem::bad_request("invalid_json", "body", format!("body: {}", other.body_text())),
+        ));
     }
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                Some("body"),
+                format!("body: {}", rejection.body_text()),
+            )
+        } else {
+            Problem::bad_request("invalid_json", "body", format!("body: {}", rejection.body_text()))
+        }
+    })?;
+    match check_unique_keys(&bytes) {
+        Ok(()) => {}
+        Err(StrictJsonError::Duplicate(duplicate)) => {
+            return Err(Problem::bad_request("invalid_json", &duplicate.path, format!("body: {duplicate}")))
+        }
+        Err(StrictJsonError::Syntax(message)) => {
+            return Err(Problem::bad_request("invalid_json", "body", format!("body: {message}")))
+        }
+    }
+    serde_json::from_slice(&bytes).map_err(|e| Problem::bad_request("invalid_json", "body", format!("body: {e}")))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {

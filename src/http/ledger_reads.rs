@@ -1,26 +1,98 @@
 //! Reads of the ledger itself: events by sequence range, by stream, by id; the chain head; a full
-//! verification; signed checkpoints and Merkle proofs; and the live event stream (Server-Sent Events).
+//! verification; the export; the signing key, signed checkpoints and Merkle proofs; the live event
+//! stream (Server-Sent Events); units and access grants. `LEDGER_ROUTES` declares each one's query
+//! parameters for the OpenAPI document and for parsing.
+//!
+//! Invariant: every event leaves with `body_text`, the exact bytes that were hashed, as a JSON string:
+//! what a verifier checks survives any JSON tool on the way (docs/FORMAT.md §7).
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::Stream;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::chain::Hash;
 use crate::http::auth::Authenticated;
+use crate::http::params::{param, required, ParamKind, Params, QueryParam, AS_OF};
 use crate::http::problem::Problem;
 use crate::http::AppState;
-use crate::limits::READ_PAGE_EVENTS_MAX;
-use crate::store::{ProofError, RecordedEvent};
+use crate::limits::{PROOF_BUNDLE_EVENTS_MAX, READ_PAGE_EVENTS_MAX};
+use crate::store::{Head, ProofError, RecordedEvent};
 
 type Reply = Result<Json<Value>, Problem>;
 
-fn query_problem(rejection: axum::extract::rejection::QueryRejection) -> Problem {
-    Problem::bad_request("invalid_query", "query", format!("query: {}", rejection.body_text()))
+/// A ledger read for the OpenAPI document: path, summary, query parameters.
+pub struct LedgerRoute {
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub params: &'static [QueryParam],
+}
+
+const fn route(path: &'static str, summary: &'static str, params: &'static [QueryParam]) -> LedgerRoute {
+    LedgerRoute { path, summary, params }
+}
+
+const PAGE: ParamKind = ParamKind::Integer { min: 1, max: READ_PAGE_EVENTS_MAX as u64 };
+const SEQ: ParamKind = ParamKind::Integer { min: 0, max: i64::MAX as u64 };
+const EVENTS_PARAMS: &[QueryParam] = &[
+    param("from", SEQ, "the first sequence number (default 1)"),
+    param("limit", PAGE, "events per page (default 100)"),
+];
+const STREAM_PARAMS: &[QueryParam] = &[
+    param("from_version", SEQ, "the first stream version (default 1)"),
+    param("limit", PAGE, "events per page (default 100)"),
+];
+const SUBSCRIBE_PARAMS: &[QueryParam] =
+    &[param("from", SEQ, "the first sequence number (default 1; `Last-Event-ID` resumes after an id)")];
+const VERIFICATION_PARAMS: &[QueryParam] = &[param(
+    "saved_head",
+    ParamKind::Text { chars_max: 96 },
+    "a head noted earlier, as SEQ:HASH: the chain must still contain it (detects a truncated tail)",
+)];
+const INCLUSION_PARAMS: &[QueryParam] =
+    &[required("seq", SEQ, "the event"), param("size", SEQ, "the tree size (default the head)")];
+const CONSISTENCY_PARAMS: &[QueryParam] = &[
+    required("from", SEQ, "the older tree size (at least 1)"),
+    param("to", SEQ, "the newer tree size (default the head)"),
+];
+const BUNDLE_PARAMS: &[QueryParam] = &[required(
+    "seq",
+    ParamKind::Text { chars_max: 4_096 },
+    "the events to include, as comma-separated sequence numbers",
+)];
+const ACCESS_PARAMS: &[QueryParam] = &[
+    param("at", ParamKind::AsOf, "the instant or date to answer for (default now)"),
+    param("role", ParamKind::Text { chars_max: 16 }, "only grants of this role"),
+    param("all", ParamKind::Bool, "every grant ever made, revoked ones included, instead of those in force at `at`"),
+];
+
+/// Every ledger read, for the OpenAPI document (projection reads are `queries::QUERY_ROUTES`).
+pub const LEDGER_ROUTES: &[LedgerRoute] = &[
+    route("/v1/events", "events by sequence range, paged; each with body_text (the hashed bytes)", EVENTS_PARAMS),
+    route("/v1/events/subscribe", "Server-Sent Events: catch up from `from`, then follow live", SUBSCRIBE_PARAMS),
+    route("/v1/events/{event_id}", "one event by id", &[]),
+    route("/v1/streams/{stream}/events", "events of one stream", STREAM_PARAMS),
+    route("/v1/head", "the chain head: seq, hash, recorded_at", &[]),
+    route("/v1/units", "every unit: code, name, level, parent, function code, retired", &[AS_OF]),
+    route("/v1/access", "who held which role for which unit (from grant and revocation events)", ACCESS_PARAMS),
+    route("/v1/verification", "walk and verify the whole chain now", VERIFICATION_PARAMS),
+    route("/v1/export", "the whole chain as verified JSON Lines (docs/FORMAT.md §2)", &[]),
+    route("/v1/key", "the public key that signs checkpoints, and the ledger's origin", &[]),
+    route("/v1/checkpoint", "a signed checkpoint of the head", &[]),
+    route("/v1/proofs/inclusion", "Merkle inclusion proof of one event", INCLUSION_PARAMS),
+    route("/v1/proofs/consistency", "Merkle consistency proof between two tree sizes", CONSISTENCY_PARAMS),
+    route("/v1/proofs/bundle", "a signed checkpoint and the given events with their inclusion proofs", BUNDLE_PARAMS),
+];
+
+fn params_of(uri: &Uri, path: &str) -> Result<Params, Problem> {
+    let route = LEDGER_ROUTES.iter().find(|route| route.path == path).expect("a declared ledger route");
+    Params::parse(uri.query(), route.params)
 }
 
 fn proof_problem(error: ProofError, field: &str) -> Problem {
@@ -32,32 +104,19 @@ fn proof_problem(error: ProofError, field: &str) -> Problem {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RangeQuery {
-    from: Option<u64>,
-    limit: Option<usize>,
+fn to_json(value: impl serde::Serialize) -> Json<Value> {
+    Json(serde_json::to_value(value).expect("answers serialise"))
 }
 
 /// `GET /v1/events?from=&limit=`: a page of events and where the next page starts.
-pub async fn events(
-    State(state): State<AppState>,
-    _: Authenticated,
-    query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Reply {
-    let Query(query) = query.map_err(query_problem)?;
-    let from = query.from.unwrap_or(1).max(1);
-    let limit = query.limit.unwrap_or(100).clamp(1, READ_PAGE_EVENTS_MAX);
-    let page = state.service.ledger().read_range(from, limit).map_err(|e| Problem::internal(&e))?;
+pub async fn events(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    let params = params_of(&uri, "/v1/events")?;
+    let from = params.integer("from").unwrap_or(1).max(1);
+    let limit = params.integer("limit").unwrap_or(100) as usize;
+    let ledger = state.service.ledger();
+    let page = ledger.read_range(from, limit).map_err(|e| Problem::internal(&e))?;
     let next_from = page.last().map_or(from, |event| event.seq + 1);
-    Ok(Json(json!({"events": page, "next_from": next_from, "head": state.service.ledger().head()})))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StreamQuery {
-    from_version: Option<u64>,
-    limit: Option<usize>,
+    Ok(Json(json!({"events": page, "next_from": next_from, "head": ledger.head()})))
 }
 
 /// `GET /v1/streams/{stream}/events`.
@@ -65,52 +124,170 @@ pub async fn stream_events(
     State(state): State<AppState>,
     _: Authenticated,
     Path(stream): Path<String>,
-    query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
 ) -> Reply {
-    let Query(query) = query.map_err(query_problem)?;
+    let params = params_of(&uri, "/v1/streams/{stream}/events")?;
     crate::store::validate_stream_id(&stream)
         .map_err(|e| Problem::bad_request("invalid_stream", "stream", e.to_string()))?;
-    let limit = query.limit.unwrap_or(100).clamp(1, READ_PAGE_EVENTS_MAX);
-    let events = state
-        .service
-        .ledger()
-        .read_stream(&stream, query.from_version.unwrap_or(1), limit)
-        .map_err(|e| Problem::internal(&e))?;
+    let limit = params.integer("limit").unwrap_or(100) as usize;
+    let from_version = params.integer("from_version").unwrap_or(1);
+    let events = state.service.ledger().read_stream(&stream, from_version, limit).map_err(|e| Problem::internal(&e))?;
     Ok(Json(json!({"stream": stream, "events": events})))
 }
 
 /// `GET /v1/events/{event_id}`.
-pub async fn event_by_id(State(state): State<AppState>, _: Authenticated, Path(event_id): Path<String>) -> Reply {
+pub async fn event_by_id(
+    State(state): State<AppState>,
+    _: Authenticated,
+    Path(event_id): Path<String>,
+    uri: Uri,
+) -> Reply {
+    params_of(&uri, "/v1/events/{event_id}")?;
     let id = uuid::Uuid::parse_str(&event_id)
         .map_err(|_| Problem::bad_request("invalid_event_id", "event_id", "event_id: expected a UUID"))?;
     match state.service.ledger().event_by_id(&id).map_err(|e| Problem::internal(&e))? {
-        Some(event) => Ok(Json(serde_json::to_value(event).expect("events serialise"))),
+        Some(event) => Ok(to_json(event)),
         None => Err(Problem::not_found("unknown_event", "event_id", format!("event_id: no event {id}"))),
     }
 }
 
 /// `GET /v1/head`.
-pub async fn head(State(state): State<AppState>, _: Authenticated) -> Reply {
-    Ok(Json(serde_json::to_value(state.service.ledger().head()).expect("head serialises")))
+pub async fn head(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    params_of(&uri, "/v1/head")?;
+    Ok(to_json(state.service.ledger().head()))
 }
 
-/// `GET /v1/verification`: walks the whole chain now and reports the first fault, if any.
-pub async fn verification(State(state): State<AppState>, _: Authenticated) -> Reply {
+/// `GET /v1/units?as_of=`: every unit registered by then.
+pub async fn units(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    let params = params_of(&uri, "/v1/units")?;
+    let read_models = state.read_models.clone();
+    let as_of = params.as_of("as_of");
+    let answer = tokio::task::spawn_blocking(move || read_models.units(as_of))
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .map_err(crate::http::queries::query_problem)?;
+    Ok(to_json(answer))
+}
+
+/// Parses `SEQ:HASH` (docs/FORMAT.md §1.5), as `kpi-ledger head` prints it.
+pub fn parse_saved_head(text: &str) -> Option<Head> {
+    let (seq, hash) = text.split_once(':')?;
+    let seq_valid = !seq.is_empty() && seq.bytes().all(|b| b.is_ascii_digit()) && (seq == "0" || !seq.starts_with('0'));
+    let hash_valid = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !seq_valid || !hash_valid {
+        return None;
+    }
+    Some(Head {
+        seq: seq.parse().ok()?,
+        hash: Hash::from_hex(hash)?,
+        recorded_at: crate::domain::Timestamp::UNIX_EPOCH,
+    })
+}
+
+/// `GET /v1/verification?saved_head=`: walks the whole chain now and reports the first fault, if any.
+pub async fn verification(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    let params = params_of(&uri, "/v1/verification")?;
+    let saved = match params.text("saved_head") {
+        Some(text) => Some(parse_saved_head(text).ok_or_else(|| {
+            Problem::bad_request(
+                "invalid_query",
+                "saved_head",
+                "saved_head: expected SEQ:HASH (a decimal sequence number, a colon, 64 lower-case hex digits)",
+            )
+        })?),
+        None => None,
+    };
     let ledger = state.service.ledger().clone();
-    let outcome =
-        tokio::task::spawn_blocking(move || ledger.verify(&|_| {})).await.map_err(|e| Problem::internal(&e))?;
+    let outcome = tokio::task::spawn_blocking(move || match saved {
+        Some(saved) => ledger.verify_against(saved, &|_| {}),
+        None => ledger.verify(&|_| {}),
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?;
     Ok(Json(match outcome {
         Ok(verified) => json!({"intact": true, "events_checked": verified.events_checked, "head": verified.head}),
         Err(failure) => json!({"intact": false, "failure": failure}),
     }))
 }
 
+/// Bytes handed from the exporting thread to the response, in chunks of about this size.
+const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
+
+/// `GET /v1/export`: the whole chain as JSON Lines, verified while it is written and streamed as it
+/// goes. A fault found half-way ends the stream early: the file then lacks its last lines (and its
+/// final newline), which any reader of the format notices.
+pub async fn export(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Result<Response, Problem> {
+    params_of(&uri, "/v1/export")?;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let ledger = state.service.ledger().clone();
+    tokio::task::spawn_blocking(move || {
+        let mut writer = ChannelWriter { sender, buffer: Vec::with_capacity(EXPORT_CHUNK_BYTES) };
+        match crate::store::export::export(&ledger, &mut writer, &|_| {}) {
+            Ok(_) => {
+                let _ = std::io::Write::flush(&mut writer);
+            }
+            Err(error) => {
+                tracing::error!(%error, "export stopped");
+                let _ = writer.sender.blocking_send(Err(std::io::Error::other(error.to_string())));
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/x-ndjson"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"ledger.jsonl\""),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// Writes into a channel in chunks, from a blocking thread.
+struct ChannelWriter {
+    sender: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buffer: Vec<u8>,
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= EXPORT_CHUNK_BYTES {
+            self.flush()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buffer));
+        self.sender.blocking_send(Ok(chunk)).map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+/// `GET /v1/key`: the public key auditors check checkpoints with, and the ledger's origin.
+pub async fn key(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    params_of(&uri, "/v1/key")?;
+    let ledger = state.service.ledger();
+    Ok(Json(json!({"public_key": hex::encode(ledger.public_key().as_bytes()), "origin": ledger.origin()})))
+}
+
 /// `GET /v1/checkpoint`: a checkpoint of the current head, signed (a new one only when the head moved).
-pub async fn checkpoint(State(state): State<AppState>, _: Authenticated) -> Reply {
+pub async fn checkpoint(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    params_of(&uri, "/v1/checkpoint")?;
+    Ok(to_json(fresh_checkpoint(&state).await?))
+}
+
+async fn fresh_checkpoint(state: &AppState) -> Result<crate::chain::checkpoint::SignedCheckpoint, Problem> {
     let head = state.service.ledger().head();
     if let Some(cached) = state.checkpoint_cache.lock().expect("checkpoint cache").as_ref() {
         if cached.checkpoint.tree_size == head.seq {
-            return Ok(Json(serde_json::to_value(cached).expect("checkpoint serialises")));
+            return Ok(cached.clone());
         }
     }
     let (ledger, now) = (state.service.ledger().clone(), state.service.clock().now());
@@ -119,58 +296,58 @@ pub async fn checkpoint(State(state): State<AppState>, _: Authenticated) -> Repl
         .map_err(|e| Problem::internal(&e))?
         .map_err(|e| proof_problem(e, "checkpoint"))?;
     *state.checkpoint_cache.lock().expect("checkpoint cache") = Some(signed.clone());
-    Ok(Json(serde_json::to_value(signed).expect("checkpoint serialises")))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InclusionQuery {
-    seq: u64,
-    size: Option<u64>,
+    Ok(signed)
 }
 
 /// `GET /v1/proofs/inclusion?seq=&size=`.
-pub async fn inclusion_proof(
-    State(state): State<AppState>,
-    _: Authenticated,
-    query: Result<Query<InclusionQuery>, axum::extract::rejection::QueryRejection>,
-) -> Reply {
-    let Query(query) = query.map_err(query_problem)?;
+pub async fn inclusion_proof(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    let params = params_of(&uri, "/v1/proofs/inclusion")?;
     let ledger = state.service.ledger();
-    let size = query.size.unwrap_or(ledger.head().seq);
-    let path = ledger.inclusion_proof(query.seq, size).map_err(|e| proof_problem(e, "seq"))?;
+    let seq = params.integer("seq").expect("required");
+    let size = params.integer("size").unwrap_or(ledger.head().seq);
+    let path = ledger.inclusion_proof(seq, size).map_err(|e| proof_problem(e, "seq"))?;
     let root = ledger.merkle_root(size).map_err(|e| proof_problem(e, "size"))?;
-    Ok(Json(json!({"seq": query.seq, "tree_size": size, "root": root, "inclusion_proof": path})))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConsistencyQuery {
-    from: u64,
-    to: Option<u64>,
+    Ok(Json(json!({"seq": seq, "tree_size": size, "root": root, "inclusion_proof": path})))
 }
 
 /// `GET /v1/proofs/consistency?from=&to=`.
-pub async fn consistency_proof(
-    State(state): State<AppState>,
-    _: Authenticated,
-    query: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
-) -> Reply {
-    let Query(query) = query.map_err(query_problem)?;
+pub async fn consistency_proof(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    let params = params_of(&uri, "/v1/proofs/consistency")?;
     let ledger = state.service.ledger();
-    let to = query.to.unwrap_or(ledger.head().seq);
-    let path = ledger.consistency_proof(query.from, to).map_err(|e| proof_problem(e, "from"))?;
-    let old_root = ledger.merkle_root(query.from).map_err(|e| proof_problem(e, "from"))?;
+    let from = params.integer("from").expect("required");
+    let to = params.integer("to").unwrap_or(ledger.head().seq);
+    let path = ledger.consistency_proof(from, to).map_err(|e| proof_problem(e, "from"))?;
+    let old_root = ledger.merkle_root(from).map_err(|e| proof_problem(e, "from"))?;
     let new_root = ledger.merkle_root(to).map_err(|e| proof_problem(e, "to"))?;
     Ok(Json(json!({
-        "old_size": query.from, "new_size": to, "old_root": old_root, "new_root": new_root, "consistency_proof": path
+        "old_size": from, "new_size": to, "old_root": old_root, "new_root": new_root, "consistency_proof": path
     })))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SubscribeQuery {
-    from: Option<u64>,
+/// `GET /v1/proofs/bundle?seq=8,12`: a fresh signed checkpoint and the events with their proofs.
+pub async fn proof_bundle(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    let params = params_of(&uri, "/v1/proofs/bundle")?;
+    let seqs = parse_seq_list(params.text("seq").expect("required"))?;
+    let checkpoint = fresh_checkpoint(&state).await?;
+    let ledger = state.service.ledger().clone();
+    let bundle = tokio::task::spawn_blocking(move || ledger.proof_bundle(&seqs, checkpoint))
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .map_err(|e| proof_problem(e, "seq"))?;
+    Ok(to_json(bundle))
+}
+
+fn parse_seq_list(text: &str) -> Result<Vec<u64>, Problem> {
+    let invalid = |detail: String| Problem::bad_request("invalid_query", "seq", detail);
+    let seqs: Vec<u64> = text
+        .split(',')
+        .map(|part| part.trim().parse::<u64>().ok().filter(|seq| *seq >= 1))
+        .collect::<Option<_>>()
+        .ok_or_else(|| invalid(format!("seq: expected sequence numbers from 1, separated by commas, got {text:?}")))?;
+    if seqs.len() > PROOF_BUNDLE_EVENTS_MAX {
+        return Err(invalid(format!("seq: at most {PROOF_BUNDLE_EVENTS_MAX} events per bundle")));
+    }
+    Ok(seqs)
 }
 
 /// How many events one catch-up read takes before yielding them.
@@ -183,11 +360,25 @@ pub async fn subscribe(
     State(state): State<AppState>,
     _: Authenticated,
     headers: HeaderMap,
-    query: Result<Query<SubscribeQuery>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Problem> {
-    let Query(query) = query.map_err(query_problem)?;
-    let resume_after = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    let next_seq = resume_after.map_or(query.from.unwrap_or(1), |last| last + 1).max(1);
+    let params = params_of(&uri, "/v1/events/subscribe")?;
+    let next_seq = match headers.get("last-event-id") {
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+            .and_then(|last| last.checked_add(1))
+            .ok_or_else(|| {
+                Problem::bad_request(
+                    "invalid_last_event_id",
+                    "last-event-id",
+                    "last-event-id: expected the sequence number of an event already received",
+                )
+            })?,
+        None => params.integer("from").unwrap_or(1),
+    }
+    .max(1);
     let ledger = state.service.ledger().clone();
     let heads = ledger.watch_head();
     let stream = futures_util::stream::unfold(
@@ -214,29 +405,13 @@ pub async fn subscribe(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AccessQuery {
-    at: Option<String>,
-    role: Option<String>,
-}
-
-/// `GET /v1/access?at=RFC3339&role=assessor`: who held which role, for which unit, at that instant
-/// ("who could deduct on 2017-07-11"), from the grant and revocation events. Token hashes only.
-pub async fn access(
-    State(state): State<AppState>,
-    _: Authenticated,
-    query: Result<Query<AccessQuery>, axum::extract::rejection::QueryRejection>,
-) -> Reply {
-    let Query(query) = query.map_err(query_problem)?;
-    let at = match query.at.as_deref() {
-        Some(text) => crate::domain::Timestamp::parse_rfc3339(text)
-            .map_err(|_| Problem::bad_request("invalid_query", "at", "at: expected an RFC 3339 instant"))?,
-        None => state.service.clock().now(),
-    };
-    let role = query
-        .role
-        .as_deref()
+/// `GET /v1/access?at=&role=&all=`: who held which role, for which unit, at that instant ("who could
+/// deduct on 2017-07-11"), from the grant and revocation events; with `all=true`, every grant ever
+/// made. Token hashes only.
+pub async fn access(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
+    let params = params_of(&uri, "/v1/access")?;
+    let role = params
+        .text("role")
         .map(|text| serde_json::from_value::<crate::domain::Role>(Value::String(text.to_owned())))
         .transpose()
         .map_err(|_| {
@@ -246,9 +421,19 @@ pub async fn access(
                 "role: expected admin, assessor, office, appellant, reviewer, committee or auditor",
             )
         })?;
+    let all = params.bool("all") == Some(true);
+    let at = match params.text("at") {
+        None => state.service.clock().now(),
+        Some(_) => {
+            let resolved = state.read_models.resolve(params.as_of("at")).map_err(Problem::from)?;
+            resolved.instant.unwrap_or_else(|| state.service.clock().now())
+        }
+    };
     let grants: Vec<Value> = state.service.with_state(|ledger_state| {
         ledger_state
-            .grants_active_at(at)
+            .access_grants
+            .values()
+            .filter(|grant| all || grant.is_active_at(at))
             .filter(|grant| role.is_none_or(|role| grant.role == role))
             .map(|grant| {
                 json!({
@@ -259,5 +444,5 @@ pub async fn access(
             })
             .collect()
     });
-    Ok(Json(json!({"at": at, "grants": grants})))
+    Ok(Json(json!({"at": if all { Value::Null } else { json!(at) }, "grants": grants})))
 }

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod ledger_reads;
 pub mod metrics;
 pub mod openapi;
+pub mod params;
 pub mod problem;
 pub mod queries;
 
@@ -41,6 +42,9 @@ pub struct AppState {
     pub checkpoint_cache: Arc<Mutex<Option<SignedCheckpoint>>>,
     /// Serialised answers about the latest state, by request URI, with the head they were computed at.
     pub answer_cache: Arc<Mutex<AnswerCache>>,
+    /// The hash of the server's local read token (see `service::admin::ServerInfo`): it reads as an
+    /// auditor and is never recorded in the ledger.
+    pub local_read_token_hash: Option<String>,
 }
 
 impl AppState {
@@ -53,7 +57,14 @@ impl AppState {
             metrics: Arc::default(),
             checkpoint_cache: Arc::default(),
             answer_cache: Arc::default(),
+            local_read_token_hash: None,
         })
+    }
+
+    /// Accepts `token` as the local read token (for the command line on the same machine).
+    pub fn with_local_read_token(mut self, token: &str) -> AppState {
+        self.local_read_token_hash = Some(auth::token_hash(token));
+        self
     }
 }
 
@@ -65,22 +76,21 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/events/{event_id}", get(ledger_reads::event_by_id))
         .route("/v1/streams/{stream}/events", get(ledger_reads::stream_events))
         .route("/v1/head", get(ledger_reads::head))
+        .route("/v1/units", get(ledger_reads::units))
         .route("/v1/access", get(ledger_reads::access))
         .route("/v1/verification", get(ledger_reads::verification))
+        .route("/v1/export", get(ledger_reads::export))
+        .route("/v1/key", get(ledger_reads::key))
         .route("/v1/checkpoint", get(ledger_reads::checkpoint))
         .route("/v1/proofs/inclusion", get(ledger_reads::inclusion_proof))
         .route("/v1/proofs/consistency", get(ledger_reads::consistency_proof))
-        .route("/v1/scoreboard", get(queries::scoreboard))
-        .route("/v1/rankings", get(queries::ranking))
-        .route("/v1/rankings/diff", get(queries::ranking_diff))
-        .route("/v1/comparisons/horizontal", get(queries::horizontal))
-        .route("/v1/comparisons/vertical", get(queries::vertical))
-        .route("/v1/traces", get(queries::trace))
-        .route("/v1/indicator-load", get(queries::indicator_load))
-        .route("/v1/appeal-queue", get(queries::appeal_queue))
-        .route("/v1/notices", get(queries::notices))
+        .route("/v1/proofs/bundle", get(ledger_reads::proof_bundle))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/metrics", get(metrics_text));
+    for query_route in queries::QUERY_ROUTES {
+        router = router
+            .route(query_route.path, get(move |state, actor, uri| queries::answer(state, query_route, actor, uri)));
+    }
     for command_route in commands::COMMAND_ROUTES {
         router = match command_route.path_field {
             Some(_) => router.route(
@@ -99,6 +109,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
@@ -108,7 +119,12 @@ async fn not_found() -> problem::Problem {
     problem::Problem::new(StatusCode::NOT_FOUND, "no_route", Some("path"), "path: no such endpoint")
 }
 
-async fn metrics_text(State(state): State<AppState>) -> Response {
+async fn method_not_allowed(method: axum::http::Method) -> problem::Problem {
+    let detail = format!("method: {method} is not allowed here; reads are GET, commands are POST");
+    problem::Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", Some("method"), detail)
+}
+
+async fn metrics_text(State(state): State<AppState>, _: auth::Authenticated) -> Response {
     let text = state.metrics.render(state.service.ledger(), state.read_models.folded_seq());
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -1,11 +1,15 @@
 //! `GET /v1/openapi.json`: an OpenAPI 3.1 document of every route. Command request bodies are the
 //! JSON Schemas in schemas/commands, embedded at build time, so the API and schemas/ cannot disagree;
-//! `tests/http_api.rs` fails if a route in the router is missing here.
+//! read routes and their typed query parameters come from `ledger_reads::LEDGER_ROUTES` and
+//! `queries::QUERY_ROUTES`, the same tables that parse requests.
 
 use axum::Json;
 use serde_json::{json, Map, Value};
 
 use crate::http::commands::COMMAND_ROUTES;
+use crate::http::ledger_reads::LEDGER_ROUTES;
+use crate::http::params::{openapi_parameters, QueryParam};
+use crate::http::queries::QUERY_ROUTES;
 
 /// The schemas a command body refers to, with their shared definitions.
 const DEFINITIONS: &str = include_str!("../../schemas/definitions.json");
@@ -47,70 +51,29 @@ command_schemas!(
     "WithdrawAppeal",
     "GrantAccess",
     "RevokeAccess",
+    "SetTimeZone",
 );
 
-/// Read routes: (path, summary, query parameters).
-pub const READ_ROUTES: &[(&str, &str, &[&str])] = &[
-    ("/v1/events", "events by sequence range, paged", &["from", "limit"]),
-    ("/v1/events/subscribe", "Server-Sent Events: catch up from `from`, then follow live", &["from"]),
-    ("/v1/events/{event_id}", "one event by id", &[]),
-    ("/v1/streams/{stream}/events", "events of one stream", &["from_version", "limit"]),
-    ("/v1/head", "the chain head", &[]),
-    (
-        "/v1/access",
-        "who held which role for which unit at an instant (from grant and revocation events)",
-        &["at", "role"],
-    ),
-    ("/v1/verification", "walk and verify the whole chain now", &[]),
-    ("/v1/checkpoint", "a signed checkpoint of the head", &[]),
-    ("/v1/proofs/inclusion", "Merkle inclusion proof of one event", &["seq", "size"]),
-    ("/v1/proofs/consistency", "Merkle consistency proof between two tree sizes", &["from", "to"]),
-    (
-        "/v1/scoreboard",
-        "a unit's scores for a period: per indicator, raw, normalised, bonus, final, veto",
-        &["unit", "period", "as_of"],
-    ),
-    (
-        "/v1/rankings",
-        "a peer group's ranking and tiers (unit= for its own group, or scheme= [function_code=])",
-        &["unit", "scheme", "function_code", "period", "as_of"],
-    ),
-    (
-        "/v1/rankings/diff",
-        "who changed rank or tier between two as-of points, and the events that moved them",
-        &["unit", "scheme", "function_code", "period", "from", "to"],
-    ),
-    (
-        "/v1/comparisons/horizontal",
-        "a unit against its peers: rank, tier, gaps, lost points by indicator and category",
-        &["unit", "period", "as_of"],
-    ),
-    (
-        "/v1/comparisons/vertical",
-        "a unit across base periods: score, rank, tier, changes, repeat problems",
-        &["unit", "from", "to", "as_of"],
-    ),
-    (
-        "/v1/traces",
-        "every lost point down to its events; proofs=true adds inclusion proofs and a signed checkpoint",
-        &["unit", "period", "as_of", "proofs"],
-    ),
-    ("/v1/indicator-load", "indicators per section per scheme year", &["unit", "as_of"]),
-    ("/v1/appeal-queue", "open appeals with their deadlines; overdue decisions", &["as_of"]),
-    (
-        "/v1/notices",
-        "proposed praise and criticism for a period",
-        &["unit", "scheme", "function_code", "period", "as_of"],
-    ),
-    ("/v1/openapi.json", "this document", &[]),
-    ("/metrics", "Prometheus metrics", &[]),
+/// Routes outside the two read tables: (path, summary).
+const OTHER_READS: &[(&str, &str)] = &[
+    ("/v1/openapi.json", "this document (public: the only route that needs no token)"),
+    ("/metrics", "Prometheus metrics (requires a token, like every other route)"),
 ];
 
-/// Command and read paths beyond the ledger (projections) register here as well.
-pub fn document_value(extra_reads: &[(&str, &str, &[&str])]) -> Value {
+/// The whole API: every command route, every read route of the two tables, with their parameters.
+pub fn document_value() -> Value {
     let mut paths = Map::new();
-    for (path, summary, parameters) in READ_ROUTES.iter().chain(extra_reads) {
-        paths.insert((*path).to_owned(), json!({"get": read_operation(path, summary, parameters)}));
+    let reads = LEDGER_ROUTES
+        .iter()
+        .map(|route| (route.path, route.summary, route.params))
+        .chain(QUERY_ROUTES.iter().map(|route| (route.path, route.summary, route.params)))
+        .chain(OTHER_READS.iter().map(|(path, summary)| (*path, *summary, &[][..])));
+    for (path, summary, parameters) in reads {
+        let mut operation = read_operation(path, summary, parameters);
+        if path == "/v1/openapi.json" {
+            operation["security"] = json!([]);
+        }
+        paths.insert(path.to_owned(), json!({"get": operation}));
     }
     let mut schemas = Map::new();
     schemas.insert("Definitions".into(), embed(DEFINITIONS, true));
@@ -136,14 +99,12 @@ pub fn document_value(extra_reads: &[(&str, &str, &[&str])]) -> Value {
 }
 
 pub async fn document() -> Json<Value> {
-    Json(document_value(&[]))
+    Json(document_value())
 }
 
-fn read_operation(path: &str, summary: &str, query: &[&str]) -> Value {
+fn read_operation(path: &str, summary: &str, query: &[QueryParam]) -> Value {
     let mut parameters: Vec<Value> = path_parameters(path);
-    parameters.extend(
-        query.iter().map(|name| json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}})),
-    );
+    parameters.extend(openapi_parameters(query));
     json!({
         "summary": summary,
         "parameters": parameters,

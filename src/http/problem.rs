@@ -110,6 +110,12 @@ impl From<ServiceError> for Problem {
                 Some("idempotency-key"),
                 format!("idempotency-key: {error}"),
             ),
+            ServiceError::TimeGoesBack { .. } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "time_goes_back", Some("recorded_at"), error.to_string())
+            }
+            ServiceError::AsOfBeyondHead { .. } | ServiceError::AsOfNoSuchDay => {
+                Problem::bad_request("invalid_query", "as_of", error.to_string())
+            }
             ServiceError::TooLarge { field, .. } => {
                 Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", Some(field), error.to_string())
             }

@@ -29,6 +29,7 @@ pub fn apply_event(facts: &mut Facts, recorded: &Recorded) {
         // too until they are given a meaning, so a new event type never stops a projection loading.
         Event::PersonRegistered(_) | Event::PersonMoved(_) | Event::PersonRetired(_) => {}
         Event::AccessGranted(_) | Event::AccessRevoked(_) => {}
+        Event::TimeZoneSet(event) => facts.time_zone = Some(event.utc_offset),
         Event::SchemeOpened(event) => scheme_opened(facts, event),
         Event::IndicatorDefined(event) => indicator_defined(facts, event),
         Event::IndicatorRevised(event) => {

@@ -147,12 +147,15 @@ impl Projection {
         Vertical { unit: unit.clone(), rows }
     }
 
-    /// `unit` across the opened base periods from `first` to `last`, both included.
-    pub fn vertical_base_periods(&self, unit: &UnitCode, first: PeriodId, last: PeriodId) -> Vertical {
-        let periods: Vec<PeriodId> = self
-            .placement(unit, first.year())
-            .map(|placement| placement.scheme.periods.keys().copied().filter(|p| *p >= first && *p <= last).collect())
-            .unwrap_or_default();
+    /// `unit` across those of `periods` (all of one kind) in which its scheme has opened a base
+    /// period: a range of months lists the opened months, a range of quarters the quarters with an
+    /// opened month, across scheme years.
+    pub fn vertical_over(&self, unit: &UnitCode, periods: &[PeriodId]) -> Vertical {
+        let opened = |period: &PeriodId| {
+            self.placement(unit, period.year())
+                .is_some_and(|placement| !placement.scheme.opened_base_periods_in(*period).is_empty())
+        };
+        let periods: Vec<PeriodId> = periods.iter().copied().filter(opened).collect();
         self.vertical(unit, &periods)
     }
 }

@@ -14,6 +14,7 @@ use crate::domain::event::{
     AppealFiled, BonusAwarded, DeductionRecorded, IndicatorAssigned, IndicatorDefined, IndicatorRevised, SchemeOpened,
     TierAwarded, VetoApplied,
 };
+use crate::domain::timestamp::UtcOffset;
 use crate::domain::{
     AppealId, DeductionId, EvidenceDigest, FunctionCode, IndicatorCode, IndicatorMethod, PeriodId, Points, SchemeId,
     TierAwardId, Timestamp, UnitCode, UnitLevel,
@@ -30,6 +31,8 @@ pub struct Facts {
     pub deductions: BTreeMap<DeductionId, DeductionFacts>,
     pub tier_awards: BTreeMap<TierAwardId, TierAwardFacts>,
     pub appeals: BTreeMap<AppealId, AppealFacts>,
+    /// The ledger's recorded time zone, if any.
+    pub time_zone: Option<UtcOffset>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,6 +251,11 @@ pub struct AppealEscalation {
 }
 
 impl Facts {
+    /// The zone bare dates are read in (as `domain::State::time_zone`).
+    pub fn time_zone(&self) -> UtcOffset {
+        self.time_zone.unwrap_or(UtcOffset::CHINA_STANDARD_TIME)
+    }
+
     /// The standing restoration of every appeal in `appeals` (as `domain::State` sums it).
     pub fn points_restored_on(&self, appeals: &[AppealId]) -> Points {
         appeals.iter().filter_map(|id| self.appeals.get(id)).map(|appeal| appeal.points_restored).sum()

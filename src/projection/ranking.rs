@@ -115,7 +115,13 @@ impl Projection {
                 None => unranked.push(member),
             }
         }
-        let standings = rank_and_tier(&rule, scored);
+        let mut standings = rank_and_tier(&rule, scored);
+        for standing in &mut standings {
+            if let Some(unit) = self.facts.units.get(&standing.unit) {
+                standing.name.clone_from(&unit.name);
+                standing.parent.clone_from(&unit.parent);
+            }
+        }
         Some(Ranking { group: group.clone(), period, tier_count: tier_count(&rule), rule, standings, unranked })
     }
 

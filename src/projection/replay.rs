@@ -29,6 +29,24 @@ pub enum AsOf {
     Seq(u64),
     /// After the last event recorded on or before the instant.
     Instant(Timestamp),
+    /// At the end of a civil day (`YYYY-MM-DD`) in the ledger's time zone: after the last event
+    /// recorded on or before its last microsecond.
+    EndOfDay {
+        year: i32,
+        month: u8,
+        day: u8,
+    },
+}
+
+impl AsOf {
+    /// The instant this point stands for in a ledger whose zone is `time_zone`, if it is a time.
+    pub fn instant(self, time_zone: crate::domain::timestamp::UtcOffset) -> Option<Timestamp> {
+        match self {
+            AsOf::Instant(instant) => Some(instant),
+            AsOf::EndOfDay { year, month, day } => time_zone.end_of_day((year, month, day)),
+            AsOf::Latest | AsOf::Seq(_) => None,
+        }
+    }
 }
 
 /// How many of `events` (a chain prefix from seq 1, in order) were recorded on or before `instant`.
@@ -101,7 +119,10 @@ impl Replay {
         match as_of {
             AsOf::Latest => self.current.seq(),
             AsOf::Seq(seq) => seq.min(self.current.seq()),
-            AsOf::Instant(instant) => seq_at_instant(&self.events, instant),
+            AsOf::Instant(_) | AsOf::EndOfDay { .. } => {
+                let instant = as_of.instant(self.current.facts().time_zone()).unwrap_or(Timestamp::UNIX_EPOCH);
+                seq_at_instant(&self.events, instant)
+            }
         }
     }
 
@@ -125,8 +146,8 @@ impl Replay {
         projection
     }
 
-    /// Which units of `group` changed rank or tier for `period` between two points (taken in chain
-    /// order, whichever is given first), and the events between them that moved their scores.
+    /// Which units of `group` changed score, rank or tier for `period` between two points (taken in
+    /// chain order, whichever is given first), and the events between them that moved their scores.
     pub fn ranking_diff(&self, group: &PeerGroup, period: PeriodId, from: AsOf, to: AsOf) -> RankingDiff {
         let (first, second) = (self.seq_of(from), self.seq_of(to));
         let (earlier, later) = (first.min(second), first.max(second));
@@ -145,7 +166,8 @@ pub struct RankingDiff {
     pub to_seq: u64,
     pub before: Option<Ranking>,
     pub after: Option<Ranking>,
-    /// Units whose rank, tier or ranked status changed, by code.
+    /// Units whose score, rank, tier or ranked status changed, or whose score an event between the two
+    /// points moved (even if a later one moved it back), by code.
     pub changes: Vec<RankChange>,
 }
 
@@ -229,16 +251,20 @@ fn rank_changes(
         units.extend(ranking.standings.iter().map(|standing| standing.unit.clone()));
         units.extend(ranking.unranked.iter().cloned());
     }
-    let key = |standing: &Option<Standing>| standing.as_ref().map(|standing| (standing.rank, standing.tier));
+    units.extend(moves.iter().map(|(unit, _)| unit.clone()));
+    let key = |standing: &Option<Standing>| {
+        standing.as_ref().map(|standing| (standing.rank, standing.tier, standing.final_score, standing.veto))
+    };
     units
         .into_iter()
         .filter_map(|unit| {
             let (was, is) = (standing(before, &unit), standing(after, &unit));
-            if key(&was) == key(&is) {
+            let unit_moves: Vec<ScoreMove> =
+                moves.iter().filter(|(moved, _)| *moved == unit).map(|(_, score_move)| score_move.clone()).collect();
+            if key(&was) == key(&is) && unit_moves.is_empty() {
                 return None;
             }
-            let unit_moves = moves.iter().filter(|(moved, _)| *moved == unit).map(|(_, score_move)| score_move.clone());
-            Some(RankChange { moves: unit_moves.collect(), unit, before: was, after: is })
+            Some(RankChange { moves: unit_moves, unit, before: was, after: is })
         })
         .collect()
 }
@@ -274,7 +300,7 @@ fn reach(event: &Event) -> Reach<'_> {
         Event::AppealFiled(_) | Event::AppealEscalated(_) => Reach::Nobody,
         Event::AppealDecided(e) => Reach::Unit(&e.scheme, Some(e.period), &e.unit),
         Event::AppealWithdrawn(e) => Reach::Unit(&e.scheme, Some(e.period), &e.unit),
-        Event::AccessGranted(_) | Event::AccessRevoked(_) => Reach::Nobody,
+        Event::AccessGranted(_) | Event::AccessRevoked(_) | Event::TimeZoneSet(_) => Reach::Nobody,
         // A type the domain adds later is assumed to reach everyone until it is given a reach: slower
         // diffs, never a missed move.
         #[allow(unreachable_patterns)]

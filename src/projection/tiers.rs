@@ -1,5 +1,5 @@
-//! Competition ranking and tier allocation for one peer group, exactly as DOMAIN.md's "Precise
-//! readings" put it: rank counts every ranked unit (vetoed too); rank′ for tiers leaves vetoed units
+//! Competition ranking and tier allocation for one peer group, exactly as docs/RULES.md
+//! puts it: rank counts every ranked unit (vetoed too); rank′ for tiers leaves vetoed units
 //! out; vetoed units sit in the last tier; ties take the better rank and so the better tier.
 //!
 //! Invariant: pure and integer-only; the result depends on the scores and codes alone, never on the
@@ -13,6 +13,11 @@ use crate::domain::{divide_round_half_up, Points, TierRule, UnitCode};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Standing {
     pub unit: UnitCode,
+    /// The unit's name, and the unit it belongs to (a section's county): for reading, not ranking.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub parent: Option<UnitCode>,
     pub final_score: Points,
     pub veto: bool,
     /// `1 + number of peers with a strictly higher final`, vetoed peers included.
@@ -39,6 +44,8 @@ pub fn rank_and_tier(rule: &TierRule, scored: Vec<(UnitCode, Points, bool)>) -> 
         .into_iter()
         .map(|(unit, final_score, veto)| Standing {
             unit,
+            name: String::new(),
+            parent: None,
             final_score,
             veto,
             rank: 0,

@@ -11,6 +11,7 @@
 //! equals the ledger's once pending appends land. If the ledger ever refuses or fails one anyway, the
 //! service stops accepting commands: its state can no longer be trusted until it is rebuilt.
 
+pub mod admin;
 pub mod clock;
 pub mod queries;
 pub mod read_models;
@@ -47,6 +48,15 @@ pub enum ServiceError {
     /// The events are too large to store.
     #[error("{field}: {reason}")]
     TooLarge { field: &'static str, reason: String },
+    /// A command of a history is dated before the one it follows (or before the head).
+    #[error("recorded_at {at} is before {previous}, the time of the event it would follow")]
+    TimeGoesBack { at: Timestamp, previous: Timestamp },
+    /// An as-of sequence number past the durable head.
+    #[error("as_of: event {requested} is beyond the head of the ledger (event {head})")]
+    AsOfBeyondHead { requested: u64, head: u64 },
+    /// An as-of date that is not a day of the calendar.
+    #[error("as_of: no such day")]
+    AsOfNoSuchDay,
     /// The service stopped after a storage failure; restart it.
     #[error("the service stopped accepting commands after a storage failure")]
     Unavailable,
@@ -63,6 +73,9 @@ impl ServiceError {
                 | ServiceError::WrongExpectedVersion { .. }
                 | ServiceError::TooLarge { .. }
                 | ServiceError::CommandIdReused { .. }
+                | ServiceError::AsOfBeyondHead { .. }
+                | ServiceError::TimeGoesBack { .. }
+                | ServiceError::AsOfNoSuchDay
         )
     }
 }
@@ -171,6 +184,7 @@ fn wait_for_head(ledger: &Ledger, executed: Executed) -> Result<Executed, Servic
 }
 
 /// The decider's state: the domain fold plus what the ledger will have once pending appends land.
+#[derive(Clone)]
 struct Decider {
     state: State,
     next_seq: u64,
@@ -179,6 +193,8 @@ struct Decider {
     /// Commands decided in this process, by command id, with their command digests (the ledger's
     /// index has the older ones).
     recent_commands: HashMap<String, (Executed, [u8; 32])>,
+    /// The instant a history import decides its current command at, instead of the clock.
+    clock_override: Option<Timestamp>,
 }
 
 /// Most command ids remembered in memory before the oldest are left to the ledger's own index.
@@ -202,6 +218,7 @@ impl Service {
             last_recorded_at: Timestamp::UNIX_EPOCH,
             stream_versions: HashMap::new(),
             recent_commands: HashMap::new(),
+            clock_override: None,
         };
         // Read and decode on one thread, fold on this one, straight from the stored bytes.
         let decode = |seq: u64, record: crate::chain::Record<'_>| {
@@ -253,7 +270,94 @@ impl Service {
                 return Ok(self.pending(executed, None));
             }
         }
-        let now = self.clock.now().max(decider.last_recorded_at);
+        let (executed, request, decided) = self.decide(&decider, &actor, command, &options, digest)?;
+        let append = self.ledger.submit(request).map_err(|e| ServiceError::Failure(e.to_string()))?;
+        decided.fold_into(&mut decider);
+        if let Some(command_id) = options.command_id {
+            if decider.recent_commands.len() >= RECENT_COMMANDS_MAX {
+                decider.recent_commands.clear();
+            }
+            decider.recent_commands.insert(command_id, (Executed { replayed: true, ..executed.clone() }, digest));
+        }
+        Ok(self.pending(executed, Some(append)))
+    }
+
+    /// Decides `commands` in order, each on top of the ones before it, and writes all their events in
+    /// one atomic batch: every command is carried out, or none is (the refusal names the command by its
+    /// position, from 0). Waits until durable. Not for use inside an async task.
+    pub fn execute_all(&self, actor: domain::Actor, commands: &[Command]) -> Result<Vec<Executed>, BatchError> {
+        self.execute_all_at(commands.iter().map(|command| (actor.clone(), command, None)))
+    }
+
+    /// As `execute_all`, each command with its own actor and, for histories recorded with their own
+    /// times, the instant it happened (times must not decrease, nor precede the head's).
+    pub fn execute_all_at<'a>(
+        &self,
+        commands: impl IntoIterator<Item = (domain::Actor, &'a Command, Option<Timestamp>)>,
+    ) -> Result<Vec<Executed>, BatchError> {
+        if self.poisoned.load(Ordering::SeqCst) {
+            return Err(BatchError { index: 0, error: ServiceError::Unavailable });
+        }
+        let mut decider = self.decider.lock().expect("decider lock");
+        let mut scratch = decider.clone();
+        let mut executed_all = Vec::new();
+        let mut requests = Vec::new();
+        for (index, (actor, command, at)) in commands.into_iter().enumerate() {
+            let fail = |error: ServiceError| BatchError { index, error };
+            let options = CommandOptions::default();
+            if let Some(at) = at {
+                if at < scratch.last_recorded_at {
+                    return Err(fail(ServiceError::TimeGoesBack { at, previous: scratch.last_recorded_at }));
+                }
+                scratch.clock_override = Some(at);
+            }
+            let digest = command_digest(&actor, command);
+            let (executed, request, decided) =
+                self.decide(&scratch, &actor, command, &options, digest).map_err(fail)?;
+            decided.fold_into(&mut scratch);
+            executed_all.push(executed);
+            requests.push(request);
+        }
+        scratch.clock_override = None;
+        if requests.is_empty() {
+            return Ok(executed_all);
+        }
+        let pending = self.ledger.submit_all(requests).map_err(|e| BatchError {
+            index: 0,
+            error: if e.is_rejection() {
+                ServiceError::TooLarge { field: "commands", reason: e.to_string() }
+            } else {
+                ServiceError::Failure(e.to_string())
+            },
+        })?;
+        *decider = scratch;
+        drop(decider);
+        let appended = pending.wait().map_err(|error| {
+            self.poisoned.store(true, Ordering::SeqCst);
+            tracing::error!(%error, "the ledger refused or failed a decided batch");
+            BatchError { index: 0, error: ServiceError::Unavailable }
+        })?;
+        if appended.iter().zip(&executed_all).any(|(appended, executed)| appended.first_seq != executed.first_seq) {
+            self.poisoned.store(true, Ordering::SeqCst);
+            return Err(BatchError {
+                index: 0,
+                error: ServiceError::Failure("the ledger placed a batch elsewhere than predicted".into()),
+            });
+        }
+        Ok(executed_all)
+    }
+
+    /// Decides one command against `decider` (the live one, or a scratch copy for a batch): the answer
+    /// it will get, the append that records it, and what folding it changes.
+    fn decide(
+        &self,
+        decider: &Decider,
+        actor: &domain::Actor,
+        command: &Command,
+        options: &CommandOptions,
+        digest: [u8; 32],
+    ) -> Result<(Executed, AppendRequest, Decided), ServiceError> {
+        let now = decider.clock_override.unwrap_or_else(|| self.clock.now()).max(decider.last_recorded_at);
         let new_id = options.new_id.unwrap_or_else(|| self.ids.next_id(now));
         let context = Context { now, actor: actor.clone(), new_id };
         let events = domain::decide(&decider.state, command, &context)?;
@@ -285,15 +389,8 @@ impl Service {
             causation_id: None,
             correlation_id: options.correlation_id,
         };
-        let append = self.ledger.submit(request).map_err(|e| ServiceError::Failure(e.to_string()))?;
-        fold_decided(&mut decider, &events, &new_events, &actor.id, now, &stream);
-        if let Some(command_id) = options.command_id {
-            if decider.recent_commands.len() >= RECENT_COMMANDS_MAX {
-                decider.recent_commands.clear();
-            }
-            decider.recent_commands.insert(command_id, (Executed { replayed: true, ..executed.clone() }, digest));
-        }
-        Ok(self.pending(executed, Some(append)))
+        let decided = Decided { events, new_events, actor_id: actor.id.clone(), now, stream };
+        Ok((executed, request, decided))
     }
 
     /// Decides, appends and waits until durable. Not for use inside an async task.
@@ -446,25 +543,38 @@ fn single_stream(events: &[Event]) -> Result<String, ServiceError> {
     Ok(stream)
 }
 
-/// Folds decided events into the decider's state with the sequence numbers the ledger will give them.
-fn fold_decided(
-    decider: &mut Decider,
-    events: &[Event],
-    new_events: &[NewEvent],
-    actor_id: &str,
+/// A decision not yet folded: its events, in the domain's form and the ledger's.
+struct Decided {
+    events: Vec<Event>,
+    new_events: Vec<NewEvent>,
+    actor_id: String,
     now: Timestamp,
-    stream: &str,
-) {
-    for (event, new_event) in events.iter().zip(new_events) {
-        let meta = EventMeta {
-            seq: decider.next_seq,
-            event_id: domain::EventId(new_event.event_id),
-            recorded_at: now,
-            actor_id: actor_id.to_owned(),
-        };
-        domain::evolve(&mut decider.state, event, &meta);
-        decider.next_seq += 1;
+    stream: String,
+}
+
+impl Decided {
+    /// Folds the decided events into the decider's state with the sequence numbers the ledger will
+    /// give them.
+    fn fold_into(self, decider: &mut Decider) {
+        for (event, new_event) in self.events.iter().zip(&self.new_events) {
+            let meta = EventMeta {
+                seq: decider.next_seq,
+                event_id: domain::EventId(new_event.event_id),
+                recorded_at: self.now,
+                actor_id: self.actor_id.clone(),
+            };
+            domain::evolve(&mut decider.state, event, &meta);
+            decider.next_seq += 1;
+        }
+        *decider.stream_versions.entry(self.stream).or_insert(0) += self.events.len() as u64;
+        decider.last_recorded_at = self.now;
     }
-    *decider.stream_versions.entry(stream.to_owned()).or_insert(0) += events.len() as u64;
-    decider.last_recorded_at = now;
+}
+
+/// A batch refused or failed at the command in position `index` (from 0); nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[error("command {}: {error}", index + 1)]
+pub struct BatchError {
+    pub index: usize,
+    pub error: ServiceError,
 }

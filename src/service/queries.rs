@@ -4,7 +4,7 @@
 //! Invariant: every answer says which sequence number it stands at (`Answer::as_of_seq`), so a reader
 //! can always tie a figure to the chain (and to a checkpoint and proof).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{FunctionCode, PeriodId, SchemeId, Timestamp, UnitCode};
 use crate::projection::{
@@ -15,31 +15,53 @@ use crate::service::read_models::ReadModels;
 use crate::service::ServiceError;
 use crate::store::{Ledger, ProofBundle};
 
-/// An answer and the sequence number of the last event it reflects.
-#[derive(Debug, Serialize)]
+/// An answer, the sequence number of the last event it reflects, and the instant the question named
+/// (for an as-of time or date; a date is the end of that day in the ledger's time zone).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Answer<T> {
     pub as_of_seq: u64,
+    pub as_of_instant: Option<Timestamp>,
     #[serde(flatten)]
     pub value: T,
 }
 
 /// The traces of a period's base periods.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Traces {
     pub traces: Vec<Trace>,
 }
 
+/// Every unit registered by the as-of point.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Units {
+    pub units: Vec<UnitListing>,
+}
+
+/// One unit as the organisation registered it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UnitListing {
+    pub unit: UnitCode,
+    pub name: String,
+    pub level: crate::domain::UnitLevel,
+    pub parent: Option<UnitCode>,
+    pub function_code: Option<FunctionCode>,
+    pub retired: bool,
+}
+
 /// Indicators per section per scheme year.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct IndicatorLoads {
     pub indicator_load: Vec<IndicatorLoad>,
 }
 
-/// Why a question has no answer: the thing asked about does not exist at that point.
+/// Why a question has no answer: the thing asked about does not exist at that point, or the question
+/// itself is malformed.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     #[error("{field}: {message}")]
     NotFound { field: &'static str, message: String },
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -55,28 +77,76 @@ pub enum RankingScope {
     Group { scheme: SchemeId, function_code: Option<FunctionCode> },
 }
 
-/// Parses `latest`, a sequence number, or an RFC 3339 instant.
+/// Parses `latest`, a sequence number, an RFC 3339 instant, or a date `YYYY-MM-DD` (the end of that
+/// day in the ledger's time zone).
 pub fn parse_as_of(text: &str) -> Result<AsOf, String> {
     let text = text.trim();
     if text.is_empty() || text == "latest" {
         return Ok(AsOf::Latest);
     }
-    if let Ok(seq) = text.parse::<u64>() {
-        return Ok(AsOf::Seq(seq));
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse::<u64>().map(AsOf::Seq).map_err(|_| format!("{text:?} is not a sequence number"));
     }
-    Timestamp::parse_rfc3339(text)
-        .map(AsOf::Instant)
-        .map_err(|_| format!("expected a sequence number or an RFC 3339 instant, got {text:?}"))
+    if let Some((year, month, day)) = crate::domain::timestamp::parse_date(text) {
+        return Ok(AsOf::EndOfDay { year, month, day });
+    }
+    Timestamp::parse_rfc3339(text).map(AsOf::Instant).map_err(|_| {
+        format!("expected latest, a sequence number, a date (2017-07-12) or an RFC 3339 instant, got {text:?}")
+    })
+}
+
+/// The periods a vertical comparison runs over: from `first` to `last`, both included, both of one
+/// kind (months, quarters, halves or years), `first` not after `last`.
+pub fn period_range(first: PeriodId, last: PeriodId) -> Result<Vec<PeriodId>, QueryError> {
+    if first.kind() != last.kind() {
+        return Err(QueryError::Invalid {
+            field: "to",
+            message: format!("from {first} and to {last} are periods of different kinds; compare months with months, quarters with quarters"),
+        });
+    }
+    if first > last {
+        return Err(QueryError::Invalid { field: "to", message: format!("to {last} is before from {first}") });
+    }
+    let mut periods = vec![first];
+    while let Some(next) = periods.last().and_then(|period| period.next()).filter(|next| *next <= last) {
+        if periods.len() >= crate::limits::COMPARISON_PERIODS_MAX {
+            return Err(QueryError::Invalid {
+                field: "to",
+                message: format!(
+                    "more than {} periods; compare a shorter range",
+                    crate::limits::COMPARISON_PERIODS_MAX
+                ),
+            });
+        }
+        periods.push(next);
+    }
+    Ok(periods)
 }
 
 fn group_for(projection: &Projection, scope: &RankingScope, period: PeriodId) -> Result<PeerGroup, QueryError> {
     match scope {
         RankingScope::Group { scheme, function_code } => {
+            if !projection.facts().schemes.contains_key(scheme) {
+                return Err(not_found(
+                    "scheme",
+                    format!("no scheme {scheme} is open (as of event {})", projection.seq()),
+                ));
+            }
             Ok(PeerGroup { scheme: scheme.clone(), function_code: function_code.clone() })
         }
-        RankingScope::OfUnit(unit) => projection
-            .peer_group_of(unit, period.year())
-            .ok_or_else(|| not_found("unit", format!("{unit} is not ranked in any scheme of {}", period.year()))),
+        RankingScope::OfUnit(unit) => known_unit(projection, unit).and_then(|()| {
+            projection
+                .peer_group_of(unit, period.year())
+                .ok_or_else(|| not_found("unit", format!("{unit} is not ranked in any scheme of {}", period.year())))
+        }),
+    }
+}
+
+/// A unit the question names must be registered by the as-of point.
+fn known_unit(projection: &Projection, unit: &UnitCode) -> Result<(), QueryError> {
+    match projection.facts().units.contains_key(unit) {
+        true => Ok(()),
+        false => Err(not_found("unit", format!("no unit {unit} is registered (as of event {})", projection.seq()))),
     }
 }
 
@@ -86,12 +156,32 @@ impl ReadModels {
         as_of: AsOf,
         read: impl FnOnce(&Projection) -> Result<T, QueryError>,
     ) -> Result<Answer<T>, QueryError> {
-        let (as_of_seq, value) = self.with_projection(as_of, read)?;
-        Ok(Answer { as_of_seq, value: value? })
+        let (resolved, value) = self.with_projection(as_of, read)?;
+        Ok(Answer { as_of_seq: resolved.seq, as_of_instant: resolved.instant, value: value? })
+    }
+
+    pub fn units(&self, as_of: AsOf) -> Result<Answer<Units>, QueryError> {
+        self.answer(as_of, |projection| {
+            let units = projection
+                .facts()
+                .units
+                .iter()
+                .map(|(code, unit)| UnitListing {
+                    unit: code.clone(),
+                    name: unit.name.clone(),
+                    level: unit.level,
+                    parent: unit.parent.clone(),
+                    function_code: unit.function_code.clone(),
+                    retired: unit.retired,
+                })
+                .collect();
+            Ok(Units { units })
+        })
     }
 
     pub fn scoreboard(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<ScoreCard>, QueryError> {
         self.answer(as_of, |projection| {
+            known_unit(projection, unit)?;
             projection
                 .scorecard(unit, period)
                 .ok_or_else(|| not_found("unit", format!("no scores for {unit} in {period}")))
@@ -107,6 +197,7 @@ impl ReadModels {
 
     pub fn horizontal(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Horizontal>, QueryError> {
         self.answer(as_of, |projection| {
+            known_unit(projection, unit)?;
             projection
                 .horizontal(unit, period)
                 .ok_or_else(|| not_found("unit", format!("{unit} is not ranked in {period}")))
@@ -120,12 +211,17 @@ impl ReadModels {
         last: PeriodId,
         as_of: AsOf,
     ) -> Result<Answer<Vertical>, QueryError> {
-        self.answer(as_of, |projection| Ok(projection.vertical_base_periods(unit, first, last)))
+        let periods = period_range(first, last)?;
+        self.answer(as_of, |projection| {
+            known_unit(projection, unit)?;
+            Ok(projection.vertical_over(unit, &periods))
+        })
     }
 
     /// The traces of every base period in `period` (one for a base period itself).
     pub fn trace(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Traces>, QueryError> {
         self.answer(as_of, |projection| {
+            known_unit(projection, unit)?;
             let traces = projection.traces(unit, period);
             if traces.is_empty() {
                 return Err(not_found("unit", format!("no trace for {unit} in {period}")));
@@ -136,6 +232,7 @@ impl ReadModels {
 
     pub fn indicator_load(&self, unit: Option<&UnitCode>, as_of: AsOf) -> Result<Answer<IndicatorLoads>, QueryError> {
         self.answer(as_of, |projection| {
+            unit.map(|unit| known_unit(projection, unit)).transpose()?;
             Ok(IndicatorLoads {
                 indicator_load: match unit {
                     None => projection.indicator_load(),
@@ -151,7 +248,9 @@ impl ReadModels {
         self.answer(as_of, |projection| {
             let at = match as_of {
                 AsOf::Latest => now,
-                AsOf::Instant(instant) => instant,
+                AsOf::Instant(_) | AsOf::EndOfDay { .. } => {
+                    as_of.instant(projection.facts().time_zone()).unwrap_or_else(|| projection.recorded_at())
+                }
                 AsOf::Seq(_) => projection.recorded_at(),
             };
             Ok(projection.appeal_queue(at))
@@ -176,6 +275,16 @@ impl ReadModels {
     ) -> Result<RankingDiff, QueryError> {
         let (first, second) = (self.seq_of(from)?, self.seq_of(to)?);
         let (earlier, later) = (first.min(second), first.max(second));
+        if later - earlier > crate::limits::DIFF_EVENTS_MAX {
+            return Err(QueryError::Invalid {
+                field: "from",
+                message: format!(
+                    "{} events lie between the two points; a diff explains at most {}",
+                    later - earlier,
+                    crate::limits::DIFF_EVENTS_MAX
+                ),
+            });
+        }
         let between = read_recorded(ledger, earlier + 1, later)?;
         let (_, diff) = self.with_projection(AsOf::Seq(earlier), |before| {
             let group = group_for(before, scope, period)?;

@@ -24,6 +24,15 @@ pub const SNAPSHOT_INTERVAL_EVENTS: u64 = 8_192;
 /// Snapshots kept decoded in memory for as-of queries (the newest ones are the most asked for).
 const SNAPSHOTS_IN_MEMORY_MAX: usize = 8;
 
+/// An as-of point found in the chain: the sequence number answers stand at, and the instant asked
+/// about when the point was a time or a date (echoed in every answer, so a reader sees which
+/// instant a date became).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResolvedAsOf {
+    pub seq: u64,
+    pub instant: Option<Timestamp>,
+}
+
 pub struct ReadModels {
     ledger: Arc<Ledger>,
     snapshot_interval_events: u64,
@@ -80,12 +89,27 @@ impl ReadModels {
 
     /// The sequence number `as_of` stands for, never beyond the durable head.
     pub fn seq_of(&self, as_of: AsOf) -> Result<u64, ServiceError> {
-        let head = self.ledger.head().seq;
-        Ok(match as_of {
-            AsOf::Latest => head,
-            AsOf::Seq(seq) => seq.min(head),
-            AsOf::Instant(instant) => self.last_seq_recorded_by(instant, head)?,
-        })
+        Ok(self.resolve(as_of)?.seq)
+    }
+
+    /// Where `as_of` is in the chain: a sequence number beyond the head is refused (it is a typing
+    /// mistake or a question about the future, and clamping it would answer another question); a
+    /// date is read as the end of that day in the ledger's time zone.
+    pub fn resolve(&self, as_of: AsOf) -> Result<ResolvedAsOf, ServiceError> {
+        let head = self.ledger.head();
+        let time_zone = self.current.read().expect("projection lock").facts().time_zone();
+        let resolved = match as_of {
+            AsOf::Latest => ResolvedAsOf { seq: head.seq, instant: None },
+            AsOf::Seq(seq) if seq > head.seq => {
+                return Err(ServiceError::AsOfBeyondHead { requested: seq, head: head.seq });
+            }
+            AsOf::Seq(seq) => ResolvedAsOf { seq, instant: None },
+            AsOf::Instant(_) | AsOf::EndOfDay { .. } => {
+                let instant = as_of.instant(time_zone).ok_or(ServiceError::AsOfNoSuchDay)?;
+                ResolvedAsOf { seq: self.last_seq_recorded_by(instant, head.seq)?, instant: Some(instant) }
+            }
+        };
+        Ok(resolved)
     }
 
     /// Recorded times never decrease along the chain, so a binary search over sequence numbers finds
@@ -108,22 +132,22 @@ impl ReadModels {
         Ok(low)
     }
 
-    /// Runs `read` on the projection as of `as_of`, and returns the sequence number it stood at.
+    /// Runs `read` on the projection as of `as_of`, and returns where that point is in the chain.
     pub fn with_projection<T>(
         &self,
         as_of: AsOf,
         read: impl FnOnce(&Projection) -> T,
-    ) -> Result<(u64, T), ServiceError> {
+    ) -> Result<(ResolvedAsOf, T), ServiceError> {
         self.catch_up()?;
-        let seq = self.seq_of(as_of)?;
+        let resolved = self.resolve(as_of)?;
         {
             let current = self.current.read().expect("projection lock");
-            if current.seq() == seq {
-                return Ok((seq, read(&current)));
+            if current.seq() == resolved.seq {
+                return Ok((resolved, read(&current)));
             }
         }
-        let projection = self.projection_at(seq)?;
-        Ok((seq, read(&projection)))
+        let projection = self.projection_at(resolved.seq)?;
+        Ok((resolved, read(&projection)))
     }
 
     /// The fold of the first `seq` events: the nearest snapshot, then the events after it.

@@ -23,9 +23,11 @@ use crate::store::merkle_nodes;
 use crate::store::types::{AppendRequest, Appended, Head};
 use crate::store::Shared;
 
+/// Appends written together or not at all (usually one; a batch of commands or a history import
+/// hands over several, which then share one atomic sled batch).
 pub struct Submission {
-    pub request: AppendRequest,
-    pub reply: oneshot::Sender<Result<Appended, AppendError>>,
+    pub requests: Vec<AppendRequest>,
+    pub reply: oneshot::Sender<Result<Vec<Appended>, AppendError>>,
 }
 
 pub struct Committer {
@@ -41,6 +43,7 @@ pub struct Committer {
 }
 
 /// What one group has staged but not yet written.
+#[derive(Clone)]
 struct Group {
     batch: sled::Batch,
     head: Head,
@@ -86,7 +89,7 @@ impl Committer {
         let outcomes: Vec<_> = submissions
             .into_iter()
             .map(|submission| {
-                let outcome = self.stage(&mut group, &submission.request);
+                let outcome = self.stage_all(&mut group, &submission.requests);
                 (submission.reply, outcome)
             })
             .collect();
@@ -97,11 +100,27 @@ impl Committer {
         }
         for (reply, outcome) in outcomes {
             let outcome = match (&written, outcome) {
-                (Err(error), Ok(appended)) if !appended.replayed => Err(AppendError::Storage(error.to_string())),
+                (Err(error), Ok(appended)) if appended.iter().any(|a| !a.replayed) => {
+                    Err(AppendError::Storage(error.to_string()))
+                }
                 (_, outcome) => outcome,
             };
             let _ = reply.send(outcome);
         }
+    }
+
+    /// Stages every request of one submission, or none: a refusal of any undoes the others.
+    fn stage_all(&mut self, group: &mut Group, requests: &[AppendRequest]) -> Result<Vec<Appended>, AppendError> {
+        if let [request] = requests {
+            return self.stage(group, request).map(|appended| vec![appended]);
+        }
+        let before = group.clone();
+        let staged: Result<Vec<Appended>, AppendError> =
+            requests.iter().map(|request| self.stage(group, request)).collect();
+        if staged.is_err() {
+            *group = before;
+        }
+        staged
     }
 
     /// Checks one request against the state so far and, if accepted, adds its writes to the group.

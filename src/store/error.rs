@@ -43,4 +43,11 @@ pub enum StoreError {
     Verify(#[from] crate::store::verify::VerifyFailure),
     #[error("{0}")]
     Invalid(String),
+    #[error(
+        "the checkpoint signing key file {} is missing{}; restore it with `kpi-ledger key import`, or start \
+         a new key deliberately with `kpi-ledger key rotate`",
+        path.display(),
+        public_key.as_ref().map_or(String::new(), |key| format!(" (this ledger signs with {key})"))
+    )]
+    KeyMissing { path: std::path::PathBuf, public_key: Option<String> },
 }

@@ -6,8 +6,9 @@
 //! The body is copied byte for byte (never re-serialised), so anyone can recompute every hash from
 //! the file alone (docs/FORMAT.md).
 //!
-//! Invariant: an import either produces a complete ledger whose every event verified, or leaves the
-//! target directory as it found it (it builds in a sibling directory and renames at the end).
+//! Invariant: an import either produces a complete ledger whose every event verified and would have
+//! been accepted as an append, or leaves the target directory as it found it (it builds in a sibling
+//! directory, and the caller renames it into place only after checking that it loads).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
@@ -18,7 +19,8 @@ use serde_json::value::RawValue;
 
 use crate::chain::merkle::{Blake3, IncrementalTree};
 use crate::chain::{link_hash, EventBody, Hash, Record};
-use crate::limits::{EXPORT_LINE_BYTES_MAX, IMPORT_EVENTS_PER_BATCH};
+use crate::domain::check_unique_keys;
+use crate::limits::{EVENT_BODY_BYTES_MAX, EXPORT_LINE_BYTES_MAX, IMPORT_EVENTS_PER_BATCH};
 use crate::store::committer::RequestDigest;
 use crate::store::durability::{sync_directory, Syncer};
 use crate::store::keys::{self, CommandRecord, RequestDigestOf};
@@ -67,6 +69,8 @@ pub enum ImportError {
     Refused { line: u64, reason: String },
     #[error("target {0} already holds data; import builds a new ledger")]
     TargetNotEmpty(PathBuf),
+    #[error("the imported ledger does not load: {0}")]
+    DoesNotLoad(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -81,8 +85,63 @@ struct ExportLine<'a> {
     body: &'a RawValue,
 }
 
-/// Builds a new ledger in `dir` from an export; `dir` must not exist or be empty.
-pub fn import(dir: &Path, input: &mut dyn BufRead, progress: &dyn Fn(u64)) -> Result<Head, ImportError> {
+/// A ledger built from an export in a staging directory beside its target. It becomes the ledger
+/// only through `commit`; dropped uncommitted, it is removed and the target is left as it was.
+#[derive(Debug)]
+pub struct StagedImport {
+    target: PathBuf,
+    staging: PathBuf,
+    head: Head,
+    committed: bool,
+}
+
+impl StagedImport {
+    /// Where the staged ledger is, for the checks the caller runs before committing (it must fold
+    /// into the state a server builds).
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    pub fn head(&self) -> Head {
+        self.head
+    }
+
+    /// Moves the staged ledger into place.
+    pub fn commit(mut self) -> Result<Head, ImportError> {
+        if self.target.exists() {
+            std::fs::remove_dir(&self.target).map_err(StoreError::from)?;
+        }
+        std::fs::rename(&self.staging, &self.target).map_err(StoreError::from)?;
+        let parent = self.target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        sync_directory(parent).map_err(StoreError::from)?;
+        self.committed = true;
+        Ok(self.head)
+    }
+}
+
+impl Drop for StagedImport {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// What the caller checks of each imported event beyond the chain (the service: that the domain would
+/// have recorded it — a known type and version whose data decodes, in its own stream, by a valid
+/// actor). The error names the field, from `body.`.
+pub type BodyCheck<'a> = &'a dyn Fn(&EventBody) -> Result<(), String>;
+
+/// Builds a new ledger for `dir` from an export, in a staging directory; `dir` must not exist or be
+/// empty. Every line is checked as an append would be: the chain (seq, links, hashes), the canonical
+/// line form, the body's size and unique keys, its envelope, stream versions, unique event ids and
+/// non-decreasing times — and `check` on every body.
+pub fn import(
+    dir: &Path,
+    input: &mut dyn BufRead,
+    check: BodyCheck<'_>,
+    progress: &dyn Fn(u64),
+) -> Result<StagedImport, ImportError> {
     if dir.exists() && std::fs::read_dir(dir).map_err(StoreError::from)?.next().is_some() {
         return Err(ImportError::TargetNotEmpty(dir.to_owned()));
     }
@@ -90,22 +149,9 @@ pub fn import(dir: &Path, input: &mut dyn BufRead, progress: &dyn Fn(u64)) -> Re
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(StoreError::from)?;
     }
-    let outcome = import_into(&staging, input, progress);
-    match outcome {
-        Ok(head) => {
-            if dir.exists() {
-                std::fs::remove_dir(dir).map_err(StoreError::from)?;
-            }
-            std::fs::rename(&staging, dir).map_err(StoreError::from)?;
-            sync_directory(dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
-                .map_err(StoreError::from)?;
-            Ok(head)
-        }
-        Err(error) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            Err(error)
-        }
-    }
+    let mut staged = StagedImport { target: dir.to_owned(), staging, head: Head::EMPTY, committed: false };
+    staged.head = import_into(&staged.staging, input, check, progress)?;
+    Ok(staged)
 }
 
 fn staging_dir(dir: &Path) -> PathBuf {
@@ -113,7 +159,12 @@ fn staging_dir(dir: &Path) -> PathBuf {
     dir.with_file_name(format!(".{name}.importing"))
 }
 
-fn import_into(staging: &Path, input: &mut dyn BufRead, progress: &dyn Fn(u64)) -> Result<Head, ImportError> {
+fn import_into(
+    staging: &Path,
+    input: &mut dyn BufRead,
+    check: BodyCheck<'_>,
+    progress: &dyn Fn(u64),
+) -> Result<Head, ImportError> {
     let db = crate::store::open_sled(staging)?;
     let tree = db.open_tree(TREE_NAME).map_err(StoreError::from)?;
     tree.insert(keys::FORMAT, keys::FORMAT_MARKER).map_err(StoreError::from)?;
@@ -129,7 +180,7 @@ fn import_into(staging: &Path, input: &mut dyn BufRead, progress: &dyn Fn(u64)) 
             break;
         }
         line_number += 1;
-        importer.add_line(&line).map_err(|reason| refused(line_number, reason))?;
+        importer.add_line(&line, check).map_err(|reason| refused(line_number, reason))?;
         if importer.batch_events == IMPORT_EVENTS_PER_BATCH {
             importer.write_batch(&db, &mut syncer, &stats)?;
             progress(importer.head.seq);
@@ -140,11 +191,32 @@ fn import_into(staging: &Path, input: &mut dyn BufRead, progress: &dyn Fn(u64)) 
     Ok(importer.head)
 }
 
+/// The export line for these parts, exactly as `export` writes it.
+fn canonical_line(parsed: &ExportLine<'_>) -> Vec<u8> {
+    let mut line = format!(
+        "{{\"seq\":{},\"prev_hash\":\"{}\",\"hash\":\"{}\",\"body\":",
+        parsed.seq, parsed.prev_hash, parsed.hash
+    )
+    .into_bytes();
+    line.extend_from_slice(parsed.body.get().as_bytes());
+    line.push(b'}');
+    line
+}
+
+/// A stored body: within the size limit, and no object in it names a key twice.
+fn check_body_bytes(body: &[u8]) -> Result<(), String> {
+    if body.len() > EVENT_BODY_BYTES_MAX {
+        return Err(format!("body: {} bytes exceed the limit of {EVENT_BODY_BYTES_MAX}", body.len()));
+    }
+    check_unique_keys(body).map_err(|e| format!("body.{e}"))
+}
+
 fn refused(line: u64, reason: impl ToString) -> ImportError {
     ImportError::Refused { line, reason: reason.to_string() }
 }
 
-/// Reads one line (without its newline), refusing lines longer than `EXPORT_LINE_BYTES_MAX`.
+/// Reads one line without its newline, refusing lines longer than `EXPORT_LINE_BYTES_MAX` and a last
+/// line without one (a file cut short mid-line).
 fn read_line(input: &mut dyn BufRead, line: &mut Vec<u8>) -> Result<usize, String> {
     let mut limited = std::io::Read::take(&mut *input, EXPORT_LINE_BYTES_MAX as u64 + 1);
     let read = limited.read_until(b'\n', line).map_err(|e| format!("reading the export: {e}"))?;
@@ -152,6 +224,8 @@ fn read_line(input: &mut dyn BufRead, line: &mut Vec<u8>) -> Result<usize, Strin
         line.pop();
     } else if read > EXPORT_LINE_BYTES_MAX {
         return Err(format!("line longer than {EXPORT_LINE_BYTES_MAX} bytes"));
+    } else if read > 0 {
+        return Err("the last line has no newline: the file was cut short".into());
     }
     Ok(read)
 }
@@ -191,8 +265,19 @@ impl Importer {
     }
 
     /// Checks one line against the chain so far and stages its writes.
-    fn add_line(&mut self, line: &[u8]) -> Result<(), String> {
+    fn add_line(&mut self, line: &[u8], check: BodyCheck<'_>) -> Result<(), String> {
+        if line.last() == Some(&b'\r') {
+            return Err("the line ends in CR LF; export lines end in LF alone".into());
+        }
+        if line.is_empty() {
+            return Err("empty line".into());
+        }
         let parsed: ExportLine = serde_json::from_slice(line).map_err(|e| format!("not an export line: {e}"))?;
+        if canonical_line(&parsed) != line {
+            return Err("not in the canonical form {\"seq\":N,\"prev_hash\":\"…\",\"hash\":\"…\",\"body\":…} \
+                        (members in that order, no spaces, lower-case hex: docs/FORMAT.md §2)"
+                .into());
+        }
         let seq = self.head.seq + 1;
         if parsed.seq != seq {
             return Err(format!("seq is {}, expected {seq}", parsed.seq));
@@ -205,7 +290,9 @@ impl Importer {
         if computed != parsed.hash {
             return Err(format!("hash is {}, computed {computed}", parsed.hash));
         }
+        check_body_bytes(body_bytes)?;
         let body = EventBody::from_bytes(body_bytes).map_err(|e| format!("body: {e}"))?;
+        check(&body)?;
         self.check_body(&body)?;
         self.stage(seq, &parsed, body_bytes, &body)
     }

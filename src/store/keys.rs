@@ -10,6 +10,7 @@
 //! | `h`    | (none)                           | head: seq (u64 BE) ‖ hash (32) ‖ recorded_at |
 //! | `f`    | (none)                           | format marker                                |
 //! | `k`    | (none)                           | last signed checkpoint: size ‖ root          |
+//! | `p`    | (none)                           | signing public key (32) ‖ origin (UTF-8)     |
 //! | `m`    | level (u8) ‖ index (u64 BE)      | Merkle node of level ≥ 3 (32 bytes)          |
 
 use uuid::Uuid;
@@ -22,6 +23,7 @@ pub const MERKLE: u8 = b'm';
 pub const HEAD: &[u8] = b"h";
 pub const FORMAT: &[u8] = b"f";
 pub const LAST_SIGNED_CHECKPOINT: &[u8] = b"k";
+pub const SIGNING_KEY: &[u8] = b"p";
 pub const FORMAT_MARKER: &[u8] = b"kpi-ledger store v1";
 
 pub fn event(seq: u64) -> [u8; 9] {

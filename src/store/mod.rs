@@ -31,7 +31,7 @@ use crate::limits::{GROUP_COMMIT_REQUESTS_MAX, OPEN_VERIFY_TAIL_EVENTS, READ_PAG
 pub use durability::DurabilityStats;
 pub use error::{AppendError, StoreError};
 pub use types::{AppendRequest, Appended, ExpectedVersion, Head, NewEvent, RecordedEvent};
-pub use validate::validate_stream_id;
+pub use validate::{validate_actor, validate_stream_id};
 pub use verify::{ChainFault, Verified, VerifyFailure};
 
 /// Counters for metrics and benchmarks.
@@ -70,18 +70,36 @@ pub struct Ledger {
     _db: sled::Db,
 }
 
+/// Appends that were handed to the committer together; wait for them to become durable.
+pub struct PendingAppends(oneshot::Receiver<Result<Vec<Appended>, AppendError>>);
+
+impl PendingAppends {
+    /// Blocks until the appends are durable or refused. Not for use inside an async task.
+    pub fn wait(self) -> Result<Vec<Appended>, AppendError> {
+        self.0.blocking_recv().unwrap_or(Err(AppendError::Unavailable))
+    }
+
+    pub async fn wait_async(self) -> Result<Vec<Appended>, AppendError> {
+        self.0.await.unwrap_or(Err(AppendError::Unavailable))
+    }
+}
+
 /// An append that was handed to the committer; wait for it to become durable.
-pub struct PendingAppend(oneshot::Receiver<Result<Appended, AppendError>>);
+pub struct PendingAppend(PendingAppends);
 
 impl PendingAppend {
     /// Blocks until the append is durable or refused. Not for use inside an async task.
     pub fn wait(self) -> Result<Appended, AppendError> {
-        self.0.blocking_recv().unwrap_or(Err(AppendError::Unavailable))
+        self.0.wait().map(first)
     }
 
     pub async fn wait_async(self) -> Result<Appended, AppendError> {
-        self.0.await.unwrap_or(Err(AppendError::Unavailable))
+        self.0.wait_async().await.map(first)
     }
+}
+
+fn first(mut appended: Vec<Appended>) -> Appended {
+    appended.swap_remove(0)
 }
 
 pub(crate) const TREE_NAME: &[u8] = b"kpi-ledger";
@@ -124,27 +142,43 @@ pub enum TailCheck {
     Skip,
 }
 
+/// How to open a ledger: where its signing key lives and how much of its tail to re-check.
+#[derive(Clone, Debug)]
+pub struct LedgerOptions {
+    /// The checkpoint signing key's file; `None`: `checkpoint-signing-key.json` in the data directory.
+    pub key_file: Option<PathBuf>,
+    pub tail_check: TailCheck,
+}
+
+impl Default for LedgerOptions {
+    fn default() -> LedgerOptions {
+        LedgerOptions { key_file: None, tail_check: TailCheck::Newest(OPEN_VERIFY_TAIL_EVENTS) }
+    }
+}
+
 impl Ledger {
-    /// Opens (or creates) the ledger in `dir`, checking the newest `OPEN_VERIFY_TAIL_EVENTS` events.
+    /// Opens (or creates) the ledger in `dir`, checking the newest `OPEN_VERIFY_TAIL_EVENTS` events,
+    /// with its signing key in the data directory.
     pub fn open(dir: &Path) -> Result<Ledger, StoreError> {
-        Ledger::open_with(dir, TailCheck::Newest(OPEN_VERIFY_TAIL_EVENTS))
+        Ledger::open_with(dir, LedgerOptions::default())
     }
 
-    /// Opens the ledger with the given check of its newest events. `TailCheck::Skip` is for
-    /// `kpi-ledger verify`, which checks everything itself and must open a broken ledger to say where.
-    pub fn open_with(dir: &Path, tail_check: TailCheck) -> Result<Ledger, StoreError> {
+    /// Opens the ledger with the given key file and check of its newest events. `TailCheck::Skip` is
+    /// for `kpi-ledger verify`, which checks everything itself and must open a broken ledger to say
+    /// where.
+    pub fn open_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, StoreError> {
         std::fs::create_dir_all(dir)?;
         let db = open_sled(dir)?;
         let tree = db.open_tree(TREE_NAME)?;
         check_format_marker(&tree, &db)?;
         let head = read_head(&tree)?;
-        if let TailCheck::Newest(events) = tail_check {
+        if let TailCheck::Newest(events) = options.tail_check {
             verify::verify_tail(&tree, head.seq.saturating_sub(events) + 1, head)?;
         }
         let merkle = IncrementalTree::load(&merkle_nodes::SledNodes(&tree), head.seq)
             .map_err(|e| StoreError::Corrupt(format!("merkle tree at size {}: {e}", head.seq)))?;
         let syncer = durability::Syncer::open(dir)?;
-        let signer = signer::Signer::open_or_create(dir)?;
+        let signer = open_signer(&tree, &db, &signer::key_path(dir, options.key_file.as_deref()), head)?;
         let snapshots = db.open_tree(SNAPSHOT_TREE_NAME)?;
         let (head_sender, _) = watch::channel(head);
         let shared = Arc::new(Shared {
@@ -188,12 +222,31 @@ impl Ledger {
     /// Hands the append to the committer in arrival order and returns at once; the caller waits
     /// on the result. Requests submitted in order are sequenced in that order.
     pub fn submit(&self, request: AppendRequest) -> Result<PendingAppend, AppendError> {
-        validate::validate(&request)?;
+        self.submit_all(vec![request]).map(PendingAppend)
+    }
+
+    /// Hands several appends to the committer to be written in one atomic batch, in order: all of
+    /// them become durable together, or (if any is refused) none is written.
+    pub fn submit_all(&self, requests: Vec<AppendRequest>) -> Result<PendingAppends, AppendError> {
+        if requests.is_empty() {
+            return Err(AppendError::invalid("requests", "nothing to append"));
+        }
+        let events: usize = requests.iter().map(|request| request.events.len()).sum();
+        if events > crate::limits::EVENTS_PER_ATOMIC_WRITE_MAX {
+            return Err(AppendError::invalid(
+                "requests",
+                format!(
+                    "{events} events exceed the limit of {} per atomic write",
+                    crate::limits::EVENTS_PER_ATOMIC_WRITE_MAX
+                ),
+            ));
+        }
+        requests.iter().try_for_each(validate::validate)?;
         let (reply, receiver) = oneshot::channel();
         let submissions = self.submissions.lock().expect("submission lock");
         let sender = submissions.as_ref().ok_or(AppendError::Unavailable)?;
-        sender.send(committer::Submission { request, reply }).map_err(|_| AppendError::Unavailable)?;
-        Ok(PendingAppend(receiver))
+        sender.send(committer::Submission { requests, reply }).map_err(|_| AppendError::Unavailable)?;
+        Ok(PendingAppends(receiver))
     }
 
     /// The newest durable event.
@@ -370,6 +423,11 @@ impl Ledger {
         Ok(())
     }
 
+    /// The ledger's name in its checkpoints (it travels with the signing key).
+    pub fn origin(&self) -> String {
+        self.signer.lock().expect("signer lock").origin().to_owned()
+    }
+
     /// The public key that signs this ledger's checkpoints.
     pub fn public_key(&self) -> ed25519_dalek::VerifyingKey {
         self.signer.lock().expect("signer lock").public_key()
@@ -402,12 +460,14 @@ impl Ledger {
         Ok(signed)
     }
 
-    /// The cited events, each with its stored bytes and its inclusion proof against `checkpoint`.
+    /// The cited events (in sequence order, each once), each with its stored bytes and its inclusion
+    /// proof against `checkpoint`.
     pub fn proof_bundle(&self, seqs: &[u64], checkpoint: SignedCheckpoint) -> Result<ProofBundle, ProofError> {
         let tree_size = checkpoint.checkpoint.tree_size;
+        let seqs: std::collections::BTreeSet<u64> = seqs.iter().copied().collect();
         let events = seqs
-            .iter()
-            .map(|&seq| {
+            .into_iter()
+            .map(|seq| {
                 let inclusion_proof = self.inclusion_proof(seq, tree_size)?;
                 let value = self
                     .tree
@@ -415,11 +475,9 @@ impl Ledger {
                     .map_err(|e| ProofError::Failure(e.to_string()))?
                     .ok_or_else(|| ProofError::Failure(format!("event {seq} is missing")))?;
                 let record = Record::decode(&value).map_err(|e| ProofError::Failure(format!("event {seq}: {e}")))?;
-                let body = String::from_utf8(record.body.to_vec())
-                    .ok()
-                    .and_then(|text| serde_json::value::RawValue::from_string(text).ok())
-                    .ok_or_else(|| ProofError::Failure(format!("event {seq}: body is not JSON")))?;
-                Ok(BundledEvent { seq, prev_hash: record.prev_hash, hash: record.hash, body, inclusion_proof })
+                let body_text = String::from_utf8(record.body.to_vec())
+                    .map_err(|_| ProofError::Failure(format!("event {seq}: body is not UTF-8")))?;
+                Ok(BundledEvent { seq, prev_hash: record.prev_hash, hash: record.hash, body_text, inclusion_proof })
             })
             .collect::<Result<_, ProofError>>()?;
         Ok(ProofBundle { checkpoint, events })
@@ -544,7 +602,9 @@ fn decode_event(key: &[u8], value: &[u8]) -> Result<RecordedEvent, StoreError> {
     let record = Record::decode(value).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
     let body = EventBody::from_bytes(record.body)
         .map_err(|e| StoreError::Corrupt(format!("event {seq}: unreadable body: {e}")))?;
-    Ok(RecordedEvent { seq, prev_hash: record.prev_hash, hash: record.hash, body })
+    let body_text = String::from_utf8(record.body.to_vec())
+        .map_err(|_| StoreError::Corrupt(format!("event {seq}: body is not UTF-8")))?;
+    Ok(RecordedEvent { seq, prev_hash: record.prev_hash, hash: record.hash, body_text, body })
 }
 
 fn read_head(tree: &sled::Tree) -> Result<Head, StoreError> {
@@ -556,6 +616,25 @@ fn read_head(tree: &sled::Tree) -> Result<Head, StoreError> {
             Ok(Head { seq, hash, recorded_at })
         }
     }
+}
+
+/// The ledger's signing key, checked against the public key the ledger recorded (key `p`); a ledger
+/// that recorded none yet (new, or from before keys were recorded) records the one it opens with.
+fn open_signer(tree: &sled::Tree, db: &sled::Db, path: &Path, head: Head) -> Result<signer::Signer, StoreError> {
+    let recorded = match tree.get(keys::SIGNING_KEY)? {
+        Some(value) => Some(
+            signer::RecordedKey::decode(&value)
+                .ok_or_else(|| StoreError::Corrupt("unreadable signing key record".into()))?,
+        ),
+        None => None,
+    };
+    let empty = head.seq == 0 && tree.get(keys::LAST_SIGNED_CHECKPOINT)?.is_none();
+    let signer = signer::open_for_ledger(path, recorded.as_ref(), empty)?;
+    if recorded.is_none() {
+        tree.insert(keys::SIGNING_KEY, signer.recorded().encode())?;
+        db.flush()?;
+    }
+    Ok(signer)
 }
 
 /// A new ledger gets the marker; an existing one must carry it, so a foreign sled directory is refused.
@@ -584,19 +663,22 @@ pub enum CommandLookup {
 
 /// Events with their inclusion proofs against one signed checkpoint: what an auditor needs to check
 /// a cited event without the rest of the ledger (docs/FORMAT.md §6).
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProofBundle {
     pub checkpoint: SignedCheckpoint,
     pub events: Vec<BundledEvent>,
 }
 
-/// One event as stored (the body verbatim) and its audit path.
-#[derive(Debug, serde::Serialize)]
+/// One event as stored and its audit path. `body_text` is the exact hashed bytes as a JSON string, so
+/// the bundle verifies after any JSON tool has re-serialised it (docs/FORMAT.md §6).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BundledEvent {
     pub seq: u64,
     pub prev_hash: Hash,
     pub hash: Hash,
-    pub body: Box<serde_json::value::RawValue>,
+    pub body_text: String,
     pub inclusion_proof: Vec<Hash>,
 }
 

@@ -1,11 +1,14 @@
-//! The checkpoint signing key, created on first start in the data directory, and the guard that the
-//! ledger never signs two checkpoints that are inconsistent with each other.
+//! The checkpoint signing key: a file of its own (mode 0600) whose path is a setting, and the guards
+//! that keep a ledger and its key together. The ledger records the public key it signs with (key `p`
+//! of its tree), so a missing or foreign key file is refused instead of silently replaced: auditors
+//! hold the public key, and a new one would make every published checkpoint unverifiable.
 //!
-//! Invariant: every new checkpoint's tree extends the last one signed (its root at the last size is
-//! the last root, and its size is not smaller); otherwise signing is refused as corruption.
+//! Invariant: a key is created only together with a new, empty ledger (or deliberately: `import
+//! --new-key`); every new checkpoint's tree extends the last one signed (its root at the last size is
+//! the last root, and its size is not smaller), otherwise signing is refused as corruption.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -14,14 +17,20 @@ use crate::chain::checkpoint::{Checkpoint, SignedCheckpoint};
 use crate::chain::Hash;
 use crate::store::StoreError;
 
-/// The key file's name inside the data directory (mode 0600).
+/// The key file's name inside the data directory, where it lives unless a path is given.
 pub const KEY_FILE: &str = "checkpoint-signing-key.json";
 
-#[derive(Serialize, Deserialize)]
+/// Where a ledger's key file is: the given path, or `KEY_FILE` in the data directory.
+pub fn key_path(data: &Path, key_file: Option<&Path>) -> PathBuf {
+    key_file.map_or_else(|| data.join(KEY_FILE), Path::to_path_buf)
+}
+
+/// The key file's contents: the ledger's name (`origin`, in every checkpoint) and the secret key.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct KeyFile {
-    origin: String,
-    secret_key: String,
+pub struct KeyFile {
+    pub origin: String,
+    pub secret_key: String,
 }
 
 pub struct Signer {
@@ -29,33 +38,69 @@ pub struct Signer {
     origin: String,
 }
 
+/// What the ledger remembers of its key: the public half and the origin, under key `p`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedKey {
+    pub public_key: [u8; 32],
+    pub origin: String,
+}
+
+impl RecordedKey {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut value = self.public_key.to_vec();
+        value.extend_from_slice(self.origin.as_bytes());
+        value
+    }
+
+    pub fn decode(value: &[u8]) -> Option<RecordedKey> {
+        let public_key: [u8; 32] = value.get(..32)?.try_into().ok()?;
+        let origin = std::str::from_utf8(value.get(32..)?).ok()?.to_owned();
+        Some(RecordedKey { public_key, origin })
+    }
+}
+
 impl Signer {
-    /// Loads the key of the ledger in `dir`, creating it (with a new origin name) on first start.
-    pub fn open_or_create(dir: &Path) -> Result<Signer, StoreError> {
-        let path = dir.join(KEY_FILE);
-        if path.exists() {
-            let file: KeyFile = serde_json::from_slice(&std::fs::read(&path)?)
-                .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?;
-            let mut secret = [0u8; 32];
-            hex::decode_to_slice(&file.secret_key, &mut secret)
-                .map_err(|_| StoreError::Corrupt(format!("{}: secret_key is not 32 bytes of hex", path.display())))?;
-            return Ok(Signer { key: SigningKey::from_bytes(&secret), origin: file.origin });
-        }
+    /// A fresh key with a fresh origin name.
+    pub fn generate() -> Result<Signer, StoreError> {
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret)
             .map_err(|e| StoreError::Invalid(format!("no randomness for a signing key: {e}")))?;
         let mut origin_bytes = [0u8; 8];
         getrandom::fill(&mut origin_bytes).map_err(|e| StoreError::Invalid(format!("no randomness: {e}")))?;
-        let signer = Signer {
-            key: SigningKey::from_bytes(&secret),
-            origin: format!("kpi-ledger/{}", hex::encode(origin_bytes)),
-        };
-        signer.write_key_file(&path)?;
-        Ok(signer)
+        Ok(Signer { key: SigningKey::from_bytes(&secret), origin: format!("kpi-ledger/{}", hex::encode(origin_bytes)) })
     }
 
-    fn write_key_file(&self, path: &Path) -> Result<(), StoreError> {
-        let contents = KeyFile { origin: self.origin.clone(), secret_key: hex::encode(self.key.to_bytes()) };
+    /// Reads a key file.
+    pub fn load(path: &Path) -> Result<Signer, StoreError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| StoreError::Invalid(format!("signing key file {}: {e}", path.display())))?;
+        Signer::from_bytes(&bytes).map_err(|reason| StoreError::Invalid(format!("{}: {reason}", path.display())))
+    }
+
+    /// Parses key file contents.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Signer, String> {
+        let file: KeyFile = serde_json::from_slice(bytes).map_err(|e| format!("not a signing key file: {e}"))?;
+        let mut secret = [0u8; 32];
+        hex::decode_to_slice(&file.secret_key, &mut secret).map_err(|_| "secret_key is not 32 bytes of hex")?;
+        if !file.origin.starts_with("kpi-ledger/") || file.origin.chars().any(|c| c.is_control()) {
+            return Err(format!("origin {:?} is not a kpi-ledger origin", file.origin));
+        }
+        Ok(Signer { key: SigningKey::from_bytes(&secret), origin: file.origin })
+    }
+
+    /// The key file's contents (a secret: callers write it only to files of mode 0600).
+    pub fn key_file(&self) -> KeyFile {
+        KeyFile { origin: self.origin.clone(), secret_key: hex::encode(self.key.to_bytes()) }
+    }
+
+    /// Writes the key file at `path` (mode 0600, fsynced, renamed into place); refuses to replace one.
+    pub fn write_new(&self, path: &Path) -> Result<(), StoreError> {
+        if path.exists() {
+            return Err(StoreError::Invalid(format!("{}: a signing key file is already there", path.display())));
+        }
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
         let temporary = path.with_extension("tmp");
         let mut options = std::fs::File::options();
         options.write(true).create_new(true);
@@ -63,10 +108,12 @@ impl Signer {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let _ = std::fs::remove_file(&temporary);
         let mut file = options.open(&temporary)?;
-        file.write_all(&serde_json::to_vec_pretty(&contents).expect("key file serialises"))?;
+        file.write_all(&serde_json::to_vec_pretty(&self.key_file()).expect("key file serialises"))?;
         file.sync_all()?;
         std::fs::rename(&temporary, path)?;
-        crate::store::durability::sync_directory(path.parent().unwrap_or(Path::new(".")))?;
+        crate::store::durability::sync_directory(
+            path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")),
+        )?;
         Ok(())
     }
 
@@ -78,9 +125,43 @@ impl Signer {
         &self.origin
     }
 
+    pub fn recorded(&self) -> RecordedKey {
+        RecordedKey { public_key: *self.public_key().as_bytes(), origin: self.origin.clone() }
+    }
+
     pub fn sign(&self, checkpoint: Checkpoint) -> SignedCheckpoint {
         checkpoint.sign(&self.key)
     }
+}
+
+/// Loads the key of a ledger, checking it against the key the ledger recorded; creates one only for
+/// a new ledger (`empty` and nothing recorded).
+pub fn open_for_ledger(path: &Path, recorded: Option<&RecordedKey>, empty: bool) -> Result<Signer, StoreError> {
+    if !path.exists() {
+        return match (recorded, empty) {
+            (None, true) => {
+                let signer = Signer::generate()?;
+                signer.write_new(path)?;
+                Ok(signer)
+            }
+            (recorded, _) => Err(StoreError::KeyMissing {
+                path: path.to_owned(),
+                public_key: recorded.map(|recorded| hex::encode(recorded.public_key)),
+            }),
+        };
+    }
+    let signer = Signer::load(path)?;
+    if let Some(recorded) = recorded {
+        if recorded.public_key != *signer.public_key().as_bytes() {
+            return Err(StoreError::Invalid(format!(
+                "{}: holds signing key {}, but this ledger signs with {}; give the ledger's own key file",
+                path.display(),
+                hex::encode(signer.public_key().as_bytes()),
+                hex::encode(recorded.public_key)
+            )));
+        }
+    }
+    Ok(signer)
 }
 
 /// The last checkpoint signed: size and root, kept in the ledger's tree under key `k`.

@@ -1,6 +1,6 @@
 //! The values that cross the store's boundary: append requests and results, recorded events, the head.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::chain::{Actor, EventBody, Hash};
@@ -77,7 +77,7 @@ pub struct Appended {
 }
 
 /// The newest durable event: its sequence number, hash and recorded time (0 / genesis when empty).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
     pub seq: u64,
     pub hash: Hash,
@@ -88,12 +88,14 @@ impl Head {
     pub const EMPTY: Head = Head { seq: 0, hash: crate::chain::GENESIS_HASH, recorded_at: Timestamp::UNIX_EPOCH };
 }
 
-/// An event as read back from the ledger.
+/// An event as read back from the ledger. Serialised (the API's event answers, SSE), `body_text` is
+/// the exact hashed bytes as a JSON string — what a verifier checks, and what survives any JSON tool
+/// — and `body` the same envelope parsed, for reading only (docs/FORMAT.md, "Events over the API").
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordedEvent {
     pub seq: u64,
     pub prev_hash: Hash,
     pub hash: Hash,
-    #[serde(flatten)]
+    pub body_text: String,
     pub body: EventBody,
 }

@@ -24,12 +24,17 @@ pub fn validate(request: &AppendRequest) -> Result<(), AppendError> {
             return Err(AppendError::invalid("data", "event data must be a JSON object"));
         }
     }
-    validate_name("actor.id", &request.actor.id, ACTOR_FIELD_BYTES_MAX)?;
-    validate_name("actor.role", &request.actor.role, ACTOR_FIELD_BYTES_MAX)?;
+    validate_actor(&request.actor)?;
     if let Some(command_id) = &request.command_id {
         validate_name("command_id", command_id, COMMAND_ID_BYTES_MAX)?;
     }
     Ok(())
+}
+
+/// An actor's id and role: 1 to `ACTOR_FIELD_BYTES_MAX` bytes, no control characters.
+pub fn validate_actor(actor: &crate::chain::Actor) -> Result<(), AppendError> {
+    validate_name("actor.id", &actor.id, ACTOR_FIELD_BYTES_MAX)?;
+    validate_name("actor.role", &actor.role, ACTOR_FIELD_BYTES_MAX)
 }
 
 /// Stream ids are 1 to `STREAM_ID_BYTES_MAX` ASCII letters, digits and `._:@-`, so they sort and print

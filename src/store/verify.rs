@@ -6,14 +6,14 @@
 
 use std::sync::mpsc::sync_channel;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::chain::{Hash, Record, GENESIS_HASH};
 use crate::store::keys;
 use crate::store::types::Head;
 
 /// What is wrong at the reported sequence number.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "fault", rename_all = "snake_case")]
 pub enum ChainFault {
     #[error("hash mismatch: stored {stored}, computed {computed}")]
@@ -37,7 +37,7 @@ pub enum ChainFault {
 }
 
 /// The first fault found, and where.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("event {seq}: {fault}")]
 pub struct VerifyFailure {
     pub seq: u64,
@@ -46,7 +46,7 @@ pub struct VerifyFailure {
 }
 
 /// A chain that verified: how many events were checked, and the head they lead to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verified {
     pub events_checked: u64,
     pub head: Head,

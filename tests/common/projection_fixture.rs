@@ -1,4 +1,4 @@
-//! The year-long DOMAIN.md story (`domain::fixture_year`) chained as the store would, for the
+//! The year-long story (`domain::fixture_year`) chained as the store would, for the
 //! projection tests.
 #![allow(dead_code)]
 

@@ -57,3 +57,27 @@ pub fn open_sled_directly(dir: &std::path::Path) -> sled::Db {
         }
     }
 }
+
+/// The variable `.ci/run` sets so that a test whose system program is missing fails instead of
+/// being skipped.
+pub const REQUIRE_SYSTEM_TOOLS: &str = "KPI_LEDGER_REQUIRE_SYSTEM_TOOLS";
+
+/// Whether `program` (probed with `probe_args`) is installed. When it is not, the test that asked
+/// says so on stderr and skips itself — unless `KPI_LEDGER_REQUIRE_SYSTEM_TOOLS` is set, as
+/// `.ci/run` does after installing every such program: then a missing one is a failure.
+pub fn system_tool(program: &str, probe_args: &[&str], package: &str) -> bool {
+    let installed = std::process::Command::new(program)
+        .args(probe_args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    if !installed {
+        assert!(
+            std::env::var_os(REQUIRE_SYSTEM_TOOLS).is_none(),
+            "{program} is required here ({REQUIRE_SYSTEM_TOOLS} is set); install the Debian package {package}"
+        );
+        eprintln!("SKIPPED: {program} is not installed (Debian package {package}); .ci/run installs it");
+    }
+    installed
+}

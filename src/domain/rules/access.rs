@@ -1,6 +1,6 @@
 //! Who may do what: the role each command needs, and the scope checks rules call.
 //!
-//! Invariant: the "Roles" table of DOMAIN.md holds for every command — in particular the auditor role
+//! Invariant: the roles table of docs/RULES.md holds for every command — in particular the auditor role
 //! appears in no entry, so an auditor writes nothing.
 
 use crate::domain::command::Command;
@@ -25,7 +25,8 @@ pub fn allowed_roles(command: &Command) -> &'static [Role] {
         | Command::RetireIndicator(_)
         | Command::OpenPeriod(_)
         | Command::GrantAccess(_)
-        | Command::RevokeAccess(_) => &[Role::Admin],
+        | Command::RevokeAccess(_)
+        | Command::SetTimeZone(_) => &[Role::Admin],
         Command::AssignIndicator(_)
         | Command::MarkIndicatorNotApplicable(_)
         | Command::AttributeCause(_)

@@ -13,6 +13,7 @@ mod checks;
 mod organisation;
 mod period;
 mod scheme;
+mod settings;
 
 use super::command::Command;
 use super::context::Context;
@@ -55,6 +56,7 @@ pub fn decide(state: &State, command: &Command, context: &Context) -> Result<Vec
         Command::WithdrawAppeal(command) => appeal::withdraw_appeal(state, command, context)?,
         Command::GrantAccess(command) => access_grants::grant_access(state, command, context)?,
         Command::RevokeAccess(command) => access_grants::revoke_access(state, command, context)?,
+        Command::SetTimeZone(command) => settings::set_time_zone(state, command, context)?,
     };
     // Every command records exactly one fact today; the list leaves room for decisions that record
     // several facts of one stream at once.

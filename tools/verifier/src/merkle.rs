@@ -89,15 +89,24 @@ pub fn verify_consistency(
     new_root: &Hash,
     proof: &[Hash],
 ) -> Result<(), String> {
-    if old_size == 0 || old_size > new_size {
-        return Err(format!("sizes {old_size} → {new_size} cannot have a consistency proof"));
+    if old_size == 0 {
+        return Err("old size 0: the empty tree is a prefix of every tree, there is nothing to prove".into());
+    }
+    if old_size > new_size {
+        return Err(format!("old size {old_size} is larger than new size {new_size}: a tree never shrinks"));
     }
     if old_size == new_size {
-        return if proof.is_empty() && old_root == new_root {
+        if !proof.is_empty() {
+            return Err("equal sizes need an empty proof".into());
+        }
+        return if old_root == new_root {
             Ok(())
         } else {
-            Err("equal sizes, different roots".into())
+            Err("equal sizes, different roots (the ledger was forked or rewritten)".into())
         };
+    }
+    if proof.is_empty() {
+        return Err("empty proof between different sizes".into());
     }
     let mut path: Vec<Hash> = Vec::with_capacity(proof.len() + 1);
     if old_size.is_power_of_two() {

@@ -1,0 +1,380 @@
+//! Where reading commands get their answers: the ledger itself, or — while a server holds it — that
+//! server, through its API with the local read token it left in the data directory. Both give the
+//! same typed answers, so every reading command prints the same thing either way.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::chain::checkpoint::SignedCheckpoint;
+use crate::domain::{PeriodId, UnitCode};
+use crate::projection::{AsOf, Horizontal, Ranking, RankingDiff, Vertical};
+use crate::service::admin::{LedgerSettings, OpenError, ServerInfo};
+use crate::service::queries::{Answer, RankingScope, Traces, Units};
+use crate::service::read_models::ReadModels;
+use crate::service::{Clock, SystemClock};
+use crate::store::{Head, Ledger, ProofBundle, TailCheck};
+
+/// A ledger opened here, or a server that holds it.
+pub enum Source {
+    Local { ledger: Arc<Ledger>, read_models: ReadModels },
+    Remote(Remote),
+}
+
+impl Source {
+    /// Opens the ledger for reading; when a kpi-ledger server holds it, reads through that server.
+    pub fn open(settings: &LedgerSettings, tail_check: TailCheck) -> Result<Source, String> {
+        match settings.open_existing(tail_check) {
+            Ok(ledger) => {
+                let read_models = ReadModels::open(ledger.clone()).map_err(|e| e.to_string())?;
+                Ok(Source::Local { ledger, read_models })
+            }
+            Err(OpenError::Locked { server: Some(server), .. }) => Ok(Source::Remote(Remote::new(server))),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    /// Opens only the ledger (no read models): for checks of the chain itself.
+    pub fn open_ledger(settings: &LedgerSettings, tail_check: TailCheck) -> Result<LedgerSource, String> {
+        match settings.open_existing(tail_check) {
+            Ok(ledger) => Ok(LedgerSource::Local(ledger)),
+            Err(OpenError::Locked { server: Some(server), .. }) => Ok(LedgerSource::Remote(Remote::new(server))),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    pub fn ranking(&self, scope: &RankingScope, period: PeriodId, as_of: AsOf) -> Result<Answer<Ranking>, String> {
+        match self {
+            Source::Local { read_models, .. } => read_models.ranking(scope, period, as_of).map_err(|e| e.to_string()),
+            Source::Remote(remote) => {
+                let mut query = scope_query(scope);
+                query.extend([("period", period.to_string()), ("as_of", as_of_text(as_of))]);
+                remote.get("/v1/rankings", &query)
+            }
+        }
+    }
+
+    pub fn horizontal(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Horizontal>, String> {
+        match self {
+            Source::Local { read_models, .. } => read_models.horizontal(unit, period, as_of).map_err(|e| e.to_string()),
+            Source::Remote(remote) => remote.get(
+                "/v1/comparisons/horizontal",
+                &[("unit", unit.to_string()), ("period", period.to_string()), ("as_of", as_of_text(as_of))],
+            ),
+        }
+    }
+
+    pub fn vertical(
+        &self,
+        unit: &UnitCode,
+        first: PeriodId,
+        last: PeriodId,
+        as_of: AsOf,
+    ) -> Result<Answer<Vertical>, String> {
+        match self {
+            Source::Local { read_models, .. } => {
+                read_models.vertical(unit, first, last, as_of).map_err(|e| e.to_string())
+            }
+            Source::Remote(remote) => remote.get(
+                "/v1/comparisons/vertical",
+                &[
+                    ("unit", unit.to_string()),
+                    ("from", first.to_string()),
+                    ("to", last.to_string()),
+                    ("as_of", as_of_text(as_of)),
+                ],
+            ),
+        }
+    }
+
+    pub fn trace(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Traces>, String> {
+        match self {
+            Source::Local { read_models, .. } => read_models.trace(unit, period, as_of).map_err(|e| e.to_string()),
+            Source::Remote(remote) => remote.get(
+                "/v1/traces",
+                &[("unit", unit.to_string()), ("period", period.to_string()), ("as_of", as_of_text(as_of))],
+            ),
+        }
+    }
+
+    pub fn ranking_diff(
+        &self,
+        scope: &RankingScope,
+        period: PeriodId,
+        from: AsOf,
+        to: AsOf,
+    ) -> Result<RankingDiff, String> {
+        match self {
+            Source::Local { ledger, read_models } => {
+                read_models.ranking_diff(ledger, scope, period, from, to).map_err(|e| e.to_string())
+            }
+            Source::Remote(remote) => {
+                let mut query = scope_query(scope);
+                query.extend([("period", period.to_string()), ("from", as_of_text(from)), ("to", as_of_text(to))]);
+                remote.get("/v1/rankings/diff", &query)
+            }
+        }
+    }
+
+    /// Unit names by code, as of the latest event (names are for reading; codes are what is compared).
+    pub fn unit_names(&self) -> BTreeMap<UnitCode, String> {
+        let units: Result<Answer<Units>, String> = match self {
+            Source::Local { read_models, .. } => read_models.units(AsOf::Latest).map_err(|e| e.to_string()),
+            Source::Remote(remote) => remote.get("/v1/units", &[]),
+        };
+        units
+            .map(|answer| answer.value.units.into_iter().map(|unit| (unit.unit, unit.name)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The chain itself, here or through a server.
+pub enum LedgerSource {
+    Local(Arc<Ledger>),
+    Remote(Remote),
+}
+
+/// The answer of a full verification, as `GET /v1/verification` gives it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Verification {
+    pub intact: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_checked: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<Head>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::store::VerifyFailure>,
+}
+
+impl LedgerSource {
+    pub fn head(&self) -> Result<Head, String> {
+        match self {
+            LedgerSource::Local(ledger) => Ok(ledger.head()),
+            LedgerSource::Remote(remote) => remote.get("/v1/head", &[]),
+        }
+    }
+
+    /// Walks the whole chain (and checks it still holds `saved_head`, as `SEQ:HASH`).
+    pub fn verify(&self, saved_head: Option<&str>, progress: &(dyn Fn(u64) + Sync)) -> Result<Verification, String> {
+        match self {
+            LedgerSource::Local(ledger) => {
+                let saved = saved_head
+                    .map(|text| {
+                        crate::http::ledger_reads::parse_saved_head(text).ok_or_else(|| {
+                            format!("--saved-head {text:?}: expected SEQ:HASH (a decimal sequence number, a colon, 64 lower-case hex digits)")
+                        })
+                    })
+                    .transpose()?;
+                let outcome = match saved {
+                    Some(saved) => ledger.verify_against(saved, progress),
+                    None => ledger.verify(progress),
+                };
+                Ok(match outcome {
+                    Ok(verified) => Verification {
+                        intact: true,
+                        events_checked: Some(verified.events_checked),
+                        head: Some(verified.head),
+                        failure: None,
+                    },
+                    Err(failure) => {
+                        Verification { intact: false, events_checked: None, head: None, failure: Some(failure) }
+                    }
+                })
+            }
+            LedgerSource::Remote(remote) => {
+                let query: Vec<(&str, String)> =
+                    saved_head.map(|text| ("saved_head", text.to_owned())).into_iter().collect();
+                remote.get("/v1/verification", &query)
+            }
+        }
+    }
+
+    /// Writes the export (JSON Lines) to `out`; returns the head it ends at.
+    pub fn export(&self, out: &mut dyn Write, progress: &dyn Fn(u64)) -> Result<Option<Head>, String> {
+        match self {
+            LedgerSource::Local(ledger) => {
+                crate::store::export::export(ledger, out, progress).map(Some).map_err(|e| e.to_string())
+            }
+            LedgerSource::Remote(remote) => {
+                let mut reader = remote.stream("/v1/export")?;
+                std::io::copy(&mut reader, out).map_err(|e| format!("reading the export from the server: {e}"))?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The public key (64 hex digits) and the origin.
+    pub fn key(&self) -> Result<(String, String), String> {
+        match self {
+            LedgerSource::Local(ledger) => Ok((hex::encode(ledger.public_key().as_bytes()), ledger.origin())),
+            LedgerSource::Remote(remote) => {
+                let key: Value = remote.get("/v1/key", &[])?;
+                let text = |field: &str| key.get(field).and_then(Value::as_str).map(str::to_owned);
+                text("public_key").zip(text("origin")).ok_or_else(|| "the server's key answer is malformed".into())
+            }
+        }
+    }
+
+    pub fn checkpoint(&self) -> Result<SignedCheckpoint, String> {
+        match self {
+            LedgerSource::Local(ledger) => ledger.checkpoint(SystemClock.now()).map_err(|e| e.to_string()),
+            LedgerSource::Remote(remote) => remote.get("/v1/checkpoint", &[]),
+        }
+    }
+
+    pub fn inclusion_proof(&self, seq: u64, size: Option<u64>) -> Result<Value, String> {
+        match self {
+            LedgerSource::Local(ledger) => {
+                let size = size.unwrap_or(ledger.head().seq);
+                let path = ledger.inclusion_proof(seq, size).map_err(|e| format!("--seq/--size: {e}"))?;
+                let root = ledger.merkle_root(size).map_err(|e| e.to_string())?;
+                Ok(serde_json::json!({"seq": seq, "tree_size": size, "root": root, "inclusion_proof": path}))
+            }
+            LedgerSource::Remote(remote) => {
+                let mut query = vec![("seq", seq.to_string())];
+                query.extend(size.map(|size| ("size", size.to_string())));
+                remote.get("/v1/proofs/inclusion", &query)
+            }
+        }
+    }
+
+    pub fn consistency_proof(&self, from: u64, to: Option<u64>) -> Result<Value, String> {
+        match self {
+            LedgerSource::Local(ledger) => {
+                let to = to.unwrap_or(ledger.head().seq);
+                let path = ledger.consistency_proof(from, to).map_err(|e| format!("--from/--to: {e}"))?;
+                let old_root = ledger.merkle_root(from).map_err(|e| e.to_string())?;
+                let new_root = ledger.merkle_root(to).map_err(|e| e.to_string())?;
+                Ok(serde_json::json!({
+                    "old_size": from, "new_size": to, "old_root": old_root, "new_root": new_root, "consistency_proof": path
+                }))
+            }
+            LedgerSource::Remote(remote) => {
+                let mut query = vec![("from", from.to_string())];
+                query.extend(to.map(|to| ("to", to.to_string())));
+                remote.get("/v1/proofs/consistency", &query)
+            }
+        }
+    }
+
+    pub fn proof_bundle(&self, seqs: &[u64]) -> Result<ProofBundle, String> {
+        match self {
+            LedgerSource::Local(ledger) => {
+                let checkpoint = ledger.checkpoint(SystemClock.now()).map_err(|e| e.to_string())?;
+                ledger.proof_bundle(seqs, checkpoint).map_err(|e| format!("--seq: {e}"))
+            }
+            LedgerSource::Remote(remote) => {
+                let list: Vec<String> = seqs.iter().map(u64::to_string).collect();
+                remote.get("/v1/proofs/bundle", &[("seq", list.join(","))])
+            }
+        }
+    }
+}
+
+/// Every access grant ever made, revoked ones included, as `GET /v1/access?all=true` gives them.
+pub fn access_grants(settings: &LedgerSettings) -> Result<Value, String> {
+    match settings.open_existing(TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS)) {
+        Ok(ledger) => {
+            let service =
+                crate::service::Service::open(ledger, Arc::new(SystemClock), Arc::new(crate::service::RandomIds))
+                    .map_err(|e| e.to_string())?;
+            Ok(service.with_state(|state| {
+                let grants: Vec<Value> = state
+                    .access_grants
+                    .values()
+                    .map(|grant| {
+                        serde_json::json!({
+                            "actor_id": grant.actor_id, "role": grant.role, "unit": grant.unit,
+                            "token_hash": grant.token_hash, "granted_at": grant.granted_at,
+                            "granted_seq": grant.granted_seq, "revoked_at": grant.revoked_at,
+                            "revoked_seq": grant.revoked_seq,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({"at": null, "grants": grants})
+            }))
+        }
+        Err(OpenError::Locked { server: Some(server), .. }) => {
+            Remote::new(server).get("/v1/access", &[("all", "true".to_owned())])
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// A running server, reached with the local read token it left beside the ledger.
+pub struct Remote {
+    server: ServerInfo,
+    agent: ureq::Agent,
+}
+
+/// How long a reading command waits for the server before giving up.
+const REMOTE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+impl Remote {
+    fn new(server: ServerInfo) -> Remote {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(REMOTE_TIMEOUT))
+            .build()
+            .into();
+        Remote { server, agent }
+    }
+
+    fn request(&self, path: &str, query: &[(&str, String)]) -> Result<ureq::http::Response<ureq::Body>, String> {
+        let url = format!("http://{}{path}", self.server.addr);
+        let mut request = self.agent.get(&url).header("authorization", &format!("Bearer {}", self.server.read_token));
+        for (name, value) in query {
+            request = request.query(*name, value);
+        }
+        let mut response = request.call().map_err(|e| {
+            format!("the ledger is held by a server at http://{} that does not answer: {e}", self.server.addr)
+        })?;
+        if !response.status().is_success() {
+            let body = response.body_mut().read_to_string().unwrap_or_default();
+            let problem: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            let detail = problem.get("detail").and_then(Value::as_str).unwrap_or(&body);
+            return Err(detail.to_owned());
+        }
+        Ok(response)
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, String> {
+        let mut response = self.request(path, query)?;
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(crate::limits::REMOTE_ANSWER_BYTES_MAX)
+            .read_to_string()
+            .map_err(|e| format!("reading the server's answer: {e}"))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("the server's answer to {path} is not what this version reads: {e}"))
+    }
+
+    fn stream(&self, path: &str) -> Result<impl Read, String> {
+        Ok(self.request(path, &[])?.into_body().into_reader())
+    }
+}
+
+fn scope_query(scope: &RankingScope) -> Vec<(&'static str, String)> {
+    match scope {
+        RankingScope::OfUnit(unit) => vec![("unit", unit.to_string())],
+        RankingScope::Group { scheme, function_code } => {
+            let mut query = vec![("scheme", scheme.to_string())];
+            query.extend(function_code.as_ref().map(|code| ("function_code", code.to_string())));
+            query
+        }
+    }
+}
+
+/// An as-of point as the API's `as_of` reads it.
+fn as_of_text(as_of: AsOf) -> String {
+    match as_of {
+        AsOf::Latest => "latest".into(),
+        AsOf::Seq(seq) => seq.to_string(),
+        AsOf::Instant(instant) => instant.to_string(),
+        AsOf::EndOfDay { year, month, day } => format!("{year:04}-{month:02}-{day:02}"),
+    }
+}
