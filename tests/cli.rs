@@ -151,3 +151,223 @@ fn export_import_and_verify_round_trip_through_the_command_line() {
     let key = |data: &str| stdout(&run(&["key", "show", "--data", data]));
     assert_eq!(key(&copy), key(data), "the key travelled with the import, deliberately");
 }
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A refusal: non-zero exit, and the error line names `field`.
+fn assert_refused(output: &Output, field: &str) {
+    assert!(!output.status.success(), "should fail: {}", stdout(output));
+    let text = stderr(output);
+    let line = text.lines().find(|line| line.starts_with("error")).unwrap_or_default();
+    assert!(line.contains(field), "the error names {field}: {text}");
+}
+
+#[test]
+fn vertical_comparisons_compare_periods_of_the_kind_asked_for() {
+    let (_, data, _) = demo();
+    let rows = |from: &str, to: &str| -> Vec<String> {
+        let output = run(&["compare", "--data", data, "--unit", "YS07", "--from", from, "--to", to, "--json"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["rows"].as_array().unwrap().iter().map(|row| row["period"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(rows("2017-Q1", "2017-Q4"), ["2017-Q1", "2017-Q2", "2017-Q3", "2017-Q4"]);
+    assert_eq!(rows("2017-H1", "2017-H2"), ["2017-H1", "2017-H2"]);
+    assert_eq!(rows("2017", "2017"), ["2017"]);
+    assert_eq!(rows("2017-Q2", "2017-Q2"), ["2017-Q2"]);
+    assert_eq!(rows("2017-02", "2017-04"), ["2017-02", "2017-03", "2017-04"]);
+    let text = stdout(&run(&["compare", "--data", data, "--unit", "YS07", "--from", "2017-Q1", "--to", "2017-Q4"]));
+    assert!(text.contains("YS07 丙县国家税务局 across periods") && text.contains("2017-Q4"), "{text}");
+    assert_refused(
+        &run(&["compare", "--data", data, "--unit", "YS07", "--from", "2017-Q1", "--to", "2017-06"]),
+        "--to",
+    );
+    assert_refused(
+        &run(&["compare", "--data", data, "--unit", "YS07", "--from", "2017-Q3", "--to", "2017-Q1"]),
+        "--to",
+    );
+}
+
+#[test]
+fn a_diff_shows_every_unit_whose_score_changed_with_the_events() {
+    let (_, data, _) = demo();
+    let args = ["diff", "--data", data, "--unit", "YS07", "--period", "2017-06", "--from", "2017-07-12T23:59:59Z"];
+    let output = run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(!text.contains("no unit"), "{text}");
+    let row = text.lines().find(|line| line.contains("YS07") && line.contains("丙县国家税务局")).expect(&text);
+    let finals: Vec<&str> = row.split_whitespace().filter(|cell| cell.contains('.')).collect();
+    assert!(finals.len() >= 2 && finals[0] != finals[1], "YS07's final moved: {row}");
+    assert!(text.contains("AppealDecided"), "the appeal decision that moved it is named: {text}");
+}
+
+#[test]
+fn an_exec_batch_is_all_or_nothing() {
+    let (dir, data, _) = demo();
+    let copy = dir.path().join("batch").to_string_lossy().into_owned();
+    copy_ledger(data, &copy);
+    let before = head(&copy);
+    let good =
+        r#"{"command":"RegisterUnit","payload":{"unit":"YS13","name":"乙市第13县","level":"county","parent":"YS"}}"#;
+    let bad = r#"{"command":"RegisterUnit","payload":{"unit":"YS14","level":"county","parent":"YS"}}"#;
+    let mut child = Command::new(BINARY)
+        .args(["exec", "--data", &copy, "--unit", "YS", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("{good}\n{bad}\n").as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_refused(&output, "command 2");
+    assert_eq!(head(&copy), before, "the first command was not written either");
+    let output = run(&["exec", "--data", &copy, "--unit", "YS", good, good]);
+    assert_refused(&output, "command 2");
+    assert_eq!(head(&copy), before);
+}
+
+/// Copies a closed ledger's directory (the demo's, between tests).
+fn copy_ledger(from: &str, to: &str) {
+    let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    std::fs::create_dir_all(to).unwrap();
+    for entry in walk(Path::new(from)) {
+        let relative = entry.strip_prefix(from).unwrap();
+        let target = Path::new(to).join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, target).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn as_of_points_are_checked_and_a_date_is_the_end_of_that_day_in_the_ledger_zone() {
+    let (_, data, _) = demo();
+    let beyond = run(&["rank", "--data", data, "--unit", "YS07", "--period", "2017-06", "--as-of", "99999"]);
+    assert_refused(&beyond, "as_of");
+    assert!(stderr(&beyond).contains("beyond the head"), "{}", stderr(&beyond));
+    let by_date =
+        run(&["rank", "--data", data, "--unit", "YS07", "--period", "2017-06", "--as-of", "2017-07-12", "--json"]);
+    assert!(by_date.status.success(), "{}", stderr(&by_date));
+    let json: serde_json::Value = serde_json::from_slice(&by_date.stdout).unwrap();
+    assert_eq!(json["as_of_instant"], "2017-07-12T15:59:59.999999Z", "the end of 12 July in UTC+08:00");
+    let by_instant = run(&[
+        "rank",
+        "--data",
+        data,
+        "--unit",
+        "YS07",
+        "--period",
+        "2017-06",
+        "--as-of",
+        "2017-07-12T23:59:59.999999+08:00",
+        "--json",
+    ]);
+    let same: serde_json::Value = serde_json::from_slice(&by_instant.stdout).unwrap();
+    assert_eq!(same["as_of_seq"], json["as_of_seq"]);
+}
+
+#[test]
+fn piping_into_a_reader_that_stops_early_ends_quietly() {
+    let (_, data, _) = demo();
+    let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for args in [
+        vec!["export", "--data", data.as_str()],
+        vec!["trace", "--data", data.as_str(), "--unit", "YS07", "--period", "2017"],
+    ] {
+        let mut child = Command::new(BINARY)
+            .args(&args)
+            .env("RUST_LOG", "debug")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 64];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let text = stderr(&output);
+        assert!(output.status.success(), "{args:?} exits quietly when its reader stops: {text}");
+        assert!(!text.contains("panicked") && !text.contains("Broken pipe"), "{text}");
+        assert!(!text.contains('\u{1b}'), "no colour codes in a log that is not a terminal: {text}");
+    }
+}
+
+#[test]
+fn the_data_directory_may_come_from_the_environment() {
+    let (_, data, _) = demo();
+    let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let output = Command::new(BINARY).args(["head"]).env("KPI_LEDGER_DATA", data).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    drop(_turn);
+    assert_eq!(stdout(&output).trim_end(), head(data));
+}
+
+#[test]
+fn answers_name_units_and_print_no_empty_lines() {
+    let (_, data, _) = demo();
+    let text =
+        stdout(&run(&["rank", "--data", data, "--scheme", "YS-2017", "--function-code", "BGS", "--period", "2017-06"]));
+    let row = text.lines().find(|line| line.contains("YS07-BGS")).expect(&text);
+    assert!(row.contains("办公室") && row.contains("YS07 丙县国家税务局"), "a section is shown with its county: {row}");
+    let trace = stdout(&run(&["trace", "--data", data, "--unit", "YS07", "--period", "2017-06"]));
+    assert!(!trace.contains("−0.00") && !trace.contains("-0.00"), "{trace}");
+    assert!(trace.contains("cause: YS07-BGS 办公室"), "{trace}");
+}
+
+/// Reading commands work while a server holds the ledger, through it, with the same output.
+#[test]
+fn reading_commands_go_through_a_running_server() {
+    let (dir, data, _) = demo();
+    let copy = dir.path().join("served").to_string_lossy().into_owned();
+    copy_ledger(data, &copy);
+    let reads: [&[&str]; 5] = [
+        &["rank", "--data", &copy, "--unit", "YS07", "--period", "2017-Q3"],
+        &["trace", "--data", &copy, "--unit", "YS07", "--period", "2017-06", "--json"],
+        &["compare", "--data", &copy, "--unit", "YS07", "--from", "2017-Q1", "--to", "2017-Q3"],
+        &["head", "--data", &copy],
+        &["export", "--data", &copy],
+    ];
+    let offline: Vec<Vec<u8>> = reads.iter().map(|args| run(args).stdout).collect();
+    let mut server = Command::new(BINARY)
+        .args(["serve", "--data", &copy, "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut line).unwrap();
+    assert!(line.starts_with("listening on http://"), "{line}");
+    for (args, expected) in reads.iter().zip(&offline) {
+        let output = run(args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        assert_eq!(&output.stdout, expected, "{args:?} prints the same through the server");
+    }
+    let verified = run(&["verify", "--data", &copy]);
+    assert!(verified.status.success() && stdout(&verified).contains("chain intact"), "{}", stderr(&verified));
+    let write = run(&[
+        "exec",
+        "--data",
+        &copy,
+        "--unit",
+        "YS",
+        r#"{"command":"RenameUnit","payload":{"unit":"YS01","name":"x"}}"#,
+    ]);
+    assert_refused(&write, "held by a server");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

@@ -665,3 +665,19 @@ fn every_rejection_code_is_asserted_in_this_file() {
         .collect();
     assert!(missing.is_empty(), "rejection codes never asserted: {missing:?}");
 }
+
+// ---- Ledger settings ---------------------------------------------------------------------------
+
+#[test]
+fn only_an_admin_of_a_top_unit_sets_the_ledger_time_zone() {
+    let mut harness = world();
+    let zone = |text: &str| SetTimeZone { utc_offset: kpi_ledger::domain::timestamp::UtcOffset::parse(text).unwrap() };
+    let county_admin = actor("admin.ys07", Role::Admin, "YS07");
+    harness.when(&county_admin, at(1, 4, 9, 0), zone("+08:00")).then_rejected(Code::OutOfScope, "actor.unit");
+    harness.when(&office(), at(1, 4, 9, 0), zone("+08:00")).then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness.when(&admin(), at(1, 4, 9, 0), zone("+07:00")).then_event(kpi_ledger::domain::event::TimeZoneSet {
+        utc_offset: kpi_ledger::domain::timestamp::UtcOffset::parse("+07:00").unwrap(),
+    });
+    harness.given(&admin(), at(1, 4, 9, 0), zone("+07:00"));
+    harness.when(&admin(), at(1, 5, 9, 0), zone("+07:00")).then_rejected(Code::InvalidValue, "utc_offset");
+}

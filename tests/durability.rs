@@ -64,7 +64,8 @@ fn every_acknowledged_append_is_fdatasynced_first() {
     let mut commands = vec![register("YS", "city", None)];
     commands.extend((1..=5).map(|n| register(&format!("YS0{n}"), "county", Some("YS"))));
     for (index, command) in commands.iter().enumerate() {
-        let (stdout, calls) = traced_exec(&data, &dir.path().join(format!("trace-{index}")), std::slice::from_ref(command));
+        let (stdout, calls) =
+            traced_exec(&data, &dir.path().join(format!("trace-{index}")), std::slice::from_ref(command));
         assert_eq!(stdout.lines().count(), 1, "{stdout}");
         assert_synced_before_acknowledged(&calls);
     }

@@ -182,7 +182,7 @@ fn the_story_over_http_survives_sigkill_and_the_live_stream_has_no_gaps() {
     for (seq, person) in &acknowledged {
         let (status, page) = get(&agent, &format!("{}/v1/events?from={seq}&limit=1", server.base), &admin_token);
         assert_eq!(status, 200);
-        assert_eq!(page["events"][0]["data"]["person"], json!(person), "acknowledged event {seq} survived");
+        assert_eq!(page["events"][0]["body"]["data"]["person"], json!(person), "acknowledged event {seq} survived");
     }
     // The stream delivered every event in order, none twice, across catch-up and live phases.
     assert!(streamed_before_kill.len() as u64 >= story_head, "the stream caught up with the story");

@@ -276,8 +276,8 @@ async fn ledger_reads_proofs_and_checkpoint_answer_and_refuse() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["events"].as_array().unwrap().len(), 3);
     assert_eq!(page["next_from"], 5);
-    let event_id = page["events"][0]["event_id"].as_str().unwrap().to_owned();
-    let stream = page["events"][0]["stream"].as_str().unwrap().to_owned();
+    let event_id = page["events"][0]["body"]["event_id"].as_str().unwrap().to_owned();
+    let stream = page["events"][0]["body"]["stream"].as_str().unwrap().to_owned();
     let (status, event) = api.get("auditor", &format!("/v1/events/{event_id}")).await;
     assert_eq!((status, event["seq"].clone()), (StatusCode::OK, json!(2)));
     let (status, events) = api.get("auditor", &format!("/v1/streams/{stream}/events")).await;
@@ -297,9 +297,10 @@ async fn ledger_reads_proofs_and_checkpoint_answer_and_refuse() {
 
     for (path, field) in [
         (format!("/v1/proofs/inclusion?seq=3&size={}", head + 1), "seq"),
-        ("/v1/proofs/inclusion?seq=abc".to_owned(), "query"),
+        ("/v1/proofs/inclusion?seq=abc".to_owned(), "seq"),
         ("/v1/proofs/consistency?from=0".to_owned(), "from"),
-        ("/v1/events?from=1&colour=red".to_owned(), "query"),
+        ("/v1/events?from=1&colour=red".to_owned(), "colour"),
+        ("/v1/events?limit=100000".to_owned(), "limit"),
         ("/v1/events/not-a-uuid".to_owned(), "event_id"),
         ("/v1/streams/bad%20stream/events".to_owned(), "stream"),
     ] {
@@ -345,7 +346,13 @@ async fn metrics_are_prometheus_text() {
     let api = std::thread::spawn(Api::new).join().unwrap();
     let (status, _) = api.get("auditor", "/v1/head").await;
     assert_eq!(status, StatusCode::OK);
-    let request = Request::builder().uri("/metrics").body(Body::empty()).unwrap();
+    let (status, _, _) = api.call("GET", "/metrics", None, None, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "metrics need a token, as the OpenAPI document says");
+    let request = Request::builder()
+        .uri("/metrics")
+        .header("authorization", format!("Bearer {}", api.tokens["auditor"]))
+        .body(Body::empty())
+        .unwrap();
     let response = router(api.state.clone()).oneshot(request).await.unwrap();
     let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
     for series in [
@@ -394,10 +401,12 @@ async fn read_models_answer_as_of_any_point_and_refuse_bad_questions() {
     assert_eq!(now["as_of_seq"], json!(head));
     assert!(before_appeal["as_of_seq"].as_u64().unwrap() < head);
     assert_eq!((zg04_lost(&before_appeal), zg04_lost(&now)), (200, 100), "2 points lost on 07-12, 1 after the appeal");
-    let (_, by_seq) = api
+    let (_, mut by_seq) = api
         .get("auditor", &format!("/v1/scoreboard?unit=YS07&period=2017-06&as_of={}", before_appeal["as_of_seq"]))
         .await;
-    assert_eq!(by_seq, before_appeal, "as of a sequence number and as of its instant agree");
+    assert_eq!(before_appeal["as_of_instant"], "2017-07-12T23:59:59.000000Z", "the instant asked is echoed");
+    by_seq["as_of_instant"] = before_appeal["as_of_instant"].clone();
+    assert!(by_seq == before_appeal, "as of a sequence number and as of its instant agree");
 
     let (status, traced) = api.get("auditor", "/v1/traces?unit=YS07&period=2017-06&proofs=true").await;
     assert_eq!(status, StatusCode::OK);
@@ -412,7 +421,15 @@ async fn read_models_answer_as_of_any_point_and_refuse_bad_questions() {
         ("/v1/scoreboard?unit=YS99&period=2017-06", StatusCode::NOT_FOUND, "unit"),
         ("/v1/rankings?period=2017-06", StatusCode::BAD_REQUEST, "unit"),
         ("/v1/rankings/diff?unit=YS07&period=2017-06&to=latest", StatusCode::BAD_REQUEST, "from"),
-        ("/v1/traces?unit=YS07&period=2017-06&colour=red", StatusCode::BAD_REQUEST, "query"),
+        ("/v1/traces?unit=YS07&period=2017-06&colour=red", StatusCode::BAD_REQUEST, "colour"),
+        ("/v1/traces?unit=YS07&period=2017-06&proofs=yes", StatusCode::BAD_REQUEST, "proofs"),
+        ("/v1/rankings?unit=YS07&period=2017-06&as_of=99999", StatusCode::BAD_REQUEST, "as_of"),
+        ("/v1/rankings/diff?unit=YS07&period=2017-06&from=garbage", StatusCode::BAD_REQUEST, "from"),
+        ("/v1/rankings/diff?unit=YS07&period=2017-06&from=1&as_of=5", StatusCode::BAD_REQUEST, "as_of"),
+        ("/v1/comparisons/vertical?unit=YS99&from=2017-01&to=2017-06", StatusCode::NOT_FOUND, "unit"),
+        ("/v1/comparisons/vertical?unit=YS07&from=2017-Q1&to=2017-06", StatusCode::BAD_REQUEST, "to"),
+        ("/v1/indicator-load?unit=YS99", StatusCode::NOT_FOUND, "unit"),
+        ("/v1/appeal-queue?unit=YS07", StatusCode::BAD_REQUEST, "unit"),
     ] {
         let (got, problem) = api.get("auditor", path).await;
         assert_eq!(got, status, "{path}: {problem}");
@@ -420,4 +437,50 @@ async fn read_models_answer_as_of_any_point_and_refuse_bad_questions() {
     }
     let (status, _, _) = api.call("GET", "/v1/rankings?unit=YS07&period=2017-06", None, None, &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Every refusal — an unknown path, a wrong method, a bad header — is problem+json naming what was
+/// wrong; the bearer scheme is read without regard to case; a key named twice in a body is refused.
+#[tokio::test]
+async fn every_error_is_problem_json_naming_what_was_wrong() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let head = api.head();
+    let token = api.tokens["auditor"].clone();
+    for (method, path, status, field) in [
+        ("GET", "/nothing/here", StatusCode::NOT_FOUND, "path"),
+        ("DELETE", "/v1/head", StatusCode::METHOD_NOT_ALLOWED, "method"),
+        ("POST", "/v1/head", StatusCode::METHOD_NOT_ALLOWED, "method"),
+        ("GET", "/v1/deductions", StatusCode::METHOD_NOT_ALLOWED, "method"),
+    ] {
+        let (got, content_type, problem) = api.call(method, path, Some(&token), None, &[]).await;
+        assert_eq!((got, content_type.as_str()), (status, "application/problem+json"), "{method} {path}");
+        assert_eq!(problem["field"], field, "{method} {path}: {problem}");
+    }
+    let (status, _, problem) =
+        api.call("GET", "/v1/events/subscribe", Some(&token), None, &[("last-event-id", "18446744073709551615")]).await;
+    assert_eq!((status, problem["field"].clone()), (StatusCode::BAD_REQUEST, json!("last-event-id")));
+    let lower = format!("bearer {token}");
+    let (status, _, _) = api.call("GET", "/v1/head", None, None, &[("authorization", lower.as_str())]).await;
+    assert_eq!(status, StatusCode::OK, "the scheme is case-insensitive");
+    let duplicate = r#"{"unit": "YS13", "unit": "YS14", "name": "x", "level": "county", "parent": "YS"}"#;
+    let (status, _, problem) = api.call("POST", "/v1/units", Some(&api.tokens["admin"]), Some(duplicate), &[]).await;
+    assert_eq!((status, problem["field"].clone()), (StatusCode::BAD_REQUEST, json!("unit")), "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("duplicate"), "{problem}");
+    assert_eq!(api.head(), head, "nothing was appended");
+}
+
+/// The OpenAPI document declares each read's parameters with their real types.
+#[tokio::test]
+async fn read_parameters_are_declared_with_their_types() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let (_, _, document) = api.call("GET", "/v1/openapi.json", None, None, &[]).await;
+    let parameters = document["paths"]["/v1/events"]["get"]["parameters"].as_array().unwrap();
+    let limit = parameters.iter().find(|p| p["name"] == "limit").unwrap();
+    assert_eq!(limit["schema"]["type"], "integer");
+    assert_eq!(limit["schema"]["maximum"], 1000);
+    let vertical = document["paths"]["/v1/comparisons/vertical"]["get"]["parameters"].as_array().unwrap();
+    assert!(vertical
+        .iter()
+        .any(|p| p["name"] == "from" && p["required"] == true && p["schema"]["pattern"].is_string()));
+    assert_eq!(document["paths"]["/v1/openapi.json"]["get"]["security"], json!([]), "the document itself is public");
 }

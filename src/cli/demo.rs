@@ -83,7 +83,10 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
         "  intact: {} events verified; head {}:{}",
         verified.events_checked, verified.head.seq, verified.head.hash
     );
-    println!("  merkle root {root}; checkpoint key {}", hex::encode(ledger.public_key().as_bytes()));
+    println!(
+        "  merkle root {root}; checkpoint key {}",
+        ledger.public_key().map(|key| hex::encode(key.as_bytes())).unwrap_or_default()
+    );
     println!("  check it yourself: kpi-ledger verify --data {}", data.display());
 
     drop(read_models);

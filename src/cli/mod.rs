@@ -618,3 +618,31 @@ fn import(settings: &LedgerSettings, file: &std::path::Path, key: &ImportKey) ->
     bar.finish_and_clear();
     emit_line(&format!("imported {} events, head {}:{}", head.seq, head.seq, head.hash))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every subcommand and every flag says what it is for in `--help`.
+    #[test]
+    fn every_flag_has_help_text() {
+        fn check(command: &clap::Command, path: &str) {
+            for argument in command.get_arguments() {
+                let id = argument.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(argument.get_help().is_some(), "{path} {id} has no help text");
+            }
+            for subcommand in command.get_subcommands() {
+                assert!(subcommand.get_about().is_some(), "{path} {} has no help text", subcommand.get_name());
+                check(subcommand, &format!("{path} {}", subcommand.get_name()));
+            }
+        }
+        let command = Cli::command();
+        command.clone().debug_assert();
+        check(&command, "kpi-ledger");
+    }
+}

@@ -27,7 +27,7 @@ pub enum Source {
 impl Source {
     /// Opens the ledger for reading; when a kpi-ledger server holds it, reads through that server.
     pub fn open(settings: &LedgerSettings, tail_check: TailCheck) -> Result<Source, String> {
-        match settings.open_existing(tail_check) {
+        match settings.open_to_read(tail_check) {
             Ok(ledger) => {
                 let read_models = ReadModels::open(ledger.clone()).map_err(|e| e.to_string())?;
                 Ok(Source::Local { ledger, read_models })
@@ -39,7 +39,7 @@ impl Source {
 
     /// Opens only the ledger (no read models): for checks of the chain itself.
     pub fn open_ledger(settings: &LedgerSettings, tail_check: TailCheck) -> Result<LedgerSource, String> {
-        match settings.open_existing(tail_check) {
+        match settings.open_to_read(tail_check) {
             Ok(ledger) => Ok(LedgerSource::Local(ledger)),
             Err(OpenError::Locked { server: Some(server), .. }) => Ok(LedgerSource::Remote(Remote::new(server))),
             Err(error) => Err(error.to_string()),
@@ -209,7 +209,11 @@ impl LedgerSource {
     /// The public key (64 hex digits) and the origin.
     pub fn key(&self) -> Result<(String, String), String> {
         match self {
-            LedgerSource::Local(ledger) => Ok((hex::encode(ledger.public_key().as_bytes()), ledger.origin())),
+            LedgerSource::Local(ledger) => {
+                let public_key =
+                    ledger.public_key().ok_or("this ledger records no public key and its key file is missing")?;
+                Ok((hex::encode(public_key.as_bytes()), ledger.origin()))
+            }
             LedgerSource::Remote(remote) => {
                 let key: Value = remote.get("/v1/key", &[])?;
                 let text = |field: &str| key.get(field).and_then(Value::as_str).map(str::to_owned);
@@ -276,7 +280,7 @@ impl LedgerSource {
 
 /// Every access grant ever made, revoked ones included, as `GET /v1/access?all=true` gives them.
 pub fn access_grants(settings: &LedgerSettings) -> Result<Value, String> {
-    match settings.open_existing(TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS)) {
+    match settings.open_to_read(TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS)) {
         Ok(ledger) => {
             let service =
                 crate::service::Service::open(ledger, Arc::new(SystemClock), Arc::new(crate::service::RandomIds))

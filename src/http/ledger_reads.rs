@@ -101,6 +101,7 @@ fn proof_problem(error: ProofError, field: &str) -> Problem {
             Problem::bad_request("invalid_proof_request", field, format!("{field}: {refused}"))
         }
         ProofError::Failure(failure) => Problem::internal(&failure),
+        ProofError::KeyMissing(reason) => Problem::internal(&reason),
     }
 }
 
@@ -274,7 +275,8 @@ impl std::io::Write for ChannelWriter {
 pub async fn key(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
     params_of(&uri, "/v1/key")?;
     let ledger = state.service.ledger();
-    Ok(Json(json!({"public_key": hex::encode(ledger.public_key().as_bytes()), "origin": ledger.origin()})))
+    let public_key = ledger.public_key().map(|key| hex::encode(key.as_bytes()));
+    Ok(Json(json!({"public_key": public_key, "origin": ledger.origin()})))
 }
 
 /// `GET /v1/checkpoint`: a checkpoint of the current head, signed (a new one only when the head moved).

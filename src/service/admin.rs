@@ -52,8 +52,8 @@ impl LedgerSettings {
         signer::key_path(&self.data, self.signing_key_file.as_deref())
     }
 
-    fn options(&self, tail_check: TailCheck) -> LedgerOptions {
-        LedgerOptions { key_file: self.signing_key_file.clone(), tail_check }
+    fn options(&self, tail_check: TailCheck, require_key: bool) -> LedgerOptions {
+        LedgerOptions { key_file: self.signing_key_file.clone(), tail_check, require_key }
     }
 
     /// Whether the data directory holds a ledger (sled's data file is there).
@@ -61,22 +61,32 @@ impl LedgerSettings {
         self.data.join("db").exists()
     }
 
-    /// Opens an existing ledger; a directory without one is an error, not a new empty ledger.
-    /// `TailCheck::Skip` is for a full verification, which must open a broken ledger to say where.
+    /// Opens an existing ledger to write to it: its signing key must be there. A directory without a
+    /// ledger is an error, not a new empty ledger.
     pub fn open_existing(&self, tail_check: TailCheck) -> Result<Arc<Ledger>, OpenError> {
         if !self.holds_ledger() {
             return Err(OpenError::NoLedger(self.data.clone()));
         }
-        self.open(tail_check)
+        self.open(tail_check, true)
+    }
+
+    /// Opens an existing ledger to read or verify it, which needs no secret: without its key file it
+    /// still answers everything but a request to sign. `TailCheck::Skip` is for a full verification,
+    /// which must open a broken ledger to say where.
+    pub fn open_to_read(&self, tail_check: TailCheck) -> Result<Arc<Ledger>, OpenError> {
+        if !self.holds_ledger() {
+            return Err(OpenError::NoLedger(self.data.clone()));
+        }
+        self.open(tail_check, false)
     }
 
     /// Opens the ledger, creating an empty one (and its key) if the directory holds none yet.
     pub fn open_or_create(&self) -> Result<Arc<Ledger>, OpenError> {
-        self.open(TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS))
+        self.open(TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS), true)
     }
 
-    fn open(&self, tail_check: TailCheck) -> Result<Arc<Ledger>, OpenError> {
-        match Ledger::open_with(&self.data, self.options(tail_check)) {
+    fn open(&self, tail_check: TailCheck, require_key: bool) -> Result<Arc<Ledger>, OpenError> {
+        match Ledger::open_with(&self.data, self.options(tail_check, require_key)) {
             Ok(ledger) => Ok(Arc::new(ledger)),
             // sled reports a held lock as an I/O error with this text (sled 0.34.7, config.rs).
             Err(error) if error.to_string().contains("could not acquire lock") => {
@@ -161,7 +171,7 @@ pub fn check_event(body: &EventBody) -> Result<(), String> {
 
 /// The staged ledger must fold into the decider's state and the read models, as a server would.
 fn check_it_loads(staging: &Path, key_file: &Path) -> Result<(), String> {
-    let options = LedgerOptions { key_file: Some(key_file.to_owned()), tail_check: TailCheck::Skip };
+    let options = LedgerOptions { key_file: Some(key_file.to_owned()), tail_check: TailCheck::Skip, require_key: true };
     let ledger = Arc::new(Ledger::open_with(staging, options).map_err(|e| e.to_string())?);
     let loaded = Service::open(ledger.clone(), Arc::new(SystemClock), Arc::new(RandomIds))
         .map_err(|e| e.to_string())

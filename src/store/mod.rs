@@ -64,7 +64,11 @@ pub struct Ledger {
     shared: Arc<Shared>,
     submissions: Mutex<Option<SyncSender<committer::Submission>>>,
     committer: Mutex<Option<JoinHandle<()>>>,
-    signer: Mutex<signer::Signer>,
+    /// The signing key, or why it is not here: a ledger opened only to be read (an auditor's copy)
+    /// needs no secret, and says so only if asked to sign.
+    signer: Mutex<Result<signer::Signer, String>>,
+    /// The public half and origin the ledger recorded as its own (key `p`).
+    recorded_key: Option<signer::RecordedKey>,
     /// Derived data (projection snapshots), kept apart from the chain: losing it loses nothing.
     snapshots: sled::Tree,
     _db: sled::Db,
@@ -148,11 +152,14 @@ pub struct LedgerOptions {
     /// The checkpoint signing key's file; `None`: `checkpoint-signing-key.json` in the data directory.
     pub key_file: Option<PathBuf>,
     pub tail_check: TailCheck,
+    /// Whether a missing key file stops the open (a server, or anything that writes), or only a later
+    /// request to sign (reading and verifying need no secret).
+    pub require_key: bool,
 }
 
 impl Default for LedgerOptions {
     fn default() -> LedgerOptions {
-        LedgerOptions { key_file: None, tail_check: TailCheck::Newest(OPEN_VERIFY_TAIL_EVENTS) }
+        LedgerOptions { key_file: None, tail_check: TailCheck::Newest(OPEN_VERIFY_TAIL_EVENTS), require_key: true }
     }
 }
 
@@ -178,7 +185,17 @@ impl Ledger {
         let merkle = IncrementalTree::load(&merkle_nodes::SledNodes(&tree), head.seq)
             .map_err(|e| StoreError::Corrupt(format!("merkle tree at size {}: {e}", head.seq)))?;
         let syncer = durability::Syncer::open(dir)?;
-        let signer = open_signer(&tree, &db, &signer::key_path(dir, options.key_file.as_deref()), head)?;
+        let key_path = signer::key_path(dir, options.key_file.as_deref());
+        let (signer, recorded_key) = match open_signer(&tree, &db, &key_path, head) {
+            Ok(signer) => {
+                let recorded = signer.recorded();
+                (Ok(signer), Some(recorded))
+            }
+            Err(error @ StoreError::KeyMissing { .. }) if !options.require_key => {
+                (Err(error.to_string()), recorded_key(&tree)?)
+            }
+            Err(error) => return Err(error),
+        };
         let snapshots = db.open_tree(SNAPSHOT_TREE_NAME)?;
         let (head_sender, _) = watch::channel(head);
         let shared = Arc::new(Shared {
@@ -205,6 +222,7 @@ impl Ledger {
             submissions: Mutex::new(Some(sender)),
             committer: Mutex::new(Some(thread)),
             signer: Mutex::new(signer),
+            recorded_key,
             snapshots,
             _db: db,
         })
@@ -425,18 +443,21 @@ impl Ledger {
 
     /// The ledger's name in its checkpoints (it travels with the signing key).
     pub fn origin(&self) -> String {
-        self.signer.lock().expect("signer lock").origin().to_owned()
+        self.recorded_key.as_ref().map_or_else(String::new, |key| key.origin.clone())
     }
 
     /// The public key that signs this ledger's checkpoints.
-    pub fn public_key(&self) -> ed25519_dalek::VerifyingKey {
-        self.signer.lock().expect("signer lock").public_key()
+    /// `None` only for a ledger opened without its key file that never recorded its public key.
+    pub fn public_key(&self) -> Option<ed25519_dalek::VerifyingKey> {
+        let recorded = self.recorded_key.as_ref()?;
+        ed25519_dalek::VerifyingKey::from_bytes(&recorded.public_key).ok()
     }
 
     /// Signs a checkpoint of the durable head at `time` (the caller's clock reading). Refuses to sign
     /// a tree that does not extend the last checkpoint signed: that would be evidence of a fork.
     pub fn checkpoint(&self, time: crate::domain::Timestamp) -> Result<SignedCheckpoint, ProofError> {
         let signer = self.signer.lock().expect("signer lock");
+        let signer = signer.as_ref().map_err(|reason| ProofError::KeyMissing(reason.clone()))?;
         let head = self.head();
         let root = self.merkle_root(head.seq)?;
         let failure = |e: sled::Error| ProofError::Failure(e.to_string());
@@ -621,13 +642,7 @@ fn read_head(tree: &sled::Tree) -> Result<Head, StoreError> {
 /// The ledger's signing key, checked against the public key the ledger recorded (key `p`); a ledger
 /// that recorded none yet (new, or from before keys were recorded) records the one it opens with.
 fn open_signer(tree: &sled::Tree, db: &sled::Db, path: &Path, head: Head) -> Result<signer::Signer, StoreError> {
-    let recorded = match tree.get(keys::SIGNING_KEY)? {
-        Some(value) => Some(
-            signer::RecordedKey::decode(&value)
-                .ok_or_else(|| StoreError::Corrupt("unreadable signing key record".into()))?,
-        ),
-        None => None,
-    };
+    let recorded = recorded_key(tree)?;
     let empty = head.seq == 0 && tree.get(keys::LAST_SIGNED_CHECKPOINT)?.is_none();
     let signer = signer::open_for_ledger(path, recorded.as_ref(), empty)?;
     if recorded.is_none() {
@@ -635,6 +650,16 @@ fn open_signer(tree: &sled::Tree, db: &sled::Db, path: &Path, head: Head) -> Res
         db.flush()?;
     }
     Ok(signer)
+}
+
+/// The public key and origin the ledger recorded as its own, if any.
+fn recorded_key(tree: &sled::Tree) -> Result<Option<signer::RecordedKey>, StoreError> {
+    match tree.get(keys::SIGNING_KEY)? {
+        Some(value) => signer::RecordedKey::decode(&value)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt("unreadable signing key record".into())),
+        None => Ok(None),
+    }
 }
 
 /// A new ledger gets the marker; an existing one must carry it, so a foreign sled directory is refused.
@@ -689,6 +714,9 @@ pub enum ProofError {
     Refused(#[from] crate::chain::merkle::RequestError),
     #[error("merkle tree: {0}")]
     Failure(String),
+    /// This ledger was opened without its signing key, so it cannot sign.
+    #[error("{0}")]
+    KeyMissing(String),
 }
 
 impl From<TreeError<merkle_nodes::NodeReadError>> for ProofError {

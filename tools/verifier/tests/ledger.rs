@@ -51,7 +51,7 @@ impl Audit {
             let options = CommandOptions { new_id: Some(step.context.new_id), ..CommandOptions::default() };
             service.execute(step.context.actor.clone(), &step.command, options).unwrap();
         }
-        let key = hex::encode(ledger.public_key().as_bytes());
+        let key = hex::encode(ledger.public_key().unwrap().as_bytes());
         Audit { dir, service, key }
     }
 
