@@ -226,6 +226,9 @@ fn export_then_import_gives_the_same_head_and_refuses_a_broken_chain() {
     let target = dir.path().join("imported");
     let imported = export::import(&target, &mut exported.as_slice(), &|_| Ok(()), &|_| {}).unwrap().commit().unwrap();
     assert_eq!(imported, head);
+    // The signing key travels deliberately (the service's import writes it; see tests/import.rs).
+    let key_file = kpi_ledger::store::signer::KEY_FILE;
+    std::fs::copy(ledger.dir().join(key_file), target.join(key_file)).unwrap();
     let reopened = Ledger::open(&target).unwrap();
     assert_eq!(reopened.head(), head);
     assert_eq!(read_all(&reopened), read_all(&ledger));
