@@ -5,6 +5,5 @@ pub mod domain;
 pub mod http;
 pub mod limits;
 pub mod projection;
-pub mod sample;
 pub mod service;
 pub mod store;

@@ -25,15 +25,18 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use kpi_ledger::chain::merkle::{verify_inclusion, Blake3, MerkleHash};
-use kpi_ledger::chain::{Actor, RECORD_HEADER_LEN};
-use kpi_ledger::domain::{PeriodId, Timestamp, UnitCode, UnitLevel};
+use kpi_ledger::chain::{Chain, Stamp, RECORD_HEADER_LEN};
+use kpi_ledger::domain::event::PersonRegistered;
+use kpi_ledger::domain::{
+    Actor, Command as DomainCommand, Event, PeriodId, PersonId, RecordedBy, Role, Timestamp, UnitCode, UnitLevel,
+};
 use kpi_ledger::limits::{EVENTS_PER_APPEND_MAX, IMPORT_EVENTS_PER_BATCH};
-use kpi_ledger::projection::generator::{generate, seal, Choose, GeneratedEvent, SeededChoices, Size};
 use kpi_ledger::projection::{AsOf, PeerGroup, Projection, Recorded};
 use kpi_ledger::service::queries::{QueryError, RankingScope};
 use kpi_ledger::service::read_models::{ReadModels, SNAPSHOT_INTERVAL_EVENTS};
-use kpi_ledger::service::{IdSource, SeededIds};
-use kpi_ledger::store::{export, raw, AppendError, AppendRequest, ExpectedVersion, Ledger, NewEvent, PendingAppend};
+use kpi_ledger::service::{CommandOptions, IdSource, SeededIds, Service, ServiceError, SystemClock};
+use kpi_ledger::store::{export, raw, Ledger, PendingAppend, SealedAppend};
+use kpi_testkit::generator::{generate, Choose, GeneratedEvent, SeededChoices, Size};
 use serde_json::{json, Value};
 
 type BenchResult<T> = Result<T, Box<dyn Error>>;
@@ -256,14 +259,15 @@ const REASONS: [&str; 4] = [
     "督办事项逾期未办结",
     "会议材料未按时报送，经提醒补报",
 ];
-const PROBLEM_CATEGORIES: [&str; 4] = ["document-filing", "late-report", "overdue-task", "late-material"];
 
-/// Makes `DeductionRecorded` append requests with seeded ids on a steadily advancing clock, so that
-/// every run stores the same bytes.
+/// Real, typed events for large ledgers — registrations of persons, one stream each — sealed with the
+/// ledger's own sealing on a steadily advancing clock with seeded ids, so every run stores the same
+/// bytes. (A ledger of a million of them imports and folds as any other: each decodes as its type.)
 struct Events {
     ids: SeededIds,
     start: Timestamp,
-    actor: Actor,
+    recorded_by: RecordedBy,
+    chain: Chain,
 }
 
 impl Events {
@@ -271,64 +275,90 @@ impl Events {
         Events {
             ids: SeededIds::new(seed),
             start: Timestamp::from_civil(2017, 7, 11, 9, 0, 0).expect("a valid date"),
-            actor: Actor { id: "assessor-ys".into(), role: "assessor".into() },
+            recorded_by: RecordedBy { id: "admin-ys".into(), role: Role::Admin },
+            chain: Chain::default(),
         }
     }
 
-    /// A request for `count` events whose numbers start at `first` (numbers pick data and time).
-    fn request(&self, stream: String, expected: ExpectedVersion, first: u64, count: u64) -> AppendRequest {
-        let recorded_at = self.start.plus_micros(first as i64 * 1_000);
-        let events = (first..first + count).map(|n| self.event(n, recorded_at)).collect();
-        AppendRequest {
-            command_id: Some(format!("bench-{first}")),
-            request_digest: None,
-            stream,
-            expected,
-            events,
-            recorded_at,
-            actor: self.actor.clone(),
-            causation_id: None,
-            correlation_id: None,
-        }
+    /// The next `count` events of the chain, sealed, as one append.
+    fn append(&mut self, count: u64) -> SealedAppend {
+        let events = (0..count)
+            .map(|_| {
+                let n = self.chain.head().seq + 1;
+                let at = self.start.plus_micros(n as i64 * 1_000);
+                let event: Event = PersonRegistered {
+                    person: PersonId::new(format!("P{n:09}")).expect("a person id"),
+                    name: format!("{}（{n}）", REASONS[(n % 4) as usize]),
+                    unit: UnitCode::new(format!("YS{:02}", n % 20 + 1)).expect("a unit code"),
+                }
+                .into();
+                let stamp = Stamp {
+                    event_id: self.ids.next_id(at),
+                    recorded_at: at,
+                    recorded_by: &self.recorded_by,
+                    command_id: None,
+                    correlation_id: None,
+                };
+                self.chain.append(&event, stamp).expect("small events").0
+            })
+            .collect();
+        SealedAppend { events, command: None }
     }
+}
 
-    fn event(&self, n: u64, at: Timestamp) -> NewEvent {
-        let kind = (n % 4) as usize;
-        NewEvent {
-            event_id: self.ids.next_id(at),
-            event_type: "DeductionRecorded".into(),
-            schema_version: 1,
-            data: json!({
-                "indicator": format!("ZG-{:02}", n % 12 + 1),
-                "unit": format!("YS{:02}", n % 20 + 1),
-                "points": 50 * (kind as i64 + 1),
-                "reason": REASONS[kind],
-                "problem_category": PROBLEM_CATEGORIES[kind],
-            }),
-        }
-    }
+/// A service on a new ledger at `path` whose organisation (a city and 20 counties) is registered, for
+/// the append figures: every command there is decided, sealed and appended as in production.
+fn service_for_appends(path: &Path) -> BenchResult<Service> {
+    let ledger = Arc::new(Ledger::open(path)?);
+    let service = Service::open(ledger, Arc::new(SystemClock), Arc::new(SeededIds::new("bench appends")))?;
+    let mut commands =
+        vec![register_unit(r#"{"unit": "YS", "name": "乙市国家税务局", "level": "city", "parent": null}"#)];
+    commands.extend((1..=20).map(|n| {
+        register_unit(&format!(r#"{{"unit": "YS{n:02}", "name": "第{n}县", "level": "county", "parent": "YS"}}"#))
+    }));
+    service.execute_all(admin(), &commands).map_err(|e| e.to_string())?;
+    Ok(service)
+}
+
+fn register_unit(payload: &str) -> DomainCommand {
+    DomainCommand::from_json(&format!(r#"{{"command": "RegisterUnit", "payload": {payload}}}"#))
+        .expect("a valid command")
+}
+
+fn admin() -> Actor {
+    Actor { id: "admin-ys".into(), role: Role::Admin, unit: UnitCode::new("YS").expect("a unit code") }
+}
+
+/// One registration of a person: one command, one event, its own stream.
+fn register_person(n: u64) -> DomainCommand {
+    let reason = REASONS[(n % 4) as usize];
+    DomainCommand::from_json(&format!(
+        r#"{{"command": "RegisterPerson", "payload": {{"person": "P{n:09}", "name": "{reason}", "unit": "YS{:02}"}}}}"#,
+        n % 20 + 1
+    ))
+    .expect("a valid command")
 }
 
 // ---------------------------------------------------------------------------------------------
 // The figures.
 
-/// One thread, one event per append, each acknowledged only when durable. Floor: the same records,
-/// one `insert` + `flush` + fsync each.
+/// One thread, one command (one event) at a time through the service — decided, sealed, appended —
+/// each acknowledged only when durable. Floor: the same records, one `insert` + `flush` + fsync each.
 fn append_single_writer(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
     let count = sizes.single_writer_appends;
-    eprintln!("append_1_writer: {count} appends of one event, one writer");
+    eprintln!("append_1_writer: {count} commands of one event, one writer, through the service");
     Figure::measure("append_1_writer", count, sizes.rounds, |round| {
         let path = dir.join(format!("append-1-{round}"));
-        let ledger = Ledger::open(&path)?;
-        let events = Events::new("bench append_1_writer");
-        let stream = "assessment-YS-2017-07-YS07";
+        let service = service_for_appends(&path)?;
         let started = Instant::now();
         for n in 0..count {
-            ledger.append(events.request(stream.into(), ExpectedVersion::Exact(n), n, 1))?;
+            service.execute(admin(), &register_person(n), CommandOptions::default())?;
         }
         let took = started.elapsed();
+        let ledger = service.ledger().clone();
         let mut details = ledger_details(&ledger, count, took);
         let records = stored_records(&ledger)?;
+        drop(service);
         drop(ledger);
         if round == 0 {
             show_first_record(&records);
@@ -341,19 +371,22 @@ fn append_single_writer(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
     })
 }
 
-/// Many threads, each appending single events to its own stream; group commit makes them durable.
-/// Floor: the same records in raw sled batches of 1,000, each followed by `flush` + fsync.
+/// Many threads, each carrying out one-event commands through the service; the decider pipelines them
+/// and group commit makes them durable together. Floor: the same records in raw sled batches of 1,000,
+/// each followed by `flush` + fsync.
 fn append_concurrent_writers(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
     let (writers, per_writer) = (sizes.writers, sizes.appends_per_writer);
     let count = writers * per_writer;
-    eprintln!("append_{writers}_writers: {writers} threads × {per_writer} appends of one event");
+    eprintln!("append_{writers}_writers: {writers} threads × {per_writer} commands of one event");
     Figure::measure("append_64_writers", count, sizes.rounds, |round| {
         let path = dir.join(format!("append-64-{round}"));
-        let ledger = Ledger::open(&path)?;
-        let took = run_writers(&ledger, writers, per_writer)?;
+        let service = service_for_appends(&path)?;
+        let took = run_writers(&service, writers, per_writer)?;
+        let ledger = service.ledger().clone();
         let mut details = ledger_details(&ledger, count, took);
         let groups = details["group_commits"].as_u64().unwrap_or(1).max(1);
         let records = stored_records(&ledger)?;
+        drop(service);
         drop(ledger);
         let floor_path = dir.join(format!("floor-append-64-{round}"));
         let floor_took = raw_sled_writes(&floor_path, &records, IMPORT_EVENTS_PER_BATCH)?;
@@ -369,15 +402,14 @@ fn append_concurrent_writers(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
     })
 }
 
-/// Starts the writers together and times them until the last one's last append is durable.
-fn run_writers(ledger: &Ledger, writers: u64, per_writer: u64) -> BenchResult<Duration> {
-    let events = Events::new("bench append_64_writers");
+/// Starts the writers together and times them until the last one's last command is durable.
+fn run_writers(service: &Service, writers: u64, per_writer: u64) -> BenchResult<Duration> {
     let barrier = Barrier::new(writers as usize + 1);
     std::thread::scope(|scope| {
         let threads: Vec<_> = (0..writers)
             .map(|writer| {
-                let (events, barrier) = (&events, &barrier);
-                scope.spawn(move || write_own_stream(ledger, events, barrier, writer, per_writer))
+                let barrier = &barrier;
+                scope.spawn(move || write_own_streams(service, barrier, writer, per_writer))
             })
             .collect();
         barrier.wait();
@@ -389,25 +421,18 @@ fn run_writers(ledger: &Ledger, writers: u64, per_writer: u64) -> BenchResult<Du
     })
 }
 
-fn write_own_stream(
-    ledger: &Ledger,
-    events: &Events,
-    barrier: &Barrier,
-    writer: u64,
-    appends: u64,
-) -> Result<(), AppendError> {
-    let stream = format!("assessment-YS-2017-07-W{writer:02}");
-    let requests: Vec<_> = (0..appends)
-        .map(|n| events.request(stream.clone(), ExpectedVersion::Exact(n), writer * appends + n, 1))
-        .collect();
+fn write_own_streams(service: &Service, barrier: &Barrier, writer: u64, commands: u64) -> Result<(), ServiceError> {
+    let commands: Vec<_> = (0..commands).map(|n| register_person(writer * commands + n)).collect();
     barrier.wait();
-    for request in requests {
-        ledger.append(request)?;
+    for command in &commands {
+        service.execute(admin(), command, CommandOptions::default())?;
     }
     Ok(())
 }
 
-/// Export a ledger to a file, then time the import that rebuilds it (batches of 1,000, each fsynced).
+/// Export a ledger to a file, then time the import that rebuilds it as `kpi-ledger import` does: every
+/// line checked as an append would be (typed decode included), batches of 1,000 each fsynced, and the
+/// staged ledger loaded as a server loads it before it is moved into place.
 /// Floor: the same records in raw sled batches of 1,000, each followed by `flush` + fsync.
 fn bulk_import(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
     let count = sizes.import_events;
@@ -427,7 +452,9 @@ fn bulk_import(dir: &Path, sizes: &Sizes) -> BenchResult<Figure> {
         let path = dir.join(format!("import-{round}"));
         let mut input = BufReader::new(File::open(&export_path)?);
         let started = Instant::now();
-        let head = export::import(&path, &mut input, &|_| Ok(()), &|_| {})?.commit()?;
+        let settings = kpi_ledger::service::admin::LedgerSettings::new(&path);
+        let key = kpi_ledger::service::admin::ImportKey::New;
+        let head = kpi_ledger::service::admin::import_export(&settings, &mut input, &key, &|_| {})?;
         let took = started.elapsed();
         assert_eq!(head.seq, count, "the import rebuilt every event");
         let floor_path = dir.join(format!("floor-import-{round}"));
@@ -496,21 +523,19 @@ fn floor_parts(path: &Path, count: u64) -> BenchResult<Value> {
 // ---------------------------------------------------------------------------------------------
 // Ledger helpers.
 
-/// Builds a ledger of `count` events fast: full-size appends (`EVENTS_PER_APPEND_MAX` events) on
-/// 1,000 streams, a few in flight at once so the committer never waits for the caller.
+/// Builds a ledger of `count` events fast: full-size appends (`EVENTS_PER_APPEND_MAX` events), a few
+/// in flight at once so the committer never waits for the caller.
 fn build_ledger(path: &Path, count: u64, seed: &str) -> BenchResult<Ledger> {
     const IN_FLIGHT: usize = 4;
-    const STREAMS: u64 = 1_000;
     let ledger = Ledger::open(path)?;
-    let events = Events::new(seed);
+    let mut events = Events::new(seed);
     let per_append = EVENTS_PER_APPEND_MAX as u64;
     let mut pending: VecDeque<PendingAppend> = VecDeque::new();
     let started = Instant::now();
     let mut next = 0;
     while next < count {
         let size = per_append.min(count - next);
-        let stream = format!("assessment-YS-2017-H1-U{:04}", (next / per_append) % STREAMS);
-        pending.push_back(ledger.submit(events.request(stream, ExpectedVersion::Any, next, size))?);
+        pending.push_back(ledger.submit(events.append(size))?);
         if pending.len() == IN_FLIGHT {
             pending.pop_front().expect("not empty").wait()?;
         }
@@ -820,7 +845,7 @@ fn write_history(path: &Path, events: &[GeneratedEvent]) -> BenchResult<Ledger> 
     let ledger = Ledger::open(path)?;
     let mut pending: VecDeque<PendingAppend> = VecDeque::new();
     for generated in events {
-        pending.push_back(ledger.submit(kpi_ledger::service::append_request_for(generated))?);
+        pending.push_back(ledger.submit(SealedAppend { events: vec![generated.sealed.clone()], command: None })?);
         if pending.len() == IN_FLIGHT {
             pending.pop_front().expect("not empty").wait()?;
         }
@@ -828,7 +853,7 @@ fn write_history(path: &Path, events: &[GeneratedEvent]) -> BenchResult<Ledger> 
     for append in pending {
         append.wait()?;
     }
-    let sealed_head = seal(events).last().map(|event| event.hash).unwrap_or_default();
+    let sealed_head = events.last().map(|event| event.sealed.hash).unwrap_or_default();
     assert_eq!(ledger.head().hash, sealed_head, "the ledger holds exactly the generated chain");
     eprintln!(
         "  wrote {} generated events into {} in {:.1} s",
@@ -896,7 +921,7 @@ fn read_recorded(ledger: &Ledger) -> BenchResult<Vec<Recorded>> {
     let head = ledger.head().seq;
     let mut events = Vec::with_capacity(head as usize);
     ledger.for_each_record(1, head, |seq, record| -> BenchResult<()> {
-        events.push(kpi_ledger::projection::from_record(seq, &record)?);
+        events.push(kpi_ledger::chain::decode(seq, &record)?);
         Ok(())
     })?;
     Ok(events)

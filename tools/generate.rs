@@ -1,7 +1,7 @@
 //! Writes a generated assessment history (issue 4's data generator) into a ledger: the history of
 //! `--size s` (one city, 12 counties, ~100 sections, a year) or `--size m` (one province, 15 cities,
-//! 150 counties, ~1,500 sections, a year) for `--seed`, appended through `store::Ledger` stream by
-//! stream, then checked against the chain the generator sealed in memory.
+//! 150 counties, ~1,500 sections, a year) for `--seed`, as the generator sealed it, appended through
+//! `store::Ledger`, then checked against the generator's head.
 //!
 //! Run: `cargo run --release --example generate -- --size m --seed 1 --data target/generated-m`.
 //! The last line on stdout is one JSON object: events, head sequence number and hash, seconds taken.
@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use kpi_ledger::projection::generator::{generate, seal, Size};
-use kpi_ledger::store::{Ledger, PendingAppend};
+use kpi_ledger::store::{Ledger, PendingAppend, SealedAppend};
+use kpi_testkit::generator::{generate, Size};
 use serde_json::json;
 
 /// Appends waiting for durability at once: bounds memory, keeps group commit busy.
@@ -62,14 +62,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let mut pending = Vec::new();
     for event in &history.events {
-        pending.push(ledger.submit(kpi_ledger::service::append_request_for(event))?);
+        pending.push(ledger.submit(SealedAppend { events: vec![event.sealed.clone()], command: None })?);
         if pending.len() >= APPENDS_IN_FLIGHT_MAX {
             wait_all(&mut pending)?;
         }
     }
     wait_all(&mut pending)?;
     let head = ledger.head();
-    let expected = seal(&history.events).last().map(|event| event.hash).unwrap_or_default();
+    let expected = history.events.last().map(|event| event.sealed.hash).unwrap_or_default();
     if head.hash != expected {
         return Err(format!("the ledger's head {} differs from the generated chain's {expected}", head.hash).into());
     }

@@ -7,15 +7,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::Timestamp;
-
-/// Who caused an event: an actor id and the role it acted in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Actor {
-    pub id: String,
-    pub role: String,
-}
+use crate::domain::{RecordedBy, Timestamp};
 
 /// Everything about an event except its position in the chain.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,7 +20,7 @@ pub struct EventBody {
     pub event_type: String,
     pub schema_version: u32,
     pub recorded_at: Timestamp,
-    pub actor: Actor,
+    pub actor: RecordedBy,
     pub command_id: Option<String>,
     pub causation_id: Option<Uuid>,
     pub correlation_id: Option<Uuid>,
@@ -48,7 +40,7 @@ pub struct EventBodyRef<'a> {
     pub event_type: std::borrow::Cow<'a, str>,
     pub schema_version: u32,
     pub recorded_at: Timestamp,
-    pub actor: Actor,
+    pub actor: RecordedBy,
     #[serde(borrow)]
     pub command_id: Option<std::borrow::Cow<'a, str>>,
     pub causation_id: Option<Uuid>,

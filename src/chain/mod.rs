@@ -6,9 +6,13 @@
 //! describes the same layout for implementers in other languages).
 
 pub mod checkpoint;
+pub mod decode;
 pub mod envelope;
 pub mod merkle;
 pub mod record;
+pub mod seal;
 
-pub use envelope::{Actor, EventBody};
+pub use decode::{decode, DecodeError};
+pub use envelope::EventBody;
 pub use record::{link_hash, Hash, Record, RecordError, GENESIS_HASH, HASH_TAG, RECORD_FORMAT_V1, RECORD_HEADER_LEN};
+pub use seal::{seal_body, seal_event, Chain, Envelope, Head, Sealed, Stamp, TooLarge};

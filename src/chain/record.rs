@@ -3,8 +3,6 @@
 //! Invariant: `hash = blake3(HASH_TAG ‖ prev_hash ‖ seq as u64 big-endian ‖ body length as u64
 //! big-endian ‖ body)`. Checking a record needs no JSON parsing, so verification runs at hashing speed.
 
-use std::fmt;
-
 /// Domain-separation tag: the first bytes of every hash input, so an event hash can never be confused
 /// with any other blake3 hash (a Merkle node, a token hash, a document digest).
 pub const HASH_TAG: &[u8] = b"kpi-ledger/event/v1\n";
@@ -18,51 +16,9 @@ pub const RECORD_FORMAT_V1: u8 = 1;
 /// Format byte + previous hash + own hash.
 pub const RECORD_HEADER_LEN: usize = 1 + 32 + 32;
 
-/// A blake3 digest: an event hash, a chain head or a link.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Hash(pub [u8; 32]);
-
-impl Hash {
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
-    }
-
-    /// Parses 64 lower- or upper-case hex digits.
-    pub fn from_hex(text: &str) -> Option<Hash> {
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(text, &mut bytes).ok()?;
-        Some(Hash(bytes))
-    }
-
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl fmt::Display for Hash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
-impl fmt::Debug for Hash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Hash({})", self.to_hex())
-    }
-}
-
-impl serde::Serialize for Hash {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_hex())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Hash {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Hash::from_hex(&text).ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
-    }
-}
+/// A blake3 digest: an event hash, a chain head or a link. The type is the domain's (facts cite
+/// events by it); the bytes that make it are decided here.
+pub use crate::domain::Hash;
 
 /// The hash that links event `seq` (with these body bytes) to its predecessor.
 pub fn link_hash(prev_hash: &Hash, seq: u64, body: &[u8]) -> Hash {

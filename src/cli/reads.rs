@@ -226,7 +226,7 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine, na
         line.event.seq,
         line.event.event_type,
         line.event.actor_id,
-        line.event.actor_role,
+        line.event.actor_role.as_str(),
         line.event.recorded_at,
         &line.event.hash.to_hex()[..16]
     );

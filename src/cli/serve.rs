@@ -60,7 +60,7 @@ pub fn issue_token(service: &Service, actor_id: &str, role: Role, unit: &str, no
 pub fn revoke_token(service: &Service, token_hash: &str, reason: &str) -> Result<(), String> {
     let hash = domain::TokenHash::parse(token_hash).map_err(|e| format!("--token-hash: {e}"))?;
     let unit = service
-        .with_state(|state| state.access(&hash).map(|access| access.unit.clone()))
+        .with_facts(|state| state.access(&hash).map(|access| access.unit.clone()))
         .ok_or_else(|| format!("--token-hash: no token {token_hash}"))?;
     let payload = serde_json::json!({"token_hash": token_hash, "reason": reason});
     let command = Command::from_payload("RevokeAccess", &payload).map_err(|r| r.message)?;

@@ -20,7 +20,7 @@ use crate::store::{Head, Ledger, ProofBundle, TailCheck};
 
 /// A ledger opened here, or a server that holds it.
 pub enum Source {
-    Local { ledger: Arc<Ledger>, read_models: ReadModels },
+    Local { ledger: Arc<Ledger>, read_models: Box<ReadModels> },
     Remote(Remote),
 }
 
@@ -30,7 +30,7 @@ impl Source {
         match settings.open_to_read(tail_check) {
             Ok(ledger) => {
                 let read_models = ReadModels::open(ledger.clone()).map_err(|e| e.to_string())?;
-                Ok(Source::Local { ledger, read_models })
+                Ok(Source::Local { ledger, read_models: Box::new(read_models) })
             }
             Err(OpenError::Locked { server: Some(server), .. }) => Ok(Source::Remote(Remote::new(server))),
             Err(error) => Err(error.to_string()),
@@ -285,7 +285,7 @@ pub fn access_grants(settings: &LedgerSettings) -> Result<Value, String> {
             let service =
                 crate::service::Service::open(ledger, Arc::new(SystemClock), Arc::new(crate::service::RandomIds))
                     .map_err(|e| e.to_string())?;
-            Ok(service.with_state(|state| {
+            Ok(service.with_facts(|state| {
                 let grants: Vec<Value> = state
                     .access_grants
                     .values()

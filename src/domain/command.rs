@@ -450,6 +450,18 @@ commands! {
     SetTimeZone,
 }
 
+impl Command {
+    /// The events the command links to, which must be in the ledger (`Context::known_links`).
+    pub fn links(&self) -> &[EventId] {
+        match self {
+            Command::RecordDeduction(command) => &command.links,
+            Command::AttributeCause(command) => &command.links,
+            Command::RecordRectification(command) => &command.links,
+            _ => &[],
+        }
+    }
+}
+
 /// The envelope clients send: a command name and its payload.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,9 +1,10 @@
-//! Who is acting and when: `Role`, `Actor`, the `Context` a command is decided in, and the `EventMeta`
-//! an event is folded with.
+//! Who is acting and when: `Role`, `Actor`, and the `Context` a command is decided in.
 //!
 //! Invariant: the domain never reads a clock or makes an id. `Context::now` and `Context::new_id` come
 //! from the service (a real clock in the server, a simulated one in the demo and in tests), so the same
 //! state, command and context always decide the same events.
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -66,13 +67,14 @@ pub struct Context {
     /// A fresh id for the fact the command creates (a deduction, award, bonus, veto or appeal).
     /// Unused by commands that create none of these.
     pub new_id: Uuid,
+    /// Which of the events the command links to (`Command::links`) are in the ledger: the caller
+    /// looks them up, since the facts keep no index of every event.
+    pub known_links: BTreeSet<EventId>,
 }
 
-/// What the ledger's envelope tells `evolve` about a stored event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventMeta {
-    pub seq: u64,
-    pub event_id: EventId,
-    pub recorded_at: Timestamp,
-    pub actor_id: String,
+impl Context {
+    /// A context for a command that links to no event (or whose links the caller vouches for later).
+    pub fn new(now: Timestamp, actor: Actor, new_id: Uuid) -> Context {
+        Context { now, actor, new_id, known_links: BTreeSet::new() }
+    }
 }

@@ -517,6 +517,19 @@ impl Event {
         Event::decode_current(event_type, value)
     }
 
+    /// The id of the fact this event creates, which later commands refer to: a deduction, tier award,
+    /// bonus, veto or appeal; `None` for events that create no such fact.
+    pub fn created_id(&self) -> Option<uuid::Uuid> {
+        match self {
+            Event::DeductionRecorded(event) => Some(event.deduction_id.0),
+            Event::TierAwarded(event) => Some(event.tier_award_id.0),
+            Event::BonusAwarded(event) => Some(event.bonus_id.0),
+            Event::VetoApplied(event) => Some(event.veto_id.0),
+            Event::AppealFiled(event) => Some(event.appeal_id.0),
+            _ => None,
+        }
+    }
+
     /// The stream the event is appended to (see `streams`).
     pub fn stream_id(&self) -> String {
         match self {

@@ -10,20 +10,15 @@ use uuid::{Builder, Uuid};
 
 use super::appeal::{AppealOutcome, AppealTarget};
 use super::command::*;
-use super::context::{Actor, Context, EventMeta, Role};
-use super::event::Event;
-use super::evolve::evolve;
+use super::context::{Actor, Context, Role};
 use super::ids::{
-    AppealId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory, SchemeId,
-    UnitCode,
+    AppealId, DeductionId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory, SchemeId, UnitCode,
 };
 use super::organisation::UnitLevel;
 use super::period::{PeriodId, PeriodKind};
 use super::points::{PerMille, Points};
-use super::rejection::Rejection;
-use super::rules::decide;
+
 use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierStandard};
-use super::state::State;
 use super::Timestamp;
 
 /// One step of the story: a command, the context it is decided in, and a label tests can find it by.
@@ -133,7 +128,7 @@ struct Story {
 impl Story {
     fn push(&mut self, label: impl Into<String>, when: Timestamp, actor: &Actor, command: impl Into<Command>) {
         let position = self.steps.len() as u64;
-        let context = Context { now: when, actor: actor.clone(), new_id: story_id(when, position) };
+        let context = Context::new(when, actor.clone(), story_id(when, position));
         self.steps.push(Step { label: label.into(), command: command.into(), context });
     }
 
@@ -512,68 +507,9 @@ fn appeal(story: &mut Story, deduction_id: DeductionId) {
     story.push(LABEL_DECISION, at(7, 19, 16, 0), &reviewer(), decision);
 }
 
-/// An event as `run` recorded it: what the ledger's envelope would say about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordedEvent {
-    pub stream: String,
-    pub event: Event,
-    pub meta: EventMeta,
-}
-
-/// A step the story's own rules refused: the fixture is broken.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("step {index} ({label}) was rejected: {rejection}")]
-pub struct StepRejected {
-    pub index: usize,
-    pub label: String,
-    pub rejection: Rejection,
-}
-
-/// Decides and folds `steps` in order, with a deterministic envelope: seq from 1, event ids from the
-/// step's time and seq, recorded at the step's `now`.
-pub fn run(steps: &[Step]) -> Result<(State, Vec<RecordedEvent>), StepRejected> {
-    let mut state = State::default();
-    let mut recorded = Vec::new();
-    for (index, step) in steps.iter().enumerate() {
-        let events = decide(&state, &step.command, &step.context).map_err(|rejection| StepRejected {
-            index,
-            label: step.label.clone(),
-            rejection,
-        })?;
-        for event in events {
-            let meta = meta_for(recorded.len() as u64 + 1, &step.context);
-            evolve(&mut state, &event, &meta);
-            recorded.push(RecordedEvent { stream: event.stream_id(), event, meta });
-        }
-    }
-    Ok((state, recorded))
-}
-
-/// The envelope `run` gives the event with sequence number `seq` decided in `context`.
-pub fn meta_for(seq: u64, context: &Context) -> EventMeta {
-    EventMeta {
-        seq,
-        event_id: EventId(story_id(context.now, seq | (1 << 63))),
-        recorded_at: context.now,
-        actor_id: context.actor.id.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_story_runs_without_a_rejection() {
-        let steps = story();
-        let (state, events) = run(&steps).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(events.len(), steps.len());
-        let scheme_record = &state.schemes[&scheme()];
-        assert_eq!(scheme_record.indicators.len(), 46);
-        let total: Points =
-            scheme_record.indicators.values().map(|record| record.version_at(period("2017-01")).points_max).sum();
-        assert_eq!(total, Points(10_000));
-    }
 
     #[test]
     fn the_story_is_deterministic() {

@@ -72,7 +72,7 @@ struct Extra {
 impl Extra {
     fn step(&mut self, label: String, when: Timestamp, actor: Actor, command: impl Into<Command>) -> Step {
         self.counter += 1;
-        let context = Context { now: when, actor, new_id: fixture::story_id(when, 2_000_000 + self.counter) };
+        let context = Context::new(when, actor, fixture::story_id(when, 2_000_000 + self.counter));
         Step { label, command: command.into(), context }
     }
 

@@ -1,27 +1,28 @@
 //! The domain: ids, commands, events and the rules that decide between them. Pure: no I/O, no clock.
 //!
-//! `decide(state, command, context)` turns a command into events or a `Rejection`; `evolve(state,
-//! event, meta)` folds a stored event into the `State`. Time and ids come in through `Context` and
-//! `EventMeta`, so replaying the same events with the same injected clock and ids gives the same
-//! bytes. Everything here uses only std, serde, serde_json, uuid, thiserror and its own modules
+//! `decide(facts, command, context)` turns a command into events or a `Rejection`; `Facts::apply`
+//! folds a recorded event into the `Facts` — the one fact model the decider and every projection
+//! share. Time and ids come in through `Context` and `Recorded`, so replaying the same events with the
+//! same injected clock and ids gives the same bytes. Everything here uses only std, serde, serde_json, uuid, thiserror and its own modules
 //! (plus `time`, inside `timestamp`, for calendar arithmetic).
 pub mod appeal;
 pub mod command;
 pub mod context;
 pub mod event;
-mod evolve;
+pub mod facts;
 pub mod fixture;
 pub mod fixture_year;
+mod fold;
 pub mod ids;
 mod json_path;
 pub mod limits;
 pub mod organisation;
 pub mod period;
 pub mod points;
+pub mod recorded;
 pub mod rejection;
 mod rules;
 pub mod scheme;
-pub mod state;
 pub mod streams;
 pub mod timestamp;
 pub mod unique_keys;
@@ -29,9 +30,9 @@ mod upcast;
 
 pub use appeal::{AppealOutcome, AppealStage, AppealTarget, AppealVerdict};
 pub use command::Command;
-pub use context::{Actor, Context, EventMeta, Role};
+pub use context::{Actor, Context, Role};
 pub use event::{Event, EventDecodeError};
-pub use evolve::evolve;
+pub use facts::{AccessRecord, Facts};
 pub use ids::{
     AppealId, BonusId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory,
     SchemeId, TierAwardId, TokenHash, UnitCode, VetoId,
@@ -39,10 +40,10 @@ pub use ids::{
 pub use organisation::UnitLevel;
 pub use period::{PeriodId, PeriodKind};
 pub use points::{divide_round_half_up, PerMille, Points};
+pub use recorded::{EventRef, Hash, Recorded, RecordedBy};
 pub use rejection::{Rejection, RejectionCode};
 pub use rules::{allowed_roles, decide};
 pub use scheme::{IndicatorMethod, RepeatRule, TierRule, TierStandard};
-pub use state::{AccessRecord, State};
 pub use timestamp::Timestamp;
 pub use unique_keys::{check_unique_keys, DuplicateKey, StrictJsonError};
 pub use upcast::DeductionRecordedV1;

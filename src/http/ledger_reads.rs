@@ -23,7 +23,7 @@ use crate::http::params::{param, required, ParamKind, Params, QueryParam, AS_OF}
 use crate::http::problem::Problem;
 use crate::http::AppState;
 use crate::limits::{PROOF_BUNDLE_EVENTS_MAX, READ_PAGE_EVENTS_MAX};
-use crate::store::{Head, ProofError, RecordedEvent};
+use crate::store::{Head, ProofError, StoredEvent};
 
 type Reply = Result<Json<Value>, Problem>;
 
@@ -384,13 +384,13 @@ pub async fn subscribe(
     let ledger = state.service.ledger().clone();
     let heads = ledger.watch_head();
     let stream = futures_util::stream::unfold(
-        (ledger, heads, next_seq, std::collections::VecDeque::<RecordedEvent>::new()),
+        (ledger, heads, next_seq, std::collections::VecDeque::<StoredEvent>::new()),
         |(ledger, mut heads, mut next_seq, mut buffered)| async move {
             loop {
                 if let Some(event) = buffered.pop_front() {
                     let sse = SseEvent::default()
                         .id(event.seq.to_string())
-                        .event(event.body.event_type.clone())
+                        .event(event.event_type().unwrap_or_default())
                         .data(serde_json::to_string(&event).expect("events serialise"));
                     return Some((Ok(sse), (ledger, heads, next_seq, buffered)));
                 }
@@ -431,8 +431,9 @@ pub async fn access(State(state): State<AppState>, _: Authenticated, uri: Uri) -
             resolved.instant.unwrap_or_else(|| state.service.clock().now())
         }
     };
-    let grants: Vec<Value> = state.service.with_state(|ledger_state| {
-        ledger_state
+    let read = state.read_models.with_projection(crate::projection::AsOf::Latest, |projection| {
+        projection
+            .facts()
             .access_grants
             .values()
             .filter(|grant| all || grant.is_active_at(at))
@@ -444,7 +445,8 @@ pub async fn access(State(state): State<AppState>, _: Authenticated, uri: Uri) -
                     "revoked_at": grant.revoked_at, "revoked_seq": grant.revoked_seq,
                 })
             })
-            .collect()
+            .collect::<Vec<Value>>()
     });
+    let (_, grants) = read.map_err(Problem::from)?;
     Ok(Json(json!({"at": if all { Value::Null } else { json!(at) }, "grants": grants})))
 }

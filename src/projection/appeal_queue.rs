@@ -10,8 +10,8 @@ use crate::domain::appeal::{AppealStage, AppealTarget};
 use crate::domain::timestamp::MICROS_PER_DAY;
 use crate::domain::{AppealId, IndicatorCode, PeriodId, Points, SchemeId, Timestamp, UnitCode};
 
-use super::recorded::EventRef;
 use super::Projection;
+use crate::domain::EventRef;
 
 /// Every appeal waiting for a decision at `now`, by due time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

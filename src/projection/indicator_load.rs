@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{FunctionCode, PeriodId, SchemeId, UnitCode};
 
-use super::facts::SchemeFacts;
 use super::Projection;
+use crate::domain::facts::SchemeFacts;
 
 /// One section's load in one scheme year.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

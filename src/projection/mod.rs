@@ -1,25 +1,22 @@
 //! Projections: everything users read — scoreboards, rankings and tiers, comparisons, traces of every
-//! lost point, indicator load, the appeal queue, notices — as pure folds over recorded events.
+//! lost point, indicator load, the appeal queue, notices — computed from the domain's `Facts`.
 //!
-//! `Projection::apply` folds one `Recorded` event into the facts; every query computes its answer from
-//! those facts on demand. Folding the first n events gives exactly the projection as of event n, so
-//! "as of" is a fold of a prefix (`replay`), and a snapshot is the projection itself, stamped with the
-//! sequence number and chain hash it was built from (`snapshot`).
+//! `Projection::apply` folds one `Recorded` event into the facts (the domain's one fold, the same the
+//! decider runs), checking that it continues the chain the projection was built from; every query
+//! computes its answer from those facts on demand. Folding the first n events gives exactly the
+//! projection as of event n, so "as of" is a fold of a prefix (`replay`), and a snapshot is the
+//! projection itself, stamped with the sequence number and chain hash it was built from (`snapshot`).
 //!
-//! Architecture invariant: this module does no I/O, reads no clock and imports neither sled nor
-//! tokio; it reads `store::RecordedEvent` only as plain data in `recorded::from_store`.
+//! Architecture invariant: this module does no I/O, reads no clock and imports neither sled, tokio,
+//! the store nor the service.
 //! Invariant: for every unit, indicator and base period, the points lost equal the sum of the lines
 //! its trace lists (`Trace::reconciles`).
 
 pub mod appeal_queue;
-mod apply;
 pub mod comparison;
-pub mod facts;
-pub mod generator;
 pub mod indicator_load;
 pub mod notices;
 pub mod ranking;
-pub mod recorded;
 pub mod repeat;
 pub mod replay;
 pub mod score;
@@ -30,15 +27,15 @@ pub mod trace;
 use serde::{Deserialize, Serialize};
 
 use crate::chain::{Hash, GENESIS_HASH};
+use crate::domain::Facts as DomainFacts;
 use crate::domain::Timestamp;
 
+pub use crate::domain::{EventRef, Facts, Recorded};
 pub use appeal_queue::{AppealQueue, QueuedAppeal};
 pub use comparison::{Horizontal, LossCategory, Vertical, VerticalRow};
-pub use facts::Facts;
 pub use indicator_load::IndicatorLoad;
 pub use notices::{Criticism, CriticismReason, Notices};
 pub use ranking::{PeerGroup, Ranking, Standing};
-pub use recorded::{from_record, from_store, EventRef, RecordDecodeError, Recorded};
 pub use repeat::RepeatProblem;
 pub use replay::{AsOf, RankChange, RankingDiff, Replay, ScoreMove};
 pub use score::{IndicatorScore, ScoreCard};
@@ -52,12 +49,12 @@ pub struct Projection {
     seq: u64,
     hash: Hash,
     recorded_at: Timestamp,
-    facts: Facts,
+    facts: DomainFacts,
 }
 
 impl Default for Projection {
     fn default() -> Projection {
-        Projection { seq: 0, hash: GENESIS_HASH, recorded_at: Timestamp::UNIX_EPOCH, facts: Facts::default() }
+        Projection { seq: 0, hash: GENESIS_HASH, recorded_at: Timestamp::UNIX_EPOCH, facts: DomainFacts::default() }
     }
 }
 
@@ -93,7 +90,7 @@ impl Projection {
         self.recorded_at
     }
 
-    pub fn facts(&self) -> &Facts {
+    pub fn facts(&self) -> &DomainFacts {
         &self.facts
     }
 
@@ -110,7 +107,7 @@ impl Projection {
                 ApplyError::TimeWentBack { seq: event.seq, previous: self.recorded_at, found: event.recorded_at };
             return Err(error);
         }
-        apply::apply_event(&mut self.facts, event);
+        self.facts.apply(event);
         self.seq = event.seq;
         self.hash = event.hash;
         self.recorded_at = event.recorded_at;

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{PeriodId, Points, ProblemCategory, RepeatRule, UnitCode};
 
-use super::facts::DeductionFacts;
-use super::score::Placement;
+use super::score::{Placement, SchemeScoring};
 use super::Projection;
+use crate::domain::facts::DeductionFacts;
 
 /// A flag raised for one unit, category and base period.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Event, PeriodId, Points, SchemeId, Timestamp, UnitCode};
 
 use super::ranking::{PeerGroup, Ranking, Standing};
-use super::recorded::{EventRef, Recorded};
 use super::{ApplyError, Projection};
+use crate::domain::{EventRef, Recorded};
 
 /// Snapshot spacing `Replay::default` uses: a fold from the nearest snapshot replays fewer events
 /// than this.

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{IndicatorCode, PeriodId, Points, SchemeId, UnitCode};
 
-use super::facts::{
-    AssessmentFacts, DeductionFacts, IndicatorFacts, IndicatorVersion, PlanFacts, SchemeFacts, TierAwardFacts,
-};
 use super::Projection;
+use crate::domain::facts::{
+    applies_with_plan, DeductionFacts, IndicatorFacts, IndicatorVersion, SchemeFacts, TierAwardFacts,
+};
 
 /// One indicator's line on a scorecard.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,38 +95,19 @@ pub(crate) struct BaseTotals {
     pub veto: bool,
 }
 
-impl SchemeFacts {
-    pub fn is_base_period(&self, period: PeriodId) -> bool {
-        period.kind() == self.settings.base_period && period.year() == self.settings.year
-    }
+/// Scoring reads of one scheme's facts.
+pub(crate) trait SchemeScoring {
+    fn indicators_of<'a>(
+        &'a self,
+        placement: &'a Placement<'a>,
+        period: PeriodId,
+    ) -> impl Iterator<Item = (&'a IndicatorCode, &'a IndicatorFacts)> + 'a;
+}
 
-    /// The opened base periods inside `period`, in order (just `period` for an opened base period).
-    pub fn opened_base_periods_in(&self, period: PeriodId) -> Vec<PeriodId> {
-        let coarser = period.kind().months() >= self.settings.base_period.months();
-        if !coarser || period.year() != self.settings.year {
-            return Vec::new();
-        }
-        self.periods.keys().copied().filter(|base| period.contains(*base)).collect()
-    }
-
-    /// Whether the indicator applies to an assessed unit in a base period (as `domain::State` reads it).
-    pub fn applies(&self, indicator: &IndicatorFacts, county: &UnitCode, period: PeriodId) -> bool {
-        let plan = self.plans.get(county).and_then(|plan| plan.get(&indicator.defined.indicator));
-        applies_with_plan(indicator, plan, period)
-    }
-
-    pub fn lead_section(&self, county: &UnitCode, indicator: &IndicatorCode) -> Option<&UnitCode> {
-        let entry = self.plans.get(county)?.get(indicator)?;
-        entry.assignment.as_ref().map(|assignment| &assignment.lead_section)
-    }
-
-    pub fn assessment(&self, period: PeriodId, unit: &UnitCode) -> Option<&AssessmentFacts> {
-        self.assessments.get(&period)?.get(unit)
-    }
-
+impl SchemeScoring for SchemeFacts {
     /// The indicators of a placement in a base period: all that apply to the county, or for a
     /// section those of them it leads. The county's plan is looked up once, not per indicator.
-    pub(crate) fn indicators_of<'a>(
+    fn indicators_of<'a>(
         &'a self,
         placement: &'a Placement<'a>,
         period: PeriodId,
@@ -139,14 +120,6 @@ impl SchemeFacts {
             led && applies_with_plan(indicator, entry, period)
         })
     }
-}
-
-fn applies_with_plan(indicator: &IndicatorFacts, plan: Option<&PlanFacts>, period: PeriodId) -> bool {
-    let effective = indicator.defined.effective_from <= period && !indicator.is_retired_at(period);
-    let assigned_later =
-        plan.and_then(|entry| entry.assignment.as_ref()).is_some_and(|assignment| assignment.effective_from > period);
-    let dropped = plan.and_then(|entry| entry.not_applicable_from).is_some_and(|from| from <= period);
-    effective && !assigned_later && !dropped
 }
 
 impl Projection {

@@ -14,12 +14,12 @@ use crate::domain::{
     UnitCode,
 };
 
-use super::facts::{
-    AppealDecision, AppealEscalation, AppealFacts, Attribution, DeductionFacts, Rectification, TierAwardFacts,
-};
-use super::recorded::EventRef;
 use super::score::Placement;
 use super::Projection;
+use crate::domain::facts::{
+    AppealDecision, AppealEscalation, AppealFacts, Attribution, DeductionFacts, Rectification, TierAwardFacts,
+};
+use crate::domain::EventRef;
 
 /// A unit's losses in one base period.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,37 +1,32 @@
-//! The service: load state → decide → append. It joins the pure domain to the ledger and owns the
-//! clock and id generation.
+//! The service: the one door to the ledger. A command travels decide → seal → append → fold: the
+//! *decider* (a mutex around the domain `Facts` and the chain's head) decides it against the facts,
+//! seals its events — giving each its sequence number, stream version and hash, once — folds them
+//! into the facts, and hands them to the store's committer without waiting, so the next command is
+//! decided on top of them while the first is still being fsynced. Callers are answered only when their
+//! events are durable. It owns the clock and id generation.
 //!
-//! Commands are decided one at a time by the *decider* (a mutex around the domain `State`), but their
-//! appends are pipelined: the decider hands the events to the ledger's committer and folds them into
-//! its state at once, so the next command is decided on top of them while the first is still being
-//! fsynced. Callers are answered only when their events are durable.
-//!
-//! Invariant: the decider submits only appends the ledger cannot refuse (it checks expected versions,
-//! stream ids and body sizes itself, and it is the ledger's only writer), so its optimistic state always
-//! equals the ledger's once pending appends land. If the ledger ever refuses or fails one anyway, the
-//! service stops accepting commands: its state can no longer be trusted until it is rebuilt.
+//! Invariant: the decider is the ledger's only writer, and the committer writes a sealed append only
+//! if it continues the chain exactly where the one before ended, so the decider's facts always equal
+//! the ledger's once pending appends land. If the ledger ever refuses or fails one anyway, the service
+//! stops accepting commands: its facts can no longer be trusted until it is rebuilt.
 
 pub mod admin;
 pub mod clock;
 pub mod queries;
 pub mod read_models;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use clock::{Clock, IdSource, ManualClock, RandomIds, SeededIds, SystemClock};
 
-use crate::chain::Actor as EnvelopeActor;
-use crate::domain::{self, Command, Context, Event, EventMeta, Rejection, State, Timestamp};
-use crate::limits::EVENT_BODY_BYTES_MAX;
+use crate::chain::{self, Chain, Sealed, Stamp};
+use crate::domain::{self, Command, Context, Event, Facts, Recorded, RecordedBy, Rejection, Timestamp};
 use crate::store::{
-    validate_stream_id, AppendError, AppendRequest, Appended, CommandLookup, ExpectedVersion, Ledger, NewEvent,
-    PendingAppend, StoreError,
+    validate_stream_id, AppendError, Appended, CommandKey, CommandLookup, Ledger, PendingAppend, SealedAppend,
+    StoreError,
 };
-
-/// Room left in an event body for the envelope around `data` (ids, stream, times, actor).
-const ENVELOPE_BYTES_MAX: usize = 2_048;
 
 /// Why a command was not carried out.
 #[derive(Debug, thiserror::Error)]
@@ -127,20 +122,14 @@ impl PendingCommand {
     /// Blocks until durable. Not for use inside an async task.
     pub fn wait(self) -> Result<Executed, ServiceError> {
         match self.append {
-            Some(append) => {
-                let outcome = append.wait();
-                finish(self.executed, outcome, &self.poisoned)
-            }
+            Some(append) => finish(self.executed, append.wait(), &self.poisoned),
             None => wait_for_head(&self.ledger, self.executed),
         }
     }
 
     pub async fn wait_async(self) -> Result<Executed, ServiceError> {
         match self.append {
-            Some(append) => {
-                let outcome = append.wait_async().await;
-                finish(self.executed, outcome, &self.poisoned)
-            }
+            Some(append) => finish(self.executed, append.wait_async().await, &self.poisoned),
             None => {
                 let mut head = self.ledger.watch_head();
                 let last_seq = self.executed.last_seq;
@@ -157,12 +146,7 @@ fn finish(
     poisoned: &AtomicBool,
 ) -> Result<Executed, ServiceError> {
     match outcome {
-        Ok(appended) if appended.first_seq == executed.first_seq && !appended.replayed => Ok(executed),
-        Ok(appended) => {
-            poisoned.store(true, Ordering::SeqCst);
-            tracing::error!(?appended, ?executed, "the ledger placed a command elsewhere than predicted");
-            Err(ServiceError::Failure("the ledger placed a command elsewhere than predicted".into()))
-        }
+        Ok(_) => Ok(executed),
         Err(error) => {
             poisoned.store(true, Ordering::SeqCst);
             tracing::error!(%error, "the ledger refused or failed a decided command");
@@ -183,13 +167,15 @@ fn wait_for_head(ledger: &Ledger, executed: Executed) -> Result<Executed, Servic
     }
 }
 
-/// The decider's state: the domain fold plus what the ledger will have once pending appends land.
+/// The decider: the facts and the chain as they will be once pending appends land.
 #[derive(Clone)]
 struct Decider {
-    state: State,
-    next_seq: u64,
-    last_recorded_at: Timestamp,
-    stream_versions: HashMap<String, u64>,
+    facts: Facts,
+    chain: Chain,
+    /// Events sealed in this process that may not be durable yet, by sequence number, so links to them
+    /// resolve before the store's index has them.
+    pending_events: VecDeque<(u64, uuid::Uuid)>,
+    pending_event_ids: HashSet<uuid::Uuid>,
     /// Commands decided in this process, by command id, with their command digests (the ledger's
     /// index has the older ones).
     recent_commands: HashMap<String, (Executed, [u8; 32])>,
@@ -208,35 +194,33 @@ pub struct Service {
     poisoned: Arc<AtomicBool>,
 }
 
+/// A decision sealed but not yet folded or handed over: its events in both forms, and its answer.
+struct Decided {
+    executed: Executed,
+    sealed: Vec<Sealed>,
+    recorded: Vec<Recorded>,
+}
+
 impl Service {
-    /// Folds the whole ledger into the decider's state.
+    /// Folds the whole ledger into the decider's facts, through the one decoder.
     pub fn open(ledger: Arc<Ledger>, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Result<Service, ServiceError> {
         let head = ledger.head();
-        let mut decider = Decider {
-            state: State::default(),
-            next_seq: 1,
-            last_recorded_at: Timestamp::UNIX_EPOCH,
-            stream_versions: HashMap::new(),
+        let mut facts = Facts::default();
+        let decode = |seq: u64, record: chain::Record<'_>| {
+            chain::decode(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()))
+        };
+        ledger.for_each_decoded(1, head.seq, decode, |recorded| {
+            facts.apply(&recorded);
+            Ok(())
+        })?;
+        let decider = Decider {
+            facts,
+            chain: Chain::at(head),
+            pending_events: VecDeque::new(),
+            pending_event_ids: HashSet::new(),
             recent_commands: HashMap::new(),
             clock_override: None,
         };
-        // Read and decode on one thread, fold on this one, straight from the stored bytes.
-        let decode = |seq: u64, record: crate::chain::Record<'_>| {
-            crate::projection::from_record(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()))
-        };
-        ledger.for_each_decoded(1, head.seq, decode, |recorded| {
-            let meta = EventMeta {
-                seq: recorded.seq,
-                event_id: recorded.event_id,
-                recorded_at: recorded.recorded_at,
-                actor_id: recorded.actor.id,
-            };
-            domain::evolve(&mut decider.state, &recorded.event, &meta);
-            *decider.stream_versions.entry(recorded.event.stream_id()).or_insert(0) += 1;
-            decider.next_seq = recorded.seq + 1;
-            decider.last_recorded_at = recorded.recorded_at;
-            Ok(())
-        })?;
         Ok(Service { ledger, clock, ids, decider: Mutex::new(decider), poisoned: Arc::new(AtomicBool::new(false)) })
     }
 
@@ -248,9 +232,9 @@ impl Service {
         &self.clock
     }
 
-    /// Runs `read` against the decider's current state (which includes pending commands).
-    pub fn with_state<T>(&self, read: impl FnOnce(&State) -> T) -> T {
-        read(&self.decider.lock().expect("decider lock").state)
+    /// Runs `read` against the decider's facts (which include pending commands).
+    pub fn with_facts<T>(&self, read: impl FnOnce(&Facts) -> T) -> T {
+        read(&self.decider.lock().expect("decider lock").facts)
     }
 
     /// Decides `command` and hands its events to the ledger; wait on the result for durability.
@@ -270,16 +254,31 @@ impl Service {
                 return Ok(self.pending(executed, None));
             }
         }
-        let (executed, request, decided) = self.decide(&decider, &actor, command, &options, digest)?;
-        let append = self.ledger.submit(request).map_err(|e| ServiceError::Failure(e.to_string()))?;
-        decided.fold_into(&mut decider);
+        let decided = self.decide(&mut decider, &actor, command, &options)?;
+        let append = SealedAppend {
+            events: decided.sealed,
+            command: options.command_id.clone().map(|command_id| CommandKey { command_id, digest }),
+        };
+        let pending = self.ledger.submit(append).map_err(|e| ServiceError::Failure(e.to_string()))?;
+        fold(&mut decider, &decided.recorded, self.ledger.head().seq);
         if let Some(command_id) = options.command_id {
             if decider.recent_commands.len() >= RECENT_COMMANDS_MAX {
                 decider.recent_commands.clear();
             }
-            decider.recent_commands.insert(command_id, (Executed { replayed: true, ..executed.clone() }, digest));
+            let replay = Executed { replayed: true, ..decided.executed.clone() };
+            decider.recent_commands.insert(command_id, (replay, digest));
         }
-        Ok(self.pending(executed, Some(append)))
+        Ok(self.pending(decided.executed, Some(pending)))
+    }
+
+    /// Decides, appends and waits until durable. Not for use inside an async task.
+    pub fn execute(
+        &self,
+        actor: domain::Actor,
+        command: &Command,
+        options: CommandOptions,
+    ) -> Result<Executed, ServiceError> {
+        self.submit(actor, command, options)?.wait()
     }
 
     /// Decides `commands` in order, each on top of the ones before it, and writes all their events in
@@ -301,28 +300,26 @@ impl Service {
         let mut decider = self.decider.lock().expect("decider lock");
         let mut scratch = decider.clone();
         let mut executed_all = Vec::new();
-        let mut requests = Vec::new();
+        let mut appends = Vec::new();
         for (index, (actor, command, at)) in commands.into_iter().enumerate() {
             let fail = |error: ServiceError| BatchError { index, error };
-            let options = CommandOptions::default();
             if let Some(at) = at {
-                if at < scratch.last_recorded_at {
-                    return Err(fail(ServiceError::TimeGoesBack { at, previous: scratch.last_recorded_at }));
+                let previous = scratch.chain.head().recorded_at;
+                if at < previous {
+                    return Err(fail(ServiceError::TimeGoesBack { at, previous }));
                 }
                 scratch.clock_override = Some(at);
             }
-            let digest = command_digest(&actor, command);
-            let (executed, request, decided) =
-                self.decide(&scratch, &actor, command, &options, digest).map_err(fail)?;
-            decided.fold_into(&mut scratch);
-            executed_all.push(executed);
-            requests.push(request);
+            let decided = self.decide(&mut scratch, &actor, command, &CommandOptions::default()).map_err(fail)?;
+            fold(&mut scratch, &decided.recorded, self.ledger.head().seq);
+            executed_all.push(decided.executed);
+            appends.push(SealedAppend { events: decided.sealed, command: None });
         }
         scratch.clock_override = None;
-        if requests.is_empty() {
+        if appends.is_empty() {
             return Ok(executed_all);
         }
-        let pending = self.ledger.submit_all(requests).map_err(|e| BatchError {
+        let pending = self.ledger.submit_all(appends).map_err(|e| BatchError {
             index: 0,
             error: if e.is_rejection() {
                 ServiceError::TooLarge { field: "commands", reason: e.to_string() }
@@ -332,75 +329,90 @@ impl Service {
         })?;
         *decider = scratch;
         drop(decider);
-        let appended = pending.wait().map_err(|error| {
+        pending.wait().map_err(|error| {
             self.poisoned.store(true, Ordering::SeqCst);
             tracing::error!(%error, "the ledger refused or failed a decided batch");
             BatchError { index: 0, error: ServiceError::Unavailable }
         })?;
-        if appended.iter().zip(&executed_all).any(|(appended, executed)| appended.first_seq != executed.first_seq) {
-            self.poisoned.store(true, Ordering::SeqCst);
-            return Err(BatchError {
-                index: 0,
-                error: ServiceError::Failure("the ledger placed a batch elsewhere than predicted".into()),
-            });
-        }
         Ok(executed_all)
     }
 
-    /// Decides one command against `decider` (the live one, or a scratch copy for a batch): the answer
-    /// it will get, the append that records it, and what folding it changes.
+    /// Decides one command against `decider` (the live one, or a scratch copy for a batch) and seals
+    /// its events after the decider's head. Nothing is folded yet; the decider learns the durable
+    /// version of a stream it has not met.
     fn decide(
         &self,
-        decider: &Decider,
+        decider: &mut Decider,
         actor: &domain::Actor,
         command: &Command,
         options: &CommandOptions,
-        digest: [u8; 32],
-    ) -> Result<(Executed, AppendRequest, Decided), ServiceError> {
-        let now = decider.clock_override.unwrap_or_else(|| self.clock.now()).max(decider.last_recorded_at);
+    ) -> Result<Decided, ServiceError> {
+        let now = decider.clock_override.unwrap_or_else(|| self.clock.now()).max(decider.chain.head().recorded_at);
         let new_id = options.new_id.unwrap_or_else(|| self.ids.next_id(now));
-        let context = Context { now, actor: actor.clone(), new_id };
-        let events = domain::decide(&decider.state, command, &context)?;
+        let mut context = Context::new(now, actor.clone(), new_id);
+        context.known_links = self.known_links(decider, command.links())?;
+        let events = domain::decide(&decider.facts, command, &context)?;
         let stream = single_stream(&events)?;
-        let current = decider.stream_versions.get(&stream).copied().unwrap_or(0);
+        let current = self.stream_version(decider, &stream)?;
         if let Some(expected) = options.expected_version {
             if expected != current {
                 return Err(ServiceError::WrongExpectedVersion { stream, expected, current });
             }
         }
-        let new_events = self.new_events(&events, now)?;
+        let recorded_by = RecordedBy { id: actor.id.clone(), role: actor.role };
+        let mut chain = Chain::at(decider.chain.head());
+        chain.learn_stream_version(&stream, current);
+        let mut sealed = Vec::with_capacity(events.len());
+        let mut recorded = Vec::with_capacity(events.len());
+        for event in &events {
+            let stamp = Stamp {
+                event_id: self.ids.next_id(now),
+                recorded_at: now,
+                recorded_by: &recorded_by,
+                command_id: options.command_id.as_deref(),
+                correlation_id: options.correlation_id,
+            };
+            let (one_sealed, one_recorded) = chain
+                .append(event, stamp)
+                .map_err(|too_large| ServiceError::TooLarge { field: "payload", reason: too_large.to_string() })?;
+            sealed.push(one_sealed);
+            recorded.push(one_recorded);
+        }
         let executed = Executed {
             stream: stream.clone(),
-            first_seq: decider.next_seq,
-            last_seq: decider.next_seq + events.len() as u64 - 1,
+            first_seq: decider.chain.head().seq + 1,
+            last_seq: chain.head().seq,
             stream_version: current + events.len() as u64,
             event_types: events.iter().map(Event::event_type).collect(),
-            created_id: created_id(&new_events, new_id),
+            created_id: events.iter().find_map(Event::created_id),
             replayed: false,
         };
-        let request = AppendRequest {
-            stream: stream.clone(),
-            expected: ExpectedVersion::Exact(current),
-            events: new_events.clone(),
-            recorded_at: now,
-            actor: EnvelopeActor { id: actor.id.clone(), role: actor.role.as_str().to_owned() },
-            command_id: options.command_id.clone(),
-            request_digest: Some(digest),
-            causation_id: None,
-            correlation_id: options.correlation_id,
-        };
-        let decided = Decided { events, new_events, actor_id: actor.id.clone(), now, stream };
-        Ok((executed, request, decided))
+        Ok(Decided { executed, sealed, recorded })
     }
 
-    /// Decides, appends and waits until durable. Not for use inside an async task.
-    pub fn execute(
+    /// The stream's version as the decider knows it, or (the first time) as the store has it.
+    fn stream_version(&self, decider: &mut Decider, stream: &str) -> Result<u64, ServiceError> {
+        if let Some(version) = decider.chain.known_stream_version(stream) {
+            return Ok(version);
+        }
+        let version = self.ledger.stream_version(stream)?;
+        decider.chain.learn_stream_version(stream, version);
+        Ok(version)
+    }
+
+    /// Which of `links` name events that exist: decided here and pending, or durable in the store.
+    fn known_links(
         &self,
-        actor: domain::Actor,
-        command: &Command,
-        options: CommandOptions,
-    ) -> Result<Executed, ServiceError> {
-        self.submit(actor, command, options)?.wait()
+        decider: &Decider,
+        links: &[domain::EventId],
+    ) -> Result<BTreeSet<domain::EventId>, ServiceError> {
+        let mut known = BTreeSet::new();
+        for link in links {
+            if decider.pending_event_ids.contains(&link.0) || self.ledger.contains_event(&link.0)? {
+                known.insert(*link);
+            }
+        }
+        Ok(known)
     }
 
     fn pending(&self, executed: Executed, append: Option<PendingAppend>) -> PendingCommand {
@@ -424,46 +436,52 @@ impl Service {
             CommandLookup::Conflict => return Err(reused()),
             CommandLookup::Replayed(appended) => appended,
         };
-        let events =
-            self.ledger.read_range(appended.first_seq, (appended.last_seq - appended.first_seq + 1) as usize)?;
-        let stream = events.first().map(|e| e.body.stream.clone()).unwrap_or_default();
-        let event_types = events.iter().filter_map(|e| static_event_type(&e.body.event_type)).collect();
+        let mut events: Vec<Recorded> = Vec::new();
+        let decode = |seq: u64, record: chain::Record<'_>| {
+            chain::decode(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()))
+        };
+        self.ledger.for_each_decoded(appended.first_seq, appended.last_seq, decode, |recorded| {
+            events.push(recorded);
+            Ok(())
+        })?;
+        let stream = events.first().map(|recorded| recorded.event.stream_id()).unwrap_or_default();
+        let stream_version = self.ledger.stream_version(&stream)?;
         Ok(Some(Executed {
             stream,
             first_seq: appended.first_seq,
             last_seq: appended.last_seq,
-            stream_version: appended.stream_version,
-            event_types,
-            created_id: events.first().and_then(|event| find_created_id(&event.body.event_type, &event.body.data)),
+            stream_version,
+            event_types: events.iter().map(|recorded| recorded.event.event_type()).collect(),
+            created_id: events.iter().find_map(|recorded| recorded.event.created_id()),
             replayed: true,
         }))
     }
+}
 
-    /// The ledger's form of the decided events, checked so that the ledger cannot refuse them.
-    fn new_events(&self, events: &[Event], now: Timestamp) -> Result<Vec<NewEvent>, ServiceError> {
-        events
-            .iter()
-            .map(|event| {
-                let data = event.to_data();
-                let size = serde_json::to_vec(&data).map(|bytes| bytes.len()).unwrap_or(usize::MAX);
-                if size > EVENT_BODY_BYTES_MAX - ENVELOPE_BYTES_MAX {
-                    return Err(ServiceError::TooLarge {
-                        field: "payload",
-                        reason: format!(
-                            "the event would be {size} bytes; the limit is {}",
-                            EVENT_BODY_BYTES_MAX - ENVELOPE_BYTES_MAX
-                        ),
-                    });
-                }
-                Ok(NewEvent {
-                    event_id: self.ids.next_id(now),
-                    event_type: event.event_type().to_owned(),
-                    schema_version: event.schema_version(),
-                    data,
-                })
-            })
-            .collect()
+/// Folds a decision into the decider: its facts, its chain head and stream versions, and its events
+/// as pending until the store's index has them (`durable_seq` is the store's head).
+fn fold(decider: &mut Decider, recorded: &[Recorded], durable_seq: u64) {
+    for event in recorded {
+        decider.facts.apply(event);
+        decider.chain.count(event.event.stream_id());
+        decider.chain.set_head(chain::Head { seq: event.seq, hash: event.hash, recorded_at: event.recorded_at });
+        decider.pending_events.push_back((event.seq, event.event_id.0));
+        decider.pending_event_ids.insert(event.event_id.0);
     }
+    // Durable events are in the store's index, which answers for them from now on.
+    while decider.pending_events.front().is_some_and(|(seq, _)| *seq <= durable_seq) {
+        if let Some((_, id)) = decider.pending_events.pop_front() {
+            decider.pending_event_ids.remove(&id);
+        }
+    }
+}
+
+/// A batch refused or failed at the command in position `index` (from 0); nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[error("command {}: {error}", index + 1)]
+pub struct BatchError {
+    pub index: usize,
+    pub error: ServiceError,
 }
 
 /// What identifies a command for idempotency: who asked (actor id, role, unit) and what (the command's
@@ -480,54 +498,6 @@ fn command_digest(actor: &domain::Actor, command: &Command) -> [u8; 32] {
     *hasher.finalize().as_bytes()
 }
 
-/// `new_id` if the decided events use it (the command created a fact under that id).
-fn created_id(events: &[NewEvent], new_id: uuid::Uuid) -> Option<uuid::Uuid> {
-    let text = new_id.to_string();
-    events
-        .iter()
-        .any(|event| event.data.as_object().is_some_and(|data| data.values().any(|v| v.as_str() == Some(&text))))
-        .then_some(new_id)
-}
-
-/// The id a stored event created, for replayed results: the field that names the new fact, by type.
-fn find_created_id(event_type: &str, data: &serde_json::Value) -> Option<uuid::Uuid> {
-    const CREATING_EVENTS: [(&str, &str); 5] = [
-        ("DeductionRecorded", "deduction_id"),
-        ("TierAwarded", "tier_award_id"),
-        ("BonusAwarded", "bonus_id"),
-        ("VetoApplied", "veto_id"),
-        ("AppealFiled", "appeal_id"),
-    ];
-    let (_, field) = CREATING_EVENTS.iter().find(|(creating, _)| *creating == event_type)?;
-    data.get(*field)?.as_str()?.parse().ok()
-}
-
-/// The append that writes one generated (or otherwise already decided) event as it is, with its own
-/// id, time and actor: for loading generated histories into a ledger (tools/generate, the benchmark).
-pub fn append_request_for(generated: &crate::projection::generator::GeneratedEvent) -> AppendRequest {
-    AppendRequest {
-        stream: generated.stream.clone(),
-        expected: ExpectedVersion::Any,
-        events: vec![NewEvent {
-            event_id: generated.event_id.0,
-            event_type: generated.event.event_type().to_owned(),
-            schema_version: generated.event.schema_version(),
-            data: generated.event.to_data(),
-        }],
-        recorded_at: generated.recorded_at,
-        actor: generated.actor.clone(),
-        command_id: None,
-        request_digest: None,
-        causation_id: None,
-        correlation_id: None,
-    }
-}
-
-/// The static name of a stored event type, if it is one this build knows.
-fn static_event_type(name: &str) -> Option<&'static str> {
-    Event::CURRENT_VERSIONS.iter().find(|(known, _)| *known == name).map(|(known, _)| *known)
-}
-
 /// All events of one decision go to one stream (one atomic append).
 fn single_stream(events: &[Event]) -> Result<String, ServiceError> {
     let stream = events
@@ -541,40 +511,4 @@ fn single_stream(events: &[Event]) -> Result<String, ServiceError> {
     }
     validate_stream_id(&stream).map_err(|e| ServiceError::Failure(format!("decided stream id {stream:?}: {e}")))?;
     Ok(stream)
-}
-
-/// A decision not yet folded: its events, in the domain's form and the ledger's.
-struct Decided {
-    events: Vec<Event>,
-    new_events: Vec<NewEvent>,
-    actor_id: String,
-    now: Timestamp,
-    stream: String,
-}
-
-impl Decided {
-    /// Folds the decided events into the decider's state with the sequence numbers the ledger will
-    /// give them.
-    fn fold_into(self, decider: &mut Decider) {
-        for (event, new_event) in self.events.iter().zip(&self.new_events) {
-            let meta = EventMeta {
-                seq: decider.next_seq,
-                event_id: domain::EventId(new_event.event_id),
-                recorded_at: self.now,
-                actor_id: self.actor_id.clone(),
-            };
-            domain::evolve(&mut decider.state, event, &meta);
-            decider.next_seq += 1;
-        }
-        *decider.stream_versions.entry(self.stream).or_insert(0) += self.events.len() as u64;
-        decider.last_recorded_at = self.now;
-    }
-}
-
-/// A batch refused or failed at the command in position `index` (from 0); nothing was written.
-#[derive(Debug, thiserror::Error)]
-#[error("command {}: {error}", index + 1)]
-pub struct BatchError {
-    pub index: usize,
-    pub error: ServiceError,
 }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{FunctionCode, PeriodId, SchemeId, Timestamp, UnitCode};
 use crate::projection::{
-    from_store, replay, AppealQueue, AsOf, Horizontal, IndicatorLoad, Notices, PeerGroup, Projection, Ranking,
-    RankingDiff, ScoreCard, Trace, Vertical,
+    replay, AppealQueue, AsOf, Horizontal, IndicatorLoad, Notices, PeerGroup, Projection, Ranking, RankingDiff,
+    ScoreCard, Trace, Vertical,
 };
 use crate::service::read_models::ReadModels;
 use crate::service::ServiceError;
@@ -295,21 +295,16 @@ impl ReadModels {
     }
 }
 
-/// Events `from..=to` as projection input.
-fn read_recorded(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<crate::projection::Recorded>, QueryError> {
+/// Events `from..=to`, decoded.
+fn read_recorded(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<crate::domain::Recorded>, QueryError> {
     let mut events = Vec::new();
-    let mut next = from;
-    while next <= to {
-        let page = ledger
-            .read_range(next, ((to - next + 1) as usize).min(crate::limits::READ_PAGE_EVENTS_MAX))
-            .map_err(ServiceError::from)?;
-        let Some(last) = page.last() else { break };
-        next = last.seq + 1;
-        for recorded in &page {
-            events
-                .push(from_store(recorded).map_err(|e| ServiceError::Failure(format!("event {}: {e}", recorded.seq)))?);
-        }
-    }
+    let decode = |seq: u64, record: crate::chain::Record<'_>| {
+        crate::chain::decode(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()))
+    };
+    ledger.for_each_decoded(from, to, decode, |recorded| {
+        events.push(recorded);
+        Ok(())
+    })?;
     Ok(events)
 }
 

@@ -11,9 +11,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::chain::decode;
 use crate::chain::Record;
 use crate::domain::Timestamp;
-use crate::projection::{from_record, AsOf, Projection, Snapshot};
+use crate::projection::{AsOf, Projection, Snapshot};
 use crate::service::ServiceError;
 use crate::store::Ledger;
 
@@ -78,6 +79,17 @@ impl ReadModels {
         Ok(current.seq())
     }
 
+    /// The access granted to `token_hash` as the durable ledger holds it (catching up first, so a
+    /// grant acknowledged a moment ago is seen); `None` if never granted. Takes only the read models'
+    /// lock, never the decider's.
+    pub fn access(
+        &self,
+        token_hash: &crate::domain::TokenHash,
+    ) -> Result<Option<crate::domain::AccessRecord>, ServiceError> {
+        self.catch_up()?;
+        Ok(self.current.read().expect("projection lock").facts().access(token_hash).cloned())
+    }
+
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
     }
@@ -120,8 +132,7 @@ impl ReadModels {
             let middle = low + (high - low).div_ceil(2);
             let recorded_at = self
                 .ledger
-                .event_at(middle)?
-                .map(|event| event.body.recorded_at)
+                .recorded_at(middle)?
                 .ok_or_else(|| ServiceError::Failure(format!("event {middle} is missing")))?;
             if recorded_at <= instant {
                 low = middle;
@@ -185,8 +196,7 @@ pub fn fold_ledger(
     to_seq: u64,
     mut after_each: impl FnMut(&Projection) -> Result<(), ServiceError>,
 ) -> Result<(), ServiceError> {
-    let decode =
-        |seq: u64, record: Record<'_>| from_record(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()));
+    let decode = |seq: u64, record: Record<'_>| decode(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()));
     ledger.for_each_decoded(projection.seq() + 1, to_seq, decode, |event| {
         projection.apply(&event).map_err(|e| ServiceError::Failure(e.to_string()))?;
         after_each(projection)

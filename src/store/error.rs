@@ -1,18 +1,14 @@
 //! The store's two tiers of error: rejections (the caller's mistake; nothing was written) and
 //! failures (ours: I/O, corruption), which callers log in full and report opaquely.
 
-use crate::store::types::ExpectedVersion;
-
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
-    #[error("stream {stream} is at version {current}, expected {expected}")]
-    WrongExpectedVersion { stream: String, expected: ExpectedVersion, current: u64 },
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
-    #[error("command id {command_id:?} was already used for a different request")]
-    CommandIdConflict { command_id: String },
-    #[error("event id {event_id} is already in the ledger")]
-    DuplicateEventId { event_id: uuid::Uuid },
+    /// The sealed events do not continue the chain where it ends: someone else wrote, or a bug
+    /// sealed against a stale head. Nothing is written.
+    #[error("the append does not continue the chain: expected event {expected_seq}, got {found_seq}")]
+    Discontinuous { expected_seq: u64, found_seq: u64 },
     #[error("the ledger stopped accepting appends after a storage failure; reopen it")]
     Unavailable,
     #[error("storage failure: {0}")]

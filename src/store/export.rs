@@ -21,7 +21,6 @@ use crate::chain::merkle::{Blake3, IncrementalTree};
 use crate::chain::{link_hash, EventBody, Hash, Record};
 use crate::domain::check_unique_keys;
 use crate::limits::{EVENT_BODY_BYTES_MAX, EXPORT_LINE_BYTES_MAX, IMPORT_EVENTS_PER_BATCH};
-use crate::store::committer::RequestDigest;
 use crate::store::durability::{sync_directory, Syncer};
 use crate::store::keys::{self, CommandRecord, RequestDigestOf};
 use crate::store::merkle_nodes;
@@ -401,5 +400,33 @@ impl Importer {
         // Commands finished in this batch are now in the tree, where the next batches look them up.
         self.finished_commands.clear();
         Ok(())
+    }
+}
+
+/// A digest of what one command appended (stream, event types, versions and data), rebuilt for the
+/// idempotency records of an imported ledger (docs/FORMAT.md §4, digest kind 0).
+#[derive(Clone)]
+pub struct RequestDigest(blake3::Hasher);
+
+impl RequestDigest {
+    pub fn new(stream: &str) -> RequestDigest {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(b"kpi-ledger/command/v1\n");
+        hasher.update(&(stream.len() as u64).to_be_bytes());
+        hasher.update(stream.as_bytes());
+        RequestDigest(hasher)
+    }
+
+    pub fn add(&mut self, event_type: &str, schema_version: u32, data: &serde_json::Value) {
+        let data = serde_json::to_vec(data).expect("json values serialise");
+        self.0.update(&(event_type.len() as u64).to_be_bytes());
+        self.0.update(event_type.as_bytes());
+        self.0.update(&schema_version.to_be_bytes());
+        self.0.update(&(data.len() as u64).to_be_bytes());
+        self.0.update(&data);
+    }
+
+    pub fn finish(&self) -> [u8; 32] {
+        *self.0.finalize().as_bytes()
     }
 }

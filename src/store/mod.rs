@@ -26,11 +26,11 @@ use uuid::Uuid;
 
 use crate::chain::checkpoint::{Checkpoint, SignedCheckpoint};
 use crate::chain::merkle::{Blake3, IncrementalTree, TreeError};
-use crate::chain::{EventBody, Hash, Record};
+use crate::chain::{Hash, Record};
 use crate::limits::{GROUP_COMMIT_REQUESTS_MAX, OPEN_VERIFY_TAIL_EVENTS, READ_PAGE_EVENTS_MAX};
 pub use durability::DurabilityStats;
 pub use error::{AppendError, StoreError};
-pub use types::{AppendRequest, Appended, ExpectedVersion, Head, NewEvent, RecordedEvent};
+pub use types::{Appended, CommandKey, Head, SealedAppend, StoredEvent};
 pub use validate::{validate_actor, validate_stream_id};
 pub use verify::{ChainFault, Verified, VerifyFailure};
 
@@ -205,14 +205,7 @@ impl Ledger {
             stats: LedgerStats::default(),
         });
         let (sender, receiver) = std::sync::mpsc::sync_channel(GROUP_COMMIT_REQUESTS_MAX);
-        let committer = committer::Committer {
-            tree: tree.clone(),
-            syncer,
-            shared: shared.clone(),
-            head,
-            stream_versions: Default::default(),
-            merkle,
-        };
+        let committer = committer::Committer { tree: tree.clone(), syncer, shared: shared.clone(), head, merkle };
         let thread =
             std::thread::Builder::new().name("kpi-ledger-committer".into()).spawn(move || committer.run(receiver))?;
         Ok(Ledger {
@@ -232,38 +225,38 @@ impl Ledger {
         &self.dir
     }
 
-    /// Appends and waits until the events are durable. Not for use inside an async task.
-    pub fn append(&self, request: AppendRequest) -> Result<Appended, AppendError> {
-        self.submit(request)?.wait()
+    /// Appends sealed events and waits until they are durable. Not for use inside an async task.
+    pub fn append(&self, append: SealedAppend) -> Result<Appended, AppendError> {
+        self.submit(append)?.wait()
     }
 
-    /// Hands the append to the committer in arrival order and returns at once; the caller waits
-    /// on the result. Requests submitted in order are sequenced in that order.
-    pub fn submit(&self, request: AppendRequest) -> Result<PendingAppend, AppendError> {
-        self.submit_all(vec![request]).map(PendingAppend)
+    /// Hands sealed events to the committer in arrival order and returns at once; the caller waits
+    /// on the result.
+    pub fn submit(&self, append: SealedAppend) -> Result<PendingAppend, AppendError> {
+        self.submit_all(vec![append]).map(PendingAppend)
     }
 
     /// Hands several appends to the committer to be written in one atomic batch, in order: all of
     /// them become durable together, or (if any is refused) none is written.
-    pub fn submit_all(&self, requests: Vec<AppendRequest>) -> Result<PendingAppends, AppendError> {
-        if requests.is_empty() {
-            return Err(AppendError::invalid("requests", "nothing to append"));
+    pub fn submit_all(&self, appends: Vec<SealedAppend>) -> Result<PendingAppends, AppendError> {
+        if appends.is_empty() {
+            return Err(AppendError::invalid("appends", "nothing to append"));
         }
-        let events: usize = requests.iter().map(|request| request.events.len()).sum();
+        let events: usize = appends.iter().map(|append| append.events.len()).sum();
         if events > crate::limits::EVENTS_PER_ATOMIC_WRITE_MAX {
             return Err(AppendError::invalid(
-                "requests",
+                "appends",
                 format!(
                     "{events} events exceed the limit of {} per atomic write",
                     crate::limits::EVENTS_PER_ATOMIC_WRITE_MAX
                 ),
             ));
         }
-        requests.iter().try_for_each(validate::validate)?;
+        appends.iter().try_for_each(validate::validate)?;
         let (reply, receiver) = oneshot::channel();
         let submissions = self.submissions.lock().expect("submission lock");
         let sender = submissions.as_ref().ok_or(AppendError::Unavailable)?;
-        sender.send(committer::Submission { requests, reply }).map_err(|_| AppendError::Unavailable)?;
+        sender.send(committer::Submission { appends, reply }).map_err(|_| AppendError::Unavailable)?;
         Ok(PendingAppends(receiver))
     }
 
@@ -282,7 +275,7 @@ impl Ledger {
     }
 
     /// Up to `limit` (at most `READ_PAGE_EVENTS_MAX`) durable events from `from_seq` on.
-    pub fn read_range(&self, from_seq: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+    pub fn read_range(&self, from_seq: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         let head = self.head().seq;
         let from = from_seq.max(1);
         if from > head {
@@ -299,8 +292,14 @@ impl Ledger {
             .collect()
     }
 
+    /// Whether an event with this id is durable in the ledger.
+    pub fn contains_event(&self, event_id: &Uuid) -> Result<bool, StoreError> {
+        let head = self.head().seq;
+        Ok(self.tree.get(keys::event_id(event_id))?.is_some_and(|seq| keys::u64_from(&seq) <= head))
+    }
+
     /// Up to `limit` events of `stream` from version `from_version` on.
-    pub fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+    pub fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         validate_stream_id(stream).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let head = self.head().seq;
         let prefix = keys::stream_events_prefix(stream);
@@ -346,22 +345,29 @@ impl Ledger {
                 return Ok(CommandLookup::Conflict);
             }
         }
-        Ok(CommandLookup::Replayed(Appended {
-            first_seq: record.first_seq,
-            last_seq: record.last_seq,
-            stream_version: record.stream_version,
-            replayed: true,
-        }))
+        Ok(CommandLookup::Replayed(Appended { first_seq: record.first_seq, last_seq: record.last_seq }))
     }
 
-    pub fn event_by_id(&self, event_id: &Uuid) -> Result<Option<RecordedEvent>, StoreError> {
+    pub fn event_by_id(&self, event_id: &Uuid) -> Result<Option<StoredEvent>, StoreError> {
         match self.tree.get(keys::event_id(event_id))? {
             Some(seq) => self.event_at(keys::u64_from(&seq)),
             None => Ok(None),
         }
     }
 
-    pub fn event_at(&self, seq: u64) -> Result<Option<RecordedEvent>, StoreError> {
+    /// When event `seq` was recorded (read from its envelope, without decoding its data).
+    pub fn recorded_at(&self, seq: u64) -> Result<Option<crate::domain::Timestamp>, StoreError> {
+        if seq == 0 || seq > self.head().seq {
+            return Ok(None);
+        }
+        let Some(value) = self.tree.get(keys::event(seq))? else { return Ok(None) };
+        let record = Record::decode(&value).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
+        let body = crate::chain::envelope::EventBodyRef::from_bytes(record.body)
+            .map_err(|e| StoreError::Corrupt(format!("event {seq}: unreadable envelope: {e}")))?;
+        Ok(Some(body.recorded_at))
+    }
+
+    pub fn event_at(&self, seq: u64) -> Result<Option<StoredEvent>, StoreError> {
         if seq == 0 || seq > self.head().seq {
             return Ok(None);
         }
@@ -618,14 +624,12 @@ fn visit_stored<E: From<StoreError>>(
     visit(seq, record)
 }
 
-fn decode_event(key: &[u8], value: &[u8]) -> Result<RecordedEvent, StoreError> {
+fn decode_event(key: &[u8], value: &[u8]) -> Result<StoredEvent, StoreError> {
     let seq = keys::event_seq(key).ok_or_else(|| StoreError::Corrupt("malformed event key".into()))?;
     let record = Record::decode(value).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
-    let body = EventBody::from_bytes(record.body)
-        .map_err(|e| StoreError::Corrupt(format!("event {seq}: unreadable body: {e}")))?;
-    let body_text = String::from_utf8(record.body.to_vec())
+    let body = String::from_utf8(record.body.to_vec())
         .map_err(|_| StoreError::Corrupt(format!("event {seq}: body is not UTF-8")))?;
-    Ok(RecordedEvent { seq, prev_hash: record.prev_hash, hash: record.hash, body_text, body })
+    Ok(StoredEvent { seq, prev_hash: record.prev_hash, hash: record.hash, body })
 }
 
 fn read_head(tree: &sled::Tree) -> Result<Head, StoreError> {

@@ -1,40 +1,32 @@
 //! Shape checks of an append request, done on the caller's thread before it reaches the committer.
 //! Each failure names the field it concerns.
 
-use crate::limits::{
-    ACTOR_FIELD_BYTES_MAX, COMMAND_ID_BYTES_MAX, EVENTS_PER_APPEND_MAX, EVENT_TYPE_BYTES_MAX, STREAM_ID_BYTES_MAX,
-};
+use crate::limits::{ACTOR_FIELD_BYTES_MAX, COMMAND_ID_BYTES_MAX, EVENTS_PER_APPEND_MAX, STREAM_ID_BYTES_MAX};
 use crate::store::error::AppendError;
-use crate::store::types::AppendRequest;
+use crate::store::types::SealedAppend;
 
-pub fn validate(request: &AppendRequest) -> Result<(), AppendError> {
-    validate_stream_id(&request.stream)?;
-    if request.events.is_empty() {
+pub fn validate(append: &SealedAppend) -> Result<(), AppendError> {
+    if append.events.is_empty() {
         return Err(AppendError::invalid("events", "an append needs at least one event"));
     }
-    if request.events.len() > EVENTS_PER_APPEND_MAX {
+    if append.events.len() > EVENTS_PER_APPEND_MAX {
         return Err(AppendError::invalid(
             "events",
-            format!("{} events exceed the limit of {EVENTS_PER_APPEND_MAX} per append", request.events.len()),
+            format!("{} events exceed the limit of {EVENTS_PER_APPEND_MAX} per append", append.events.len()),
         ));
     }
-    for event in &request.events {
-        validate_name("event_type", &event.event_type, EVENT_TYPE_BYTES_MAX)?;
-        if !event.data.is_object() {
-            return Err(AppendError::invalid("data", "event data must be a JSON object"));
-        }
+    for event in &append.events {
+        validate_stream_id(&event.stream)?;
     }
-    validate_actor(&request.actor)?;
-    if let Some(command_id) = &request.command_id {
-        validate_name("command_id", command_id, COMMAND_ID_BYTES_MAX)?;
+    if let Some(command) = &append.command {
+        validate_name("command_id", &command.command_id, COMMAND_ID_BYTES_MAX)?;
     }
     Ok(())
 }
 
-/// An actor's id and role: 1 to `ACTOR_FIELD_BYTES_MAX` bytes, no control characters.
-pub fn validate_actor(actor: &crate::chain::Actor) -> Result<(), AppendError> {
-    validate_name("actor.id", &actor.id, ACTOR_FIELD_BYTES_MAX)?;
-    validate_name("actor.role", &actor.role, ACTOR_FIELD_BYTES_MAX)
+/// An actor's id: 1 to `ACTOR_FIELD_BYTES_MAX` bytes, no control characters.
+pub fn validate_actor(actor: &crate::domain::RecordedBy) -> Result<(), AppendError> {
+    validate_name("actor.id", &actor.id, ACTOR_FIELD_BYTES_MAX)
 }
 
 /// Stream ids are 1 to `STREAM_ID_BYTES_MAX` ASCII letters, digits and `._:@-`, so they sort and print

@@ -5,9 +5,9 @@
 
 use crate::domain::command::Command;
 use crate::domain::context::{Actor, Role};
+use crate::domain::facts::Facts;
 use crate::domain::ids::UnitCode;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
-use crate::domain::state::State;
 
 /// The roles that may issue `command`. `DecideAppeal` lists both deciders; which one a given appeal
 /// needs (reviewer first, committee once escalated) is checked by its rule.
@@ -55,8 +55,8 @@ pub fn refuse_role<T>(actor: &Actor, action: &str, allowed: &[Role]) -> Result<T
 }
 
 /// The actor's unit must be `unit` or above it.
-pub fn require_scope(state: &State, actor: &Actor, unit: &UnitCode) -> Result<(), Rejection> {
-    if state.in_scope(&actor.unit, unit) {
+pub fn require_scope(facts: &Facts, actor: &Actor, unit: &UnitCode) -> Result<(), Rejection> {
+    if facts.in_scope(&actor.unit, unit) {
         return Ok(());
     }
     let message = format!("actor.unit: unit {unit} is outside the scope of {}", actor.unit);

@@ -8,18 +8,18 @@
 use crate::domain::command::{GrantAccess, RevokeAccess};
 use crate::domain::context::Context;
 use crate::domain::event::{AccessGranted, AccessRevoked, Event};
+use crate::domain::facts::{AccessRecord, Facts};
 use crate::domain::ids::TokenHash;
 use crate::domain::limits::TEXT_CHARS_MAX;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
-use crate::domain::state::{AccessRecord, State};
 
 use super::access::require_scope;
 use super::checks;
 
-pub fn grant_access(state: &State, command: &GrantAccess, context: &Context) -> Result<Event, Rejection> {
-    checks::unit(state, "unit", &command.unit)?;
-    require_scope(state, &context.actor, &command.unit)?;
-    if let Some(record) = state.access(&command.token_hash) {
+pub fn grant_access(facts: &Facts, command: &GrantAccess, context: &Context) -> Result<Event, Rejection> {
+    checks::unit(facts, "unit", &command.unit)?;
+    require_scope(facts, &context.actor, &command.unit)?;
+    if let Some(record) = facts.access(&command.token_hash) {
         let message = format!(
             "token_hash: token {} was already granted (to {}, seq {}); issue a new token",
             command.token_hash, record.actor_id, record.granted_seq
@@ -38,9 +38,9 @@ pub fn grant_access(state: &State, command: &GrantAccess, context: &Context) -> 
     .into())
 }
 
-pub fn revoke_access(state: &State, command: &RevokeAccess, context: &Context) -> Result<Event, Rejection> {
-    let record = granted(state, &command.token_hash)?;
-    require_scope(state, &context.actor, &record.unit)?;
+pub fn revoke_access(facts: &Facts, command: &RevokeAccess, context: &Context) -> Result<Event, Rejection> {
+    let record = granted(facts, &command.token_hash)?;
+    require_scope(facts, &context.actor, &record.unit)?;
     if let Some(revoked_seq) = record.revoked_seq {
         let message = format!("token_hash: token {} is already revoked (seq {revoked_seq})", command.token_hash);
         return reject(Code::TokenRevoked, "token_hash", message);
@@ -56,8 +56,8 @@ pub fn revoke_access(state: &State, command: &RevokeAccess, context: &Context) -
     .into())
 }
 
-fn granted<'a>(state: &'a State, token_hash: &TokenHash) -> Result<&'a AccessRecord, Rejection> {
-    state.access(token_hash).ok_or_else(|| {
+fn granted<'a>(facts: &'a Facts, token_hash: &TokenHash) -> Result<&'a AccessRecord, Rejection> {
+    facts.access(token_hash).ok_or_else(|| {
         Rejection::new(Code::UnknownToken, "token_hash", format!("token_hash: no token {token_hash} was ever granted"))
     })
 }

@@ -9,11 +9,11 @@ use crate::domain::appeal::{AppealOutcome, AppealStage, AppealTarget, AppealVerd
 use crate::domain::command::{DecideAppeal, EscalateAppeal, FileAppeal, WithdrawAppeal};
 use crate::domain::context::{Context, Role};
 use crate::domain::event::{AppealDecided, AppealEscalated, AppealFiled, AppealWithdrawn, Event};
+use crate::domain::facts::{AppealFacts, Facts, PeriodStatus};
 use crate::domain::ids::{AppealId, IndicatorCode, SchemeId, UnitCode};
 use crate::domain::period::PeriodId;
 use crate::domain::points::Points;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
-use crate::domain::state::{AppealRecord, PeriodStatus, State};
 
 use super::access::{refuse_role, require_scope};
 use super::checks;
@@ -30,13 +30,13 @@ struct Target<'a> {
     points_contested: Points,
 }
 
-fn target<'a>(state: &'a State, target: &AppealTarget) -> Result<Target<'a>, Rejection> {
+fn target<'a>(facts: &'a Facts, target: &AppealTarget) -> Result<Target<'a>, Rejection> {
     match target {
         AppealTarget::Deduction { deduction_id } => {
-            let Some(deduction) = state.deductions.get(deduction_id) else {
+            let Some(deduction) = facts.deductions.get(deduction_id) else {
                 return reject(Code::UnknownDeduction, "target", format!("target: unknown deduction {deduction_id}"));
             };
-            if deduction.withdrawn {
+            if deduction.is_withdrawn() {
                 let message = format!("target: deduction {deduction_id} is withdrawn and counts nothing");
                 return reject(Code::DeductionWithdrawn, "target", message);
             }
@@ -46,26 +46,30 @@ fn target<'a>(state: &'a State, target: &AppealTarget) -> Result<Target<'a>, Rej
                 period: recorded.period,
                 unit: &recorded.unit,
                 indicator: &recorded.indicator,
-                cause_unit: deduction.cause_unit.as_ref(),
+                cause_unit: deduction.cause_unit(),
                 appeals: &deduction.appeals,
                 points_contested: recorded.points,
             })
         }
-        AppealTarget::TierAward { tier_award_id } => tier_award_target(state, tier_award_id),
+        AppealTarget::TierAward { tier_award_id } => tier_award_target(facts, tier_award_id),
     }
 }
 
-fn tier_award_target<'a>(state: &'a State, id: &crate::domain::ids::TierAwardId) -> Result<Target<'a>, Rejection> {
-    let Some(award) = state.tier_awards.get(id) else {
+fn tier_award_target<'a>(facts: &'a Facts, id: &crate::domain::ids::TierAwardId) -> Result<Target<'a>, Rejection> {
+    let Some(award) = facts.tier_awards.get(id) else {
         return reject(Code::UnknownTierAward, "target", format!("target: unknown tier award {id}"));
     };
     let awarded = &award.awarded;
-    let entry = (awarded.scheme.clone(), awarded.period, awarded.unit.clone(), awarded.indicator.clone());
-    if state.latest_tier_awards.get(&entry) != Some(id) {
+    let latest = facts
+        .schemes
+        .get(&awarded.scheme)
+        .and_then(|scheme| scheme.assessment(awarded.period, &awarded.unit))
+        .and_then(|assessment| assessment.tier_awards.get(&awarded.indicator));
+    if latest != Some(id) {
         let message = format!("target: tier award {id} was replaced by a later award");
         return reject(Code::TierAwardSuperseded, "target", message);
     }
-    let version = checks::scheme(state, "target", &awarded.scheme)
+    let version = checks::scheme(facts, "target", &awarded.scheme)
         .and_then(|scheme| checks::indicator(scheme, "target", &awarded.indicator))?
         .version_at(awarded.period);
     let awarded_points = version.tier_points(awarded.tier).unwrap_or(version.points_max);
@@ -81,19 +85,19 @@ fn tier_award_target<'a>(state: &'a State, id: &crate::domain::ids::TierAwardId)
 }
 
 /// The assessed unit, a unit above it, or the section a deduction is charged to may appeal.
-fn may_appeal(state: &State, unit: &UnitCode, charged: Option<&UnitCode>, context: &Context) -> Result<(), Rejection> {
+fn may_appeal(facts: &Facts, unit: &UnitCode, charged: Option<&UnitCode>, context: &Context) -> Result<(), Rejection> {
     let actor_unit = &context.actor.unit;
-    let is_charged_section = charged == Some(actor_unit) && state.is_section_of(actor_unit, unit);
+    let is_charged_section = charged == Some(actor_unit) && facts.is_active_section_of(actor_unit, unit);
     if is_charged_section {
         return Ok(());
     }
-    require_scope(state, &context.actor, unit)
+    require_scope(facts, &context.actor, unit)
 }
 
-pub fn file_appeal(state: &State, command: &FileAppeal, context: &Context) -> Result<Event, Rejection> {
-    let target = target(state, &command.target)?;
-    may_appeal(state, target.unit, target.cause_unit, context)?;
-    let scheme = checks::scheme(state, "target", target.scheme)?;
+pub fn file_appeal(facts: &Facts, command: &FileAppeal, context: &Context) -> Result<Event, Rejection> {
+    let target = target(facts, &command.target)?;
+    may_appeal(facts, target.unit, target.cause_unit, context)?;
+    let scheme = checks::scheme(facts, "target", target.scheme)?;
     let period = checks::opened_period(scheme, "target", target.period)?;
     if period.status == PeriodStatus::Final {
         return reject(Code::PeriodFinal, "target", format!("target: period {} is final", target.period));
@@ -101,12 +105,12 @@ pub fn file_appeal(state: &State, command: &FileAppeal, context: &Context) -> Re
     if let Some(closes_at) = period.objection_window_closes_at.filter(|closes_at| context.now > *closes_at) {
         return reject(Code::AppealWindowClosed, "target", format!("target: appeal window closed at {closes_at}"));
     }
-    no_other_appeal(state, target.appeals)?;
+    no_other_appeal(facts, target.appeals)?;
     if target.points_contested <= Points::ZERO {
         return reject(Code::NothingToAppeal, "target", "target: the award already gives full points".to_owned());
     }
     checks::long_text("grounds", &command.grounds)?;
-    checks::fresh_id(state, context)?;
+    checks::fresh_id(facts, context)?;
     let decision_days = i64::from(scheme.settings.decision_window_days);
     Ok(AppealFiled {
         appeal_id: AppealId(context.new_id),
@@ -124,12 +128,12 @@ pub fn file_appeal(state: &State, command: &FileAppeal, context: &Context) -> Re
 }
 
 /// One open appeal per assessment, and none after one was decided: the route then is escalation.
-fn no_other_appeal(state: &State, appeals: &[AppealId]) -> Result<(), Rejection> {
-    if let Some(open) = state.open_appeal(appeals) {
+fn no_other_appeal(facts: &Facts, appeals: &[AppealId]) -> Result<(), Rejection> {
+    if let Some(open) = facts.open_appeal(appeals) {
         let message = format!("target: appeal {} on it is still open", open.filed.appeal_id);
         return reject(Code::AppealAlreadyOpen, "target", message);
     }
-    let decided = appeals.iter().filter_map(|id| state.appeals.get(id)).find(|appeal| appeal.last_verdict.is_some());
+    let decided = appeals.iter().filter_map(|id| facts.appeals.get(id)).find(|appeal| appeal.last_verdict().is_some());
     if let Some(decided) = decided {
         let message = format!("target: appeal {} on it was decided; escalate it instead", decided.filed.appeal_id);
         return reject(Code::AppealAlreadyDecided, "target", message);
@@ -137,26 +141,26 @@ fn no_other_appeal(state: &State, appeals: &[AppealId]) -> Result<(), Rejection>
     Ok(())
 }
 
-fn appeal<'a>(state: &'a State, id: &AppealId) -> Result<&'a AppealRecord, Rejection> {
-    state
+fn appeal<'a>(facts: &'a Facts, id: &AppealId) -> Result<&'a AppealFacts, Rejection> {
+    facts
         .appeals
         .get(id)
         .ok_or_else(|| Rejection::new(Code::UnknownAppeal, "appeal_id", format!("appeal_id: unknown appeal {id}")))
 }
 
-pub fn decide_appeal(state: &State, command: &DecideAppeal, context: &Context) -> Result<Event, Rejection> {
-    let appeal = appeal(state, &command.appeal_id)?;
+pub fn decide_appeal(facts: &Facts, command: &DecideAppeal, context: &Context) -> Result<Event, Rejection> {
+    let appeal = appeal(facts, &command.appeal_id)?;
     if !appeal.awaiting_decision {
         let message = format!("appeal_id: appeal {} is not waiting for a decision", command.appeal_id);
         return reject(Code::AppealNotOpen, "appeal_id", message);
     }
-    may_decide(state, appeal, context)?;
+    may_decide(facts, appeal, context)?;
     let points_restored = restoration(appeal, command.outcome)?;
     checks::long_text("reasoning", &command.reasoning)?;
     let verdict = command.outcome.verdict();
     let may_escalate = appeal.stage == AppealStage::First && verdict != AppealVerdict::Upheld;
     let escalation_days =
-        state.schemes.get(&appeal.filed.scheme).map_or(0, |scheme| i64::from(scheme.settings.escalation_window_days));
+        facts.schemes.get(&appeal.filed.scheme).map_or(0, |scheme| i64::from(scheme.settings.escalation_window_days));
     Ok(AppealDecided {
         appeal_id: command.appeal_id,
         scheme: appeal.filed.scheme.clone(),
@@ -173,16 +177,16 @@ pub fn decide_appeal(state: &State, command: &DecideAppeal, context: &Context) -
 
 /// First stage: a reviewer of the assessing unit who did not record the assessment. Escalated: the
 /// committee of the scheme's issuer.
-fn may_decide(state: &State, appeal: &AppealRecord, context: &Context) -> Result<(), Rejection> {
+fn may_decide(facts: &Facts, appeal: &AppealFacts, context: &Context) -> Result<(), Rejection> {
     match appeal.stage {
         AppealStage::First => {
             if context.actor.role != Role::Reviewer {
                 return refuse_role(&context.actor, "decide an appeal at the first stage", &[Role::Reviewer]);
             }
-            let Some((recorded_by, assessor)) = state.appeal_target_author(&appeal.filed.target) else {
+            let Some((recorded_by, assessor)) = facts.appeal_target_author(&appeal.filed.target) else {
                 return reject(Code::UnknownDeduction, "appeal_id", "appeal_id: the appealed assessment is unknown");
             };
-            require_scope(state, &context.actor, assessor)?;
+            require_scope(facts, &context.actor, assessor)?;
             if recorded_by == context.actor.id {
                 let message =
                     format!("actor.id: {} recorded the appealed assessment and may not review it", context.actor.id);
@@ -194,9 +198,9 @@ fn may_decide(state: &State, appeal: &AppealRecord, context: &Context) -> Result
             if context.actor.role != Role::Committee {
                 return refuse_role(&context.actor, "decide an escalated appeal", &[Role::Committee]);
             }
-            let issuer = state.schemes.get(&appeal.filed.scheme).map(|scheme| &scheme.settings.issuer);
+            let issuer = facts.schemes.get(&appeal.filed.scheme).map(|scheme| &scheme.settings.issuer);
             match issuer {
-                Some(issuer) => require_scope(state, &context.actor, issuer),
+                Some(issuer) => require_scope(facts, &context.actor, issuer),
                 None => reject(
                     Code::UnknownScheme,
                     "appeal_id",
@@ -209,7 +213,7 @@ fn may_decide(state: &State, appeal: &AppealRecord, context: &Context) -> Result
 
 /// The points a decision restores: all, a part strictly between none and all, or none; at the
 /// escalated stage never less than the first decision restored.
-fn restoration(appeal: &AppealRecord, outcome: AppealOutcome) -> Result<Points, Rejection> {
+fn restoration(appeal: &AppealFacts, outcome: AppealOutcome) -> Result<Points, Rejection> {
     let contested = appeal.filed.points_contested;
     let restored = match outcome {
         AppealOutcome::Upheld => contested,
@@ -225,7 +229,7 @@ fn restoration(appeal: &AppealRecord, outcome: AppealOutcome) -> Result<Points, 
             points_restored
         }
     };
-    let first = appeal.first_stage_points_restored.unwrap_or(Points::ZERO);
+    let first = appeal.first_stage_points_restored().unwrap_or(Points::ZERO);
     if appeal.stage == AppealStage::Escalated && restored < first {
         let message =
             format!("outcome: the escalated decision restores {restored}, less than the {first} first restored");
@@ -235,18 +239,18 @@ fn restoration(appeal: &AppealRecord, outcome: AppealOutcome) -> Result<Points, 
 }
 
 /// The appellant: the assessed unit or a unit above it, or the unit that filed.
-fn may_act_for(state: &State, appeal: &AppealRecord, context: &Context) -> Result<(), Rejection> {
+fn may_act_for(facts: &Facts, appeal: &AppealFacts, context: &Context) -> Result<(), Rejection> {
     if context.actor.unit == appeal.filed.appellant {
         return Ok(());
     }
-    require_scope(state, &context.actor, &appeal.filed.unit)
+    require_scope(facts, &context.actor, &appeal.filed.unit)
 }
 
-pub fn escalate_appeal(state: &State, command: &EscalateAppeal, context: &Context) -> Result<Event, Rejection> {
-    let appeal = appeal(state, &command.appeal_id)?;
-    may_act_for(state, appeal, context)?;
+pub fn escalate_appeal(facts: &Facts, command: &EscalateAppeal, context: &Context) -> Result<Event, Rejection> {
+    let appeal = appeal(facts, &command.appeal_id)?;
+    may_act_for(facts, appeal, context)?;
     escalatable(appeal, context)?;
-    let scheme = checks::scheme(state, "appeal_id", &appeal.filed.scheme)?;
+    let scheme = checks::scheme(facts, "appeal_id", &appeal.filed.scheme)?;
     let period_final =
         scheme.periods.get(&appeal.filed.period).is_some_and(|period| period.status == PeriodStatus::Final);
     if period_final {
@@ -265,9 +269,9 @@ pub fn escalate_appeal(state: &State, command: &EscalateAppeal, context: &Contex
 }
 
 /// Once, after a first decision that was not upheld, within the escalation window.
-fn escalatable(appeal: &AppealRecord, context: &Context) -> Result<(), Rejection> {
+fn escalatable(appeal: &AppealFacts, context: &Context) -> Result<(), Rejection> {
     let id = appeal.filed.appeal_id;
-    if appeal.withdrawn {
+    if appeal.is_withdrawn() {
         return reject(Code::AppealNotOpen, "appeal_id", format!("appeal_id: appeal {id} was withdrawn"));
     }
     if appeal.stage == AppealStage::Escalated {
@@ -280,7 +284,7 @@ fn escalatable(appeal: &AppealRecord, context: &Context) -> Result<(), Rejection
     if appeal.awaiting_decision {
         return reject(Code::AppealNotDecided, "appeal_id", format!("appeal_id: appeal {id} has no decision yet"));
     }
-    if appeal.last_verdict == Some(AppealVerdict::Upheld) {
+    if appeal.last_verdict() == Some(AppealVerdict::Upheld) {
         return reject(
             Code::AppealUpheld,
             "appeal_id",
@@ -300,9 +304,9 @@ fn escalatable(appeal: &AppealRecord, context: &Context) -> Result<(), Rejection
     }
 }
 
-pub fn withdraw_appeal(state: &State, command: &WithdrawAppeal, context: &Context) -> Result<Event, Rejection> {
-    let appeal = appeal(state, &command.appeal_id)?;
-    may_act_for(state, appeal, context)?;
+pub fn withdraw_appeal(facts: &Facts, command: &WithdrawAppeal, context: &Context) -> Result<Event, Rejection> {
+    let appeal = appeal(facts, &command.appeal_id)?;
+    may_act_for(facts, appeal, context)?;
     if !appeal.awaiting_decision {
         let message = format!("appeal_id: appeal {} is not waiting for a decision", command.appeal_id);
         return reject(Code::AppealNotOpen, "appeal_id", message);

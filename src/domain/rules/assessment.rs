@@ -7,80 +7,81 @@
 use crate::domain::command::{ApplyVeto, AwardBonus, AwardTier, RecordDeduction, WithdrawDeduction};
 use crate::domain::context::{Context, Role};
 use crate::domain::event::{BonusAwarded, DeductionRecorded, DeductionWithdrawn, Event, TierAwarded, VetoApplied};
+use crate::domain::facts::{Facts, IndicatorFacts, IndicatorVersion, SchemeFacts};
 use crate::domain::ids::{BonusId, DeductionId, IndicatorCode, SchemeId, TierAwardId, UnitCode, VetoId};
 use crate::domain::period::PeriodId;
 use crate::domain::points::Points;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
-use crate::domain::state::{IndicatorRecord, IndicatorVersion, SchemeRecord, State};
 
 use super::access::{refuse_role, require_scope};
 use super::checks;
 
 /// What an assessment fact is about, checked: the indicator and its version that period.
 struct Assessed<'a> {
-    indicator: &'a IndicatorRecord,
-    version: IndicatorVersion,
+    scheme: &'a SchemeFacts,
+    indicator: &'a IndicatorFacts,
+    version: IndicatorVersion<'a>,
 }
 
 /// Checks period, unit, indicator and the actor's authority over them.
 fn assessed<'a>(
-    state: &'a State,
+    facts: &'a Facts,
     scheme: &SchemeId,
     period: PeriodId,
     unit: &UnitCode,
     indicator: &IndicatorCode,
     context: &Context,
 ) -> Result<Assessed<'a>, Rejection> {
-    let scheme = checks::scheme(state, "scheme", scheme)?;
+    let scheme = checks::scheme(facts, "scheme", scheme)?;
     checks::period_taking_facts(scheme, "period", period)?;
-    checks::unit(state, "unit", unit)?;
+    checks::unit(facts, "unit", unit)?;
     let indicator_record = checks::indicator_at(scheme, "indicator", indicator, period)?;
     match context.actor.role {
-        Role::Office => office_may_deduct(state, scheme, period, unit, indicator, context)?,
-        _ => assessor_may_assess(state, scheme, indicator_record, period, unit, context)?,
+        Role::Office => office_may_deduct(facts, scheme, period, unit, indicator, context)?,
+        _ => assessor_may_assess(facts, scheme, indicator_record, period, unit, context)?,
     }
-    Ok(Assessed { indicator: indicator_record, version: indicator_record.version_at(period) })
+    Ok(Assessed { scheme, indicator: indicator_record, version: indicator_record.version_at(period) })
 }
 
 /// An assessor assesses the scheme's units on the indicators its unit (or a unit under it) assesses.
 fn assessor_may_assess(
-    state: &State,
-    scheme: &SchemeRecord,
-    indicator: &IndicatorRecord,
+    facts: &Facts,
+    scheme: &SchemeFacts,
+    indicator: &IndicatorFacts,
     period: PeriodId,
     unit: &UnitCode,
     context: &Context,
 ) -> Result<(), Rejection> {
     let code = &indicator.defined.indicator;
-    if !state.in_scope(&context.actor.unit, &indicator.defined.assessor) {
+    if !facts.in_scope(&context.actor.unit, &indicator.defined.assessor) {
         let message = format!(
             "actor.unit: indicator {code} is assessed by {}, outside the scope of {}",
             indicator.defined.assessor, context.actor.unit
         );
         return reject(Code::OutOfScope, "actor.unit", message);
     }
-    if !state.is_assessee_of(scheme, unit) {
+    if !facts.is_assessee_of(scheme, unit) {
         let message = format!("unit: unit {unit} is not assessed by scheme {}", scheme.settings.scheme);
         return reject(Code::OutOfScope, "unit", message);
     }
-    applies(state, scheme, code, unit, period)
+    applies(scheme, code, unit, period)
 }
 
 /// A performance office deducts directly only from its own sections, on indicators the section leads.
 fn office_may_deduct(
-    state: &State,
-    scheme: &SchemeRecord,
+    facts: &Facts,
+    scheme: &SchemeFacts,
     period: PeriodId,
     section: &UnitCode,
     indicator: &IndicatorCode,
     context: &Context,
 ) -> Result<(), Rejection> {
     let office_unit = &context.actor.unit;
-    if !state.is_section_of(section, office_unit) {
+    if !facts.is_active_section_of(section, office_unit) {
         return reject(Code::NotASection, "unit", format!("unit: unit {section} is not a section of {office_unit}"));
     }
-    applies(state, scheme, indicator, office_unit, period)?;
-    if state.lead_section(scheme, indicator, office_unit).as_ref() != Some(section) {
+    applies(scheme, indicator, office_unit, period)?;
+    if scheme.lead_section(office_unit, indicator) != Some(section) {
         let message = format!("indicator: indicator {indicator} is not led by {section}");
         return reject(Code::IndicatorNotApplicable, "indicator", message);
     }
@@ -88,21 +89,21 @@ fn office_may_deduct(
 }
 
 fn applies(
-    state: &State,
-    scheme: &SchemeRecord,
+    scheme: &SchemeFacts,
     indicator: &IndicatorCode,
     unit: &UnitCode,
     period: PeriodId,
 ) -> Result<(), Rejection> {
-    if !state.indicator_applies(scheme, indicator, unit, period) {
+    let applies = scheme.indicators.get(indicator).is_some_and(|record| scheme.applies(record, unit, period));
+    if !applies {
         let message = format!("indicator: indicator {indicator} does not apply to {unit} in {period}");
         return reject(Code::IndicatorNotApplicable, "indicator", message);
     }
     Ok(())
 }
 
-pub fn award_tier(state: &State, command: &AwardTier, context: &Context) -> Result<Event, Rejection> {
-    let assessed = assessed(state, &command.scheme, command.period, &command.unit, &command.indicator, context)?;
+pub fn award_tier(facts: &Facts, command: &AwardTier, context: &Context) -> Result<Event, Rejection> {
+    let assessed = assessed(facts, &command.scheme, command.period, &command.unit, &command.indicator, context)?;
     let Some(tiers) = assessed.version.tiers() else {
         let message = format!(
             "indicator: indicator {} is scored by deduction; tiers go only to tiered indicators",
@@ -116,7 +117,7 @@ pub fn award_tier(state: &State, command: &AwardTier, context: &Context) -> Resu
         return reject(Code::TierOutOfRange, "tier", message);
     }
     checks::long_text("reason", &command.reason)?;
-    checks::fresh_id(state, context)?;
+    checks::fresh_id(facts, context)?;
     Ok(TierAwarded {
         tier_award_id: TierAwardId(context.new_id),
         scheme: command.scheme.clone(),
@@ -130,16 +131,16 @@ pub fn award_tier(state: &State, command: &AwardTier, context: &Context) -> Resu
     .into())
 }
 
-pub fn record_deduction(state: &State, command: &RecordDeduction, context: &Context) -> Result<Event, Rejection> {
-    let assessed = assessed(state, &command.scheme, command.period, &command.unit, &command.indicator, context)?;
+pub fn record_deduction(facts: &Facts, command: &RecordDeduction, context: &Context) -> Result<Event, Rejection> {
+    let assessed = assessed(facts, &command.scheme, command.period, &command.unit, &command.indicator, context)?;
     if assessed.version.tiers().is_some() {
         let message =
             format!("indicator: indicator {} is tiered; deductions go only to deduct indicators", command.indicator);
         return reject(Code::IndicatorNotDeduct, "indicator", message);
     }
     positive("points", command.points)?;
-    let entry = (command.scheme.clone(), command.period, command.unit.clone(), command.indicator.clone());
-    let remaining = assessed.version.points_max - state.deducted_points(&entry);
+    let remaining = assessed.version.points_max
+        - facts.deducted_points(assessed.scheme, command.period, &command.unit, &command.indicator);
     if command.points > remaining {
         let message = format!(
             "points: {} exceeds the {remaining} left on indicator {} for {} in {}",
@@ -150,8 +151,8 @@ pub fn record_deduction(state: &State, command: &RecordDeduction, context: &Cont
     known_category(assessed.indicator, command)?;
     checks::long_text("reason", &command.reason)?;
     checks::evidence("evidence_digests", &command.evidence_digests)?;
-    checks::links(state, "links", &command.links)?;
-    checks::fresh_id(state, context)?;
+    checks::links(context, "links", &command.links)?;
+    checks::fresh_id(facts, context)?;
     Ok(DeductionRecorded {
         deduction_id: DeductionId(context.new_id),
         scheme: command.scheme.clone(),
@@ -176,7 +177,7 @@ fn positive(field: &str, points: Points) -> Result<(), Rejection> {
 }
 
 /// An indicator that lists problem categories takes deductions only in those categories.
-fn known_category(indicator: &IndicatorRecord, command: &RecordDeduction) -> Result<(), Rejection> {
+fn known_category(indicator: &IndicatorFacts, command: &RecordDeduction) -> Result<(), Rejection> {
     let categories = &indicator.defined.problem_categories;
     if categories.is_empty() || categories.contains(&command.problem_category) {
         return Ok(());
@@ -191,18 +192,18 @@ fn known_category(indicator: &IndicatorRecord, command: &RecordDeduction) -> Res
     reject(Code::UnknownProblemCategory, "problem_category", message)
 }
 
-pub fn withdraw_deduction(state: &State, command: &WithdrawDeduction, context: &Context) -> Result<Event, Rejection> {
-    let Some(deduction) = state.deductions.get(&command.deduction_id) else {
+pub fn withdraw_deduction(facts: &Facts, command: &WithdrawDeduction, context: &Context) -> Result<Event, Rejection> {
+    let Some(deduction) = facts.deductions.get(&command.deduction_id) else {
         let message = format!("deduction_id: unknown deduction {}", command.deduction_id);
         return reject(Code::UnknownDeduction, "deduction_id", message);
     };
     let recorded = &deduction.recorded;
-    if deduction.withdrawn {
+    if deduction.is_withdrawn() {
         let message = format!("deduction_id: deduction {} is already withdrawn", command.deduction_id);
         return reject(Code::DeductionWithdrawn, "deduction_id", message);
     }
-    may_withdraw(state, &recorded.unit, &recorded.assessor, context)?;
-    let scheme = checks::scheme(state, "scheme", &recorded.scheme)?;
+    may_withdraw(facts, &recorded.unit, &recorded.assessor, context)?;
+    let scheme = checks::scheme(facts, "scheme", &recorded.scheme)?;
     checks::period_taking_facts(scheme, "deduction_id", recorded.period)?;
     checks::long_text("reason", &command.reason)?;
     Ok(DeductionWithdrawn {
@@ -218,21 +219,21 @@ pub fn withdraw_deduction(state: &State, command: &WithdrawDeduction, context: &
 
 /// Who recorded a kind of deduction withdraws it: an office its direct deductions on sections, an
 /// assessor (of the recording unit or above) the others.
-fn may_withdraw(state: &State, unit: &UnitCode, assessor: &UnitCode, context: &Context) -> Result<(), Rejection> {
-    let on_section = state.units.get(unit).is_some_and(|record| record.level.is_section());
+fn may_withdraw(facts: &Facts, unit: &UnitCode, assessor: &UnitCode, context: &Context) -> Result<(), Rejection> {
+    let on_section = facts.units.get(unit).is_some_and(|record| record.level.is_section());
     let needed = if on_section { Role::Office } else { Role::Assessor };
     if context.actor.role != needed {
         return refuse_role(&context.actor, "withdraw this deduction", &[needed]);
     }
-    require_scope(state, &context.actor, assessor)
+    require_scope(facts, &context.actor, assessor)
 }
 
-pub fn award_bonus(state: &State, command: &AwardBonus, context: &Context) -> Result<Event, Rejection> {
-    let scheme = checks::scheme(state, "scheme", &command.scheme)?;
-    require_scope(state, &context.actor, &scheme.settings.issuer)?;
+pub fn award_bonus(facts: &Facts, command: &AwardBonus, context: &Context) -> Result<Event, Rejection> {
+    let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
+    require_scope(facts, &context.actor, &scheme.settings.issuer)?;
     checks::period_taking_facts(scheme, "period", command.period)?;
-    checks::unit(state, "unit", &command.unit)?;
-    if !state.is_assessee_of(scheme, &command.unit) {
+    checks::unit(facts, "unit", &command.unit)?;
+    if !facts.is_assessee_of(scheme, &command.unit) {
         let message = format!("unit: unit {} is not assessed by scheme {}", command.unit, command.scheme);
         return reject(Code::OutOfScope, "unit", message);
     }
@@ -242,7 +243,7 @@ pub fn award_bonus(state: &State, command: &AwardBonus, context: &Context) -> Re
         return reject(Code::PointsExceedBonusCap, "points", message);
     }
     checks::long_text("reason", &command.reason)?;
-    checks::fresh_id(state, context)?;
+    checks::fresh_id(facts, context)?;
     Ok(BonusAwarded {
         bonus_id: BonusId(context.new_id),
         scheme: command.scheme.clone(),
@@ -254,14 +255,14 @@ pub fn award_bonus(state: &State, command: &AwardBonus, context: &Context) -> Re
     .into())
 }
 
-pub fn apply_veto(state: &State, command: &ApplyVeto, context: &Context) -> Result<Event, Rejection> {
-    let assessed = assessed(state, &command.scheme, command.period, &command.unit, &command.indicator, context)?;
+pub fn apply_veto(facts: &Facts, command: &ApplyVeto, context: &Context) -> Result<Event, Rejection> {
+    let assessed = assessed(facts, &command.scheme, command.period, &command.unit, &command.indicator, context)?;
     if !assessed.indicator.defined.veto {
         let message = format!("indicator: indicator {} carries no veto", command.indicator);
         return reject(Code::IndicatorNotVeto, "indicator", message);
     }
     checks::long_text("reason", &command.reason)?;
-    checks::fresh_id(state, context)?;
+    checks::fresh_id(facts, context)?;
     Ok(VetoApplied {
         veto_id: VetoId(context.new_id),
         scheme: command.scheme.clone(),

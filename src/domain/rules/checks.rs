@@ -5,15 +5,13 @@
 //! was given; none of them changes anything.
 
 use crate::domain::context::Context;
+use crate::domain::facts::{Facts, IndicatorFacts, PeriodFacts, PeriodStatus, PersonFacts, SchemeFacts, UnitFacts};
 use crate::domain::ids::{EventId, EvidenceDigest, IndicatorCode, PersonId, SchemeId, UnitCode};
 use crate::domain::limits::{
     ACTOR_ID_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, LINKS_PER_ENTRY_MAX, NAME_CHARS_MAX, TEXT_CHARS_MAX,
 };
 use crate::domain::period::PeriodId;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
-use crate::domain::state::{
-    IndicatorRecord, PeriodRecord, PeriodStatus, PersonRecord, SchemeRecord, State, UnitRecord,
-};
 
 /// Required text: not blank, at most `chars_max` characters.
 pub fn text(field: &str, value: &str, chars_max: usize) -> Result<(), Rejection> {
@@ -79,10 +77,10 @@ pub fn evidence(field: &str, digests: &[EvidenceDigest]) -> Result<(), Rejection
     list_length(field, digests.len(), EVIDENCE_DIGESTS_PER_ENTRY_MAX)
 }
 
-/// Links must point at events already in the ledger.
-pub fn links(state: &State, field: &str, links: &[EventId]) -> Result<(), Rejection> {
+/// Links must point at events already in the ledger (the caller looked them up: `Context::known_links`).
+pub fn links(context: &Context, field: &str, links: &[EventId]) -> Result<(), Rejection> {
     list_length(field, links.len(), LINKS_PER_ENTRY_MAX)?;
-    match links.iter().position(|link| !state.event_ids.contains(link)) {
+    match links.iter().position(|link| !context.known_links.contains(link)) {
         Some(index) => reject(
             Code::UnknownEvent,
             field,
@@ -93,8 +91,8 @@ pub fn links(state: &State, field: &str, links: &[EventId]) -> Result<(), Reject
 }
 
 /// The injected id must not name an existing fact.
-pub fn fresh_id(state: &State, context: &Context) -> Result<(), Rejection> {
-    if state.fact_ids.contains(&context.new_id) {
+pub fn fresh_id(facts: &Facts, context: &Context) -> Result<(), Rejection> {
+    if facts.fact_ids.contains(&context.new_id) {
         return reject(
             Code::IdAlreadyUsed,
             "context.new_id",
@@ -104,16 +102,16 @@ pub fn fresh_id(state: &State, context: &Context) -> Result<(), Rejection> {
     Ok(())
 }
 
-pub fn unit<'a>(state: &'a State, field: &str, code: &UnitCode) -> Result<&'a UnitRecord, Rejection> {
-    match state.units.get(code) {
+pub fn unit<'a>(facts: &'a Facts, field: &str, code: &UnitCode) -> Result<&'a UnitFacts, Rejection> {
+    match facts.units.get(code) {
         None => reject(Code::UnknownUnit, field, format!("{field}: unknown unit {code}")),
         Some(record) if record.retired => reject(Code::UnitRetired, field, format!("{field}: unit {code} is retired")),
         Some(record) => Ok(record),
     }
 }
 
-pub fn person<'a>(state: &'a State, field: &str, id: &PersonId) -> Result<&'a PersonRecord, Rejection> {
-    match state.persons.get(id) {
+pub fn person<'a>(facts: &'a Facts, field: &str, id: &PersonId) -> Result<&'a PersonFacts, Rejection> {
+    match facts.persons.get(id) {
         None => reject(Code::UnknownPerson, field, format!("{field}: unknown person {id}")),
         Some(record) if record.retired => {
             reject(Code::PersonRetired, field, format!("{field}: person {id} is retired"))
@@ -122,18 +120,18 @@ pub fn person<'a>(state: &'a State, field: &str, id: &PersonId) -> Result<&'a Pe
     }
 }
 
-pub fn scheme<'a>(state: &'a State, field: &str, id: &SchemeId) -> Result<&'a SchemeRecord, Rejection> {
-    state
+pub fn scheme<'a>(facts: &'a Facts, field: &str, id: &SchemeId) -> Result<&'a SchemeFacts, Rejection> {
+    facts
         .schemes
         .get(id)
         .ok_or_else(|| Rejection::new(Code::UnknownScheme, field, format!("{field}: unknown scheme {id}")))
 }
 
 pub fn indicator<'a>(
-    scheme: &'a SchemeRecord,
+    scheme: &'a SchemeFacts,
     field: &str,
     code: &IndicatorCode,
-) -> Result<&'a IndicatorRecord, Rejection> {
+) -> Result<&'a IndicatorFacts, Rejection> {
     scheme.indicators.get(code).ok_or_else(|| {
         let message = format!("{field}: unknown indicator {code} in scheme {}", scheme.settings.scheme);
         Rejection::new(Code::UnknownIndicator, field, message)
@@ -142,11 +140,11 @@ pub fn indicator<'a>(
 
 /// The indicator, refusing one retired by `period`.
 pub fn indicator_at<'a>(
-    scheme: &'a SchemeRecord,
+    scheme: &'a SchemeFacts,
     field: &str,
     code: &IndicatorCode,
     period: PeriodId,
-) -> Result<&'a IndicatorRecord, Rejection> {
+) -> Result<&'a IndicatorFacts, Rejection> {
     let record = indicator(scheme, field, code)?;
     if record.is_retired_at(period) {
         return reject(Code::IndicatorRetired, field, format!("{field}: indicator {code} is retired from {period}"));
@@ -155,7 +153,7 @@ pub fn indicator_at<'a>(
 }
 
 /// The period must be one of the scheme's base periods (right kind, right year).
-pub fn base_period(scheme: &SchemeRecord, field: &str, period: PeriodId) -> Result<(), Rejection> {
+pub fn base_period(scheme: &SchemeFacts, field: &str, period: PeriodId) -> Result<(), Rejection> {
     let settings = &scheme.settings;
     if period.kind() != settings.base_period || period.year() != settings.year {
         let message = format!(
@@ -170,11 +168,7 @@ pub fn base_period(scheme: &SchemeRecord, field: &str, period: PeriodId) -> Resu
 }
 
 /// The opened base period.
-pub fn opened_period<'a>(
-    scheme: &'a SchemeRecord,
-    field: &str,
-    period: PeriodId,
-) -> Result<&'a PeriodRecord, Rejection> {
+pub fn opened_period<'a>(scheme: &'a SchemeFacts, field: &str, period: PeriodId) -> Result<&'a PeriodFacts, Rejection> {
     base_period(scheme, field, period)?;
     scheme.periods.get(&period).ok_or_else(|| {
         let message = format!("{field}: period {period} of scheme {} is not open yet", scheme.settings.scheme);
@@ -183,7 +177,7 @@ pub fn opened_period<'a>(
 }
 
 /// An opened base period that is not final: it still takes facts.
-pub fn period_taking_facts(scheme: &SchemeRecord, field: &str, period: PeriodId) -> Result<(), Rejection> {
+pub fn period_taking_facts(scheme: &SchemeFacts, field: &str, period: PeriodId) -> Result<(), Rejection> {
     let record = opened_period(scheme, field, period)?;
     if record.status == PeriodStatus::Final {
         return reject(Code::PeriodFinal, field, format!("{field}: period {period} is final"));
@@ -192,7 +186,7 @@ pub fn period_taking_facts(scheme: &SchemeRecord, field: &str, period: PeriodId)
 }
 
 /// A change effective from `from` must not reach into a final period.
-pub fn no_final_period_from(scheme: &SchemeRecord, field: &str, from: PeriodId) -> Result<(), Rejection> {
+pub fn no_final_period_from(scheme: &SchemeFacts, field: &str, from: PeriodId) -> Result<(), Rejection> {
     let final_period =
         scheme.periods.iter().find(|(period, record)| **period >= from && record.status == PeriodStatus::Final);
     match final_period {
@@ -204,7 +198,7 @@ pub fn no_final_period_from(scheme: &SchemeRecord, field: &str, from: PeriodId) 
 }
 
 /// The first base period of the scheme's year.
-pub fn first_period(scheme: &SchemeRecord) -> PeriodId {
+pub fn first_period(scheme: &SchemeFacts) -> PeriodId {
     let settings = &scheme.settings;
     PeriodId::new(settings.year, settings.base_period, 1).expect("a scheme year within limits has a first period")
 }

@@ -8,19 +8,19 @@ use crate::domain::context::Context;
 use crate::domain::event::{
     Event, PersonMoved, PersonRegistered, PersonRetired, UnitRegistered, UnitRenamed, UnitRetired,
 };
+use crate::domain::facts::Facts;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
-use crate::domain::state::State;
 
 use super::access::require_scope;
 use super::checks;
 
-pub fn register_unit(state: &State, command: &RegisterUnit, context: &Context) -> Result<Event, Rejection> {
+pub fn register_unit(facts: &Facts, command: &RegisterUnit, context: &Context) -> Result<Event, Rejection> {
     checks::name("name", &command.name)?;
-    if state.units.contains_key(&command.unit) {
+    if facts.units.contains_key(&command.unit) {
         return reject(Code::UnitExists, "unit", format!("unit: unit {} is already registered", command.unit));
     }
     match &command.parent {
-        Some(parent) => check_parent(state, command, parent, context)?,
+        Some(parent) => check_parent(facts, command, parent, context)?,
         None => check_root(command, context)?,
     }
     if command.level.is_section() && command.function_code.is_none() {
@@ -38,13 +38,13 @@ pub fn register_unit(state: &State, command: &RegisterUnit, context: &Context) -
 }
 
 fn check_parent(
-    state: &State,
+    facts: &Facts,
     command: &RegisterUnit,
     parent: &crate::domain::ids::UnitCode,
     context: &Context,
 ) -> Result<(), Rejection> {
-    let parent_record = checks::unit(state, "parent", parent)?;
-    require_scope(state, &context.actor, parent)?;
+    let parent_record = checks::unit(facts, "parent", parent)?;
+    require_scope(facts, &context.actor, parent)?;
     if !command.level.may_hang_under(parent_record.level) {
         let message = format!(
             "parent: a {} cannot hang under {parent}, a {}",
@@ -68,19 +68,19 @@ fn check_root(command: &RegisterUnit, context: &Context) -> Result<(), Rejection
     Ok(())
 }
 
-pub fn rename_unit(state: &State, command: &RenameUnit, context: &Context) -> Result<Event, Rejection> {
-    checks::unit(state, "unit", &command.unit)?;
-    require_scope(state, &context.actor, &command.unit)?;
+pub fn rename_unit(facts: &Facts, command: &RenameUnit, context: &Context) -> Result<Event, Rejection> {
+    checks::unit(facts, "unit", &command.unit)?;
+    require_scope(facts, &context.actor, &command.unit)?;
     checks::name("name", &command.name)?;
     Ok(UnitRenamed { unit: command.unit.clone(), name: command.name.clone() }.into())
 }
 
-pub fn retire_unit(state: &State, command: &RetireUnit, context: &Context) -> Result<Event, Rejection> {
-    checks::unit(state, "unit", &command.unit)?;
-    require_scope(state, &context.actor, &command.unit)?;
+pub fn retire_unit(facts: &Facts, command: &RetireUnit, context: &Context) -> Result<Event, Rejection> {
+    checks::unit(facts, "unit", &command.unit)?;
+    require_scope(facts, &context.actor, &command.unit)?;
     checks::long_text("reason", &command.reason)?;
     let active_child =
-        state.units.iter().find(|(_, record)| !record.retired && record.parent.as_ref() == Some(&command.unit));
+        facts.units.iter().find(|(_, record)| !record.retired && record.parent.as_ref() == Some(&command.unit));
     if let Some((child, _)) = active_child {
         let message = format!("unit: unit {} still has the active unit {child} under it", command.unit);
         return reject(Code::UnitHasActiveChildren, "unit", message);
@@ -88,33 +88,33 @@ pub fn retire_unit(state: &State, command: &RetireUnit, context: &Context) -> Re
     Ok(UnitRetired { unit: command.unit.clone(), reason: command.reason.clone() }.into())
 }
 
-pub fn register_person(state: &State, command: &RegisterPerson, context: &Context) -> Result<Event, Rejection> {
+pub fn register_person(facts: &Facts, command: &RegisterPerson, context: &Context) -> Result<Event, Rejection> {
     checks::name("name", &command.name)?;
-    if state.persons.contains_key(&command.person) {
+    if facts.persons.contains_key(&command.person) {
         return reject(
             Code::PersonExists,
             "person",
             format!("person: person {} is already registered", command.person),
         );
     }
-    checks::unit(state, "unit", &command.unit)?;
-    require_scope(state, &context.actor, &command.unit)?;
+    checks::unit(facts, "unit", &command.unit)?;
+    require_scope(facts, &context.actor, &command.unit)?;
     Ok(PersonRegistered { person: command.person.clone(), name: command.name.clone(), unit: command.unit.clone() }
         .into())
 }
 
-pub fn move_person(state: &State, command: &MovePerson, context: &Context) -> Result<Event, Rejection> {
-    let person = checks::person(state, "person", &command.person)?;
-    require_scope(state, &context.actor, &person.unit)?;
-    checks::unit(state, "to_unit", &command.to_unit)?;
-    require_scope(state, &context.actor, &command.to_unit)?;
+pub fn move_person(facts: &Facts, command: &MovePerson, context: &Context) -> Result<Event, Rejection> {
+    let person = checks::person(facts, "person", &command.person)?;
+    require_scope(facts, &context.actor, &person.unit)?;
+    checks::unit(facts, "to_unit", &command.to_unit)?;
+    require_scope(facts, &context.actor, &command.to_unit)?;
     Ok(PersonMoved { person: command.person.clone(), from_unit: person.unit.clone(), to_unit: command.to_unit.clone() }
         .into())
 }
 
-pub fn retire_person(state: &State, command: &RetirePerson, context: &Context) -> Result<Event, Rejection> {
-    let person = checks::person(state, "person", &command.person)?;
-    require_scope(state, &context.actor, &person.unit)?;
+pub fn retire_person(facts: &Facts, command: &RetirePerson, context: &Context) -> Result<Event, Rejection> {
+    let person = checks::person(facts, "person", &command.person)?;
+    require_scope(facts, &context.actor, &person.unit)?;
     checks::long_text("reason", &command.reason)?;
     Ok(PersonRetired { person: command.person.clone(), reason: command.reason.clone() }.into())
 }

@@ -13,6 +13,7 @@ use crate::domain::event::{
     Event, IndicatorAssigned, IndicatorDefined, IndicatorMarkedNotApplicable, IndicatorRetired, IndicatorRevised,
     SchemeOpened,
 };
+use crate::domain::facts::{Facts, SchemeFacts};
 use crate::domain::ids::{IndicatorCode, SchemeId, UnitCode};
 use crate::domain::limits::{
     BONUS_CAP_MAX, INDICATOR_POINTS_MAX, PROBLEM_CATEGORIES_PER_INDICATOR_MAX, REPEAT_WINDOW_PERIODS_MAX,
@@ -21,14 +22,13 @@ use crate::domain::limits::{
 use crate::domain::points::Points;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
 use crate::domain::scheme::{validate_tier_standards, IndicatorMethod, RepeatRule, TierRule};
-use crate::domain::state::{SchemeRecord, State};
 
 use super::access::require_scope;
 use super::checks;
 
-pub fn open_scheme(state: &State, command: &OpenScheme, context: &Context) -> Result<Event, Rejection> {
-    let issuer = checks::unit(state, "issuer", &command.issuer)?;
-    require_scope(state, &context.actor, &command.issuer)?;
+pub fn open_scheme(facts: &Facts, command: &OpenScheme, context: &Context) -> Result<Event, Rejection> {
+    let issuer = checks::unit(facts, "issuer", &command.issuer)?;
+    require_scope(facts, &context.actor, &command.issuer)?;
     if issuer.level.is_section() {
         return reject(
             Code::InvalidValue,
@@ -41,7 +41,7 @@ pub fn open_scheme(state: &State, command: &OpenScheme, context: &Context) -> Re
         return reject(Code::InvalidValue, "year", message);
     }
     let scheme = SchemeId::for_issuer_year(&command.issuer, command.year);
-    if state.schemes.contains_key(&scheme) {
+    if facts.schemes.contains_key(&scheme) {
         return reject(Code::SchemeExists, "year", format!("year: scheme {scheme} is already open"));
     }
     check_scheme_settings(command)?;
@@ -107,9 +107,9 @@ fn repeat_rule(rule: &RepeatRule) -> Result<(), Rejection> {
     Ok(())
 }
 
-pub fn define_indicator(state: &State, command: &DefineIndicator, context: &Context) -> Result<Event, Rejection> {
-    let scheme = checks::scheme(state, "scheme", &command.scheme)?;
-    require_scope(state, &context.actor, &scheme.settings.issuer)?;
+pub fn define_indicator(facts: &Facts, command: &DefineIndicator, context: &Context) -> Result<Event, Rejection> {
+    let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
+    require_scope(facts, &context.actor, &scheme.settings.issuer)?;
     if scheme.indicators.contains_key(&command.indicator) {
         let message =
             format!("indicator: indicator {} is already defined in scheme {}", command.indicator, command.scheme);
@@ -120,7 +120,7 @@ pub fn define_indicator(state: &State, command: &DefineIndicator, context: &Cont
     points_max("points_max", command.points_max, command.veto)?;
     method(&command.method)?;
     problem_categories(command)?;
-    assessor(state, scheme, &command.assessor)?;
+    assessor(facts, scheme, &command.assessor)?;
     let effective_from = command.effective_from.unwrap_or_else(|| checks::first_period(scheme));
     checks::base_period(scheme, "effective_from", effective_from)?;
     checks::no_final_period_from(scheme, "effective_from", effective_from)?;
@@ -180,18 +180,18 @@ fn problem_categories(command: &DefineIndicator) -> Result<(), Rejection> {
 }
 
 /// The assessing unit is the issuer or one of its own units.
-fn assessor(state: &State, scheme: &SchemeRecord, assessor: &UnitCode) -> Result<(), Rejection> {
-    checks::unit(state, "assessor", assessor)?;
-    if !state.in_scope(&scheme.settings.issuer, assessor) {
+fn assessor(facts: &Facts, scheme: &SchemeFacts, assessor: &UnitCode) -> Result<(), Rejection> {
+    checks::unit(facts, "assessor", assessor)?;
+    if !facts.in_scope(&scheme.settings.issuer, assessor) {
         let message = format!("assessor: unit {assessor} is not under the issuer {}", scheme.settings.issuer);
         return reject(Code::OutOfScope, "assessor", message);
     }
     Ok(())
 }
 
-pub fn revise_indicator(state: &State, command: &ReviseIndicator, context: &Context) -> Result<Event, Rejection> {
-    let scheme = checks::scheme(state, "scheme", &command.scheme)?;
-    require_scope(state, &context.actor, &scheme.settings.issuer)?;
+pub fn revise_indicator(facts: &Facts, command: &ReviseIndicator, context: &Context) -> Result<Event, Rejection> {
+    let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
+    require_scope(facts, &context.actor, &scheme.settings.issuer)?;
     checks::base_period(scheme, "effective_from", command.effective_from)?;
     let indicator = checks::indicator_at(scheme, "indicator", &command.indicator, command.effective_from)?;
     checks::no_final_period_from(scheme, "effective_from", command.effective_from)?;
@@ -238,9 +238,9 @@ fn check_revision_content(command: &ReviseIndicator, veto: bool, method: &Indica
     Ok(())
 }
 
-pub fn retire_indicator(state: &State, command: &RetireIndicator, context: &Context) -> Result<Event, Rejection> {
-    let scheme = checks::scheme(state, "scheme", &command.scheme)?;
-    require_scope(state, &context.actor, &scheme.settings.issuer)?;
+pub fn retire_indicator(facts: &Facts, command: &RetireIndicator, context: &Context) -> Result<Event, Rejection> {
+    let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
+    require_scope(facts, &context.actor, &scheme.settings.issuer)?;
     checks::base_period(scheme, "effective_from", command.effective_from)?;
     let indicator = checks::indicator(scheme, "indicator", &command.indicator)?;
     if let Some(retired_from) = indicator.retired_from {
@@ -259,39 +259,39 @@ pub fn retire_indicator(state: &State, command: &RetireIndicator, context: &Cont
 }
 
 /// The plan's unit must be one the scheme assesses, inside the office's own unit.
-fn plan_unit(state: &State, scheme: &SchemeRecord, unit: &UnitCode, context: &Context) -> Result<(), Rejection> {
-    checks::unit(state, "unit", unit)?;
-    require_scope(state, &context.actor, unit)?;
-    if !state.is_assessee_of(scheme, unit) {
+fn plan_unit(facts: &Facts, scheme: &SchemeFacts, unit: &UnitCode, context: &Context) -> Result<(), Rejection> {
+    checks::unit(facts, "unit", unit)?;
+    require_scope(facts, &context.actor, unit)?;
+    if !facts.is_assessee_of(scheme, unit) {
         let message = format!("unit: unit {unit} is not assessed by scheme {}", scheme.settings.scheme);
         return reject(Code::OutOfScope, "unit", message);
     }
     Ok(())
 }
 
-fn section_of(state: &State, field: &str, section: &UnitCode, unit: &UnitCode) -> Result<(), Rejection> {
-    checks::unit(state, field, section)?;
-    if !state.is_section_of(section, unit) {
+fn section_of(facts: &Facts, field: &str, section: &UnitCode, unit: &UnitCode) -> Result<(), Rejection> {
+    checks::unit(facts, field, section)?;
+    if !facts.is_active_section_of(section, unit) {
         return reject(Code::NotASection, field, format!("{field}: unit {section} is not a section of {unit}"));
     }
     Ok(())
 }
 
-pub fn assign_indicator(state: &State, command: &AssignIndicator, context: &Context) -> Result<Event, Rejection> {
-    let scheme = checks::scheme(state, "scheme", &command.scheme)?;
-    plan_unit(state, scheme, &command.unit, context)?;
+pub fn assign_indicator(facts: &Facts, command: &AssignIndicator, context: &Context) -> Result<Event, Rejection> {
+    let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
+    plan_unit(facts, scheme, &command.unit, context)?;
     let indicator = checks::indicator(scheme, "indicator", &command.indicator)?;
     let effective_from = command.effective_from.unwrap_or(indicator.defined.effective_from);
     checks::base_period(scheme, "effective_from", effective_from)?;
     checks::indicator_at(scheme, "indicator", &command.indicator, effective_from)?;
     not_dropped(scheme, &command.indicator, &command.unit)?;
-    section_of(state, "lead_section", &command.lead_section, &command.unit)?;
+    section_of(facts, "lead_section", &command.lead_section, &command.unit)?;
     checks::list_length("supporting_sections", command.supporting_sections.len(), SUPPORTING_SECTIONS_MAX)?;
     for (index, section) in command.supporting_sections.iter().enumerate() {
-        section_of(state, &format!("supporting_sections.{index}"), section, &command.unit)?;
+        section_of(facts, &format!("supporting_sections.{index}"), section, &command.unit)?;
     }
     if let Some(person) = &command.responsible_person {
-        responsible_person(state, person, &command.unit)?;
+        responsible_person(facts, person, &command.unit)?;
     }
     Ok(IndicatorAssigned {
         scheme: command.scheme.clone(),
@@ -305,7 +305,7 @@ pub fn assign_indicator(state: &State, command: &AssignIndicator, context: &Cont
     .into())
 }
 
-fn not_dropped(scheme: &SchemeRecord, indicator: &IndicatorCode, unit: &UnitCode) -> Result<(), Rejection> {
+fn not_dropped(scheme: &SchemeFacts, indicator: &IndicatorCode, unit: &UnitCode) -> Result<(), Rejection> {
     let dropped_from =
         scheme.plans.get(unit).and_then(|plan| plan.get(indicator)).and_then(|entry| entry.not_applicable_from);
     if let Some(from) = dropped_from {
@@ -315,9 +315,9 @@ fn not_dropped(scheme: &SchemeRecord, indicator: &IndicatorCode, unit: &UnitCode
     Ok(())
 }
 
-fn responsible_person(state: &State, person: &crate::domain::ids::PersonId, unit: &UnitCode) -> Result<(), Rejection> {
-    let record = checks::person(state, "responsible_person", person)?;
-    if !state.in_scope(unit, &record.unit) {
+fn responsible_person(facts: &Facts, person: &crate::domain::ids::PersonId, unit: &UnitCode) -> Result<(), Rejection> {
+    let record = checks::person(facts, "responsible_person", person)?;
+    if !facts.in_scope(unit, &record.unit) {
         let message = format!("responsible_person: person {person} works in {}, not in {unit}", record.unit);
         return reject(Code::OutOfScope, "responsible_person", message);
     }
@@ -325,12 +325,12 @@ fn responsible_person(state: &State, person: &crate::domain::ids::PersonId, unit
 }
 
 pub fn mark_not_applicable(
-    state: &State,
+    facts: &Facts,
     command: &MarkIndicatorNotApplicable,
     context: &Context,
 ) -> Result<Event, Rejection> {
-    let scheme = checks::scheme(state, "scheme", &command.scheme)?;
-    plan_unit(state, scheme, &command.unit, context)?;
+    let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
+    plan_unit(facts, scheme, &command.unit, context)?;
     let indicator = checks::indicator(scheme, "indicator", &command.indicator)?;
     let effective_from = command.effective_from.unwrap_or(indicator.defined.effective_from);
     checks::base_period(scheme, "effective_from", effective_from)?;
@@ -338,7 +338,7 @@ pub fn mark_not_applicable(
     not_dropped(scheme, &command.indicator, &command.unit)?;
     checks::no_final_period_from(scheme, "effective_from", effective_from)?;
     checks::long_text("reason", &command.reason)?;
-    checks::person(state, "approver", &command.approver)?;
+    checks::person(facts, "approver", &command.approver)?;
     Ok(IndicatorMarkedNotApplicable {
         scheme: command.scheme.clone(),
         indicator: command.indicator.clone(),

@@ -6,13 +6,13 @@
 use crate::domain::command::SetTimeZone;
 use crate::domain::context::Context;
 use crate::domain::event::{Event, TimeZoneSet};
+use crate::domain::facts::Facts;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
-use crate::domain::state::State;
 
 use super::checks;
 
-pub fn set_time_zone(state: &State, command: &SetTimeZone, context: &Context) -> Result<Event, Rejection> {
-    let unit = checks::unit(state, "actor.unit", &context.actor.unit)?;
+pub fn set_time_zone(facts: &Facts, command: &SetTimeZone, context: &Context) -> Result<Event, Rejection> {
+    let unit = checks::unit(facts, "actor.unit", &context.actor.unit)?;
     if unit.parent.is_some() {
         let message = format!(
             "actor.unit: the time zone is a setting of the whole ledger; only an admin of a top unit may set \
@@ -22,7 +22,7 @@ pub fn set_time_zone(state: &State, command: &SetTimeZone, context: &Context) ->
         );
         return reject(Code::OutOfScope, "actor.unit", message);
     }
-    if state.time_zone == Some(command.utc_offset) {
+    if facts.time_zone == Some(command.utc_offset) {
         let message = format!("utc_offset: the time zone is already {}", command.utc_offset);
         return reject(Code::InvalidValue, "utc_offset", message);
     }

@@ -1,0 +1,505 @@
+//! `Facts`: the one model of what the ledger says. `decide` consults it and the projections compute
+//! every score, rank and trace from it, so what the domain allows is exactly what scoring counts.
+//! Each fact carries the `EventRef` of every event that shaped it, so anything computed from the
+//! facts can be cited; `Facts::apply` (in `fold`) folds one recorded event into them.
+//!
+//! Invariant: the facts are a pure function of the events folded, in order. No score is stored —
+//! scores are computed on demand — and every type here is serialisable, so a snapshot of a projection
+//! is the facts themselves.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::appeal::{AppealStage, AppealTarget, AppealVerdict};
+use super::context::Role;
+use super::event::{
+    AppealFiled, BonusAwarded, DeductionRecorded, IndicatorAssigned, IndicatorDefined, IndicatorRevised, SchemeOpened,
+    TierAwarded, VetoApplied,
+};
+use super::ids::{
+    AppealId, DeductionId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, SchemeId, TierAwardId, TokenHash,
+    UnitCode,
+};
+use super::organisation::UnitLevel;
+use super::period::PeriodId;
+use super::points::Points;
+use super::recorded::EventRef;
+use super::scheme::{IndicatorMethod, TierStandard};
+use super::timestamp::UtcOffset;
+use super::Timestamp;
+
+/// Deepest chain of parents a unit may have: five levels plus sections, with room to spare. Scope
+/// walks stop here, so a corrupt parent cycle cannot hang a decision.
+const UNIT_DEPTH_MAX: usize = 16;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    pub units: BTreeMap<UnitCode, UnitFacts>,
+    /// Units by parent, so "the sections of a county" and "the counties of a city" are a look-up.
+    pub children: BTreeMap<UnitCode, BTreeSet<UnitCode>>,
+    pub persons: BTreeMap<PersonId, PersonFacts>,
+    pub schemes: BTreeMap<SchemeId, SchemeFacts>,
+    pub deductions: BTreeMap<DeductionId, DeductionFacts>,
+    pub tier_awards: BTreeMap<TierAwardId, TierAwardFacts>,
+    pub appeals: BTreeMap<AppealId, AppealFacts>,
+    /// Every token hash ever granted, revoked ones included: a hash is granted once ever.
+    pub access_grants: BTreeMap<TokenHash, AccessRecord>,
+    /// Ids given to deductions, awards, bonuses, vetoes and appeals: an injected id is used once.
+    pub fact_ids: BTreeSet<uuid::Uuid>,
+    /// The ledger's recorded time zone, if any (`time_zone()` gives the one in force).
+    pub time_zone: Option<UtcOffset>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitFacts {
+    pub name: String,
+    pub level: UnitLevel,
+    pub parent: Option<UnitCode>,
+    pub function_code: Option<FunctionCode>,
+    pub retired: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonFacts {
+    pub name: String,
+    pub unit: UnitCode,
+    pub retired: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemeFacts {
+    pub settings: SchemeOpened,
+    pub indicators: BTreeMap<IndicatorCode, IndicatorFacts>,
+    pub periods: BTreeMap<PeriodId, PeriodFacts>,
+    /// Per assessed unit: how it took each indicator over.
+    pub plans: BTreeMap<UnitCode, BTreeMap<IndicatorCode, PlanFacts>>,
+    /// Per base period and assessed unit (a county, or a section for direct office deductions).
+    pub assessments: BTreeMap<PeriodId, BTreeMap<UnitCode, AssessmentFacts>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndicatorFacts {
+    pub defined: IndicatorDefined,
+    /// In the order recorded.
+    pub revisions: Vec<RevisionFacts>,
+    pub retired_from: Option<PeriodId>,
+}
+
+/// A revision, with its new tiers already wrapped as a method so versions can borrow it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionFacts {
+    pub revised: IndicatorRevised,
+    pub tiered_method: Option<IndicatorMethod>,
+}
+
+/// What an indicator is in one base period, after the revisions effective by then (borrowed, so
+/// scoring a whole peer group allocates nothing per indicator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndicatorVersion<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub points_max: Points,
+    pub method: &'a IndicatorMethod,
+}
+
+impl IndicatorFacts {
+    /// Revisions apply in order of `effective_from`, later-recorded last: for each field, the revision
+    /// with the greatest (effective_from, position) that sets it wins.
+    pub fn version_at(&self, period: PeriodId) -> IndicatorVersion<'_> {
+        let mut version = IndicatorVersion {
+            name: &self.defined.name,
+            description: &self.defined.description,
+            points_max: self.defined.points_max,
+            method: &self.defined.method,
+        };
+        let effective = self.revisions.iter().filter(|revision| revision.revised.effective_from <= period);
+        let (mut name_from, mut description_from, mut points_from, mut tiers_from) = (None, None, None, None);
+        for revision in effective {
+            let key = Some(revision.revised.effective_from);
+            if let Some(name) = revision.revised.name.as_deref().filter(|_| key >= name_from) {
+                name_from = key;
+                version.name = name;
+            }
+            if let Some(description) = revision.revised.description.as_deref().filter(|_| key >= description_from) {
+                description_from = key;
+                version.description = description;
+            }
+            if let Some(points_max) = revision.revised.points_max.filter(|_| key >= points_from) {
+                points_from = key;
+                version.points_max = points_max;
+            }
+            if let Some(tiers) = revision.tiered_method.as_ref().filter(|_| key >= tiers_from) {
+                tiers_from = key;
+                version.method = tiers;
+            }
+        }
+        version
+    }
+
+    pub fn is_retired_at(&self, period: PeriodId) -> bool {
+        self.retired_from.is_some_and(|retired_from| retired_from <= period)
+    }
+}
+
+impl IndicatorVersion<'_> {
+    pub fn is_tiered(&self) -> bool {
+        self.method.is_tiered()
+    }
+
+    pub fn tiers(&self) -> Option<&[TierStandard]> {
+        match self.method {
+            IndicatorMethod::Tiered { tiers } => Some(tiers),
+            IndicatorMethod::Deduct => None,
+        }
+    }
+
+    /// Points a tier scores: its share of `points_max`, half-up; `None` for no such tier.
+    pub fn tier_points(&self, tier: u32) -> Option<Points> {
+        let index = usize::try_from(tier).ok()?.checked_sub(1)?;
+        self.tiers()?.get(index).map(|standard| self.points_max.share(standard.share_per_mille))
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanFacts {
+    /// The latest assignment: it names the lead section.
+    pub assignment: Option<IndicatorAssigned>,
+    pub not_applicable_from: Option<PeriodId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodStatus {
+    Open,
+    Published,
+    Final,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodFacts {
+    pub status: PeriodStatus,
+    pub opened: EventRef,
+    pub published_at: Option<Timestamp>,
+    pub objection_window_closes_at: Option<Timestamp>,
+}
+
+/// Everything assessed about one unit in one base period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessmentFacts {
+    /// Deductions by indicator, in the order recorded.
+    pub deductions: BTreeMap<IndicatorCode, Vec<DeductionId>>,
+    /// The award that counts for each indicator: the latest.
+    pub tier_awards: BTreeMap<IndicatorCode, TierAwardId>,
+    pub bonuses: Vec<BonusFacts>,
+    pub vetoes: Vec<VetoFacts>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BonusFacts {
+    pub awarded: BonusAwarded,
+    pub event: EventRef,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VetoFacts {
+    pub applied: VetoApplied,
+    pub event: EventRef,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeductionFacts {
+    pub recorded: DeductionRecorded,
+    pub event: EventRef,
+    pub withdrawal: Option<Withdrawal>,
+    /// Every attribution in order; the latest one decides the charge.
+    pub attributions: Vec<Attribution>,
+    pub rectifications: Vec<Rectification>,
+    pub appeals: Vec<AppealId>,
+}
+
+impl DeductionFacts {
+    pub fn cause_unit(&self) -> Option<&UnitCode> {
+        self.attributions.last().map(|attribution| &attribution.cause_unit)
+    }
+
+    pub fn is_withdrawn(&self) -> bool {
+        self.withdrawal.is_some()
+    }
+
+    /// The actor who recorded it.
+    pub fn recorded_by(&self) -> &str {
+        &self.event.actor_id
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    pub event: EventRef,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    pub event: EventRef,
+    pub cause_unit: UnitCode,
+    pub description: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rectification {
+    pub event: EventRef,
+    pub cause_unit: UnitCode,
+    pub description: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierAwardFacts {
+    pub awarded: TierAwarded,
+    pub event: EventRef,
+    pub appeals: Vec<AppealId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppealFacts {
+    pub filed: AppealFiled,
+    pub event: EventRef,
+    pub decisions: Vec<AppealDecision>,
+    pub escalations: Vec<AppealEscalation>,
+    pub withdrawal: Option<EventRef>,
+    pub stage: AppealStage,
+    /// Filed or escalated, and not yet decided or withdrawn.
+    pub awaiting_decision: bool,
+    /// What the standing decision restores (an escalated decision replaces the first).
+    pub points_restored: Points,
+    pub decision_due_at: Timestamp,
+    /// Until when the appellant may escalate the standing decision; `None` once it may not.
+    pub escalation_window_closes_at: Option<Timestamp>,
+}
+
+impl AppealFacts {
+    pub fn is_withdrawn(&self) -> bool {
+        self.withdrawal.is_some()
+    }
+
+    /// The verdict of the standing decision, if any.
+    pub fn last_verdict(&self) -> Option<AppealVerdict> {
+        self.decisions.last().map(|decision| decision.verdict)
+    }
+
+    /// What the first decision restored, once there is one.
+    pub fn first_stage_points_restored(&self) -> Option<Points> {
+        let first = self.decisions.iter().find(|decision| decision.stage == AppealStage::First);
+        first.map(|decision| decision.points_restored)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppealDecision {
+    pub event: EventRef,
+    pub stage: AppealStage,
+    pub verdict: AppealVerdict,
+    pub points_restored: Points,
+    pub reasoning: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppealEscalation {
+    pub event: EventRef,
+    pub grounds: String,
+    pub decision_due_at: Timestamp,
+}
+
+/// One token's access: whom it acts as, from when, and until when. Times and sequence numbers are the
+/// envelope's of the grant and of the revocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRecord {
+    pub token_hash: TokenHash,
+    pub actor_id: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub granted_at: Timestamp,
+    pub granted_seq: u64,
+    pub revoked_at: Option<Timestamp>,
+    pub revoked_seq: Option<u64>,
+}
+
+impl AccessRecord {
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_seq.is_some()
+    }
+
+    /// Granted at or before `at` and not revoked by then (a revocation at `at` itself has ended it).
+    pub fn is_active_at(&self, at: Timestamp) -> bool {
+        self.granted_at <= at && self.revoked_at.is_none_or(|revoked_at| revoked_at > at)
+    }
+}
+
+impl SchemeFacts {
+    /// Whether `period` is one of the scheme's base periods (right kind, right year).
+    pub fn is_base_period(&self, period: PeriodId) -> bool {
+        period.kind() == self.settings.base_period && period.year() == self.settings.year
+    }
+
+    /// The opened base periods inside `period`, in order (just `period` for an opened base period).
+    pub fn opened_base_periods_in(&self, period: PeriodId) -> Vec<PeriodId> {
+        let coarser = period.kind().months() >= self.settings.base_period.months();
+        if !coarser || period.year() != self.settings.year {
+            return Vec::new();
+        }
+        self.periods.keys().copied().filter(|base| period.contains(*base)).collect()
+    }
+
+    /// Whether the indicator applies to an assessed unit in a base period: defined and effective by
+    /// then, not retired, carried by the unit from its assignment's period, and not marked not
+    /// applicable by then.
+    pub fn applies(&self, indicator: &IndicatorFacts, county: &UnitCode, period: PeriodId) -> bool {
+        let plan = self.plans.get(county).and_then(|plan| plan.get(&indicator.defined.indicator));
+        applies_with_plan(indicator, plan, period)
+    }
+
+    /// The section leading an indicator for an assessed unit, if it was assigned.
+    pub fn lead_section(&self, county: &UnitCode, indicator: &IndicatorCode) -> Option<&UnitCode> {
+        let entry = self.plans.get(county)?.get(indicator)?;
+        entry.assignment.as_ref().map(|assignment| &assignment.lead_section)
+    }
+
+    pub fn assessment(&self, period: PeriodId, unit: &UnitCode) -> Option<&AssessmentFacts> {
+        self.assessments.get(&period)?.get(unit)
+    }
+}
+
+/// Whether an indicator applies in `period`, given the assessed unit's plan entry for it.
+pub fn applies_with_plan(indicator: &IndicatorFacts, plan: Option<&PlanFacts>, period: PeriodId) -> bool {
+    let effective = indicator.defined.effective_from <= period && !indicator.is_retired_at(period);
+    let assigned_later =
+        plan.and_then(|entry| entry.assignment.as_ref()).is_some_and(|assignment| assignment.effective_from > period);
+    let dropped = plan.and_then(|entry| entry.not_applicable_from).is_some_and(|from| from <= period);
+    effective && !assigned_later && !dropped
+}
+
+impl Facts {
+    /// The zone bare dates are read in: the one recorded last, or China Standard Time.
+    pub fn time_zone(&self) -> UtcOffset {
+        self.time_zone.unwrap_or(UtcOffset::CHINA_STANDARD_TIME)
+    }
+
+    /// The access granted to `token_hash` as it stands now, revoked or not; `None` if never granted.
+    pub fn access(&self, token_hash: &TokenHash) -> Option<&AccessRecord> {
+        self.access_grants.get(token_hash)
+    }
+
+    /// The grants that were in force at `at`, in token-hash order.
+    pub fn grants_active_at(&self, at: Timestamp) -> impl Iterator<Item = &AccessRecord> {
+        self.access_grants.values().filter(move |record| record.is_active_at(at))
+    }
+
+    /// Whether `unit` is `scope_root` or lies under it.
+    pub fn in_scope(&self, scope_root: &UnitCode, unit: &UnitCode) -> bool {
+        let mut current = Some(unit);
+        for _ in 0..UNIT_DEPTH_MAX {
+            match current {
+                Some(code) if code == scope_root => return true,
+                Some(code) => current = self.parent_of(code),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    pub fn active_unit(&self, unit: &UnitCode) -> Option<&UnitFacts> {
+        self.units.get(unit).filter(|record| !record.retired)
+    }
+
+    pub fn is_section(&self, unit: &UnitCode) -> bool {
+        self.units.get(unit).is_some_and(|facts| facts.level.is_section())
+    }
+
+    pub fn parent_of(&self, unit: &UnitCode) -> Option<&UnitCode> {
+        self.units.get(unit).and_then(|facts| facts.parent.as_ref())
+    }
+
+    /// Whether `section` is an active section or branch directly under `unit`: what a new fact may name.
+    pub fn is_active_section_of(&self, section: &UnitCode, unit: &UnitCode) -> bool {
+        self.active_unit(section)
+            .is_some_and(|record| record.level.is_section() && record.parent.as_ref() == Some(unit))
+    }
+
+    /// Whether `section` is a section (or branch) registered directly under `county`, retired or not:
+    /// what counts when facts recorded earlier are scored (a later retirement rewrites no history).
+    pub fn is_section_of(&self, section: &UnitCode, county: &UnitCode) -> bool {
+        self.is_section(section) && self.parent_of(section) == Some(county)
+    }
+
+    /// The units a scheme assesses directly: the issuer's children that are not sections.
+    pub fn is_assessee_of(&self, scheme: &SchemeFacts, unit: &UnitCode) -> bool {
+        self.units
+            .get(unit)
+            .is_some_and(|record| record.parent.as_ref() == Some(&scheme.settings.issuer) && !record.level.is_section())
+    }
+
+    /// Active units under `parent` that are sections (`true`) or not (`false`).
+    pub fn active_children(&self, parent: &UnitCode, sections: bool) -> impl Iterator<Item = &UnitCode> + '_ {
+        let children = self.children.get(parent).into_iter().flatten();
+        children.filter(move |code| {
+            self.units.get(*code).is_some_and(|facts| !facts.retired && facts.level.is_section() == sections)
+        })
+    }
+
+    /// The standing restoration of every appeal in `appeals`.
+    pub fn points_restored_on(&self, appeals: &[AppealId]) -> Points {
+        appeals.iter().filter_map(|id| self.appeals.get(id)).map(|appeal| appeal.points_restored).sum()
+    }
+
+    /// A deduction's points less what its standing appeal decisions restored; 0 once withdrawn.
+    pub fn effective_points(&self, deduction: &DeductionFacts) -> Points {
+        if deduction.is_withdrawn() {
+            return Points::ZERO;
+        }
+        deduction.recorded.points - self.points_restored_on(&deduction.appeals)
+    }
+
+    /// Σ effective deductions on one indicator of one unit in one base period of a scheme.
+    pub fn deducted_points(
+        &self,
+        scheme: &SchemeFacts,
+        period: PeriodId,
+        unit: &UnitCode,
+        indicator: &IndicatorCode,
+    ) -> Points {
+        let ids = scheme.assessment(period, unit).and_then(|assessment| assessment.deductions.get(indicator));
+        ids.into_iter()
+            .flatten()
+            .filter_map(|id| self.deductions.get(id))
+            .map(|deduction| self.effective_points(deduction))
+            .sum()
+    }
+
+    /// The appeal on `appeals` still waiting for a decision, if any.
+    pub fn open_appeal<'a>(&'a self, appeals: &[AppealId]) -> Option<&'a AppealFacts> {
+        appeals.iter().filter_map(|id| self.appeals.get(id)).find(|appeal| appeal.awaiting_decision)
+    }
+
+    /// Whether any appeal in (scheme, period) waits for a decision.
+    pub fn has_open_appeals_in(&self, scheme: &SchemeId, period: PeriodId) -> bool {
+        self.appeals
+            .values()
+            .any(|appeal| appeal.awaiting_decision && &appeal.filed.scheme == scheme && appeal.filed.period == period)
+    }
+
+    /// The assessment an appeal is against: its recorder's actor id and assessing unit.
+    pub fn appeal_target_author(&self, target: &AppealTarget) -> Option<(&str, &UnitCode)> {
+        match target {
+            AppealTarget::Deduction { deduction_id } => self
+                .deductions
+                .get(deduction_id)
+                .map(|deduction| (deduction.recorded_by(), &deduction.recorded.assessor)),
+            AppealTarget::TierAward { tier_award_id } => self
+                .tier_awards
+                .get(tier_award_id)
+                .map(|award| (award.event.actor_id.as_str(), &award.awarded.assessor)),
+        }
+    }
+}

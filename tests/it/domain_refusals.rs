@@ -1,0 +1,682 @@
+//! Every refusal the domain makes, given → when → then rejected, each asserted by its machine code and
+//! the field it names. A last test reads this file and fails if any `RejectionCode` is never asserted.
+//!
+//! Invariant guarded: a rejected command records nothing (`when` never folds), and every refusal names
+//! its field in a lower-case message without a trailing period (checked by the harness).
+
+use crate::harness;
+
+use harness::*;
+use kpi_ledger::domain::command::*;
+use kpi_ledger::domain::fixture::{at, indicator, period, person, scheme, unit};
+use kpi_ledger::domain::limits::{ACTOR_ID_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, TEXT_CHARS_MAX};
+use kpi_ledger::domain::RejectionCode as Code;
+use kpi_ledger::domain::*;
+use uuid::Uuid;
+
+fn retire_indicator(code: &str, from: &str) -> RetireIndicator {
+    RetireIndicator {
+        scheme: scheme(),
+        indicator: indicator(code),
+        effective_from: period(from),
+        reason: "obsolete".to_owned(),
+    }
+}
+
+fn not_applicable(code: &str, approver: &str) -> MarkIndicatorNotApplicable {
+    MarkIndicatorNotApplicable {
+        scheme: scheme(),
+        indicator: indicator(code),
+        unit: unit("YS07"),
+        effective_from: None,
+        reason: "no exporters".to_owned(),
+        approver: person(approver),
+    }
+}
+
+fn revise_points(code: &str, from: &str, points: i64) -> ReviseIndicator {
+    ReviseIndicator {
+        scheme: scheme(),
+        indicator: indicator(code),
+        effective_from: period(from),
+        name: None,
+        description: None,
+        points_max: Some(Points(points)),
+        tiers: None,
+        reason: "key work".to_owned(),
+    }
+}
+
+/// June published on 07-12 and finalised on 07-18, after its window.
+fn world_with_final_june() -> Harness {
+    let mut harness = world();
+    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    harness.given(&committee(), at(7, 18, 9, 0), finalise(JUNE));
+    harness
+}
+
+// ---- Who may do what ---------------------------------------------------------------------------
+
+#[test]
+fn auditor_writes_nothing() {
+    let (mut harness, deduction_id, appeal_id) = world_with_appeal();
+    let commands: Vec<Command> = vec![
+        register("YS09", UnitLevel::County, Some("YS"), None).into(),
+        open_scheme().into(),
+        deduction(100).into(),
+        award(1).into(),
+        publish(JUNE).into(),
+        assign(OTHER, "YS07-BGS").into(),
+        file_against_deduction(deduction_id).into(),
+        decide_with(appeal_id, AppealOutcome::Dismissed).into(),
+    ];
+    for command in commands {
+        harness.when(&auditor(), at(7, 15, 9, 0), command).then_rejected(Code::RoleNotAllowed, "actor.role");
+    }
+}
+
+#[test]
+fn each_command_needs_its_role() {
+    let mut harness = world();
+    harness
+        .when(&assessor(), at(1, 4, 9, 0), register("YS09", UnitLevel::County, Some("YS"), None))
+        .then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness.when(&admin(), at(7, 12, 9, 0), publish(JUNE)).then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness.when(&committee(), at(7, 11, 9, 0), deduction(100)).then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness
+        .when(&assessor(), at(1, 20, 9, 0), assign(OTHER, "YS07-BGS"))
+        .then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness.when(&appellant(), at(7, 3, 9, 0), award(1)).then_rejected(Code::RoleNotAllowed, "actor.role");
+}
+
+#[test]
+fn first_decision_is_the_reviewers_and_escalated_the_committees() {
+    let (mut harness, _, appeal_id) = world_with_appeal();
+    harness
+        .when(&committee(), at(7, 19, 9, 0), decide_with(appeal_id, AppealOutcome::Dismissed))
+        .then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness.given(&reviewer(), at(7, 19, 9, 0), decide_with(appeal_id, AppealOutcome::Dismissed));
+    harness.given(
+        &appellant(),
+        at(7, 20, 9, 0),
+        EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "unfair".to_owned() },
+    );
+    harness
+        .when(&reviewer(), at(7, 25, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld))
+        .then_rejected(Code::RoleNotAllowed, "actor.role");
+}
+
+#[test]
+fn assessor_outside_the_indicators_assessor_is_out_of_scope() {
+    let mut harness = world();
+    let county_assessor = actor("assessor.ys08", Role::Assessor, "YS08");
+    harness.when(&county_assessor, at(7, 11, 9, 0), deduction(100)).then_rejected(Code::OutOfScope, "actor.unit");
+}
+
+#[test]
+fn office_of_another_unit_is_out_of_scope() {
+    let mut harness = world();
+    let other_office = actor("office.ys08", Role::Office, "YS08");
+    harness
+        .when(&other_office, at(1, 20, 9, 0), assign(OTHER, "YS07-BGS"))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+}
+
+#[test]
+fn another_county_may_not_appeal() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    let other_appellant = actor("appellant.ys08", Role::Appellant, "YS08");
+    harness
+        .when(&other_appellant, at(7, 12, 9, 0), file_against_deduction(deduction_id))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+}
+
+#[test]
+fn reviewer_never_decides_an_appeal_against_a_deduction_they_recorded() {
+    let (mut harness, _, appeal_id) = world_with_appeal();
+    let same_person = actor("assessor.ys.wang", Role::Reviewer, "YS");
+    harness
+        .when(&same_person, at(7, 19, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld))
+        .then_rejected(Code::ReviewerRecordedDeduction, "actor.id");
+}
+
+#[test]
+fn assessee_is_not_in_the_scheme() {
+    let mut harness = world();
+    let command = RecordDeduction { unit: unit("YS07-BGS"), ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), command).then_rejected(Code::OutOfScope, "unit");
+}
+
+// ---- Organisation ------------------------------------------------------------------------------
+
+#[test]
+fn organisation_refusals() {
+    let mut harness = world();
+    let day = at(2, 1, 9, 0);
+    harness
+        .when(&admin(), day, register("YS07", UnitLevel::County, Some("YS"), None))
+        .then_rejected(Code::UnitExists, "unit");
+    harness
+        .when(&admin(), day, register("YS07-X", UnitLevel::City, Some("YS07"), None))
+        .then_rejected(Code::InvalidParent, "parent");
+    harness
+        .when(&admin(), day, register("YS07-X", UnitLevel::Section, Some("YS07-BGS"), Some("X")))
+        .then_rejected(Code::InvalidParent, "parent");
+    harness
+        .when(&admin(), day, register("YS07-X", UnitLevel::Section, Some("YS07"), None))
+        .then_rejected(Code::InvalidValue, "function_code");
+    harness
+        .when(&admin(), day, register("YS09", UnitLevel::County, Some("YS99"), None))
+        .then_rejected(Code::UnknownUnit, "parent");
+    let retire = RetireUnit { unit: unit("YS08"), reason: "merged".to_owned() };
+    harness.when(&admin(), day, retire).then_rejected(Code::UnitHasActiveChildren, "unit");
+    let register_twice = RegisterPerson { person: person("YS07-0001"), name: "again".to_owned(), unit: unit("YS07") };
+    harness.when(&admin(), day, register_twice).then_rejected(Code::PersonExists, "person");
+    let move_unknown = MovePerson { person: person("YS07-9999"), to_unit: unit("YS07") };
+    harness.when(&admin(), day, move_unknown).then_rejected(Code::UnknownPerson, "person");
+    let long_name = RenameUnit { unit: unit("YS07"), name: "名".repeat(201) };
+    harness.when(&admin(), day, long_name).then_rejected(Code::InvalidText, "name");
+}
+
+#[test]
+fn retired_unit_and_person_are_refused() {
+    let mut harness = world();
+    let day = at(2, 1, 9, 0);
+    harness.given(&admin(), day, RetireUnit { unit: unit("YS08-ZGG"), reason: "merged".to_owned() });
+    harness.given(&admin(), day, RetireUnit { unit: unit("YS08"), reason: "merged".to_owned() });
+    let command = RecordDeduction { unit: unit("YS08"), ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), command).then_rejected(Code::UnitRetired, "unit");
+    harness.given(&admin(), day, RetirePerson { person: person("YS07-0001"), reason: "retired".to_owned() });
+    harness.when(&office(), day, not_applicable(OTHER, "YS07-0001")).then_rejected(Code::PersonRetired, "approver");
+}
+
+// ---- Scheme and indicators ---------------------------------------------------------------------
+
+#[test]
+fn scheme_refusals() {
+    let mut harness = world();
+    harness.when(&admin(), at(2, 1, 9, 0), open_scheme()).then_rejected(Code::SchemeExists, "year");
+    let bad_rule = OpenScheme {
+        year: 2018,
+        unit_tier_rule: TierRule::SharesPercent { shares_percent: vec![30, 50] },
+        ..open_scheme()
+    };
+    harness.when(&admin(), at(2, 1, 9, 0), bad_rule).then_rejected(Code::InvalidValue, "unit_tier_rule");
+    let unknown = DefineIndicator { scheme: SchemeId::new("YS-2016").expect("id"), ..define("NF-01", 200) };
+    harness.when(&admin(), at(2, 1, 9, 0), unknown).then_rejected(Code::UnknownScheme, "scheme");
+    harness.when(&admin(), at(2, 1, 9, 0), define(DEDUCT, 200)).then_rejected(Code::IndicatorExists, "indicator");
+    harness.when(&admin(), at(2, 1, 9, 0), define("NF-01", 0)).then_rejected(Code::PointsNotPositive, "points_max");
+}
+
+#[test]
+fn revision_effective_in_a_final_period_is_refused() {
+    let mut harness = world_with_final_june();
+    let rejection = harness
+        .when(&admin(), at(7, 20, 9, 0), revise_points(DEDUCT, "2017-03", 300))
+        .then_rejected(Code::PeriodFinal, "effective_from");
+    assert!(rejection.message.contains("2017-06"), "{}", rejection.message);
+    harness.when(&admin(), at(7, 20, 9, 0), revise_points(DEDUCT, "2017-07", 300)).then_events();
+}
+
+#[test]
+fn revision_must_change_something_and_tiers_only_for_tiered() {
+    let mut harness = world();
+    let empty = ReviseIndicator { points_max: None, ..revise_points(DEDUCT, "2017-07", 300) };
+    harness.when(&admin(), at(6, 20, 9, 0), empty).then_rejected(Code::RevisionEmpty, "points_max");
+    let tiers_on_deduct =
+        ReviseIndicator { points_max: None, tiers: Some(tiers()), ..revise_points(DEDUCT, "2017-07", 300) };
+    harness.when(&admin(), at(6, 20, 9, 0), tiers_on_deduct).then_rejected(Code::IndicatorNotTiered, "tiers");
+    harness
+        .when(&admin(), at(6, 20, 9, 0), revise_points(DEDUCT, "2017-Q3", 300))
+        .then_rejected(Code::NotABasePeriod, "effective_from");
+}
+
+#[test]
+fn unknown_and_retired_indicators_are_refused() {
+    let mut harness = world();
+    let unknown = RecordDeduction { indicator: indicator("ZZ-99"), ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), unknown).then_rejected(Code::UnknownIndicator, "indicator");
+    harness.given(&admin(), at(6, 2, 9, 0), retire_indicator(OTHER, JUNE));
+    let retired = RecordDeduction { indicator: indicator(OTHER), ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), retired).then_rejected(Code::IndicatorRetired, "indicator");
+    harness
+        .when(&admin(), at(6, 2, 9, 0), retire_indicator(OTHER, "2017-07"))
+        .then_rejected(Code::IndicatorRetired, "indicator");
+}
+
+#[test]
+fn plan_refusals() {
+    let mut harness = world();
+    let day = at(1, 21, 9, 0);
+    harness.when(&office(), day, assign(OTHER, "YS08-ZGG")).then_rejected(Code::NotASection, "lead_section");
+    harness.when(&office(), day, not_applicable(OTHER, "YS07-9999")).then_rejected(Code::UnknownPerson, "approver");
+    harness.given(&office(), day, not_applicable(OTHER, "YS07-0001"));
+    harness
+        .when(&office(), day, not_applicable(OTHER, "YS07-0001"))
+        .then_rejected(Code::AlreadyNotApplicable, "indicator");
+    harness.when(&office(), day, assign(OTHER, "YS07-BGS")).then_rejected(Code::AlreadyNotApplicable, "indicator");
+}
+
+// ---- Periods -----------------------------------------------------------------------------------
+
+#[test]
+fn period_refusals() {
+    let mut harness = world();
+    let june = OpenPeriod { scheme: scheme(), period: period(JUNE) };
+    harness.when(&admin(), at(6, 2, 9, 0), june).then_rejected(Code::PeriodExists, "period");
+    let quarter = OpenPeriod { scheme: scheme(), period: period("2017-Q3") };
+    harness.when(&admin(), at(6, 2, 9, 0), quarter).then_rejected(Code::NotABasePeriod, "period");
+    harness.when(&committee(), at(7, 12, 9, 0), publish("2017-07")).then_rejected(Code::UnknownPeriod, "period");
+    harness.when(&committee(), at(7, 12, 9, 0), finalise(JUNE)).then_rejected(Code::PeriodNotPublished, "period");
+    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    harness.when(&committee(), at(7, 12, 10, 0), publish(JUNE)).then_rejected(Code::PeriodNotOpen, "period");
+    let rejection =
+        harness.when(&committee(), at(7, 16, 9, 0), finalise(JUNE)).then_rejected(Code::ObjectionWindowOpen, "period");
+    assert!(rejection.message.contains("2017-07-17T09:00:00.000000Z"), "{}", rejection.message);
+    let reopen = ReopenPeriod { scheme: scheme(), period: period(JUNE), reason: "error".to_owned() };
+    harness.when(&committee(), at(7, 18, 9, 0), reopen).then_rejected(Code::PeriodNotFinal, "period");
+}
+
+#[test]
+fn finalising_waits_for_open_appeals() {
+    let (mut harness, _, _) = world_with_appeal();
+    harness.when(&committee(), at(7, 18, 9, 0), finalise(JUNE)).then_rejected(Code::AppealsOpen, "period");
+}
+
+#[test]
+fn final_period_takes_no_facts() {
+    let mut harness = world_with_final_june();
+    harness.when(&assessor(), at(7, 20, 9, 0), deduction(100)).then_rejected(Code::PeriodFinal, "period");
+    harness.when(&assessor(), at(7, 20, 9, 0), award(1)).then_rejected(Code::PeriodFinal, "period");
+    harness.when(&committee(), at(7, 20, 9, 0), publish(JUNE)).then_rejected(Code::PeriodFinal, "period");
+}
+
+#[test]
+fn period_not_open_yet_takes_no_facts() {
+    let mut harness = world();
+    let july = RecordDeduction { period: period("2017-07"), ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), july).then_rejected(Code::UnknownPeriod, "period");
+}
+
+// ---- Assessment --------------------------------------------------------------------------------
+
+#[test]
+fn deductions_only_on_deduct_and_tiers_only_on_tiered() {
+    let mut harness = world();
+    let on_tiered = RecordDeduction { indicator: indicator(TIERED), ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), on_tiered).then_rejected(Code::IndicatorNotDeduct, "indicator");
+    let on_deduct = AwardTier { indicator: indicator(DEDUCT), ..award(1) };
+    harness.when(&assessor(), at(7, 3, 9, 0), on_deduct).then_rejected(Code::IndicatorNotTiered, "indicator");
+    harness.when(&assessor(), at(7, 3, 9, 0), award(5)).then_rejected(Code::TierOutOfRange, "tier");
+    harness.when(&assessor(), at(7, 3, 9, 0), award(0)).then_rejected(Code::TierOutOfRange, "tier");
+}
+
+#[test]
+fn indicator_not_applicable_to_the_unit_in_the_period() {
+    let mut harness = world();
+    harness.given(&office(), at(1, 20, 10, 0), not_applicable(OTHER, "YS07-0001"));
+    let dropped = RecordDeduction { indicator: indicator(OTHER), ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), dropped).then_rejected(Code::IndicatorNotApplicable, "indicator");
+    let not_led = RecordDeduction { unit: unit("YS07-BGS"), ..deduction(100) };
+    harness.when(&office(), at(7, 11, 9, 0), not_led).then_rejected(Code::IndicatorNotApplicable, "indicator");
+    let not_a_section = RecordDeduction { unit: unit("YS08-ZGG"), ..deduction(100) };
+    harness.when(&office(), at(7, 11, 9, 0), not_a_section).then_rejected(Code::NotASection, "unit");
+}
+
+#[test]
+fn points_must_be_positive_and_within_what_is_left() {
+    let mut harness = world();
+    harness.when(&assessor(), at(7, 11, 9, 0), deduction(0)).then_rejected(Code::PointsNotPositive, "points");
+    harness.when(&assessor(), at(7, 11, 9, 0), deduction(-100)).then_rejected(Code::PointsNotPositive, "points");
+    harness.when(&assessor(), at(7, 11, 9, 0), deduction(201)).then_rejected(Code::PointsExceedRemaining, "points");
+    harness.given(&assessor(), at(7, 11, 9, 0), deduction(150));
+    let rejection =
+        harness.when(&assessor(), at(7, 11, 9, 0), deduction(100)).then_rejected(Code::PointsExceedRemaining, "points");
+    assert!(rejection.message.contains("0.50 left"), "{}", rejection.message);
+    harness.when(&assessor(), at(7, 11, 9, 0), deduction(50)).then_events();
+}
+
+#[test]
+fn deduction_details_are_checked() {
+    let mut harness = world();
+    let category = RecordDeduction { problem_category: category("late_submission"), ..deduction(100) };
+    harness
+        .when(&assessor(), at(7, 11, 9, 0), category)
+        .then_rejected(Code::UnknownProblemCategory, "problem_category");
+    let link = RecordDeduction { links: vec![EventId(Uuid::from_u128(42))], ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), link).then_rejected(Code::UnknownEvent, "links");
+    let empty_reason = RecordDeduction { reason: "  ".to_owned(), ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), empty_reason).then_rejected(Code::InvalidText, "reason");
+    let long_reason = RecordDeduction { reason: "x".repeat(TEXT_CHARS_MAX + 1), ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), long_reason).then_rejected(Code::InvalidText, "reason");
+    let many =
+        RecordDeduction { evidence_digests: vec![digest('d'); EVIDENCE_DIGESTS_PER_ENTRY_MAX + 1], ..deduction(100) };
+    harness.when(&assessor(), at(7, 11, 9, 0), many).then_rejected(Code::InvalidValue, "evidence_digests");
+}
+
+#[test]
+fn an_injected_id_is_used_once() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    let context = Context::new(at(7, 11, 11, 0), assessor(), deduction_id);
+    let other = RecordDeduction { indicator: indicator(OTHER), ..deduction(10) };
+    let rejection = decide(&harness.facts, &other.clone().into(), &context).expect_err("the id is taken");
+    assert_eq!((rejection.code, rejection.field.as_str()), (Code::IdAlreadyUsed, "context.new_id"));
+    harness.when(&assessor(), at(7, 11, 11, 0), other).then_events();
+}
+
+#[test]
+fn withdrawal_refusals() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    let withdraw = |id: Uuid| WithdrawDeduction { deduction_id: DeductionId(id), reason: "wrong county".to_owned() };
+    harness
+        .when(&assessor(), at(7, 11, 11, 0), withdraw(Uuid::from_u128(7)))
+        .then_rejected(Code::UnknownDeduction, "deduction_id");
+    harness.when(&office(), at(7, 11, 11, 0), withdraw(deduction_id)).then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness.given(&assessor(), at(7, 11, 11, 0), withdraw(deduction_id));
+    harness
+        .when(&assessor(), at(7, 11, 12, 0), withdraw(deduction_id))
+        .then_rejected(Code::DeductionWithdrawn, "deduction_id");
+}
+
+#[test]
+fn bonus_and_veto_refusals() {
+    let mut harness = world();
+    let bonus = AwardBonus {
+        scheme: scheme(),
+        period: period(JUNE),
+        unit: unit("YS07"),
+        points: Points(301),
+        reason: "praise".to_owned(),
+    };
+    harness.when(&assessor(), at(7, 3, 9, 0), bonus).then_rejected(Code::PointsExceedBonusCap, "points");
+    let veto = ApplyVeto {
+        scheme: scheme(),
+        period: period(JUNE),
+        unit: unit("YS07"),
+        indicator: indicator(DEDUCT),
+        reason: "case".to_owned(),
+    };
+    harness.when(&assessor(), at(7, 3, 9, 0), veto).then_rejected(Code::IndicatorNotVeto, "indicator");
+}
+
+// ---- Cause and remedy --------------------------------------------------------------------------
+
+#[test]
+fn cause_and_rectification_refusals() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    let rectification = RecordRectification {
+        deduction_id: DeductionId(deduction_id),
+        description: "refiled".to_owned(),
+        evidence_digests: Vec::new(),
+        links: Vec::new(),
+    };
+    harness.when(&office(), at(7, 13, 9, 0), rectification).then_rejected(Code::CauseNotAttributed, "deduction_id");
+    let attribution = AttributeCause {
+        deduction_id: DeductionId(deduction_id),
+        cause_unit: unit("YS99"),
+        description: "wrong document type".to_owned(),
+        evidence_digests: Vec::new(),
+        links: Vec::new(),
+    };
+    harness.when(&office(), at(7, 13, 9, 0), attribution.clone()).then_rejected(Code::UnknownUnit, "cause_unit");
+    harness.given(
+        &assessor(),
+        at(7, 13, 9, 0),
+        WithdrawDeduction { deduction_id: DeductionId(deduction_id), reason: "error".to_owned() },
+    );
+    let attribution = AttributeCause { cause_unit: unit("YS07-BGS"), ..attribution };
+    harness.when(&office(), at(7, 13, 10, 0), attribution).then_rejected(Code::DeductionWithdrawn, "deduction_id");
+}
+
+// ---- Appeals -----------------------------------------------------------------------------------
+
+#[test]
+fn appeal_outside_its_window_says_the_deadline() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    let rejection = harness
+        .when(&appellant(), at(7, 17, 9, 1), file_against_deduction(deduction_id))
+        .then_rejected(Code::AppealWindowClosed, "target");
+    assert_eq!(rejection.message, "target: appeal window closed at 2017-07-17T09:00:00.000000Z");
+    harness.when(&appellant(), at(7, 17, 9, 0), file_against_deduction(deduction_id)).then_events();
+}
+
+#[test]
+fn one_open_appeal_per_deduction_and_none_after_a_decision() {
+    let (mut harness, deduction_id, appeal_id) = world_with_appeal();
+    harness
+        .when(&appellant(), at(7, 15, 9, 0), file_against_deduction(deduction_id))
+        .then_rejected(Code::AppealAlreadyOpen, "target");
+    harness.given(&reviewer(), at(7, 16, 9, 0), decide_with(appeal_id, AppealOutcome::Dismissed));
+    harness
+        .when(&appellant(), at(7, 16, 10, 0), file_against_deduction(deduction_id))
+        .then_rejected(Code::AppealAlreadyDecided, "target");
+}
+
+#[test]
+fn appeal_targets_must_stand() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    harness
+        .when(&appellant(), at(7, 12, 9, 0), file_against_deduction(Uuid::from_u128(9)))
+        .then_rejected(Code::UnknownDeduction, "target");
+    let award_id = harness.given(&assessor(), at(7, 3, 9, 0), award(2));
+    harness.given(&assessor(), at(7, 4, 9, 0), award(3));
+    let old_award = FileAppeal {
+        target: AppealTarget::TierAward { tier_award_id: TierAwardId(award_id) },
+        grounds: "x".to_owned(),
+    };
+    harness.when(&appellant(), at(7, 5, 9, 0), old_award).then_rejected(Code::TierAwardSuperseded, "target");
+    let top_award = harness.given(&assessor(), at(7, 4, 10, 0), award(1));
+    let nothing = FileAppeal {
+        target: AppealTarget::TierAward { tier_award_id: TierAwardId(top_award) },
+        grounds: "x".to_owned(),
+    };
+    harness.when(&appellant(), at(7, 5, 9, 0), nothing).then_rejected(Code::NothingToAppeal, "target");
+    let unknown_award = FileAppeal {
+        target: AppealTarget::TierAward { tier_award_id: TierAwardId(Uuid::from_u128(3)) },
+        grounds: "x".to_owned(),
+    };
+    harness.when(&appellant(), at(7, 5, 9, 0), unknown_award).then_rejected(Code::UnknownTierAward, "target");
+    harness.given(
+        &assessor(),
+        at(7, 11, 11, 0),
+        WithdrawDeduction { deduction_id: DeductionId(deduction_id), reason: "error".to_owned() },
+    );
+    harness
+        .when(&appellant(), at(7, 12, 9, 0), file_against_deduction(deduction_id))
+        .then_rejected(Code::DeductionWithdrawn, "target");
+}
+
+#[test]
+fn appeal_in_a_final_period_is_refused() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    harness.given(&committee(), at(7, 18, 9, 0), finalise(JUNE));
+    harness
+        .when(&appellant(), at(7, 18, 10, 0), file_against_deduction(deduction_id))
+        .then_rejected(Code::PeriodFinal, "target");
+}
+
+#[test]
+fn partial_restoration_must_lie_strictly_inside_the_contested_points() {
+    let (mut harness, _, appeal_id) = world_with_appeal();
+    for points in [0, 200, 250, -100] {
+        let outcome = AppealOutcome::Partial { points_restored: Points(points) };
+        harness
+            .when(&reviewer(), at(7, 19, 9, 0), decide_with(appeal_id, outcome))
+            .then_rejected(Code::RestorationOutOfRange, "outcome.points_restored");
+    }
+}
+
+#[test]
+fn decision_refusals() {
+    let (mut harness, _, appeal_id) = world_with_appeal();
+    harness
+        .when(&reviewer(), at(7, 19, 9, 0), decide_with(Uuid::from_u128(5), AppealOutcome::Upheld))
+        .then_rejected(Code::UnknownAppeal, "appeal_id");
+    harness.given(&reviewer(), at(7, 19, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld));
+    harness
+        .when(&reviewer(), at(7, 19, 10, 0), decide_with(appeal_id, AppealOutcome::Upheld))
+        .then_rejected(Code::AppealNotOpen, "appeal_id");
+}
+
+#[test]
+fn escalation_refusals() {
+    let (mut harness, _, appeal_id) = world_with_appeal();
+    let escalate = EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "unfair".to_owned() };
+    harness.when(&appellant(), at(7, 15, 9, 0), escalate.clone()).then_rejected(Code::AppealNotDecided, "appeal_id");
+    harness.given(
+        &reviewer(),
+        at(7, 19, 16, 0),
+        decide_with(appeal_id, AppealOutcome::Partial { points_restored: Points(100) }),
+    );
+    let rejection = harness
+        .when(&appellant(), at(7, 24, 16, 1), escalate.clone())
+        .then_rejected(Code::EscalationWindowClosed, "appeal_id");
+    assert_eq!(rejection.message, "appeal_id: escalation window closed at 2017-07-24T16:00:00.000000Z");
+    harness.given(&appellant(), at(7, 24, 16, 0), escalate.clone());
+    harness
+        .when(&appellant(), at(7, 24, 17, 0), escalate.clone())
+        .then_rejected(Code::AppealAlreadyEscalated, "appeal_id");
+    let less = decide_with(appeal_id, AppealOutcome::Dismissed);
+    harness.when(&committee(), at(7, 26, 9, 0), less).then_rejected(Code::RestorationBelowFirstDecision, "outcome");
+    harness.given(
+        &committee(),
+        at(7, 26, 9, 0),
+        decide_with(appeal_id, AppealOutcome::Partial { points_restored: Points(100) }),
+    );
+    harness.when(&appellant(), at(7, 26, 10, 0), escalate).then_rejected(Code::AppealAlreadyEscalated, "appeal_id");
+}
+
+#[test]
+fn upheld_appeals_are_not_escalated() {
+    let (mut harness, _, appeal_id) = world_with_appeal();
+    harness.given(&reviewer(), at(7, 19, 16, 0), decide_with(appeal_id, AppealOutcome::Upheld));
+    let escalate = EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "more".to_owned() };
+    harness.when(&appellant(), at(7, 20, 9, 0), escalate).then_rejected(Code::AppealUpheld, "appeal_id");
+}
+
+#[test]
+fn only_open_appeals_are_withdrawn() {
+    let (mut harness, _, appeal_id) = world_with_appeal();
+    harness.given(&reviewer(), at(7, 19, 16, 0), decide_with(appeal_id, AppealOutcome::Dismissed));
+    let withdraw = WithdrawAppeal { appeal_id: AppealId(appeal_id), reason: "accepted".to_owned() };
+    harness.when(&appellant(), at(7, 20, 9, 0), withdraw).then_rejected(Code::AppealNotOpen, "appeal_id");
+}
+
+// ---- Access -----------------------------------------------------------------------------------
+
+#[test]
+fn only_an_admin_grants_and_revokes() {
+    let mut harness = world();
+    harness
+        .when(&assessor(), at(7, 1, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS"))
+        .then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness.given(&admin(), at(7, 1, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS"));
+    for actor in [assessor(), office(), appellant(), reviewer(), committee(), auditor()] {
+        harness.when(&actor, at(7, 2, 9, 0), revoke('a')).then_rejected(Code::RoleNotAllowed, "actor.role");
+    }
+}
+
+#[test]
+fn an_admin_grants_and_revokes_only_inside_its_scope() {
+    let mut harness = world();
+    let county_admin = actor("admin.ys07", Role::Admin, "YS07");
+    harness
+        .when(&county_admin, at(7, 1, 9, 0), grant('a', "office.ys08", Role::Office, "YS08"))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+    harness
+        .when(&county_admin, at(7, 1, 9, 0), grant('a', "assessor.ys", Role::Assessor, "YS"))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+    harness.given(&admin(), at(7, 1, 9, 0), grant('b', "assessor.ys.zhao", Role::Assessor, "YS"));
+    harness.when(&county_admin, at(7, 2, 9, 0), revoke('b')).then_rejected(Code::OutOfScope, "actor.unit");
+}
+
+#[test]
+fn a_grant_needs_a_known_active_unit() {
+    let mut harness = world();
+    harness
+        .when(&admin(), at(7, 1, 9, 0), grant('a', "office.ys99", Role::Office, "YS99"))
+        .then_rejected(Code::UnknownUnit, "unit");
+    harness.given(&admin(), at(2, 1, 9, 0), RetireUnit { unit: unit("YS08-ZGG"), reason: "merged".to_owned() });
+    harness
+        .when(&admin(), at(7, 1, 9, 0), grant('a', "appellant.ys08.zgg", Role::Appellant, "YS08-ZGG"))
+        .then_rejected(Code::UnitRetired, "unit");
+}
+
+#[test]
+fn a_token_hash_is_granted_once_ever() {
+    let mut harness = world();
+    harness.given(&admin(), at(7, 1, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS"));
+    harness
+        .when(&admin(), at(7, 1, 10, 0), grant('a', "auditor.ys.qian", Role::Auditor, "YS"))
+        .then_rejected(Code::TokenExists, "token_hash");
+    harness.given(&admin(), at(7, 2, 9, 0), revoke('a'));
+    let rejection = harness
+        .when(&admin(), at(7, 3, 9, 0), grant('a', "assessor.ys.zhao", Role::Assessor, "YS"))
+        .then_rejected(Code::TokenExists, "token_hash");
+    assert!(rejection.message.contains("assessor.ys.zhao"), "{}", rejection.message);
+}
+
+#[test]
+fn only_a_granted_unrevoked_token_is_revoked() {
+    let mut harness = world();
+    harness.when(&admin(), at(7, 1, 9, 0), revoke('c')).then_rejected(Code::UnknownToken, "token_hash");
+    harness.given(&admin(), at(7, 1, 9, 0), grant('c', "assessor.ys.zhao", Role::Assessor, "YS"));
+    let blank = RevokeAccess { reason: " ".to_owned(), ..revoke('c') };
+    harness.when(&admin(), at(7, 2, 9, 0), blank).then_rejected(Code::InvalidText, "reason");
+    harness.given(&admin(), at(7, 2, 9, 0), revoke('c'));
+    harness.when(&admin(), at(7, 3, 9, 0), revoke('c')).then_rejected(Code::TokenRevoked, "token_hash");
+}
+
+#[test]
+fn actor_ids_are_bounded_and_free_of_control_characters() {
+    let mut harness = world();
+    let day = at(7, 1, 9, 0);
+    for bad in [String::new(), "  ".to_owned(), "评".repeat(43), "assessor\nroot".to_owned(), "a\u{7f}b".to_owned()] {
+        let command = GrantAccess { actor_id: bad, ..grant('d', "x", Role::Assessor, "YS") };
+        harness.when(&admin(), day, command).then_rejected(Code::InvalidText, "actor_id");
+    }
+    let longest = GrantAccess { actor_id: "x".repeat(ACTOR_ID_BYTES_MAX), ..grant('d', "x", Role::Assessor, "YS") };
+    harness.when(&admin(), day, longest).then_events();
+    let long_note = GrantAccess { note: "x".repeat(TEXT_CHARS_MAX + 1), ..grant('d', "x", Role::Assessor, "YS") };
+    harness.when(&admin(), day, long_note).then_rejected(Code::InvalidText, "note");
+}
+
+// ---- Decoding ----------------------------------------------------------------------------------
+
+#[test]
+fn command_json_with_a_wrong_type_names_the_field() {
+    let payload = serde_json::json!({"scheme": "YS-2017", "period": "2017-06", "unit": "YS07", "indicator": "ZG-04", "points": "two", "reason": "r", "problem_category": "document_filing"});
+    let rejection = Command::from_payload("RecordDeduction", &payload).expect_err("points is not a number");
+    assert_eq!((rejection.code, rejection.field.as_str()), (Code::InvalidCommand, "points"));
+}
+
+// ---- Completeness ------------------------------------------------------------------------------
+
+#[test]
+fn every_rejection_code_is_asserted_in_this_file() {
+    let source = include_str!("domain_refusals.rs");
+    let missing: Vec<String> = RejectionCode::ALL
+        .iter()
+        .map(|code| format!("Code::{code:?}"))
+        .filter(|pattern| !source.contains(&format!("{pattern},")) && !source.contains(&format!("{pattern})")))
+        .collect();
+    assert!(missing.is_empty(), "rejection codes never asserted: {missing:?}");
+}
+
+// ---- Ledger settings ---------------------------------------------------------------------------
+
+#[test]
+fn only_an_admin_of_a_top_unit_sets_the_ledger_time_zone() {
+    let mut harness = world();
+    let zone = |text: &str| SetTimeZone { utc_offset: kpi_ledger::domain::timestamp::UtcOffset::parse(text).unwrap() };
+    let county_admin = actor("admin.ys07", Role::Admin, "YS07");
+    harness.when(&county_admin, at(1, 4, 9, 0), zone("+08:00")).then_rejected(Code::OutOfScope, "actor.unit");
+    harness.when(&office(), at(1, 4, 9, 0), zone("+08:00")).then_rejected(Code::RoleNotAllowed, "actor.role");
+    harness.when(&admin(), at(1, 4, 9, 0), zone("+07:00")).then_event(kpi_ledger::domain::event::TimeZoneSet {
+        utc_offset: kpi_ledger::domain::timestamp::UtcOffset::parse("+07:00").unwrap(),
+    });
+    harness.given(&admin(), at(1, 4, 9, 0), zone("+07:00"));
+    harness.when(&admin(), at(1, 5, 9, 0), zone("+07:00")).then_rejected(Code::InvalidValue, "utc_offset");
+}

@@ -1,0 +1,160 @@
+//! The store against real sled in temp dirs: sealed appends and their reads, the continuity check that
+//! keeps the chain gapless, limits, atomic multi-append writes, export/import, and the golden head of
+//! the sample chain. Sequencing, expected versions and idempotency are the service's (tests/service).
+
+use kpi_ledger::chain::Head;
+use kpi_ledger::store::{export, AppendError, Ledger, SealedAppend};
+use kpi_testkit::chains;
+use kpi_testkit::sample::sample_chain;
+
+fn temp_ledger() -> (tempfile::TempDir, Ledger) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path()).unwrap();
+    (dir, ledger)
+}
+
+fn append(ledger: &Ledger, stream: &str, first_version: u64, count: u64) -> kpi_ledger::store::Appended {
+    let events = chains::events(ledger.head(), stream, first_version, count);
+    ledger.append(SealedAppend { events, command: None }).unwrap()
+}
+
+fn body(ledger: &Ledger, seq: u64) -> serde_json::Value {
+    serde_json::from_str(&ledger.event_at(seq).unwrap().unwrap().body).unwrap()
+}
+
+#[test]
+fn appended_events_read_back_by_range_stream_and_id() {
+    let (_dir, ledger) = temp_ledger();
+    let first = append(&ledger, "s-a", 1, 2);
+    let second = append(&ledger, "s-b", 1, 1);
+    let third = append(&ledger, "s-a", 3, 1);
+    assert_eq!((first.first_seq, first.last_seq, second.first_seq, third.first_seq), (1, 2, 3, 4));
+
+    let all = ledger.read_range(1, 100).unwrap();
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(all[1].prev_hash, all[0].hash, "each event links to the one before");
+    let stream_a = ledger.read_stream("s-a", 1, 100).unwrap();
+    assert_eq!(stream_a.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 4]);
+    assert_eq!(ledger.read_stream("s-a", 3, 100).unwrap().len(), 1);
+    assert_eq!(ledger.stream_version("s-a").unwrap(), 3);
+    let event_id: uuid::Uuid = body(&ledger, 3)["event_id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ledger.event_by_id(&event_id).unwrap().unwrap(), all[2]);
+    assert!(ledger.contains_event(&event_id).unwrap());
+    assert_eq!(ledger.head().seq, 4);
+    assert_eq!(ledger.head().hash, all[3].hash);
+    assert_eq!(ledger.read_range(3, 1).unwrap().len(), 1, "limit is honoured");
+    assert!(ledger.read_range(5, 10).unwrap().is_empty());
+}
+
+#[test]
+fn an_append_that_does_not_continue_the_chain_is_refused_and_writes_nothing() {
+    let (_dir, ledger) = temp_ledger();
+    append(&ledger, "s", 1, 3);
+    let head = ledger.head();
+    let stale = chains::events(Head::EMPTY, "s", 4, 1);
+    let mut forged_link = chains::events(head, "s", 4, 1);
+    forged_link[0].prev_hash = Head::EMPTY.hash;
+    let skipping = chains::events(Head { seq: head.seq + 1, ..head }, "s", 4, 1);
+    for events in [stale, forged_link, skipping] {
+        match ledger.append(SealedAppend { events, command: None }) {
+            Err(AppendError::Discontinuous { expected_seq, .. }) => assert_eq!(expected_seq, 4),
+            other => panic!("expected a continuity refusal, got {other:?}"),
+        }
+    }
+    assert_eq!(ledger.head(), head, "nothing was written");
+    append(&ledger, "s", 4, 1);
+}
+
+#[test]
+fn bad_appends_are_refused_by_field_and_leave_the_ledger_unchanged() {
+    let (_dir, ledger) = temp_ledger();
+    append(&ledger, "s", 1, 1);
+    let head = ledger.head();
+    let mut bad_stream = chains::events(head, "s", 2, 1);
+    bad_stream[0].stream = "bad stream!".into();
+    let cases = [
+        (SealedAppend { events: Vec::new(), command: None }, "events"),
+        (SealedAppend { events: chains::events(head, "s", 2, 1_001), command: None }, "events"),
+        (SealedAppend { events: bad_stream, command: None }, "stream"),
+    ];
+    for (bad, field) in cases {
+        match ledger.append(bad) {
+            Err(AppendError::Invalid { field: named, .. }) => assert_eq!(named, field),
+            other => panic!("expected a rejection naming {field}, got {other:?}"),
+        }
+    }
+    assert_eq!(ledger.head(), head, "no refused append wrote anything");
+}
+
+#[test]
+fn several_appends_written_together_land_all_or_none() {
+    let (_dir, ledger) = temp_ledger();
+    append(&ledger, "s", 1, 1);
+    let head = ledger.head();
+    let first = chains::events(head, "a", 1, 2);
+    let second = chains::events(first[1].head(), "b", 1, 2);
+    let broken = chains::events(Head::EMPTY, "c", 1, 1);
+    let refused = ledger.submit_all(vec![
+        SealedAppend { events: first.clone(), command: None },
+        SealedAppend { events: second.clone(), command: None },
+        SealedAppend { events: broken, command: None },
+    ]);
+    assert!(matches!(refused.unwrap().wait(), Err(AppendError::Discontinuous { .. })));
+    assert_eq!(ledger.head(), head, "the two good appends were not written either");
+    let written = ledger
+        .submit_all(vec![SealedAppend { events: first, command: None }, SealedAppend { events: second, command: None }])
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(written.iter().map(|a| (a.first_seq, a.last_seq)).collect::<Vec<_>>(), vec![(2, 3), (4, 5)]);
+}
+
+#[test]
+fn export_then_import_gives_the_same_head_and_refuses_a_broken_chain() {
+    let (dir, ledger) = temp_ledger();
+    for append in chains::appends(60, 7, 3) {
+        ledger.append(append).unwrap();
+    }
+    let mut exported = Vec::new();
+    let head = export::export(&ledger, &mut exported, &|_| {}).unwrap();
+    assert_eq!(exported.iter().filter(|b| **b == b'\n').count() as u64, head.seq);
+
+    let target = dir.path().join("imported");
+    let imported = export::import(&target, &mut exported.as_slice(), &|_| Ok(()), &|_| {}).unwrap().commit().unwrap();
+    assert_eq!(imported, head);
+    // The signing key travels deliberately (the service's import writes it; see tests/import).
+    let key_file = kpi_ledger::store::signer::KEY_FILE;
+    std::fs::copy(ledger.dir().join(key_file), target.join(key_file)).unwrap();
+    let reopened = Ledger::open(&target).unwrap();
+    assert_eq!(reopened.head(), head);
+    assert_eq!(reopened.read_range(1, 1_000).unwrap(), ledger.read_range(1, 1_000).unwrap());
+    assert_eq!(reopened.stream_version("s-3").unwrap(), ledger.stream_version("s-3").unwrap());
+    reopened.verify(&|_| {}).unwrap();
+
+    let text = String::from_utf8(exported).unwrap();
+    let tampered = text.replacen("\"n\":7,", "\"n\":700,", 1);
+    assert_ne!(tampered, text);
+    let broken_target = dir.path().join("broken");
+    let error = export::import(&broken_target, &mut tampered.as_bytes(), &|_| Ok(()), &|_| {}).unwrap_err();
+    assert!(error.to_string().starts_with("line 7:"), "{error}");
+    assert!(error.to_string().contains("hash is"), "{error}");
+    assert!(!broken_target.exists(), "a refused import leaves nothing behind");
+    let not_empty = export::import(&target, &mut text.as_bytes(), &|_| Ok(()), &|_| {}).unwrap_err();
+    assert!(not_empty.to_string().contains("already holds data"));
+}
+
+/// The head hash of the fixed sample chain. If this fails, the encoding or hashing of events changed:
+/// that breaks every existing ledger and every auditor's tool, so it needs a new format version.
+#[test]
+fn golden_head_of_the_sample_chain() {
+    let (_dir, ledger) = temp_ledger();
+    for event in sample_chain() {
+        ledger.append(SealedAppend { events: vec![event], command: None }).unwrap();
+    }
+    let head = ledger.head();
+    assert_eq!(head.seq, 9);
+    assert_eq!(head.hash.to_hex(), "aaf042f401e6f9f52fd3036ff035bf9f963c8229fb4fadd633258930121b9c09");
+    let first = &ledger.read_range(1, 1).unwrap()[0];
+    assert_eq!(first.hash.to_hex(), "2195c216282305b49c1e79dfed3fc304831bc34a9a0b7e49ad0d3e7c315b1443");
+    ledger.verify(&|_| {}).unwrap();
+}

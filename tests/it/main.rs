@@ -1,0 +1,32 @@
+//! The integration tests, as one binary: each module is one area (the domain's rules, the chain and
+//! store, the projections, the service, the HTTP API, the command line, the layering). One binary
+//! links sled, axum and tokio once, and shares what is costly to build — the story ledger behind the
+//! HTTP and CLI tests — across its tests.
+
+mod harness;
+mod projection_fixture;
+mod support;
+
+mod cli;
+mod domain_access;
+mod domain_commands;
+mod domain_decoding;
+mod domain_evolution;
+mod domain_refusals;
+mod domain_schemas;
+mod domain_story;
+mod durability;
+mod end_to_end;
+mod http_api;
+mod import;
+mod ledger;
+mod merkle;
+mod projection_generator;
+mod projection_golden;
+mod projection_properties;
+mod projection_store;
+mod proofs;
+mod read_models;
+mod service;
+mod tamper;
+mod tidy;
