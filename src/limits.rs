@@ -1,4 +1,59 @@
-//! Every limit of the system, in one place. A request beyond one is a rejection that names the limit.
+//! Every limit of the system, in one place, each with the reason it exists: what a command may
+//! carry, what the ledger stores, what the API and the command line serve, and the memory the
+//! service holds. A request beyond one is refused with a message that names the field and the limit.
+//!
+//! Invariant: no command is accepted whose text, list or number lies outside these bounds, so every
+//! event in the ledger is bounded in size and every projection over it is bounded in work.
+
+// ── What a command may carry (the domain checks these before deciding) ──────────────────────────
+
+/// Longest unit, person, scheme or indicator code, in characters. Codes go into stream ids, which the
+/// ledger caps at 128 characters; the longest stream id (`assessment-` + scheme + period + unit) stays
+/// below that with this bound.
+pub const CODE_CHARS_MAX: usize = 32;
+
+/// Longest display name of a unit, person or indicator, in characters.
+pub const NAME_CHARS_MAX: usize = 200;
+
+/// Longest free text (reason, grounds, description, reasoning), in characters: a paragraph, not a file.
+/// Documents belong outside the ledger; the ledger keeps their digests.
+pub const TEXT_CHARS_MAX: usize = 2_000;
+
+/// Longest problem category slug, in characters.
+pub const PROBLEM_CATEGORY_CHARS_MAX: usize = 64;
+
+/// Most problem categories one indicator may list.
+pub const PROBLEM_CATEGORIES_PER_INDICATOR_MAX: usize = 32;
+
+/// Most evidence digests attached to one deduction, attribution or rectification.
+pub const EVIDENCE_DIGESTS_PER_ENTRY_MAX: usize = 16;
+
+/// Most links to earlier events attached to one deduction, attribution or rectification.
+pub const LINKS_PER_ENTRY_MAX: usize = 16;
+
+/// Most supporting sections of one assignment.
+pub const SUPPORTING_SECTIONS_MAX: usize = 16;
+
+/// Most tiers in an indicator's tier standards or in a tier rule.
+pub const TIERS_MAX: usize = 10;
+
+/// Most points one indicator may be worth, in hundredths (100.00): a scheme totals 100 points.
+pub const INDICATOR_POINTS_MAX: i64 = 10_000;
+
+/// Largest bonus cap a scheme may set, in hundredths (20.00).
+pub const BONUS_CAP_MAX: i64 = 2_000;
+
+/// Longest objection, escalation or decision window, in days.
+pub const WINDOW_DAYS_MAX: u32 = 90;
+
+/// Longest look-back of the repeat-problem rule, in base periods.
+pub const REPEAT_WINDOW_PERIODS_MAX: u32 = 12;
+
+/// Earliest and latest scheme year: outside them a year is a typing mistake.
+pub const SCHEME_YEAR_MIN: i32 = 2000;
+pub const SCHEME_YEAR_MAX: i32 = 2100;
+
+// ── What the ledger stores ────────────────────────────────────────────────────────────────────────
 
 /// Largest stored event body (the envelope JSON), in bytes. Well under sled's inline-value threshold
 /// (segment size / 4 = 128 KiB), so every append lands in sled's log file, which `store` fsyncs.
@@ -51,3 +106,29 @@ pub const EVENTS_PER_ATOMIC_WRITE_MAX: usize = 10_000;
 /// Largest answer a reading command accepts from a running server (a trace with proofs is the
 /// largest; the export streams and has no limit).
 pub const REMOTE_ANSWER_BYTES_MAX: u64 = 256 * 1024 * 1024;
+
+/// How long opening waits for another holder of the data directory's lock to let go. sled's I/O
+/// threads can hold it for a moment after a ledger in the same process was closed.
+pub const LOCK_WAIT_MAX: std::time::Duration = std::time::Duration::from_secs(3);
+
+// ── What the API and the command line serve ───────────────────────────────────────────────────────
+
+/// Largest request body accepted, in bytes (a command is a few kilobytes at most).
+pub const REQUEST_BODY_BYTES_MAX: usize = 256 * 1024;
+/// Answers about the latest state kept serialised, by request URI, until the head moves.
+pub const ANSWER_CACHE_ENTRIES_MAX: usize = 4_096;
+/// How long a reading command waits for a running server before giving up.
+pub const REMOTE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+// ── Memory the service holds ──────────────────────────────────────────────────────────────────────
+
+/// Deepest chain of parents a unit may have: five levels plus sections, with room to spare. Scope
+/// walks stop here, so a corrupt parent cycle cannot hang a decision.
+pub const UNIT_DEPTH_MAX: usize = 16;
+/// Most command ids remembered in memory before the oldest are left to the ledger's own index.
+pub const RECENT_COMMANDS_MAX: usize = 100_000;
+/// Events between two persisted projection snapshots. An as-of query folds at most this many events
+/// after loading a snapshot.
+pub const SNAPSHOT_INTERVAL_EVENTS: u64 = 8_192;
+/// Snapshots kept decoded in memory for as-of queries (the newest ones are the most asked for).
+pub const SNAPSHOTS_IN_MEMORY_MAX: usize = 8;

@@ -30,10 +30,11 @@ use kpi_ledger::domain::event::PersonRegistered;
 use kpi_ledger::domain::{
     Actor, Command as DomainCommand, Event, PeriodId, PersonId, RecordedBy, Role, Timestamp, UnitCode, UnitLevel,
 };
+use kpi_ledger::limits::SNAPSHOT_INTERVAL_EVENTS;
 use kpi_ledger::limits::{EVENTS_PER_APPEND_MAX, IMPORT_EVENTS_PER_BATCH};
 use kpi_ledger::projection::{AsOf, PeerGroup, Projection, Recorded};
 use kpi_ledger::service::queries::{QueryError, RankingScope};
-use kpi_ledger::service::read_models::{ReadModels, SNAPSHOT_INTERVAL_EVENTS};
+use kpi_ledger::service::read_models::ReadModels;
 use kpi_ledger::service::{CommandOptions, IdSource, SeededIds, Service, ServiceError, SystemClock};
 use kpi_ledger::store::{export, raw, Ledger, PendingAppend, SealedAppend};
 use kpi_testkit::generator::{generate, Choose, GeneratedEvent, SeededChoices, Size};

@@ -243,8 +243,9 @@ pub fn consistency_proof<H: MerkleHash>(
     Ok(proof.unwrap_or_else(|never| match never {}))
 }
 
-/// Checks that `leaf_hash` is leaf `index` of the tree of `tree_size` leaves whose root is `root`,
-/// with the algorithm of RFC 9162 §2.1.3.2.
+/// Checks that `leaf_hash` is leaf `index` of the tree of `tree_size` leaves whose root is `root`.
+/// This is RFC 9162 §2.1.3.2 with the proof taken apart first, as transparency-dev/merkle does: the
+/// length is known from the index and size alone, so a short or long proof is named as such.
 ///
 /// The tree size is bound by the root only as far as the proof's shape goes: a few (index, size)
 /// pairs share a shape, so the size must come from the same signed checkpoint as the root.
@@ -258,37 +259,10 @@ pub fn verify_inclusion<H: MerkleHash>(
     if index >= tree_size {
         return Err(VerifyError::IndexOutOfRange { index, size: tree_size });
     }
-    // The length is checked up front so that a short or long proof is named as such, not as a
-    // mismatched root; the RFC's own checks on `last_index` stay below as the algorithm states them.
-    let expected = inclusion_proof_length(index, tree_size);
-    let wrong_length = VerifyError::WrongProofLength { expected, actual: proof.len() as u64 };
-    if proof.len() as u64 != expected {
-        return Err(wrong_length);
-    }
-
-    let mut node_index = index;
-    let mut last_index = tree_size - 1;
-    let mut computed = *leaf_hash;
-    for sibling in proof {
-        if last_index == 0 {
-            return Err(wrong_length);
-        }
-        if node_index & 1 == 1 || node_index == last_index {
-            computed = H::node(sibling, &computed);
-            // A right edge without a sibling at this level: climb until the node is a right child.
-            while node_index & 1 == 0 && node_index != 0 {
-                node_index >>= 1;
-                last_index >>= 1;
-            }
-        } else {
-            computed = H::node(&computed, sibling);
-        }
-        node_index >>= 1;
-        last_index >>= 1;
-    }
-    if last_index != 0 {
-        return Err(wrong_length);
-    }
+    let (inner, border) = decompose_inclusion_proof(index, tree_size);
+    check_proof_length(proof, inner + border)?;
+    let (inner_part, border_part) = proof.split_at(inner);
+    let computed = chain_border_right::<H>(chain_inner::<H>(*leaf_hash, inner_part, index), border_part);
     if computed != *root {
         return Err(VerifyError::RootMismatch);
     }
@@ -296,8 +270,9 @@ pub fn verify_inclusion<H: MerkleHash>(
 }
 
 /// Checks that the tree of `new_size` leaves with root `new_root` extends the tree of `old_size`
-/// leaves with root `old_root`, with the algorithm of RFC 9162 §2.1.4.2. Equal sizes need an empty
-/// proof and equal roots (RFC 6962 §2.1.2: SUBPROOF(m, D[m], true) is empty).
+/// leaves with root `old_root`: RFC 9162 §2.1.4.2 with the proof taken apart first, as for
+/// [`verify_inclusion`]. Equal sizes need an empty proof and equal roots (RFC 6962 §2.1.2:
+/// SUBPROOF(m, D[m], true) is empty).
 pub fn verify_consistency<H: MerkleHash>(
     old_size: u64,
     new_size: u64,
@@ -311,54 +286,29 @@ pub fn verify_consistency<H: MerkleHash>(
     if old_size > new_size {
         return Err(VerifyError::OldSizeAboveNewSize { old_size, new_size });
     }
-    let expected = if old_size == new_size { 0 } else { consistency_proof_length(old_size, new_size) };
-    let wrong_length = VerifyError::WrongProofLength { expected, actual: proof.len() as u64 };
-    if proof.len() as u64 != expected {
-        return Err(wrong_length);
-    }
     if old_size == new_size {
+        check_proof_length(proof, 0)?;
         return if old_root == new_root { Ok(()) } else { Err(VerifyError::EqualSizesDifferentRoots) };
     }
 
-    // An old tree of a power-of-two size is itself a node of the new tree, so the proof leaves it
-    // out and the old root seeds both computations (RFC 9162 §2.1.4.2 step 2).
-    let (seed, rest) = if old_size.is_power_of_two() {
-        (*old_root, proof)
-    } else {
-        let (first, rest) = proof.split_first().ok_or(wrong_length)?;
-        (*first, rest)
-    };
-    let mut node_index = old_size - 1;
-    let mut last_index = new_size - 1;
-    while node_index & 1 == 1 {
-        node_index >>= 1;
-        last_index >>= 1;
-    }
-    let mut old_computed = seed;
-    let mut new_computed = seed;
-    for sibling in rest {
-        if last_index == 0 {
-            return Err(wrong_length);
-        }
-        if node_index & 1 == 1 || node_index == last_index {
-            old_computed = H::node(sibling, &old_computed);
-            new_computed = H::node(sibling, &new_computed);
-            while node_index & 1 == 0 && node_index != 0 {
-                node_index >>= 1;
-                last_index >>= 1;
-            }
-        } else {
-            new_computed = H::node(&new_computed, sibling);
-        }
-        node_index >>= 1;
-        last_index >>= 1;
-    }
-    if last_index != 0 {
-        return Err(wrong_length);
-    }
+    // The old tree's rightmost complete subtree is a node of both trees. The proof is that node's
+    // hash (the seed), then its inclusion proof in the new tree. An old tree of a power-of-two size
+    // is that node itself, so the proof leaves the seed out and the old root stands in for it.
+    let level = old_size.trailing_zeros();
+    let node_index = (old_size - 1) >> level;
+    let (inner_from_leaf, border) = decompose_inclusion_proof(old_size - 1, new_size);
+    let inner = inner_from_leaf - level as usize;
+    let seed_in_proof = !old_size.is_power_of_two();
+    check_proof_length(proof, usize::from(seed_in_proof) + inner + border)?;
+    let (seed, path) = if seed_in_proof { (proof[0], &proof[1..]) } else { (*old_root, proof) };
+    let (inner_part, border_part) = path.split_at(inner);
+
+    // The old root takes only the left siblings: those to the right are leaves the old tree lacked.
+    let old_computed = chain_border_right::<H>(chain_inner_right::<H>(seed, inner_part, node_index), border_part);
     if old_computed != *old_root {
         return Err(VerifyError::OldRootMismatch);
     }
+    let new_computed = chain_border_right::<H>(chain_inner::<H>(seed, inner_part, node_index), border_part);
     if new_computed != *new_root {
         return Err(VerifyError::NewRootMismatch);
     }
@@ -514,20 +464,26 @@ fn split_point(width: u64) -> u64 {
     1 << (u64::BITS - 1 - (width - 1).leading_zeros())
 }
 
-/// RFC 6962's recursive PATH, unrolled from the root down. `subtree_root(start, end)` gives
-/// MTH(D[start:end]); every range asked for starts at a multiple of the smallest power of two not
-/// below its width, so a store answers it from one complete node per set bit of the width.
-fn inclusion_path<D, E>(
+/// The hashes that prove node (`level`, `index`) is in the tree of `size` leaves: its siblings from
+/// its own level up to the root's child, found by RFC 6962's recursive descent unrolled from the
+/// root down (transparency-dev/merkle's `nodes`). The node must be complete in that tree.
+/// `subtree_root(start, end)` gives MTH(D[start:end]); every range asked for starts at a multiple of
+/// the smallest power of two not below its width, so a store answers it from one complete node per
+/// set bit of the width.
+fn node_path<D, E>(
+    level: u32,
     index: u64,
     size: u64,
     mut subtree_root: impl FnMut(u64, u64) -> Result<D, E>,
 ) -> Result<Vec<D>, E> {
+    let first_leaf = index << level;
+    let width = 1 << level;
     let mut start = 0;
     let mut end = size;
     let mut siblings_from_root = Vec::new();
-    while end - start > 1 {
+    while end - start > width {
         let middle = start + split_point(end - start);
-        if index < middle {
+        if first_leaf < middle {
             siblings_from_root.push(subtree_root(middle, end)?);
             end = middle;
         } else {
@@ -539,56 +495,76 @@ fn inclusion_path<D, E>(
     Ok(siblings_from_root)
 }
 
-/// RFC 6962's recursive PROOF/SUBPROOF, unrolled from the root down; `subtree_root` as for
-/// [`inclusion_path`]. `old_end` is the absolute end of the old tree and `old_is_subtree` is the
-/// RFC's flag `b`: the old tree's root is, so far, a node of the new tree the verifier already holds.
+/// PATH(index, D[size]) of RFC 6962 §2.1.1: the path of a leaf, a node of level 0.
+fn inclusion_path<D, E>(
+    index: u64,
+    size: u64,
+    subtree_root: impl FnMut(u64, u64) -> Result<D, E>,
+) -> Result<Vec<D>, E> {
+    node_path(0, index, size, subtree_root)
+}
+
+/// PROOF(old_size, D[new_size]) of RFC 6962 §2.1.2, laid out as [`verify_consistency`] reads it: the
+/// root of the old tree's rightmost complete subtree (left out when that subtree is the whole old
+/// tree), then that subtree's path in the new tree. Equal sizes give the empty proof.
 fn consistency_path<D, E>(
     old_size: u64,
     new_size: u64,
     mut subtree_root: impl FnMut(u64, u64) -> Result<D, E>,
 ) -> Result<Vec<D>, E> {
-    let old_end = old_size;
-    let mut start = 0;
-    let mut end = new_size;
-    let mut old_is_subtree = true;
-    let mut proof_from_root = Vec::new();
-    while old_end != end {
-        let middle = start + split_point(end - start);
-        if old_end <= middle {
-            proof_from_root.push(subtree_root(middle, end)?);
-            end = middle;
-        } else {
-            proof_from_root.push(subtree_root(start, middle)?);
-            start = middle;
-            old_is_subtree = false;
-        }
+    if old_size == new_size {
+        return Ok(Vec::new());
     }
-    if !old_is_subtree {
-        proof_from_root.push(subtree_root(start, end)?);
+    let level = old_size.trailing_zeros();
+    let mut proof = node_path(level, (old_size - 1) >> level, new_size, &mut subtree_root)?;
+    if !old_size.is_power_of_two() {
+        proof.insert(0, subtree_root(old_size - (1 << level), old_size)?);
     }
-    proof_from_root.reverse();
-    Ok(proof_from_root)
+    Ok(proof)
 }
 
-/// Number of hashes in an inclusion proof of leaf `index < size` (as transparency-dev/merkle counts
-/// it): the levels where the paths to `index` and to the last leaf differ, plus one left sibling per
-/// set bit of `index` above them.
-fn inclusion_proof_length(index: u64, size: u64) -> u64 {
+fn check_proof_length<D>(proof: &[D], expected: usize) -> Result<(), VerifyError> {
+    if proof.len() != expected {
+        return Err(VerifyError::WrongProofLength { expected: expected as u64, actual: proof.len() as u64 });
+    }
+    Ok(())
+}
+
+/// The two parts of an inclusion proof of leaf `index < size` (transparency-dev/merkle's
+/// `decompInclProof`): `inner` hashes below the level where the paths to `index` and to the last leaf
+/// diverge, each a left or right sibling as the bits of `index` say, then `border` hashes along the
+/// tree's right border, each a left sibling (one per set bit of `index` above that level).
+fn decompose_inclusion_proof(index: u64, size: u64) -> (usize, usize) {
     let inner = u64::BITS - (index ^ (size - 1)).leading_zeros();
     let border = index.checked_shr(inner).unwrap_or(0).count_ones();
-    u64::from(inner + border)
+    (inner as usize, border as usize)
 }
 
-/// Number of hashes in a consistency proof for `0 < old_size < new_size`: the inclusion path of the
-/// old tree's last leaf, minus the levels inside the old tree's rightmost complete subtree, plus that
-/// subtree's root unless it is the whole old tree.
-fn consistency_proof_length(old_size: u64, new_size: u64) -> u64 {
-    let old_last = old_size - 1;
-    let inner = u64::BITS - (old_last ^ (new_size - 1)).leading_zeros();
-    let border = old_last.checked_shr(inner).unwrap_or(0).count_ones();
-    let levels_inside = old_size.trailing_zeros();
-    let seed = u32::from(!old_size.is_power_of_two());
-    u64::from(seed + inner.saturating_sub(levels_inside) + border)
+/// Hashes `seed`, the node at `index` on its level, up through the inner part of a proof (lowest
+/// first), each sibling on the side the bits of `index` say.
+fn chain_inner<H: MerkleHash>(seed: H::Digest, siblings: &[H::Digest], index: u64) -> H::Digest {
+    siblings.iter().enumerate().fold(seed, |node, (height, sibling)| {
+        if (index >> height) & 1 == 0 {
+            H::node(&node, sibling)
+        } else {
+            H::node(sibling, &node)
+        }
+    })
+}
+
+/// As [`chain_inner`], but with the left siblings only: the same subtree before the leaves right of
+/// the path were added.
+fn chain_inner_right<H: MerkleHash>(seed: H::Digest, siblings: &[H::Digest], index: u64) -> H::Digest {
+    siblings
+        .iter()
+        .enumerate()
+        .filter(|(height, _)| (index >> height) & 1 == 1)
+        .fold(seed, |node, (_, sibling)| H::node(sibling, &node))
+}
+
+/// Hashes `seed` up along the tree's right border, where every sibling is on the left.
+fn chain_border_right<H: MerkleHash>(seed: H::Digest, siblings: &[H::Digest]) -> H::Digest {
+    siblings.iter().fold(seed, |node, sibling| H::node(sibling, &node))
 }
 
 /// RFC 6962's MTH of peaks laid out left to right (largest first): each peak is the left sibling of

@@ -17,8 +17,8 @@ use crate::projection::AsOf;
 use crate::service::admin::LedgerSettings;
 use crate::service::queries::RankingScope;
 use crate::service::read_models::ReadModels;
-use crate::service::{CommandOptions, ManualClock, PendingCommand, SeededIds, Service};
-use crate::store::Ledger;
+use crate::service::records::{Records, TailCheck};
+use crate::service::{CommandOptions, ManualClock, PendingCommand, SeededIds};
 
 /// A file that marks a directory as made by the demo, so a rerun may replace it and nothing else.
 const DEMO_MARKER: &str = ".kpi-ledger-demo";
@@ -33,10 +33,10 @@ const SECTIONS: [(&str, &str); 6] =
 pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
     let settings = LedgerSettings::new(data);
     prepare_fresh_directory(&settings)?;
-    let ledger = settings.open_or_create().map_err(|e| e.to_string())?;
-    let events = record_the_year(ledger.clone())?;
+    let records = settings.open_or_create().map_err(|e| e.to_string())?;
+    let events = record_the_year(&records)?;
     println!("kpi-ledger demo — {events} events of the article's story recorded in {}\n", data.display());
-    let read_models = ReadModels::open(ledger.clone()).map_err(|e| e.to_string())?;
+    let read_models = records.read_models().map_err(|e| e.to_string())?;
     let names = unit_names(&read_models);
     let county = unit("YS07");
     let counties = RankingScope::OfUnit(county.clone());
@@ -63,13 +63,12 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
     section("4. The June ranking as published on 2017-07-12, against now");
     let published = AsOf::EndOfDay { year: 2017, month: 7, day: 12 };
     let diff = read_models
-        .ranking_diff(&ledger, &counties, period_id("2017-06"), published, AsOf::Latest)
+        .ranking_diff(&counties, period_id("2017-06"), published, AsOf::Latest)
         .map_err(|e| e.to_string())?;
     println!("{}", reads::diff_text(&diff, &names));
     let offices = RankingScope::Group { scheme: scheme(), function_code: Some(function("BGS")) };
-    let diff = read_models
-        .ranking_diff(&ledger, &offices, period_id("2017-06"), published, AsOf::Latest)
-        .map_err(|e| e.to_string())?;
+    let diff =
+        read_models.ranking_diff(&offices, period_id("2017-06"), published, AsOf::Latest).map_err(|e| e.to_string())?;
     println!("{}", reads::diff_text(&diff, &names));
 
     section("5. Indicators each section of YS07 carries (the article: 30 each in 2014, then 13, 8, 5)");
@@ -77,30 +76,27 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
     println!("{}", reads::load_text(&load.value.indicator_load, &names));
 
     section("6. The chain");
-    let verified = ledger.verify(&|_| {}).map_err(|failure| format!("chain broken at {failure}"))?;
-    let root = ledger.merkle_root(verified.head.seq).map_err(|e| e.to_string())?;
+    let verified = records.verify(None, &|_| {}).map_err(|failure| format!("chain broken at {failure}"))?;
+    let root = records.merkle_root(verified.head.seq).map_err(|e| e.to_string())?;
     println!(
         "  intact: {} events verified; head {}:{}",
         verified.events_checked, verified.head.seq, verified.head.hash
     );
-    println!(
-        "  merkle root {root}; checkpoint key {}",
-        ledger.public_key().map(|key| hex::encode(key.as_bytes())).unwrap_or_default()
-    );
+    println!("  merkle root {root}; checkpoint key {}", records.key().public_key.unwrap_or_default());
     println!("  check it yourself: kpi-ledger verify --data {}", data.display());
 
     drop(read_models);
     match serve_addr {
-        Some(addr) => serve(&settings, ledger, addr),
+        Some(addr) => serve(&settings, &records, addr),
         None => Ok(()),
     }
 }
 
 /// Plays the year's story through the service on the simulated clock, pipelining the appends.
-fn record_the_year(ledger: Arc<Ledger>) -> Result<u64, String> {
+fn record_the_year(records: &Records) -> Result<u64, String> {
     let clock = Arc::new(ManualClock::default());
-    let service = Service::open(ledger.clone(), clock.clone(), Arc::new(SeededIds::new("kpi-ledger demo")))
-        .map_err(|e| e.to_string())?;
+    let service =
+        records.service(clock.clone(), Arc::new(SeededIds::new("kpi-ledger demo"))).map_err(|e| e.to_string())?;
     let mut in_flight: Vec<PendingCommand> = Vec::new();
     for step in year_story() {
         clock.set(step.context.now);
@@ -114,7 +110,7 @@ fn record_the_year(ledger: Arc<Ledger>) -> Result<u64, String> {
         }
     }
     wait_all(&mut in_flight)?;
-    Ok(ledger.head().seq)
+    Ok(records.head().seq)
 }
 
 fn wait_all(in_flight: &mut Vec<PendingCommand>) -> Result<(), String> {
@@ -147,9 +143,10 @@ fn sections_table(read_models: &ReadModels, period: PeriodId) -> Result<String, 
     Ok(format!("YS07's sections among the same sections of the twelve counties, {period}\n{}", table.render()))
 }
 
-fn serve(settings: &LedgerSettings, ledger: Arc<Ledger>, addr: SocketAddr) -> Result<(), String> {
+fn serve(settings: &LedgerSettings, records: &Records, addr: SocketAddr) -> Result<(), String> {
     let service = Arc::new(
-        Service::open(ledger, Arc::new(crate::service::SystemClock), Arc::new(crate::service::RandomIds))
+        records
+            .service(Arc::new(crate::service::SystemClock), Arc::new(crate::service::RandomIds))
             .map_err(|e| e.to_string())?,
     );
     println!("\nserving the demo ledger; a token for each role (scoped to city YS, or county YS07):");
@@ -204,8 +201,8 @@ fn function(code: &str) -> FunctionCode {
 fn prepare_fresh_directory(settings: &LedgerSettings) -> Result<(), String> {
     let data = settings.data.as_path();
     if settings.holds_ledger() {
-        match settings.open_existing(crate::store::TailCheck::Skip) {
-            Ok(ledger) => ledger.close(),
+        match settings.open_existing(TailCheck::Skip) {
+            Ok(records) => records.close(),
             Err(crate::service::admin::OpenError::Locked { .. }) => {
                 return Err(format!(
                     "--data {}: a running process (a server?) holds this ledger; stop it first, or choose another \

@@ -21,7 +21,7 @@ use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
 use crate::projection::AsOf;
 use crate::service::admin::{self, ImportKey, LedgerSettings};
 use crate::service::queries::RankingScope;
-use crate::store::TailCheck;
+use crate::service::records::TailCheck;
 use output::{emit, emit_line};
 use source::Source;
 

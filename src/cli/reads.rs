@@ -5,12 +5,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde_json::Value;
-
 use crate::cli::table::Table;
 use crate::domain::{Points, Timestamp, UnitCode};
 use crate::projection::{Horizontal, IndicatorLoad, Ranking, RankingDiff, Standing, TraceLine, Vertical};
-use crate::service::queries::{Answer, Traces};
+use crate::service::queries::{AccessList, Answer, Traces};
 
 type Names = BTreeMap<UnitCode, String>;
 
@@ -336,12 +334,17 @@ pub fn load_text(loads: &[IndicatorLoad], names: &Names) -> String {
 }
 
 /// The grants `GET /v1/access?all=true` lists, one per line.
-pub fn grants_text(access: &Value) -> String {
+pub fn grants_text(access: &AccessList) -> String {
     let mut table = Table::new(&["token hash", "actor", "role", "unit", "granted", "revoked"]);
-    for grant in access.get("grants").and_then(Value::as_array).into_iter().flatten() {
-        let text = |field: &str| grant.get(field).and_then(Value::as_str).unwrap_or("").to_owned();
-        let revoked = grant.get("revoked_at").and_then(Value::as_str).unwrap_or("active").to_owned();
-        table.row(vec![text("token_hash"), text("actor_id"), text("role"), text("unit"), text("granted_at"), revoked]);
+    for grant in &access.grants {
+        table.row(vec![
+            grant.token_hash.to_string(),
+            grant.actor_id.clone(),
+            grant.role.as_str().to_owned(),
+            grant.unit.to_string(),
+            grant.granted_at.to_string(),
+            grant.revoked_at.map_or_else(|| "active".to_owned(), |at| at.to_string()),
+        ]);
     }
     table.render()
 }

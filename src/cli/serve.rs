@@ -10,8 +10,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::domain::{self, Command, Role};
-use crate::http::{self, auth, AppState};
+use crate::http::{self, AppState};
 use crate::service::admin::{self, LedgerSettings, ServerInfo};
+use crate::service::tokens;
 use crate::service::{CommandOptions, Service};
 
 /// The actor id under which the command line records grants and revocations.
@@ -29,7 +30,7 @@ pub fn serve_service(settings: &LedgerSettings, service: Arc<Service>, addr: Soc
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("--addr {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
-        let read_token = auth::new_token().map_err(|e| format!("no randomness for a token: {e}"))?;
+        let read_token = tokens::new_token().map_err(|e| format!("no randomness for a token: {e}"))?;
         let state = AppState::new(service).map_err(|e| e.to_string())?.with_local_read_token(&read_token);
         let info = ServerInfo { addr: bound, read_token, pid: std::process::id() };
         admin::write_server_info(&data, &info).map_err(|e| format!("--data {}: {e}", data.display()))?;
@@ -48,9 +49,9 @@ pub fn serve_service(settings: &LedgerSettings, service: Arc<Service>, addr: Soc
 
 /// Issues a token: records its hash with the actor, role and unit, and returns the token (shown once).
 pub fn issue_token(service: &Service, actor_id: &str, role: Role, unit: &str, note: &str) -> Result<String, String> {
-    let token = auth::new_token().map_err(|e| format!("no randomness for a token: {e}"))?;
+    let token = tokens::new_token().map_err(|e| format!("no randomness for a token: {e}"))?;
     let payload = serde_json::json!({
-        "token_hash": auth::token_hash(&token), "actor_id": actor_id, "role": role, "unit": unit, "note": note
+        "token_hash": tokens::token_hash(&token), "actor_id": actor_id, "role": role, "unit": unit, "note": note
     });
     let command = Command::from_payload("GrantAccess", &payload).map_err(|r| r.message)?;
     service.execute(operator(unit)?, &command, CommandOptions::default()).map_err(|e| e.to_string())?;
@@ -60,7 +61,8 @@ pub fn issue_token(service: &Service, actor_id: &str, role: Role, unit: &str, no
 pub fn revoke_token(service: &Service, token_hash: &str, reason: &str) -> Result<(), String> {
     let hash = domain::TokenHash::parse(token_hash).map_err(|e| format!("--token-hash: {e}"))?;
     let unit = service
-        .with_facts(|state| state.access(&hash).map(|access| access.unit.clone()))
+        .access_of(&hash)
+        .map(|access| access.unit)
         .ok_or_else(|| format!("--token-hash: no token {token_hash}"))?;
     let payload = serde_json::json!({"token_hash": token_hash, "reason": reason});
     let command = Command::from_payload("RevokeAccess", &payload).map_err(|r| r.message)?;

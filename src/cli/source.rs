@@ -4,23 +4,25 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::chain::checkpoint::SignedCheckpoint;
 use crate::domain::{PeriodId, UnitCode};
 use crate::projection::{AsOf, Horizontal, Ranking, RankingDiff, Vertical};
 use crate::service::admin::{LedgerSettings, OpenError, ServerInfo};
-use crate::service::queries::{Answer, RankingScope, Traces, Units};
+use crate::service::queries::{AccessFilter, AccessList, Answer, RankingScope, Traces, Units};
 use crate::service::read_models::ReadModels;
+use crate::service::records::SignedCheckpoint;
+use crate::service::records::{
+    parse_saved_head, ConsistencyProof, Head, InclusionProof, KeyInfo, ProofBundle, ProofError, ProofRefusal, Records,
+    TailCheck, Verification, SAVED_HEAD_EXPECTED,
+};
 use crate::service::{Clock, SystemClock};
-use crate::store::{Head, Ledger, ProofBundle, TailCheck};
 
 /// A ledger opened here, or a server that holds it.
 pub enum Source {
-    Local { ledger: Arc<Ledger>, read_models: Box<ReadModels> },
+    Local(Box<ReadModels>),
     Remote(Remote),
 }
 
@@ -28,10 +30,7 @@ impl Source {
     /// Opens the ledger for reading; when a kpi-ledger server holds it, reads through that server.
     pub fn open(settings: &LedgerSettings, tail_check: TailCheck) -> Result<Source, String> {
         match settings.open_to_read(tail_check) {
-            Ok(ledger) => {
-                let read_models = ReadModels::open(ledger.clone()).map_err(|e| e.to_string())?;
-                Ok(Source::Local { ledger, read_models: Box::new(read_models) })
-            }
+            Ok(records) => Ok(Source::Local(Box::new(records.read_models().map_err(|e| e.to_string())?))),
             Err(OpenError::Locked { server: Some(server), .. }) => Ok(Source::Remote(Remote::new(server))),
             Err(error) => Err(error.to_string()),
         }
@@ -40,7 +39,7 @@ impl Source {
     /// Opens only the ledger (no read models): for checks of the chain itself.
     pub fn open_ledger(settings: &LedgerSettings, tail_check: TailCheck) -> Result<LedgerSource, String> {
         match settings.open_to_read(tail_check) {
-            Ok(ledger) => Ok(LedgerSource::Local(ledger)),
+            Ok(records) => Ok(LedgerSource::Local(records)),
             Err(OpenError::Locked { server: Some(server), .. }) => Ok(LedgerSource::Remote(Remote::new(server))),
             Err(error) => Err(error.to_string()),
         }
@@ -48,7 +47,7 @@ impl Source {
 
     pub fn ranking(&self, scope: &RankingScope, period: PeriodId, as_of: AsOf) -> Result<Answer<Ranking>, String> {
         match self {
-            Source::Local { read_models, .. } => read_models.ranking(scope, period, as_of).map_err(|e| e.to_string()),
+            Source::Local(read_models) => read_models.ranking(scope, period, as_of).map_err(|e| e.to_string()),
             Source::Remote(remote) => {
                 let mut query = scope_query(scope);
                 query.extend([("period", period.to_string()), ("as_of", as_of_text(as_of))]);
@@ -59,7 +58,7 @@ impl Source {
 
     pub fn horizontal(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Horizontal>, String> {
         match self {
-            Source::Local { read_models, .. } => read_models.horizontal(unit, period, as_of).map_err(|e| e.to_string()),
+            Source::Local(read_models) => read_models.horizontal(unit, period, as_of).map_err(|e| e.to_string()),
             Source::Remote(remote) => remote.get(
                 "/v1/comparisons/horizontal",
                 &[("unit", unit.to_string()), ("period", period.to_string()), ("as_of", as_of_text(as_of))],
@@ -75,9 +74,7 @@ impl Source {
         as_of: AsOf,
     ) -> Result<Answer<Vertical>, String> {
         match self {
-            Source::Local { read_models, .. } => {
-                read_models.vertical(unit, first, last, as_of).map_err(|e| e.to_string())
-            }
+            Source::Local(read_models) => read_models.vertical(unit, first, last, as_of).map_err(|e| e.to_string()),
             Source::Remote(remote) => remote.get(
                 "/v1/comparisons/vertical",
                 &[
@@ -92,7 +89,7 @@ impl Source {
 
     pub fn trace(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Traces>, String> {
         match self {
-            Source::Local { read_models, .. } => read_models.trace(unit, period, as_of).map_err(|e| e.to_string()),
+            Source::Local(read_models) => read_models.trace(unit, period, as_of).map_err(|e| e.to_string()),
             Source::Remote(remote) => remote.get(
                 "/v1/traces",
                 &[("unit", unit.to_string()), ("period", period.to_string()), ("as_of", as_of_text(as_of))],
@@ -108,9 +105,7 @@ impl Source {
         to: AsOf,
     ) -> Result<RankingDiff, String> {
         match self {
-            Source::Local { ledger, read_models } => {
-                read_models.ranking_diff(ledger, scope, period, from, to).map_err(|e| e.to_string())
-            }
+            Source::Local(read_models) => read_models.ranking_diff(scope, period, from, to).map_err(|e| e.to_string()),
             Source::Remote(remote) => {
                 let mut query = scope_query(scope);
                 query.extend([("period", period.to_string()), ("from", as_of_text(from)), ("to", as_of_text(to))]);
@@ -122,7 +117,7 @@ impl Source {
     /// Unit names by code, as of the latest event (names are for reading; codes are what is compared).
     pub fn unit_names(&self) -> BTreeMap<UnitCode, String> {
         let units: Result<Answer<Units>, String> = match self {
-            Source::Local { read_models, .. } => read_models.units(AsOf::Latest).map_err(|e| e.to_string()),
+            Source::Local(read_models) => read_models.units(AsOf::Latest).map_err(|e| e.to_string()),
             Source::Remote(remote) => remote.get("/v1/units", &[]),
         };
         units
@@ -133,26 +128,14 @@ impl Source {
 
 /// The chain itself, here or through a server.
 pub enum LedgerSource {
-    Local(Arc<Ledger>),
+    Local(Records),
     Remote(Remote),
-}
-
-/// The answer of a full verification, as `GET /v1/verification` gives it.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct Verification {
-    pub intact: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub events_checked: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub head: Option<Head>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<crate::store::VerifyFailure>,
 }
 
 impl LedgerSource {
     pub fn head(&self) -> Result<Head, String> {
         match self {
-            LedgerSource::Local(ledger) => Ok(ledger.head()),
+            LedgerSource::Local(records) => Ok(records.head()),
             LedgerSource::Remote(remote) => remote.get("/v1/head", &[]),
         }
     }
@@ -160,29 +143,13 @@ impl LedgerSource {
     /// Walks the whole chain (and checks it still holds `saved_head`, as `SEQ:HASH`).
     pub fn verify(&self, saved_head: Option<&str>, progress: &(dyn Fn(u64) + Sync)) -> Result<Verification, String> {
         match self {
-            LedgerSource::Local(ledger) => {
+            LedgerSource::Local(records) => {
                 let saved = saved_head
                     .map(|text| {
-                        crate::http::ledger_reads::parse_saved_head(text).ok_or_else(|| {
-                            format!("--saved-head {text:?}: expected SEQ:HASH (a decimal sequence number, a colon, 64 lower-case hex digits)")
-                        })
+                        parse_saved_head(text).ok_or_else(|| format!("--saved-head {text:?}: {SAVED_HEAD_EXPECTED}"))
                     })
                     .transpose()?;
-                let outcome = match saved {
-                    Some(saved) => ledger.verify_against(saved, progress),
-                    None => ledger.verify(progress),
-                };
-                Ok(match outcome {
-                    Ok(verified) => Verification {
-                        intact: true,
-                        events_checked: Some(verified.events_checked),
-                        head: Some(verified.head),
-                        failure: None,
-                    },
-                    Err(failure) => {
-                        Verification { intact: false, events_checked: None, head: None, failure: Some(failure) }
-                    }
-                })
+                Ok(records.verify(saved, progress).into())
             }
             LedgerSource::Remote(remote) => {
                 let query: Vec<(&str, String)> =
@@ -195,9 +162,7 @@ impl LedgerSource {
     /// Writes the export (JSON Lines) to `out`; returns the head it ends at.
     pub fn export(&self, out: &mut dyn Write, progress: &dyn Fn(u64)) -> Result<Option<Head>, String> {
         match self {
-            LedgerSource::Local(ledger) => {
-                crate::store::export::export(ledger, out, progress).map(Some).map_err(|e| e.to_string())
-            }
+            LedgerSource::Local(records) => records.export(out, progress).map(Some),
             LedgerSource::Remote(remote) => {
                 let mut reader = remote.stream("/v1/export")?;
                 std::io::copy(&mut reader, out).map_err(|e| format!("reading the export from the server: {e}"))?;
@@ -208,35 +173,24 @@ impl LedgerSource {
 
     /// The public key (64 hex digits) and the origin.
     pub fn key(&self) -> Result<(String, String), String> {
-        match self {
-            LedgerSource::Local(ledger) => {
-                let public_key =
-                    ledger.public_key().ok_or("this ledger records no public key and its key file is missing")?;
-                Ok((hex::encode(public_key.as_bytes()), ledger.origin()))
-            }
-            LedgerSource::Remote(remote) => {
-                let key: Value = remote.get("/v1/key", &[])?;
-                let text = |field: &str| key.get(field).and_then(Value::as_str).map(str::to_owned);
-                text("public_key").zip(text("origin")).ok_or_else(|| "the server's key answer is malformed".into())
-            }
-        }
+        let key: KeyInfo = match self {
+            LedgerSource::Local(records) => records.key(),
+            LedgerSource::Remote(remote) => remote.get("/v1/key", &[])?,
+        };
+        let public_key = key.public_key.ok_or("this ledger records no public key and its key file is missing")?;
+        Ok((public_key, key.origin))
     }
 
     pub fn checkpoint(&self) -> Result<SignedCheckpoint, String> {
         match self {
-            LedgerSource::Local(ledger) => ledger.checkpoint(SystemClock.now()).map_err(|e| e.to_string()),
+            LedgerSource::Local(records) => records.checkpoint(SystemClock.now()).map_err(|e| e.to_string()),
             LedgerSource::Remote(remote) => remote.get("/v1/checkpoint", &[]),
         }
     }
 
-    pub fn inclusion_proof(&self, seq: u64, size: Option<u64>) -> Result<Value, String> {
+    pub fn inclusion_proof(&self, seq: u64, size: Option<u64>) -> Result<InclusionProof, String> {
         match self {
-            LedgerSource::Local(ledger) => {
-                let size = size.unwrap_or(ledger.head().seq);
-                let path = ledger.inclusion_proof(seq, size).map_err(|e| format!("--seq/--size: {e}"))?;
-                let root = ledger.merkle_root(size).map_err(|e| e.to_string())?;
-                Ok(serde_json::json!({"seq": seq, "tree_size": size, "root": root, "inclusion_proof": path}))
-            }
+            LedgerSource::Local(records) => records.inclusion_proof(seq, size).map_err(|e| refusal("--seq/--size", e)),
             LedgerSource::Remote(remote) => {
                 let mut query = vec![("seq", seq.to_string())];
                 query.extend(size.map(|size| ("size", size.to_string())));
@@ -245,17 +199,9 @@ impl LedgerSource {
         }
     }
 
-    pub fn consistency_proof(&self, from: u64, to: Option<u64>) -> Result<Value, String> {
+    pub fn consistency_proof(&self, from: u64, to: Option<u64>) -> Result<ConsistencyProof, String> {
         match self {
-            LedgerSource::Local(ledger) => {
-                let to = to.unwrap_or(ledger.head().seq);
-                let path = ledger.consistency_proof(from, to).map_err(|e| format!("--from/--to: {e}"))?;
-                let old_root = ledger.merkle_root(from).map_err(|e| e.to_string())?;
-                let new_root = ledger.merkle_root(to).map_err(|e| e.to_string())?;
-                Ok(serde_json::json!({
-                    "old_size": from, "new_size": to, "old_root": old_root, "new_root": new_root, "consistency_proof": path
-                }))
-            }
+            LedgerSource::Local(records) => records.consistency_proof(from, to).map_err(|e| refusal("--from/--to", e)),
             LedgerSource::Remote(remote) => {
                 let mut query = vec![("from", from.to_string())];
                 query.extend(to.map(|to| ("to", to.to_string())));
@@ -266,9 +212,9 @@ impl LedgerSource {
 
     pub fn proof_bundle(&self, seqs: &[u64]) -> Result<ProofBundle, String> {
         match self {
-            LedgerSource::Local(ledger) => {
-                let checkpoint = ledger.checkpoint(SystemClock.now()).map_err(|e| e.to_string())?;
-                ledger.proof_bundle(seqs, checkpoint).map_err(|e| format!("--seq: {e}"))
+            LedgerSource::Local(records) => {
+                let checkpoint = records.checkpoint(SystemClock.now()).map_err(|e| e.to_string())?;
+                records.proof_bundle(seqs, checkpoint).map_err(|e| refusal("--seq", e))
             }
             LedgerSource::Remote(remote) => {
                 let list: Vec<String> = seqs.iter().map(u64::to_string).collect();
@@ -278,28 +224,20 @@ impl LedgerSource {
     }
 }
 
+/// A refused proof request names the flags it came from; a failure is reported as it is.
+fn refusal(flags: &str, refusal: ProofRefusal) -> String {
+    match refusal.error {
+        ProofError::Refused(reason) => format!("{flags}: {reason}"),
+        error => error.to_string(),
+    }
+}
+
 /// Every access grant ever made, revoked ones included, as `GET /v1/access?all=true` gives them.
-pub fn access_grants(settings: &LedgerSettings) -> Result<Value, String> {
+pub fn access_grants(settings: &LedgerSettings) -> Result<AccessList, String> {
     match settings.open_to_read(TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS)) {
-        Ok(ledger) => {
-            let service =
-                crate::service::Service::open(ledger, Arc::new(SystemClock), Arc::new(crate::service::RandomIds))
-                    .map_err(|e| e.to_string())?;
-            Ok(service.with_facts(|state| {
-                let grants: Vec<Value> = state
-                    .access_grants
-                    .values()
-                    .map(|grant| {
-                        serde_json::json!({
-                            "actor_id": grant.actor_id, "role": grant.role, "unit": grant.unit,
-                            "token_hash": grant.token_hash, "granted_at": grant.granted_at,
-                            "granted_seq": grant.granted_seq, "revoked_at": grant.revoked_at,
-                            "revoked_seq": grant.revoked_seq,
-                        })
-                    })
-                    .collect();
-                serde_json::json!({"at": null, "grants": grants})
-            }))
+        Ok(records) => {
+            let read_models = records.read_models().map_err(|e| e.to_string())?;
+            read_models.access_list(AccessFilter::All, None).map_err(|e| e.to_string())
         }
         Err(OpenError::Locked { server: Some(server), .. }) => {
             Remote::new(server).get("/v1/access", &[("all", "true".to_owned())])
@@ -314,8 +252,7 @@ pub struct Remote {
     agent: ureq::Agent,
 }
 
-/// How long a reading command waits for the server before giving up.
-const REMOTE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+use crate::limits::REMOTE_TIMEOUT;
 
 impl Remote {
     fn new(server: ServerInfo) -> Remote {

@@ -365,7 +365,10 @@ pub struct SetTimeZone {
 
 // ---- The enum --------------------------------------------------------------------------------
 
-/// Declares the enum once, so the names clients send and the decoders cannot drift apart.
+/// Declares the commands once: the list below is the only list of commands. The enum, its names,
+/// its decoders, `CommandKind` and each payload's JSON Schema (schemas/commands/<Command>.json, which
+/// must exist or the crate does not compile) all come from it; the HTTP routes and the OpenAPI
+/// document are derived from `CommandKind`, so no other list of commands is kept by hand.
 macro_rules! commands {
     ($($variant:ident,)+) => {
         /// Every request the domain decides. As JSON: `{"command": "RecordDeduction", "payload": {…}}`.
@@ -375,15 +378,57 @@ macro_rules! commands {
             $($variant($variant),)+
         }
 
+        /// Which command, without its payload: one variant per `Command` variant, same names. A
+        /// `match` on it is exhaustive, so an adapter keyed by command (an HTTP route, say) cannot
+        /// leave a new command out.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum CommandKind {
+            $($variant,)+
+        }
+
+        impl CommandKind {
+            /// Every command, in declaration order.
+            pub const ALL: &'static [CommandKind] = &[$(CommandKind::$variant,)+];
+
+            /// The command's name, imperative PascalCase (`RecordDeduction`).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(CommandKind::$variant => stringify!($variant),)+
+                }
+            }
+
+            /// The command named `name`, if there is one.
+            pub fn from_name(name: &str) -> Option<CommandKind> {
+                match name {
+                    $(stringify!($variant) => Some(CommandKind::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The JSON Schema (draft 2020-12) of the command's payload: the text of
+            /// schemas/commands/<name>.json, embedded at build time. It refers to
+            /// `../definitions.json` for shared types.
+            pub const fn payload_schema(self) -> &'static str {
+                match self {
+                    $(CommandKind::$variant => include_str!(concat!("../../schemas/commands/", stringify!($variant), ".json")),)+
+                }
+            }
+        }
+
         impl Command {
-            /// Every command name.
+            /// Every command name, in declaration order (the names of `CommandKind::ALL`).
             pub const NAMES: &'static [&'static str] = &[$(stringify!($variant),)+];
+
+            /// Which command this is.
+            pub fn kind(&self) -> CommandKind {
+                match self {
+                    $(Command::$variant(_) => CommandKind::$variant,)+
+                }
+            }
 
             /// The command's name, imperative PascalCase (`RecordDeduction`).
             pub fn name(&self) -> &'static str {
-                match self {
-                    $(Command::$variant(_) => stringify!($variant),)+
-                }
+                self.kind().name()
             }
 
             /// Decodes a payload of the named command; errors name the offending field.

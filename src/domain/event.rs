@@ -213,7 +213,7 @@ pub struct TierAwarded {
 }
 
 /// Version 2 (current): several evidence digests and links to earlier events. Version 1 had at most
-/// one digest and no links; `upcast` turns stored v1 data into this.
+/// one digest and no links; stored v1 data reaches this type as the JSON of `upcast`'s v1 → v2 step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeductionRecorded {
@@ -584,7 +584,7 @@ fn decode_text<T: for<'de> Deserialize<'de>>(
     })
 }
 
-pub(crate) fn decode_data<T: for<'de> Deserialize<'de>>(
+fn decode_data<T: for<'de> Deserialize<'de>>(
     event_type: &str,
     schema_version: u32,
     data: Value,

@@ -29,9 +29,7 @@ use super::scheme::{IndicatorMethod, TierStandard};
 use super::timestamp::UtcOffset;
 use super::Timestamp;
 
-/// Deepest chain of parents a unit may have: five levels plus sections, with room to spare. Scope
-/// walks stop here, so a corrupt parent cycle cannot hang a decision.
-const UNIT_DEPTH_MAX: usize = 16;
+use crate::limits::UNIT_DEPTH_MAX;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facts {

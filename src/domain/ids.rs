@@ -12,7 +12,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::limits::{CODE_CHARS_MAX, PROBLEM_CATEGORY_CHARS_MAX};
+use crate::limits::{CODE_CHARS_MAX, PROBLEM_CATEGORY_CHARS_MAX};
 
 fn is_code(text: &str, chars_max: usize) -> bool {
     let starts_well = text.chars().next().is_some_and(|first| first.is_ascii_uppercase() || first.is_ascii_digit());

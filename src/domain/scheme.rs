@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::ids::FunctionCode;
-use super::limits::TIERS_MAX;
 use super::points::{PerMille, Points};
+use crate::limits::TIERS_MAX;
 
 /// How a peer group is split into tiers (tier 1 is best).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,7 +24,7 @@
 //! - `ledger-settings`: settings of the whole ledger (its time zone).
 //!
 //! Invariant: codes never contain `.`, so the joined id is unambiguous, and every id is at most
-//! `STREAM_ID_CHARS_MAX` characters of `[A-Za-z0-9._:@-]`.
+//! `STREAM_ID_BYTES_MAX` characters of `[A-Za-z0-9._:@-]`.
 
 use super::ids::{PersonId, SchemeId, TokenHash, UnitCode};
 use super::period::PeriodId;
@@ -67,7 +67,7 @@ pub fn access_stream(token_hash: &TokenHash) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::limits::{CODE_CHARS_MAX, STREAM_ID_CHARS_MAX};
+    use crate::limits::{CODE_CHARS_MAX, STREAM_ID_BYTES_MAX};
 
     #[test]
     fn longest_stream_id_fits_the_ledger() {
@@ -75,7 +75,7 @@ mod tests {
         let scheme = SchemeId::for_issuer_year(&long_unit, 2017);
         let period = PeriodId::parse("2017-H1").unwrap();
         let stream = assessment_stream(&scheme, period, &long_unit);
-        assert!(stream.len() <= STREAM_ID_CHARS_MAX, "{}", stream.len());
+        assert!(stream.len() <= STREAM_ID_BYTES_MAX, "{}", stream.len());
         let allowed = |c: char| c.is_ascii_alphanumeric() || "._:@-".contains(c);
         assert!(stream.chars().all(allowed));
     }

@@ -1,46 +1,79 @@
-//! Upcasters: turn stored data of an old schema version into the next version, step by step, until it
-//! is current. Schemes change every year; the ledger never rewrites what it stored.
+//! Upcasters: turn stored data of an old schema version into the next version, one step at a time,
+//! until it is current. Schemes change every year; the ledger never rewrites what it stored.
 //!
-//! Invariant: an upcaster is a pure function of the old data alone, and the old version's type is kept
-//! here, frozen, so that stored data of every published version keeps decoding.
+//! Invariant: a step is a pure function from one frozen version's type to the next version's frozen
+//! type, and both types live here, never to be edited once published. So a step gives the same JSON
+//! for the same input in every later build, whatever the current type becomes: the current type in
+//! `event` decodes only what the last step writes.
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::event::{decode_data, DeductionRecorded, EventDecodeError};
-use super::ids::{DeductionId, EvidenceDigest, IndicatorCode, ProblemCategory, SchemeId, UnitCode};
+use super::event::EventDecodeError;
+use super::ids::{DeductionId, EventId, EvidenceDigest, IndicatorCode, ProblemCategory, SchemeId, UnitCode};
 use super::period::PeriodId;
 use super::points::Points;
 
-/// Applies one-version steps from `schema_version` up to `current`.
+/// One published step: data of `event_type` at `from_version` becomes data at `from_version + 1`.
+#[derive(Clone, Copy, Debug)]
+pub struct UpcastStep {
+    pub event_type: &'static str,
+    pub from_version: u32,
+    step: fn(Value) -> Result<Value, serde_json::Error>,
+}
+
+impl UpcastStep {
+    /// The data of the next version; data that is not of `from_version` is `InvalidData` of it.
+    pub fn apply(&self, data: Value) -> Result<Value, EventDecodeError> {
+        (self.step)(data).map_err(|error| EventDecodeError::InvalidData {
+            event_type: self.event_type.to_owned(),
+            schema_version: self.from_version,
+            message: error.to_string(),
+        })
+    }
+}
+
+/// Every step ever published. A new schema version adds one step here; no published step changes.
+pub const UPCAST_STEPS: &[UpcastStep] = &[UpcastStep {
+    event_type: "DeductionRecorded",
+    from_version: 1,
+    step: |data| frozen_step(data, deduction_recorded_v1_to_v2),
+}];
+
+/// Applies the published steps from `schema_version` up to `current`.
 pub(crate) fn upcast_to_current(
     event_type: &str,
     schema_version: u32,
     current: u32,
     data: Value,
 ) -> Result<Value, EventDecodeError> {
-    let unknown = || EventDecodeError::UnknownSchemaVersion { event_type: event_type.to_owned(), schema_version };
+    let unknown =
+        |version| EventDecodeError::UnknownSchemaVersion { event_type: event_type.to_owned(), schema_version: version };
     if schema_version == 0 || schema_version > current {
-        return Err(unknown());
+        return Err(unknown(schema_version));
     }
-    let mut version = schema_version;
     let mut data = data;
-    while version < current {
-        data = upcast_one_step(event_type, version, data)?;
-        version += 1;
+    for version in schema_version..current {
+        let step = UPCAST_STEPS
+            .iter()
+            .find(|step| step.event_type == event_type && step.from_version == version)
+            .ok_or_else(|| unknown(version))?;
+        data = step.apply(data)?;
     }
     Ok(data)
 }
 
-fn upcast_one_step(event_type: &str, from_version: u32, data: Value) -> Result<Value, EventDecodeError> {
-    match (event_type, from_version) {
-        ("DeductionRecorded", 1) => deduction_recorded_v1_to_v2(data),
-        _ => Err(EventDecodeError::UnknownSchemaVersion {
-            event_type: event_type.to_owned(),
-            schema_version: from_version,
-        }),
-    }
+fn frozen_step<Old: DeserializeOwned, New: Serialize>(
+    data: Value,
+    step: impl FnOnce(Old) -> New,
+) -> Result<Value, serde_json::Error> {
+    let old = serde_json::from_value(data)?;
+    // Frozen types hold strings, numbers, lists and options only: serialising cannot fail.
+    Ok(serde_json::to_value(step(old)).expect("event data serialises to JSON"))
 }
+
+// ---- DeductionRecorded -----------------------------------------------------------------------
 
 /// `DeductionRecorded` version 1, as first published: at most one evidence digest and no links.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -58,11 +91,27 @@ pub struct DeductionRecordedV1 {
     pub assessor: UnitCode,
 }
 
+/// `DeductionRecorded` version 2, as published: a list of evidence digests and links to earlier events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeductionRecordedV2 {
+    pub deduction_id: DeductionId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub points: Points,
+    pub reason: String,
+    pub problem_category: ProblemCategory,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    pub links: Vec<EventId>,
+    pub assessor: UnitCode,
+}
+
 /// v1 → v2: the single optional digest becomes a list of zero or one; links default to none, since a
 /// v1 deduction could not link to anything.
-fn deduction_recorded_v1_to_v2(data: Value) -> Result<Value, EventDecodeError> {
-    let old: DeductionRecordedV1 = decode_data("DeductionRecorded", 1, data)?;
-    let new = DeductionRecorded {
+fn deduction_recorded_v1_to_v2(old: DeductionRecordedV1) -> DeductionRecordedV2 {
+    DeductionRecordedV2 {
         deduction_id: old.deduction_id,
         scheme: old.scheme,
         period: old.period,
@@ -74,6 +123,5 @@ fn deduction_recorded_v1_to_v2(data: Value) -> Result<Value, EventDecodeError> {
         evidence_digests: old.evidence_digest.into_iter().collect(),
         links: Vec::new(),
         assessor: old.assessor,
-    };
-    Ok(serde_json::to_value(new).expect("event data serialises to JSON"))
+    }
 }

@@ -10,21 +10,10 @@ use axum::http::request::Parts;
 use crate::domain;
 use crate::http::problem::Problem;
 use crate::http::AppState;
+use crate::service::tokens::token_hash;
 
 /// The actor a valid, unrevoked token stands for.
 pub struct Authenticated(pub domain::Actor);
-
-/// The hash under which a token is recorded: blake3 of its UTF-8 text, as 64 hex digits.
-pub fn token_hash(token: &str) -> String {
-    blake3::hash(token.as_bytes()).to_hex().to_string()
-}
-
-/// A fresh random bearer token (256 bits, hex), shown once to whoever issues it.
-pub fn new_token() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    Ok(format!("kpi_{}", hex::encode(bytes)))
-}
 
 /// The token of an `Authorization` value: the scheme `Bearer` is matched without regard to case
 /// (RFC 9110 §11.1), and the token must not be empty.

@@ -1,5 +1,7 @@
-//! One endpoint per domain command, resource-style. The table below is the single list of command
-//! routes: the router, the OpenAPI document and the tests all read it, so they cannot drift apart.
+//! One endpoint per domain command, resource-style. The commands are the domain's (`CommandKind::ALL`);
+//! this file adds only each one's path, by an exhaustive `match`, so a command without a route does
+//! not compile. `COMMAND_ROUTES`, derived from both, is what the router, the OpenAPI document and the
+//! tests read, so they cannot drift apart.
 //!
 //! Invariant: the actor comes from the bearer token, never from the body; `Idempotency-Key` becomes
 //! the command id and `If-Match` the expected version of the command's stream.
@@ -12,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
 
-use crate::domain::{check_unique_keys, Command, StrictJsonError};
+use crate::domain::{check_unique_keys, Command, CommandKind, StrictJsonError};
 use crate::http::auth::Authenticated;
 use crate::http::problem::Problem;
 use crate::http::AppState;
@@ -20,49 +22,65 @@ use crate::limits::COMMAND_ID_BYTES_MAX;
 use crate::service::CommandOptions;
 
 /// A command route: the path (axum syntax) and the path parameter copied into the payload, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CommandRoute {
+    pub kind: CommandKind,
+    /// The command's name (`kind.name()`).
     pub command: &'static str,
     pub path: &'static str,
     pub path_field: Option<&'static str>,
 }
 
-const fn route(command: &'static str, path: &'static str, path_field: Option<&'static str>) -> CommandRoute {
-    CommandRoute { command, path, path_field }
+/// The route of a command. `POST` for all: each records a new fact. The paths are resource-style,
+/// not derivable from the name, so they are listed here; the match is exhaustive over the domain's
+/// commands. A path parameter (`{unit}`) is `path_field`, a field of the payload of the same name.
+pub const fn route(kind: CommandKind) -> CommandRoute {
+    use CommandKind as K;
+    let (path, path_field) = match kind {
+        K::RegisterUnit => ("/v1/units", None),
+        K::RenameUnit => ("/v1/units/{unit}/renaming", Some("unit")),
+        K::RetireUnit => ("/v1/units/{unit}/retirement", Some("unit")),
+        K::RegisterPerson => ("/v1/persons", None),
+        K::MovePerson => ("/v1/persons/{person}/move", Some("person")),
+        K::RetirePerson => ("/v1/persons/{person}/retirement", Some("person")),
+        K::OpenScheme => ("/v1/schemes", None),
+        K::DefineIndicator => ("/v1/indicators", None),
+        K::ReviseIndicator => ("/v1/indicator-revisions", None),
+        K::RetireIndicator => ("/v1/indicator-retirements", None),
+        K::AssignIndicator => ("/v1/assignments", None),
+        K::MarkIndicatorNotApplicable => ("/v1/not-applicable-marks", None),
+        K::OpenPeriod => ("/v1/periods", None),
+        K::PublishResults => ("/v1/period-publications", None),
+        K::FinalisePeriod => ("/v1/period-finalisations", None),
+        K::ReopenPeriod => ("/v1/period-reopenings", None),
+        K::AwardTier => ("/v1/tier-awards", None),
+        K::RecordDeduction => ("/v1/deductions", None),
+        K::WithdrawDeduction => ("/v1/deductions/{deduction_id}/withdrawal", Some("deduction_id")),
+        K::AwardBonus => ("/v1/bonuses", None),
+        K::ApplyVeto => ("/v1/vetoes", None),
+        K::AttributeCause => ("/v1/cause-attributions", None),
+        K::RecordRectification => ("/v1/rectifications", None),
+        K::FileAppeal => ("/v1/appeals", None),
+        K::DecideAppeal => ("/v1/appeals/{appeal_id}/decision", Some("appeal_id")),
+        K::EscalateAppeal => ("/v1/appeals/{appeal_id}/escalation", Some("appeal_id")),
+        K::WithdrawAppeal => ("/v1/appeals/{appeal_id}/withdrawal", Some("appeal_id")),
+        K::GrantAccess => ("/v1/access-grants", None),
+        K::RevokeAccess => ("/v1/access-revocations", None),
+        K::SetTimeZone => ("/v1/settings/time-zone", None),
+    };
+    CommandRoute { kind, command: kind.name(), path, path_field }
 }
 
-/// Every command's route. `POST` for all: each records a new fact.
-pub const COMMAND_ROUTES: &[CommandRoute] = &[
-    route("RegisterUnit", "/v1/units", None),
-    route("RenameUnit", "/v1/units/{unit}/renaming", Some("unit")),
-    route("RetireUnit", "/v1/units/{unit}/retirement", Some("unit")),
-    route("RegisterPerson", "/v1/persons", None),
-    route("MovePerson", "/v1/persons/{person}/move", Some("person")),
-    route("RetirePerson", "/v1/persons/{person}/retirement", Some("person")),
-    route("OpenScheme", "/v1/schemes", None),
-    route("DefineIndicator", "/v1/indicators", None),
-    route("ReviseIndicator", "/v1/indicator-revisions", None),
-    route("RetireIndicator", "/v1/indicator-retirements", None),
-    route("AssignIndicator", "/v1/assignments", None),
-    route("MarkIndicatorNotApplicable", "/v1/not-applicable-marks", None),
-    route("OpenPeriod", "/v1/periods", None),
-    route("PublishResults", "/v1/period-publications", None),
-    route("FinalisePeriod", "/v1/period-finalisations", None),
-    route("ReopenPeriod", "/v1/period-reopenings", None),
-    route("AwardTier", "/v1/tier-awards", None),
-    route("RecordDeduction", "/v1/deductions", None),
-    route("WithdrawDeduction", "/v1/deductions/{deduction_id}/withdrawal", Some("deduction_id")),
-    route("AwardBonus", "/v1/bonuses", None),
-    route("ApplyVeto", "/v1/vetoes", None),
-    route("AttributeCause", "/v1/cause-attributions", None),
-    route("RecordRectification", "/v1/rectifications", None),
-    route("FileAppeal", "/v1/appeals", None),
-    route("DecideAppeal", "/v1/appeals/{appeal_id}/decision", Some("appeal_id")),
-    route("EscalateAppeal", "/v1/appeals/{appeal_id}/escalation", Some("appeal_id")),
-    route("WithdrawAppeal", "/v1/appeals/{appeal_id}/withdrawal", Some("appeal_id")),
-    route("GrantAccess", "/v1/access-grants", None),
-    route("RevokeAccess", "/v1/access-revocations", None),
-    route("SetTimeZone", "/v1/settings/time-zone", None),
-];
+/// Every command's route, in the domain's order: `route` of each of `CommandKind::ALL`.
+pub const COMMAND_ROUTES: &[CommandRoute] = &{
+    let mut routes = [route(CommandKind::ALL[0]); CommandKind::ALL.len()];
+    let mut index = 1;
+    while index < routes.len() {
+        routes[index] = route(CommandKind::ALL[index]);
+        index += 1;
+    }
+    routes
+};
 
 pub fn route_of(command: &str) -> Option<&'static CommandRoute> {
     COMMAND_ROUTES.iter().find(|route| route.command == command)

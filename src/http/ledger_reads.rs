@@ -15,15 +15,18 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::Stream;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::chain::Hash;
 use crate::http::auth::Authenticated;
 use crate::http::params::{param, required, ParamKind, Params, QueryParam, AS_OF};
 use crate::http::problem::Problem;
 use crate::http::AppState;
 use crate::limits::{PROOF_BUNDLE_EVENTS_MAX, READ_PAGE_EVENTS_MAX};
-use crate::store::{Head, ProofError, StoredEvent};
+use crate::service::queries::AccessFilter;
+use crate::service::records::SignedCheckpoint;
+use crate::service::records::{
+    parse_saved_head, ProofError, ProofRefusal, StoredEvent, StreamReadError, Verification, SAVED_HEAD_EXPECTED,
+};
 
 type Reply = Result<Json<Value>, Problem>;
 
@@ -95,8 +98,9 @@ fn params_of(uri: &Uri, path: &str) -> Result<Params, Problem> {
     Params::parse(uri.query(), route.params)
 }
 
-fn proof_problem(error: ProofError, field: &str) -> Problem {
-    match error {
+fn proof_problem(refusal: ProofRefusal) -> Problem {
+    let field = refusal.field;
+    match refusal.error {
         ProofError::Refused(refused) => {
             Problem::bad_request("invalid_proof_request", field, format!("{field}: {refused}"))
         }
@@ -114,10 +118,7 @@ pub async fn events(State(state): State<AppState>, _: Authenticated, uri: Uri) -
     let params = params_of(&uri, "/v1/events")?;
     let from = params.integer("from").unwrap_or(1).max(1);
     let limit = params.integer("limit").unwrap_or(100) as usize;
-    let ledger = state.service.ledger();
-    let page = ledger.read_range(from, limit).map_err(|e| Problem::internal(&e))?;
-    let next_from = page.last().map_or(from, |event| event.seq + 1);
-    Ok(Json(json!({"events": page, "next_from": next_from, "head": ledger.head()})))
+    Ok(to_json(state.service.records().page(from, limit).map_err(|e| Problem::internal(&e))?))
 }
 
 /// `GET /v1/streams/{stream}/events`.
@@ -128,12 +129,13 @@ pub async fn stream_events(
     uri: Uri,
 ) -> Reply {
     let params = params_of(&uri, "/v1/streams/{stream}/events")?;
-    crate::store::validate_stream_id(&stream)
-        .map_err(|e| Problem::bad_request("invalid_stream", "stream", e.to_string()))?;
     let limit = params.integer("limit").unwrap_or(100) as usize;
     let from_version = params.integer("from_version").unwrap_or(1);
-    let events = state.service.ledger().read_stream(&stream, from_version, limit).map_err(|e| Problem::internal(&e))?;
-    Ok(Json(json!({"stream": stream, "events": events})))
+    match state.service.records().stream(&stream, from_version, limit) {
+        Ok(page) => Ok(to_json(page)),
+        Err(StreamReadError::Invalid(reason)) => Err(Problem::bad_request("invalid_stream", "stream", reason)),
+        Err(StreamReadError::Store(error)) => Err(Problem::internal(&error)),
+    }
 }
 
 /// `GET /v1/events/{event_id}`.
@@ -146,7 +148,7 @@ pub async fn event_by_id(
     params_of(&uri, "/v1/events/{event_id}")?;
     let id = uuid::Uuid::parse_str(&event_id)
         .map_err(|_| Problem::bad_request("invalid_event_id", "event_id", "event_id: expected a UUID"))?;
-    match state.service.ledger().event_by_id(&id).map_err(|e| Problem::internal(&e))? {
+    match state.service.records().event(&id).map_err(|e| Problem::internal(&e))? {
         Some(event) => Ok(to_json(event)),
         None => Err(Problem::not_found("unknown_event", "event_id", format!("event_id: no event {id}"))),
     }
@@ -155,7 +157,7 @@ pub async fn event_by_id(
 /// `GET /v1/head`.
 pub async fn head(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
     params_of(&uri, "/v1/head")?;
-    Ok(to_json(state.service.ledger().head()))
+    Ok(to_json(state.service.records().head()))
 }
 
 /// `GET /v1/units?as_of=`: every unit registered by then.
@@ -170,45 +172,19 @@ pub async fn units(State(state): State<AppState>, _: Authenticated, uri: Uri) ->
     Ok(to_json(answer))
 }
 
-/// Parses `SEQ:HASH` (docs/FORMAT.md §1.5), as `kpi-ledger head` prints it.
-pub fn parse_saved_head(text: &str) -> Option<Head> {
-    let (seq, hash) = text.split_once(':')?;
-    let seq_valid = !seq.is_empty() && seq.bytes().all(|b| b.is_ascii_digit()) && (seq == "0" || !seq.starts_with('0'));
-    let hash_valid = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !seq_valid || !hash_valid {
-        return None;
-    }
-    Some(Head {
-        seq: seq.parse().ok()?,
-        hash: Hash::from_hex(hash)?,
-        recorded_at: crate::domain::Timestamp::UNIX_EPOCH,
-    })
-}
-
 /// `GET /v1/verification?saved_head=`: walks the whole chain now and reports the first fault, if any.
 pub async fn verification(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
     let params = params_of(&uri, "/v1/verification")?;
     let saved = match params.text("saved_head") {
         Some(text) => Some(parse_saved_head(text).ok_or_else(|| {
-            Problem::bad_request(
-                "invalid_query",
-                "saved_head",
-                "saved_head: expected SEQ:HASH (a decimal sequence number, a colon, 64 lower-case hex digits)",
-            )
+            Problem::bad_request("invalid_query", "saved_head", format!("saved_head: {SAVED_HEAD_EXPECTED}"))
         })?),
         None => None,
     };
-    let ledger = state.service.ledger().clone();
-    let outcome = tokio::task::spawn_blocking(move || match saved {
-        Some(saved) => ledger.verify_against(saved, &|_| {}),
-        None => ledger.verify(&|_| {}),
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))?;
-    Ok(Json(match outcome {
-        Ok(verified) => json!({"intact": true, "events_checked": verified.events_checked, "head": verified.head}),
-        Err(failure) => json!({"intact": false, "failure": failure}),
-    }))
+    let records = state.service.records();
+    let outcome =
+        tokio::task::spawn_blocking(move || records.verify(saved, &|_| {})).await.map_err(|e| Problem::internal(&e))?;
+    Ok(to_json(Verification::from(outcome)))
 }
 
 /// Bytes handed from the exporting thread to the response, in chunks of about this size.
@@ -220,10 +196,10 @@ const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
 pub async fn export(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Result<Response, Problem> {
     params_of(&uri, "/v1/export")?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let ledger = state.service.ledger().clone();
+    let records = state.service.records();
     tokio::task::spawn_blocking(move || {
         let mut writer = ChannelWriter { sender, buffer: Vec::with_capacity(EXPORT_CHUNK_BYTES) };
-        match crate::store::export::export(&ledger, &mut writer, &|_| {}) {
+        match records.export(&mut writer, &|_| {}) {
             Ok(_) => {
                 let _ = std::io::Write::flush(&mut writer);
             }
@@ -274,9 +250,7 @@ impl std::io::Write for ChannelWriter {
 /// `GET /v1/key`: the public key auditors check checkpoints with, and the ledger's origin.
 pub async fn key(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
     params_of(&uri, "/v1/key")?;
-    let ledger = state.service.ledger();
-    let public_key = ledger.public_key().map(|key| hex::encode(key.as_bytes()));
-    Ok(Json(json!({"public_key": public_key, "origin": ledger.origin()})))
+    Ok(to_json(state.service.records().key()))
 }
 
 /// `GET /v1/checkpoint`: a checkpoint of the current head, signed (a new one only when the head moved).
@@ -285,18 +259,19 @@ pub async fn checkpoint(State(state): State<AppState>, _: Authenticated, uri: Ur
     Ok(to_json(fresh_checkpoint(&state).await?))
 }
 
-async fn fresh_checkpoint(state: &AppState) -> Result<crate::chain::checkpoint::SignedCheckpoint, Problem> {
-    let head = state.service.ledger().head();
+async fn fresh_checkpoint(state: &AppState) -> Result<SignedCheckpoint, Problem> {
+    let records = state.service.records();
+    let head = records.head();
     if let Some(cached) = state.checkpoint_cache.lock().expect("checkpoint cache").as_ref() {
         if cached.checkpoint.tree_size == head.seq {
             return Ok(cached.clone());
         }
     }
-    let (ledger, now) = (state.service.ledger().clone(), state.service.clock().now());
-    let signed = tokio::task::spawn_blocking(move || ledger.checkpoint(now))
+    let now = state.service.clock().now();
+    let signed = tokio::task::spawn_blocking(move || records.checkpoint(now))
         .await
         .map_err(|e| Problem::internal(&e))?
-        .map_err(|e| proof_problem(e, "checkpoint"))?;
+        .map_err(proof_problem)?;
     *state.checkpoint_cache.lock().expect("checkpoint cache") = Some(signed.clone());
     Ok(signed)
 }
@@ -304,26 +279,17 @@ async fn fresh_checkpoint(state: &AppState) -> Result<crate::chain::checkpoint::
 /// `GET /v1/proofs/inclusion?seq=&size=`.
 pub async fn inclusion_proof(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
     let params = params_of(&uri, "/v1/proofs/inclusion")?;
-    let ledger = state.service.ledger();
     let seq = params.integer("seq").expect("required");
-    let size = params.integer("size").unwrap_or(ledger.head().seq);
-    let path = ledger.inclusion_proof(seq, size).map_err(|e| proof_problem(e, "seq"))?;
-    let root = ledger.merkle_root(size).map_err(|e| proof_problem(e, "size"))?;
-    Ok(Json(json!({"seq": seq, "tree_size": size, "root": root, "inclusion_proof": path})))
+    let proof = state.service.records().inclusion_proof(seq, params.integer("size")).map_err(proof_problem)?;
+    Ok(to_json(proof))
 }
 
 /// `GET /v1/proofs/consistency?from=&to=`.
 pub async fn consistency_proof(State(state): State<AppState>, _: Authenticated, uri: Uri) -> Reply {
     let params = params_of(&uri, "/v1/proofs/consistency")?;
-    let ledger = state.service.ledger();
     let from = params.integer("from").expect("required");
-    let to = params.integer("to").unwrap_or(ledger.head().seq);
-    let path = ledger.consistency_proof(from, to).map_err(|e| proof_problem(e, "from"))?;
-    let old_root = ledger.merkle_root(from).map_err(|e| proof_problem(e, "from"))?;
-    let new_root = ledger.merkle_root(to).map_err(|e| proof_problem(e, "to"))?;
-    Ok(Json(json!({
-        "old_size": from, "new_size": to, "old_root": old_root, "new_root": new_root, "consistency_proof": path
-    })))
+    let proof = state.service.records().consistency_proof(from, params.integer("to")).map_err(proof_problem)?;
+    Ok(to_json(proof))
 }
 
 /// `GET /v1/proofs/bundle?seq=8,12`: a fresh signed checkpoint and the events with their proofs.
@@ -331,11 +297,11 @@ pub async fn proof_bundle(State(state): State<AppState>, _: Authenticated, uri: 
     let params = params_of(&uri, "/v1/proofs/bundle")?;
     let seqs = parse_seq_list(params.text("seq").expect("required"))?;
     let checkpoint = fresh_checkpoint(&state).await?;
-    let ledger = state.service.ledger().clone();
-    let bundle = tokio::task::spawn_blocking(move || ledger.proof_bundle(&seqs, checkpoint))
+    let records = state.service.records();
+    let bundle = tokio::task::spawn_blocking(move || records.proof_bundle(&seqs, checkpoint))
         .await
         .map_err(|e| Problem::internal(&e))?
-        .map_err(|e| proof_problem(e, "seq"))?;
+        .map_err(proof_problem)?;
     Ok(to_json(bundle))
 }
 
@@ -381,23 +347,23 @@ pub async fn subscribe(
         None => params.integer("from").unwrap_or(1),
     }
     .max(1);
-    let ledger = state.service.ledger().clone();
-    let heads = ledger.watch_head();
+    let records = state.service.records();
+    let heads = records.watch_head();
     let stream = futures_util::stream::unfold(
-        (ledger, heads, next_seq, std::collections::VecDeque::<StoredEvent>::new()),
-        |(ledger, mut heads, mut next_seq, mut buffered)| async move {
+        (records, heads, next_seq, std::collections::VecDeque::<StoredEvent>::new()),
+        |(records, mut heads, mut next_seq, mut buffered)| async move {
             loop {
                 if let Some(event) = buffered.pop_front() {
                     let sse = SseEvent::default()
                         .id(event.seq.to_string())
                         .event(event.event_type().unwrap_or_default())
                         .data(serde_json::to_string(&event).expect("events serialise"));
-                    return Some((Ok(sse), (ledger, heads, next_seq, buffered)));
+                    return Some((Ok(sse), (records, heads, next_seq, buffered)));
                 }
-                if ledger.head().seq >= next_seq {
-                    let page = ledger.read_range(next_seq, SUBSCRIBE_PAGE_EVENTS).ok()?;
-                    next_seq = page.last().map_or(next_seq, |event| event.seq + 1);
-                    buffered.extend(page);
+                if records.head().seq >= next_seq {
+                    let page = records.page(next_seq, SUBSCRIBE_PAGE_EVENTS).ok()?;
+                    next_seq = page.next_from;
+                    buffered.extend(page.events);
                     continue;
                 }
                 heads.changed().await.ok()?;
@@ -423,30 +389,16 @@ pub async fn access(State(state): State<AppState>, _: Authenticated, uri: Uri) -
                 "role: expected admin, assessor, office, appellant, reviewer, committee or auditor",
             )
         })?;
-    let all = params.bool("all") == Some(true);
-    let at = match params.text("at") {
-        None => state.service.clock().now(),
-        Some(_) => {
-            let resolved = state.read_models.resolve(params.as_of("at")).map_err(Problem::from)?;
-            resolved.instant.unwrap_or_else(|| state.service.clock().now())
-        }
+    let filter = if params.bool("all") == Some(true) {
+        AccessFilter::All
+    } else {
+        let now = state.service.clock().now();
+        let at = match params.text("at") {
+            None => now,
+            Some(_) => state.read_models.resolve(params.as_of("at")).map_err(Problem::from)?.instant.unwrap_or(now),
+        };
+        AccessFilter::InForceAt(at)
     };
-    let read = state.read_models.with_projection(crate::projection::AsOf::Latest, |projection| {
-        projection
-            .facts()
-            .access_grants
-            .values()
-            .filter(|grant| all || grant.is_active_at(at))
-            .filter(|grant| role.is_none_or(|role| grant.role == role))
-            .map(|grant| {
-                json!({
-                    "actor_id": grant.actor_id, "role": grant.role, "unit": grant.unit, "token_hash": grant.token_hash,
-                    "granted_at": grant.granted_at, "granted_seq": grant.granted_seq,
-                    "revoked_at": grant.revoked_at, "revoked_seq": grant.revoked_seq,
-                })
-            })
-            .collect::<Vec<Value>>()
-    });
-    let (_, grants) = read.map_err(Problem::from)?;
-    Ok(Json(json!({"at": if all { Value::Null } else { json!(at) }, "grants": grants})))
+    let list = state.read_models.access_list(filter, role).map_err(crate::http::queries::query_problem)?;
+    Ok(to_json(list))
 }

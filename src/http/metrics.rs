@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::store::Ledger;
+use crate::service::records::LedgerFigures;
 
 /// Upper bounds (seconds) of the request-latency histogram buckets.
 const LATENCY_BUCKETS_SECONDS: [f64; 10] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5];
@@ -31,13 +31,11 @@ impl Metrics {
     }
 
     /// The exposition text; `projection_seq` is how far the read models have folded.
-    pub fn render(&self, ledger: &Ledger, projection_seq: u64) -> String {
-        let (stats, durability) = ledger.stats();
-        let head = ledger.head().seq;
-        let groups = stats.groups.load(Ordering::Relaxed);
-        let events = stats.events.load(Ordering::Relaxed);
-        let syncs = durability.sync_calls.load(Ordering::Relaxed);
-        let sync_seconds = durability.sync_micros_total.load(Ordering::Relaxed) as f64 / 1e6;
+    pub fn render(&self, ledger: LedgerFigures, projection_seq: u64) -> String {
+        let LedgerFigures {
+            head_seq: head, group_commits: groups, appended_events: events, fsync_calls: syncs, ..
+        } = ledger;
+        let sync_seconds = ledger.fsync_micros as f64 / 1e6;
         let mut text = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, value: String| {
             let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");

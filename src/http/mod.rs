@@ -23,12 +23,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::chain::checkpoint::SignedCheckpoint;
 use crate::service::read_models::ReadModels;
+use crate::service::records::SignedCheckpoint;
 use crate::service::Service;
 
-/// Largest request body accepted, in bytes (a command is a few kilobytes at most).
-pub const REQUEST_BODY_BYTES_MAX: usize = 256 * 1024;
+use crate::limits::REQUEST_BODY_BYTES_MAX;
 
 /// Serialised answers by request URI, each with the head sequence number it was computed at.
 pub type AnswerCache = std::collections::HashMap<String, (u64, Vec<u8>)>;
@@ -50,7 +49,7 @@ pub struct AppState {
 impl AppState {
     /// Builds the read models from the ledger (from the newest valid snapshot on).
     pub fn new(service: Arc<Service>) -> Result<AppState, crate::service::ServiceError> {
-        let read_models = Arc::new(ReadModels::open(service.ledger().clone())?);
+        let read_models = Arc::new(service.records().read_models()?);
         Ok(AppState {
             service,
             read_models,
@@ -63,7 +62,7 @@ impl AppState {
 
     /// Accepts `token` as the local read token (for the command line on the same machine).
     pub fn with_local_read_token(mut self, token: &str) -> AppState {
-        self.local_read_token_hash = Some(auth::token_hash(token));
+        self.local_read_token_hash = Some(crate::service::tokens::token_hash(token));
         self
     }
 }
@@ -125,7 +124,7 @@ async fn method_not_allowed(method: axum::http::Method) -> problem::Problem {
 }
 
 async fn metrics_text(State(state): State<AppState>, _: auth::Authenticated) -> Response {
-    let text = state.metrics.render(state.service.ledger(), state.read_models.folded_seq());
+    let text = state.metrics.render(state.service.records().figures(), state.read_models.folded_seq());
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 

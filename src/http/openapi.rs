@@ -1,5 +1,7 @@
-//! `GET /v1/openapi.json`: an OpenAPI 3.1 document of every route. Command request bodies are the
-//! JSON Schemas in schemas/commands, embedded at build time, so the API and schemas/ cannot disagree;
+//! `GET /v1/openapi.json`: an OpenAPI 3.1 document of every route. Command operations come from
+//! `commands::COMMAND_ROUTES` (one per domain command) and their request bodies are the JSON Schemas
+//! in schemas/commands that the domain embeds at build time (`CommandKind::payload_schema`), so the
+//! API, the domain and schemas/ cannot disagree;
 //! read routes and their typed query parameters come from `ledger_reads::LEDGER_ROUTES` and
 //! `queries::QUERY_ROUTES`, the same tables that parse requests.
 
@@ -13,46 +15,6 @@ use crate::http::queries::QUERY_ROUTES;
 
 /// The schemas a command body refers to, with their shared definitions.
 const DEFINITIONS: &str = include_str!("../../schemas/definitions.json");
-
-macro_rules! command_schemas {
-    ($($name:literal),+ $(,)?) => {
-        /// (command name, its JSON Schema text), for every command.
-        const COMMAND_SCHEMAS: &[(&str, &str)] = &[$(($name, include_str!(concat!("../../schemas/commands/", $name, ".json"))),)+];
-    };
-}
-
-command_schemas!(
-    "RegisterUnit",
-    "RenameUnit",
-    "RetireUnit",
-    "RegisterPerson",
-    "MovePerson",
-    "RetirePerson",
-    "OpenScheme",
-    "DefineIndicator",
-    "ReviseIndicator",
-    "RetireIndicator",
-    "AssignIndicator",
-    "MarkIndicatorNotApplicable",
-    "OpenPeriod",
-    "PublishResults",
-    "FinalisePeriod",
-    "ReopenPeriod",
-    "AwardTier",
-    "RecordDeduction",
-    "WithdrawDeduction",
-    "AwardBonus",
-    "ApplyVeto",
-    "AttributeCause",
-    "RecordRectification",
-    "FileAppeal",
-    "DecideAppeal",
-    "EscalateAppeal",
-    "WithdrawAppeal",
-    "GrantAccess",
-    "RevokeAccess",
-    "SetTimeZone",
-);
 
 /// Routes outside the two read tables: (path, summary).
 const OTHER_READS: &[(&str, &str)] = &[
@@ -80,9 +42,7 @@ pub fn document_value() -> Value {
     for command_route in COMMAND_ROUTES {
         let operation = command_operation(command_route.command, command_route.path_field);
         paths.insert(command_route.path.to_owned(), json!({"post": operation}));
-    }
-    for (name, text) in COMMAND_SCHEMAS {
-        schemas.insert((*name).to_owned(), embed(text, false));
+        schemas.insert(command_route.command.to_owned(), embed(command_route.kind.payload_schema(), false));
     }
     schemas.insert("Problem".into(), problem_schema());
     json!({

@@ -16,8 +16,7 @@ use crate::http::problem::Problem;
 use crate::http::AppState;
 use crate::service::queries::{trace_proofs, QueryError, RankingScope};
 
-/// Cached answers kept at most; the cache is cleared when full (it refills with the hot queries).
-pub const ANSWER_CACHE_ENTRIES_MAX: usize = 4_096;
+use crate::limits::ANSWER_CACHE_ENTRIES_MAX;
 
 /// Whether an answer about the latest state may be served from the cache until the head moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,7 +83,7 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
         compute: |state, params| {
             let scope = scope(params)?;
             let (from, to) = (params.as_of("from"), params.as_of("to"));
-            let diff = state.read_models.ranking_diff(state.service.ledger(), &scope, period(params), from, to);
+            let diff = state.read_models.ranking_diff(&scope, period(params), from, to);
             json(diff)
         },
     },
@@ -183,7 +182,7 @@ struct TracesWithProofs<'a> {
     as_of_seq: u64,
     as_of_instant: Option<crate::domain::Timestamp>,
     traces: &'a [crate::projection::Trace],
-    proofs: crate::store::ProofBundle,
+    proofs: crate::service::records::ProofBundle,
 }
 
 fn trace(state: &AppState, params: &Params) -> Result<Vec<u8>, Problem> {
@@ -192,7 +191,9 @@ fn trace(state: &AppState, params: &Params) -> Result<Vec<u8>, Problem> {
     if params.bool("proofs") != Some(true) {
         return json(Ok(traced));
     }
-    let proofs = trace_proofs(state.service.ledger(), &traced.value.traces, state.service.clock().now())?;
+    let records = state.service.records();
+    let checkpoint = records.checkpoint(state.service.clock().now()).map_err(|e| Problem::internal(&e))?;
+    let proofs = trace_proofs(&records, &traced.value.traces, checkpoint)?;
     json(Ok(TracesWithProofs {
         as_of_seq: traced.as_of_seq,
         as_of_instant: traced.as_of_instant,
@@ -229,7 +230,7 @@ pub async fn answer(
     // Every answer is a function of the question and the chain prefix it reads, so one computed at
     // this head stays right until the head moves (an as-of point past the head is refused).
     let cacheable = route.caching == Caching::UntilTheHeadMoves && params.bool("proofs") != Some(true);
-    let head = state.service.ledger().head().seq;
+    let head = state.service.records().head().seq;
     let key = uri.to_string();
     if cacheable {
         if let Some((seq, bytes)) = state.answer_cache.lock().expect("answer cache").get(&key) {

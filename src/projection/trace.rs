@@ -112,6 +112,51 @@ pub struct AppealLine {
     pub points_restored: Points,
 }
 
+impl Trace {
+    /// The sequence numbers of every event this trace cites, ascending, each once: what a proof
+    /// bundle must carry for an auditor to check the trace without the rest of the ledger.
+    pub fn cited_seqs(&self) -> Vec<u64> {
+        let mut seqs = Vec::new();
+        let deductions = self.charges.iter().chain(self.indicators.iter().flat_map(|indicator| {
+            indicator
+                .lines
+                .iter()
+                .filter_map(|line| match line {
+                    TraceLine::Deduction(line) => Some(line.as_ref()),
+                    _ => None,
+                })
+                .chain(&indicator.relieved)
+        }));
+        for line in deductions {
+            seqs.push(line.event.seq);
+            seqs.extend(line.withdrawn.as_ref().map(|event| event.seq));
+            seqs.extend(line.attributions.iter().map(|attribution| attribution.event.seq));
+            seqs.extend(line.rectifications.iter().map(|rectification| rectification.event.seq));
+            line.appeals.iter().for_each(|appeal| appeal.cite(&mut seqs));
+        }
+        for indicator in &self.indicators {
+            for line in &indicator.lines {
+                if let TraceLine::TierShortfall(line) = line {
+                    seqs.push(line.event.seq);
+                    line.appeals.iter().for_each(|appeal| appeal.cite(&mut seqs));
+                }
+            }
+        }
+        seqs.sort_unstable();
+        seqs.dedup();
+        seqs
+    }
+}
+
+impl AppealLine {
+    fn cite(&self, seqs: &mut Vec<u64>) {
+        seqs.push(self.filed.seq);
+        seqs.extend(self.withdrawn.as_ref().map(|event| event.seq));
+        seqs.extend(self.decisions.iter().map(|decision| decision.event.seq));
+        seqs.extend(self.escalations.iter().map(|escalation| escalation.event.seq));
+    }
+}
+
 impl TraceLine {
     pub fn amount(&self) -> Points {
         match self {

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::chain::EventBody;
 use crate::domain::Event;
 use crate::service::read_models::ReadModels;
+use crate::service::records::Records;
 use crate::service::{RandomIds, Service, SystemClock};
 use crate::store::export::{self, ImportError};
 use crate::store::signer::{self, Signer};
@@ -63,7 +64,7 @@ impl LedgerSettings {
 
     /// Opens an existing ledger to write to it: its signing key must be there. A directory without a
     /// ledger is an error, not a new empty ledger.
-    pub fn open_existing(&self, tail_check: TailCheck) -> Result<Arc<Ledger>, OpenError> {
+    pub fn open_existing(&self, tail_check: TailCheck) -> Result<Records, OpenError> {
         if !self.holds_ledger() {
             return Err(OpenError::NoLedger(self.data.clone()));
         }
@@ -73,7 +74,7 @@ impl LedgerSettings {
     /// Opens an existing ledger to read or verify it, which needs no secret: without its key file it
     /// still answers everything but a request to sign. `TailCheck::Skip` is for a full verification,
     /// which must open a broken ledger to say where.
-    pub fn open_to_read(&self, tail_check: TailCheck) -> Result<Arc<Ledger>, OpenError> {
+    pub fn open_to_read(&self, tail_check: TailCheck) -> Result<Records, OpenError> {
         if !self.holds_ledger() {
             return Err(OpenError::NoLedger(self.data.clone()));
         }
@@ -81,13 +82,13 @@ impl LedgerSettings {
     }
 
     /// Opens the ledger, creating an empty one (and its key) if the directory holds none yet.
-    pub fn open_or_create(&self) -> Result<Arc<Ledger>, OpenError> {
+    pub fn open_or_create(&self) -> Result<Records, OpenError> {
         self.open(TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS), true)
     }
 
-    fn open(&self, tail_check: TailCheck, require_key: bool) -> Result<Arc<Ledger>, OpenError> {
+    fn open(&self, tail_check: TailCheck, require_key: bool) -> Result<Records, OpenError> {
         match Ledger::open_with(&self.data, self.options(tail_check, require_key)) {
-            Ok(ledger) => Ok(Arc::new(ledger)),
+            Ok(ledger) => Ok(Records::new(Arc::new(ledger))),
             // sled reports a held lock as an I/O error with this text (sled 0.34.7, config.rs).
             Err(error) if error.to_string().contains("could not acquire lock") => {
                 Err(OpenError::Locked { data: self.data.clone(), server: read_server_info(&self.data) })
@@ -98,8 +99,8 @@ impl LedgerSettings {
 
     /// Opens the ledger (creating it if new) with the service on the real clock and random ids.
     pub fn open_service(&self) -> Result<Arc<Service>, String> {
-        let ledger = self.open_or_create().map_err(|e| e.to_string())?;
-        let service = Service::open(ledger, Arc::new(SystemClock), Arc::new(RandomIds)).map_err(|e| e.to_string())?;
+        let records = self.open_or_create().map_err(|e| e.to_string())?;
+        let service = records.service(Arc::new(SystemClock), Arc::new(RandomIds)).map_err(|e| e.to_string())?;
         Ok(Arc::new(service))
     }
 }
@@ -199,8 +200,8 @@ pub fn import_key(settings: &LedgerSettings, file: &Path) -> Result<String, Stri
     signer.write_new(&key_path).map_err(|e| e.to_string())?;
     // Opening checks the key against the one the ledger recorded; a foreign key is taken back out.
     match settings.open_existing(TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS)) {
-        Ok(ledger) => {
-            ledger.close();
+        Ok(records) => {
+            records.close();
             Ok(hex::encode(signer.public_key().as_bytes()))
         }
         Err(error) => {

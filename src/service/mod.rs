@@ -14,6 +14,8 @@ pub mod admin;
 pub mod clock;
 pub mod queries;
 pub mod read_models;
+pub mod records;
+pub mod tokens;
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -183,8 +185,7 @@ struct Decider {
     clock_override: Option<Timestamp>,
 }
 
-/// Most command ids remembered in memory before the oldest are left to the ledger's own index.
-const RECENT_COMMANDS_MAX: usize = 100_000;
+use crate::limits::RECENT_COMMANDS_MAX;
 
 pub struct Service {
     ledger: Arc<Ledger>,
@@ -224,12 +225,23 @@ impl Service {
         Ok(Service { ledger, clock, ids, decider: Mutex::new(decider), poisoned: Arc::new(AtomicBool::new(false)) })
     }
 
+    /// The store itself, for tests and tools that check it directly; adapters read through `records`.
     pub fn ledger(&self) -> &Arc<Ledger> {
         &self.ledger
     }
 
+    /// The recorded chain, read-only: what the adapters read.
+    pub fn records(&self) -> records::Records {
+        records::Records::new(self.ledger.clone())
+    }
+
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// The access a token hash was granted (revoked or not), as the decider knows it.
+    pub fn access_of(&self, token_hash: &domain::TokenHash) -> Option<domain::AccessRecord> {
+        self.with_facts(|facts| facts.access(token_hash).cloned())
     }
 
     /// Runs `read` against the decider's facts (which include pending commands).

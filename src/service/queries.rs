@@ -6,14 +6,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{FunctionCode, PeriodId, SchemeId, Timestamp, UnitCode};
+use crate::domain::{AccessRecord, FunctionCode, PeriodId, Role, SchemeId, Timestamp, UnitCode};
 use crate::projection::{
     replay, AppealQueue, AsOf, Horizontal, IndicatorLoad, Notices, PeerGroup, Projection, Ranking, RankingDiff,
     ScoreCard, Trace, Vertical,
 };
 use crate::service::read_models::ReadModels;
+use crate::service::records::{ProofBundle, Records};
 use crate::service::ServiceError;
-use crate::store::{Ledger, ProofBundle};
+use crate::store::Ledger;
 
 /// An answer, the sequence number of the last event it reflects, and the instant the question named
 /// (for an as-of time or date; a date is the end of that day in the ledger's time zone).
@@ -35,6 +36,23 @@ pub struct Traces {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Units {
     pub units: Vec<UnitListing>,
+}
+
+/// Who held which role for which unit: at an instant (`at`), or every grant ever made (`at` absent).
+/// Token hashes only; the tokens themselves are never recorded.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessList {
+    pub at: Option<Timestamp>,
+    pub grants: Vec<AccessRecord>,
+}
+
+/// Which grants an access list holds.
+#[derive(Clone, Copy, Debug)]
+pub enum AccessFilter {
+    /// Those in force at the instant.
+    InForceAt(Timestamp),
+    /// Every grant ever made, revoked ones included.
+    All,
 }
 
 /// One unit as the organisation registered it.
@@ -160,6 +178,28 @@ impl ReadModels {
         Ok(Answer { as_of_seq: resolved.seq, as_of_instant: resolved.instant, value: value? })
     }
 
+    /// The access grants `filter` selects, of `role` only when given, as the durable ledger holds them.
+    pub fn access_list(&self, filter: AccessFilter, role: Option<Role>) -> Result<AccessList, QueryError> {
+        let (_, grants) = self.with_projection(AsOf::Latest, |projection| {
+            projection
+                .facts()
+                .access_grants
+                .values()
+                .filter(|grant| match filter {
+                    AccessFilter::InForceAt(at) => grant.is_active_at(at),
+                    AccessFilter::All => true,
+                })
+                .filter(|grant| role.is_none_or(|role| grant.role == role))
+                .cloned()
+                .collect::<Vec<_>>()
+        })?;
+        let at = match filter {
+            AccessFilter::InForceAt(at) => Some(at),
+            AccessFilter::All => None,
+        };
+        Ok(AccessList { at, grants })
+    }
+
     pub fn units(&self, as_of: AsOf) -> Result<Answer<Units>, QueryError> {
         self.answer(as_of, |projection| {
             let units = projection
@@ -267,7 +307,6 @@ impl ReadModels {
     /// Who changed rank or tier between two points, and the events in between that moved them.
     pub fn ranking_diff(
         &self,
-        ledger: &Ledger,
         scope: &RankingScope,
         period: PeriodId,
         from: AsOf,
@@ -285,7 +324,7 @@ impl ReadModels {
                 ),
             });
         }
-        let between = read_recorded(ledger, earlier + 1, later)?;
+        let between = read_recorded(self.ledger(), earlier + 1, later)?;
         let (_, diff) = self.with_projection(AsOf::Seq(earlier), |before| {
             let group = group_for(before, scope, period)?;
             replay::ranking_diff(before, &between, &group, period)
@@ -308,27 +347,15 @@ fn read_recorded(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<crate::domai
     Ok(events)
 }
 
-/// Every event a trace cites, with its inclusion proof against a fresh signed checkpoint: what an
-/// auditor needs to check the lost points without the rest of the ledger.
-pub fn trace_proofs(ledger: &Ledger, traces: &[Trace], now: Timestamp) -> Result<ProofBundle, ServiceError> {
-    let mut seqs = Vec::new();
-    collect_cited_seqs(&serde_json::to_value(traces).expect("traces serialise"), &mut seqs);
+/// Every event the traces cite, with its inclusion proof against `checkpoint`: what an auditor needs
+/// to check the lost points without the rest of the ledger.
+pub fn trace_proofs(
+    records: &Records,
+    traces: &[Trace],
+    checkpoint: crate::chain::checkpoint::SignedCheckpoint,
+) -> Result<ProofBundle, ServiceError> {
+    let mut seqs: Vec<u64> = traces.iter().flat_map(Trace::cited_seqs).collect();
     seqs.sort_unstable();
     seqs.dedup();
-    let checkpoint = ledger.checkpoint(now).map_err(|e| ServiceError::Failure(e.to_string()))?;
-    ledger.proof_bundle(&seqs, checkpoint).map_err(|e| ServiceError::Failure(e.to_string()))
-}
-
-/// Event citations in a trace are objects with both a `seq` and a `hash`.
-fn collect_cited_seqs(value: &serde_json::Value, seqs: &mut Vec<u64>) {
-    match value {
-        serde_json::Value::Object(object) => {
-            if let (Some(seq), Some(_)) = (object.get("seq").and_then(|s| s.as_u64()), object.get("hash")) {
-                seqs.push(seq);
-            }
-            object.values().for_each(|child| collect_cited_seqs(child, seqs));
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_cited_seqs(item, seqs)),
-        _ => {}
-    }
+    records.proof_bundle(&seqs, checkpoint).map_err(|e| ServiceError::Failure(e.to_string()))
 }

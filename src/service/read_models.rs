@@ -18,12 +18,7 @@ use crate::projection::{AsOf, Projection, Snapshot};
 use crate::service::ServiceError;
 use crate::store::Ledger;
 
-/// Events between two persisted projection snapshots. An as-of query folds at most this many events
-/// after loading a snapshot.
-pub const SNAPSHOT_INTERVAL_EVENTS: u64 = 8_192;
-
-/// Snapshots kept decoded in memory for as-of queries (the newest ones are the most asked for).
-const SNAPSHOTS_IN_MEMORY_MAX: usize = 8;
+use crate::limits::{SNAPSHOTS_IN_MEMORY_MAX, SNAPSHOT_INTERVAL_EVENTS};
 
 /// An as-of point found in the chain: the sequence number answers stand at, and the instant asked
 /// about when the point was a time or a date (echoed in every answer, so a reader sees which

@@ -114,9 +114,7 @@ pub(crate) fn sled_config(dir: &Path) -> sled::Config {
     sled::Config::new().path(dir).mode(sled::Mode::HighThroughput).flush_every_ms(None)
 }
 
-/// How long opening waits for another holder of the data directory's lock to let go. sled's I/O
-/// threads can hold it for a moment after a ledger in the same process was closed.
-const LOCK_WAIT_MAX: std::time::Duration = std::time::Duration::from_secs(3);
+use crate::limits::LOCK_WAIT_MAX;
 
 /// Opens sled, waiting up to `LOCK_WAIT_MAX` for the directory's lock.
 pub(crate) fn open_sled(dir: &Path) -> Result<sled::Db, StoreError> {

@@ -3,13 +3,16 @@
 //! stored, so every published version must keep decoding into the current type.
 //!
 //! Invariant guarded: stored v1 data decodes to the current `DeductionRecorded`, with the digest list
-//! derived from the single digest and no links; unknown types and versions are typed errors.
+//! derived from the single digest and no links; each published step writes exactly the JSON it wrote
+//! when it was published, whatever the current version is; every version of every event type below
+//! the current one has a step; unknown types and versions are typed errors.
 
 use crate::harness;
 
 use harness::{assert_valid_event, assert_valid_event_data, manifest_path};
 use kpi_ledger::domain::event::DeductionRecorded;
 use kpi_ledger::domain::{Event, EventDecodeError};
+use kpi_ledger::domain::{UpcastStep, UPCAST_STEPS};
 use serde_json::{json, Value};
 
 fn v1_sample() -> Value {
@@ -82,4 +85,87 @@ fn unknown_types_and_versions_are_typed_errors() {
         );
     }
     assert!(matches!(Event::from_stored("PeriodOpened", 1, &data), Err(EventDecodeError::InvalidData { .. })));
+}
+
+fn published_step(event_type: &str, from_version: u32) -> &'static UpcastStep {
+    UPCAST_STEPS
+        .iter()
+        .find(|step| step.event_type == event_type && step.from_version == from_version)
+        .unwrap_or_else(|| panic!("no step from {event_type} v{from_version}"))
+}
+
+/// The v1 → v2 step's output, pinned: a later version adds a step after it and never changes it.
+#[test]
+fn the_deduction_v1_step_writes_exactly_the_published_v2() {
+    let v1 = json!({
+        "assessor": "YS",
+        "deduction_id": "015d3117-5900-7000-8000-0000000002ce",
+        "evidence_digest": "3f6c1d9a4e2b8c7f0a5d6e1b9c8a7f3e2d4c6b8a0f1e3d5c7b9a2e4f6d8c0b1a",
+        "indicator": "ZG-04",
+        "period": "2017-06",
+        "points": 200,
+        "problem_category": "document_filing",
+        "reason": "半年工作报告以请示文种报送",
+        "scheme": "YS-2017",
+        "unit": "YS07"
+    });
+    let v2 = json!({
+        "assessor": "YS",
+        "deduction_id": "015d3117-5900-7000-8000-0000000002ce",
+        "evidence_digests": ["3f6c1d9a4e2b8c7f0a5d6e1b9c8a7f3e2d4c6b8a0f1e3d5c7b9a2e4f6d8c0b1a"],
+        "indicator": "ZG-04",
+        "links": [],
+        "period": "2017-06",
+        "points": 200,
+        "problem_category": "document_filing",
+        "reason": "半年工作报告以请示文种报送",
+        "scheme": "YS-2017",
+        "unit": "YS07"
+    });
+    let step = published_step("DeductionRecorded", 1);
+    assert_eq!(step.apply(v1.clone()), Ok(v2.clone()));
+    assert_valid_event_data("DeductionRecorded", 2, &v2);
+
+    let mut v1_without_digest = v1;
+    v1_without_digest["evidence_digest"] = Value::Null;
+    let mut v2_without_digest = v2;
+    v2_without_digest["evidence_digests"] = json!([]);
+    assert_eq!(step.apply(v1_without_digest), Ok(v2_without_digest));
+}
+
+#[test]
+fn a_step_refuses_data_that_is_not_of_its_version() {
+    let step = published_step("DeductionRecorded", 1);
+    let mut v1_with_links = v1_sample();
+    v1_with_links["links"] = json!([]);
+    let error = step.apply(v1_with_links).expect_err("links are unknown to v1");
+    assert!(matches!(error, EventDecodeError::InvalidData { schema_version: 1, .. }), "{error:?}");
+}
+
+#[test]
+fn every_old_version_of_every_event_type_has_exactly_one_step() {
+    for &(event_type, current) in Event::CURRENT_VERSIONS {
+        for version in 1..current {
+            let steps = UPCAST_STEPS
+                .iter()
+                .filter(|step| step.event_type == event_type && step.from_version == version)
+                .count();
+            assert_eq!(
+                steps,
+                1,
+                "{event_type} v{version} is neither current ({current}) nor has one step to v{}",
+                version + 1
+            );
+        }
+    }
+    for step in UPCAST_STEPS {
+        let current = Event::current_version(step.event_type)
+            .unwrap_or_else(|| panic!("a step for the unknown event type {}", step.event_type));
+        assert!(
+            (1..current).contains(&step.from_version),
+            "{} v{} has a step, but the current version is {current}",
+            step.event_type,
+            step.from_version
+        );
+    }
 }

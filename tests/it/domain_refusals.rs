@@ -9,9 +9,9 @@ use crate::harness;
 use harness::*;
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::fixture::{at, indicator, period, person, scheme, unit};
-use kpi_ledger::domain::limits::{ACTOR_ID_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, TEXT_CHARS_MAX};
 use kpi_ledger::domain::RejectionCode as Code;
 use kpi_ledger::domain::*;
+use kpi_ledger::limits::{ACTOR_FIELD_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, TEXT_CHARS_MAX};
 use uuid::Uuid;
 
 fn retire_indicator(code: &str, from: &str) -> RetireIndicator {
@@ -637,7 +637,7 @@ fn actor_ids_are_bounded_and_free_of_control_characters() {
         let command = GrantAccess { actor_id: bad, ..grant('d', "x", Role::Assessor, "YS") };
         harness.when(&admin(), day, command).then_rejected(Code::InvalidText, "actor_id");
     }
-    let longest = GrantAccess { actor_id: "x".repeat(ACTOR_ID_BYTES_MAX), ..grant('d', "x", Role::Assessor, "YS") };
+    let longest = GrantAccess { actor_id: "x".repeat(ACTOR_FIELD_BYTES_MAX), ..grant('d', "x", Role::Assessor, "YS") };
     harness.when(&admin(), day, longest).then_events();
     let long_note = GrantAccess { note: "x".repeat(TEXT_CHARS_MAX + 1), ..grant('d', "x", Role::Assessor, "YS") };
     harness.when(&admin(), day, long_note).then_rejected(Code::InvalidText, "note");

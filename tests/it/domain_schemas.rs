@@ -10,6 +10,7 @@ use crate::harness;
 use std::collections::BTreeSet;
 
 use harness::{assert_valid_event_data, compile_schema, event_schema_path, manifest_path};
+use kpi_ledger::domain::CommandKind;
 use kpi_ledger::domain::{Command, Event};
 use serde_json::Value;
 
@@ -55,6 +56,22 @@ fn every_event_type_and_version_has_a_schema_and_no_schema_is_orphaned() {
 fn every_command_has_a_schema_and_no_schema_is_orphaned() {
     let expected: BTreeSet<String> = Command::NAMES.iter().map(|name| format!("{name}.json")).collect();
     assert_eq!(files_in("schemas/commands"), expected);
+}
+
+#[test]
+fn every_command_kind_embeds_its_schema_from_the_schemas_dir() {
+    let kind_names: Vec<&str> = CommandKind::ALL.iter().map(|kind| kind.name()).collect();
+    assert_eq!(kind_names, Command::NAMES, "CommandKind and Command list the same commands in the same order");
+    for kind in CommandKind::ALL {
+        let name = kind.name();
+        assert_eq!(CommandKind::from_name(name), Some(*kind));
+        let relative = format!("schemas/commands/{name}.json");
+        let on_disk = std::fs::read_to_string(manifest_path(&relative)).expect("schema file");
+        assert_eq!(kind.payload_schema(), on_disk, "{relative} is what the domain embeds");
+        let example = &read(&relative)["examples"][0];
+        assert_eq!(Command::from_payload(name, example).expect("example decodes").kind(), *kind);
+    }
+    assert_eq!(CommandKind::from_name("NoSuchCommand"), None);
 }
 
 #[test]

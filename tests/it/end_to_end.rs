@@ -112,7 +112,7 @@ fn the_story_over_http_survives_sigkill_and_the_live_stream_has_no_gaps() {
         let actor = &step.context.actor;
         let token = tokens.entry(actor.id.clone()).or_insert_with(|| {
             let token = format!("e2e-{}", actor.id);
-            let grant = json!({"token_hash": kpi_ledger::http::auth::token_hash(&token), "actor_id": actor.id,
+            let grant = json!({"token_hash": kpi_ledger::service::tokens::token_hash(&token), "actor_id": actor.id,
                                "role": actor.role, "unit": actor.unit});
             let (status, body) = post(&agent, &format!("{}/v1/access-grants", server.base), &admin_token, &grant);
             assert_eq!(status, 201, "granting {}: {body}", actor.id);

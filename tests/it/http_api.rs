@@ -10,9 +10,9 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use kpi_ledger::domain::fixture;
 use kpi_ledger::domain::{allowed_roles, Command, Role};
-use kpi_ledger::http::auth::token_hash;
-use kpi_ledger::http::commands::COMMAND_ROUTES;
+use kpi_ledger::http::commands::{route_of, COMMAND_ROUTES};
 use kpi_ledger::http::{router, AppState};
+use kpi_ledger::service::tokens::token_hash;
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
 use kpi_ledger::store::Ledger;
 use serde_json::{json, Value};
@@ -29,12 +29,29 @@ struct Api {
 }
 
 impl Api {
-    /// The article's story, played through the service, plus a token for every role.
+    /// The article's story, played through the service, plus a token for every role: built once per
+    /// run (one fsync per command), and copied for each test.
     fn new() -> Api {
+        static STORY: std::sync::OnceLock<(tempfile::TempDir, BTreeMap<&'static str, String>)> =
+            std::sync::OnceLock::new();
+        let (story, tokens) = STORY.get_or_init(Api::record_story);
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("ledger");
+        crate::support::copy_ledger_dir(story.path(), &data);
+        let ledger = Arc::new(Ledger::open(&data).unwrap());
+        // The clock stands where the story left it.
+        let clock = Arc::new(ManualClock::default());
+        clock.set(fixture::story().last().unwrap().context.now);
+        // Another seed than the story's: ids made here must not repeat the story's.
+        let service = Arc::new(Service::open(ledger, clock, Arc::new(SeededIds::new("http tests"))).unwrap());
+        Api { _dir: dir, state: AppState::new(service).unwrap(), tokens: tokens.clone() }
+    }
+
+    fn record_story() -> (tempfile::TempDir, BTreeMap<&'static str, String>) {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Arc::new(Ledger::open(dir.path()).unwrap());
         let clock = Arc::new(ManualClock::default());
-        let service = Arc::new(Service::open(ledger, clock.clone(), Arc::new(SeededIds::new("http"))).unwrap());
+        let service = Service::open(ledger.clone(), clock.clone(), Arc::new(SeededIds::new("http"))).unwrap();
         for step in fixture::story() {
             clock.set(step.context.now);
             let options = CommandOptions { new_id: Some(step.context.new_id), ..CommandOptions::default() };
@@ -52,7 +69,9 @@ impl Api {
             service.execute(admin.clone(), &grant, CommandOptions::default()).unwrap();
             tokens.insert(role.as_str(), token);
         }
-        Api { _dir: dir, state: AppState::new(service).unwrap(), tokens }
+        drop(service);
+        ledger.close();
+        (dir, tokens)
     }
 
     fn head(&self) -> u64 {
@@ -115,9 +134,11 @@ fn concrete_path(path: &str, field: Option<&str>, payload: &Value) -> String {
 async fn every_forbidden_role_gets_403_and_nothing_is_appended() {
     let api = std::thread::spawn(Api::new).join().unwrap();
     let mut checked = 0;
-    for command_route in COMMAND_ROUTES {
-        let payload = example_payload(command_route.command);
-        let command = Command::from_payload(command_route.command, &payload).unwrap();
+    // The domain's list, not the route table: a command without a route fails here.
+    for name in Command::NAMES {
+        let command_route = route_of(name).unwrap_or_else(|| panic!("{name} has no route"));
+        let payload = example_payload(name);
+        let command = Command::from_payload(name, &payload).unwrap();
         let path = concrete_path(command_route.path, command_route.path_field, &payload);
         for role in ROLES {
             if allowed_roles(&command).contains(&role) {
@@ -138,9 +159,10 @@ async fn every_forbidden_role_gets_403_and_nothing_is_appended() {
 #[tokio::test]
 async fn allowed_roles_pass_the_role_check_on_every_command_route() {
     let api = std::thread::spawn(Api::new).join().unwrap();
-    for command_route in COMMAND_ROUTES {
-        let payload = example_payload(command_route.command);
-        let command = Command::from_payload(command_route.command, &payload).unwrap();
+    for name in Command::NAMES {
+        let command_route = route_of(name).unwrap_or_else(|| panic!("{name} has no route"));
+        let payload = example_payload(name);
+        let command = Command::from_payload(name, &payload).unwrap();
         let path = concrete_path(command_route.path, command_route.path_field, &payload);
         for role in allowed_roles(&command) {
             let (status, _, body) = api.post(role.as_str(), &path, &payload).await;
@@ -329,7 +351,8 @@ async fn the_openapi_document_lists_every_route_with_the_schemas_of_schemas_dir(
     for route in &routes {
         assert!(paths.contains_key(route), "{route} is served but missing from /v1/openapi.json");
     }
-    for command_route in COMMAND_ROUTES {
+    for name in Command::NAMES {
+        let command_route = route_of(name).unwrap_or_else(|| panic!("{name} has no route"));
         let schema = &document["components"]["schemas"][command_route.command];
         let on_disk = example_payload(command_route.command);
         assert_eq!(schema["examples"][0], on_disk, "{} schema agrees with schemas/", command_route.command);
@@ -339,6 +362,46 @@ async fn the_openapi_document_lists_every_route_with_the_schemas_of_schemas_dir(
     }
     let text = document.to_string();
     assert!(!text.contains("../definitions.json"), "every reference resolves inside the document");
+}
+
+/// The domain's list of commands is the only one: every command in it has exactly one route (whose
+/// path parameter, if any, is the payload field it fills), a schema in schemas/commands and an
+/// OpenAPI operation with that schema as its body; and there is no route for anything else.
+#[test]
+fn every_domain_command_has_exactly_one_route_one_schema_and_one_openapi_operation() {
+    let document = kpi_ledger::http::openapi::document_value();
+    let mut paths_seen = std::collections::BTreeSet::new();
+    for name in Command::NAMES {
+        let routes: Vec<_> = COMMAND_ROUTES.iter().filter(|route| route.command == *name).collect();
+        assert_eq!(routes.len(), 1, "{name} has {} routes", routes.len());
+        let route = routes[0];
+        assert_eq!(route.kind.name(), *name);
+        assert!(paths_seen.insert(route.path), "{name}: {} is the route of another command too", route.path);
+        let parameters: Vec<&str> = route
+            .path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        assert_eq!(parameters, route.path_field.into_iter().collect::<Vec<_>>(), "{name}: {}", route.path);
+        if let Some(field) = route.path_field {
+            assert!(example_payload(name).get(field).is_some(), "{name}: {field} is not a payload field");
+        }
+        let schema_file = format!("{}/schemas/commands/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        assert!(std::path::Path::new(&schema_file).is_file(), "{name} has no schema in schemas/commands");
+        let operation = &document["paths"][route.path]["post"];
+        assert_eq!(operation["operationId"], *name, "{name} has no OpenAPI operation at {}", route.path);
+        let reference = &operation["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+        assert_eq!(reference, &json!(format!("#/components/schemas/{name}")));
+        assert!(document["components"]["schemas"][name].is_object(), "{name} has no OpenAPI schema");
+    }
+    assert_eq!(COMMAND_ROUTES.len(), Command::NAMES.len(), "a route for something that is not a command");
+    let operations: Vec<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|item| item["post"]["operationId"].as_str())
+        .collect();
+    assert_eq!(operations.len(), Command::NAMES.len(), "an OpenAPI command operation that is not a command");
 }
 
 #[tokio::test]

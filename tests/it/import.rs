@@ -10,24 +10,24 @@ use std::sync::Arc;
 use kpi_ledger::chain::{link_hash, Hash};
 use kpi_ledger::domain::fixture;
 use kpi_ledger::service::admin::{self, ImportKey, LedgerSettings};
-use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
-use kpi_ledger::store::{export, Ledger, TailCheck};
+use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds};
+use kpi_ledger::store::{Ledger, TailCheck};
 
 /// A ledger of the article's story, its export, and its settings.
 fn story(dir: &Path) -> (LedgerSettings, Vec<u8>) {
     let settings = LedgerSettings::new(dir.join("story"));
-    let ledger = settings.open_or_create().unwrap();
+    let records = settings.open_or_create().unwrap();
     let clock = Arc::new(ManualClock::default());
-    let service = Service::open(ledger.clone(), clock.clone(), Arc::new(SeededIds::new("import"))).unwrap();
+    let service = records.service(clock.clone(), Arc::new(SeededIds::new("import"))).unwrap();
     for step in fixture::story() {
         clock.set(step.context.now);
         let options = CommandOptions { new_id: Some(step.context.new_id), ..CommandOptions::default() };
         service.execute(step.context.actor.clone(), &step.command, options).unwrap();
     }
     let mut exported = Vec::new();
-    export::export(&ledger, &mut exported, &|_| {}).unwrap();
+    records.export(&mut exported, &|_| {}).unwrap();
     drop(service);
-    ledger.close();
+    records.close();
     (settings, exported)
 }
 
@@ -118,13 +118,13 @@ fn an_import_needs_a_key_said_outright_and_keeps_the_one_it_was_given() {
     let restored = LedgerSettings::new(dir.path().join("restored"));
     admin::import_export(&restored, &mut exported.as_slice(), &ImportKey::File(key_copy.clone()), &|_| {}).unwrap();
     let ledger = restored.open_to_read(TailCheck::Skip).unwrap();
-    assert_eq!(hex::encode(ledger.public_key().unwrap().as_bytes()), public_key, "checkpoints stay verifiable");
+    assert_eq!(ledger.key().public_key.unwrap(), public_key, "checkpoints stay verifiable");
     drop(ledger);
 
     let renewed = LedgerSettings::new(dir.path().join("renewed"));
     admin::import_export(&renewed, &mut exported.as_slice(), &ImportKey::New, &|_| {}).unwrap();
     let ledger = renewed.open_to_read(TailCheck::Skip).unwrap();
-    assert_ne!(hex::encode(ledger.public_key().unwrap().as_bytes()), public_key, "a new key, said outright");
+    assert_ne!(ledger.key().public_key.unwrap(), public_key, "a new key, said outright");
     drop(ledger);
 
     // The key may live outside the data directory, where the setting says.
@@ -150,8 +150,8 @@ fn a_missing_key_is_refused_with_the_way_back_and_never_silently_replaced() {
     assert!(!settings.key_path().exists(), "no new key was made");
     // Reading and verifying need no secret: an auditor's copy without the key still verifies.
     let ledger = settings.open_to_read(TailCheck::Skip).unwrap();
-    ledger.verify(&|_| {}).unwrap();
-    assert_eq!(hex::encode(ledger.public_key().unwrap().as_bytes()), public_key, "the public half is in the ledger");
+    ledger.verify(None, &|_| {}).unwrap();
+    assert_eq!(ledger.key().public_key.unwrap(), public_key, "the public half is in the ledger");
     let refused = ledger.checkpoint(kpi_ledger::domain::Timestamp::UNIX_EPOCH).unwrap_err().to_string();
     assert!(refused.contains("key import"), "{refused}");
     drop(ledger);

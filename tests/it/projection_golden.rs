@@ -298,3 +298,37 @@ fn every_trace_of_the_year_reconciles_and_matches_its_scorecard() {
         }
     }
 }
+
+/// Every object in a serialised trace that carries both a `seq` and a `hash` is an event citation.
+fn citations_in(value: &serde_json::Value, seqs: &mut Vec<u64>) {
+    match value {
+        serde_json::Value::Object(object) => {
+            if let (Some(seq), Some(_)) = (object.get("seq").and_then(|s| s.as_u64()), object.get("hash")) {
+                seqs.push(seq);
+            }
+            object.values().for_each(|child| citations_in(child, seqs));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| citations_in(item, seqs)),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_trace_names_every_event_it_cites() {
+    // `cited_seqs` walks the typed trace; the serialised trace shows every citation it must find, so
+    // a new kind of line that cites an event and is forgotten there fails here.
+    let projection = latest();
+    let mut cited_somewhere = 0;
+    for code in projection.peer_group_members(&counties()).iter().chain([&unit("YS07-BGS"), &unit("YS07-ZGG")]) {
+        for month in 1..=12u8 {
+            let trace = projection.trace(code, PeriodId::month(2017, month).unwrap()).expect("a trace");
+            let mut expected = Vec::new();
+            citations_in(&serde_json::to_value(&trace).unwrap(), &mut expected);
+            expected.sort_unstable();
+            expected.dedup();
+            assert_eq!(trace.cited_seqs(), expected, "{code} {month}");
+            cited_somewhere += expected.len();
+        }
+    }
+    assert!(cited_somewhere > 100, "the story's traces cite events: {cited_somewhere}");
+}

@@ -20,6 +20,21 @@ pub fn copy_key(from: &Ledger, to: &std::path::Path) {
     std::fs::copy(from.dir().join(key_file), to.join(key_file)).unwrap();
 }
 
+/// Copies a closed ledger's directory (sled's files, the signing key) to `to`, which must not exist:
+/// a test that needs a long history builds it once and works on copies.
+pub fn copy_ledger_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_ledger_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// Appends `count` synthetic events on `stream` after the ledger's head.
 pub fn append_synthetic(ledger: &Ledger, stream: &str, count: u64) {
     let version = ledger.stream_version(stream).unwrap();

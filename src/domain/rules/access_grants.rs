@@ -10,8 +10,8 @@ use crate::domain::context::Context;
 use crate::domain::event::{AccessGranted, AccessRevoked, Event};
 use crate::domain::facts::{AccessRecord, Facts};
 use crate::domain::ids::TokenHash;
-use crate::domain::limits::TEXT_CHARS_MAX;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
+use crate::limits::TEXT_CHARS_MAX;
 
 use super::access::require_scope;
 use super::checks;

@@ -7,11 +7,11 @@
 use crate::domain::context::Context;
 use crate::domain::facts::{Facts, IndicatorFacts, PeriodFacts, PeriodStatus, PersonFacts, SchemeFacts, UnitFacts};
 use crate::domain::ids::{EventId, EvidenceDigest, IndicatorCode, PersonId, SchemeId, UnitCode};
-use crate::domain::limits::{
-    ACTOR_ID_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, LINKS_PER_ENTRY_MAX, NAME_CHARS_MAX, TEXT_CHARS_MAX,
-};
 use crate::domain::period::PeriodId;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
+use crate::limits::{
+    ACTOR_FIELD_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, LINKS_PER_ENTRY_MAX, NAME_CHARS_MAX, TEXT_CHARS_MAX,
+};
 
 /// Required text: not blank, at most `chars_max` characters.
 pub fn text(field: &str, value: &str, chars_max: usize) -> Result<(), Rejection> {
@@ -42,14 +42,14 @@ pub fn long_text(field: &str, value: &str) -> Result<(), Rejection> {
     text(field, value, TEXT_CHARS_MAX)
 }
 
-/// An actor id as the ledger's envelope stores it: not blank, at most `ACTOR_ID_BYTES_MAX` bytes, and
+/// An actor id as the ledger's envelope stores it: not blank, at most `ACTOR_FIELD_BYTES_MAX` bytes, and
 /// no control characters (which would make logs and audit listings lie about who acted).
 pub fn actor_id(field: &str, value: &str) -> Result<(), Rejection> {
     if value.trim().is_empty() {
         return reject(Code::InvalidText, field, format!("{field}: must not be empty"));
     }
-    if value.len() > ACTOR_ID_BYTES_MAX {
-        let message = format!("{field}: must be at most {ACTOR_ID_BYTES_MAX} bytes, got {}", value.len());
+    if value.len() > ACTOR_FIELD_BYTES_MAX {
+        let message = format!("{field}: must be at most {ACTOR_FIELD_BYTES_MAX} bytes, got {}", value.len());
         return reject(Code::InvalidText, field, message);
     }
     if let Some(control) = value.chars().find(|c| c.is_control()) {

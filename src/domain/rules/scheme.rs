@@ -15,13 +15,13 @@ use crate::domain::event::{
 };
 use crate::domain::facts::{Facts, SchemeFacts};
 use crate::domain::ids::{IndicatorCode, SchemeId, UnitCode};
-use crate::domain::limits::{
-    BONUS_CAP_MAX, INDICATOR_POINTS_MAX, PROBLEM_CATEGORIES_PER_INDICATOR_MAX, REPEAT_WINDOW_PERIODS_MAX,
-    SCHEME_YEAR_MAX, SCHEME_YEAR_MIN, SUPPORTING_SECTIONS_MAX, TEXT_CHARS_MAX, WINDOW_DAYS_MAX,
-};
 use crate::domain::points::Points;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
 use crate::domain::scheme::{validate_tier_standards, IndicatorMethod, RepeatRule, TierRule};
+use crate::limits::{
+    BONUS_CAP_MAX, INDICATOR_POINTS_MAX, PROBLEM_CATEGORIES_PER_INDICATOR_MAX, REPEAT_WINDOW_PERIODS_MAX,
+    SCHEME_YEAR_MAX, SCHEME_YEAR_MIN, SUPPORTING_SECTIONS_MAX, TEXT_CHARS_MAX, WINDOW_DAYS_MAX,
+};
 
 use super::access::require_scope;
 use super::checks;

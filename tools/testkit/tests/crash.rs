@@ -65,7 +65,7 @@ fn check_after_crash(dir: &std::path::Path, acknowledged: &[(u64, u64)], round: 
     let ledger = settings
         .open_existing(TailCheck::Skip)
         .unwrap_or_else(|error| panic!("round {round}: the ledger failed to reopen: {error}"));
-    let verified = ledger.verify(&|_| {}).unwrap_or_else(|failure| panic!("round {round}: {failure}"));
+    let verified = ledger.verify(None, &|_| {}).unwrap_or_else(|failure| panic!("round {round}: {failure}"));
     let head = verified.head.seq;
     for &(first, last) in acknowledged {
         assert!(last <= head, "round {round}: acknowledged event {last} lost (head {head})");

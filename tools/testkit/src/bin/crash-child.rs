@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use kpi_ledger::domain::{Actor, Command, Role, UnitCode};
 use kpi_ledger::service::admin::LedgerSettings;
-use kpi_ledger::service::{RandomIds, Service, SystemClock};
+use kpi_ledger::service::{RandomIds, SystemClock};
 
 /// Commands per atomic batch: a torn batch would leave a head that is not a multiple of it.
 const COMMANDS_PER_BATCH: usize = 3;
@@ -19,9 +19,8 @@ fn command(json: serde_json::Value) -> Command {
 
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: crash-child DIR");
-    let ledger = LedgerSettings::new(dir).open_or_create().expect("the ledger opens");
-    let service =
-        Arc::new(Service::open(ledger, Arc::new(SystemClock), Arc::new(RandomIds)).expect("the service opens"));
+    let records = LedgerSettings::new(dir).open_or_create().expect("the ledger opens");
+    let service = Arc::new(records.service(Arc::new(SystemClock), Arc::new(RandomIds)).expect("the service opens"));
     let admin = Actor { id: "admin.ys".into(), role: Role::Admin, unit: UnitCode::new("YS").expect("a code") };
     if service.with_facts(|facts| facts.units.is_empty()) {
         let organisation = [
