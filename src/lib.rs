@@ -1,4 +1,5 @@
 //! kpi-ledger: an append-only, hash-chained event ledger for performance assessment.
+pub mod article;
 pub mod chain;
 pub mod cli;
 pub mod domain;

@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::article::year::year_story;
 use crate::cli::reads;
-use crate::domain::fixture_year::year_story;
 use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
 use crate::projection::AsOf;
 use crate::service::admin::LedgerSettings;

@@ -10,8 +10,6 @@ pub mod command;
 pub mod context;
 pub mod event;
 pub mod facts;
-pub mod fixture;
-pub mod fixture_year;
 mod fold;
 pub mod ids;
 mod json_path;

@@ -8,9 +8,9 @@
 use crate::harness;
 
 use harness::*;
+use kpi_ledger::article::{at, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::event::{AccessGranted, AccessRevoked};
-use kpi_ledger::domain::fixture::{at, unit};
 use kpi_ledger::domain::*;
 
 /// The world with a token history around 2017-07-11: assessors zhao (since 07-01), qian (07-05 to

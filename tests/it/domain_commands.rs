@@ -6,9 +6,9 @@
 use crate::harness;
 
 use harness::*;
+use kpi_ledger::article::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::event::*;
-use kpi_ledger::domain::fixture::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::*;
 
 #[test]

@@ -7,8 +7,8 @@
 use crate::harness;
 
 use harness::*;
+use kpi_ledger::article::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::command::*;
-use kpi_ledger::domain::fixture::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::RejectionCode as Code;
 use kpi_ledger::domain::*;
 use kpi_ledger::limits::{ACTOR_FIELD_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, TEXT_CHARS_MAX};

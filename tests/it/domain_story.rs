@@ -12,8 +12,8 @@ use crate::harness;
 use std::collections::BTreeMap;
 
 use harness::{assert_golden, assert_valid_event};
+use kpi_ledger::article::{self as fixture, at, indicator, period, person, scheme, unit, Step};
 use kpi_ledger::domain::command::*;
-use kpi_ledger::domain::fixture::{self, at, indicator, period, person, scheme, unit, Step};
 use kpi_ledger::domain::timestamp::UtcOffset;
 use kpi_ledger::domain::*;
 use kpi_testkit::generator::run_story;

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kpi_ledger::domain::fixture;
+use kpi_ledger::article as fixture;
 use kpi_ledger::http::commands::route_of;
 use serde_json::{json, Value};
 

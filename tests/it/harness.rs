@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use kpi_ledger::article::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::command::*;
-use kpi_ledger::domain::fixture::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::scheme::TierStandard;
 use kpi_ledger::domain::*;
 use serde_json::Value;
@@ -306,19 +306,7 @@ pub fn register(code: &str, level: UnitLevel, parent: Option<&str>, function_cod
 }
 
 pub fn open_scheme() -> OpenScheme {
-    OpenScheme {
-        issuer: unit("YS"),
-        year: 2017,
-        base_period: PeriodKind::Month,
-        unit_tier_rule: TierRule::Counts { counts: vec![4, 5, 3] },
-        section_tier_rule: TierRule::default_for_sections(),
-        section_tier_rules: Default::default(),
-        objection_window_days: 5,
-        escalation_window_days: 5,
-        decision_window_days: 10,
-        bonus_cap: Points(300),
-        repeat_rule: RepeatRule::default(),
-    }
+    kpi_ledger::article::open_scheme(unit("YS"), 2017)
 }
 
 pub fn define(code: &str, points: i64) -> DefineIndicator {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use kpi_ledger::domain::fixture;
+use kpi_ledger::article as fixture;
 use kpi_ledger::domain::{allowed_roles, Command, Role};
 use kpi_ledger::http::commands::{route_of, COMMAND_ROUTES};
 use kpi_ledger::http::{router, AppState};

@@ -7,8 +7,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use kpi_ledger::article as fixture;
 use kpi_ledger::chain::{link_hash, Hash};
-use kpi_ledger::domain::fixture;
 use kpi_ledger::service::admin::{self, ImportKey, LedgerSettings};
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds};
 use kpi_ledger::store::{Ledger, TailCheck};

@@ -10,7 +10,7 @@ use crate::projection_fixture;
 
 use std::sync::OnceLock;
 
-use kpi_ledger::domain::fixture::{self, at, indicator, period, unit, Step};
+use kpi_ledger::article::{self as fixture, at, indicator, period, unit, Step};
 use kpi_ledger::domain::{FunctionCode, PeriodId, Points, ProblemCategory, Timestamp, UnitCode};
 use kpi_ledger::projection::replay::{as_of_seq, seq_at_instant};
 use kpi_ledger::projection::{

@@ -162,7 +162,7 @@ proptest! {
 
     #[test]
     fn incremental_equals_rebuilt_equals_snapshot_plus_tail(script in script(), cut in any::<prop::sample::Index>()) {
-        let (events, _) = history(script);
+        let (events, state) = history(script);
         let mut incremental = Projection::new();
         for event in &events {
             incremental.apply(event).unwrap();
@@ -171,6 +171,8 @@ proptest! {
         }
         let rebuilt = Projection::fold(&events).unwrap();
         prop_assert_eq!(&incremental, &rebuilt);
+        // One fact model: what the decider knew when it allowed each event is what scoring folds.
+        prop_assert_eq!(rebuilt.facts(), &state);
 
         let at = cut.index(events.len() + 1);
         let head = Projection::fold(&events[..at]).unwrap();

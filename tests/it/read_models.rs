@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
+use kpi_ledger::article::year::year_story;
 use kpi_ledger::chain::{decode, Record};
-use kpi_ledger::domain::fixture_year::year_story;
 use kpi_ledger::domain::{PeriodId, UnitCode};
 use kpi_ledger::projection::{AsOf, Projection};
 use kpi_ledger::service::queries::RankingScope;

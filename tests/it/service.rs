@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use kpi_ledger::domain::fixture::{self, Step};
+use kpi_ledger::article::{self as fixture, Step};
 use kpi_ledger::domain::{Command, RejectionCode};
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service, ServiceError};
 use kpi_ledger::store::Ledger;

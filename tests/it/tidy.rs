@@ -104,6 +104,22 @@ const LAYERS: &[Layer] = &[
         names: &[],
         allowed: &[],
     },
+    Layer {
+        dir: "article",
+        paths: &[
+            "sled",
+            "tokio",
+            "axum",
+            "std::fs",
+            "crate::store",
+            "crate::projection",
+            "crate::service",
+            "crate::http",
+            "crate::cli",
+        ],
+        names: &["SystemTime", "Instant::now"],
+        allowed: &[],
+    },
     Layer { dir: "service", paths: &["crate::http", "crate::cli"], names: &[], allowed: &[] },
     Layer {
         dir: "http",

@@ -138,7 +138,7 @@ pub struct StepRejected {
 
 /// Decides, seals and folds `steps` in order, as the service would, with deterministic envelopes: seq
 /// from 1, event ids from the step's time and seq, recorded at the step's `now`.
-pub fn run_story(steps: &[kpi_ledger::domain::fixture::Step]) -> Result<History, StepRejected> {
+pub fn run_story(steps: &[kpi_ledger::article::Step]) -> Result<History, StepRejected> {
     use kpi_ledger::domain::{decide, RecordedBy};
     let mut facts = Facts::default();
     let mut chain = kpi_ledger::chain::Chain::default();
@@ -177,5 +177,5 @@ pub fn run_story(steps: &[kpi_ledger::domain::fixture::Step]) -> Result<History,
 
 /// The event id `run_story` gives the event with sequence number `seq` decided in `context`.
 pub fn story_event_id(context: &kpi_ledger::domain::Context, seq: u64) -> kpi_ledger::domain::EventId {
-    kpi_ledger::domain::EventId(kpi_ledger::domain::fixture::story_id(context.now, seq | (1 << 63)))
+    kpi_ledger::domain::EventId(kpi_ledger::article::story_id(context.now, seq | (1 << 63)))
 }

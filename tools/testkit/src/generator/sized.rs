@@ -9,10 +9,10 @@
 
 use kpi_ledger::domain::appeal::{AppealOutcome, AppealTarget};
 use kpi_ledger::domain::command::*;
-use kpi_ledger::domain::scheme::{IndicatorMethod, RepeatRule, TierRule, TierStandard};
+use kpi_ledger::domain::scheme::{IndicatorMethod, TierStandard};
 use kpi_ledger::domain::{
-    AppealId, DeductionId, FunctionCode, IndicatorCode, PerMille, PeriodId, PeriodKind, PersonId, Points,
-    ProblemCategory, Role, SchemeId, Timestamp, UnitCode, UnitLevel,
+    AppealId, DeductionId, FunctionCode, IndicatorCode, PerMille, PeriodId, PersonId, Points, ProblemCategory, Role,
+    SchemeId, Timestamp, UnitCode, UnitLevel,
 };
 
 use super::world::{actor, appellant, code, office, IssuerActors, World};
@@ -523,19 +523,7 @@ fn planned_indicators(functions: usize, per_function: usize, with_sections: bool
 }
 
 fn open_scheme(issuer: &UnitCode) -> OpenScheme {
-    OpenScheme {
-        issuer: issuer.clone(),
-        year: YEAR,
-        base_period: PeriodKind::Month,
-        unit_tier_rule: TierRule::Counts { counts: vec![4, 5, 3] },
-        section_tier_rule: TierRule::default_for_sections(),
-        section_tier_rules: Default::default(),
-        objection_window_days: 5,
-        escalation_window_days: 5,
-        decision_window_days: 10,
-        bonus_cap: Points(300),
-        repeat_rule: RepeatRule::default(),
-    }
+    kpi_ledger::article::open_scheme(issuer.clone(), YEAR)
 }
 
 fn define(scheme: &SchemeId, assessor: &UnitCode, planned: &PlannedIndicator) -> DefineIndicator {

@@ -1,4 +1,5 @@
-//! The article's story as data: the (command, context) steps that build city YS, its twelve counties
+//! The article's story as data — a product feature: the demo records it, and the tests and
+//! benchmarks build on it. It is the (command, context) steps that build city YS, its twelve counties
 //! and their sections, scheme YS-2017 with its 46 indicators, YS07's plan, the periods, and the
 //! half-year report deduction with its cause, rectification and appeal. Also `run`, which decides and
 //! folds the steps with a deterministic envelope, for tests, the demo and the projections.
@@ -6,20 +7,22 @@
 //! Invariant: pure and deterministic — the same call returns the same steps with the same injected
 //! times and ids, so every event decided from them is byte-identical from run to run.
 
+pub mod year;
+
 use uuid::{Builder, Uuid};
 
-use super::appeal::{AppealOutcome, AppealTarget};
-use super::command::*;
-use super::context::{Actor, Context, Role};
-use super::ids::{
+use crate::domain::appeal::{AppealOutcome, AppealTarget};
+use crate::domain::command::*;
+use crate::domain::context::{Actor, Context, Role};
+use crate::domain::ids::{
     AppealId, DeductionId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory, SchemeId, UnitCode,
 };
-use super::organisation::UnitLevel;
-use super::period::{PeriodId, PeriodKind};
-use super::points::{PerMille, Points};
+use crate::domain::organisation::UnitLevel;
+use crate::domain::period::{PeriodId, PeriodKind};
+use crate::domain::points::{PerMille, Points};
 
-use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierStandard};
-use super::Timestamp;
+use crate::domain::scheme::{IndicatorMethod, RepeatRule, TierRule, TierStandard};
+use crate::domain::Timestamp;
 
 /// One step of the story: a command, the context it is decided in, and a label tests can find it by.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,11 +239,13 @@ fn persons(story: &mut Story, when: Timestamp, admin: &Actor) {
     }
 }
 
-fn scheme_and_indicators(story: &mut Story) {
-    let admin = admin();
-    let command = OpenScheme {
-        issuer: unit(CITY),
-        year: 2017,
+/// A scheme as the city issues it in the article: monthly base periods, county tiers by counts
+/// 4/5/3, sections by score bands, five-day objection and escalation windows, a ten-day decision
+/// window and a bonus cap of 3.00 points.
+pub fn open_scheme(issuer: UnitCode, year: i32) -> OpenScheme {
+    OpenScheme {
+        issuer,
+        year,
         base_period: PeriodKind::Month,
         unit_tier_rule: TierRule::Counts { counts: vec![4, 5, 3] },
         section_tier_rule: TierRule::default_for_sections(),
@@ -250,8 +255,12 @@ fn scheme_and_indicators(story: &mut Story) {
         decision_window_days: 10,
         bonus_cap: Points(300),
         repeat_rule: RepeatRule::default(),
-    };
-    story.push("scheme.open", at(1, 5, 9, 0), &admin, command);
+    }
+}
+
+fn scheme_and_indicators(story: &mut Story) {
+    let admin = admin();
+    story.push("scheme.open", at(1, 5, 9, 0), &admin, open_scheme(unit(CITY), 2017));
     period_open(story, "2017-01", at(1, 5, 9, 30));
     for definition in indicator_definitions() {
         let label = format!("indicator.{}", definition.indicator);
