@@ -49,6 +49,12 @@ pub const WINDOW_DAYS_MAX: u32 = 90;
 /// Longest look-back of the repeat-problem rule, in base periods.
 pub const REPEAT_WINDOW_PERIODS_MAX: u32 = 12;
 
+/// How long an access grant lasts when `GrantAccess` leaves `valid_days` out, in whole days of 24
+/// hours: a token is a credential, and one nobody renews should stop working on its own.
+pub const ACCESS_VALID_DAYS_DEFAULT: u32 = 90;
+/// The longest a grant may last: a year, leap day included. A stored grant of more (or of none) is
+/// invalid data, as its schema says, so no fold ever meets an expiry past the calendar's range.
+pub const ACCESS_VALID_DAYS_MAX: u32 = 366;
 /// Earliest and latest scheme year: outside them a year is a typing mistake.
 pub const SCHEME_YEAR_MIN: i32 = 2000;
 pub const SCHEME_YEAR_MAX: i32 = 2100;
@@ -117,6 +123,12 @@ pub const LOCK_WAIT_MAX: std::time::Duration = std::time::Duration::from_secs(3)
 pub const REQUEST_BODY_BYTES_MAX: usize = 256 * 1024;
 /// Answers about the latest state kept serialised, by request URI, until the head moves.
 pub const ANSWER_CACHE_ENTRIES_MAX: usize = 4_096;
+/// How long open connections (live event streams) may run on after SIGINT or SIGTERM before the
+/// server stops regardless: every acknowledged command is durable by then, so nothing is lost.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+/// How often an open event stream re-checks its token while no event arrives (it also checks before
+/// every page): a revoked or expired token's stream ends within this.
+pub const SUBSCRIBE_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
 /// How long a reading command waits for a running server before giving up.
 pub const REMOTE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 

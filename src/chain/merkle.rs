@@ -583,7 +583,7 @@ fn fold_peaks<H: MerkleHash>(peaks: &[H::Digest]) -> H::Digest {
 fn read_subtree_peaks<D, S: NodeStore<D>>(store: &S, start: u64, end: u64) -> Result<Vec<D>, TreeError<S::Error>> {
     let width = end - start;
     debug_assert!(
-        width.checked_next_power_of_two().map_or(start == 0, |alignment| start % alignment == 0),
+        width.checked_next_power_of_two().map_or(start == 0, |alignment| start.is_multiple_of(alignment)),
         "range [{start}, {end}) is not aligned to a complete subtree"
     );
     let mut peaks = Vec::with_capacity(width.count_ones() as usize);

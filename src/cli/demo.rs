@@ -14,10 +14,10 @@ use crate::article::year::year_story;
 use crate::cli::reads;
 use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
 use crate::projection::AsOf;
-use crate::service::admin::LedgerSettings;
+use crate::service::admin::{self, LedgerSettings};
 use crate::service::queries::RankingScope;
 use crate::service::read_models::ReadModels;
-use crate::service::records::{Records, TailCheck};
+use crate::service::records::Records;
 use crate::service::{CommandOptions, ManualClock, PendingCommand, SeededIds};
 
 /// A file that marks a directory as made by the demo, so a rerun may replace it and nothing else.
@@ -161,7 +161,14 @@ fn serve(settings: &LedgerSettings, records: &Records, addr: SocketAddr) -> Resu
     ];
     for (role, scope) in roles {
         let actor = format!("demo-{}", role.as_str());
-        let token = crate::cli::serve::issue_token(&service, &actor, role, scope, "issued by kpi-ledger demo --serve")?;
+        let grant = crate::cli::serve::Grant {
+            actor: &actor,
+            role,
+            unit: scope,
+            note: "issued by kpi-ledger demo --serve",
+            valid_days: None,
+        };
+        let token = crate::cli::serve::issue_token(&service, &grant)?;
         println!("  {:<10} {scope:<5} {token}", role.as_str());
     }
     crate::cli::serve::serve_service(settings, service, addr)
@@ -195,25 +202,11 @@ fn function(code: &str) -> FunctionCode {
     FunctionCode::new(code).expect("a fixture function code")
 }
 
-/// Makes `data` an empty directory for the demo: a directory made by an earlier demo is replaced, but
-/// only once the demo holds its lock (a server still using it is never pulled from under it); any
-/// other non-empty directory is refused.
+/// Makes `data` an empty directory for the demo. A directory made by an earlier demo is emptied, but
+/// only while the demo holds the directory's lock: a server still using it keeps it, and the demo
+/// stops with a clear line. Any other non-empty directory is refused, and nothing else is ever removed.
 fn prepare_fresh_directory(settings: &LedgerSettings) -> Result<(), String> {
     let data = settings.data.as_path();
-    if settings.holds_ledger() {
-        match settings.open_existing(TailCheck::Skip) {
-            Ok(records) => records.close(),
-            Err(crate::service::admin::OpenError::Locked { .. }) => {
-                return Err(format!(
-                    "--data {}: a running process (a server?) holds this ledger; stop it first, or choose another \
-                     directory",
-                    data.display()
-                ))
-            }
-            // A broken earlier demo is replaced like any other.
-            Err(_) => {}
-        }
-    }
     if data.exists() {
         let is_previous_demo = data.join(DEMO_MARKER).exists();
         let is_empty = std::fs::read_dir(data).map(|mut d| d.next().is_none()).unwrap_or(false);
@@ -223,9 +216,22 @@ fn prepare_fresh_directory(settings: &LedgerSettings) -> Result<(), String> {
                 data.display()
             ));
         }
-        std::fs::remove_dir_all(data).map_err(|e| format!("--data {}: {e}", data.display()))?;
     }
-    std::fs::create_dir_all(data).map_err(|e| format!("--data {}: {e}", data.display()))?;
+    let _lock = admin::lock_data_directory(settings).map_err(|error| match error {
+        admin::OpenError::Locked { .. } => format!(
+            "--data {}: a running process (a server?) holds this ledger; stop it first, or choose another directory",
+            data.display()
+        ),
+        other => other.to_string(),
+    })?;
+    for entry in std::fs::read_dir(data).map_err(|e| format!("--data {}: {e}", data.display()))? {
+        let path = entry.map_err(|e| format!("--data {}: {e}", data.display()))?.path();
+        if path.file_name().is_some_and(|name| name == admin::LOCK_FILE) {
+            continue;
+        }
+        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.map_err(|e| format!("--data {}: {e}", path.display()))?;
+    }
     std::fs::write(data.join(DEMO_MARKER), b"made by kpi-ledger demo; rerunning the demo replaces this directory\n")
         .map_err(|e| format!("--data {}: {e}", data.display()))
 }

@@ -145,6 +145,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rebuild a ledger that refuses to open because its two copies (the sled index and the record
+    /// copy records.kpi) disagree or one is damaged: every event is taken from whichever copy still
+    /// verifies, the replaced files are kept in DIR/damaged-<time>/, and the result is verified.
+    Recover {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// When both copies lost the same newest events, keep the intact ones (the rest stay in the
+        /// set-aside files); without it such a recovery is refused and nothing changes.
+        #[arg(long)]
+        accept_loss: bool,
+    },
     /// Print the chain head as SEQ:HASH (note it: later it proves nothing was cut off).
     Head {
         #[command(flatten)]
@@ -269,6 +280,9 @@ enum TokenAction {
         /// Why or for whom it is issued (recorded with the grant).
         #[arg(long, default_value = "")]
         note: String,
+        /// Days the token acts for, 1 to 366 (default 90); then it expires and a new one is issued.
+        #[arg(long, value_name = "DAYS")]
+        valid_days: Option<u32>,
     },
     /// Revoke a token by its hash (as `token list` shows it).
     Revoke {
@@ -281,7 +295,7 @@ enum TokenAction {
         #[arg(long)]
         reason: String,
     },
-    /// List every grant: hash, actor, role, unit, when granted and revoked.
+    /// List every grant: hash, actor, role, unit, when granted, when it expires, and when revoked.
     List {
         #[command(flatten)]
         ledger: LedgerArgs,
@@ -357,7 +371,7 @@ pub fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", output::escape(&message));
             ExitCode::FAILURE
         }
     }
@@ -401,6 +415,7 @@ fn run(command: Command) -> Result<(), String> {
             print_answer(json, &diff, || reads::diff_text(&diff, &source.unit_names()))
         }
         Command::Verify { ledger, saved_head, json } => verify(&ledger, saved_head.as_deref(), json),
+        Command::Recover { ledger, accept_loss } => recover(&ledger.settings(), accept_loss),
         Command::Head { ledger, json } => {
             let head = Source::open_ledger(&ledger.settings(), TAIL)?.head()?;
             if json {
@@ -473,11 +488,23 @@ fn compare(read: &ReadArgs, unit: &str, period: Option<String>, range: Option<(S
 }
 
 fn verify(ledger: &LedgerArgs, saved_head: Option<&str>, json: bool) -> Result<(), String> {
-    let source = Source::open_ledger(&ledger.settings(), TailCheck::Skip)?;
-    let total = source.head().map(|head| head.seq).unwrap_or(0);
-    let bar = progress::bar(total, "verifying");
-    let verification = source.verify(saved_head, &|done| bar.set_position(done))?;
-    bar.finish_and_clear();
+    let bar = std::sync::OnceLock::new();
+    let (verification, note) = source::verify(
+        &ledger.settings(),
+        saved_head,
+        &|total| drop(bar.set(progress::bar(total, "verifying"))),
+        &|done| {
+            if let Some(bar) = bar.get() {
+                bar.set_position(done);
+            }
+        },
+    )?;
+    if let Some(bar) = bar.get() {
+        bar.finish_and_clear();
+    }
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
     if json {
         print_json(&verification)?;
     }
@@ -491,6 +518,28 @@ fn verify(ledger: &LedgerArgs, saved_head: Option<&str>, json: bool) -> Result<(
         (None, _) => Ok(()),
         (Some(failure), _) => Err(format!("chain broken at {failure}")),
     }
+}
+
+fn recover(settings: &LedgerSettings, accept_loss: bool) -> Result<(), String> {
+    let bar = progress::bar(0, "recovering");
+    let recovered = admin::recover(settings, accept_loss, &|done| bar.set_position(done))?;
+    bar.finish_and_clear();
+    let lost = recovered.claimed_seq.saturating_sub(recovered.head.seq);
+    emit(&format!(
+        "recovered and verified: {} events, head {}:{}\n  {} taken from the record copy where the index had lost or \
+         damaged them, {} from the index where the copy had\n  {}the replaced files are kept in {}\n",
+        recovered.head.seq,
+        recovered.head.seq,
+        recovered.head.hash,
+        recovered.from_copy_only,
+        recovered.from_index_only,
+        if lost > 0 {
+            format!("{lost} newest events were lost in both copies (--accept-loss); ")
+        } else {
+            String::new()
+        },
+        recovered.set_aside.display()
+    ))
 }
 
 fn exec(settings: &LedgerSettings, unit: &str, role: Role, commands: Vec<String>) -> Result<(), String> {
@@ -538,9 +587,12 @@ fn open_service_for_writing(settings: &LedgerSettings) -> Result<std::sync::Arc<
 
 fn token(action: TokenAction) -> Result<(), String> {
     match action {
-        TokenAction::Issue { ledger, actor, role, unit, note } => {
+        TokenAction::Issue { ledger, actor, role, unit, note, valid_days } => {
             let service = open_service_for_writing(&ledger.settings())?;
-            let token = serve::issue_token(&service, &actor, role, &unit, &note)?;
+            let token = serve::issue_token(
+                &service,
+                &serve::Grant { actor: &actor, role, unit: &unit, note: &note, valid_days },
+            )?;
             emit_line(&token)?;
             eprintln!(
                 "token for {actor} ({}, {unit}); it is shown only now — the ledger keeps its hash",

@@ -1,10 +1,15 @@
 //! The printers of the reading commands — `rank`, `compare`, `trace`, `diff`, `token list` — which
 //! the demo shares: readable tables (names aligned by display width) that name every unit by code and
 //! name. With `--json` the commands print the answer exactly as the HTTP API gives it instead.
+//!
+//! Invariant: every string that comes from the ledger (names, reasons, descriptions, grounds,
+//! reasonings, actor ids, event types) is printed through `output::escape`: in tables by `Table::row`,
+//! in lines by `printable` here. Codes, numbers and times are well-formed by type and printed as they are.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use crate::cli::output::escape;
 use crate::cli::table::Table;
 use crate::domain::{Points, Timestamp, UnitCode};
 use crate::projection::{Horizontal, IndicatorLoad, Ranking, RankingDiff, Standing, TraceLine, Vertical};
@@ -12,13 +17,19 @@ use crate::service::queries::{AccessList, Answer, Traces};
 
 type Names = BTreeMap<UnitCode, String>;
 
-fn name<'a>(names: &'a Names, unit: &UnitCode) -> &'a str {
-    names.get(unit).map_or("", String::as_str)
+/// Stored text as it may be printed: `output::escape`d, so it cannot act on the terminal.
+fn printable(text: &str) -> String {
+    escape(text).into_owned()
 }
 
-/// `YS07 丙县国家税务局`: a unit by code and name.
+/// A unit's name, escaped; empty when the unit has none.
+fn name(names: &Names, unit: &UnitCode) -> String {
+    names.get(unit).map_or_else(String::new, |text| printable(text))
+}
+
+/// `YS07 丙县国家税务局`: a unit by code and (escaped) name.
 fn named(names: &Names, unit: &UnitCode) -> String {
-    match name(names, unit) {
+    match name(names, unit).as_str() {
         "" => unit.to_string(),
         text => format!("{unit} {text}"),
     }
@@ -52,7 +63,7 @@ pub fn ranking_text(answer: &Answer<Ranking>, names: &Names) -> String {
             standing.rank.to_string(),
             standing.tier.to_string(),
             standing.unit.to_string(),
-            name(names, &standing.unit).to_owned(),
+            name(names, &standing.unit),
         ];
         if sections {
             cells.push(standing.parent.as_ref().map_or(String::new(), |county| named(names, county)));
@@ -161,7 +172,10 @@ pub fn trace_text(answer: &Answer<Traces>, names: &Names) -> String {
             let _ = writeln!(
                 text,
                 "  {} {}: {} of {}",
-                indicator.indicator, indicator.name, indicator.score, indicator.points_max
+                indicator.indicator,
+                printable(&indicator.name),
+                indicator.score,
+                indicator.points_max
             );
             for line in shown {
                 trace_line_text(&mut text, line, names);
@@ -203,7 +217,12 @@ fn trace_line_text(text: &mut String, line: &TraceLine, names: &Names) {
             let _ = writeln!(
                 text,
                 "    −{} tier {} shortfall ({}) — event {} by {} at {}",
-                tier.amount, tier.tier, tier.reason, tier.event.seq, tier.event.actor_id, tier.event.recorded_at
+                tier.amount,
+                tier.tier,
+                printable(&tier.reason),
+                tier.event.seq,
+                printable(&tier.event.actor_id),
+                tier.event.recorded_at
             );
         }
         TraceLine::FloorAbsorbed { amount } => {
@@ -219,11 +238,11 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine, na
         line.amount,
         line.points,
         line.restored,
-        line.reason,
+        printable(&line.reason),
         line.problem_category,
         line.event.seq,
-        line.event.event_type,
-        line.event.actor_id,
+        printable(&line.event.event_type),
+        printable(&line.event.actor_id),
         line.event.actor_role.as_str(),
         line.event.recorded_at,
         &line.event.hash.to_hex()[..16]
@@ -236,9 +255,9 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine, na
             text,
             "      cause: {} — {} (event {} by {})",
             named(names, &attribution.cause_unit),
-            attribution.description,
+            printable(&attribution.description),
             attribution.event.seq,
-            attribution.event.actor_id
+            printable(&attribution.event.actor_id)
         );
         for digest in &attribution.evidence_digests {
             let _ = writeln!(text, "        evidence {}", digest.as_str());
@@ -249,7 +268,7 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine, na
             text,
             "      rectified by {}: {} (event {})",
             named(names, &rectification.cause_unit),
-            rectification.description,
+            printable(&rectification.description),
             rectification.event.seq
         );
     }
@@ -259,7 +278,7 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine, na
             "      appeal by {} (event {}): {}",
             named(names, &appeal.appellant),
             appeal.filed.seq,
-            appeal.grounds
+            printable(&appeal.grounds)
         );
         for decision in &appeal.decisions {
             let _ = writeln!(
@@ -267,9 +286,9 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine, na
                 "        decided {:?}: {} restored — {} (event {} by {})",
                 decision.verdict,
                 decision.points_restored,
-                decision.reasoning,
+                printable(&decision.reasoning),
                 decision.event.seq,
-                decision.event.actor_id
+                printable(&decision.event.actor_id)
             );
         }
     }
@@ -290,7 +309,7 @@ pub fn diff_text(diff: &RankingDiff, names: &Names) -> String {
     for change in &diff.changes {
         table.row(vec![
             change.unit.to_string(),
-            name(names, &change.unit).to_owned(),
+            name(names, &change.unit),
             show(&change.before, |s| s.final_score.to_string()),
             show(&change.after, |s| s.final_score.to_string()),
             show(&change.before, |s| s.rank.to_string()),
@@ -310,8 +329,8 @@ pub fn diff_text(diff: &RankingDiff, names: &Names) -> String {
                 points(moved.final_before),
                 points(moved.final_after),
                 moved.event.seq,
-                moved.event.event_type,
-                moved.event.actor_id,
+                printable(&moved.event.event_type),
+                printable(&moved.event.actor_id),
                 moved.event.recorded_at
             );
         }
@@ -326,7 +345,7 @@ pub fn load_text(loads: &[IndicatorLoad], names: &Names) -> String {
             load.year.to_string(),
             load.county.to_string(),
             load.section.to_string(),
-            name(names, &load.section).to_owned(),
+            name(names, &load.section),
             load.indicators.to_string(),
         ]);
     }
@@ -335,7 +354,7 @@ pub fn load_text(loads: &[IndicatorLoad], names: &Names) -> String {
 
 /// The grants `GET /v1/access?all=true` lists, one per line.
 pub fn grants_text(access: &AccessList) -> String {
-    let mut table = Table::new(&["token hash", "actor", "role", "unit", "granted", "revoked"]);
+    let mut table = Table::new(&["token hash", "actor", "role", "unit", "granted", "expires", "revoked"]);
     for grant in &access.grants {
         table.row(vec![
             grant.token_hash.to_string(),
@@ -343,6 +362,7 @@ pub fn grants_text(access: &AccessList) -> String {
             grant.role.as_str().to_owned(),
             grant.unit.to_string(),
             grant.granted_at.to_string(),
+            grant.expires_at.to_string(),
             grant.revoked_at.map_or_else(|| "active".to_owned(), |at| at.to_string()),
         ]);
     }

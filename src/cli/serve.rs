@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::domain::{self, Command, Role};
 use crate::http::{self, AppState};
+use crate::limits::SHUTDOWN_GRACE;
 use crate::service::admin::{self, LedgerSettings, ServerInfo};
 use crate::service::tokens;
 use crate::service::{CommandOptions, Service};
@@ -36,25 +37,75 @@ pub fn serve_service(settings: &LedgerSettings, service: Arc<Service>, addr: Soc
         admin::write_server_info(&data, &info).map_err(|e| format!("--data {}: {e}", data.display()))?;
         super::output::emit_line(&format!("listening on http://{bound}"))?;
         let router = http::router(state);
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| e.to_string());
+        let (stopping, stop) = tokio::sync::watch::channel(false);
+        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+            stop_signal().await;
+            let _ = stopping.send(true);
+        });
+        // Graceful shutdown waits for open connections, and a live event stream never ends by itself:
+        // after the signal the server gets `SHUTDOWN_GRACE` to finish, then the process stops regardless.
+        // Every acknowledged command is durable already, so nothing is lost by not waiting longer.
+        let deadline = async move {
+            let mut stop = stop;
+            let _ = stop.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let served = tokio::select! {
+            served = server => served.map_err(|e| e.to_string()),
+            () = deadline => Ok(()),
+        };
         admin::remove_server_info(&data);
         served
     })
 }
 
+/// Ctrl-C (SIGINT) or SIGTERM, as a service manager sends it.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// Issues a token: records its hash with the actor, role and unit, and returns the token (shown once).
-pub fn issue_token(service: &Service, actor_id: &str, role: Role, unit: &str, note: &str) -> Result<String, String> {
+/// What a token is issued for.
+pub struct Grant<'a> {
+    pub actor: &'a str,
+    pub role: Role,
+    pub unit: &'a str,
+    pub note: &'a str,
+    /// Days it acts for (`None`: the default of `GrantAccess`).
+    pub valid_days: Option<u32>,
+}
+
+/// Issues a token: records its hash with the actor, role, unit and lifetime, and returns the token
+/// (shown once).
+pub fn issue_token(service: &Service, grant: &Grant<'_>) -> Result<String, String> {
     let token = tokens::new_token().map_err(|e| format!("no randomness for a token: {e}"))?;
-    let payload = serde_json::json!({
-        "token_hash": tokens::token_hash(&token), "actor_id": actor_id, "role": role, "unit": unit, "note": note
+    let mut payload = serde_json::json!({
+        "token_hash": tokens::token_hash(&token), "actor_id": grant.actor, "role": grant.role, "unit": grant.unit,
+        "note": grant.note
     });
+    if let Some(days) = grant.valid_days {
+        payload["valid_days"] = days.into();
+    }
     let command = Command::from_payload("GrantAccess", &payload).map_err(|r| r.message)?;
-    service.execute(operator(unit)?, &command, CommandOptions::default()).map_err(|e| e.to_string())?;
+    service.execute(operator(grant.unit)?, &command, CommandOptions::default()).map_err(|e| e.to_string())?;
     Ok(token)
 }
 

@@ -13,6 +13,7 @@ use crate::projection::{AsOf, Horizontal, Ranking, RankingDiff, Vertical};
 use crate::service::admin::{LedgerSettings, OpenError, ServerInfo};
 use crate::service::queries::{AccessFilter, AccessList, Answer, RankingScope, Traces, Units};
 use crate::service::read_models::ReadModels;
+use crate::service::records::verify_record_copy;
 use crate::service::records::SignedCheckpoint;
 use crate::service::records::{
     parse_saved_head, ConsistencyProof, Head, InclusionProof, KeyInfo, ProofBundle, ProofError, ProofRefusal, Records,
@@ -151,6 +152,7 @@ impl LedgerSource {
                     .transpose()?;
                 Ok(records.verify(saved, progress).into())
             }
+
             LedgerSource::Remote(remote) => {
                 let query: Vec<(&str, String)> =
                     saved_head.map(|text| ("saved_head", text.to_owned())).into_iter().collect();
@@ -229,6 +231,34 @@ fn refusal(flags: &str, refusal: ProofRefusal) -> String {
     match refusal.error {
         ProofError::Refused(reason) => format!("{flags}: {reason}"),
         error => error.to_string(),
+    }
+}
+
+/// A full verification of the ledger at `settings`, here or through the server that holds it. A
+/// ledger on read-only media (an auditor's copy) cannot be opened, so its record copy is verified on
+/// its own; the second value says so.
+pub fn verify(
+    settings: &LedgerSettings,
+    saved_head: Option<&str>,
+    total: &dyn Fn(u64),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Verification, Option<&'static str>), String> {
+    match settings.open_to_read(TailCheck::Skip) {
+        Ok(records) => {
+            total(records.head().seq);
+            Ok((LedgerSource::Local(records).verify(saved_head, progress)?, None))
+        }
+        Err(OpenError::ReadOnly(data)) => {
+            if saved_head.is_some() {
+                return Err("--saved-head: a read-only copy can only be verified on its own; drop --saved-head".into());
+            }
+            let note = "read-only copy: verified its record copy (records.kpi) on its own";
+            Ok((verify_record_copy(&data, progress), Some(note)))
+        }
+        Err(OpenError::Locked { server: Some(server), .. }) => {
+            Ok((LedgerSource::Remote(Remote::new(server)).verify(saved_head, progress)?, None))
+        }
+        Err(error) => Err(error.to_string()),
     }
 }
 

@@ -344,6 +344,10 @@ pub struct GrantAccess {
     /// Why or for whom it was issued; may be empty.
     #[serde(default)]
     pub note: String,
+    /// For how many days the token acts, counted in whole days of 24 hours from the grant: 1 to 366;
+    /// 90 when left out (the event records the number either way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_days: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -560,6 +564,14 @@ fn invalid_command(text: &str, error: &serde_json::Error) -> Rejection {
         path.push(missing);
     }
     let field = if path.is_empty() { "payload".to_owned() } else { path.join(".") };
+    // serde quotes the offending value; a hidden character in it is shown as an escape, never echoed.
+    let message: String = message
+        .chars()
+        .map(|c| match super::ids::hidden_character(c) {
+            Some(_) => format!("\\u{{{:x}}}", u32::from(c)),
+            None => c.to_string(),
+        })
+        .collect();
     Rejection::new(RejectionCode::InvalidCommand, field.clone(), format!("{field}: {message}"))
 }
 

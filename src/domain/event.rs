@@ -357,7 +357,10 @@ pub struct AppealWithdrawn {
 // ---- Access --------------------------------------------------------------------------------
 
 /// A bearer token, known by its hash, now acts as `actor_id` with `role` inside `unit`, from the
-/// event's `recorded_at` on. The admin who granted it is the envelope's actor.
+/// event's `recorded_at` on, for `valid_days` whole days of 24 hours: it expires at `recorded_at` +
+/// `valid_days` × 24 h (`AccessRecord::expires_at`). The admin who granted it is the envelope's actor.
+///
+/// Version 2 added `valid_days`; a version 1 grant reads as one of 90 days (see `upcast`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccessGranted {
@@ -366,6 +369,20 @@ pub struct AccessGranted {
     pub role: Role,
     pub unit: UnitCode,
     pub note: String,
+    #[serde(deserialize_with = "valid_days")]
+    pub valid_days: u32,
+}
+
+pub use crate::limits::{ACCESS_VALID_DAYS_DEFAULT, ACCESS_VALID_DAYS_MAX};
+
+fn valid_days<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let days = u32::deserialize(deserializer)?;
+    match (1..=ACCESS_VALID_DAYS_MAX).contains(&days) {
+        true => Ok(days),
+        false => {
+            Err(serde::de::Error::custom(format!("valid_days: expected 1 to {ACCESS_VALID_DAYS_MAX}, got {days}")))
+        }
+    }
 }
 
 /// The token no longer acts, from the event's `recorded_at` on. It repeats what the grant said, so
@@ -480,7 +497,7 @@ events! {
     AppealDecided => 1,
     AppealEscalated => 1,
     AppealWithdrawn => 1,
-    AccessGranted => 1,
+    AccessGranted => 2,
     AccessRevoked => 1,
     TimeZoneSet => 1,
 }

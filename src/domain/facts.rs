@@ -311,7 +311,8 @@ pub struct AppealEscalation {
 }
 
 /// One token's access: whom it acts as, from when, and until when. Times and sequence numbers are the
-/// envelope's of the grant and of the revocation.
+/// envelope's of the grant and of the revocation; `expires_at` is the grant's time plus its
+/// `valid_days` whole days of 24 hours.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessRecord {
     pub token_hash: TokenHash,
@@ -320,6 +321,8 @@ pub struct AccessRecord {
     pub unit: UnitCode,
     pub granted_at: Timestamp,
     pub granted_seq: u64,
+    /// The first instant the token no longer acts, unless revoked earlier.
+    pub expires_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
     pub revoked_seq: Option<u64>,
 }
@@ -329,9 +332,15 @@ impl AccessRecord {
         self.revoked_seq.is_some()
     }
 
-    /// Granted at or before `at` and not revoked by then (a revocation at `at` itself has ended it).
+    /// Whether the token has expired at `at` (at `expires_at` itself it has).
+    pub fn is_expired_at(&self, at: Timestamp) -> bool {
+        at >= self.expires_at
+    }
+
+    /// Granted at or before `at`, not revoked by then (a revocation at `at` itself has ended it) and
+    /// not expired by then.
     pub fn is_active_at(&self, at: Timestamp) -> bool {
-        self.granted_at <= at && self.revoked_at.is_none_or(|revoked_at| revoked_at > at)
+        self.granted_at <= at && self.revoked_at.is_none_or(|revoked_at| revoked_at > at) && !self.is_expired_at(at)
     }
 }
 

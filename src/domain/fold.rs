@@ -282,7 +282,8 @@ impl Facts {
         }
     }
 
-    /// The first grant of a hash stands: `decide` never grants one twice.
+    /// The first grant of a hash stands: `decide` never grants one twice. It expires `valid_days` whole
+    /// days of 24 hours after the grant's recorded time.
     fn access_granted(&mut self, event: &AccessGranted, recorded: &Recorded) {
         self.access_grants.entry(event.token_hash.clone()).or_insert_with(|| AccessRecord {
             token_hash: event.token_hash.clone(),
@@ -291,6 +292,7 @@ impl Facts {
             unit: event.unit.clone(),
             granted_at: recorded.recorded_at,
             granted_seq: recorded.seq,
+            expires_at: recorded.recorded_at.plus_days(i64::from(event.valid_days)),
             revoked_at: None,
             revoked_seq: None,
         });

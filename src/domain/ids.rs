@@ -1,6 +1,7 @@
 //! Identifiers: codes people type (units, persons, indicators, function codes, schemes), problem
 //! categories, evidence digests, access token hashes, and the uuids that name assessment facts and
-//! events.
+//! events; and `hidden_character`, the characters no name, id or text may hold because they act on
+//! the display that shows them instead of being read.
 //!
 //! Invariant: a value of any of these types is well-formed. Codes use only `A-Z`, `0-9` and `-`, so
 //! they can be joined with `.` into stream ids without ambiguity; a digest or a token hash is 64
@@ -13,6 +14,25 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::limits::{CODE_CHARS_MAX, PROBLEM_CATEGORY_CHARS_MAX};
+
+/// What `c` is when it is a character that acts on the display instead of being read: every control
+/// character (Unicode general category Cc: NUL, ESC, CR, LF, DEL and the C1 block U+0080–U+009F), every
+/// bidirectional formatting character (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), and the
+/// line and paragraph separators U+2028 and U+2029. `None` for every other character.
+///
+/// The rules refuse these in names and ids (and all but the line feed in free text); the command line
+/// escapes them wherever it prints stored text, since older ledgers may already hold them.
+pub fn hidden_character(c: char) -> Option<&'static str> {
+    match c {
+        _ if c.is_control() => Some("control character"),
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+            Some("bidirectional formatting character")
+        }
+        '\u{2028}' => Some("line separator"),
+        '\u{2029}' => Some("paragraph separator"),
+        _ => None,
+    }
+}
 
 fn is_code(text: &str, chars_max: usize) -> bool {
     let starts_well = text.chars().next().is_some_and(|first| first.is_ascii_uppercase() || first.is_ascii_digit());
@@ -386,5 +406,24 @@ mod tests {
         assert!(TokenHash::new("g".repeat(64)).is_err());
         assert!(ProblemCategory::new("document_filing").is_ok());
         assert!(ProblemCategory::new("Document filing").is_err());
+    }
+
+    #[test]
+    fn hidden_characters_are_controls_bidi_controls_and_separators() {
+        let hidden = [
+            '\0', '\u{1b}', '\r', '\n', '\t', '\u{7f}', '\u{80}', '\u{85}', '\u{9b}', '\u{9f}', '\u{61c}', '\u{200e}',
+            '\u{200f}', '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{2028}', '\u{2029}',
+        ];
+        for c in hidden {
+            assert!(hidden_character(c).is_some(), "{c:?} is hidden");
+        }
+        assert_eq!(hidden_character('\u{1b}'), Some("control character"));
+        assert_eq!(hidden_character('\u{202e}'), Some("bidirectional formatting character"));
+        assert_eq!(hidden_character('\u{2028}'), Some("line separator"));
+        for c in
+            ['a', ' ', '丙', '\u{a0}', '\u{200b}', '\u{200d}', '\u{2065}', '\u{206a}', '\u{202f}', '\u{3000}', '😀']
+        {
+            assert_eq!(hidden_character(c), None, "{c:?} is shown as itself");
+        }
     }
 }

@@ -10,8 +10,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::context::Role;
 use super::event::EventDecodeError;
-use super::ids::{DeductionId, EventId, EvidenceDigest, IndicatorCode, ProblemCategory, SchemeId, UnitCode};
+use super::ids::{DeductionId, EventId, EvidenceDigest, IndicatorCode, ProblemCategory, SchemeId, TokenHash, UnitCode};
 use super::period::PeriodId;
 use super::points::Points;
 
@@ -35,11 +36,18 @@ impl UpcastStep {
 }
 
 /// Every step ever published. A new schema version adds one step here; no published step changes.
-pub const UPCAST_STEPS: &[UpcastStep] = &[UpcastStep {
-    event_type: "DeductionRecorded",
-    from_version: 1,
-    step: |data| frozen_step(data, deduction_recorded_v1_to_v2),
-}];
+pub const UPCAST_STEPS: &[UpcastStep] = &[
+    UpcastStep {
+        event_type: "DeductionRecorded",
+        from_version: 1,
+        step: |data| frozen_step(data, deduction_recorded_v1_to_v2),
+    },
+    UpcastStep {
+        event_type: "AccessGranted",
+        from_version: 1,
+        step: |data| frozen_step(data, access_granted_v1_to_v2),
+    },
+];
 
 /// Applies the published steps from `schema_version` up to `current`.
 pub(crate) fn upcast_to_current(
@@ -123,5 +131,45 @@ fn deduction_recorded_v1_to_v2(old: DeductionRecordedV1) -> DeductionRecordedV2 
         evidence_digests: old.evidence_digest.into_iter().collect(),
         links: Vec::new(),
         assessor: old.assessor,
+    }
+}
+
+// ---- AccessGranted ---------------------------------------------------------------------------
+
+/// `AccessGranted` version 1, as first published: a grant without an end.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessGrantedV1 {
+    pub token_hash: TokenHash,
+    pub actor_id: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub note: String,
+}
+
+/// `AccessGranted` version 2, as published: the grant lasts `valid_days` whole days of 24 hours from
+/// the event's recorded time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessGrantedV2 {
+    pub token_hash: TokenHash,
+    pub actor_id: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub note: String,
+    pub valid_days: u32,
+}
+
+/// v1 → v2: a grant recorded before tokens expired lasts 90 days from its recorded time, the default
+/// of version 2 when it was published. The number is written here, not taken from the current
+/// default, so that a later default never changes what an old grant meant.
+fn access_granted_v1_to_v2(old: AccessGrantedV1) -> AccessGrantedV2 {
+    AccessGrantedV2 {
+        token_hash: old.token_hash,
+        actor_id: old.actor_id,
+        role: old.role,
+        unit: old.unit,
+        note: old.note,
+        valid_days: 90,
     }
 }

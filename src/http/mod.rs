@@ -1,8 +1,10 @@
 //! The HTTP API (axum): a thin adapter over the service. Commands under `/v1/...` (one per domain
 //! command, see `commands::COMMAND_ROUTES`), ledger reads, proofs, live events, OpenAPI and metrics.
 //!
-//! Invariant: handlers translate and delegate; they decide nothing. Every error leaves as
-//! `application/problem+json`; a request body larger than `REQUEST_BODY_BYTES_MAX` is refused.
+//! Invariant: handlers translate and delegate; they decide nothing — who may read what is the
+//! service's `may_read`, asked once per request through each route's declaration. Every error leaves
+//! as `application/problem+json` (path segments included, through `params::PathParam`); a request
+//! body larger than `REQUEST_BODY_BYTES_MAX` is refused.
 
 pub mod auth;
 pub mod commands;
@@ -23,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::http::params::PathParam;
 use crate::service::read_models::ReadModels;
 use crate::service::records::SignedCheckpoint;
 use crate::service::Service;
@@ -41,8 +44,9 @@ pub struct AppState {
     pub checkpoint_cache: Arc<Mutex<Option<SignedCheckpoint>>>,
     /// Serialised answers about the latest state, by request URI, with the head they were computed at.
     pub answer_cache: Arc<Mutex<AnswerCache>>,
-    /// The hash of the server's local read token (see `service::admin::ServerInfo`): it reads as an
-    /// auditor and is never recorded in the ledger.
+    /// The hash of the server's local read token (see `service::admin::ServerInfo`): it reads the
+    /// whole ledger (`service::queries::Reader::Local`), writes nothing, never expires and is never
+    /// recorded in the ledger.
     pub local_read_token_hash: Option<String>,
 }
 
@@ -94,8 +98,8 @@ pub fn router(state: AppState) -> Router {
         router = match command_route.path_field {
             Some(_) => router.route(
                 command_route.path,
-                post(move |state, path: Path<String>, actor, headers, body| {
-                    commands::execute(state, command_route, Some(path), actor, headers, body)
+                post(move |state, PathParam(value): PathParam, actor, headers, body| {
+                    commands::execute(state, command_route, Some(Path(value)), actor, headers, body)
                 }),
             ),
             None => router.route(

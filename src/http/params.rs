@@ -1,5 +1,7 @@
 //! Query parameters, declared once per read route with their types and ranges: the same declaration
 //! parses a request (every error names the parameter) and writes the route's OpenAPI parameters.
+//! `PathParam` reads a path segment the same way (invalid percent-encoding or UTF-8 is a problem
+//! naming the segment, never axum's plain-text rejection).
 //!
 //! Invariant: a request's query is refused unless every parameter is declared by its route, given at
 //! most once, and valid for its kind; nothing is clamped or ignored silently.
@@ -8,10 +10,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::domain::{FunctionCode, PeriodId, SchemeId, UnitCode};
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+
+use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
 use crate::http::problem::Problem;
 use crate::projection::AsOf;
 use crate::service::queries::parse_as_of;
+use crate::service::records::{parse_saved_head, SAVED_HEAD_EXPECTED};
 
 /// What a parameter holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +38,17 @@ pub enum ParamKind {
     Integer { min: u64, max: u64 },
     /// Free text of at most `chars_max` characters.
     Text { chars_max: usize },
+    /// A role: `admin`, `assessor`, `office`, `appellant`, `reviewer`, `committee` or `auditor`.
+    Role,
+    /// A chain head noted earlier, `SEQ:HASH`.
+    SavedHead,
+    /// From 1 to `items_max` sequence numbers (each from 1), separated by commas.
+    SeqList { items_max: usize },
 }
+
+/// The roles, in the order docs/RULES.md §11 lists them.
+const ROLES: [Role; 7] =
+    [Role::Admin, Role::Assessor, Role::Office, Role::Appellant, Role::Reviewer, Role::Committee, Role::Auditor];
 
 /// One declared query parameter.
 #[derive(Clone, Copy, Debug)]
@@ -125,6 +141,18 @@ impl Params {
     pub fn integer(&self, name: &'static str) -> Option<u64> {
         self.text(name).map(|text| text.parse().expect("checked by parse"))
     }
+
+    pub fn role(&self, name: &'static str) -> Option<Role> {
+        self.text(name).map(|text| role(text).expect("checked by parse"))
+    }
+
+    pub fn seq_list(&self, name: &'static str) -> Option<Vec<u64>> {
+        self.text(name).map(|text| text.split(',').map(|part| part.parse().expect("checked by parse")).collect())
+    }
+}
+
+fn role(text: &str) -> Option<Role> {
+    ROLES.into_iter().find(|role| role.as_str() == text)
 }
 
 fn invalid(field: &str, detail: String) -> Problem {
@@ -152,6 +180,29 @@ fn check(param: &QueryParam, value: &str) -> Result<(), Problem> {
             true => Ok(()),
             false => Err(format!("longer than {chars_max} characters")),
         },
+        ParamKind::Role => match role(value) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "expected admin, assessor, office, appellant, reviewer, committee or auditor, got {value:?}"
+            )),
+        },
+        ParamKind::SavedHead => match parse_saved_head(value) {
+            Some(_) => Ok(()),
+            None => Err(SAVED_HEAD_EXPECTED.to_owned()),
+        },
+        ParamKind::SeqList { items_max } => {
+            let parts: Vec<&str> = value.split(',').collect();
+            let numbers = parts.iter().all(|part| {
+                !part.is_empty()
+                    && part.bytes().all(|b| b.is_ascii_digit())
+                    && part.parse::<u64>().is_ok_and(|n| n >= 1)
+            });
+            match (numbers, parts.len() <= items_max) {
+                (false, _) => Err(format!("expected sequence numbers from 1, separated by commas, got {value:?}")),
+                (true, false) => Err(format!("at most {items_max} sequence numbers, got {}", parts.len())),
+                (true, true) => Ok(()),
+            }
+        }
     };
     outcome.map_err(|message| invalid(name, format!("{name}: {message}")))
 }
@@ -161,7 +212,8 @@ fn form_urlencoded(query: &str) -> Result<Vec<(String, String)>, Problem> {
     let mut pairs = Vec::new();
     for part in query.split('&').filter(|part| !part.is_empty()) {
         let (name, value) = part.split_once('=').unwrap_or((part, ""));
-        let name = decode(name).ok_or_else(|| invalid("query", "query: a parameter name is not valid UTF-8".into()))?;
+        let name = decode(name)
+            .ok_or_else(|| invalid(name, format!("{name}: the parameter name is not valid percent-encoded UTF-8")))?;
         let value = decode(value)
             .ok_or_else(|| invalid(&name, format!("{name}: the value is not valid percent-encoded UTF-8")))?;
         pairs.push((name, value));
@@ -208,12 +260,51 @@ fn schema(kind: ParamKind) -> Value {
         ParamKind::Period => {
             json!({"type": "string", "pattern": "^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$", "examples": ["2017-07", "2017-Q3"]})
         }
-        ParamKind::AsOf => {
-            json!({"type": "string", "examples": ["latest", "1024", "2017-07-12", "2017-07-12T23:59:59+08:00"]})
-        }
+        ParamKind::AsOf => json!({
+            "type": "string",
+            "anyOf": [
+                {"const": "latest"},
+                {"pattern": "^[0-9]+$", "description": "a sequence number, at most the head"},
+                {"format": "date", "description": "the end of that day in the ledger's time zone"},
+                {"format": "date-time"}
+            ],
+            "examples": ["latest", "1024", "2017-07-12", "2017-07-12T23:59:59+08:00"]
+        }),
         ParamKind::Bool => json!({"type": "boolean"}),
         ParamKind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
         ParamKind::Text { chars_max } => json!({"type": "string", "maxLength": chars_max}),
+        ParamKind::Role => json!({"type": "string", "enum": ROLES.map(Role::as_str)}),
+        ParamKind::SavedHead => json!({"type": "string", "pattern": "^(0|[1-9][0-9]*):[0-9a-f]{64}$"}),
+        ParamKind::SeqList { items_max } => json!({
+            "type": "string",
+            "pattern": format!("^[1-9][0-9]*(,[1-9][0-9]*){{0,{}}}$", items_max.saturating_sub(1)),
+            "examples": ["8,12"]
+        }),
+    }
+}
+
+/// One path segment (`/v1/events/{event_id}`), percent-decoded. A segment that is not valid UTF-8
+/// once decoded is refused as 400 problem+json naming the segment's parameter.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(PathParam(value)),
+            Err(PathRejection::FailedToDeserializePathParams(error)) => {
+                let field = match error.kind() {
+                    ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
+                    _ => "path".to_owned(),
+                };
+                let detail = format!("{field}: the path segment is not valid percent-encoded UTF-8");
+                Err(Problem::bad_request("invalid_path", &field, detail))
+            }
+            Err(rejection) => Err(Problem::internal(&rejection)),
+        }
     }
 }
 

@@ -3,18 +3,25 @@
 //! the router, the OpenAPI document and the tests read it. Each takes `as_of` and answers as the
 //! ledger stood then.
 //!
+//! Every route declares what it reveals (`QueryRoute::reads`, a `ReadTarget` built from its
+//! parameters), and `answer` asks the service's `may_read` before anything is computed or served
+//! from the cache: a refusal is 403 problem+json naming the parameter.
+//!
 //! Answers for the latest state are cached by query until the head moves, so hot reads (rankings) cost
-//! a map lookup.
+//! a map lookup. A cached answer is the same for every reader admitted to it; the one answer that
+//! depends on the reader (the appeal queue) is never cached.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::http::auth::Authenticated;
+use crate::http::auth::Reading;
 use crate::http::params::{param, required, ParamKind, Params, QueryParam, AS_OF, PERIOD, UNIT};
 use crate::http::problem::Problem;
 use crate::http::AppState;
-use crate::service::queries::{trace_proofs, QueryError, RankingScope};
+use crate::service::queries::{
+    trace_proofs, AppealFilter, QueryError, RankingScope, ReadKind, ReadRefusal, ReadTarget, Reader,
+};
 
 use crate::limits::ANSWER_CACHE_ENTRIES_MAX;
 
@@ -23,17 +30,22 @@ use crate::limits::ANSWER_CACHE_ENTRIES_MAX;
 pub enum Caching {
     /// A pure function of the chain prefix: cached for the latest state.
     UntilTheHeadMoves,
-    /// Depends on the time of asking or signs something fresh: never cached.
+    /// Depends on the time of asking, on who asks, or signs something fresh: never cached.
     Never,
 }
 
-/// One read of the projections: its path, what it answers, its parameters, and how to compute it.
+/// One read of the projections: its path, what it answers, its parameters, what it reveals (for
+/// `may_read`), and how to compute it.
 pub struct QueryRoute {
     pub path: &'static str,
     pub summary: &'static str,
     pub params: &'static [QueryParam],
     pub caching: Caching,
-    compute: fn(&AppState, &Params) -> Result<Vec<u8>, Problem>,
+    /// The kind of what it reveals, for the OpenAPI document (`ReadKind::rule`).
+    pub read_kind: ReadKind,
+    /// What a request reveals, from its parameters; of `read_kind`.
+    pub reads: fn(&Params) -> Result<ReadTarget, Problem>,
+    compute: fn(&AppState, &Reader, &Params) -> Result<Vec<u8>, Problem>,
 }
 
 const SCHEME: QueryParam = param("scheme", ParamKind::Scheme, "rank this scheme's group instead of a unit's own");
@@ -46,6 +58,19 @@ const PROOFS: QueryParam = param(
     "add every cited event with its inclusion proof against a fresh signed checkpoint",
 );
 
+/// A unit's own facts, chosen by the required `unit`.
+fn unit_target(params: &Params) -> Result<ReadTarget, Problem> {
+    Ok(ReadTarget::Unit { field: "unit", unit: Some(unit(params)) })
+}
+
+fn ranking_target(params: &Params) -> Result<ReadTarget, Problem> {
+    Ok(ReadTarget::Ranking { scope: scope(params)?, period: period(params) })
+}
+
+fn group_detail_target(params: &Params) -> Result<ReadTarget, Problem> {
+    Ok(ReadTarget::GroupDetail { scope: scope(params)?, period: period(params) })
+}
+
 /// Every projection read.
 pub const QUERY_ROUTES: &[QueryRoute] = &[
     QueryRoute {
@@ -53,7 +78,9 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
         summary: "a unit's scores for a period: per indicator, raw, normalised, bonus, final, veto",
         params: &[UNIT, PERIOD, AS_OF],
         caching: Caching::UntilTheHeadMoves,
-        compute: |state, params| {
+        read_kind: ReadKind::Unit,
+        reads: unit_target,
+        compute: |state, _, params| {
             let (unit, period, as_of) = (unit(params), period(params), params.as_of("as_of"));
             json(state.read_models.scoreboard(&unit, period, as_of))
         },
@@ -63,7 +90,9 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
         summary: "a peer group's ranking and tiers (unit= for its own group, or scheme= [function_code=])",
         params: &[GROUP_UNIT, SCHEME, FUNCTION_CODE, PERIOD, AS_OF],
         caching: Caching::UntilTheHeadMoves,
-        compute: |state, params| {
+        read_kind: ReadKind::Ranking,
+        reads: ranking_target,
+        compute: |state, _, params| {
             let scope = scope(params)?;
             json(state.read_models.ranking(&scope, period(params), params.as_of("as_of")))
         },
@@ -80,7 +109,9 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
             param("to", ParamKind::AsOf, "the later point (as as_of; default latest)"),
         ],
         caching: Caching::UntilTheHeadMoves,
-        compute: |state, params| {
+        read_kind: ReadKind::GroupDetail,
+        reads: group_detail_target,
+        compute: |state, _, params| {
             let scope = scope(params)?;
             let (from, to) = (params.as_of("from"), params.as_of("to"));
             let diff = state.read_models.ranking_diff(&scope, period(params), from, to);
@@ -92,7 +123,9 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
         summary: "a unit against its peers: rank, tier, gaps, lost points by indicator and category",
         params: &[UNIT, PERIOD, AS_OF],
         caching: Caching::UntilTheHeadMoves,
-        compute: |state, params| {
+        read_kind: ReadKind::Unit,
+        reads: unit_target,
+        compute: |state, _, params| {
             json(state.read_models.horizontal(&unit(params), period(params), params.as_of("as_of")))
         },
     },
@@ -107,7 +140,9 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
             AS_OF,
         ],
         caching: Caching::UntilTheHeadMoves,
-        compute: |state, params| {
+        read_kind: ReadKind::Unit,
+        reads: unit_target,
+        compute: |state, _, params| {
             let (first, last) = (params.period("from").expect("required"), params.period("to").expect("required"));
             json(state.read_models.vertical(&unit(params), first, last, params.as_of("as_of")))
         },
@@ -117,25 +152,40 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
         summary: "every lost point down to its events; proofs=true adds inclusion proofs and a signed checkpoint",
         params: &[UNIT, PERIOD, AS_OF, PROOFS],
         caching: Caching::UntilTheHeadMoves,
+        read_kind: ReadKind::Unit,
+        reads: unit_target,
         compute: trace,
     },
     QueryRoute {
         path: "/v1/indicator-load",
         summary: "indicators per section per scheme year",
-        params: &[param("unit", ParamKind::Unit, "a county (its sections) or one section"), AS_OF],
+        params: &[
+            param("unit", ParamKind::Unit, "a county (its sections) or one section; every county when left out"),
+            AS_OF,
+        ],
         caching: Caching::UntilTheHeadMoves,
-        compute: |state, params| {
+        read_kind: ReadKind::Unit,
+        reads: |params| Ok(ReadTarget::Unit { field: "unit", unit: params.unit("unit") }),
+        compute: |state, _, params| {
             json(state.read_models.indicator_load(params.unit("unit").as_ref(), params.as_of("as_of")))
         },
     },
     QueryRoute {
         path: "/v1/appeal-queue",
-        summary: "open appeals with their deadlines; overdue decisions",
-        params: &[AS_OF],
+        summary: "appeals waiting for a decision, by due time, with overdue ones marked; of one unit and the units \
+                  under it, and of one period (or roll-up), when given",
+        params: &[
+            param("unit", ParamKind::Unit, "only appeals about this unit or a unit under it"),
+            param("period", ParamKind::Period, "only appeals on a base period within this period"),
+            AS_OF,
+        ],
         caching: Caching::Never,
-        compute: |state, params| {
+        read_kind: ReadKind::Appeals,
+        reads: |params| Ok(ReadTarget::Appeals { unit: params.unit("unit") }),
+        compute: |state, reader, params| {
             let now = state.service.clock().now();
-            json(state.read_models.appeal_queue(params.as_of("as_of"), now))
+            let filter = AppealFilter { unit: params.unit("unit"), period: params.period("period") };
+            json(state.read_models.appeal_queue(reader, &filter, params.as_of("as_of"), now))
         },
     },
     QueryRoute {
@@ -143,7 +193,9 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
         summary: "proposed praise and criticism for a period",
         params: &[GROUP_UNIT, SCHEME, FUNCTION_CODE, PERIOD, AS_OF],
         caching: Caching::UntilTheHeadMoves,
-        compute: |state, params| {
+        read_kind: ReadKind::GroupDetail,
+        reads: group_detail_target,
+        compute: |state, _, params| {
             let scope = scope(params)?;
             json(state.read_models.notices(&scope, period(params), params.as_of("as_of")))
         },
@@ -185,7 +237,7 @@ struct TracesWithProofs<'a> {
     proofs: crate::service::records::ProofBundle,
 }
 
-fn trace(state: &AppState, params: &Params) -> Result<Vec<u8>, Problem> {
+fn trace(state: &AppState, _: &Reader, params: &Params) -> Result<Vec<u8>, Problem> {
     let traced =
         state.read_models.trace(&unit(params), period(params), params.as_of("as_of")).map_err(query_problem)?;
     if params.bool("proofs") != Some(true) {
@@ -210,8 +262,15 @@ pub fn query_problem(error: QueryError) -> Problem {
         QueryError::Invalid { field, message } => {
             Problem::bad_request("invalid_query", field, format!("{field}: {message}"))
         }
+        QueryError::Refused(refusal) => refusal_problem(refusal),
         QueryError::Service(error) => error.into(),
     }
+}
+
+/// A read refused to this reader: 403 with the same codes a refused command gets.
+pub fn refusal_problem(refusal: ReadRefusal) -> Problem {
+    let detail = refusal.to_string();
+    Problem::new(StatusCode::FORBIDDEN, refusal.code.as_str(), Some(refusal.field), detail)
 }
 
 fn json_response(bytes: Vec<u8>) -> Response {
@@ -219,14 +278,19 @@ fn json_response(bytes: Vec<u8>) -> Response {
 }
 
 /// Answers `route`: from the cache when the question is about the latest state and the head has not
-/// moved; otherwise computed off the async threads (and, for the latest state, cached).
+/// moved; otherwise computed off the async threads (and, for the latest state, cached). The reader is
+/// admitted first (`may_read`), so the cache never answers anyone the rules refuse.
 pub async fn answer(
     State(state): State<AppState>,
     route: &'static QueryRoute,
-    _: Authenticated,
+    reading: Reading,
     uri: Uri,
 ) -> Result<Response, Problem> {
     let params = Params::parse(uri.query(), route.params)?;
+    let target = (route.reads)(&params)?;
+    debug_assert_eq!(target.kind(), route.read_kind, "{} reads what it declares", route.path);
+    let reader = reading.reader;
+    state.read_models.may_read(&reader, &target).map_err(query_problem)?;
     // Every answer is a function of the question and the chain prefix it reads, so one computed at
     // this head stays right until the head moves (an as-of point past the head is refused).
     let cacheable = route.caching == Caching::UntilTheHeadMoves && params.bool("proofs") != Some(true);
@@ -240,7 +304,7 @@ pub async fn answer(
         }
     }
     let worker_state = state.clone();
-    let bytes = tokio::task::spawn_blocking(move || (route.compute)(&worker_state, &params))
+    let bytes = tokio::task::spawn_blocking(move || (route.compute)(&worker_state, &reader, &params))
         .await
         .map_err(|e| Problem::internal(&e))??;
     if cacheable {

@@ -100,7 +100,7 @@ impl Replay {
     pub fn push(&mut self, event: Recorded) -> Result<(), ApplyError> {
         self.current.apply(&event)?;
         self.events.push(event);
-        if self.current.seq() % self.snapshot_interval_events == 0 {
+        if self.current.seq().is_multiple_of(self.snapshot_interval_events) {
             self.snapshots.push(self.current.clone());
         }
         Ok(())

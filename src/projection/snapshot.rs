@@ -12,7 +12,7 @@ use crate::chain::Hash;
 use super::Projection;
 
 /// The layout of the serialised projection; a snapshot of another layout is rebuilt, not read.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {

@@ -39,6 +39,10 @@ pub enum OpenError {
     /// Another process holds the ledger; when that is a kpi-ledger server, where to reach it.
     #[error("--data {data}: the ledger is open in another process{}", server.as_ref().map_or(String::new(), |s| format!(" (a server at http://{})", s.addr)))]
     Locked { data: PathBuf, server: Option<ServerInfo> },
+    /// The directory cannot be written (an auditor's copy on read-only media): the record copy can
+    /// still be verified on its own.
+    #[error("--data {0}: the directory is read-only, so the ledger cannot be opened (`verify` checks its record copy alone)")]
+    ReadOnly(PathBuf),
     #[error("--data {data}: {error}")]
     Store { data: PathBuf, error: StoreError },
 }
@@ -57,9 +61,9 @@ impl LedgerSettings {
         LedgerOptions { key_file: self.signing_key_file.clone(), tail_check, require_key }
     }
 
-    /// Whether the data directory holds a ledger (sled's data file is there).
+    /// Whether the data directory holds a ledger (sled's data file or the record copy is there).
     pub fn holds_ledger(&self) -> bool {
-        self.data.join("db").exists()
+        self.data.join("db").exists() || crate::store::segment::path(&self.data).exists()
     }
 
     /// Opens an existing ledger to write to it: its signing key must be there. A directory without a
@@ -93,6 +97,14 @@ impl LedgerSettings {
             Err(error) if error.to_string().contains("could not acquire lock") => {
                 Err(OpenError::Locked { data: self.data.clone(), server: read_server_info(&self.data) })
             }
+            Err(StoreError::Io(error))
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                Err(OpenError::ReadOnly(self.data.clone()))
+            }
             Err(error) => Err(OpenError::Store { data: self.data.clone(), error }),
         }
     }
@@ -103,6 +115,42 @@ impl LedgerSettings {
         let service = records.service(Arc::new(SystemClock), Arc::new(RandomIds)).map_err(|e| e.to_string())?;
         Ok(Arc::new(service))
     }
+}
+
+/// The data directory's lock file, which every process that opens or changes a ledger holds first.
+pub use crate::store::LOCK_FILE;
+
+/// Takes the data directory's lock (creating the directory) without opening the ledger: for work on
+/// the directory itself, such as the demo emptying a directory it made before. Released on drop.
+pub fn lock_data_directory(settings: &LedgerSettings) -> Result<crate::store::DirLock, OpenError> {
+    crate::store::DirLock::acquire(&settings.data).map_err(|error| match error {
+        StoreError::Locked => {
+            OpenError::Locked { data: settings.data.clone(), server: read_server_info(&settings.data) }
+        }
+        error => OpenError::Store { data: settings.data.clone(), error },
+    })
+}
+
+/// Rebuilds a damaged ledger from its two copies (`store::recovery::recover`), then opens it and
+/// verifies the whole chain in both copies before saying it is done.
+pub fn recover(
+    settings: &LedgerSettings,
+    accept_loss: bool,
+    progress: &dyn Fn(u64),
+) -> Result<crate::store::recovery::Recovered, String> {
+    if !settings.holds_ledger() {
+        return Err(OpenError::NoLedger(settings.data.clone()).to_string());
+    }
+    let recovered = crate::store::recovery::recover(&settings.data, accept_loss, progress)
+        .map_err(|error| format!("--data {}: {error}", settings.data.display()))?;
+    let records = settings.open_to_read(TailCheck::Skip).map_err(|e| e.to_string())?;
+    let verified = records
+        .verify(None, &|_| {})
+        .map_err(|failure| format!("the recovered ledger fails verification: {failure}"))?;
+    if verified.head != recovered.head {
+        return Err(format!("the recovered ledger opens at event {}, not {}", verified.head.seq, recovered.head.seq));
+    }
+    Ok(recovered)
 }
 
 /// Which signing key an imported ledger gets.

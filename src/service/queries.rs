@@ -1,12 +1,19 @@
 //! The questions users ask, answered from the read models as of any point: one function per read
 //! endpoint / CLI command, typed in and serialisable out. HTTP and the CLI only parse and print.
 //!
+//! Who may ask what is decided here too (docs/RULES.md §11, "Who may read what"): every read names
+//! what it reveals as a `ReadTarget`, and `may_read` judges it against the `Reader` — a token's actor,
+//! bounded by its role and unit scope, or the server's local read token. The HTTP API calls it for
+//! every read route, and so must any later adapter (the web site).
+//!
 //! Invariant: every answer says which sequence number it stands at (`Answer::as_of_seq`), so a reader
-//! can always tie a figure to the chain (and to a checkpoint and proof).
+//! can always tie a figure to the chain (and to a checkpoint and proof). An answer that is cached by
+//! its question alone (everything but the appeal queue and the access list) is the same for every
+//! reader allowed to see it: readers are admitted or refused whole, never served a filtered copy.
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AccessRecord, FunctionCode, PeriodId, Role, SchemeId, Timestamp, UnitCode};
+use crate::domain::{AccessRecord, Actor, Facts, FunctionCode, PeriodId, Role, SchemeId, Timestamp, UnitCode};
 use crate::projection::{
     replay, AppealQueue, AsOf, Horizontal, IndicatorLoad, Notices, PeerGroup, Projection, Ranking, RankingDiff,
     ScoreCard, Trace, Vertical,
@@ -80,6 +87,9 @@ pub enum QueryError {
     NotFound { field: &'static str, message: String },
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
+    /// The reader may not see the answer (its role, or its unit scope).
+    #[error(transparent)]
+    Refused(#[from] ReadRefusal),
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -88,18 +98,304 @@ fn not_found(field: &'static str, message: String) -> QueryError {
     QueryError::NotFound { field, message }
 }
 
+/// Which waiting appeals a queue lists: about `unit` or a unit under it, of a base period within
+/// `period`; every one when both are left out.
+#[derive(Clone, Debug, Default)]
+pub struct AppealFilter {
+    pub unit: Option<UnitCode>,
+    pub period: Option<PeriodId>,
+}
+
 /// Whom a ranking is about: a unit's own peer group, or a group named outright.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RankingScope {
     OfUnit(UnitCode),
     Group { scheme: SchemeId, function_code: Option<FunctionCode> },
+}
+
+// ---- Who may read what ---------------------------------------------------------------------
+
+/// Who reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// A token's actor: its role and unit (the unit and everything under it) bound what it reads.
+    Token(Actor),
+    /// The server's local read token, for the command line on the same machine (`server.json`): it
+    /// reads the whole ledger, as an auditor of every unit would, and is never recorded or revoked.
+    Local,
+}
+
+/// What a read reveals. Each read route declares one, and `may_read` judges it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadTarget {
+    /// The organisation: units, their names, levels and parents. Needed to find one's way.
+    Organisation,
+    /// The chain without its facts: head, signing key, signed checkpoints, inclusion and consistency
+    /// proofs (hashes only), so that whoever holds a proof bundle can check it against a later head.
+    ChainIntegrity,
+    /// One unit's facts — scores, comparisons, traces (with their evidence digests and the proofs of
+    /// the events they cite), indicator load — or, with `unit: None`, every unit's at once. `field`
+    /// names the parameter that chose the unit.
+    Unit { field: &'static str, unit: Option<UnitCode> },
+    /// A peer group's ranking table, published to the group.
+    Ranking { scope: RankingScope, period: PeriodId },
+    /// What the table alone does not show about each member: the events that moved it (a ranking
+    /// diff) and the repeat problems behind proposed criticism (notices).
+    GroupDetail { scope: RankingScope, period: PeriodId },
+    /// Appeals waiting for a decision: of `unit` when given, otherwise of the reader's whole scope.
+    Appeals { unit: Option<UnitCode> },
+    /// Persons registered in a unit (no route reads them yet: the rule waits for the site).
+    Persons { unit: UnitCode },
+    /// Access records: who held which role for which unit, by token hash.
+    Access,
+    /// The ledger itself: events by sequence, stream or id, the live stream, the export, a full
+    /// verification, proof bundles of any events. Every fact of every unit is in there.
+    Ledger,
+}
+
+/// The kinds of `ReadTarget`, each with its rule in words (for the OpenAPI document and docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadKind {
+    Organisation,
+    ChainIntegrity,
+    Unit,
+    Ranking,
+    GroupDetail,
+    Appeals,
+    Persons,
+    Access,
+    Ledger,
+}
+
+impl ReadKind {
+    /// Who may read, in the words of docs/RULES.md §11.
+    pub const fn rule(self) -> &'static str {
+        match self {
+            ReadKind::Organisation | ReadKind::ChainIntegrity => "Who may read: every valid token.",
+            ReadKind::Unit => {
+                "Who may read: every role whose unit scope (its unit and everything under it) holds `unit`; \
+                 where `unit` may be left out, a scope holding every unit. Otherwise 403 naming `unit`."
+            }
+            ReadKind::Ranking => {
+                "Who may read: every role whose unit scope holds the scheme's issuer or a member of the peer \
+                 group (a ranking is published to its group). Otherwise 403 naming `unit` (or `scheme`)."
+            }
+            ReadKind::GroupDetail => {
+                "Who may read: every role whose unit scope holds the scheme's issuer (the answer shows each \
+                 member's events or repeat problems). Otherwise 403 naming `unit` (or `scheme`)."
+            }
+            ReadKind::Appeals => {
+                "Who may read: every role. The queue holds only the appeals whose unit, appellant or \
+                 assessing unit the reader's scope holds; a `unit` outside the scope is 403 naming `unit`."
+            }
+            ReadKind::Persons => "Who may read: admin, office and auditor whose unit scope holds the person's unit.",
+            ReadKind::Access => {
+                "Who may read: admin and auditor (any other role is 403); the list holds the grants for units \
+                 in the reader's scope."
+            }
+            ReadKind::Ledger => {
+                "Who may read: admin and auditor whose unit scope holds every unit (a top unit), and the \
+                 local read token; any other role or a narrower scope is 403."
+            }
+        }
+    }
+}
+
+impl ReadTarget {
+    pub fn kind(&self) -> ReadKind {
+        match self {
+            ReadTarget::Organisation => ReadKind::Organisation,
+            ReadTarget::ChainIntegrity => ReadKind::ChainIntegrity,
+            ReadTarget::Unit { .. } => ReadKind::Unit,
+            ReadTarget::Ranking { .. } => ReadKind::Ranking,
+            ReadTarget::GroupDetail { .. } => ReadKind::GroupDetail,
+            ReadTarget::Appeals { .. } => ReadKind::Appeals,
+            ReadTarget::Persons { .. } => ReadKind::Persons,
+            ReadTarget::Access => ReadKind::Access,
+            ReadTarget::Ledger => ReadKind::Ledger,
+        }
+    }
+}
+
+/// Why a reader may not see an answer: its role never may (`RoleNotAllowed`), or what it asked about
+/// lies outside its unit scope (`OutOfScope`). `field` names the parameter at fault (`unit`, `scheme`)
+/// or, when no parameter is, `authorization` (the token).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ReadRefusal {
+    pub code: ReadRefusalCode,
+    pub field: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadRefusalCode {
+    RoleNotAllowed,
+    OutOfScope,
+}
+
+impl ReadRefusalCode {
+    /// The same codes a refused command gets.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReadRefusalCode::RoleNotAllowed => "role_not_allowed",
+            ReadRefusalCode::OutOfScope => "out_of_scope",
+        }
+    }
+}
+
+fn refuse_role(actor: &Actor, what: &str, allowed: &[Role]) -> ReadRefusal {
+    let allowed: Vec<&str> = allowed.iter().map(|role| role.as_str()).collect();
+    ReadRefusal {
+        code: ReadRefusalCode::RoleNotAllowed,
+        field: "authorization",
+        message: format!("role {} may not read {what}; allowed: {}", actor.role.as_str(), allowed.join(", ")),
+    }
+}
+
+fn refuse_scope(actor: &Actor, field: &'static str, what: String) -> ReadRefusal {
+    ReadRefusal {
+        code: ReadRefusalCode::OutOfScope,
+        field,
+        message: format!("{what} is outside the scope of {} ({})", actor.unit, actor.role.as_str()),
+    }
+}
+
+/// Whether `root`'s scope holds every registered unit: it is the only unit without a parent.
+fn holds_every_unit(facts: &Facts, root: &UnitCode) -> bool {
+    facts.units.iter().filter(|(_, unit)| unit.parent.is_none()).all(|(code, _)| code == root)
+}
+
+/// The field a ranking question named its group by.
+fn group_field(scope: &RankingScope) -> &'static str {
+    match scope {
+        RankingScope::OfUnit(_) => "unit",
+        RankingScope::Group { .. } => "scheme",
+    }
+}
+
+/// The group a ranking question is about, and the issuer of its scheme; `None` when the question names
+/// no such group (it is then answered 404 by the read, which reveals no fact).
+fn group_and_issuer(projection: &Projection, scope: &RankingScope, period: PeriodId) -> Option<(PeerGroup, UnitCode)> {
+    let group = match scope {
+        RankingScope::OfUnit(unit) => projection.peer_group_of(unit, period.year())?,
+        RankingScope::Group { scheme, function_code } => {
+            let group = PeerGroup { scheme: scheme.clone(), function_code: function_code.clone() };
+            projection.peer_groups(scheme).contains(&group).then_some(group)?
+        }
+    };
+    let issuer = projection.facts().schemes.get(&group.scheme)?.settings.issuer.clone();
+    Some((group, issuer))
+}
+
+/// Whether `reader` may see what `target` reveals, judged on `projection` (the organisation only:
+/// units never move, so any projection that knows the units asked about judges alike). A unit that is
+/// not registered is let through: the read then answers 404, and which units exist is no secret.
+pub fn may_read(projection: &Projection, reader: &Reader, target: &ReadTarget) -> Result<(), ReadRefusal> {
+    let Reader::Token(actor) = reader else { return Ok(()) };
+    let facts = projection.facts();
+    let holds = |unit: &UnitCode| !facts.units.contains_key(unit) || facts.in_scope(&actor.unit, unit);
+    match target {
+        ReadTarget::Organisation | ReadTarget::ChainIntegrity => Ok(()),
+        ReadTarget::Unit { field, unit: Some(unit) } => match holds(unit) {
+            true => Ok(()),
+            false => Err(refuse_scope(actor, field, format!("unit {unit}"))),
+        },
+        ReadTarget::Appeals { unit: Some(unit) } => match holds(unit) {
+            true => Ok(()),
+            false => Err(refuse_scope(actor, "unit", format!("the appeals of unit {unit}"))),
+        },
+        ReadTarget::Unit { field, unit: None } => match holds_every_unit(facts, &actor.unit) {
+            true => Ok(()),
+            false => Err(refuse_scope(actor, field, "every unit (leave no unit out)".to_owned())),
+        },
+        ReadTarget::Appeals { unit: None } => Ok(()),
+        ReadTarget::Ranking { scope, period } => {
+            let Some((group, issuer)) = group_and_issuer(projection, scope, *period) else { return Ok(()) };
+            let readable = facts.in_scope(&actor.unit, &issuer)
+                || projection.peer_group_members(&group).iter().any(|member| facts.in_scope(&actor.unit, member));
+            match readable {
+                true => Ok(()),
+                false => Err(refuse_scope(actor, group_field(scope), format!("the ranking of {}", describe(&group)))),
+            }
+        }
+        ReadTarget::GroupDetail { scope, period } => {
+            let Some((group, issuer)) = group_and_issuer(projection, scope, *period) else { return Ok(()) };
+            match facts.in_scope(&actor.unit, &issuer) {
+                true => Ok(()),
+                false => Err(refuse_scope(
+                    actor,
+                    group_field(scope),
+                    format!("what moved each member of {} (its issuer {issuer})", describe(&group)),
+                )),
+            }
+        }
+        ReadTarget::Persons { unit } => {
+            const ALLOWED: &[Role] = &[Role::Admin, Role::Office, Role::Auditor];
+            if !ALLOWED.contains(&actor.role) {
+                return Err(refuse_role(actor, "persons", ALLOWED));
+            }
+            match holds(unit) {
+                true => Ok(()),
+                false => Err(refuse_scope(actor, "unit", format!("unit {unit}"))),
+            }
+        }
+        ReadTarget::Access => {
+            const ALLOWED: &[Role] = &[Role::Admin, Role::Auditor];
+            match ALLOWED.contains(&actor.role) {
+                true => Ok(()),
+                false => Err(refuse_role(actor, "access records", ALLOWED)),
+            }
+        }
+        ReadTarget::Ledger => {
+            const ALLOWED: &[Role] = &[Role::Admin, Role::Auditor];
+            if !ALLOWED.contains(&actor.role) {
+                return Err(refuse_role(actor, "the ledger's events", ALLOWED));
+            }
+            match holds_every_unit(facts, &actor.unit) {
+                true => Ok(()),
+                false => Err(refuse_scope(actor, "authorization", "the whole ledger".to_owned())),
+            }
+        }
+    }
+}
+
+fn describe(group: &PeerGroup) -> String {
+    match &group.function_code {
+        None => format!("scheme {}", group.scheme),
+        Some(code) => format!("scheme {} sections {code}", group.scheme),
+    }
+}
+
+/// Whether `reader` sees the access record: its unit is in the reader's scope.
+fn access_visible(facts: &Facts, reader: &Reader, record: &AccessRecord) -> bool {
+    match reader {
+        Reader::Local => true,
+        Reader::Token(actor) => facts.in_scope(&actor.unit, &record.unit),
+    }
+}
+
+/// Whether `reader` sees the waiting appeal: its scope holds the appealed unit, the appellant or the
+/// unit that assessed what is appealed.
+fn appeal_visible(facts: &Facts, reader: &Reader, appeal: &crate::projection::QueuedAppeal) -> bool {
+    let Reader::Token(actor) = reader else { return true };
+    let assessor = facts.appeal_target_author(&appeal.target).map(|(_, unit)| unit);
+    [Some(&appeal.unit), Some(&appeal.appellant), assessor]
+        .into_iter()
+        .flatten()
+        .any(|unit| facts.in_scope(&actor.unit, unit))
 }
 
 /// Parses `latest`, a sequence number, an RFC 3339 instant, or a date `YYYY-MM-DD` (the end of that
 /// day in the ledger's time zone).
 pub fn parse_as_of(text: &str) -> Result<AsOf, String> {
     let text = text.trim();
-    if text.is_empty() || text == "latest" {
+    if text.is_empty() {
+        return Err("empty; give latest, a sequence number, a date (2017-07-12) or an RFC 3339 instant, or leave \
+                    the parameter out"
+            .into());
+    }
+    if text == "latest" {
         return Ok(AsOf::Latest);
     }
     if text.bytes().all(|b| b.is_ascii_digit()) {
@@ -150,7 +446,17 @@ fn group_for(projection: &Projection, scope: &RankingScope, period: PeriodId) ->
                     format!("no scheme {scheme} is open (as of event {})", projection.seq()),
                 ));
             }
-            Ok(PeerGroup { scheme: scheme.clone(), function_code: function_code.clone() })
+            let group = PeerGroup { scheme: scheme.clone(), function_code: function_code.clone() };
+            if let Some(code) = function_code.as_ref().filter(|_| !projection.peer_groups(scheme).contains(&group)) {
+                return Err(not_found(
+                    "function_code",
+                    format!(
+                        "no section of function code {code} is assessed under {scheme} (as of event {})",
+                        projection.seq()
+                    ),
+                ));
+            }
+            Ok(group)
         }
         RankingScope::OfUnit(unit) => known_unit(projection, unit).and_then(|()| {
             projection
@@ -178,11 +484,29 @@ impl ReadModels {
         Ok(Answer { as_of_seq: resolved.seq, as_of_instant: resolved.instant, value: value? })
     }
 
+    /// Whether `reader` may see what `target` reveals (`may_read`), judged on the latest projection.
+    pub fn may_read(&self, reader: &Reader, target: &ReadTarget) -> Result<(), QueryError> {
+        let (_, judged) = self.with_projection(AsOf::Latest, |projection| may_read(projection, reader, target))?;
+        Ok(judged?)
+    }
+
     /// The access grants `filter` selects, of `role` only when given, as the durable ledger holds them.
     pub fn access_list(&self, filter: AccessFilter, role: Option<Role>) -> Result<AccessList, QueryError> {
+        self.access_list_for(&Reader::Local, filter, role)
+    }
+
+    /// As `access_list`, for `reader`: refused unless it may read access records, and holding only
+    /// the grants for units in its scope.
+    pub fn access_list_for(
+        &self,
+        reader: &Reader,
+        filter: AccessFilter,
+        role: Option<Role>,
+    ) -> Result<AccessList, QueryError> {
         let (_, grants) = self.with_projection(AsOf::Latest, |projection| {
-            projection
-                .facts()
+            may_read(projection, reader, &ReadTarget::Access)?;
+            let facts = projection.facts();
+            let grants = facts
                 .access_grants
                 .values()
                 .filter(|grant| match filter {
@@ -190,9 +514,12 @@ impl ReadModels {
                     AccessFilter::All => true,
                 })
                 .filter(|grant| role.is_none_or(|role| grant.role == role))
+                .filter(|grant| access_visible(facts, reader, grant))
                 .cloned()
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            Ok::<_, ReadRefusal>(grants)
         })?;
+        let grants = grants?;
         let at = match filter {
             AccessFilter::InForceAt(at) => Some(at),
             AccessFilter::All => None,
@@ -283,9 +610,21 @@ impl ReadModels {
         })
     }
 
-    /// Open appeals and their deadlines, judged at the as-of point (`now` for the latest).
-    pub fn appeal_queue(&self, as_of: AsOf, now: Timestamp) -> Result<Answer<AppealQueue>, QueryError> {
+    /// Open appeals and their deadlines, judged at the as-of point (`now` for the latest): those about
+    /// `unit` or a unit under it when given, of a base period in `period` when given, and only those
+    /// `reader` may see (refused if it names a `unit` outside its scope).
+    pub fn appeal_queue(
+        &self,
+        reader: &Reader,
+        filter: &AppealFilter,
+        as_of: AsOf,
+        now: Timestamp,
+    ) -> Result<Answer<AppealQueue>, QueryError> {
         self.answer(as_of, |projection| {
+            if let Some(unit) = &filter.unit {
+                known_unit(projection, unit)?;
+            }
+            may_read(projection, reader, &ReadTarget::Appeals { unit: filter.unit.clone() })?;
             let at = match as_of {
                 AsOf::Latest => now,
                 AsOf::Instant(_) | AsOf::EndOfDay { .. } => {
@@ -293,7 +632,14 @@ impl ReadModels {
                 }
                 AsOf::Seq(_) => projection.recorded_at(),
             };
-            Ok(projection.appeal_queue(at))
+            let facts = projection.facts();
+            let mut queue = projection.appeal_queue(at);
+            queue.waiting.retain(|appeal| {
+                filter.unit.as_ref().is_none_or(|unit| facts.in_scope(unit, &appeal.unit))
+                    && filter.period.is_none_or(|period| period.contains(appeal.period))
+                    && appeal_visible(facts, reader, appeal)
+            });
+            Ok(queue)
         })
     }
 

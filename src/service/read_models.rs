@@ -20,6 +20,19 @@ use crate::store::Ledger;
 
 use crate::limits::{SNAPSHOTS_IN_MEMORY_MAX, SNAPSHOT_INTERVAL_EVENTS};
 
+/// Why a bearer token does not act (the API answers 401), or our failure to tell.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenRefusal {
+    #[error("unknown token")]
+    Unknown,
+    #[error("token revoked at {revoked_at}")]
+    Revoked { revoked_at: Timestamp },
+    #[error("token expired at {expires_at}")]
+    Expired { expires_at: Timestamp },
+    #[error(transparent)]
+    Failure(ServiceError),
+}
+
 /// An as-of point found in the chain: the sequence number answers stand at, and the instant asked
 /// about when the point was a time or a date (echoed in every answer, so a reader sees which
 /// instant a date became).
@@ -67,7 +80,11 @@ impl ReadModels {
         let interval = self.snapshot_interval_events;
         fold_ledger(&self.ledger, &mut current, head, |folded| {
             if folded.seq() % interval == 0 {
-                self.ledger.put_snapshot(folded.seq(), &Snapshot::of(folded).to_bytes())?;
+                // A snapshot only speeds up later answers: one that cannot be stored (a full disk) is
+                // logged and skipped, and reads go on.
+                if let Err(error) = self.ledger.put_snapshot(folded.seq(), &Snapshot::of(folded).to_bytes()) {
+                    tracing::warn!(%error, seq = folded.seq(), "projection snapshot not stored");
+                }
             }
             Ok(())
         })?;
@@ -83,6 +100,24 @@ impl ReadModels {
     ) -> Result<Option<crate::domain::AccessRecord>, ServiceError> {
         self.catch_up()?;
         Ok(self.current.read().expect("projection lock").facts().access(token_hash).cloned())
+    }
+
+    /// The actor a bearer token's hash stands for at `now`: granted, not revoked, not expired. Reads
+    /// the read models' facts only (catching up first), never the decider's, so neither an
+    /// authenticated request nor an open event stream ever waits on a decision.
+    pub fn token_actor(
+        &self,
+        token_hash: &crate::domain::TokenHash,
+        now: Timestamp,
+    ) -> Result<crate::domain::Actor, TokenRefusal> {
+        let access = self.access(token_hash).map_err(TokenRefusal::Failure)?.ok_or(TokenRefusal::Unknown)?;
+        if let Some(revoked_at) = access.revoked_at {
+            return Err(TokenRefusal::Revoked { revoked_at });
+        }
+        if access.is_expired_at(now) {
+            return Err(TokenRefusal::Expired { expires_at: access.expires_at });
+        }
+        Ok(crate::domain::Actor { id: access.actor_id, role: access.role, unit: access.unit })
     }
 
     pub fn ledger(&self) -> &Ledger {

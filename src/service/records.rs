@@ -244,6 +244,12 @@ pub enum StreamReadError {
     Store(ReadError),
 }
 
+/// Verifies the record copy of the ledger in `dir` on its own, without opening (or writing) anything
+/// else: for an auditor's copy on read-only media.
+pub fn verify_record_copy(dir: &std::path::Path, progress: &(dyn Fn(u64) + Sync)) -> Verification {
+    crate::store::recovery::verify_copy_alone(dir, progress).into()
+}
+
 /// Parses `SEQ:HASH` (docs/FORMAT.md §1.5), as `kpi-ledger head` prints it and `--saved-head` and
 /// `saved_head=` take it.
 pub fn parse_saved_head(text: &str) -> Option<Head> {

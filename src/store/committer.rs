@@ -1,7 +1,7 @@
 //! The committer: one thread that owns every write to the ledger. It takes all appends waiting at
-//! that moment, checks that each continues the chain where the one before it ended, writes them with
-//! their indexes, Merkle nodes and the new head in one sled batch, flushes, fsyncs, and only then
-//! answers them (group commit).
+//! that moment, checks that each continues the chain where the one before it ended, appends their
+//! records to the record copy and syncs it, then writes them with their indexes, Merkle nodes and the
+//! new head in one sled batch, flushes, fsyncs, and only then answers them (group commit).
 //!
 //! Architecture invariant: the caller seals (`chain::seal`) — sequence numbers, stream versions and
 //! hashes are decided once, by the service's decider — and the committer only checks continuity (an
@@ -18,8 +18,9 @@ use crate::chain::merkle::{Blake3, IncrementalTree};
 use crate::limits::GROUP_COMMIT_REQUESTS_MAX;
 use crate::store::durability::Syncer;
 use crate::store::error::AppendError;
-use crate::store::keys::{self, CommandRecord, RequestDigestOf};
+use crate::store::keys::{self, CommandRecord, RequestDigestOf, SegmentMark};
 use crate::store::merkle_nodes;
+use crate::store::segment::{self, Segment};
 use crate::store::types::{Appended, Head, SealedAppend};
 use crate::store::Shared;
 
@@ -33,6 +34,8 @@ pub struct Submission {
 pub struct Committer {
     pub tree: sled::Tree,
     pub syncer: Syncer,
+    /// The record copy: synced before sled is written, so it is never behind the index.
+    pub segment: Segment,
     pub shared: Arc<Shared>,
     /// The durable head; the staged head of a group starts here.
     pub head: Head,
@@ -47,6 +50,8 @@ struct Group {
     head: Head,
     merkle: IncrementalTree<Blake3>,
     events: u64,
+    /// The group's frames for the record copy.
+    frames: Vec<u8>,
 }
 
 impl Committer {
@@ -70,8 +75,13 @@ impl Committer {
             }
             return;
         }
-        let mut group =
-            Group { batch: sled::Batch::default(), head: self.head, merkle: self.merkle.clone(), events: 0 };
+        let mut group = Group {
+            batch: sled::Batch::default(),
+            head: self.head,
+            merkle: self.merkle.clone(),
+            events: 0,
+            frames: Vec::new(),
+        };
         let outcomes: Vec<_> = submissions
             .into_iter()
             .map(|submission| {
@@ -93,11 +103,15 @@ impl Committer {
         }
     }
 
-    /// Writes the group in one atomic batch, makes it durable, then publishes the new head.
+    /// Appends the group to the record copy and syncs it, writes the index in one atomic batch and
+    /// makes it durable, then publishes the new head.
     fn write(&mut self, mut group: Group) -> Result<(), String> {
-        group
-            .batch
-            .insert(keys::HEAD, &keys::encode_head(group.head.seq, &group.head.hash, group.head.recorded_at)[..]);
+        let group_start = self.segment.len();
+        self.segment.append(&group.frames).map_err(|e| format!("record copy: {e}"))?;
+        self.segment.sync().map_err(|e| format!("record copy: {e}"))?;
+        let mark = SegmentMark { group_start, end: self.segment.len() };
+        let head = keys::encode_head_marked(group.head.seq, &group.head.hash, group.head.recorded_at, mark);
+        group.batch.insert(keys::HEAD, &head[..]);
         self.tree.apply_batch(group.batch).map_err(|e| e.to_string())?;
         self.tree.flush().map_err(|e| e.to_string())?;
         self.syncer.sync(&self.shared.durability).map_err(|e| e.to_string())?;
@@ -132,6 +146,7 @@ fn stage(group: &mut Group, append: &SealedAppend) -> Result<Appended, AppendErr
     let first_seq = group.head.seq + 1;
     for event in &append.events {
         group.batch.insert(&keys::event(event.seq), event.record.as_slice());
+        segment::encode_frame(event.seq, &event.record, &mut group.frames);
         group.batch.insert(keys::stream_event(&event.stream, event.stream_version), &event.seq.to_be_bytes());
         group.batch.insert(&keys::event_id(&event.event_id), &event.seq.to_be_bytes());
         let nodes = group.merkle.append(merkle_nodes::leaf_of(&event.hash)).expect("fewer than u64::MAX events");

@@ -39,6 +39,15 @@ pub enum StoreError {
     Verify(#[from] crate::store::verify::VerifyFailure),
     #[error("{0}")]
     Invalid(String),
+    /// The two copies of the chain disagree, or one cannot be read: nothing was changed.
+    #[error("{0}; {hint}", hint = crate::store::recovery::RECOVER_HINT)]
+    Damaged(String),
+    /// `recover` cannot rebuild the ledger as asked; it changed nothing.
+    #[error("{0}")]
+    Unrecoverable(String),
+    /// Another process holds the data directory.
+    #[error("the ledger is open in another process (could not acquire lock)")]
+    Locked,
     #[error(
         "the checkpoint signing key file {} is missing{}; restore it with `kpi-ledger key import`, or start \
          a new key deliberately with `kpi-ledger key rotate`",

@@ -10,23 +10,21 @@
 //! been accepted as an append, or leaves the target directory as it found it (it builds in a sibling
 //! directory, and the caller renames it into place only after checking that it loads).
 
-use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::chain::merkle::{Blake3, IncrementalTree};
-use crate::chain::{link_hash, EventBody, Hash, Record};
-use crate::domain::check_unique_keys;
-use crate::limits::{EVENT_BODY_BYTES_MAX, EXPORT_LINE_BYTES_MAX, IMPORT_EVENTS_PER_BATCH};
+use crate::chain::{EventBody, Hash, Record};
+use crate::limits::EXPORT_LINE_BYTES_MAX;
 use crate::store::durability::{sync_directory, Syncer};
-use crate::store::keys::{self, CommandRecord, RequestDigestOf};
-use crate::store::merkle_nodes;
+use crate::store::keys;
+use crate::store::rebuild::{CopyTarget, Rebuilder};
+use crate::store::segment::Segment;
 use crate::store::types::Head;
 use crate::store::verify::{VerifyFailure, Walk};
-use crate::store::{validate_stream_id, DurabilityStats, Ledger, StoreError, TREE_NAME};
+use crate::store::{DurabilityStats, Ledger, StoreError, TREE_NAME};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -169,7 +167,8 @@ fn import_into(
     tree.insert(keys::FORMAT, keys::FORMAT_MARKER).map_err(StoreError::from)?;
     let mut syncer = Syncer::open(staging).map_err(StoreError::from)?;
     let stats = DurabilityStats::default();
-    let mut importer = Importer::new(tree.clone());
+    let segment = Segment::create(staging).map_err(StoreError::from)?;
+    let mut rebuilder = Rebuilder::new(tree, CopyTarget::Write { segment, pending: Vec::new() });
     let mut line = Vec::new();
     let mut line_number = 0u64;
     loop {
@@ -179,15 +178,34 @@ fn import_into(
             break;
         }
         line_number += 1;
-        importer.add_line(&line, check).map_err(|reason| refused(line_number, reason))?;
-        if importer.batch_events == IMPORT_EVENTS_PER_BATCH {
-            importer.write_batch(&db, &mut syncer, &stats)?;
-            progress(importer.head.seq);
+        add_line(&mut rebuilder, &line, check).map_err(|reason| refused(line_number, reason))?;
+        if rebuilder.batch_full() {
+            rebuilder.write_batch(&db, &mut syncer, &stats)?;
+            progress(rebuilder.head().seq);
         }
     }
-    importer.write_batch(&db, &mut syncer, &stats)?;
-    progress(importer.head.seq);
-    Ok(importer.head)
+    rebuilder.write_batch(&db, &mut syncer, &stats)?;
+    progress(rebuilder.head().seq);
+    Ok(rebuilder.head())
+}
+
+/// Checks one export line's form, then hands its record to the rebuilder, which checks it against
+/// the chain so far.
+fn add_line(rebuilder: &mut Rebuilder, line: &[u8], check: BodyCheck<'_>) -> Result<(), String> {
+    if line.last() == Some(&b'\r') {
+        return Err("the line ends in CR LF; export lines end in LF alone".into());
+    }
+    if line.is_empty() {
+        return Err("empty line".into());
+    }
+    let parsed: ExportLine = serde_json::from_slice(line).map_err(|e| format!("not an export line: {e}"))?;
+    if canonical_line(&parsed) != line {
+        return Err("not in the canonical form {\"seq\":N,\"prev_hash\":\"…\",\"hash\":\"…\",\"body\":…} \
+                    (members in that order, no spaces, lower-case hex: docs/FORMAT.md §2)"
+            .into());
+    }
+    let record = Record { prev_hash: parsed.prev_hash, hash: parsed.hash, body: parsed.body.get().as_bytes() };
+    rebuilder.add(parsed.seq, record, check, None)
 }
 
 /// The export line for these parts, exactly as `export` writes it.
@@ -200,14 +218,6 @@ fn canonical_line(parsed: &ExportLine<'_>) -> Vec<u8> {
     line.extend_from_slice(parsed.body.get().as_bytes());
     line.push(b'}');
     line
-}
-
-/// A stored body: within the size limit, and no object in it names a key twice.
-fn check_body_bytes(body: &[u8]) -> Result<(), String> {
-    if body.len() > EVENT_BODY_BYTES_MAX {
-        return Err(format!("body: {} bytes exceed the limit of {EVENT_BODY_BYTES_MAX}", body.len()));
-    }
-    check_unique_keys(body).map_err(|e| format!("body.{e}"))
 }
 
 fn refused(line: u64, reason: impl ToString) -> ImportError {
@@ -227,180 +237,6 @@ fn read_line(input: &mut dyn BufRead, line: &mut Vec<u8>) -> Result<usize, Strin
         return Err("the last line has no newline: the file was cut short".into());
     }
     Ok(read)
-}
-
-/// A command whose events are still arriving (an append's events are consecutive in the chain).
-struct OpenCommand {
-    command_id: String,
-    record: CommandRecord,
-    digest: RequestDigest,
-}
-
-struct Importer {
-    tree: sled::Tree,
-    batch: sled::Batch,
-    batch_events: usize,
-    head: Head,
-    stream_versions: HashMap<String, u64>,
-    batch_event_ids: HashSet<uuid::Uuid>,
-    command: Option<OpenCommand>,
-    finished_commands: HashSet<String>,
-    merkle: IncrementalTree<Blake3>,
-}
-
-impl Importer {
-    fn new(tree: sled::Tree) -> Importer {
-        Importer {
-            tree,
-            batch: sled::Batch::default(),
-            batch_events: 0,
-            head: Head::EMPTY,
-            stream_versions: HashMap::new(),
-            batch_event_ids: HashSet::new(),
-            command: None,
-            finished_commands: HashSet::new(),
-            merkle: IncrementalTree::new(),
-        }
-    }
-
-    /// Checks one line against the chain so far and stages its writes.
-    fn add_line(&mut self, line: &[u8], check: BodyCheck<'_>) -> Result<(), String> {
-        if line.last() == Some(&b'\r') {
-            return Err("the line ends in CR LF; export lines end in LF alone".into());
-        }
-        if line.is_empty() {
-            return Err("empty line".into());
-        }
-        let parsed: ExportLine = serde_json::from_slice(line).map_err(|e| format!("not an export line: {e}"))?;
-        if canonical_line(&parsed) != line {
-            return Err("not in the canonical form {\"seq\":N,\"prev_hash\":\"…\",\"hash\":\"…\",\"body\":…} \
-                        (members in that order, no spaces, lower-case hex: docs/FORMAT.md §2)"
-                .into());
-        }
-        let seq = self.head.seq + 1;
-        if parsed.seq != seq {
-            return Err(format!("seq is {}, expected {seq}", parsed.seq));
-        }
-        if parsed.prev_hash != self.head.hash {
-            return Err(format!("prev_hash is {}, the previous event's hash is {}", parsed.prev_hash, self.head.hash));
-        }
-        let body_bytes = parsed.body.get().as_bytes();
-        let computed = link_hash(&parsed.prev_hash, seq, body_bytes);
-        if computed != parsed.hash {
-            return Err(format!("hash is {}, computed {computed}", parsed.hash));
-        }
-        check_body_bytes(body_bytes)?;
-        let body = EventBody::from_bytes(body_bytes).map_err(|e| format!("body: {e}"))?;
-        check(&body)?;
-        self.check_body(&body)?;
-        self.stage(seq, &parsed, body_bytes, &body)
-    }
-
-    fn check_body(&mut self, body: &EventBody) -> Result<(), String> {
-        validate_stream_id(&body.stream).map_err(|e| format!("body.{e}"))?;
-        if body.recorded_at < self.head.recorded_at {
-            return Err(format!(
-                "body.recorded_at {} is before the previous event's {}",
-                body.recorded_at, self.head.recorded_at
-            ));
-        }
-        let current = self.stream_version(&body.stream)?;
-        if body.stream_version != current + 1 {
-            return Err(format!("body.stream_version is {}, expected {}", body.stream_version, current + 1));
-        }
-        let known = self.tree.get(keys::event_id(&body.event_id)).map_err(|e| e.to_string())?.is_some();
-        if known || self.batch_event_ids.contains(&body.event_id) {
-            return Err(format!("body.event_id {} appears twice", body.event_id));
-        }
-        Ok(())
-    }
-
-    fn stream_version(&self, stream: &str) -> Result<u64, String> {
-        if let Some(version) = self.stream_versions.get(stream) {
-            return Ok(*version);
-        }
-        keys::current_stream_version(&self.tree, stream).map_err(|e| e.to_string())
-    }
-
-    fn stage(&mut self, seq: u64, parsed: &ExportLine, body_bytes: &[u8], body: &EventBody) -> Result<(), String> {
-        let record = Record { prev_hash: parsed.prev_hash, hash: parsed.hash, body: body_bytes };
-        self.batch.insert(&keys::event(seq), record.encode());
-        self.batch.insert(keys::stream_event(&body.stream, body.stream_version), &seq.to_be_bytes());
-        self.batch.insert(&keys::event_id(&body.event_id), &seq.to_be_bytes());
-        self.batch_event_ids.insert(body.event_id);
-        self.stream_versions.insert(body.stream.clone(), body.stream_version);
-        self.track_command(seq, body)?;
-        let nodes = self.merkle.append(merkle_nodes::leaf_of(&parsed.hash)).map_err(|e| e.to_string())?;
-        merkle_nodes::stage_nodes(&mut self.batch, nodes);
-        self.head = Head { seq, hash: parsed.hash, recorded_at: body.recorded_at };
-        self.batch_events += 1;
-        Ok(())
-    }
-
-    /// Rebuilds the idempotency record of the command each event belongs to.
-    fn track_command(&mut self, seq: u64, body: &EventBody) -> Result<(), String> {
-        let continues = matches!(
-            (&self.command, &body.command_id),
-            (Some(open), Some(id)) if *id == open.command_id && open.record.last_seq + 1 == seq
-                && open.record.stream_version + 1 == body.stream_version
-        );
-        if !continues {
-            self.finish_command();
-            if let Some(command_id) = &body.command_id {
-                if self.finished_commands.contains(command_id)
-                    || self.tree.get(keys::command(command_id)).map_err(|e| e.to_string())?.is_some()
-                {
-                    return Err(format!("body.command_id {command_id:?} was used by an earlier, separate append"));
-                }
-                self.command = Some(OpenCommand {
-                    command_id: command_id.clone(),
-                    record: CommandRecord {
-                        first_seq: seq,
-                        last_seq: seq - 1,
-                        stream_version: 0,
-                        request_digest: RequestDigestOf::Events([0; 32]),
-                    },
-                    digest: RequestDigest::new(&body.stream),
-                });
-            }
-        }
-        if let Some(open) = &mut self.command {
-            open.digest.add(&body.event_type, body.schema_version, &body.data);
-            open.record.last_seq = seq;
-            open.record.stream_version = body.stream_version;
-        }
-        Ok(())
-    }
-
-    fn finish_command(&mut self) {
-        if let Some(open) = self.command.take() {
-            self.stage_command(&open);
-            self.finished_commands.insert(open.command_id);
-        }
-    }
-
-    fn stage_command(&mut self, open: &OpenCommand) {
-        let record = CommandRecord { request_digest: RequestDigestOf::Events(open.digest.finish()), ..open.record };
-        self.batch.insert(keys::command(&open.command_id), &record.encode()[..]);
-    }
-
-    fn write_batch(&mut self, db: &sled::Db, syncer: &mut Syncer, stats: &DurabilityStats) -> Result<(), StoreError> {
-        if let Some(open) = self.command.take() {
-            // A command still open at a batch boundary is written as it stands and rewritten later.
-            self.stage_command(&open);
-            self.command = Some(open);
-        }
-        self.stream_versions.clear();
-        self.batch.insert(keys::HEAD, &keys::encode_head(self.head.seq, &self.head.hash, self.head.recorded_at)[..]);
-        self.tree.apply_batch(std::mem::take(&mut self.batch))?;
-        db.flush()?;
-        syncer.sync(stats)?;
-        self.batch_events = 0;
-        self.batch_event_ids.clear();
-        // Commands finished in this batch are now in the tree, where the next batches look them up.
-        self.finished_commands.clear();
-        Ok(())
-    }
 }
 
 /// A digest of what one command appended (stream, event types, versions and data), rebuilt for the

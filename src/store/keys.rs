@@ -7,7 +7,7 @@
 //! | `s`    | stream ‖ 0x00 ‖ version (u64 BE) | seq (u64 BE)                                 |
 //! | `i`    | event id (16 bytes)              | seq (u64 BE)                                 |
 //! | `c`    | command id                       | `CommandRecord`                              |
-//! | `h`    | (none)                           | head: seq (u64 BE) ‖ hash (32) ‖ recorded_at |
+//! | `h`    | (none)                           | head: seq ‖ hash ‖ recorded_at ‖ copy mark   |
 //! | `f`    | (none)                           | format marker                                |
 //! | `k`    | (none)                           | last signed checkpoint: size ‖ root          |
 //! | `p`    | (none)                           | signing public key (32) ‖ origin (UTF-8)     |
@@ -80,6 +80,24 @@ pub fn u64_from(bytes: &[u8]) -> u64 {
     u64::from_be_bytes(array)
 }
 
+/// Where the record copy (`segment`) stands for a head: the end of the last acknowledged frame and
+/// the start of the group it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentMark {
+    pub group_start: u64,
+    pub end: u64,
+}
+
+/// The head as stored: 48 bytes from before the record copy existed, 64 with its mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadRecord {
+    pub seq: u64,
+    pub hash: Hash,
+    pub recorded_at: Timestamp,
+    pub segment: Option<SegmentMark>,
+}
+
+/// The head without a record copy mark (the layout of ledgers from before the copy; tests forge it).
 pub fn encode_head(seq: u64, hash: &Hash, recorded_at: Timestamp) -> [u8; 48] {
     let mut value = [0u8; 48];
     value[..8].copy_from_slice(&seq.to_be_bytes());
@@ -88,14 +106,29 @@ pub fn encode_head(seq: u64, hash: &Hash, recorded_at: Timestamp) -> [u8; 48] {
     value
 }
 
-pub fn decode_head(value: &[u8]) -> Option<(u64, Hash, Timestamp)> {
-    if value.len() != 48 {
+pub fn encode_head_marked(seq: u64, hash: &Hash, recorded_at: Timestamp, mark: SegmentMark) -> [u8; 64] {
+    let mut value = [0u8; 64];
+    value[..48].copy_from_slice(&encode_head(seq, hash, recorded_at));
+    value[48..56].copy_from_slice(&mark.group_start.to_be_bytes());
+    value[56..].copy_from_slice(&mark.end.to_be_bytes());
+    value
+}
+
+pub fn decode_head(value: &[u8]) -> Option<HeadRecord> {
+    if value.len() != 48 && value.len() != 64 {
         return None;
     }
     let mut hash = [0u8; 32];
     hash.copy_from_slice(&value[8..40]);
     let micros = i64::from_be_bytes(value[40..48].try_into().ok()?);
-    Some((u64_from(&value[..8]), Hash(hash), Timestamp::from_unix_micros(micros)))
+    let segment = (value.len() == 64)
+        .then(|| SegmentMark { group_start: u64_from(&value[48..56]), end: u64_from(&value[56..64]) });
+    Some(HeadRecord {
+        seq: u64_from(&value[..8]),
+        hash: Hash(hash),
+        recorded_at: Timestamp::from_unix_micros(micros),
+        segment,
+    })
 }
 
 /// What the ledger remembers of a command id: the original result and a digest of the request, so a

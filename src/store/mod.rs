@@ -10,6 +10,9 @@ pub mod error;
 pub mod export;
 mod keys;
 mod merkle_nodes;
+mod rebuild;
+pub mod recovery;
+pub mod segment;
 pub mod signer;
 pub mod types;
 mod validate;
@@ -72,6 +75,8 @@ pub struct Ledger {
     /// Derived data (projection snapshots), kept apart from the chain: losing it loses nothing.
     snapshots: sled::Tree,
     _db: sled::Db,
+    /// Held for as long as the ledger is open (released after sled, fields drop in order).
+    _lock: DirLock,
 }
 
 /// Appends that were handed to the committer together; wait for them to become durable.
@@ -115,6 +120,66 @@ pub(crate) fn sled_config(dir: &Path) -> sled::Config {
 }
 
 use crate::limits::LOCK_WAIT_MAX;
+
+/// The data directory's own lock (`kpi-ledger.lock`): held by an open ledger, by `recover` and by the
+/// demo before it touches a directory, so nothing is ever pulled from under a running server. It
+/// works where sled's lock cannot be taken because sled's files are damaged.
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+/// The lock file's name in the data directory.
+pub const LOCK_FILE: &str = "kpi-ledger.lock";
+
+impl DirLock {
+    /// Takes the lock, waiting up to `LOCK_WAIT_MAX` for another holder to let go.
+    pub fn acquire(dir: &Path) -> Result<DirLock, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        let file =
+            std::fs::File::options().read(true).write(true).create(true).truncate(false).open(dir.join(LOCK_FILE))?;
+        let started = std::time::Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(DirLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT_MAX => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked),
+                Err(std::fs::TryLockError::Error(error)) => return Err(error.into()),
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Set while this thread works inside sled where a panic is turned into an error.
+    static IN_GUARDED_SLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `work` (opening sled, reading it) so that a panic inside sled becomes a `Damaged` error with
+/// one clear line, never a backtrace.
+pub(crate) fn guard_sled<T>(work: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_GUARDED_SLED.with(|flag| flag.get()) {
+                previous(info);
+            }
+        }));
+    });
+    IN_GUARDED_SLED.with(|flag| flag.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    IN_GUARDED_SLED.with(|flag| flag.set(false));
+    outcome.unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        Err(StoreError::Damaged(format!("sled's files are damaged (sled stopped with: {message})")))
+    })
+}
 
 /// Opens sled, waiting up to `LOCK_WAIT_MAX` for the directory's lock.
 pub(crate) fn open_sled(dir: &Path) -> Result<sled::Db, StoreError> {
@@ -172,17 +237,21 @@ impl Ledger {
     /// for `kpi-ledger verify`, which checks everything itself and must open a broken ledger to say
     /// where.
     pub fn open_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, StoreError> {
-        std::fs::create_dir_all(dir)?;
-        let db = open_sled(dir)?;
-        let tree = db.open_tree(TREE_NAME)?;
-        check_format_marker(&tree, &db)?;
-        let head = read_head(&tree)?;
-        if let TailCheck::Newest(events) = options.tail_check {
-            verify::verify_tail(&tree, head.seq.saturating_sub(events) + 1, head)?;
-        }
-        let merkle = IncrementalTree::load(&merkle_nodes::SledNodes(&tree), head.seq)
-            .map_err(|e| StoreError::Corrupt(format!("merkle tree at size {}: {e}", head.seq)))?;
-        let syncer = durability::Syncer::open(dir)?;
+        let lock = DirLock::acquire(dir)?;
+        let (db, tree, head, segment, syncer, merkle) = guard_sled(|| {
+            let db = open_sled(dir)?;
+            let tree = db.open_tree(TREE_NAME)?;
+            check_format_marker(&tree, &db)?;
+            let stored = read_head_record(&tree)?;
+            let mut syncer = durability::Syncer::open(dir)?;
+            let (head, segment) = recovery::attach(dir, &db, &tree, &mut syncer, stored)?;
+            if let TailCheck::Newest(events) = options.tail_check {
+                verify::verify_tail(&tree, head.seq.saturating_sub(events) + 1, head)?;
+            }
+            let merkle = IncrementalTree::load(&merkle_nodes::SledNodes(&tree), head.seq)
+                .map_err(|e| StoreError::Corrupt(format!("merkle tree at size {}: {e}", head.seq)))?;
+            Ok((db, tree, head, segment, syncer, merkle))
+        })?;
         let key_path = signer::key_path(dir, options.key_file.as_deref());
         let (signer, recorded_key) = match open_signer(&tree, &db, &key_path, head) {
             Ok(signer) => {
@@ -203,7 +272,8 @@ impl Ledger {
             stats: LedgerStats::default(),
         });
         let (sender, receiver) = std::sync::mpsc::sync_channel(GROUP_COMMIT_REQUESTS_MAX);
-        let committer = committer::Committer { tree: tree.clone(), syncer, shared: shared.clone(), head, merkle };
+        let committer =
+            committer::Committer { tree: tree.clone(), syncer, segment, shared: shared.clone(), head, merkle };
         let thread =
             std::thread::Builder::new().name("kpi-ledger-committer".into()).spawn(move || committer.run(receiver))?;
         Ok(Ledger {
@@ -216,6 +286,7 @@ impl Ledger {
             recorded_key,
             snapshots,
             _db: db,
+            _lock: lock,
         })
     }
 
@@ -374,8 +445,19 @@ impl Ledger {
     }
 
     /// Walks the whole chain and recomputes every hash; the first fault is returned with its seq.
+    /// Walks the whole chain in the index and in the record copy (on two threads), and checks that
+    /// both end at the head: by the hash chain, two copies that end at the same head hold the same
+    /// events.
     pub fn verify(&self, progress: &(dyn Fn(u64) + Sync)) -> Result<Verified, VerifyFailure> {
-        verify::verify_chain(&self.tree, 1, self.head(), progress)
+        let head = self.head();
+        let (index, copy) = std::thread::scope(|scope| {
+            let copy = scope.spawn(|| recovery::verify_copy(&self.dir, head, &|_| {}));
+            let index = verify::verify_chain(&self.tree, 1, head, progress);
+            (index, copy.join().expect("the record copy's check does not panic"))
+        });
+        let verified = index?;
+        copy?;
+        Ok(verified)
     }
 
     /// Like `verify`, and also checks that the chain still holds `saved` (a head seen earlier):
@@ -630,15 +712,21 @@ fn decode_event(key: &[u8], value: &[u8]) -> Result<StoredEvent, StoreError> {
     Ok(StoredEvent { seq, prev_hash: record.prev_hash, hash: record.hash, body })
 }
 
-fn read_head(tree: &sled::Tree) -> Result<Head, StoreError> {
+fn read_head_record(tree: &sled::Tree) -> Result<Option<keys::HeadRecord>, StoreError> {
     match tree.get(keys::HEAD)? {
-        None => Ok(Head::EMPTY),
-        Some(value) => {
-            let (seq, hash, recorded_at) =
-                keys::decode_head(&value).ok_or_else(|| StoreError::Corrupt("unreadable head record".into()))?;
-            Ok(Head { seq, hash, recorded_at })
-        }
+        None => Ok(None),
+        Some(value) => keys::decode_head(&value)
+            .map(Some)
+            .ok_or_else(|| StoreError::Damaged("the index's head record is unreadable".into())),
     }
+}
+
+fn read_head(tree: &sled::Tree) -> Result<Head, StoreError> {
+    Ok(read_head_record(tree)?.map_or(Head::EMPTY, |head| Head {
+        seq: head.seq,
+        hash: head.hash,
+        recorded_at: head.recorded_at,
+    }))
 }
 
 /// The ledger's signing key, checked against the public key the ledger recorded (key `p`); a ledger
@@ -733,7 +821,10 @@ impl From<TreeError<merkle_nodes::NodeReadError>> for ProofError {
 /// Raw access for tools that must bypass the ledger: tamper tests open the sled tree directly, and
 /// benchmarks measure their floors on the same bytes.
 pub mod raw {
-    pub use super::keys::{encode_head, event as event_key, event_seq, HEAD as HEAD_KEY, LAST_SIGNED_CHECKPOINT};
+    pub use super::keys::{
+        encode_head, encode_head_marked, event as event_key, event_seq, SegmentMark, HEAD as HEAD_KEY,
+        LAST_SIGNED_CHECKPOINT,
+    };
     pub const TREE_NAME: &[u8] = super::TREE_NAME;
 
     /// The head recorded in a tree opened directly.

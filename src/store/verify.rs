@@ -34,6 +34,12 @@ pub enum ChainFault {
     Truncated { saved_seq: u64 },
     #[error("differs from the saved head: saved {saved_hash}, chain has {chain_hash}")]
     SavedHeadMismatch { saved_hash: Hash, chain_hash: Hash },
+    /// The record copy (records.kpi) cannot be read through; `kpi-ledger recover` rebuilds it.
+    #[error("record copy damaged: {reason}")]
+    CopyDamaged { reason: String },
+    /// The record copy verifies but does not end where the index does.
+    #[error("record copy differs from the index: {reason}")]
+    CopyDiffers { reason: String },
 }
 
 /// The first fault found, and where.

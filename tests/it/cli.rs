@@ -371,3 +371,66 @@ fn reading_commands_go_through_a_running_server() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Appends, as an older version of the program would have accepted it, an event renaming `unit` to
+/// `name` — the rules refuse such a name now, so it is sealed here directly after the ledger's head.
+fn append_rename_as_an_old_ledger_could_hold(data: &str, unit: &str, name: &str) {
+    use kpi_ledger::domain::{event::UnitRenamed, Event, RecordedBy, Role, UnitCode};
+    let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let ledger = kpi_ledger::store::Ledger::open(Path::new(data)).unwrap();
+    let event = Event::UnitRenamed(UnitRenamed { unit: UnitCode::new(unit).unwrap(), name: name.to_owned() });
+    let head = ledger.head();
+    let mut chain = kpi_ledger::chain::Chain::at(head);
+    let stream = event.stream_id();
+    chain.learn_stream_version(&stream, ledger.stream_version(&stream).unwrap());
+    let recorded_by = RecordedBy { id: "admin.ys".to_owned(), role: Role::Admin };
+    let stamp = kpi_ledger::chain::Stamp {
+        event_id: uuid::Uuid::from_u128(0x0170_0000_0000_7000_8000_0000_dead_beef),
+        recorded_at: head.recorded_at,
+        recorded_by: &recorded_by,
+        command_id: None,
+        correlation_id: None,
+    };
+    let (sealed, _) = chain.append(&event, stamp).unwrap();
+    ledger.append(kpi_ledger::store::SealedAppend { events: vec![sealed], command: None }).unwrap();
+}
+
+/// Every character but the line feed that `domain::ids::hidden_character` names.
+fn hidden_characters_in(text: &str) -> Vec<char> {
+    text.chars().filter(|c| *c != '\n' && kpi_ledger::domain::ids::hidden_character(*c).is_some()).collect()
+}
+
+#[test]
+fn a_stored_name_cannot_forge_rows_in_what_the_command_line_prints() {
+    let (dir, data, _) = demo();
+    let copy = dir.path().join("forged").to_string_lossy().into_owned();
+    copy_ledger(data, &copy);
+    let rank = ["rank", "--data", &copy, "--unit", "YS07", "--period", "2017-06"];
+    let before = stdout(&run(&rank));
+    let forged = "x\u{1b}[2K\r…\nYS99 injected row\u{202e}";
+    append_rename_as_an_old_ledger_could_hold(&copy, "YS01", forged);
+
+    let output = run(&rank);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), before.lines().count(), "no row added or lost:\n{text}");
+    assert!(hidden_characters_in(&text).is_empty(), "nothing acts on the terminal: {text:?}");
+    let row = text.lines().find(|line| line.contains("YS01")).expect(&text);
+    assert!(row.contains(r"x\u{1b}[2K\r…\nYS99 injected row\u{202e}"), "the name shows escaped, on its row: {row}");
+    assert!(!text.lines().any(|line| line.trim_start().starts_with("YS99")), "{text}");
+
+    // In a line of text too, and in JSON: the same name, escaped so that it reads back as stored.
+    let compare = stdout(&run(&["compare", "--data", &copy, "--unit", "YS01", "--period", "2017-06"]));
+    assert!(compare.lines().next().unwrap().starts_with(r"YS01 x\u{1b}[2K\r…\nYS99 injected row\u{202e} in 2017-06"));
+    assert!(hidden_characters_in(&compare).is_empty(), "{compare:?}");
+    let json = run(&["rank", "--data", &copy, "--unit", "YS07", "--period", "2017-06", "--json"]).stdout;
+    let json_text = String::from_utf8(json).unwrap();
+    assert!(hidden_characters_in(&json_text).is_empty(), "{json_text:?}");
+    assert!(json_text.contains(r"\u202e"), "{json_text}");
+    serde_json::from_str::<serde_json::Value>(&json_text).expect("--json stays JSON");
+
+    // New input of that kind is refused, naming the field and the character.
+    let rename = serde_json::json!({"command": "RenameUnit", "payload": {"unit": "YS02", "name": forged}}).to_string();
+    let output = run(&["exec", "--data", &copy, "--unit", "YS", &rename]);
+    assert_refused(&output, "name: contains the control character U+001B at position 2");
+}

@@ -1,9 +1,11 @@
 //! Access as facts: grants and revocations fold into `State`, which answers what a token acts as now
 //! (`State::access`) and which grants were in force at any instant (`State::grants_active_at`), so
-//! "who could deduct from YS07 on 2017-07-11" has an answer from the ledger alone.
+//! "who could deduct from YS07 on 2017-07-11" has an answer from the ledger alone. Every grant lasts a
+//! number of days (`valid_days`, 90 unless given, 1 to 366), and a version 1 grant reads as 90.
 //!
 //! Invariant guarded: a grant counts from its own instant, a revocation ends it at its own instant,
-//! and neither is ever undone — a revoked record stays, so its hash cannot be granted again.
+//! expiry ends it `valid_days` × 24 h after the grant, and none is ever undone — a revoked record
+//! stays, so its hash cannot be granted again.
 
 use crate::harness;
 
@@ -86,6 +88,7 @@ fn access_records_the_envelope_of_grant_and_revocation() {
             unit: unit("YS"),
             granted_at: at(7, 1, 9, 0),
             granted_seq,
+            expires_at: at(7, 1, 9, 0).plus_days(90),
             revoked_at: None,
             revoked_seq: None,
         }
@@ -116,6 +119,7 @@ fn evolve_keeps_the_first_grant_and_the_first_revocation() {
         role: Role::Assessor,
         unit: unit("YS"),
         note: String::new(),
+        valid_days: 90,
     };
     let second = AccessGranted { actor_id: "admin.intruder".to_owned(), role: Role::Admin, ..first.clone() };
     harness.given_events(&admin(), at(7, 1, 9, 0), vec![first.into(), second.into()]);
@@ -142,4 +146,57 @@ fn a_revoked_token_stays_refused_for_good() {
     let again = GrantAccess { actor_id: "assessor.ys.qian2".to_owned(), ..grant('4', "x", Role::Assessor, "YS") };
     harness.when(&admin(), at(8, 1, 9, 0), again).then_rejected(RejectionCode::TokenExists, "token_hash");
     harness.when(&admin(), at(8, 1, 9, 0), revoke('4')).then_rejected(RejectionCode::TokenRevoked, "token_hash");
+}
+
+#[test]
+fn a_grant_lasts_ninety_days_unless_it_says_otherwise_and_ends_at_that_instant() {
+    let mut harness = world();
+    let granted = at(7, 1, 9, 0);
+    harness.given(&admin(), granted, grant('a', "assessor.ys.zhao", Role::Assessor, "YS"));
+    let short = GrantAccess { valid_days: Some(1), ..grant('b', "auditor.ys07.sun", Role::Auditor, "YS07") };
+    let events = harness.when(&admin(), granted, short.clone()).then_events();
+    let Event::AccessGranted(event) = &events[0] else { panic!("{events:?}") };
+    assert_eq!(event.valid_days, 1, "the event records the number of days");
+    harness.given(&admin(), granted, short);
+
+    let default = harness.facts.access(&token('a')).expect("granted");
+    assert_eq!(default.expires_at, granted.plus_days(90));
+    assert!(default.is_active_at(granted.plus_days(90).plus_micros(-1)));
+    assert!(!default.is_active_at(granted.plus_days(90)), "it has expired at expires_at itself");
+    assert!(default.is_expired_at(granted.plus_days(90)) && !default.is_revoked());
+
+    let one_day = harness.facts.access(&token('b')).expect("granted");
+    assert_eq!(one_day.expires_at, granted.plus_days(1));
+    let in_force: Vec<&str> =
+        harness.facts.grants_active_at(granted.plus_days(2)).map(|record| record.actor_id.as_str()).collect();
+    assert_eq!(in_force, ["assessor.ys.zhao"], "an expired grant is no longer in force");
+}
+
+#[test]
+fn valid_days_outside_one_to_366_are_refused() {
+    let mut harness = world();
+    for days in [0, 367, u32::MAX] {
+        let command = GrantAccess { valid_days: Some(days), ..grant('c', "assessor.ys.zhao", Role::Assessor, "YS") };
+        let rejection =
+            harness.when(&admin(), at(7, 1, 9, 0), command).then_rejected(RejectionCode::InvalidValue, "valid_days");
+        assert!(rejection.message.contains("366"), "{}", rejection.message);
+    }
+    let longest = GrantAccess { valid_days: Some(366), ..grant('c', "assessor.ys.zhao", Role::Assessor, "YS") };
+    harness.given(&admin(), at(7, 1, 9, 0), longest);
+    assert_eq!(harness.facts.access(&token('c')).unwrap().expires_at, at(7, 1, 9, 0).plus_days(366));
+}
+
+#[test]
+fn a_stored_grant_without_an_end_reads_as_ninety_days_and_one_out_of_range_does_not_decode() {
+    let v1 = serde_json::json!({
+        "token_hash": "a".repeat(64), "actor_id": "assessor.ys.zhao", "role": "assessor", "unit": "YS", "note": ""
+    });
+    let Ok(Event::AccessGranted(upcast)) = Event::from_stored("AccessGranted", 1, &v1) else { panic!("v1 decodes") };
+    assert_eq!(upcast.valid_days, 90);
+    let mut v2 = v1.clone();
+    for days in [0, 367] {
+        v2["valid_days"] = serde_json::json!(days);
+        let error = Event::from_stored("AccessGranted", 2, &v2).expect_err("out of range");
+        assert!(matches!(error, EventDecodeError::InvalidData { schema_version: 2, .. }), "{error:?}");
+    }
 }

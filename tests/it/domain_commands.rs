@@ -414,6 +414,7 @@ fn grant_access_binds_a_token_hash_to_an_actor_a_role_and_a_unit() {
             role: Role::Assessor,
             unit: unit("YS"),
             note: "issued at the assessment office".to_owned(),
+            valid_days: 90,
         })]
     );
 }
@@ -432,6 +433,7 @@ fn a_county_admin_grants_inside_its_county_and_the_note_may_be_left_out() {
         role: Role::Office,
         unit: unit("YS07-BGS"),
         note: String::new(),
+        valid_days: 90,
     });
 }
 

@@ -1,6 +1,7 @@
 //! How an event evolves: `DeductionRecorded` v1 (at most one evidence digest, no links) is upcast on
-//! read to v2 (a list of digests, links). Schemes change every year; the ledger never rewrites what it
-//! stored, so every published version must keep decoding into the current type.
+//! read to v2 (a list of digests, links); `AccessGranted` v1 (a grant without an end) to v2 (one of
+//! 90 days). Schemes change every year; the ledger never rewrites what it stored, so every published
+//! version must keep decoding into the current type.
 //!
 //! Invariant guarded: stored v1 data decodes to the current `DeductionRecorded`, with the digest list
 //! derived from the single digest and no links; each published step writes exactly the JSON it wrote
@@ -168,4 +169,30 @@ fn every_old_version_of_every_event_type_has_exactly_one_step() {
             step.from_version
         );
     }
+}
+
+/// The AccessGranted v1 → v2 step's output, pinned: a grant recorded before tokens expired lasts 90
+/// days, whatever the default of a later version.
+#[test]
+fn the_access_grant_v1_step_writes_exactly_the_published_v2() {
+    let v1 = json!({
+        "actor_id": "assessor.ys.zhao",
+        "note": "市局考核办新任考核员 (new assessor at the city's assessment office)",
+        "role": "assessor",
+        "token_hash": "ace31e9407eebf27a68adb58ee4c5a8242fe15338c218d54b024df76d3c10b4a",
+        "unit": "YS"
+    });
+    let mut v2 = v1.clone();
+    v2["valid_days"] = json!(90);
+    assert_valid_event_data("AccessGranted", 1, &v1);
+    let step = published_step("AccessGranted", 1);
+    assert_eq!(step.apply(v1.clone()), Ok(v2.clone()));
+    assert_valid_event_data("AccessGranted", 2, &v2);
+    let golden = std::fs::read_to_string(manifest_path("tests/golden/events/AccessGranted.v2.json")).expect("v2");
+    assert_eq!(serde_json::from_str::<Value>(&golden).expect("JSON"), v2, "the golden v2 is the upcast v1");
+
+    let mut v1_with_days = v1;
+    v1_with_days["valid_days"] = json!(30);
+    let error = step.apply(v1_with_days).expect_err("valid_days is unknown to v1");
+    assert!(matches!(error, EventDecodeError::InvalidData { schema_version: 1, .. }), "{error:?}");
 }

@@ -643,6 +643,406 @@ fn actor_ids_are_bounded_and_free_of_control_characters() {
     harness.when(&admin(), day, long_note).then_rejected(Code::InvalidText, "note");
 }
 
+// ---- What text is accepted ----------------------------------------------------------------------
+
+/// What a string field of a command holds, by the definition its schema refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TextKind {
+    /// `name`, `actor_id`: one line, no hidden character at all.
+    Name,
+    /// `text`, `optional_text`: line feeds allowed, no other hidden character.
+    Free,
+    /// Codes, ids, periods, digests, enum tags: a pattern or an enum decides, at decoding.
+    Structured,
+}
+
+/// Every string field of every command's schema, as (dotted path with `*` for array items, kind),
+/// found by walking schemas/commands/*.json through their `$ref`s into definitions.json. A string the
+/// walk cannot classify (free-form, but neither a name nor a text) fails the walk.
+fn schema_string_fields(kind: CommandKind) -> std::collections::BTreeMap<String, TextKind> {
+    fn definition<'a>(definitions: &'a serde_json::Value, reference: &str) -> (&'a serde_json::Value, String) {
+        let name = reference.rsplit('/').next().expect("a $ref names a definition");
+        (&definitions["$defs"][name], name.to_owned())
+    }
+    struct Walk<'a> {
+        command: &'a str,
+        definitions: &'a serde_json::Value,
+    }
+    fn walk(
+        at: &Walk<'_>,
+        schema: &serde_json::Value,
+        via: Option<&str>,
+        path: &str,
+        found: &mut std::collections::BTreeMap<String, TextKind>,
+    ) {
+        if let Some(reference) = schema.get("$ref").and_then(|r| r.as_str()) {
+            let (target, name) = definition(at.definitions, reference);
+            return walk(at, target, Some(&name), path, found);
+        }
+        for variants in ["anyOf", "oneOf", "allOf"] {
+            for variant in schema.get(variants).and_then(|v| v.as_array()).into_iter().flatten() {
+                walk(at, variant, via, path, found);
+            }
+        }
+        for (key, property) in schema.get("properties").and_then(|p| p.as_object()).into_iter().flatten() {
+            let inner = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            walk(at, property, None, &inner, found);
+        }
+        if let Some(items) = schema.get("items") {
+            walk(at, items, None, &format!("{path}.*"), found);
+        }
+        if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+            walk(at, values, None, &format!("{path}.*"), found);
+        }
+        let is_string = schema.get("type").and_then(|t| t.as_str()) == Some("string");
+        let is_tag = schema.get("const").is_some_and(|c| c.is_string())
+            || schema.get("enum").and_then(|e| e.as_array()).is_some_and(|e| e.iter().all(|v| v.is_string()));
+        if !is_string && !is_tag {
+            return;
+        }
+        let text_kind = match via {
+            Some("name" | "actor_id") => TextKind::Name,
+            Some("text" | "optional_text") => TextKind::Free,
+            _ if is_tag || schema.get("pattern").is_some() => TextKind::Structured,
+            _ => panic!("{}: {path} is a free-form string of no known kind ({schema})", at.command),
+        };
+        found.insert(path.to_owned(), text_kind);
+    }
+    let schema: serde_json::Value = serde_json::from_str(kind.payload_schema()).expect("a command schema is JSON");
+    let definitions = std::fs::read_to_string(manifest_path("schemas/definitions.json")).expect("definitions.json");
+    let definitions: serde_json::Value = serde_json::from_str(&definitions).expect("definitions.json is JSON");
+    let mut found = std::collections::BTreeMap::new();
+    walk(&Walk { command: kind.name(), definitions: &definitions }, &schema, None, "", &mut found);
+    found
+}
+
+/// Every string leaf of a JSON value, as (dotted path with indices, value).
+fn string_leaves(value: &serde_json::Value, path: &str, leaves: &mut Vec<(String, String)>) {
+    let join = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        serde_json::Value::String(text) => leaves.push((path.to_owned(), text.clone())),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().for_each(|(index, item)| string_leaves(item, &join(&index.to_string()), leaves))
+        }
+        serde_json::Value::Object(fields) => {
+            fields.iter().for_each(|(key, item)| string_leaves(item, &join(key), leaves))
+        }
+        _ => {}
+    }
+}
+
+/// `path` with every array index as `*`, to compare with the schema's paths.
+fn generic_path(path: &str) -> String {
+    path.split('.').map(|part| if part.parse::<usize>().is_ok() { "*" } else { part }).collect::<Vec<_>>().join(".")
+}
+
+fn set_at(value: &mut serde_json::Value, path: &str, text: String) {
+    let target = path.split('.').fold(value, |value, part| match part.parse::<usize>() {
+        Ok(index) if value.is_array() => &mut value[index],
+        _ => &mut value[part],
+    });
+    *target = serde_json::Value::String(text);
+}
+
+/// One command of every kind, accepted as it stands, with every optional text field filled in: the
+/// world it is decided in, who issues it and when.
+fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Command)> {
+    let late = at(7, 15, 9, 0);
+    let deduction_id = world_with_deduction().1;
+    let deduction_id = DeductionId(deduction_id);
+    let (_, _, appeal_id) = world_with_appeal();
+    let appeal_id = AppealId(appeal_id);
+    let mut decided = world_with_appeal().0;
+    decided.given(&reviewer(), at(7, 19, 16, 0), decide_with(appeal_id.0, AppealOutcome::Dismissed));
+    let mut attributed = world_with_deduction().0;
+    let attribution = AttributeCause {
+        deduction_id,
+        cause_unit: unit("YS07-BGS"),
+        description: "filed late".to_owned(),
+        evidence_digests: vec![digest('b')],
+        links: Vec::new(),
+    };
+    attributed.given(&office(), at(7, 12, 9, 0), attribution.clone());
+    let mut granted = world();
+    granted.given(&admin(), at(7, 1, 9, 0), grant('c', "assessor.ys.zhao", Role::Assessor, "YS"));
+    let mut published = world_with_deduction().0;
+    published.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    // An event every world below holds (each one builds on `world()`).
+    let link = world().last_event_id();
+    let july = Some(period("2017-07"));
+    let text = |words: &str| words.to_owned();
+    vec![
+        (world(), admin(), late, register("YS07-XYZ", UnitLevel::Section, Some("YS07"), Some("XYZ")).into()),
+        (world(), admin(), late, RenameUnit { unit: unit("YS08"), name: text("Ding County") }.into()),
+        (world(), admin(), late, RetireUnit { unit: unit("YS08-ZGG"), reason: text("merged") }.into()),
+        (
+            world(),
+            admin(),
+            late,
+            RegisterPerson { person: person("YS08-0002"), name: text("Zhao"), unit: unit("YS08") }.into(),
+        ),
+        (world(), admin(), late, MovePerson { person: person("YS08-0001"), to_unit: unit("YS08-ZGG") }.into()),
+        (world(), admin(), late, RetirePerson { person: person("YS08-0001"), reason: text("retired") }.into()),
+        (world(), admin(), late, kpi_ledger::article::open_scheme(unit("YS"), 2018).into()),
+        (
+            world(),
+            admin(),
+            late,
+            DefineIndicator {
+                description: text("how it is scored"),
+                effective_from: july,
+                ..define_tiered("NEW-01", 400)
+            }
+            .into(),
+        ),
+        (
+            world(),
+            admin(),
+            late,
+            ReviseIndicator {
+                scheme: scheme(),
+                indicator: indicator(TIERED),
+                effective_from: period("2017-07"),
+                name: Some(text("revenue completion")),
+                description: Some(text("share of the plan collected")),
+                points_max: Some(Points(600)),
+                tiers: Some(tiers()),
+                reason: text("key work"),
+            }
+            .into(),
+        ),
+        (world(), admin(), late, retire_indicator(OTHER, "2017-07").into()),
+        (
+            world(),
+            office(),
+            late,
+            AssignIndicator {
+                supporting_sections: vec![unit("YS07-BGS")],
+                responsible_person: Some(person("YS07-0201")),
+                effective_from: july,
+                ..assign(OTHER, "YS07-ZGG")
+            }
+            .into(),
+        ),
+        (
+            world(),
+            office(),
+            late,
+            MarkIndicatorNotApplicable { effective_from: july, ..not_applicable(OTHER, "YS07-0001") }.into(),
+        ),
+        (world(), admin(), late, OpenPeriod { scheme: scheme(), period: period("2017-07") }.into()),
+        (world(), committee(), at(7, 12, 9, 0), publish(JUNE).into()),
+        (published, committee(), at(7, 18, 9, 0), finalise(JUNE).into()),
+        (
+            world_with_final_june(),
+            committee(),
+            at(7, 20, 9, 0),
+            ReopenPeriod { scheme: scheme(), period: period(JUNE), reason: text("late appeal") }.into(),
+        ),
+        (world(), assessor(), late, award(2).into()),
+        (world(), assessor(), late, RecordDeduction { links: vec![link], ..deduction(100) }.into()),
+        (
+            world_with_deduction().0,
+            assessor(),
+            late,
+            WithdrawDeduction { deduction_id, reason: text("wrong unit") }.into(),
+        ),
+        (
+            world(),
+            assessor(),
+            late,
+            AwardBonus {
+                scheme: scheme(),
+                period: period(JUNE),
+                unit: unit("YS07"),
+                points: Points(100),
+                reason: text("model office"),
+            }
+            .into(),
+        ),
+        (
+            world(),
+            assessor(),
+            late,
+            ApplyVeto {
+                scheme: scheme(),
+                period: period(JUNE),
+                unit: unit("YS07"),
+                indicator: indicator(VETO),
+                reason: text("safety incident"),
+            }
+            .into(),
+        ),
+        (
+            world_with_deduction().0,
+            office(),
+            at(7, 12, 9, 0),
+            AttributeCause { links: vec![link], ..attribution }.into(),
+        ),
+        (
+            attributed,
+            office(),
+            at(7, 13, 9, 0),
+            RecordRectification {
+                deduction_id,
+                description: text("filing rules taught"),
+                evidence_digests: vec![digest('c')],
+                links: vec![link],
+            }
+            .into(),
+        ),
+        (published_world(), appellant(), at(7, 14, 9, 0), file_against_deduction(deduction_id.0).into()),
+        (
+            world_with_appeal().0,
+            reviewer(),
+            at(7, 19, 16, 0),
+            decide_with(appeal_id.0, AppealOutcome::Partial { points_restored: Points(100) }).into(),
+        ),
+        (decided, appellant(), at(7, 20, 9, 0), EscalateAppeal { appeal_id, grounds: text("filed on time") }.into()),
+        (world_with_appeal().0, appellant(), late, WithdrawAppeal { appeal_id, reason: text("accepted") }.into()),
+        (world(), admin(), late, grant('a', "assessor.ys.zhao", Role::Assessor, "YS").into()),
+        (granted, admin(), late, revoke('c').into()),
+        (
+            world(),
+            admin(),
+            late,
+            SetTimeZone { utc_offset: kpi_ledger::domain::timestamp::UtcOffset::parse("+07:00").unwrap() }.into(),
+        ),
+    ]
+}
+
+fn published_world() -> Harness {
+    let mut harness = world_with_deduction().0;
+    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    harness
+}
+
+/// Control characters (C0 with NUL, ESC, CR and LF; DEL; C1), bidirectional formatting characters and
+/// the line and paragraph separators.
+const HIDDEN: [char; 16] = [
+    '\0', '\u{1b}', '\r', '\n', '\t', '\u{7f}', '\u{85}', '\u{9b}', '\u{61c}', '\u{200e}', '\u{200f}', '\u{202a}',
+    '\u{202e}', '\u{2066}', '\u{2069}', '\u{2028}',
+];
+
+#[test]
+fn every_string_field_of_every_command_refuses_hidden_characters() {
+    let cases = one_accepted_command_of_each_kind();
+    let kinds: Vec<CommandKind> = cases.iter().map(|(_, _, _, command)| command.kind()).collect();
+    assert_eq!(kinds, CommandKind::ALL, "one case per command, in declaration order");
+    let mut free_text_fields = Vec::new();
+    for (mut harness, actor, now, command) in cases {
+        let name = command.name();
+        harness.when(&actor, now, command.clone()).then_events();
+        let fields = schema_string_fields(command.kind());
+        let payload = command.payload();
+        let mut leaves = Vec::new();
+        string_leaves(&payload, "", &mut leaves);
+        // Every name and text the schema allows is present in the case, so none is left untried (a code
+        // of another variant, `target.tier_award_id` say, may be absent: it is refused at decoding).
+        let present: std::collections::BTreeSet<String> = leaves.iter().map(|(path, _)| generic_path(path)).collect();
+        for (path, _) in fields.iter().filter(|(_, kind)| **kind != TextKind::Structured) {
+            assert!(present.contains(path), "{name}: the case leaves {path} out");
+        }
+        for (path, original) in leaves {
+            let kind = *fields
+                .get(&generic_path(&path))
+                .unwrap_or_else(|| panic!("{name}: {path} is a string the schema does not declare"));
+            if kind == TextKind::Free {
+                free_text_fields.push(format!("{name}.{path}"));
+            }
+            for hidden in HIDDEN {
+                let middle =
+                    original.char_indices().nth(original.chars().count() / 2).map_or(original.len(), |(i, _)| i);
+                let text = format!("{}{hidden}{}", &original[..middle], &original[middle..]);
+                let mut bad = payload.clone();
+                set_at(&mut bad, &path, text);
+                let decoded = Command::from_payload(name, &bad);
+                match (kind, decoded) {
+                    (TextKind::Structured, Err(rejection)) => {
+                        assert_eq!(rejection.code, Code::InvalidCommand, "{name}.{path}: {rejection:?}");
+                        // Inside an enum tagged by `kind` (`target`, `outcome`) serde loses the position,
+                        // so the decoder can name only the payload.
+                        let tagged = ["target.", "outcome."].iter().any(|prefix| path.starts_with(prefix));
+                        assert!(
+                            path.starts_with(&rejection.field) || (tagged && rejection.field == "payload"),
+                            "{name}.{path} {hidden:?}: names {}",
+                            rejection.field
+                        );
+                    }
+                    (TextKind::Structured, Ok(_)) => panic!("{name}.{path} takes {hidden:?}"),
+                    (_, Err(rejection)) => panic!("{name}.{path} with {hidden:?} does not decode: {rejection:?}"),
+                    (TextKind::Free, Ok(command)) if hidden == '\n' => {
+                        harness.when(&actor, now, command).then_events();
+                    }
+                    (_, Ok(command)) => {
+                        let rejection = harness.when(&actor, now, command).then_rejected(Code::InvalidText, &path);
+                        let escape = format!("U+{:04X} at position", u32::from(hidden));
+                        assert!(rejection.message.contains(&escape), "{name}.{path}: {}", rejection.message);
+                        assert!(
+                            !rejection.message.contains(hidden),
+                            "the message shows no hidden character: {rejection:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // The free-text fields, as the schemas declare them: line feeds allowed.
+    assert_eq!(
+        free_text_fields.join(" "),
+        "RetireUnit.reason RetirePerson.reason DefineIndicator.description ReviseIndicator.description \
+         ReviseIndicator.reason RetireIndicator.reason MarkIndicatorNotApplicable.reason ReopenPeriod.reason \
+         AwardTier.reason RecordDeduction.reason WithdrawDeduction.reason AwardBonus.reason ApplyVeto.reason \
+         AttributeCause.description RecordRectification.description FileAppeal.grounds DecideAppeal.reasoning \
+         EscalateAppeal.grounds WithdrawAppeal.reason GrantAccess.note RevokeAccess.reason"
+    );
+}
+
+#[test]
+fn a_refusal_names_the_field_and_the_character_as_an_escape() {
+    let mut harness = world();
+    let rename = |name: &str| RenameUnit { unit: unit("YS08"), name: name.to_owned() };
+    let rejection = harness
+        .when(&admin(), at(7, 1, 9, 0), rename("x\u{1b}[2K\r…\nYS99 injected row"))
+        .then_rejected(Code::InvalidText, "name");
+    assert_eq!(
+        rejection.message,
+        "name: contains the control character U+001B at position 2; names and ids may not contain control or \
+         bidirectional formatting characters"
+    );
+    let rejection =
+        harness.when(&admin(), at(7, 1, 9, 0), rename("丙县\u{202e}局")).then_rejected(Code::InvalidText, "name");
+    assert!(rejection
+        .message
+        .starts_with("name: contains the bidirectional formatting character U+202E at position 3;"));
+    let retire = |reason: &str| RetireUnit { unit: unit("YS08-ZGG"), reason: reason.to_owned() };
+    harness.when(&admin(), at(7, 1, 9, 0), retire("merged\ninto YS08-ZGU")).then_events();
+    let rejection =
+        harness.when(&admin(), at(7, 1, 9, 0), retire("merged\r\ninto")).then_rejected(Code::InvalidText, "reason");
+    assert_eq!(
+        rejection.message,
+        "reason: contains the control character U+000D at position 7; text may contain line feeds but no other \
+         control or bidirectional formatting characters"
+    );
+    let rejection =
+        harness.when(&admin(), at(7, 1, 9, 0), retire("a\u{2029}b")).then_rejected(Code::InvalidText, "reason");
+    assert!(
+        rejection.message.starts_with("reason: contains the paragraph separator U+2029 at position 2;"),
+        "{}",
+        rejection.message
+    );
+}
+
+#[test]
+fn the_acting_id_is_held_to_the_actor_id_rule() {
+    let mut harness = world();
+    for id in ["admin\u{202e}sy", "admin\nroot", "admin\u{1b}[2K"] {
+        let acting = actor(id, Role::Admin, "YS");
+        let rename = RenameUnit { unit: unit("YS08"), name: "Ding County".to_owned() };
+        harness.when(&acting, at(7, 1, 9, 0), rename).then_rejected(Code::InvalidText, "actor.id");
+    }
+}
+
 // ---- Decoding ----------------------------------------------------------------------------------
 
 #[test]

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use harness::{assert_valid_event_data, compile_schema, event_schema_path, manifest_path};
 use kpi_ledger::domain::CommandKind;
 use kpi_ledger::domain::{Command, Event};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn read(relative: &str) -> Value {
     let text = std::fs::read_to_string(manifest_path(relative)).unwrap_or_else(|error| panic!("{relative}: {error}"));
@@ -157,4 +157,31 @@ fn access_schemas_refuse_malformed_hashes_roles_and_actor_ids() {
     let mut wrong = sample.clone();
     wrong["token_hash"] = serde_json::json!("a".repeat(63));
     assert!(Event::from_stored("AccessGranted", 1, &wrong).is_err());
+}
+
+#[test]
+fn the_access_grant_v2_schema_bounds_valid_days_as_the_code_does() {
+    let validator = compile_schema(&event_schema_path("AccessGranted", 2));
+    let sample = read("tests/golden/events/AccessGranted.v2.json");
+    assert!(validator.is_valid(&sample));
+    for (days, valid) in
+        [(json!(1), true), (json!(366), true), (json!(0), false), (json!(367), false), (json!("90"), false)]
+    {
+        let mut grant = sample.clone();
+        grant["valid_days"] = days.clone();
+        assert_eq!(validator.is_valid(&grant), valid, "valid_days {days}");
+        assert_eq!(Event::from_stored("AccessGranted", 2, &grant).is_ok(), valid, "valid_days {days}");
+    }
+    let mut without = sample.clone();
+    without.as_object_mut().unwrap().remove("valid_days");
+    assert!(!validator.is_valid(&without), "version 2 always records valid_days");
+    assert!(Event::from_stored("AccessGranted", 2, &without).is_err());
+
+    let command = compile_schema("schemas/commands/GrantAccess.json");
+    let mut payload = read("tests/golden/commands/GrantAccess.json");
+    assert!(command.is_valid(&payload), "valid_days may be left out");
+    for (days, valid) in [(json!(30), true), (json!(0), false), (json!(367), false)] {
+        payload["valid_days"] = days.clone();
+        assert_eq!(command.is_valid(&payload), valid, "valid_days {days}");
+    }
 }

@@ -197,6 +197,7 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
                 role: Role::Assessor,
                 unit: unit("YS"),
                 note: "市局考核办新任考核员 (new assessor at the city's assessment office)".to_owned(),
+                valid_days: None,
             },
         ),
         step(

@@ -124,6 +124,7 @@ pub fn grant(fill: char, actor_id: &str, role: Role, unit_code: &str) -> GrantAc
         role,
         unit: unit(unit_code),
         note: "issued at the assessment office".to_owned(),
+        valid_days: None,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The HTTP API through the router (`oneshot`, no socket): every route accepted and refused, the whole
-//! role × command matrix (forbidden → 403 and nothing appended), bad input → 4xx problem+json with the
-//! field named and nothing appended, idempotency, If-Match, proofs, and the OpenAPI document (issue 5).
+//! role × command matrix (forbidden → 403 and nothing appended), the whole role × scope × read-route
+//! matrix (docs/RULES.md §11, "Who may read what"), token expiry and revocation (an open event stream
+//! ends), bad input → 4xx problem+json with the field named and nothing appended, idempotency,
+//! If-Match, proofs, and the OpenAPI document (issue 5).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,6 +13,8 @@ use http_body_util::BodyExt;
 use kpi_ledger::article as fixture;
 use kpi_ledger::domain::{allowed_roles, Command, Role};
 use kpi_ledger::http::commands::{route_of, COMMAND_ROUTES};
+use kpi_ledger::http::ledger_reads::LEDGER_ROUTES;
+use kpi_ledger::http::queries::QUERY_ROUTES;
 use kpi_ledger::http::{router, AppState};
 use kpi_ledger::service::tokens::token_hash;
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
@@ -21,19 +25,27 @@ use tower::ServiceExt;
 const ROLES: [Role; 7] =
     [Role::Admin, Role::Assessor, Role::Office, Role::Appellant, Role::Reviewer, Role::Committee, Role::Auditor];
 
+/// The units readers are scoped to besides the city: the county the sample reads ask about, and a
+/// county of the same peer group that holds none of YS07's facts.
+const COUNTIES: [&str; 2] = ["YS07", "YS08"];
+
+/// The local read token the tests give the server (`server.json` holds a random one).
+const LOCAL_TOKEN: &str = "test-local-read-token";
+
 struct Api {
     _dir: tempfile::TempDir,
     state: AppState,
-    /// One token per role, each scoped to the city (so scope never hides a role refusal).
-    tokens: BTreeMap<&'static str, String>,
+    clock: Arc<ManualClock>,
+    /// One token per role, each scoped to the city (so scope never hides a role refusal), under the
+    /// role's name; and one per role for each of `COUNTIES`, under `role@county`.
+    tokens: BTreeMap<String, String>,
 }
 
 impl Api {
-    /// The article's story, played through the service, plus a token for every role: built once per
+    /// The article's story, played through the service, plus tokens for every role: built once per
     /// run (one fsync per command), and copied for each test.
     fn new() -> Api {
-        static STORY: std::sync::OnceLock<(tempfile::TempDir, BTreeMap<&'static str, String>)> =
-            std::sync::OnceLock::new();
+        static STORY: std::sync::OnceLock<(tempfile::TempDir, BTreeMap<String, String>)> = std::sync::OnceLock::new();
         let (story, tokens) = STORY.get_or_init(Api::record_story);
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("ledger");
@@ -43,11 +55,12 @@ impl Api {
         let clock = Arc::new(ManualClock::default());
         clock.set(fixture::story().last().unwrap().context.now);
         // Another seed than the story's: ids made here must not repeat the story's.
-        let service = Arc::new(Service::open(ledger, clock, Arc::new(SeededIds::new("http tests"))).unwrap());
-        Api { _dir: dir, state: AppState::new(service).unwrap(), tokens: tokens.clone() }
+        let service = Arc::new(Service::open(ledger, clock.clone(), Arc::new(SeededIds::new("http tests"))).unwrap());
+        let state = AppState::new(service).unwrap().with_local_read_token(LOCAL_TOKEN);
+        Api { _dir: dir, state, clock, tokens: tokens.clone() }
     }
 
-    fn record_story() -> (tempfile::TempDir, BTreeMap<&'static str, String>) {
+    fn record_story() -> (tempfile::TempDir, BTreeMap<String, String>) {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Arc::new(Ledger::open(dir.path()).unwrap());
         let clock = Arc::new(ManualClock::default());
@@ -60,14 +73,21 @@ impl Api {
         let admin = fixture::story()[0].context.actor.clone();
         let mut tokens = BTreeMap::new();
         for role in ROLES {
-            let token = format!("test-token-{}", role.as_str());
-            let grant = Command::from_payload(
-                "GrantAccess",
-                &json!({"token_hash": token_hash(&token), "actor_id": format!("{}-ys", role.as_str()), "role": role, "unit": "YS"}),
-            )
-            .unwrap();
-            service.execute(admin.clone(), &grant, CommandOptions::default()).unwrap();
-            tokens.insert(role.as_str(), token);
+            for unit in std::iter::once("YS").chain(COUNTIES) {
+                let key = match unit {
+                    "YS" => role.as_str().to_owned(),
+                    county => format!("{}@{county}", role.as_str()),
+                };
+                let token = format!("test-token-{key}");
+                let actor_id = format!("{}-{}", role.as_str(), unit.to_lowercase());
+                let grant = Command::from_payload(
+                    "GrantAccess",
+                    &json!({"token_hash": token_hash(&token), "actor_id": actor_id, "role": role, "unit": unit}),
+                )
+                .unwrap();
+                service.execute(admin.clone(), &grant, CommandOptions::default()).unwrap();
+                tokens.insert(key, token);
+            }
         }
         drop(service);
         ledger.close();
@@ -265,9 +285,18 @@ async fn who_held_a_role_at_an_instant_is_answered_from_the_grant_events() {
     let now = kpi_ledger::service::Clock::now(&**api.state.service.clock());
     let (status, body) = api.get("auditor", &format!("/v1/access?role=assessor&at={now}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let grants = body["grants"].as_array().unwrap();
-    assert_eq!(grants.len(), 1);
-    assert_eq!(grants[0]["actor_id"], "assessor-ys");
+    let actor_ids = |body: &Value| -> Vec<String> {
+        let grants = body["grants"].as_array().unwrap().iter();
+        let mut ids: Vec<String> = grants.map(|grant| grant["actor_id"].as_str().unwrap().to_owned()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(actor_ids(&body), ["assessor-ys", "assessor-ys07", "assessor-ys08"], "{body}");
+    let expires_at = body["grants"][0]["expires_at"].as_str().unwrap();
+    assert_eq!(expires_at, now.plus_days(90).to_string(), "a grant lasts 90 days unless it says otherwise");
+    let (status, body) = api.get("auditor@YS07", &format!("/v1/access?role=assessor&at={now}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(actor_ids(&body), ["assessor-ys07"], "a county auditor sees the grants of its county only");
     let before = now.plus_days(-1);
     let (_, body) = api.get("auditor", &format!("/v1/access?role=assessor&at={before}")).await;
     assert!(body["grants"].as_array().unwrap().is_empty(), "nobody held it before the grant");
@@ -492,7 +521,11 @@ async fn read_models_answer_as_of_any_point_and_refuse_bad_questions() {
         ("/v1/comparisons/vertical?unit=YS99&from=2017-01&to=2017-06", StatusCode::NOT_FOUND, "unit"),
         ("/v1/comparisons/vertical?unit=YS07&from=2017-Q1&to=2017-06", StatusCode::BAD_REQUEST, "to"),
         ("/v1/indicator-load?unit=YS99", StatusCode::NOT_FOUND, "unit"),
-        ("/v1/appeal-queue?unit=YS07", StatusCode::BAD_REQUEST, "unit"),
+        ("/v1/appeal-queue?unit=YS99", StatusCode::NOT_FOUND, "unit"),
+        ("/v1/appeal-queue?period=2017-13", StatusCode::BAD_REQUEST, "period"),
+        ("/v1/rankings/diff?unit=YS07&period=2017-06&from=1&as_of=garbage", StatusCode::BAD_REQUEST, "as_of"),
+        ("/v1/rankings?scheme=YS-2017&function_code=QQ&period=2017-06", StatusCode::NOT_FOUND, "function_code"),
+        ("/v1/notices?scheme=YS-2017&function_code=QQ&period=2017-06", StatusCode::NOT_FOUND, "function_code"),
     ] {
         let (got, problem) = api.get("auditor", path).await;
         assert_eq!(got, status, "{path}: {problem}");
@@ -546,4 +579,432 @@ async fn read_parameters_are_declared_with_their_types() {
         .iter()
         .any(|p| p["name"] == "from" && p["required"] == true && p["schema"]["pattern"].is_string()));
     assert_eq!(document["paths"]["/v1/openapi.json"]["get"]["security"], json!([]), "the document itself is public");
+}
+
+// ---- Who may read what ---------------------------------------------------------------------------
+
+/// Who reads, in the read matrix: a role's token at the city, at YS07 (which every sample read asks
+/// about) or at YS08 (a peer of YS07 holding none of its facts), or the local read token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seat {
+    City,
+    Own,
+    Peer,
+}
+
+impl Seat {
+    const ALL: [Seat; 3] = [Seat::City, Seat::Own, Seat::Peer];
+
+    fn token_key(self, role: Role) -> String {
+        match self {
+            Seat::City => role.as_str().to_owned(),
+            Seat::Own => format!("{}@YS07", role.as_str()),
+            Seat::Peer => format!("{}@YS08", role.as_str()),
+        }
+    }
+}
+
+/// One request per read route, asking about YS07 in June 2017 wherever the route takes a unit. A
+/// route without a sample here fails the matrix: a new read must say who may read it.
+fn sample_read(path: &str, event_id: &str, stream: &str) -> Option<String> {
+    let sample = match path {
+        "/v1/scoreboard" => "/v1/scoreboard?unit=YS07&period=2017-06",
+        "/v1/rankings" => "/v1/rankings?unit=YS07&period=2017-06",
+        "/v1/rankings/diff" => "/v1/rankings/diff?unit=YS07&period=2017-06&from=2017-07-12T00:00:00Z",
+        "/v1/comparisons/horizontal" => "/v1/comparisons/horizontal?unit=YS07&period=2017-06",
+        "/v1/comparisons/vertical" => "/v1/comparisons/vertical?unit=YS07&from=2017-01&to=2017-06",
+        "/v1/traces" => "/v1/traces?unit=YS07&period=2017-06",
+        "/v1/indicator-load" => "/v1/indicator-load?unit=YS07",
+        "/v1/appeal-queue" => "/v1/appeal-queue?unit=YS07",
+        "/v1/notices" => "/v1/notices?unit=YS07&period=2017-06",
+        "/v1/events" => "/v1/events?limit=2",
+        "/v1/events/subscribe" => "/v1/events/subscribe",
+        "/v1/events/{event_id}" => return Some(format!("/v1/events/{event_id}")),
+        "/v1/streams/{stream}/events" => return Some(format!("/v1/streams/{stream}/events?limit=2")),
+        "/v1/head" => "/v1/head",
+        "/v1/units" => "/v1/units",
+        "/v1/access" => "/v1/access",
+        "/v1/verification" => "/v1/verification",
+        "/v1/export" => "/v1/export",
+        "/v1/key" => "/v1/key",
+        "/v1/checkpoint" => "/v1/checkpoint",
+        "/v1/proofs/inclusion" => "/v1/proofs/inclusion?seq=3",
+        "/v1/proofs/consistency" => "/v1/proofs/consistency?from=10",
+        "/v1/proofs/bundle" => "/v1/proofs/bundle?seq=3,4",
+        _ => return None,
+    };
+    Some(sample.to_owned())
+}
+
+/// docs/RULES.md §11, "Who may read what", restated for the matrix: the status a reader gets for the
+/// sample read of `path`, and the refusal's code and field.
+fn expected_read(path: &str, role: Role, seat: Seat) -> Result<(), (&'static str, &'static str)> {
+    let holds_ys07 = seat != Seat::Peer;
+    let ledger_reader = matches!(role, Role::Admin | Role::Auditor);
+    let out_of_scope_unit = Err(("out_of_scope", "unit"));
+    match path {
+        "/v1/head" | "/v1/key" | "/v1/checkpoint" | "/v1/proofs/inclusion" | "/v1/proofs/consistency" | "/v1/units" => {
+            Ok(())
+        }
+        // YS08 is ranked in YS07's group: the table is published to the group.
+        "/v1/rankings" => Ok(()),
+        "/v1/scoreboard"
+        | "/v1/comparisons/horizontal"
+        | "/v1/comparisons/vertical"
+        | "/v1/traces"
+        | "/v1/indicator-load"
+        | "/v1/appeal-queue" => match holds_ys07 {
+            true => Ok(()),
+            false => out_of_scope_unit,
+        },
+        // What moved each member, and each member's repeat problems: for the scheme's issuer only.
+        "/v1/rankings/diff" | "/v1/notices" => match seat {
+            Seat::City => Ok(()),
+            _ => out_of_scope_unit,
+        },
+        "/v1/access" => match ledger_reader {
+            true => Ok(()),
+            false => Err(("role_not_allowed", "authorization")),
+        },
+        "/v1/events"
+        | "/v1/events/subscribe"
+        | "/v1/events/{event_id}"
+        | "/v1/streams/{stream}/events"
+        | "/v1/verification"
+        | "/v1/export"
+        | "/v1/proofs/bundle" => match (ledger_reader, seat) {
+            (false, _) => Err(("role_not_allowed", "authorization")),
+            (true, Seat::City) => Ok(()),
+            (true, _) => Err(("out_of_scope", "authorization")),
+        },
+        other => panic!("{other}: the read matrix does not say who may read it"),
+    }
+}
+
+impl Api {
+    /// GET `path` and return the status, the content type and the body when it is JSON (an event
+    /// stream or an export is not read: its status is what counts).
+    async fn read_status(&self, token: &str, path: &str) -> (StatusCode, String, Value) {
+        let request = Request::builder()
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let response = router(self.state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type =
+            response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        if !content_type.contains("json") || content_type.contains("ndjson") {
+            return (status, content_type, Value::Null);
+        }
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+}
+
+/// Every role, from the city, from YS07 and from YS08, against every read route of both tables
+/// (iterated, not listed): allowed → 200, refused → 403 problem+json with the code and the field the
+/// rules name; the local read token reads everything. Nothing is ever appended by a read.
+#[tokio::test]
+async fn every_role_reads_what_its_role_and_scope_allow_and_is_refused_the_rest() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let head = api.head();
+    let (_, first) = api.get("auditor", "/v1/events?from=1&limit=1").await;
+    let event_id = first["events"][0]["body"]["event_id"].as_str().unwrap().to_owned();
+    let stream = first["events"][0]["body"]["stream"].as_str().unwrap().to_owned();
+    let paths: Vec<&str> =
+        LEDGER_ROUTES.iter().map(|route| route.path).chain(QUERY_ROUTES.iter().map(|route| route.path)).collect();
+    let mut checked = 0;
+    let mut refused = 0;
+    for path in &paths {
+        let request = sample_read(path, &event_id, &stream)
+            .unwrap_or_else(|| panic!("{path}: no sample read in the matrix; say who may read it"));
+        let (status, _, body) = api.read_status(LOCAL_TOKEN, &request).await;
+        assert_eq!(status, StatusCode::OK, "{request} with the local read token: {body}");
+        for role in ROLES {
+            for seat in Seat::ALL {
+                let token = &api.tokens[&seat.token_key(role)];
+                let (status, content_type, body) = api.read_status(token, &request).await;
+                let who = format!("{request} as {} at {seat:?}", role.as_str());
+                match expected_read(path, role, seat) {
+                    Ok(()) => assert_eq!(status, StatusCode::OK, "{who}: {body}"),
+                    Err((code, field)) => {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {body}");
+                        assert_eq!(content_type, "application/problem+json", "{who}");
+                        assert_eq!((body["code"].as_str(), body["field"].as_str()), (Some(code), Some(field)), "{who}");
+                        assert!(body["detail"].as_str().unwrap().starts_with(&format!("{field}: ")), "{who}: {body}");
+                        refused += 1;
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, paths.len() * ROLES.len() * Seat::ALL.len());
+    assert!(refused > 100, "the matrix refuses something on most routes ({refused} of {checked})");
+    assert_eq!(api.head(), head, "reads append nothing");
+}
+
+/// A ranking asked by another unit of the group is the group's table, which every member sees; a
+/// section's office sees its own section group, not the counties' table it is no member of.
+#[tokio::test]
+async fn a_ranking_is_read_by_its_group_and_its_issuer() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let (status, by_peer) = api.get("office@YS08", "/v1/rankings?unit=YS07&period=2017-06").await;
+    assert_eq!(status, StatusCode::OK, "{by_peer}");
+    let (_, own) = api.get("office@YS08", "/v1/rankings?unit=YS08&period=2017-06").await;
+    assert_eq!(by_peer, own, "the same table, whichever member names it");
+    let (status, _) = api.get("office@YS08", "/v1/rankings?scheme=YS-2017&function_code=ZG&period=2017-06").await;
+    assert_eq!(status, StatusCode::OK, "YS08 holds its personnel section, a member of the ZG group");
+    let (status, problem) = api.get("office@YS08", "/v1/notices?scheme=YS-2017&period=2017-06").await;
+    assert_eq!((status, problem["field"].as_str()), (StatusCode::FORBIDDEN, Some("scheme")), "{problem}");
+    let (status, problem) = api.get("office@YS08", "/v1/rankings?scheme=YS-2017&function_code=QQ&period=2017-06").await;
+    assert_eq!((status, problem["field"].as_str()), (StatusCode::NOT_FOUND, Some("function_code")), "{problem}");
+}
+
+/// The appeal queue honours `unit` and `period`, and holds only the appeals the reader's scope holds.
+#[tokio::test]
+async fn the_appeal_queue_is_filtered_by_unit_period_and_the_readers_scope() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let appeal_id =
+        fixture::story().iter().find(|step| step.label == fixture::LABEL_APPEAL).unwrap().context.new_id.to_string();
+    let (status, _, body) = api
+        .post(
+            "appellant",
+            &format!("/v1/appeals/{appeal_id}/escalation"),
+            &json!({"grounds": "报告按时报送，不应扣分 (the report was on time)"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let waiting = |body: &Value| body["waiting"].as_array().map_or(usize::MAX, Vec::len);
+    for (reader, path, expected) in [
+        ("reviewer", "/v1/appeal-queue", 1),
+        ("committee", "/v1/appeal-queue?unit=YS07", 1),
+        ("committee", "/v1/appeal-queue?unit=YS", 1),
+        ("committee", "/v1/appeal-queue?unit=YS08", 0),
+        ("committee", "/v1/appeal-queue?unit=YS07&period=2017-06", 1),
+        ("committee", "/v1/appeal-queue?period=2017-Q2", 1),
+        ("committee", "/v1/appeal-queue?period=2017-07", 0),
+        ("office@YS07", "/v1/appeal-queue", 1),
+        ("appellant@YS07", "/v1/appeal-queue?unit=YS07", 1),
+        ("office@YS08", "/v1/appeal-queue", 0),
+    ] {
+        let (status, body) = api.get(reader, path).await;
+        assert_eq!((status, waiting(&body)), (StatusCode::OK, expected), "{path} as {reader}: {body}");
+    }
+    let (status, problem) = api.get("office@YS08", "/v1/appeal-queue?unit=YS07").await;
+    assert_eq!((status, problem["field"].as_str()), (StatusCode::FORBIDDEN, Some("unit")), "{problem}");
+}
+
+/// A grant lasts its `valid_days` (90 unless given); past it the token is refused with 401
+/// `token_expired`, for reads and commands alike, and it leaves the list of grants in force.
+#[tokio::test]
+async fn a_token_expires_after_its_days_and_is_refused_as_expired() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let token = "test-token-one-day";
+    let grant = json!({"token_hash": token_hash(token), "actor_id": "auditor-one-day", "role": "auditor",
+                       "unit": "YS", "valid_days": 1});
+    let (status, _, body) = api.post("admin", "/v1/access-grants", &grant).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _, body) = api.call("GET", "/v1/head", Some(token), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, all) = api.get("auditor", "/v1/access?all=true&role=auditor").await;
+    let listed = all["grants"].as_array().unwrap().iter().find(|g| g["actor_id"] == "auditor-one-day").unwrap();
+    let now = kpi_ledger::service::Clock::now(&*api.clock);
+    assert_eq!(listed["expires_at"], json!(now.plus_days(1).to_string()), "{listed}");
+
+    api.clock.set(now.plus_days(1));
+    for (method, path) in [("GET", "/v1/head"), ("GET", "/v1/rankings?unit=YS07&period=2017-06"), ("POST", "/v1/units")]
+    {
+        let body = (method == "POST").then_some("{}");
+        let (status, content_type, problem) = api.call(method, path, Some(token), body, &[]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {problem}");
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(
+            (problem["code"].as_str(), problem["field"].as_str()),
+            (Some("token_expired"), Some("authorization"))
+        );
+        assert!(problem["detail"].as_str().unwrap().contains("token expired"), "{problem}");
+    }
+    let (_, in_force) = api.get("auditor", "/v1/access?role=auditor").await;
+    assert!(!in_force.to_string().contains("auditor-one-day"), "an expired grant is not in force: {in_force}");
+    let (status, body) = api.get("auditor", "/v1/head").await;
+    assert_eq!(status, StatusCode::OK, "a 90-day token still acts a day later: {body}");
+    let (status, _, problem) = api
+        .post(
+            "admin",
+            "/v1/access-grants",
+            &json!({"token_hash": "e".repeat(64),
+        "actor_id": "x", "role": "auditor", "unit": "YS", "valid_days": 367}),
+        )
+        .await;
+    assert_eq!((status, problem["field"].as_str()), (StatusCode::BAD_REQUEST, Some("valid_days")), "{problem}");
+}
+
+/// Reads the frames of an event stream until it ends or `wait` passes with nothing new; returns the
+/// sequence numbers it sent and whether it ended.
+async fn drain_events(body: &mut Body, wait: std::time::Duration, until_seq: Option<u64>) -> (Vec<u64>, bool) {
+    let mut seqs = Vec::new();
+    loop {
+        match tokio::time::timeout(wait, body.frame()).await {
+            Err(_) => return (seqs, false),
+            Ok(None) => return (seqs, true),
+            Ok(Some(frame)) => {
+                let frame = frame.unwrap();
+                let Some(data) = frame.data_ref() else { continue };
+                let text = String::from_utf8_lossy(data);
+                seqs.extend(
+                    text.lines()
+                        .filter_map(|line| line.strip_prefix("id:"))
+                        .map(|id| id.trim().parse::<u64>().unwrap()),
+                );
+                if until_seq.is_some_and(|until| seqs.contains(&until)) {
+                    return (seqs, false);
+                }
+            }
+        }
+    }
+}
+
+/// An open event stream ends when the token that opened it is revoked — none of the events recorded
+/// with or after the revocation reaches it — or when the token expires.
+#[tokio::test]
+async fn an_open_event_stream_ends_when_its_token_is_revoked_or_expires() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let grant = |fill: char, days: u32| {
+        json!({"token_hash": fill.to_string().repeat(64), "actor_id": format!("grant-{fill}"), "role": "office",
+               "unit": "YS07", "valid_days": days})
+    };
+    let open = |token: &str, from: u64| {
+        let request = Request::builder()
+            .uri(format!("/v1/events/subscribe?from={from}"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        router(api.state.clone()).oneshot(request)
+    };
+    let wait = std::time::Duration::from_secs(5);
+
+    let auditor = api.tokens["auditor"].clone();
+    let response = open(&auditor, api.head() + 1).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let (status, _, first) = api.post("admin", "/v1/access-grants", &grant('1', 90)).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let first_seq = first["last_seq"].as_u64().unwrap();
+    let (seqs, ended) = drain_events(&mut body, wait, Some(first_seq)).await;
+    assert_eq!((seqs, ended), (vec![first_seq], false), "the stream follows the ledger live");
+
+    let revocation = json!({"token_hash": token_hash(&auditor), "reason": "left the audit office"});
+    let (status, _, revoked) = api.post("admin", "/v1/access-revocations", &revocation).await;
+    assert_eq!(status, StatusCode::CREATED, "{revoked}");
+    for fill in ['2', '3', '4'] {
+        let (status, _, body) = api.post("admin", "/v1/access-grants", &grant(fill, 90)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (seqs, ended) = drain_events(&mut body, wait, None).await;
+    assert!(ended, "the stream of a revoked token ends");
+    assert!(seqs.is_empty(), "nothing recorded with or after the revocation is sent: {seqs:?}");
+
+    // A token that expires while its stream is open: the next head ends the stream.
+    let short = "test-token-short-stream";
+    let short_grant = json!({"token_hash": token_hash(short), "actor_id": "auditor-short", "role": "auditor",
+                             "unit": "YS", "valid_days": 1});
+    let (status, _, body) = api.post("admin", "/v1/access-grants", &short_grant).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let response = open(short, api.head() + 1).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let now = kpi_ledger::service::Clock::now(&*api.clock);
+    api.clock.set(now.plus_days(1));
+    let (status, _, written) = api.post("admin", "/v1/access-grants", &grant('5', 90)).await;
+    assert_eq!(status, StatusCode::CREATED, "{written}");
+    let (seqs, ended) = drain_events(&mut body, wait, None).await;
+    assert!(ended && seqs.is_empty(), "the stream of an expired token ends: {seqs:?}");
+}
+
+/// Paging values out of range, badly typed values, bad path segments: 4xx problem+json naming the
+/// parameter; nothing is clamped.
+#[tokio::test]
+async fn out_of_range_and_badly_typed_parameters_are_refused_by_name() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    let head = api.head();
+    let (status, page) = api.get("auditor", &format!("/v1/events?from={}", head + 1)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page["events"].as_array().unwrap().is_empty(), "where the next event will be: an empty page");
+    for (path, field) in [
+        ("/v1/events?from=0".to_owned(), "from"),
+        (format!("/v1/events?from={}", head + 2), "from"),
+        ("/v1/events?limit=0".to_owned(), "limit"),
+        ("/v1/events?limit=1001".to_owned(), "limit"),
+        ("/v1/events?from=1.5".to_owned(), "from"),
+        ("/v1/events/subscribe?from=0".to_owned(), "from"),
+        (format!("/v1/events/subscribe?from={}", head + 2), "from"),
+        ("/v1/streams/settings/events?from_version=0".to_owned(), "from_version"),
+        ("/v1/proofs/inclusion?seq=0".to_owned(), "seq"),
+        ("/v1/proofs/inclusion?seq=3&size=0".to_owned(), "size"),
+        ("/v1/proofs/bundle?seq=3,,4".to_owned(), "seq"),
+        ("/v1/proofs/bundle?seq=0".to_owned(), "seq"),
+        ("/v1/verification?saved_head=12:abc".to_owned(), "saved_head"),
+        ("/v1/access?role=root".to_owned(), "role"),
+        ("/v1/scoreboard?unit=YS07&period=2017-06&%FF=1".to_owned(), "%FF"),
+        ("/v1/scoreboard?unit=YS07&period=2017-06&x%ZZ=1".to_owned(), "x%ZZ"),
+        ("/v1/events/%FF".to_owned(), "event_id"),
+        ("/v1/streams/%C3%28/events".to_owned(), "stream"),
+    ] {
+        let (status, content_type, problem) = api.read_status(&api.tokens["auditor"], &path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {problem}");
+        assert_eq!(content_type, "application/problem+json", "{path}");
+        assert_eq!(problem["field"], field, "{path}: {problem}");
+    }
+    let (status, content_type, problem) =
+        api.call("POST", "/v1/units/%FF/renaming", Some(&api.tokens["admin"]), Some("{}"), &[]).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::BAD_REQUEST, "application/problem+json"));
+    assert_eq!(problem["field"], "unit", "{problem}");
+    let (status, _, problem) = api
+        .call(
+            "GET",
+            "/v1/events/subscribe",
+            Some(&api.tokens["auditor"]),
+            None,
+            &[("last-event-id", &(head + 1).to_string())],
+        )
+        .await;
+    assert_eq!((status, problem["field"].clone()), (StatusCode::BAD_REQUEST, json!("last-event-id")), "{problem}");
+    assert_eq!(api.head(), head);
+}
+
+/// The OpenAPI document says who may read each read route (the rule `may_read` enforces), lists the
+/// 401 and 403 answers, and declares every query parameter with a typed schema.
+#[test]
+fn the_openapi_document_says_who_may_read_each_route_and_types_every_parameter() {
+    let document = kpi_ledger::http::openapi::document_value();
+    let paths = document["paths"].as_object().unwrap();
+    let reads = LEDGER_ROUTES
+        .iter()
+        .map(|route| (route.path, route.read_kind()))
+        .chain(QUERY_ROUTES.iter().map(|route| (route.path, route.read_kind)));
+    for (path, kind) in reads {
+        let operation = &paths[path]["get"];
+        assert_eq!(operation["description"], kind.rule(), "{path}");
+        assert!(operation["responses"]["403"].is_object(), "{path}");
+        for parameter in operation["parameters"].as_array().unwrap() {
+            let schema = &parameter["schema"];
+            assert!(schema["type"].is_string(), "{path} {parameter}");
+            if schema["type"] == "integer" {
+                assert!(schema["minimum"].is_u64() && schema["maximum"].is_u64(), "{path} {parameter}");
+                assert_ne!(schema["minimum"], 0, "{path}: nothing is numbered 0 {parameter}");
+            }
+        }
+    }
+    let access = paths["/v1/access"]["get"]["parameters"].as_array().unwrap();
+    let role = access.iter().find(|p| p["name"] == "role").unwrap();
+    assert_eq!(role["schema"]["enum"].as_array().unwrap().len(), 7);
+    let queue = paths["/v1/appeal-queue"]["get"]["parameters"].as_array().unwrap();
+    let names: Vec<&str> = queue.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["unit", "period", "as_of"]);
+    let event_id = &paths["/v1/events/{event_id}"]["get"]["parameters"][0];
+    assert_eq!((event_id["in"].as_str(), event_id["schema"]["format"].as_str()), (Some("path"), Some("uuid")));
+    assert!(paths["/metrics"]["get"]["description"].as_str().unwrap().contains("every valid token"));
+    assert!(paths["/v1/openapi.json"]["get"]["responses"]["401"].is_null(), "the document needs no token");
 }

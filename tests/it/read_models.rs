@@ -1,6 +1,7 @@
 //! The read models of a running ledger (issue 4, "Replay"): answers as of any point equal a fold of
 //! that prefix from scratch; persisted snapshots are used, checked against the chain, and a snapshot
-//! that does not match is dropped and rebuilt rather than trusted.
+//! that does not match is dropped and rebuilt rather than trusted. And who may read what is judged
+//! here, in the service, for every adapter (docs/RULES.md §11).
 
 use std::sync::Arc;
 
@@ -93,4 +94,126 @@ fn snapshots_are_persisted_checked_and_a_bad_one_is_rebuilt() {
     let retaken =
         kpi_ledger::projection::Snapshot::from_bytes(&bytes).unwrap().verified(boundary, boundary_hash).unwrap();
     assert_eq!(retaken, folded(&ledger, boundary));
+}
+
+/// The article's story (through the June appeal's decision), then three grants: YS07's office for 30
+/// days, a city assessor (revoked at once) and YS08's admin, both for the default 90 days.
+fn story_ledger(dir: &std::path::Path) -> (Arc<Ledger>, Arc<ManualClock>) {
+    let ledger = Arc::new(Ledger::open(dir).unwrap());
+    let clock = Arc::new(ManualClock::default());
+    let service = Service::open(ledger.clone(), clock.clone(), Arc::new(SeededIds::new("read rules"))).unwrap();
+    for step in kpi_ledger::article::story() {
+        clock.set(step.context.now);
+        let options = CommandOptions { new_id: Some(step.context.new_id), ..CommandOptions::default() };
+        service.execute(step.context.actor.clone(), &step.command, options).unwrap();
+    }
+    let admin = kpi_ledger::article::story()[0].context.actor.clone();
+    for payload in [
+        serde_json::json!({"token_hash": "1".repeat(64), "actor_id": "office-ys07", "role": "office", "unit": "YS07",
+                           "valid_days": 30}),
+        serde_json::json!({"token_hash": "2".repeat(64), "actor_id": "assessor-ys", "role": "assessor", "unit": "YS"}),
+        serde_json::json!({"token_hash": "3".repeat(64), "actor_id": "admin-ys08", "role": "admin", "unit": "YS08"}),
+    ] {
+        let grant = kpi_ledger::domain::Command::from_payload("GrantAccess", &payload).unwrap();
+        service.execute(admin.clone(), &grant, CommandOptions::default()).unwrap();
+    }
+    let revoke = kpi_ledger::domain::Command::from_payload(
+        "RevokeAccess",
+        &serde_json::json!({"token_hash": "2".repeat(64), "reason": "moved to another post"}),
+    )
+    .unwrap();
+    service.execute(admin, &revoke, CommandOptions::default()).unwrap();
+    (ledger, clock)
+}
+
+/// The read rules live in the service, for every adapter: `may_read` judges readers by role and unit
+/// scope, the access list and the appeal queue hold only what the reader's scope holds, and a token
+/// acts only while granted, unrevoked and unexpired.
+#[test]
+fn the_service_judges_who_may_read_what_for_every_adapter() {
+    use kpi_ledger::domain::{Actor, Role, TokenHash};
+    use kpi_ledger::service::queries::{AccessFilter, AppealFilter, ReadRefusalCode, ReadTarget, Reader};
+    use kpi_ledger::service::read_models::TokenRefusal;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, clock) = story_ledger(dir.path());
+    let read_models = ReadModels::open(ledger).unwrap();
+    let code = |text: &str| UnitCode::new(text).unwrap();
+    let reader = |role: Role, unit: &str| Reader::Token(Actor { id: format!("{role:?}"), role, unit: code(unit) });
+    let june = PeriodId::parse("2017-06").unwrap();
+    let refused = |reader: &Reader, target: &ReadTarget| match read_models.may_read(reader, target) {
+        Ok(()) => None,
+        Err(kpi_ledger::service::queries::QueryError::Refused(refusal)) => Some((refusal.code, refusal.field)),
+        Err(other) => panic!("{other}"),
+    };
+    let ys07_facts = ReadTarget::Unit { field: "unit", unit: Some(code("YS07")) };
+    let section_facts = ReadTarget::Unit { field: "unit", unit: Some(code("YS07-BGS")) };
+    let ys07_ranking = ReadTarget::Ranking { scope: RankingScope::OfUnit(code("YS07")), period: june };
+    let ys07_detail = ReadTarget::GroupDetail { scope: RankingScope::OfUnit(code("YS07")), period: june };
+    let out_of_scope = |field: &'static str| Some((ReadRefusalCode::OutOfScope, field));
+    let role_refused = Some((ReadRefusalCode::RoleNotAllowed, "authorization"));
+
+    let office_ys07 = reader(Role::Office, "YS07");
+    let office_section = reader(Role::Office, "YS07-BGS");
+    let office_ys08 = reader(Role::Office, "YS08");
+    let auditor_ys07 = reader(Role::Auditor, "YS07");
+    for (who, target, expected) in [
+        (&office_ys07, &ys07_facts, None),
+        (&office_ys07, &section_facts, None),
+        (&office_section, &section_facts, None),
+        (&office_section, &ys07_facts, out_of_scope("unit")),
+        (&office_ys08, &ys07_facts, out_of_scope("unit")),
+        (&office_ys08, &ys07_ranking, None),
+        (&office_section, &ys07_ranking, out_of_scope("unit")),
+        (&office_ys08, &ys07_detail, out_of_scope("unit")),
+        (&reader(Role::Committee, "YS"), &ys07_detail, None),
+        (&office_ys07, &ReadTarget::Unit { field: "unit", unit: None }, out_of_scope("unit")),
+        (&reader(Role::Assessor, "YS"), &ReadTarget::Unit { field: "unit", unit: None }, None),
+        (&reader(Role::Assessor, "YS"), &ReadTarget::Access, role_refused),
+        (&auditor_ys07, &ReadTarget::Access, None),
+        (&auditor_ys07, &ReadTarget::Ledger, out_of_scope("authorization")),
+        (&reader(Role::Auditor, "YS"), &ReadTarget::Ledger, None),
+        (&reader(Role::Reviewer, "YS"), &ReadTarget::Ledger, role_refused),
+        (&reader(Role::Appellant, "YS07"), &ReadTarget::Persons { unit: code("YS07") }, role_refused),
+        (&office_ys07, &ReadTarget::Persons { unit: code("YS07") }, None),
+        (&office_ys08, &ReadTarget::ChainIntegrity, None),
+        (&office_ys08, &ReadTarget::Unit { field: "unit", unit: Some(code("YS99")) }, None),
+        (&Reader::Local, &ReadTarget::Ledger, None),
+    ] {
+        assert_eq!(refused(who, target), expected, "{who:?} reading {target:?}");
+    }
+
+    let ids = |list: kpi_ledger::service::queries::AccessList| {
+        let mut ids: Vec<String> = list.grants.into_iter().map(|grant| grant.actor_id).collect();
+        ids.sort();
+        ids
+    };
+    let all = read_models.access_list_for(&Reader::Local, AccessFilter::All, None).unwrap();
+    assert_eq!(ids(all), ["admin-ys08", "assessor-ys", "office-ys07"]);
+    let county = read_models.access_list_for(&reader(Role::Admin, "YS08"), AccessFilter::All, None).unwrap();
+    assert_eq!(ids(county), ["admin-ys08"], "a county admin sees its county's grants only");
+    assert!(read_models.access_list_for(&office_ys07, AccessFilter::All, None).is_err());
+
+    let now = kpi_ledger::service::Clock::now(&*clock);
+    let hash = |fill: char| TokenHash::new(fill.to_string().repeat(64)).unwrap();
+    assert_eq!(read_models.token_actor(&hash('1'), now).unwrap().unit, code("YS07"));
+    assert!(matches!(read_models.token_actor(&hash('2'), now), Err(TokenRefusal::Revoked { .. })));
+    assert!(matches!(read_models.token_actor(&hash('9'), now), Err(TokenRefusal::Unknown)));
+    let expired = read_models.token_actor(&hash('1'), now.plus_days(30));
+    assert!(matches!(expired, Err(TokenRefusal::Expired { expires_at }) if expires_at == now.plus_days(30)));
+    assert!(read_models.token_actor(&hash('3'), now.plus_days(30)).is_ok(), "90 days by default");
+
+    // The June appeal, as of the day it waited for a decision.
+    let waiting = AsOf::EndOfDay { year: 2017, month: 7, day: 15 };
+    let queue = |who: &Reader, filter: AppealFilter| {
+        read_models.appeal_queue(who, &filter, waiting, now).map(|answer| answer.value.waiting.len())
+    };
+    assert_eq!(queue(&reader(Role::Reviewer, "YS"), AppealFilter::default()).unwrap(), 1);
+    assert_eq!(queue(&office_ys07, AppealFilter::default()).unwrap(), 1);
+    assert_eq!(queue(&office_ys08, AppealFilter::default()).unwrap(), 0, "not in its scope");
+    let july = AppealFilter { unit: None, period: Some(PeriodId::parse("2017-07").unwrap()) };
+    assert_eq!(queue(&Reader::Local, july).unwrap(), 0);
+    let of_ys07 = AppealFilter { unit: Some(code("YS07")), period: Some(PeriodId::parse("2017-H1").unwrap()) };
+    assert_eq!(queue(&Reader::Local, of_ys07.clone()).unwrap(), 1);
+    assert!(queue(&office_ys08, of_ys07).is_err(), "a unit outside the scope is refused, not emptied");
 }

@@ -85,14 +85,20 @@ fn two_swapped_events_break_the_link_at_the_first() {
 #[test]
 fn a_consistently_truncated_tail_is_caught_against_a_saved_head() {
     let (dir, db, tree, saved) = tampering_bench();
-    // The forger removes the last ten events and rewrites the head record to match: the chain alone
-    // is consistent again, so only a head saved earlier (by an auditor) can reveal it.
+    // The forger removes the last ten events from both copies and rewrites the head record to match:
+    // the chain alone is consistent again, so only a head saved earlier (by an auditor) can reveal it.
     for seq in EVENTS - 9..=EVENTS {
         tree.remove(event_key(seq)).unwrap();
     }
     let last = tree.get(event_key(EVENTS - 10)).unwrap().unwrap();
     let hash = kpi_ledger::chain::Record::decode(&last).unwrap().hash;
-    tree.insert(raw::HEAD_KEY, &raw::encode_head(EVENTS - 10, &hash, saved.recorded_at)[..]).unwrap();
+    let copy = kpi_ledger::store::segment::path(dir.path());
+    let header = kpi_ledger::store::segment::FILE_HEADER.len() as u64;
+    let mut frames = kpi_ledger::store::segment::FrameReader::open(dir.path(), header).unwrap();
+    let kept = std::iter::from_fn(|| frames.next_frame().unwrap().ok()).find(|frame| frame.seq == EVENTS - 10).unwrap();
+    std::fs::File::options().write(true).open(&copy).unwrap().set_len(kept.end).unwrap();
+    let mark = raw::SegmentMark { group_start: kept.start, end: kept.end };
+    tree.insert(raw::HEAD_KEY, &raw::encode_head_marked(EVENTS - 10, &hash, saved.recorded_at, mark)[..]).unwrap();
     raw::verify_tree(&tree).expect("without a saved head the shortened chain looks whole");
     db.flush().unwrap();
     drop((tree, db));

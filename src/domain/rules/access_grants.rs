@@ -1,13 +1,13 @@
 //! Rules for access grants: bind a bearer token (by its hash) to an actor id, a role and a unit
-//! scope; revoke it.
+//! scope for a number of days (1 to 366, 90 by default); revoke it.
 //!
 //! Invariant: a token hash is granted at most once ever and revoked at most once, and only by an
 //! admin whose scope holds the unit the grant names, so no admin can hand out (or take away) access
-//! wider than its own.
+//! wider than its own; every grant records how many days it lasts, so no token acts for ever.
 
 use crate::domain::command::{GrantAccess, RevokeAccess};
 use crate::domain::context::Context;
-use crate::domain::event::{AccessGranted, AccessRevoked, Event};
+use crate::domain::event::{AccessGranted, AccessRevoked, Event, ACCESS_VALID_DAYS_DEFAULT, ACCESS_VALID_DAYS_MAX};
 use crate::domain::facts::{AccessRecord, Facts};
 use crate::domain::ids::TokenHash;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
@@ -28,12 +28,18 @@ pub fn grant_access(facts: &Facts, command: &GrantAccess, context: &Context) -> 
     }
     checks::actor_id("actor_id", &command.actor_id)?;
     checks::optional_text("note", &command.note, TEXT_CHARS_MAX)?;
+    let valid_days = command.valid_days.unwrap_or(ACCESS_VALID_DAYS_DEFAULT);
+    if !(1..=ACCESS_VALID_DAYS_MAX).contains(&valid_days) {
+        let message = format!("valid_days: must be from 1 to {ACCESS_VALID_DAYS_MAX}, got {valid_days}");
+        return reject(Code::InvalidValue, "valid_days", message);
+    }
     Ok(AccessGranted {
         token_hash: command.token_hash.clone(),
         actor_id: command.actor_id.clone(),
         role: command.role,
         unit: command.unit.clone(),
         note: command.note.clone(),
+        valid_days,
     }
     .into())
 }

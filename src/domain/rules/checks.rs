@@ -1,62 +1,114 @@
-//! Checks that several rules share: text and list limits, look-ups that refuse unknown or retired
-//! things, base periods, period status and links to earlier events.
+//! Checks that several rules share: text and list limits, the characters text may hold, look-ups that
+//! refuse unknown or retired things, base periods, period status and links to earlier events.
+//!
+//! Text comes in two kinds. Names, ids and actor ids are one line: no hidden character at all
+//! (`name_characters`). Free text — reasons, grounds, descriptions, reasonings, notes — may hold line
+//! feeds and nothing else hidden (`text_characters`). `name`, `actor_id`, `long_text` and
+//! `optional_text` apply them, so every text field of every command is checked through one of those.
 //!
 //! Invariant: each check either returns the thing it looked up or a `Rejection` naming the field it
 //! was given; none of them changes anything.
 
 use crate::domain::context::Context;
 use crate::domain::facts::{Facts, IndicatorFacts, PeriodFacts, PeriodStatus, PersonFacts, SchemeFacts, UnitFacts};
-use crate::domain::ids::{EventId, EvidenceDigest, IndicatorCode, PersonId, SchemeId, UnitCode};
+use crate::domain::ids::{hidden_character, EventId, EvidenceDigest, IndicatorCode, PersonId, SchemeId, UnitCode};
 use crate::domain::period::PeriodId;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
 use crate::limits::{
     ACTOR_FIELD_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, LINKS_PER_ENTRY_MAX, NAME_CHARS_MAX, TEXT_CHARS_MAX,
 };
 
-/// Required text: not blank, at most `chars_max` characters.
+/// Required free text: not blank, at most `chars_max` characters, no hidden characters but line feeds.
 pub fn text(field: &str, value: &str, chars_max: usize) -> Result<(), Rejection> {
-    if value.trim().is_empty() {
-        return reject(Code::InvalidText, field, format!("{field}: must not be empty"));
-    }
+    not_blank(field, value)?;
     optional_text(field, value, chars_max)
 }
 
-/// Text that may be empty, at most `chars_max` characters.
+/// Free text that may be empty, at most `chars_max` characters, no hidden characters but line feeds.
 pub fn optional_text(field: &str, value: &str, chars_max: usize) -> Result<(), Rejection> {
+    chars_at_most(field, value, chars_max)?;
+    text_characters(field, value)
+}
+
+/// A display name (of a unit, person, indicator or tier standard): one line of at most
+/// `NAME_CHARS_MAX` characters, not blank.
+pub fn name(field: &str, value: &str) -> Result<(), Rejection> {
+    not_blank(field, value)?;
+    chars_at_most(field, value, NAME_CHARS_MAX)?;
+    name_characters(field, value)
+}
+
+/// Reasons, grounds, descriptions and reasonings: required free text of at most `TEXT_CHARS_MAX`
+/// characters.
+pub fn long_text(field: &str, value: &str) -> Result<(), Rejection> {
+    text(field, value, TEXT_CHARS_MAX)
+}
+
+/// An actor id as the ledger's envelope stores it: not blank, at most `ACTOR_FIELD_BYTES_MAX` bytes, and
+/// no hidden characters (which would make logs and audit listings lie about who acted).
+pub fn actor_id(field: &str, value: &str) -> Result<(), Rejection> {
+    not_blank(field, value)?;
+    if value.len() > ACTOR_FIELD_BYTES_MAX {
+        let message = format!("{field}: must be at most {ACTOR_FIELD_BYTES_MAX} bytes, got {}", value.len());
+        return reject(Code::InvalidText, field, message);
+    }
+    name_characters(field, value)
+}
+
+/// Ids, names and actor ids: no hidden character at all (`ids::hidden_character`: control characters,
+/// line feeds included, bidirectional formatting characters, line and paragraph separators), so that
+/// what is shown is one line that reads as it is stored.
+pub fn name_characters(field: &str, value: &str) -> Result<(), Rejection> {
+    refuse_hidden(
+        field,
+        value,
+        |_| false,
+        "names and ids may not contain control or bidirectional formatting characters",
+    )
+}
+
+/// Free text (reasons, grounds, descriptions, notes): line feeds (U+000A) are allowed, every other
+/// hidden character is refused as in `name_characters`.
+pub fn text_characters(field: &str, value: &str) -> Result<(), Rejection> {
+    refuse_hidden(
+        field,
+        value,
+        |c| c == '\n',
+        "text may contain line feeds but no other control or bidirectional formatting characters",
+    )
+}
+
+/// The first hidden character that `allowed` does not let through, named as `U+XXXX` with its
+/// position (1-based, in characters) so the message itself shows nothing hidden.
+fn refuse_hidden(field: &str, value: &str, allowed: fn(char) -> bool, rule: &str) -> Result<(), Rejection> {
+    let found = value
+        .chars()
+        .enumerate()
+        .filter(|(_, c)| !allowed(*c))
+        .find_map(|(index, c)| hidden_character(c).map(|what| (index + 1, c, what)));
+    match found {
+        Some((position, c, what)) => {
+            let message = format!("{field}: contains the {what} U+{:04X} at position {position}; {rule}", u32::from(c));
+            reject(Code::InvalidText, field, message)
+        }
+        None => Ok(()),
+    }
+}
+
+fn not_blank(field: &str, value: &str) -> Result<(), Rejection> {
+    if value.trim().is_empty() {
+        return reject(Code::InvalidText, field, format!("{field}: must not be empty"));
+    }
+    Ok(())
+}
+
+fn chars_at_most(field: &str, value: &str, chars_max: usize) -> Result<(), Rejection> {
     let chars = value.chars().count();
     if chars > chars_max {
         return reject(
             Code::InvalidText,
             field,
             format!("{field}: must be at most {chars_max} characters, got {chars}"),
-        );
-    }
-    Ok(())
-}
-
-pub fn name(field: &str, value: &str) -> Result<(), Rejection> {
-    text(field, value, NAME_CHARS_MAX)
-}
-
-pub fn long_text(field: &str, value: &str) -> Result<(), Rejection> {
-    text(field, value, TEXT_CHARS_MAX)
-}
-
-/// An actor id as the ledger's envelope stores it: not blank, at most `ACTOR_FIELD_BYTES_MAX` bytes, and
-/// no control characters (which would make logs and audit listings lie about who acted).
-pub fn actor_id(field: &str, value: &str) -> Result<(), Rejection> {
-    if value.trim().is_empty() {
-        return reject(Code::InvalidText, field, format!("{field}: must not be empty"));
-    }
-    if value.len() > ACTOR_FIELD_BYTES_MAX {
-        let message = format!("{field}: must be at most {ACTOR_FIELD_BYTES_MAX} bytes, got {}", value.len());
-        return reject(Code::InvalidText, field, message);
-    }
-    if let Some(control) = value.chars().find(|c| c.is_control()) {
-        return reject(
-            Code::InvalidText,
-            field,
-            format!("{field}: must not contain control characters, got {control:?}"),
         );
     }
     Ok(())

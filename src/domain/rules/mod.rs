@@ -26,6 +26,8 @@ pub use access::allowed_roles;
 /// Decides `command`, issued in `context`, against `facts`.
 pub fn decide(facts: &Facts, command: &Command, context: &Context) -> Result<Vec<Event>, Rejection> {
     access::require_role(command, &context.actor)?;
+    // The acting id goes into every event's envelope: held to the same rule as a granted actor id.
+    checks::actor_id("actor.id", &context.actor.id)?;
     let event = match command {
         Command::RegisterUnit(command) => organisation::register_unit(facts, command, context)?,
         Command::RenameUnit(command) => organisation::rename_unit(facts, command, context)?,

@@ -7,5 +7,6 @@
 //! `chain::seal_body`), so what the kit makes is byte for byte what the ledger would store.
 
 pub mod chains;
+pub mod faults;
 pub mod generator;
 pub mod sample;

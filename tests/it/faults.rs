@@ -1,0 +1,176 @@
+//! Fault injection (issue 13): bit flips and truncations at the start, the end and sampled points of
+//! every file sled and the ledger write, and torn last groups of the record copy, each on a fresh copy
+//! of a closed ledger. Every one must end with every acknowledged event: the ledger opens with them
+//! all, or refuses with one clear line and `recover` brings them back. `tools/faults` runs the long
+//! campaign (more samples, and SIGKILLed ledgers).
+
+use kpi_testkit::faults::{self, Injection, Outcome};
+
+#[test]
+fn no_single_fault_in_any_file_loses_or_forks_an_acknowledged_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let pristine = dir.path().join("pristine");
+    let acknowledged = faults::build_ledger(&pristine, 40, 4);
+    assert_eq!(acknowledged.seq, 160);
+    let files = faults::ledger_files(&pristine);
+    assert!(files.iter().any(|file| file.ends_with("records.kpi")) && files.iter().any(|file| file.ends_with("db")));
+
+    let tally = faults::campaign(&pristine, &dir.path().join("scratch"), acknowledged.into(), 8, 0x2017_0711);
+    eprintln!("fault injection: {} injections over {} files: {:?}", tally.injections(), files.len(), tally.outcomes);
+    assert!(tally.failures.is_empty(), "{:#?}", tally.failures);
+    assert!(tally.injections() >= 8 * files.len() as u64);
+    // The campaign reached every way out: plain opens, refusals that recover repaired, and damage
+    // that only the full verification sees.
+    assert!(tally.outcomes.get(&Outcome::RefusedThenRecovered).copied().unwrap_or(0) > 0, "{:?}", tally.outcomes);
+    assert!(tally.outcomes.get(&Outcome::OpenedIntact).copied().unwrap_or(0) > 0, "{:?}", tally.outcomes);
+}
+
+#[test]
+fn an_index_that_lost_its_tail_is_rolled_forward_from_the_record_copy() {
+    // The failure issue 13 found: sled drops a damaged log tail and comes back at a lower head. Here
+    // the index is cut back to an earlier state by restoring an old copy of sled's files beside the
+    // newer record copy, exactly what sled's own truncation leaves.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let early = faults::build_ledger(&data, 10, 3);
+    let old_index = dir.path().join("old-index");
+    faults::copy_dir(&data, &old_index);
+    let ledger = kpi_ledger::store::Ledger::open(&data).unwrap();
+    for _ in 0..5 {
+        crate::support::append_synthetic(&ledger, "later", 2);
+    }
+    let acknowledged = ledger.head();
+    ledger.close();
+    drop(ledger);
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("snap.") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    for name in ["db", "conf"] {
+        std::fs::copy(old_index.join(name), data.join(name)).unwrap();
+    }
+    for entry in std::fs::read_dir(&old_index).unwrap() {
+        let name = entry.unwrap().file_name();
+        if name.to_string_lossy().starts_with("snap.") {
+            std::fs::copy(old_index.join(&name), data.join(&name)).unwrap();
+        }
+    }
+    let reopened = kpi_ledger::store::Ledger::open(&data).unwrap();
+    assert!(early.seq < acknowledged.seq);
+    assert_eq!(reopened.head(), acknowledged, "rolled forward to every acknowledged event");
+    reopened.verify(&|_| {}).unwrap();
+    let next = kpi_testkit::chains::events(reopened.head(), "after", 1, 1);
+    let appended = reopened.append(kpi_ledger::store::SealedAppend { events: next, command: None }).unwrap();
+    assert_eq!(appended.first_seq, acknowledged.seq + 1, "no sequence number is used twice");
+}
+
+#[test]
+fn a_refusal_names_what_is_missing_and_recover_keeps_what_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let acknowledged = faults::build_ledger(&data, 6, 2);
+    let copy = kpi_ledger::store::segment::path(&data);
+    let len = std::fs::metadata(&copy).unwrap().len();
+    Injection::Truncate { file: "records.kpi".into(), len: len - 10 }.apply(&data);
+    let error = kpi_ledger::store::Ledger::open(&data).map(drop).unwrap_err().to_string();
+    assert!(error.contains("records.kpi ends at byte") && error.contains("kpi-ledger recover"), "{error}");
+    assert!(!error.contains('\n'), "one line: {error}");
+
+    let recovered = kpi_ledger::store::recovery::recover(&data, false, &|_| {}).unwrap();
+    assert_eq!(recovered.head, acknowledged);
+    assert_eq!(recovered.from_index_only, 1, "the cut event came from the index");
+    let kept = std::fs::metadata(recovered.set_aside.join("records.kpi")).unwrap().len();
+    assert_eq!(kept, len - 10, "the damaged copy is kept, not deleted");
+    let ledger = kpi_ledger::store::Ledger::open(&data).unwrap();
+    assert_eq!(ledger.head(), acknowledged);
+    ledger.verify(&|_| {}).unwrap();
+}
+
+#[test]
+fn recover_refuses_when_both_copies_lost_the_same_events_unless_told_to_accept_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let early = faults::build_ledger(&data, 4, 2);
+    let old = dir.path().join("old");
+    faults::copy_dir(&data, &old);
+    let ledger = kpi_ledger::store::Ledger::open(&data).unwrap();
+    crate::support::append_synthetic(&ledger, "later", 3);
+    let acknowledged = ledger.head();
+    ledger.close();
+    drop(ledger);
+    // Both copies cut back to the old state, but the index still claims the newer head.
+    std::fs::copy(old.join("records.kpi"), data.join("records.kpi")).unwrap();
+    let db = crate::support::open_sled_directly(&data);
+    let tree = db.open_tree(kpi_ledger::store::raw::TREE_NAME).unwrap();
+    for seq in early.seq + 1..=acknowledged.seq {
+        tree.remove(kpi_ledger::store::raw::event_key(seq)).unwrap();
+    }
+    db.flush().unwrap();
+    drop(tree);
+    drop(db);
+
+    let refused = kpi_ledger::store::recovery::recover(&data, false, &|_| {}).unwrap_err().to_string();
+    assert!(
+        refused.contains(&format!("both copies lost events {} to {}", early.seq + 1, acknowledged.seq)),
+        "{refused}"
+    );
+    assert!(refused.contains("--accept-loss"), "{refused}");
+    let accepted = kpi_ledger::store::recovery::recover(&data, true, &|_| {}).unwrap();
+    assert_eq!((accepted.head, accepted.claimed_seq), (early, acknowledged.seq));
+}
+
+#[test]
+fn a_deleted_sled_conf_leaves_a_ledger_that_open_and_verify_both_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let acknowledged = faults::build_ledger(&data, 5, 2);
+    std::fs::remove_file(data.join("conf")).unwrap();
+    let settings = kpi_ledger::service::admin::LedgerSettings::new(&data);
+    assert!(settings.holds_ledger(), "a ledger without sled's conf is still a ledger");
+    let records = settings.open_to_read(kpi_ledger::service::records::TailCheck::Skip).unwrap();
+    assert_eq!(records.head(), acknowledged);
+    records.verify(None, &|_| {}).unwrap();
+}
+
+/// Mounts `from` read-only at `at` (a bind mount); `false` where this process may not mount.
+fn mount_read_only(from: &std::path::Path, at: &std::path::Path) -> bool {
+    let mount =
+        |args: &[&str]| std::process::Command::new("mount").args(args).output().is_ok_and(|out| out.status.success());
+    let (from, at) = (from.to_str().unwrap(), at.to_str().unwrap());
+    mount(&["--bind", from, at])
+        && (mount(&["-o", "remount,bind,ro", at]) || {
+            let _ = std::process::Command::new("umount").arg(at).status();
+            false
+        })
+}
+
+#[test]
+fn a_copy_on_read_only_media_verifies_from_its_record_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let acknowledged = faults::build_ledger(&data, 5, 2);
+    let media = dir.path().join("media");
+    std::fs::create_dir(&media).unwrap();
+    if !mount_read_only(&data, &media) {
+        eprintln!("SKIPPED a_copy_on_read_only_media_verifies_from_its_record_copy: this process cannot bind-mount");
+        return;
+    }
+    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_kpi-ledger"))
+        .args(["verify", "--data", media.to_str().unwrap()])
+        .env_remove("KPI_LEDGER_DATA")
+        .output()
+        .unwrap();
+    let _ = std::process::Command::new("umount").arg(&media).status();
+    let (stdout, stderr) = (String::from_utf8_lossy(&verify.stdout), String::from_utf8_lossy(&verify.stderr));
+    assert!(verify.status.success(), "{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "{} events verified, head {}:{}",
+            acknowledged.seq, acknowledged.seq, acknowledged.hash
+        )),
+        "{stdout}"
+    );
+    assert!(stderr.contains("read-only copy"), "{stderr}");
+}

@@ -1,0 +1,76 @@
+//! Fault injection after SIGKILLs (issue 13): the crash child writes batches until it is killed, and
+//! the ledger it leaves (possibly with a group synced to the record copy that nobody was answered
+//! for) is damaged, one fault at a time, in every file, as `faults::campaign` does. Every acknowledged
+//! event must survive each fault, directly or through `recover`.
+//!
+//! The defaults keep `cargo test` quick; `tools/faults` runs the long campaign by setting
+//! `KPI_FAULTS_KILL_ROUNDS` and `KPI_FAULTS_PER_FILE`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kpi_testkit::faults::{self, Acknowledged, Tally};
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
+/// Runs the crash child on `dir` for `run_for`, SIGKILLs it, and returns the last event it acknowledged.
+fn run_child_until_killed(dir: &std::path::Path, run_for: Duration) -> u64 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crash-child"))
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|line| line.strip_prefix("ack ")?.split(' ').nth(1)?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+    });
+    let started = Instant::now();
+    while started.elapsed() < run_for {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    reader.join().unwrap()
+}
+
+#[test]
+fn faults_after_sigkill_lose_no_acknowledged_event() {
+    let rounds = setting("KPI_FAULTS_KILL_ROUNDS", 2);
+    let per_file = setting("KPI_FAULTS_PER_FILE", 4) as usize;
+    let dir = tempfile::tempdir().unwrap();
+    let mut total = Tally::default();
+    let mut seed = 0x2017_0712_u64;
+    for round in 0..rounds {
+        let data = dir.path().join(format!("killed-{round}"));
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let acknowledged = run_child_until_killed(&data, Duration::from_millis(150 + (seed >> 33) % 300));
+        let tally = faults::campaign(
+            &data,
+            &dir.path().join("scratch"),
+            Acknowledged { seq: acknowledged, hash: None },
+            per_file,
+            seed,
+        );
+        for (outcome, count) in tally.outcomes {
+            *total.outcomes.entry(outcome).or_default() += count;
+        }
+        total.failures.extend(tally.failures);
+    }
+    println!(
+        "faults after SIGKILL: {rounds} kill rounds, {} injections, outcomes {:?}, failures {}",
+        total.injections(),
+        total.outcomes,
+        total.failures.len()
+    );
+    assert!(total.failures.is_empty(), "{:#?}", total.failures);
+    assert!(total.injections() > 0);
+}
