@@ -25,7 +25,8 @@ pub const PROBLEM_CATEGORY_CHARS_MAX: usize = 64;
 /// Most problem categories one indicator may list.
 pub const PROBLEM_CATEGORIES_PER_INDICATOR_MAX: usize = 32;
 
-/// Most evidence digests attached to one deduction, attribution or rectification.
+/// Most evidence digests attached to one deduction, attribution, rectification, appeal, escalation or
+/// decision.
 pub const EVIDENCE_DIGESTS_PER_ENTRY_MAX: usize = 16;
 
 /// Most links to earlier events attached to one deduction, attribution or rectification.
@@ -102,12 +103,18 @@ pub const COMPARISON_PERIODS_MAX: usize = 120;
 /// for the two rankings instead.
 pub const DIFF_EVENTS_MAX: u64 = 200_000;
 
+/// Most (unit, indicator) pairs a refused publication lists by name; it counts the rest.
+pub const MISSING_AWARDS_LISTED_MAX: usize = 50;
+
 /// Most events one proof bundle carries (a trace cites a few dozen).
 pub const PROOF_BUNDLE_EVENTS_MAX: usize = 1_000;
 
-/// Most events written by one all-or-nothing write (a batch of commands from `exec`, one step of a
-/// history import): one sled batch, held in memory until it is durable.
-pub const EVENTS_PER_ATOMIC_WRITE_MAX: usize = 10_000;
+/// Most events written by one all-or-nothing write (a batch of commands from `exec`, a history
+/// import): one sled batch, held in memory until it is durable (about 1 KiB per event).
+pub const EVENTS_PER_ATOMIC_WRITE_MAX: usize = 100_000;
+/// Largest history file, in bytes: a year of a city's assessment is a few megabytes; import a longer
+/// past a year at a time.
+pub const HISTORY_FILE_BYTES_MAX: usize = 64 * 1024 * 1024;
 
 /// Largest answer a reading command accepts from a running server (a trace with proofs is the
 /// largest; the export streams and has no limit).
@@ -121,6 +128,12 @@ pub const LOCK_WAIT_MAX: std::time::Duration = std::time::Duration::from_secs(3)
 
 /// Largest request body accepted, in bytes (a command is a few kilobytes at most).
 pub const REQUEST_BODY_BYTES_MAX: usize = 256 * 1024;
+/// Largest evidence document accepted, in bytes: a scanned filing of a few dozen pages. Documents are
+/// kept beside the chain, whole, and read into memory to be hashed, so a bound keeps both in reason.
+pub const DOCUMENT_BYTES_MAX: usize = 20 * 1024 * 1024;
+/// Most uploaders one document's sidecar remembers (each actor, role and unit once); later uploads of
+/// the same bytes are still accepted, and their facts' readers read it.
+pub const DOCUMENT_UPLOADERS_MAX: usize = 32;
 /// Answers about the latest state kept serialised, by request URI, until the head moves.
 pub const ANSWER_CACHE_ENTRIES_MAX: usize = 4_096;
 /// How long open connections (live event streams) may run on after SIGINT or SIGTERM before the
@@ -144,3 +157,16 @@ pub const RECENT_COMMANDS_MAX: usize = 100_000;
 pub const SNAPSHOT_INTERVAL_EVENTS: u64 = 8_192;
 /// Snapshots kept decoded in memory for as-of queries (the newest ones are the most asked for).
 pub const SNAPSHOTS_IN_MEMORY_MAX: usize = 8;
+/// Events folded in all the snapshots kept decoded, together: a decoded snapshot is as large as the
+/// facts of its events, so on a long ledger fewer are kept (at least the one in use).
+pub const SNAPSHOTS_IN_MEMORY_EVENTS_MAX: u64 = 2_000_000;
+/// Once the ledger is this many snapshot spacings long, snapshots are a sixteenth of it apart instead
+/// of `SNAPSHOT_INTERVAL_EVENTS`: each one is as large as the facts, so writing them stays a constant
+/// share of the work per event, and as-of answers on a long ledger fold further.
+pub const SNAPSHOT_SPACING_DIVISOR: u64 = 16;
+/// sled's page cache by default, in MiB (`serve --cache-mib`); sled's own default of 1 GiB would be
+/// most of a server's memory. Reads of recent events and of the indexes stay in it.
+pub const SLED_CACHE_MIB_DEFAULT: u64 = 128;
+/// Most events the read models' follower folds under one hold of the projection's write lock (readers
+/// wait for it meanwhile); a longer backlog is folded in steps.
+pub const FOLLOW_FOLD_EVENTS_MAX: u64 = 512;

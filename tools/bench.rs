@@ -67,6 +67,13 @@ struct Args {
     /// Leave out the HTTP figures (they need wrk and the kpi-ledger binary).
     #[arg(long)]
     skip_http: bool,
+    /// Only the figures of a server on the large ledger (restart, reads during and after a write
+    /// burst, as-of reads, peak RSS).
+    #[arg(long)]
+    only_server: bool,
+    /// Events in the served ledger of those figures [default: 1000000, or 100000 with --quick].
+    #[arg(long)]
+    server_events: Option<u64>,
 }
 
 /// How much work each figure does.
@@ -210,6 +217,12 @@ fn main() -> BenchResult<()> {
     let nproc = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     eprintln!("bench: {} cores, data in {}, {} round(s) per figure", nproc, args.dir.display(), sizes.rounds);
     let http = if args.skip_http { None } else { Some(HttpTools::find(&args)?) };
+    if args.only_server {
+        let tools = http.as_ref().ok_or("--only-server needs the HTTP tools (leave out --skip-http)")?;
+        let figures = large_server_figures(tools, &args.dir, &sizes, &args)?;
+        println!("{}", json!({"server_1m": figures, "machine": {"nproc": nproc}, "quick": args.quick}));
+        return Ok(());
+    }
     let mut peaks = PeakRss::default();
     let single = append_single_writer(&args.dir, &sizes)?;
     let concurrent = append_concurrent_writers(&args.dir, &sizes)?;
@@ -243,6 +256,7 @@ fn main() -> BenchResult<()> {
         report["http_commands_64"] = figures.commands;
         report["http_ranking_reads"] = figures.ranking_reads;
         peaks.note("http");
+        report["server_1m"] = large_server_figures(tools, &args.dir, &sizes, &args)?;
     }
     report["peak_rss_mb"] = json!(peak_rss_mb("self"));
     report["peak_rss_mb_after"] = Value::Object(peaks.0);
@@ -269,6 +283,8 @@ struct Events {
     start: Timestamp,
     recorded_by: RecordedBy,
     chain: Chain,
+    /// Added to the sequence number in person ids (to follow another history's persons).
+    offset: u64,
 }
 
 impl Events {
@@ -278,6 +294,7 @@ impl Events {
             start: Timestamp::from_civil(2017, 7, 11, 9, 0, 0).expect("a valid date"),
             recorded_by: RecordedBy { id: "admin-ys".into(), role: Role::Admin },
             chain: Chain::default(),
+            offset: 0,
         }
     }
 
@@ -288,7 +305,7 @@ impl Events {
                 let n = self.chain.head().seq + 1;
                 let at = self.start.plus_micros(n as i64 * 1_000);
                 let event: Event = PersonRegistered {
-                    person: PersonId::new(format!("P{n:09}")).expect("a person id"),
+                    person: PersonId::new(format!("P{:09}", n + self.offset)).expect("a person id"),
                     name: format!("{}（{n}）", REASONS[(n % 4) as usize]),
                     unit: UnitCode::new(format!("YS{:02}", n % 20 + 1)).expect("a unit code"),
                 }
@@ -299,6 +316,7 @@ impl Events {
                     recorded_by: &self.recorded_by,
                     command_id: None,
                     correlation_id: None,
+                    imported: None,
                 };
                 self.chain.append(&event, stamp).expect("small events").0
             })
@@ -1353,4 +1371,251 @@ fn http_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, append_64_per_s: f
     read_figure["distinct_queries"] = json!(targets.units.len() * targets.periods.len());
     read_figure["warmup_s"] = json!(sizes.http_warmup_seconds);
     Ok(HttpFigures { commands: command_figure, ranking_reads: read_figure })
+}
+
+// ---------------------------------------------------------------------------------------------
+// A server on a large ledger: restart time, ranking reads during and right after a write burst,
+// as-of ranking reads, and the server's peak RSS — all at `--server-events` (1 M) events.
+
+const RESTART_TARGET_MS: f64 = 1_000.0;
+const BURST_RANKING_TARGET_P99_MS: f64 = 10.0;
+const SERVER_RSS_TARGET_MB: f64 = 512.0;
+/// Restarts timed; the best and every one are reported.
+const RESTARTS: usize = 3;
+
+/// The generated S history (its scheme and peer groups are what the rankings read), then person
+/// registrations up to `--server-events`; served by `kpi-ledger serve` with its default settings.
+fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Args) -> BenchResult<Value> {
+    let total = args.server_events.unwrap_or(if args.quick { 100_000 } else { 1_000_000 });
+    let data = dir.join("server-large");
+    let history = generate(HISTORY_SEED, Size::S);
+    eprintln!("server_1m: the S history ({} events), then registrations up to {total}", history.events.len());
+    let ledger = write_history(&data, &history.events)?;
+    let projection = rebuild(&ledger)?;
+    let targets = QueryTargets::of(&projection);
+    let root = projection
+        .facts()
+        .units
+        .iter()
+        .find(|(_, unit)| unit.parent.is_none())
+        .map(|(code, _)| code.to_string())
+        .ok_or("no root unit")?;
+    let county = projection
+        .facts()
+        .units
+        .iter()
+        .find(|(_, unit)| unit.level == UnitLevel::County)
+        .map(|(code, _)| code.to_string())
+        .ok_or("no county")?;
+    drop(projection);
+    fill_with_registrations(&ledger, total)?;
+    drop(ledger);
+
+    // The first open folds the whole ledger once (and stores its snapshots); `token issue` does it.
+    let data_text = data.to_str().ok_or("a data directory named in UTF-8")?;
+    let started = Instant::now();
+    let token = tools.cli(&[
+        "token",
+        "issue",
+        "--data",
+        data_text,
+        "--actor",
+        "bench.admin",
+        "--role",
+        "admin",
+        "--unit",
+        &root,
+    ])?;
+    let first_open_s = started.elapsed().as_secs_f64();
+    let token = token.trim().to_owned();
+    eprintln!("server_1m: first open (a fold of every event, snapshots stored) {first_open_s:.1} s");
+
+    let ranking_paths: Vec<String> = targets
+        .units
+        .iter()
+        .zip(targets.periods.iter().cycle())
+        .take(16)
+        .map(|(unit, period)| format!("/v1/rankings?unit={unit}&period={period}"))
+        .collect();
+    let mut restarts = Vec::new();
+    for round in 0..RESTARTS {
+        let started = Instant::now();
+        let server = Server::start(tools, &data)?;
+        let listening = started.elapsed();
+        wait_for_ok(&server, &ranking_paths[0], &token)?;
+        let answering = started.elapsed();
+        eprintln!(
+            "  restart {round}: listening after {:.0} ms, a ranking answered after {:.0} ms",
+            listening.as_secs_f64() * 1e3,
+            answering.as_secs_f64() * 1e3
+        );
+        restarts.push(answering);
+        drop(server);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let best = restarts.iter().min().copied().unwrap_or_default();
+    let restart = json!({
+        "best_ms": millis(best),
+        "each_ms": restarts.iter().map(|took| millis(*took)).collect::<Vec<_>>(),
+        "target_ms": RESTART_TARGET_MS,
+        "meets_target": millis(best) <= RESTART_TARGET_MS,
+        "events": total,
+        "first_open_s": (first_open_s * 10.0).round() / 10.0,
+        "measured": "process start of kpi-ledger serve to its first ranking answer",
+    });
+
+    let server = Server::start(tools, &data)?;
+    wait_for_ok(&server, &ranking_paths[0], &token)?;
+    // Warm: every ranking once, so that only what the burst changes is computed again.
+    for path in &ranking_paths {
+        server.get(path, &token)?;
+    }
+    let mut rss_mb = serde_json::Map::new();
+    rss_mb.insert("after_restart".into(), json!(rss_now_mb(server.child.id())));
+    let burst_seconds = sizes.http_seconds;
+    let after_seconds = 3;
+    let run_tag = format!("L{}", std::process::id());
+    let head_before = server.head_seq(&token)?;
+    let (burst, reads) = std::thread::scope(|scope| -> BenchResult<(WrkRun, Vec<(f64, Duration)>)> {
+        let reader = scope.spawn(|| {
+            timed_reads(&server, &ranking_paths, &token, burst_seconds + after_seconds).map_err(|e| e.to_string())
+        });
+        let burst = tools.wrk("register-person.lua", &server.base, burst_seconds, &[&token, &county, &run_tag])?;
+        let reads = reader.join().map_err(|_| "the reader thread panicked")??;
+        Ok((burst, reads))
+    })?;
+    let head_after = server.head_seq(&token)?;
+    rss_mb.insert("after_burst".into(), json!(rss_now_mb(server.child.id())));
+    let burst_s = burst.seconds.max(1.0);
+    let during: Vec<Duration> = reads.iter().filter(|(at, _)| *at < burst_s).map(|(_, took)| *took).collect();
+    let after: Vec<Duration> = reads.iter().filter(|(at, _)| *at >= burst_s).map(|(_, took)| *took).collect();
+    let mut during = latency_json(during, Some(BURST_RANKING_TARGET_P99_MS));
+    let mut after = latency_json(after, Some(BURST_RANKING_TARGET_P99_MS));
+    report_latency("ranking reads during the burst", &during);
+    report_latency("ranking reads after the burst", &after);
+    during["burst_commands_per_s"] = json!(burst.ok_per_s().round());
+    during["burst_p99_ms"] = json!(burst.p99_ms);
+    during["burst_connections"] = json!(HTTP_CONNECTIONS);
+    during["events_appended"] = json!(head_after - head_before);
+    after["seconds_after_burst"] = json!(after_seconds);
+
+    // As-of rankings at random points of the large ledger.
+    let mut choices = SeededChoices::new(HISTORY_SEED);
+    let head = server.head_seq(&token)?;
+    let mut as_of_times = Vec::new();
+    for index in 0..sizes.as_of_samples.min(300) {
+        let seq = 1 + choices.below(head);
+        let path = format!("{}&as_of={seq}", ranking_paths[index % ranking_paths.len()]);
+        let started = Instant::now();
+        let (status, body) = server.get(&path, &token)?;
+        as_of_times.push(started.elapsed());
+        if status != 200 && status != 404 {
+            return Err(format!("GET {path}: {status} {body}").into());
+        }
+    }
+    let as_of = latency_json(as_of_times, Some(AS_OF_RANKING_TARGET_P99_MS));
+    report_latency("as-of ranking reads over HTTP", &as_of);
+    rss_mb.insert("after_as_of_reads".into(), json!(rss_now_mb(server.child.id())));
+    let peak_rss_mb = server.peak_rss_mb();
+    eprintln!("server_1m: peak RSS of the server {peak_rss_mb:?} MiB; resident at each step {rss_mb:?}");
+    drop(server);
+    remove_dirs(&[&data])?;
+    Ok(json!({
+        "events": total,
+        "restart_ms": restart,
+        "ranking_during_burst_ms": during,
+        "ranking_after_burst_ms": after,
+        "as_of_ranking_http_ms": as_of,
+        "server_peak_rss_mb": {
+            "peak_rss_mb": peak_rss_mb,
+            "target_mb": SERVER_RSS_TARGET_MB,
+            "meets_target": peak_rss_mb.is_some_and(|mb| mb <= SERVER_RSS_TARGET_MB),
+            "cache_mib": kpi_ledger::limits::SLED_CACHE_MIB_DEFAULT,
+            "after": "restarts, the write burst, ranking and as-of reads",
+            "resident_mb": rss_mb,
+        },
+    }))
+}
+
+/// The process's resident set now (VmRSS) in MiB.
+fn rss_now_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: f64 = line.trim_start_matches("VmRSS:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some((kib / 1024.0 * 10.0).round() / 10.0)
+}
+
+fn millis(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1e4).round() / 10.0
+}
+
+/// Person registrations after the ledger's head, sealed as the service would, up to `total` events.
+fn fill_with_registrations(ledger: &Ledger, total: u64) -> BenchResult<()> {
+    const IN_FLIGHT: usize = 4;
+    let head = ledger.head();
+    let mut events = Events::new("bench server_1m");
+    events.chain = Chain::at(head);
+    events.start = head.recorded_at.plus_micros(1_000 - head.seq as i64 * 1_000);
+    events.offset = 100_000_000;
+    let mut pending: VecDeque<PendingAppend> = VecDeque::new();
+    let started = Instant::now();
+    let mut next = head.seq;
+    while next < total {
+        let size = (EVENTS_PER_APPEND_MAX as u64).min(total - next);
+        pending.push_back(ledger.submit(events.append(size))?);
+        if pending.len() == IN_FLIGHT {
+            pending.pop_front().expect("not empty").wait()?;
+        }
+        next += size;
+        if next % 200_000 < size {
+            eprintln!("  {next} events ({:.0}/s)", per_second(next - head.seq, started.elapsed()));
+        }
+    }
+    for append in pending {
+        append.wait()?;
+    }
+    Ok(())
+}
+
+/// GETs `path` until it answers 200 (the server is up and has its read models).
+fn wait_for_ok(server: &Server, path: &str, token: &str) -> BenchResult<()> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        match server.get(path, token) {
+            Ok((200, _)) => return Ok(()),
+            Ok((status, body)) if Instant::now() > deadline => {
+                return Err(format!("GET {path}: {status} {body}").into())
+            }
+            Err(error) if Instant::now() > deadline => return Err(error),
+            _ => std::thread::sleep(Duration::from_millis(2)),
+        }
+    }
+}
+
+/// One reader, as a user is: ranking reads one after another for `seconds`, each with the second it
+/// started at (from the start) and its latency.
+fn timed_reads(server: &Server, paths: &[String], token: &str, seconds: u64) -> BenchResult<Vec<(f64, Duration)>> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let started = Instant::now();
+    let mut reads = Vec::new();
+    let mut index = 0;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let path = &paths[index % paths.len()];
+        index += 1;
+        let at = started.elapsed().as_secs_f64();
+        let before = Instant::now();
+        let mut response =
+            agent.get(&format!("{}{path}", server.base)).header("authorization", &format!("Bearer {token}")).call()?;
+        let _ = response.body_mut().read_to_string()?;
+        reads.push((at, before.elapsed()));
+        if response.status().as_u16() != 200 {
+            return Err(format!("GET {path}: {}", response.status()).into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(reads)
 }

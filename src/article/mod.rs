@@ -124,15 +124,30 @@ fn county(number: u32) -> String {
 }
 
 /// Collects steps, giving each a distinct, time-ordered v7 id derived from its time and position.
+/// The other counties' tier awards (which publication needs, §2) count apart, from
+/// `OTHER_AWARDS_COUNTER_BASE`, so the story's own steps keep the ids they always had.
 struct Story {
     steps: Vec<Step>,
+    /// Steps pushed with `push`: the position part of their ids.
+    position: u64,
+    /// Steps pushed with `push_other_award`.
+    other_awards: u64,
 }
+
+/// Where the ids of the other counties' tier awards start counting.
+const OTHER_AWARDS_COUNTER_BASE: u64 = 3_000_000;
 
 impl Story {
     fn push(&mut self, label: impl Into<String>, when: Timestamp, actor: &Actor, command: impl Into<Command>) {
-        let position = self.steps.len() as u64;
-        let context = Context::new(when, actor.clone(), story_id(when, position));
+        let context = Context::new(when, actor.clone(), story_id(when, self.position));
+        self.position += 1;
         self.steps.push(Step { label: label.into(), command: command.into(), context });
+    }
+
+    fn push_other_award(&mut self, label: String, when: Timestamp, command: AwardTier) {
+        let context = Context::new(when, assessor(), story_id(when, OTHER_AWARDS_COUNTER_BASE + self.other_awards));
+        self.other_awards += 1;
+        self.steps.push(Step { label, command: command.into(), context });
     }
 
     fn id_of(&self, label: &str) -> Uuid {
@@ -151,7 +166,7 @@ pub fn story_id(when: Timestamp, counter: u64) -> Uuid {
 
 /// Every step of the article's story, in order.
 pub fn story() -> Vec<Step> {
-    let mut story = Story { steps: Vec::new() };
+    let mut story = Story { steps: Vec::new(), position: 0, other_awards: 0 };
     organisation(&mut story);
     scheme_and_indicators(&mut story);
     plans(&mut story);
@@ -431,7 +446,15 @@ fn close_previous_month(story: &mut Story, month: u8) {
     story.push(format!("period.{text}.finalise"), at(next, 18, 9, 0), &committee, finalise);
 }
 
+/// The month's revenue-completion tiers: the other eleven counties completed their revenue (tier 1,
+/// full points), then YS07 reached 98.7% (tier 2). A month is published only once every county has
+/// its award (§2), so each month awards all twelve.
 fn award_revenue_tier(story: &mut Story, text: &str, when: Timestamp) {
+    for number in (1..=12).filter(|number| county(*number) != SUBJECT_COUNTY) {
+        let county_code = county(number);
+        let command = other_county_award(text, &county_code);
+        story.push_other_award(format!("zgu02.{text}.tier.{county_code}"), when, command);
+    }
     let command = AwardTier {
         scheme: scheme(),
         period: period(text),
@@ -441,6 +464,23 @@ fn award_revenue_tier(story: &mut Story, text: &str, when: Timestamp) {
         reason: "完成率98.7% (completion 98.7%)".to_owned(),
     };
     story.push(format!("zgu02.{text}.tier"), when, &assessor(), command);
+}
+
+/// Another county's revenue-completion award for a month: tier 1, full points.
+pub fn other_county_award(period_text: &str, county_code: &str) -> AwardTier {
+    AwardTier {
+        scheme: scheme(),
+        period: period(period_text),
+        unit: unit(county_code),
+        indicator: indicator(REVENUE_COMPLETION),
+        tier: 1,
+        reason: "完成率 ≥ 100% (completion at least 100%)".to_owned(),
+    }
+}
+
+/// The twelve county codes, `YS01` to `YS12`.
+pub fn counties() -> impl Iterator<Item = String> {
+    (1..=12).map(county)
 }
 
 fn registration_deduction(story: &mut Story, text: &str, when: Timestamp) {
@@ -505,6 +545,7 @@ fn appeal(story: &mut Story, deduction_id: DeductionId) {
     let filing = FileAppeal {
         target: AppealTarget::Deduction { deduction_id },
         grounds: "报告已于7月7日按时报送，仅文种不规范，应扣1分 (filed on time on 07-07, only the type was wrong: −1, not −2)".to_owned(),
+        evidence_digests: Vec::new(),
     };
     story.push(LABEL_APPEAL, at(7, 14, 9, 0), &appellant, filing);
     let decision = DecideAppeal {
@@ -512,6 +553,7 @@ fn appeal(story: &mut Story, deduction_id: DeductionId) {
         outcome: AppealOutcome::Partial { points_restored: Points(100) },
         reasoning: "报告按时报送但文种错误，按不规范扣1分，恢复1分 (on time but non-compliant: 1 point restored)"
             .to_owned(),
+        evidence_digests: Vec::new(),
     };
     story.push(LABEL_DECISION, at(7, 19, 16, 0), &reviewer(), decision);
 }

@@ -5,9 +5,10 @@
 //! - deductions for the other counties in the first month of each quarter (Jan, Apr, Jul, Oct), three
 //!   times the quarter's shortfall, so each quarter's mean lands on the table below and no county
 //!   trips a repeat rule;
-//! - June finalised on 07-20; August to December opened, and July to December closed like the story's
-//!   months (YS07's revenue tier 2 for July–September, tier 1 for October–December; published on the
-//!   12th, finalised on the 18th of the next month).
+//! - June finalised on 07-25, once the escalation window of the 07-19 decision on YS07's appeal has
+//!   closed (07-24 16:00); August to December opened, and July to December closed like the story's
+//!   months (every other county's revenue tier 1, YS07's tier 2 for July–September and tier 1 for
+//!   October–December; published on the 12th, finalised on the 18th of the next month).
 //!
 //! Quarter finals of the other counties (hundredths): YS01 9990, YS02 9980, YS03 9970 throughout;
 //! YS04 9960/9950/9960/9960; YS05 9940/9950/9940/9940 (YS04 and YS05 tie in Q2); YS06 9930 then 9400
@@ -124,8 +125,15 @@ impl Extra {
             tier,
             reason: format!("完成率 (completion) tier {tier}"),
         };
-        let mut steps =
-            vec![self.step(format!("extra.zgu02.{text}.tier"), instant(month + 1, 3, 9, 0), assessor(), award)];
+        let awarded_at = instant(month + 1, 3, 9, 0);
+        let mut steps: Vec<Step> = fixture::counties()
+            .filter(|county| county != fixture::SUBJECT_COUNTY)
+            .map(|county| {
+                let other = fixture::other_county_award(&text, &county);
+                self.step(format!("extra.zgu02.{text}.tier.{county}"), awarded_at, assessor(), other)
+            })
+            .collect();
+        steps.push(self.step(format!("extra.zgu02.{text}.tier"), awarded_at, assessor(), award));
         steps.extend(self.other_counties(month, 4));
         let publish = PublishResults { scheme: scheme(), period: period(&text) };
         steps.push(self.step(format!("extra.{text}.publish"), instant(month + 1, 12, 9, 0), committee(), publish));
@@ -149,7 +157,7 @@ pub fn year_story() -> Vec<Step> {
         }
     }
     let finalise_june = FinalisePeriod { scheme: scheme(), period: period("2017-06") };
-    steps.push(extra.step("extra.2017-06.finalise".to_owned(), instant(7, 20, 9, 0), committee(), finalise_june));
+    steps.push(extra.step("extra.2017-06.finalise".to_owned(), instant(7, 25, 9, 0), committee(), finalise_june));
     for month in 7..=12u8 {
         if month < 12 {
             let text = format!("2017-{:02}", month + 1);

@@ -24,7 +24,21 @@ pub struct EventBody {
     pub command_id: Option<String>,
     pub causation_id: Option<Uuid>,
     pub correlation_id: Option<Uuid>,
+    /// Present only on events of a history import: who imported them, when, and from which file.
+    /// The event's `recorded_at` stays the time it happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<Imported>,
     pub data: serde_json::Value,
+}
+
+/// How an event of a bureau's past came into the ledger: the admin who vouched for the file, the real
+/// time of the import, and the blake3 digest (64 hex digits) of the file's bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Imported {
+    pub by: String,
+    pub at: Timestamp,
+    pub file_blake3: String,
 }
 
 /// The envelope read without copying: `data` stays the stored JSON text. What folding a whole ledger
@@ -45,6 +59,8 @@ pub struct EventBodyRef<'a> {
     pub command_id: Option<std::borrow::Cow<'a, str>>,
     pub causation_id: Option<Uuid>,
     pub correlation_id: Option<Uuid>,
+    #[serde(default)]
+    pub imported: Option<Imported>,
     #[serde(borrow)]
     pub data: &'a serde_json::value::RawValue,
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::domain::{Event, EventId, Hash, Recorded, RecordedBy, Timestamp};
 use crate::limits::EVENT_BODY_BYTES_MAX;
 
-use super::envelope::EventBody;
+use super::envelope::{EventBody, Imported};
 use super::record::{Record, GENESIS_HASH};
 
 /// The newest event of a chain: what the next one links to.
@@ -94,6 +94,7 @@ pub struct Envelope<'a> {
     pub recorded_by: &'a RecordedBy,
     pub command_id: Option<&'a str>,
     pub correlation_id: Option<Uuid>,
+    pub imported: Option<&'a Imported>,
 }
 
 /// Seals a domain event after `head`: the record to store and the `Recorded` event to fold.
@@ -109,6 +110,7 @@ pub fn seal_event(head: &Head, event: &Event, envelope: Envelope<'_>) -> Result<
         command_id: envelope.command_id.map(str::to_owned),
         causation_id: None,
         correlation_id: envelope.correlation_id,
+        imported: envelope.imported.cloned(),
         data: event.to_data(),
     };
     let sealed = seal_body(head, body)?;
@@ -141,6 +143,8 @@ pub struct Stamp<'a> {
     pub recorded_by: &'a RecordedBy,
     pub command_id: Option<&'a str>,
     pub correlation_id: Option<Uuid>,
+    /// Set on the events of a history import.
+    pub imported: Option<&'a Imported>,
 }
 
 impl Default for Chain {
@@ -190,6 +194,7 @@ impl Chain {
             recorded_by: stamp.recorded_by,
             command_id: stamp.command_id,
             correlation_id: stamp.correlation_id,
+            imported: stamp.imported,
         };
         let (sealed, recorded) = seal_event(&self.head, event, envelope)?;
         self.stream_versions.insert(stream, version);
@@ -216,6 +221,7 @@ mod tests {
             recorded_by: &by,
             command_id: None,
             correlation_id: None,
+            imported: None,
         };
         let (first, recorded) = seal_event(&Head::EMPTY, &event, envelope(at)).unwrap();
         assert_eq!((first.seq, first.prev_hash), (1, GENESIS_HASH));

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::article::year::year_story;
 use crate::cli::reads;
 use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
-use crate::projection::AsOf;
+use crate::projection::{AsOf, Counting};
 use crate::service::admin::{self, LedgerSettings};
 use crate::service::queries::RankingScope;
 use crate::service::read_models::ReadModels;
@@ -63,12 +63,13 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
     section("4. The June ranking as published on 2017-07-12, against now");
     let published = AsOf::EndOfDay { year: 2017, month: 7, day: 12 };
     let diff = read_models
-        .ranking_diff(&counties, period_id("2017-06"), published, AsOf::Latest)
+        .ranking_diff(&counties, period_id("2017-06"), published, AsOf::Latest, Counting::Published)
         .map_err(|e| e.to_string())?;
     println!("{}", reads::diff_text(&diff, &names));
     let offices = RankingScope::Group { scheme: scheme(), function_code: Some(function("BGS")) };
-    let diff =
-        read_models.ranking_diff(&offices, period_id("2017-06"), published, AsOf::Latest).map_err(|e| e.to_string())?;
+    let diff = read_models
+        .ranking_diff(&offices, period_id("2017-06"), published, AsOf::Latest, Counting::Published)
+        .map_err(|e| e.to_string())?;
     println!("{}", reads::diff_text(&diff, &names));
 
     section("5. Indicators each section of YS07 carries (the article: 30 each in 2014, then 13, 8, 5)");

@@ -4,6 +4,7 @@
 //! on the ledger directly or, while a server holds it, through that server (`source`).
 
 mod demo;
+mod documents;
 mod output;
 mod progress;
 mod reads;
@@ -18,9 +19,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
-use crate::projection::AsOf;
+use crate::projection::{AsOf, Counting};
 use crate::service::admin::{self, ImportKey, LedgerSettings};
-use crate::service::queries::RankingScope;
+use crate::service::queries::{RankingScope, View};
 use crate::service::records::TailCheck;
 use output::{emit, emit_line};
 use source::Source;
@@ -54,6 +55,9 @@ enum Command {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+        /// sled's page cache in MiB: with the facts, most of the server's memory.
+        #[arg(long, value_name = "MIB", default_value_t = crate::limits::SLED_CACHE_MIB_DEFAULT)]
+        cache_mib: u64,
     },
     /// Carry out commands as the local operator, all or none: e.g. register the first unit of a new
     /// ledger. Each argument (or each line of stdin with `-`) is `{"command": "...", "payload": {...}}`.
@@ -70,10 +74,22 @@ enum Command {
         #[arg(required = true)]
         commands: Vec<String>,
     },
+    /// Bring a bureau's past years in: carry out a JSON Lines file of commands, each with the instant
+    /// it happened and its actor, in order and all or nothing (see `history import --help`).
+    History {
+        #[command(subcommand)]
+        action: HistoryAction,
+    },
     /// Issue, revoke and list bearer tokens (recorded as ledger events; only hashes are kept).
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// Evidence documents beside the chain: store one and print its digest (`put`), write one out
+    /// checked against its digest (`get`), or check them all (`verify`).
+    Document {
+        #[command(subcommand)]
+        action: documents::DocumentAction,
     },
     /// A peer group's ranking and tiers for a period.
     Rank {
@@ -130,6 +146,9 @@ enum Command {
         /// The later point (same forms as --from).
         #[arg(long, default_value = "latest")]
         to: String,
+        /// Count open (not yet published) months in a roll-up at both points, as provisional figures.
+        #[arg(long)]
+        provisional: bool,
         /// Print the answer as JSON (as the HTTP API gives it).
         #[arg(long)]
         json: bool,
@@ -212,7 +231,7 @@ struct LedgerArgs {
 
 impl LedgerArgs {
     fn settings(&self) -> LedgerSettings {
-        LedgerSettings { data: self.data.clone(), signing_key_file: self.signing_key_file.clone() }
+        LedgerSettings { data: self.data.clone(), signing_key_file: self.signing_key_file.clone(), cache_mib: None }
     }
 }
 
@@ -225,6 +244,10 @@ struct ReadArgs {
     /// the ledger's time zone) or an RFC 3339 instant.
     #[arg(long, default_value = "latest")]
     as_of: String,
+    /// Count open (not yet published) months in quarters, halves and the year, with what is recorded
+    /// so far; the answer then names them as provisional. Without it roll-ups count published months only.
+    #[arg(long)]
+    provisional: bool,
     /// Print the answer as JSON (as the HTTP API gives it).
     #[arg(long)]
     json: bool,
@@ -260,6 +283,23 @@ impl GroupArgs {
             (None, None) => Err("--unit: give either --unit or --scheme".into()),
         }
     }
+}
+
+#[derive(Subcommand)]
+enum HistoryAction {
+    /// Import a history file as the local operator, an admin of --unit: each line is
+    /// `{"recorded_at": "2016-07-11T10:00:00+08:00", "actor": {"id", "role", "unit"}, "command": NAME,
+    /// "payload": {…}}`; every command is decided as if sent then, by that actor (who must act inside
+    /// --unit's scope), and the events keep those times. Refused whole, naming the line.
+    Import {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// The unit whose admin imports (and vouches for the actors in the file).
+        #[arg(long)]
+        unit: String,
+        /// The history file (JSON Lines).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -323,6 +363,16 @@ enum KeyAction {
         ledger: LedgerArgs,
         /// The key file (from `key export`).
         file: PathBuf,
+    },
+    /// Sign checkpoints with a new key from now on, recorded in the chain as `SigningKeyRotated` (the
+    /// new and the previous public key, and why); the old key file is kept as
+    /// `<name>.retired-<seq>`. Also the deliberate way on when the key file was lost.
+    Rotate {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// Why the key changes (recorded with the rotation).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -394,24 +444,31 @@ const TAIL: TailCheck = TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS
 fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Demo { data, serve, addr } => demo::run(&data, serve.then_some(addr)),
-        Command::Serve { ledger, addr } => serve::serve(&ledger.settings(), addr),
+        Command::Serve { ledger, addr, cache_mib } => {
+            serve::serve(&LedgerSettings { cache_mib: Some(cache_mib), ..ledger.settings() }, addr)
+        }
         Command::Exec { ledger, unit, role, commands } => exec(&ledger.settings(), &unit, role, commands),
         Command::Token { action } => token(action),
+        Command::Document { action } => documents::run(action),
+        Command::History { action: HistoryAction::Import { ledger, unit, file } } => {
+            import_history(&ledger.settings(), &unit, &file)
+        }
         Command::Rank { read, group, period } => {
-            let (source, as_of) = open_reads(&read)?;
-            let answer = source.ranking(&group.scope()?, parse_period("--period", &period)?, as_of)?;
+            let (source, view) = open_reads(&read)?;
+            let answer = source.ranking(&group.scope()?, parse_period("--period", &period)?, view)?;
             print_answer(read.json, &answer, || reads::ranking_text(&answer, &source.unit_names()))
         }
         Command::Compare { read, unit, period, from, to } => compare(&read, &unit, period, from.zip(to)),
         Command::Trace { read, unit, period } => {
-            let (source, as_of) = open_reads(&read)?;
-            let answer = source.trace(&parse_unit("--unit", &unit)?, parse_period("--period", &period)?, as_of)?;
+            let (source, view) = open_reads(&read)?;
+            let answer = source.trace(&parse_unit("--unit", &unit)?, parse_period("--period", &period)?, view)?;
             print_answer(read.json, &answer, || reads::trace_text(&answer, &source.unit_names()))
         }
-        Command::Diff { ledger, group, period, from, to, json } => {
+        Command::Diff { ledger, group, period, from, to, provisional, json } => {
             let source = Source::open(&ledger.settings(), TAIL)?;
             let (from, to) = (parse_as_of("--from", &from)?, parse_as_of("--to", &to)?);
-            let diff = source.ranking_diff(&group.scope()?, parse_period("--period", &period)?, from, to)?;
+            let period = parse_period("--period", &period)?;
+            let diff = source.ranking_diff(&group.scope()?, period, from, to, counting(provisional))?;
             print_answer(json, &diff, || reads::diff_text(&diff, &source.unit_names()))
         }
         Command::Verify { ledger, saved_head, json } => verify(&ledger, saved_head.as_deref(), json),
@@ -440,9 +497,17 @@ fn run(command: Command) -> Result<(), String> {
     }
 }
 
-fn open_reads(read: &ReadArgs) -> Result<(Source, AsOf), String> {
-    let as_of = parse_as_of("--as-of", &read.as_of)?;
-    Ok((Source::open(&read.ledger.settings(), TAIL)?, as_of))
+fn open_reads(read: &ReadArgs) -> Result<(Source, View), String> {
+    let view = View { as_of: parse_as_of("--as-of", &read.as_of)?, counting: counting(read.provisional) };
+    Ok((Source::open(&read.ledger.settings(), TAIL)?, view))
+}
+
+fn counting(provisional: bool) -> Counting {
+    if provisional {
+        Counting::Provisional
+    } else {
+        Counting::Published
+    }
 }
 
 fn parse_as_of(flag: &str, text: &str) -> Result<AsOf, String> {
@@ -472,15 +537,15 @@ fn compare(read: &ReadArgs, unit: &str, period: Option<String>, range: Option<(S
     let unit = parse_unit("--unit", unit)?;
     match (period, range) {
         (Some(period), None) => {
-            let (source, as_of) = open_reads(read)?;
-            let answer = source.horizontal(&unit, parse_period("--period", &period)?, as_of)?;
+            let (source, view) = open_reads(read)?;
+            let answer = source.horizontal(&unit, parse_period("--period", &period)?, view)?;
             print_answer(read.json, &answer, || reads::horizontal_text(&answer, &source.unit_names()))
         }
         (None, Some((from, to))) => {
             let (first, last) = (parse_period("--from", &from)?, parse_period("--to", &to)?);
             crate::service::queries::period_range(first, last).map_err(|e| format!("--{e}"))?;
-            let (source, as_of) = open_reads(read)?;
-            let answer = source.vertical(&unit, first, last, as_of)?;
+            let (source, view) = open_reads(read)?;
+            let answer = source.vertical(&unit, first, last, view)?;
             print_answer(read.json, &answer, || reads::vertical_text(&answer, &source.unit_names()))
         }
         _ => Err("--period: give --period for a horizontal comparison, or --from and --to for a vertical one".into()),
@@ -518,6 +583,25 @@ fn verify(ledger: &LedgerArgs, saved_head: Option<&str>, json: bool) -> Result<(
         (None, _) => Ok(()),
         (Some(failure), _) => Err(format!("chain broken at {failure}")),
     }
+}
+
+fn import_history(settings: &LedgerSettings, unit: &str, file: &std::path::Path) -> Result<(), String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let service = open_service_for_writing(settings)?;
+    let admin = serve::operator_with_role(unit, Role::Admin)?;
+    let imported = service
+        .import_history(&admin, &bytes)
+        .map_err(|error| format!("{}: {error}; nothing was recorded", file.display()))?;
+    emit(&format!(
+        "imported {} commands as {} events ({}..{}), recorded {} to {}; file blake3 {}\n",
+        imported.lines,
+        imported.events,
+        imported.first_seq,
+        imported.last_seq,
+        imported.from,
+        imported.to,
+        imported.file_blake3
+    ))
 }
 
 fn recover(settings: &LedgerSettings, accept_loss: bool) -> Result<(), String> {
@@ -627,6 +711,20 @@ fn key(action: KeyAction) -> Result<(), String> {
         KeyAction::Import { ledger, file } => {
             let public_key = admin::import_key(&ledger.settings(), &file)?;
             emit_line(&format!("restored the signing key {public_key}"))
+        }
+        KeyAction::Rotate { ledger, reason } => {
+            let rotated = admin::rotate_key(&ledger.settings(), &reason)?;
+            emit_line(&rotated.public_key)?;
+            eprintln!(
+                "event {} records the rotation from {}; checkpoints are signed with the new key from now on{}; \
+                 tell the auditors the new public key",
+                rotated.seq,
+                rotated.previous_public_key,
+                rotated
+                    .retired_key_file
+                    .map_or_else(String::new, |path| format!(", the old key file is kept as {}", path.display()))
+            );
+            Ok(())
         }
     }
 }

@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use crate::cli::output::escape;
 use crate::cli::table::Table;
-use crate::domain::{Points, Timestamp, UnitCode};
+use crate::domain::{PeriodId, Points, Timestamp, UnitCode};
 use crate::projection::{Horizontal, IndicatorLoad, Ranking, RankingDiff, Standing, TraceLine, Vertical};
 use crate::service::queries::{AccessList, Answer, Traces};
 
@@ -33,6 +33,18 @@ fn named(names: &Names, unit: &UnitCode) -> String {
         "" => unit.to_string(),
         text => format!("{unit} {text}"),
     }
+}
+
+/// The line that marks an answer counting open months: `provisional: …`, or nothing.
+fn provisional_line(periods: &[PeriodId]) -> String {
+    if periods.is_empty() {
+        return String::new();
+    }
+    let listed: Vec<String> = periods.iter().map(PeriodId::to_string).collect();
+    format!(
+        "  provisional: counts {} not yet published, with what is recorded so far; these figures may change\n",
+        listed.join(", ")
+    )
 }
 
 /// Where an answer stands: the event, and the instant asked about when there was one.
@@ -77,7 +89,19 @@ pub fn ranking_text(answer: &Answer<Ranking>, names: &Names) -> String {
         let unranked: Vec<String> = ranking.unranked.iter().map(|unit| named(names, unit)).collect();
         let _ = writeln!(text, "  unranked: {}", unranked.join(", "));
     }
+    text.push_str(&unassessed_line(ranking.unassessed_indicators));
+    text.push_str(&provisional_line(&ranking.provisional_periods));
     text
+}
+
+/// The line that says how many tiered indicators a ranking counts at full points for want of an award.
+fn unassessed_line(unassessed: usize) -> String {
+    match unassessed {
+        0 => String::new(),
+        count => {
+            format!("  unassessed: {count} tiered indicator(s) without a tier award yet, counted at full points\n")
+        }
+    }
 }
 
 pub fn horizontal_text(answer: &Answer<Horizontal>, names: &Names) -> String {
@@ -96,6 +120,8 @@ pub fn horizontal_text(answer: &Answer<Horizontal>, names: &Names) -> String {
         h.gap_to_leader,
         h.gap_to_next_tier
     );
+    text.push_str(&unassessed_line(h.ranking.unassessed_indicators));
+    text.push_str(&provisional_line(&h.provisional_periods));
     let mut table = Table::new(&["lost on indicator", ">points"]);
     for (indicator, points) in h.lost_by_indicator.iter().filter(|(_, points)| **points != Points::ZERO) {
         table.row(vec![indicator.to_string(), points.to_string()]);
@@ -119,8 +145,9 @@ pub fn vertical_text(answer: &Answer<Vertical>, names: &Names) -> String {
     let mut table = Table::new(&["period", ">final", ">change", ">rank", ">change", ">tier", "repeat problems"]);
     for row in &v.rows {
         let repeats: Vec<String> = row.repeat_problems.iter().map(|r| r.problem_category.to_string()).collect();
+        let provisional = if row.provisional_periods.is_empty() { "" } else { " (provisional)" };
         table.row(vec![
-            row.period.to_string(),
+            format!("{}{provisional}", row.period),
             row.final_score.map_or("-".into(), |p| p.to_string()),
             row.score_change.map_or(String::new(), |p| signed(p.to_string())),
             row.rank.map_or("-".into(), |r| r.to_string()),
@@ -133,6 +160,7 @@ pub fn vertical_text(answer: &Answer<Vertical>, names: &Names) -> String {
         text.push_str("  no period in that range has an opened month for this unit\n");
     }
     text.push_str(&table.render());
+    text.push_str(&provisional_line(&v.provisional_periods));
     text
 }
 
@@ -161,6 +189,9 @@ pub fn trace_text(answer: &Answer<Traces>, names: &Names) -> String {
             trace.lost(),
             if trace.reconciles() { "every lost point accounted for" } else { "DOES NOT RECONCILE" }
         );
+        if answer.value.provisional_periods.contains(&trace.period) {
+            text.push_str(&provisional_line(&[trace.period]));
+        }
         let mut counting_nothing = 0;
         for indicator in trace.indicators.iter().filter(|i| !i.lines.is_empty() || !i.relieved.is_empty()) {
             let (shown, zero): (Vec<&TraceLine>, Vec<&TraceLine>) =
@@ -261,6 +292,28 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine, na
         );
         for digest in &attribution.evidence_digests {
             let _ = writeln!(text, "        evidence {}", digest.as_str());
+        }
+        for appeal in &attribution.appeals {
+            let _ = writeln!(
+                text,
+                "        appeal on the cause by {} (event {}): {}",
+                named(names, &appeal.appellant),
+                appeal.filed.seq,
+                printable(&appeal.grounds)
+            );
+            for decision in &appeal.decisions {
+                let outcome = match decision.verdict {
+                    crate::domain::AppealVerdict::Upheld => "upheld: the charge is back with the lead section",
+                    _ => "dismissed: the charge stays",
+                };
+                let _ = writeln!(
+                    text,
+                    "          {outcome} — {} (event {} by {})",
+                    printable(&decision.reasoning),
+                    decision.event.seq,
+                    printable(&decision.event.actor_id)
+                );
+            }
         }
     }
     for rectification in &line.rectifications {

@@ -19,20 +19,28 @@ use crate::service::{CommandOptions, Service};
 /// The actor id under which the command line records grants and revocations.
 const OPERATOR_ACTOR_ID: &str = "local-operator";
 
-/// Opens (or creates) the ledger and serves the API until Ctrl-C.
+/// Opens (or creates) the ledger — the decider and the read models from one reading of the newest
+/// snapshot — and serves the API until Ctrl-C.
 pub fn serve(settings: &LedgerSettings, addr: SocketAddr) -> Result<(), String> {
-    serve_service(settings, settings.open_service()?, addr)
+    let (service, read_models) = settings.open_server()?;
+    serve_with(settings, AppState::with_read_models(service, read_models), addr)
 }
 
 /// Serves the API on an opened service until Ctrl-C; prints the address it listens on first.
 pub fn serve_service(settings: &LedgerSettings, service: Arc<Service>, addr: SocketAddr) -> Result<(), String> {
+    serve_with(settings, AppState::new(service).map_err(|e| e.to_string())?, addr)
+}
+
+/// Serves `state` until Ctrl-C, its read models following the head on a thread of their own.
+fn serve_with(settings: &LedgerSettings, state: AppState, addr: SocketAddr) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     let data = settings.data.clone();
+    state.read_models.follow().map_err(|e| format!("the read models' follower: {e}"))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("--addr {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
         let read_token = tokens::new_token().map_err(|e| format!("no randomness for a token: {e}"))?;
-        let state = AppState::new(service).map_err(|e| e.to_string())?.with_local_read_token(&read_token);
+        let state = state.with_local_read_token(&read_token);
         let info = ServerInfo { addr: bound, read_token, pid: std::process::id() };
         admin::write_server_info(&data, &info).map_err(|e| format!("--data {}: {e}", data.display()))?;
         super::output::emit_line(&format!("listening on http://{bound}"))?;

@@ -9,9 +9,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::domain::{PeriodId, UnitCode};
-use crate::projection::{AsOf, Horizontal, Ranking, RankingDiff, Vertical};
+use crate::projection::{AsOf, Counting, Horizontal, Ranking, RankingDiff, Vertical};
 use crate::service::admin::{LedgerSettings, OpenError, ServerInfo};
-use crate::service::queries::{AccessFilter, AccessList, Answer, RankingScope, Traces, Units};
+use crate::service::queries::{AccessFilter, AccessList, Answer, RankingScope, Traces, Units, View};
 use crate::service::read_models::ReadModels;
 use crate::service::records::verify_record_copy;
 use crate::service::records::SignedCheckpoint;
@@ -46,24 +46,26 @@ impl Source {
         }
     }
 
-    pub fn ranking(&self, scope: &RankingScope, period: PeriodId, as_of: AsOf) -> Result<Answer<Ranking>, String> {
+    pub fn ranking(&self, scope: &RankingScope, period: PeriodId, view: View) -> Result<Answer<Ranking>, String> {
         match self {
-            Source::Local(read_models) => read_models.ranking(scope, period, as_of).map_err(|e| e.to_string()),
+            Source::Local(read_models) => read_models.ranking(scope, period, view).map_err(|e| e.to_string()),
             Source::Remote(remote) => {
                 let mut query = scope_query(scope);
-                query.extend([("period", period.to_string()), ("as_of", as_of_text(as_of))]);
+                query.extend([("period", period.to_string())]);
+                query.extend(view_query(view));
                 remote.get("/v1/rankings", &query)
             }
         }
     }
 
-    pub fn horizontal(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Horizontal>, String> {
+    pub fn horizontal(&self, unit: &UnitCode, period: PeriodId, view: View) -> Result<Answer<Horizontal>, String> {
         match self {
-            Source::Local(read_models) => read_models.horizontal(unit, period, as_of).map_err(|e| e.to_string()),
-            Source::Remote(remote) => remote.get(
-                "/v1/comparisons/horizontal",
-                &[("unit", unit.to_string()), ("period", period.to_string()), ("as_of", as_of_text(as_of))],
-            ),
+            Source::Local(read_models) => read_models.horizontal(unit, period, view).map_err(|e| e.to_string()),
+            Source::Remote(remote) => {
+                let mut query = vec![("unit", unit.to_string()), ("period", period.to_string())];
+                query.extend(view_query(view));
+                remote.get("/v1/comparisons/horizontal", &query)
+            }
         }
     }
 
@@ -72,29 +74,26 @@ impl Source {
         unit: &UnitCode,
         first: PeriodId,
         last: PeriodId,
-        as_of: AsOf,
+        view: View,
     ) -> Result<Answer<Vertical>, String> {
         match self {
-            Source::Local(read_models) => read_models.vertical(unit, first, last, as_of).map_err(|e| e.to_string()),
-            Source::Remote(remote) => remote.get(
-                "/v1/comparisons/vertical",
-                &[
-                    ("unit", unit.to_string()),
-                    ("from", first.to_string()),
-                    ("to", last.to_string()),
-                    ("as_of", as_of_text(as_of)),
-                ],
-            ),
+            Source::Local(read_models) => read_models.vertical(unit, first, last, view).map_err(|e| e.to_string()),
+            Source::Remote(remote) => {
+                let mut query = vec![("unit", unit.to_string()), ("from", first.to_string()), ("to", last.to_string())];
+                query.extend(view_query(view));
+                remote.get("/v1/comparisons/vertical", &query)
+            }
         }
     }
 
-    pub fn trace(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Traces>, String> {
+    pub fn trace(&self, unit: &UnitCode, period: PeriodId, view: View) -> Result<Answer<Traces>, String> {
         match self {
-            Source::Local(read_models) => read_models.trace(unit, period, as_of).map_err(|e| e.to_string()),
-            Source::Remote(remote) => remote.get(
-                "/v1/traces",
-                &[("unit", unit.to_string()), ("period", period.to_string()), ("as_of", as_of_text(as_of))],
-            ),
+            Source::Local(read_models) => read_models.trace(unit, period, view).map_err(|e| e.to_string()),
+            Source::Remote(remote) => {
+                let mut query = vec![("unit", unit.to_string()), ("period", period.to_string())];
+                query.extend(view_query(view));
+                remote.get("/v1/traces", &query)
+            }
         }
     }
 
@@ -104,12 +103,16 @@ impl Source {
         period: PeriodId,
         from: AsOf,
         to: AsOf,
+        counting: Counting,
     ) -> Result<RankingDiff, String> {
         match self {
-            Source::Local(read_models) => read_models.ranking_diff(scope, period, from, to).map_err(|e| e.to_string()),
+            Source::Local(read_models) => {
+                read_models.ranking_diff(scope, period, from, to, counting).map_err(|e| e.to_string())
+            }
             Source::Remote(remote) => {
                 let mut query = scope_query(scope);
                 query.extend([("period", period.to_string()), ("from", as_of_text(from)), ("to", as_of_text(to))]);
+                query.extend(provisional_query(counting));
                 remote.get("/v1/rankings/diff", &query)
             }
         }
@@ -338,6 +341,18 @@ fn scope_query(scope: &RankingScope) -> Vec<(&'static str, String)> {
             query
         }
     }
+}
+
+/// A view as the API's `as_of` and `provisional` read it.
+fn view_query(view: View) -> Vec<(&'static str, String)> {
+    let mut query = vec![("as_of", as_of_text(view.as_of))];
+    query.extend(provisional_query(view.counting));
+    query
+}
+
+/// `provisional=true` when open months are to count; nothing otherwise (the API's default).
+fn provisional_query(counting: Counting) -> Option<(&'static str, String)> {
+    counting.includes_open().then(|| ("provisional", "true".to_owned()))
 }
 
 /// An as-of point as the API's `as_of` reads it.

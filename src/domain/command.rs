@@ -303,8 +303,13 @@ pub struct RecordRectification {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileAppeal {
+    /// A deduction or a tier award (the points), or a deduction's cause attribution (the blame).
     pub target: AppealTarget,
     pub grounds: String,
+    /// Digests (blake3) of the documents the grounds rest on; none when left out
+    /// (and then left out of the payload, as before appeals carried evidence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence_digests: Vec<EvidenceDigest>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -313,6 +318,10 @@ pub struct DecideAppeal {
     pub appeal_id: AppealId,
     pub outcome: AppealOutcome,
     pub reasoning: String,
+    /// Digests (blake3) of the documents the decision rests on; none when left out
+    /// (and then left out of the payload, as before appeals carried evidence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence_digests: Vec<EvidenceDigest>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -320,6 +329,10 @@ pub struct DecideAppeal {
 pub struct EscalateAppeal {
     pub appeal_id: AppealId,
     pub grounds: String,
+    /// Digests (blake3) of the documents the grounds rest on; none when left out
+    /// (and then left out of the payload, as before appeals carried evidence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence_digests: Vec<EvidenceDigest>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -365,6 +378,17 @@ pub struct RevokeAccess {
 #[serde(deny_unknown_fields)]
 pub struct SetTimeZone {
     pub utc_offset: UtcOffset,
+}
+
+/// Records that checkpoints are signed with a new key from this event on (`kpi-ledger key rotate`
+/// on the server's machine, which makes the key; no other way of sending it is accepted): the public
+/// halves, 64 lower-case hex digits each, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateSigningKey {
+    pub public_key: crate::domain::ids::PublicKeyHex,
+    pub previous_public_key: crate::domain::ids::PublicKeyHex,
+    pub reason: String,
 }
 
 // ---- The enum --------------------------------------------------------------------------------
@@ -497,6 +521,7 @@ commands! {
     GrantAccess,
     RevokeAccess,
     SetTimeZone,
+    RotateSigningKey,
 }
 
 impl Command {

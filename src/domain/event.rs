@@ -297,6 +297,8 @@ pub struct RectificationRecorded {
 
 // ---- Appeals ---------------------------------------------------------------------------------
 
+/// Version 2 (current): evidence digests, and a cause attribution as a target. Version 1 had neither;
+/// stored v1 data reaches this type through `upcast`'s v1 → v2 step (no evidence).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppealFiled {
@@ -309,13 +311,16 @@ pub struct AppealFiled {
     pub indicator: IndicatorCode,
     /// The unit appealing: the assessed unit, or the section the deduction is charged to.
     pub appellant: UnitCode,
-    /// What is contested: the deduction's points, or the tier award's shortfall from `points_max`.
+    /// What is contested: the deduction's points, or the tier award's shortfall from `points_max`; on
+    /// a cause attribution, the charge it moved (the deduction's effective points when filed).
     pub points_contested: Points,
     pub grounds: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
     pub decision_due_at: Timestamp,
 }
 
-/// A decision; at the escalated stage it replaces the first.
+/// A decision; at the escalated stage it replaces the first. Version 2 (current) added
+/// `evidence_digests` (a v1 decision reads as one without evidence).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppealDecided {
@@ -325,13 +330,16 @@ pub struct AppealDecided {
     pub unit: UnitCode,
     pub stage: AppealStage,
     pub verdict: AppealVerdict,
-    /// Total points restored by this decision (all contested for upheld, none for dismissed).
+    /// Total points restored by this decision (all contested for upheld, none for dismissed); always
+    /// none on a cause attribution, whose upheld appeal moves the charge instead.
     pub points_restored: Points,
     pub reasoning: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
     /// Until when the appellant may escalate; `None` when escalation is not possible.
     pub escalation_window_closes_at: Option<Timestamp>,
 }
 
+/// Version 2 (current) added `evidence_digests` (a v1 escalation reads as one without evidence).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppealEscalated {
@@ -340,6 +348,7 @@ pub struct AppealEscalated {
     pub period: PeriodId,
     pub unit: UnitCode,
     pub grounds: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
     pub decision_due_at: Timestamp,
 }
 
@@ -406,6 +415,16 @@ pub struct TimeZoneSet {
     pub utc_offset: UtcOffset,
 }
 
+/// Checkpoints are signed with `public_key` from this event on; those signed before it verify with
+/// `previous_public_key` (docs/FORMAT.md §5.3 says how an auditor follows a rotation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningKeyRotated {
+    pub public_key: crate::domain::ids::PublicKeyHex,
+    pub previous_public_key: crate::domain::ids::PublicKeyHex,
+    pub reason: String,
+}
+
 // ---- The enum --------------------------------------------------------------------------------
 
 /// Declares the enum once with each type's current schema version, so names, versions and codecs
@@ -444,6 +463,19 @@ macro_rules! events {
             }
 
             /// Decodes data of the current version straight from its JSON text (no `Value` tree).
+            /// Deserializes the data of `event_type` at its current version straight from
+            /// `deserializer` (for the one decoder, which reads the envelope and the data in one
+            /// pass); `None` for an unknown type, whose data is then left unread.
+            pub fn deserialize_current<'de, D: serde::Deserializer<'de>>(
+                event_type: &str,
+                deserializer: D,
+            ) -> Result<Option<Event>, D::Error> {
+                match event_type {
+                    $(stringify!($variant) => $variant::deserialize(deserializer).map(|event| Some(Event::$variant(event))),)+
+                    _ => serde::de::IgnoredAny::deserialize(deserializer).map(|_| None),
+                }
+            }
+
             fn decode_current_text(event_type: &str, text: &str) -> Result<Event, EventDecodeError> {
                 match event_type {
                     $(stringify!($variant) => decode_text(event_type, $version, text).map(Event::$variant),)+
@@ -493,13 +525,14 @@ events! {
     VetoApplied => 1,
     CauseAttributed => 1,
     RectificationRecorded => 1,
-    AppealFiled => 1,
-    AppealDecided => 1,
-    AppealEscalated => 1,
+    AppealFiled => 2,
+    AppealDecided => 2,
+    AppealEscalated => 2,
     AppealWithdrawn => 1,
     AccessGranted => 2,
     AccessRevoked => 1,
     TimeZoneSet => 1,
+    SigningKeyRotated => 1,
 }
 
 impl Event {
@@ -579,7 +612,7 @@ impl Event {
             Event::AppealWithdrawn(event) => assessment_stream(&event.scheme, event.period, &event.unit),
             Event::AccessGranted(event) => access_stream(&event.token_hash),
             Event::AccessRevoked(event) => access_stream(&event.token_hash),
-            Event::TimeZoneSet(_) => SETTINGS_STREAM.to_owned(),
+            Event::TimeZoneSet(_) | Event::SigningKeyRotated(_) => SETTINGS_STREAM.to_owned(),
         }
     }
 }

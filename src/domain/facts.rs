@@ -18,8 +18,8 @@ use super::event::{
     TierAwarded, VetoApplied,
 };
 use super::ids::{
-    AppealId, DeductionId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, SchemeId, TierAwardId, TokenHash,
-    UnitCode,
+    AppealId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, SchemeId, TierAwardId,
+    TokenHash, UnitCode,
 };
 use super::organisation::UnitLevel;
 use super::period::PeriodId;
@@ -161,9 +161,29 @@ impl IndicatorVersion<'_> {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanFacts {
-    /// The latest assignment: it names the lead section.
-    pub assignment: Option<IndicatorAssigned>,
+    /// Every assignment, in the order recorded. Each takes effect from its `effective_from`: in a
+    /// base period the latest recorded of those in effect by then names the lead section, so a later
+    /// assignment changes the plan from its own period on and never the periods before it.
+    pub assignments: Vec<IndicatorAssigned>,
     pub not_applicable_from: Option<PeriodId>,
+}
+
+impl PlanFacts {
+    /// The assignment in force in `period`: the latest recorded of those effective by then.
+    pub fn assignment_at(&self, period: PeriodId) -> Option<&IndicatorAssigned> {
+        self.assignments.iter().rev().find(|assignment| assignment.effective_from <= period)
+    }
+
+    /// The lead section in `period`, if the indicator is assigned by then.
+    pub fn lead_section_at(&self, period: PeriodId) -> Option<&UnitCode> {
+        self.assignment_at(period).map(|assignment| &assignment.lead_section)
+    }
+
+    /// Whether the unit assigned the indicator, but only from a period after `period`: it does not
+    /// carry it yet.
+    pub fn assigned_only_later(&self, period: PeriodId) -> bool {
+        !self.assignments.is_empty() && self.assignment_at(period).is_none()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,8 +237,20 @@ pub struct DeductionFacts {
 }
 
 impl DeductionFacts {
+    /// The attribution that decides the charge: the latest, unless an appeal against it was upheld
+    /// (the charge is then back with the lead section until the office attributes the cause anew).
+    pub fn standing_attribution(&self) -> Option<&Attribution> {
+        self.attributions.last().filter(|attribution| attribution.overturned_by.is_none())
+    }
+
+    /// The unit the standing attribution names, if any.
     pub fn cause_unit(&self) -> Option<&UnitCode> {
-        self.attributions.last().map(|attribution| &attribution.cause_unit)
+        self.standing_attribution().map(|attribution| &attribution.cause_unit)
+    }
+
+    /// The attribution recorded by event `event_id`.
+    pub fn attribution(&self, event_id: &EventId) -> Option<&Attribution> {
+        self.attributions.iter().find(|attribution| &attribution.event.event_id == event_id)
     }
 
     pub fn is_withdrawn(&self) -> bool {
@@ -243,6 +275,10 @@ pub struct Attribution {
     pub cause_unit: UnitCode,
     pub description: String,
     pub evidence_digests: Vec<EvidenceDigest>,
+    /// Appeals against this attribution by the section it charges, in the order filed.
+    pub appeals: Vec<AppealId>,
+    /// The committee's decision that upheld such an appeal: the attribution no longer moves the charge.
+    pub overturned_by: Option<EventRef>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,6 +303,8 @@ pub struct AppealFacts {
     pub decisions: Vec<AppealDecision>,
     pub escalations: Vec<AppealEscalation>,
     pub withdrawal: Option<EventRef>,
+    /// Why it was withdrawn, when it was.
+    pub withdrawal_reason: Option<String>,
     pub stage: AppealStage,
     /// Filed or escalated, and not yet decided or withdrawn.
     pub awaiting_decision: bool,
@@ -301,12 +339,16 @@ pub struct AppealDecision {
     pub verdict: AppealVerdict,
     pub points_restored: Points,
     pub reasoning: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    /// Until when this decision could be escalated; `None` when it could not.
+    pub escalation_window_closes_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppealEscalation {
     pub event: EventRef,
     pub grounds: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
     pub decision_due_at: Timestamp,
 }
 
@@ -359,6 +401,37 @@ impl SchemeFacts {
         self.periods.keys().copied().filter(|base| period.contains(*base)).collect()
     }
 
+    /// Whether an opened base period's results are published (published or final).
+    pub fn is_published(&self, period: PeriodId) -> bool {
+        self.periods.get(&period).is_some_and(|record| record.status != PeriodStatus::Open)
+    }
+
+    /// Whether an opened base period has results to show: it is published, or something has been
+    /// assessed in it already (a deduction, tier award, bonus or veto, for any unit). An opened month
+    /// with nothing recorded has none: it is not a perfect month.
+    pub fn has_results(&self, period: PeriodId) -> bool {
+        self.is_published(period)
+            || (self.periods.contains_key(&period)
+                && self.assessments.get(&period).is_some_and(|units| !units.is_empty()))
+    }
+
+    /// The base periods an answer about `period` counts, in order. A roll-up counts its published
+    /// (or final) base periods, and with `include_open` also its open ones that have results; a base
+    /// period asked about on its own counts itself once it has results, published or not (an open one
+    /// is then shown as provisional).
+    pub fn counted_base_periods_in(&self, period: PeriodId, include_open: bool) -> Vec<PeriodId> {
+        let asked_alone = self.is_base_period(period);
+        let bases = self.opened_base_periods_in(period);
+        let counted =
+            |base: &PeriodId| self.is_published(*base) || ((include_open || asked_alone) && self.has_results(*base));
+        bases.into_iter().filter(counted).collect()
+    }
+
+    /// Of `bases`, those still open: what makes an answer provisional.
+    pub fn open_among(&self, bases: &[PeriodId]) -> Vec<PeriodId> {
+        bases.iter().copied().filter(|base| !self.is_published(*base)).collect()
+    }
+
     /// Whether the indicator applies to an assessed unit in a base period: defined and effective by
     /// then, not retired, carried by the unit from its assignment's period, and not marked not
     /// applicable by then.
@@ -367,10 +440,10 @@ impl SchemeFacts {
         applies_with_plan(indicator, plan, period)
     }
 
-    /// The section leading an indicator for an assessed unit, if it was assigned.
-    pub fn lead_section(&self, county: &UnitCode, indicator: &IndicatorCode) -> Option<&UnitCode> {
-        let entry = self.plans.get(county)?.get(indicator)?;
-        entry.assignment.as_ref().map(|assignment| &assignment.lead_section)
+    /// The section leading an indicator for an assessed unit in a base period, if it was assigned by
+    /// then (the assignment in force then: a later reassignment moves no earlier period).
+    pub fn lead_section(&self, county: &UnitCode, indicator: &IndicatorCode, period: PeriodId) -> Option<&UnitCode> {
+        self.plans.get(county)?.get(indicator)?.lead_section_at(period)
     }
 
     pub fn assessment(&self, period: PeriodId, unit: &UnitCode) -> Option<&AssessmentFacts> {
@@ -381,8 +454,7 @@ impl SchemeFacts {
 /// Whether an indicator applies in `period`, given the assessed unit's plan entry for it.
 pub fn applies_with_plan(indicator: &IndicatorFacts, plan: Option<&PlanFacts>, period: PeriodId) -> bool {
     let effective = indicator.defined.effective_from <= period && !indicator.is_retired_at(period);
-    let assigned_later =
-        plan.and_then(|entry| entry.assignment.as_ref()).is_some_and(|assignment| assignment.effective_from > period);
+    let assigned_later = plan.is_some_and(|entry| entry.assigned_only_later(period));
     let dropped = plan.and_then(|entry| entry.not_applicable_from).is_some_and(|from| from <= period);
     effective && !assigned_later && !dropped
 }
@@ -496,7 +568,8 @@ impl Facts {
             .any(|appeal| appeal.awaiting_decision && &appeal.filed.scheme == scheme && appeal.filed.period == period)
     }
 
-    /// The assessment an appeal is against: its recorder's actor id and assessing unit.
+    /// The assessment an appeal is against: its recorder's actor id and assessing unit. For a cause
+    /// attribution, the office that recorded it and the deducted unit (whose office it is).
     pub fn appeal_target_author(&self, target: &AppealTarget) -> Option<(&str, &UnitCode)> {
         match target {
             AppealTarget::Deduction { deduction_id } => self
@@ -507,6 +580,20 @@ impl Facts {
                 .tier_awards
                 .get(tier_award_id)
                 .map(|award| (award.event.actor_id.as_str(), &award.awarded.assessor)),
+            AppealTarget::CauseAttribution { deduction_id, attribution_event_id } => {
+                let (deduction, attribution) = self.attribution(deduction_id, attribution_event_id)?;
+                Some((attribution.event.actor_id.as_str(), &deduction.recorded.unit))
+            }
         }
+    }
+
+    /// A deduction's attribution recorded by event `event_id`, with the deduction.
+    pub fn attribution(
+        &self,
+        deduction_id: &DeductionId,
+        event_id: &EventId,
+    ) -> Option<(&DeductionFacts, &Attribution)> {
+        let deduction = self.deductions.get(deduction_id)?;
+        deduction.attribution(event_id).map(|attribution| (deduction, attribution))
     }
 }

@@ -5,7 +5,7 @@
 //! stopping the fold, so a ledger always loads and can report what is wrong. The facts after n events
 //! are the facts as of event n.
 
-use super::appeal::{AppealStage, AppealTarget};
+use super::appeal::{AppealStage, AppealTarget, AppealVerdict};
 use super::event::*;
 use super::facts::*;
 use super::ids::{IndicatorCode, SchemeId, UnitCode};
@@ -59,7 +59,7 @@ impl Facts {
             }
             Event::IndicatorAssigned(event) => {
                 if let Some(plan) = self.plan_mut(&event.scheme, &event.unit, &event.indicator) {
-                    plan.assignment = Some(event.clone());
+                    plan.assignments.push(event.clone());
                 }
             }
             Event::IndicatorMarkedNotApplicable(event) => {
@@ -81,10 +81,10 @@ impl Facts {
                 }
             }
             Event::PeriodReopened(event) => {
-                // Reopened results must be published again, with a new window, before they turn final.
+                // A reopened period is published again, as it was before it turned final: its results
+                // still count and its objection window, closed, stays closed.
                 if let Some(period) = self.period_mut(&event.scheme, event.period) {
-                    period.status = PeriodStatus::Open;
-                    period.objection_window_closes_at = None;
+                    period.status = PeriodStatus::Published;
                 }
             }
             Event::TierAwarded(event) => self.tier_awarded(event, cite()),
@@ -113,6 +113,8 @@ impl Facts {
                         cause_unit: event.cause_unit.clone(),
                         description: event.description.clone(),
                         evidence_digests: event.evidence_digests.clone(),
+                        appeals: Vec::new(),
+                        overturned_by: None,
                     });
                 }
             }
@@ -133,12 +135,15 @@ impl Facts {
                 if let Some(appeal) = self.appeals.get_mut(&event.appeal_id) {
                     appeal.awaiting_decision = false;
                     appeal.withdrawal = Some(cite());
+                    appeal.withdrawal_reason = Some(event.reason.clone());
                     appeal.escalation_window_closes_at = None;
                 }
             }
             Event::AccessGranted(event) => self.access_granted(event, recorded),
             Event::AccessRevoked(event) => self.access_revoked(event, recorded),
             Event::TimeZoneSet(event) => self.time_zone = Some(event.utc_offset),
+            // The key is the store's (it signs checkpoints); no fact of the assessment changes.
+            Event::SigningKeyRotated(_) => {}
         }
     }
 
@@ -234,6 +239,12 @@ impl Facts {
             AppealTarget::TierAward { tier_award_id } => {
                 self.tier_awards.get_mut(&tier_award_id).map(|a| &mut a.appeals)
             }
+            // Kept on the attribution, not the deduction: it restores no points, it moves the charge.
+            AppealTarget::CauseAttribution { deduction_id, attribution_event_id } => self
+                .deductions
+                .get_mut(&deduction_id)
+                .and_then(|d| d.attributions.iter_mut().find(|a| a.event.event_id == attribution_event_id))
+                .map(|attribution| &mut attribution.appeals),
         };
         if let Some(appeals) = appeals {
             appeals.push(event.appeal_id);
@@ -244,6 +255,7 @@ impl Facts {
             decisions: Vec::new(),
             escalations: Vec::new(),
             withdrawal: None,
+            withdrawal_reason: None,
             stage: AppealStage::First,
             awaiting_decision: true,
             points_restored: Points::ZERO,
@@ -254,17 +266,30 @@ impl Facts {
     }
 
     fn appeal_decided(&mut self, event: &AppealDecided, cite: EventRef) {
-        if let Some(appeal) = self.appeals.get_mut(&event.appeal_id) {
-            appeal.awaiting_decision = false;
-            appeal.points_restored = event.points_restored;
-            appeal.escalation_window_closes_at = event.escalation_window_closes_at;
-            appeal.decisions.push(AppealDecision {
-                event: cite,
-                stage: event.stage,
-                verdict: event.verdict,
-                points_restored: event.points_restored,
-                reasoning: event.reasoning.clone(),
-            });
+        let Some(appeal) = self.appeals.get_mut(&event.appeal_id) else { return };
+        appeal.awaiting_decision = false;
+        appeal.points_restored = event.points_restored;
+        appeal.escalation_window_closes_at = event.escalation_window_closes_at;
+        appeal.decisions.push(AppealDecision {
+            event: cite.clone(),
+            stage: event.stage,
+            verdict: event.verdict,
+            points_restored: event.points_restored,
+            reasoning: event.reasoning.clone(),
+            evidence_digests: event.evidence_digests.clone(),
+            escalation_window_closes_at: event.escalation_window_closes_at,
+        });
+        // An upheld appeal on a cause attribution takes the charge back to the lead section.
+        if let (AppealTarget::CauseAttribution { deduction_id, attribution_event_id }, AppealVerdict::Upheld) =
+            (appeal.filed.target, event.verdict)
+        {
+            let attribution = self
+                .deductions
+                .get_mut(&deduction_id)
+                .and_then(|d| d.attributions.iter_mut().find(|a| a.event.event_id == attribution_event_id));
+            if let Some(attribution) = attribution {
+                attribution.overturned_by = Some(cite);
+            }
         }
     }
 
@@ -277,6 +302,7 @@ impl Facts {
             appeal.escalations.push(AppealEscalation {
                 event: cite,
                 grounds: event.grounds.clone(),
+                evidence_digests: event.evidence_digests.clone(),
                 decision_due_at: event.decision_due_at,
             });
         }

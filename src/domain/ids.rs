@@ -331,6 +331,40 @@ impl fmt::Display for TokenHash {
     }
 }
 
+/// An Ed25519 public key that signs the ledger's checkpoints, as 64 lower-case hex digits.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct PublicKeyHex(String);
+
+deserialize_via_new!(PublicKeyHex, "a public key");
+
+impl PublicKeyHex {
+    pub fn new(text: impl Into<String>) -> Result<PublicKeyHex, String> {
+        let text = text.into();
+        if is_blake3_hex(&text) {
+            Ok(PublicKeyHex(text))
+        } else {
+            Err(format!("a public key must be 64 lower-case hex digits (Ed25519), got {text:?}"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<PublicKeyHex> for String {
+    fn from(key: PublicKeyHex) -> String {
+        key.0
+    }
+}
+
+impl fmt::Display for PublicKeyHex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Declares a uuid newtype: ids that the service generates and injects, never the domain.
 macro_rules! uuid_type {
     ($(#[$doc:meta])* $name:ident) => {

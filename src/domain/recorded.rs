@@ -61,16 +61,38 @@ impl fmt::Debug for Hash {
     }
 }
 
+/// 64 hex digits in JSON; 32 bytes in a binary format (projection snapshots).
 impl Serialize for Hash {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_hex())
+        if serializer.is_human_readable() {
+            serializer.serialize_str(&self.to_hex())
+        } else {
+            serializer.serialize_bytes(&self.0)
+        }
     }
 }
 
+/// Reads either form whatever the format says it is (serde buffers tagged enums as human-readable).
 impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Hash::from_hex(&text).ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
+        struct HashVisitor;
+        impl serde::de::Visitor<'_> for HashVisitor {
+            type Value = Hash;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("64 hex digits")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Hash, E> {
+                Hash::from_hex(text).ok_or_else(|| E::custom("expected 64 hex digits"))
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Hash, E> {
+                <[u8; 32]>::try_from(bytes).map(Hash).map_err(|_| E::custom("expected 32 bytes"))
+            }
+        }
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_str(HashVisitor)
+        } else {
+            deserializer.deserialize_bytes(HashVisitor)
+        }
     }
 }
 

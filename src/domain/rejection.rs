@@ -74,7 +74,12 @@ rejection_codes! {
     PeriodNotFinal => "period_not_final",
     PeriodNotPublished => "period_not_published",
     ObjectionWindowOpen => "objection_window_open",
+    /// An appeal on the period waits for a decision, or a decision on it may still be escalated.
     AppealsOpen => "appeals_open",
+    /// An applicable tiered indicator of a unit the scheme assesses has no award for the period.
+    TierAwardsMissing => "tier_awards_missing",
+    /// A bonus or veto for a section: the scheme gives sections neither.
+    NotForSections => "not_for_sections",
     // Assessment.
     TierOutOfRange => "tier_out_of_range",
     PointsNotPositive => "points_not_positive",
@@ -99,6 +104,17 @@ rejection_codes! {
     EscalationWindowClosed => "escalation_window_closed",
     RestorationOutOfRange => "restoration_out_of_range",
     RestorationBelowFirstDecision => "restoration_below_first_decision",
+    // Appeals on cause attributions.
+    /// No attribution of the deduction was recorded by the event named.
+    UnknownAttribution => "unknown_attribution",
+    /// The attribution named was replaced by a later one, which now decides the charge.
+    AttributionSuperseded => "attribution_superseded",
+    /// The committee upheld this section's appeal against being charged with the deduction.
+    AttributionOverturned => "attribution_overturned",
+    /// The outcome is not one this kind of appeal can have (a partial decision on an attribution).
+    OutcomeNotAllowed => "outcome_not_allowed",
+    /// The appeal cannot be escalated at all (an appeal on an attribution is decided once).
+    AppealNotEscalatable => "appeal_not_escalatable",
     // Access.
     /// A token hash is granted once ever, even after its grant was revoked.
     TokenExists => "token_exists",

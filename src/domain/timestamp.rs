@@ -206,16 +206,41 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// RFC 3339 text in JSON; microseconds since the epoch in a binary format (projection snapshots).
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        if serializer.is_human_readable() {
+            serializer.collect_str(self)
+        } else {
+            serializer.serialize_i64(self.0)
+        }
     }
 }
 
+/// Reads either form whatever the format says it is (serde buffers tagged enums as human-readable).
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Timestamp::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+        struct TimestampVisitor;
+        impl serde::de::Visitor<'_> for TimestampVisitor {
+            type Value = Timestamp;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("an RFC 3339 time")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+                Timestamp::parse_rfc3339(text).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, micros: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp(micros))
+            }
+            fn visit_u64<E: serde::de::Error>(self, micros: u64) -> Result<Timestamp, E> {
+                i64::try_from(micros).map(Timestamp).map_err(|_| E::custom("time out of range"))
+            }
+        }
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_str(TimestampVisitor)
+        } else {
+            deserializer.deserialize_i64(TimestampVisitor)
+        }
     }
 }
 

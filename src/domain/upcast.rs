@@ -10,11 +10,16 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::appeal::{AppealStage, AppealVerdict};
 use super::context::Role;
 use super::event::EventDecodeError;
-use super::ids::{DeductionId, EventId, EvidenceDigest, IndicatorCode, ProblemCategory, SchemeId, TokenHash, UnitCode};
+use super::ids::{
+    AppealId, DeductionId, EventId, EvidenceDigest, IndicatorCode, ProblemCategory, SchemeId, TierAwardId, TokenHash,
+    UnitCode,
+};
 use super::period::PeriodId;
 use super::points::Points;
+use super::Timestamp;
 
 /// One published step: data of `event_type` at `from_version` becomes data at `from_version + 1`.
 #[derive(Clone, Copy, Debug)]
@@ -46,6 +51,17 @@ pub const UPCAST_STEPS: &[UpcastStep] = &[
         event_type: "AccessGranted",
         from_version: 1,
         step: |data| frozen_step(data, access_granted_v1_to_v2),
+    },
+    UpcastStep { event_type: "AppealFiled", from_version: 1, step: |data| frozen_step(data, appeal_filed_v1_to_v2) },
+    UpcastStep {
+        event_type: "AppealDecided",
+        from_version: 1,
+        step: |data| frozen_step(data, appeal_decided_v1_to_v2),
+    },
+    UpcastStep {
+        event_type: "AppealEscalated",
+        from_version: 1,
+        step: |data| frozen_step(data, appeal_escalated_v1_to_v2),
     },
 ];
 
@@ -171,5 +187,163 @@ fn access_granted_v1_to_v2(old: AccessGrantedV1) -> AccessGrantedV2 {
         unit: old.unit,
         note: old.note,
         valid_days: 90,
+    }
+}
+
+// ---- AppealFiled, AppealDecided, AppealEscalated ---------------------------------------------------
+
+/// What an appeal could be against in `AppealFiled` version 1: a deduction or a tier award.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AppealTargetV1 {
+    Deduction { deduction_id: DeductionId },
+    TierAward { tier_award_id: TierAwardId },
+}
+
+/// What an appeal can be against in `AppealFiled` version 2: also a deduction's cause attribution,
+/// named by the event that recorded it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AppealTargetV2 {
+    Deduction { deduction_id: DeductionId },
+    TierAward { tier_award_id: TierAwardId },
+    CauseAttribution { deduction_id: DeductionId, attribution_event_id: EventId },
+}
+
+/// `AppealFiled` version 1, as first published: no evidence, no cause attribution as a target.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealFiledV1 {
+    pub appeal_id: AppealId,
+    pub target: AppealTargetV1,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub appellant: UnitCode,
+    pub points_contested: Points,
+    pub grounds: String,
+    pub decision_due_at: Timestamp,
+}
+
+/// `AppealFiled` version 2, as published: evidence digests beside the grounds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealFiledV2 {
+    pub appeal_id: AppealId,
+    pub target: AppealTargetV2,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub appellant: UnitCode,
+    pub points_contested: Points,
+    pub grounds: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    pub decision_due_at: Timestamp,
+}
+
+/// v1 → v2: a v1 filing carried no evidence, and its target is one of the two kinds v1 knew.
+fn appeal_filed_v1_to_v2(old: AppealFiledV1) -> AppealFiledV2 {
+    AppealFiledV2 {
+        appeal_id: old.appeal_id,
+        target: match old.target {
+            AppealTargetV1::Deduction { deduction_id } => AppealTargetV2::Deduction { deduction_id },
+            AppealTargetV1::TierAward { tier_award_id } => AppealTargetV2::TierAward { tier_award_id },
+        },
+        scheme: old.scheme,
+        period: old.period,
+        unit: old.unit,
+        indicator: old.indicator,
+        appellant: old.appellant,
+        points_contested: old.points_contested,
+        grounds: old.grounds,
+        evidence_digests: Vec::new(),
+        decision_due_at: old.decision_due_at,
+    }
+}
+
+/// `AppealDecided` version 1, as first published: no evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealDecidedV1 {
+    pub appeal_id: AppealId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub stage: AppealStage,
+    pub verdict: AppealVerdict,
+    pub points_restored: Points,
+    pub reasoning: String,
+    pub escalation_window_closes_at: Option<Timestamp>,
+}
+
+/// `AppealDecided` version 2, as published: evidence digests beside the reasoning.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealDecidedV2 {
+    pub appeal_id: AppealId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub stage: AppealStage,
+    pub verdict: AppealVerdict,
+    pub points_restored: Points,
+    pub reasoning: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    pub escalation_window_closes_at: Option<Timestamp>,
+}
+
+/// v1 → v2: a v1 decision carried no evidence.
+fn appeal_decided_v1_to_v2(old: AppealDecidedV1) -> AppealDecidedV2 {
+    AppealDecidedV2 {
+        appeal_id: old.appeal_id,
+        scheme: old.scheme,
+        period: old.period,
+        unit: old.unit,
+        stage: old.stage,
+        verdict: old.verdict,
+        points_restored: old.points_restored,
+        reasoning: old.reasoning,
+        evidence_digests: Vec::new(),
+        escalation_window_closes_at: old.escalation_window_closes_at,
+    }
+}
+
+/// `AppealEscalated` version 1, as first published: no evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealEscalatedV1 {
+    pub appeal_id: AppealId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub grounds: String,
+    pub decision_due_at: Timestamp,
+}
+
+/// `AppealEscalated` version 2, as published: evidence digests beside the grounds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealEscalatedV2 {
+    pub appeal_id: AppealId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub grounds: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    pub decision_due_at: Timestamp,
+}
+
+/// v1 → v2: a v1 escalation carried no evidence.
+fn appeal_escalated_v1_to_v2(old: AppealEscalatedV1) -> AppealEscalatedV2 {
+    AppealEscalatedV2 {
+        appeal_id: old.appeal_id,
+        scheme: old.scheme,
+        period: old.period,
+        unit: old.unit,
+        grounds: old.grounds,
+        evidence_digests: Vec::new(),
+        decision_due_at: old.decision_due_at,
     }
 }

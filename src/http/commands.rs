@@ -67,6 +67,8 @@ pub const fn route(kind: CommandKind) -> CommandRoute {
         K::GrantAccess => ("/v1/access-grants", None),
         K::RevokeAccess => ("/v1/access-revocations", None),
         K::SetTimeZone => ("/v1/settings/time-zone", None),
+        // Refused by the service (the key is made on the server's machine: `kpi-ledger key rotate`).
+        K::RotateSigningKey => ("/v1/settings/signing-key-rotations", None),
     };
     CommandRoute { kind, command: kind.name(), path, path_field }
 }
@@ -110,6 +112,13 @@ pub async fn execute(
     };
     let pending = state.service.submit(actor.0, &command, options)?;
     let executed = pending.wait_async().await?;
+    // A client reads what it wrote: the answer waits until the read models have folded the events.
+    if state.read_models.is_following() && state.read_models.folded_seq() < executed.last_seq {
+        let (read_models, last_seq) = (state.read_models.clone(), executed.last_seq);
+        tokio::task::spawn_blocking(move || read_models.wait_until_folded(last_seq))
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+    }
     let status = if executed.replayed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(executed)).into_response())
 }

@@ -8,6 +8,8 @@
 
 pub mod auth;
 pub mod commands;
+pub mod documents;
+pub mod history;
 pub mod ledger_reads;
 pub mod metrics;
 pub mod openapi;
@@ -64,6 +66,18 @@ impl AppState {
         })
     }
 
+    /// The state around read models opened together with the service (`Service::open_with_read_models`).
+    pub fn with_read_models(service: Arc<Service>, read_models: Arc<ReadModels>) -> AppState {
+        AppState {
+            service,
+            read_models,
+            metrics: Arc::default(),
+            checkpoint_cache: Arc::default(),
+            answer_cache: Arc::default(),
+            local_read_token_hash: None,
+        }
+    }
+
     /// Accepts `token` as the local read token (for the command line on the same machine).
     pub fn with_local_read_token(mut self, token: &str) -> AppState {
         self.local_read_token_hash = Some(crate::service::tokens::token_hash(token));
@@ -89,6 +103,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/proofs/consistency", get(ledger_reads::consistency_proof))
         .route("/v1/proofs/bundle", get(ledger_reads::proof_bundle))
         .route("/v1/openapi.json", get(openapi::document))
+        .route("/v1/documents", post(documents::post))
+        .route("/v1/documents/{digest}", get(documents::get).put(documents::put))
+        .route("/v1/history", post(history::import).layer(DefaultBodyLimit::max(crate::limits::HISTORY_FILE_BYTES_MAX)))
         .route("/metrics", get(metrics_text));
     for query_route in queries::QUERY_ROUTES {
         router = router

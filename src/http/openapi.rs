@@ -62,6 +62,10 @@ pub fn document_value() -> Value {
         item["post"] = operation;
         schemas.insert(command_route.command.to_owned(), embed(command_route.kind.payload_schema(), false));
     }
+    for (path, item) in crate::http::documents::openapi_paths().into_iter().chain(crate::http::history::openapi_paths())
+    {
+        paths.insert(path.to_owned(), item);
+    }
     schemas.insert("Problem".into(), problem_schema());
     json!({
         "openapi": "3.1.0",

@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 
 use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
 use crate::http::problem::Problem;
-use crate::projection::AsOf;
+use crate::projection::{AsOf, Counting};
 use crate::service::queries::parse_as_of;
 use crate::service::records::{parse_saved_head, SAVED_HEAD_EXPECTED};
 
@@ -44,6 +44,8 @@ pub enum ParamKind {
     SavedHead,
     /// From 1 to `items_max` sequence numbers (each from 1), separated by commas.
     SeqList { items_max: usize },
+    /// One of `values`, spelled exactly.
+    Choice { values: &'static [&'static str] },
 }
 
 /// The roles, in the order docs/RULES.md §11 lists them.
@@ -78,6 +80,13 @@ pub const AS_OF: QueryParam = param(
 pub const PERIOD: QueryParam =
     required("period", ParamKind::Period, "a base period (`2017-07`) or a roll-up (`2017-Q3`, `2017-H1`, `2017`)");
 pub const UNIT: QueryParam = required("unit", ParamKind::Unit, "a unit code");
+pub const PROVISIONAL: QueryParam = param(
+    "provisional",
+    ParamKind::Bool,
+    "count open (not yet published) months in quarters, halves and the year, with what is recorded so far; \
+     default false: roll-ups count published and final months only. A month asked about on its own is shown \
+     while open. Every answer lists the open months it counted in `provisional_periods`",
+);
 
 /// A request's validated query: only declared names, each once.
 #[derive(Debug, Default)]
@@ -132,6 +141,14 @@ impl Params {
     /// The as-of point; `latest` when absent.
     pub fn as_of(&self, name: &'static str) -> AsOf {
         self.text(name).map_or(AsOf::Latest, |text| parse_as_of(text).expect("checked by parse"))
+    }
+
+    /// Which base periods a score read counts: open ones too with `provisional=true`.
+    pub fn counting(&self) -> Counting {
+        match self.bool("provisional") {
+            Some(true) => Counting::Provisional,
+            _ => Counting::Published,
+        }
     }
 
     pub fn bool(&self, name: &'static str) -> Option<bool> {
@@ -189,6 +206,10 @@ fn check(param: &QueryParam, value: &str) -> Result<(), Problem> {
         ParamKind::SavedHead => match parse_saved_head(value) {
             Some(_) => Ok(()),
             None => Err(SAVED_HEAD_EXPECTED.to_owned()),
+        },
+        ParamKind::Choice { values } => match values.contains(&value) {
+            true => Ok(()),
+            false => Err(format!("expected one of {}, got {value:?}", values.join(", "))),
         },
         ParamKind::SeqList { items_max } => {
             let parts: Vec<&str> = value.split(',').collect();
@@ -274,6 +295,7 @@ fn schema(kind: ParamKind) -> Value {
         ParamKind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
         ParamKind::Text { chars_max } => json!({"type": "string", "maxLength": chars_max}),
         ParamKind::Role => json!({"type": "string", "enum": ROLES.map(Role::as_str)}),
+        ParamKind::Choice { values } => json!({"type": "string", "enum": values}),
         ParamKind::SavedHead => json!({"type": "string", "pattern": "^(0|[1-9][0-9]*):[0-9a-f]{64}$"}),
         ParamKind::SeqList { items_max } => json!({
             "type": "string",

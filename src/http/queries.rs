@@ -16,11 +16,13 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::http::auth::Reading;
-use crate::http::params::{param, required, ParamKind, Params, QueryParam, AS_OF, PERIOD, UNIT};
+use crate::http::params::{param, required, ParamKind, Params, QueryParam, AS_OF, PERIOD, PROVISIONAL, UNIT};
 use crate::http::problem::Problem;
 use crate::http::AppState;
+use crate::projection::appeal_queue::StatusFilter;
+use crate::projection::trace::EvidenceFilter;
 use crate::service::queries::{
-    trace_proofs, AppealFilter, QueryError, RankingScope, ReadKind, ReadRefusal, ReadTarget, Reader,
+    trace_proofs, AppealFilter, QueryError, RankingScope, ReadKind, ReadRefusal, ReadTarget, Reader, View,
 };
 
 use crate::limits::ANSWER_CACHE_ENTRIES_MAX;
@@ -52,6 +54,12 @@ const SCHEME: QueryParam = param("scheme", ParamKind::Scheme, "rank this scheme'
 const FUNCTION_CODE: QueryParam =
     param("function_code", ParamKind::FunctionCode, "with scheme: the sections of this function code");
 const GROUP_UNIT: QueryParam = param("unit", ParamKind::Unit, "rank the peer group of this unit (or give scheme)");
+const STATUS: QueryParam = param(
+    "status",
+    ParamKind::Choice { values: StatusFilter::NAMES },
+    "waiting (open or escalated), open (waiting for the first decision), escalated (waiting for the committee), \
+     decided, withdrawn, overdue (waiting past the due time) or all",
+);
 const PROOFS: QueryParam = param(
     "proofs",
     ParamKind::Bool,
@@ -76,25 +84,25 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
     QueryRoute {
         path: "/v1/scoreboard",
         summary: "a unit's scores for a period: per indicator, raw, normalised, bonus, final, veto",
-        params: &[UNIT, PERIOD, AS_OF],
+        params: &[UNIT, PERIOD, AS_OF, PROVISIONAL],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Unit,
         reads: unit_target,
         compute: |state, _, params| {
-            let (unit, period, as_of) = (unit(params), period(params), params.as_of("as_of"));
-            json(state.read_models.scoreboard(&unit, period, as_of))
+            let (unit, period) = (unit(params), period(params));
+            json(state.read_models.scoreboard(&unit, period, view(params)))
         },
     },
     QueryRoute {
         path: "/v1/rankings",
         summary: "a peer group's ranking and tiers (unit= for its own group, or scheme= [function_code=])",
-        params: &[GROUP_UNIT, SCHEME, FUNCTION_CODE, PERIOD, AS_OF],
+        params: &[GROUP_UNIT, SCHEME, FUNCTION_CODE, PERIOD, AS_OF, PROVISIONAL],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Ranking,
         reads: ranking_target,
         compute: |state, _, params| {
             let scope = scope(params)?;
-            json(state.read_models.ranking(&scope, period(params), params.as_of("as_of")))
+            json(state.read_models.ranking(&scope, period(params), view(params)))
         },
     },
     QueryRoute {
@@ -107,6 +115,7 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
             PERIOD,
             required("from", ParamKind::AsOf, "the earlier point (as as_of)"),
             param("to", ParamKind::AsOf, "the later point (as as_of; default latest)"),
+            PROVISIONAL,
         ],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::GroupDetail,
@@ -114,20 +123,18 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
         compute: |state, _, params| {
             let scope = scope(params)?;
             let (from, to) = (params.as_of("from"), params.as_of("to"));
-            let diff = state.read_models.ranking_diff(&scope, period(params), from, to);
+            let diff = state.read_models.ranking_diff(&scope, period(params), from, to, params.counting());
             json(diff)
         },
     },
     QueryRoute {
         path: "/v1/comparisons/horizontal",
         summary: "a unit against its peers: rank, tier, gaps, lost points by indicator and category",
-        params: &[UNIT, PERIOD, AS_OF],
+        params: &[UNIT, PERIOD, AS_OF, PROVISIONAL],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Unit,
         reads: unit_target,
-        compute: |state, _, params| {
-            json(state.read_models.horizontal(&unit(params), period(params), params.as_of("as_of")))
-        },
+        compute: |state, _, params| json(state.read_models.horizontal(&unit(params), period(params), view(params))),
     },
     QueryRoute {
         path: "/v1/comparisons/vertical",
@@ -138,19 +145,20 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
             required("from", ParamKind::Period, "the first period"),
             required("to", ParamKind::Period, "the last period, of the same kind, not before from"),
             AS_OF,
+            PROVISIONAL,
         ],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Unit,
         reads: unit_target,
         compute: |state, _, params| {
             let (first, last) = (params.period("from").expect("required"), params.period("to").expect("required"));
-            json(state.read_models.vertical(&unit(params), first, last, params.as_of("as_of")))
+            json(state.read_models.vertical(&unit(params), first, last, view(params)))
         },
     },
     QueryRoute {
         path: "/v1/traces",
         summary: "every lost point down to its events; proofs=true adds inclusion proofs and a signed checkpoint",
-        params: &[UNIT, PERIOD, AS_OF, PROOFS],
+        params: &[UNIT, PERIOD, AS_OF, PROVISIONAL, PROOFS],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Unit,
         reads: unit_target,
@@ -172,11 +180,15 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
     },
     QueryRoute {
         path: "/v1/appeal-queue",
-        summary: "appeals waiting for a decision, by due time, with overdue ones marked; of one unit and the units \
-                  under it, and of one period (or roll-up), when given",
+        summary: "appeals by due time with their status (open, escalated, decided, withdrawn), overdue ones marked, \
+                  and each one's history (filed, decisions, escalations, withdrawal, with times and evidence): by \
+                  default those waiting for a decision; of one unit and the units under it, of one appellant, of \
+                  one period (or roll-up) and of one status, when given",
         params: &[
             param("unit", ParamKind::Unit, "only appeals about this unit or a unit under it"),
+            param("appellant", ParamKind::Unit, "only appeals filed by this unit or a unit under it"),
             param("period", ParamKind::Period, "only appeals on a base period within this period"),
+            STATUS,
             AS_OF,
         ],
         caching: Caching::Never,
@@ -184,20 +196,74 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
         reads: |params| Ok(ReadTarget::Appeals { unit: params.unit("unit") }),
         compute: |state, reader, params| {
             let now = state.service.clock().now();
-            let filter = AppealFilter { unit: params.unit("unit"), period: params.period("period") };
+            let filter = AppealFilter {
+                unit: params.unit("unit"),
+                period: params.period("period"),
+                status: status(params, StatusFilter::Waiting),
+                appellant: params.unit("appellant"),
+            };
             json(state.read_models.appeal_queue(reader, &filter, params.as_of("as_of"), now))
+        },
+    },
+    QueryRoute {
+        path: "/v1/my-appeals",
+        summary: "the appeals the reader's unit (or a unit under it) filed, every status by default, each with its \
+                  history: filed, decisions, escalations, withdrawal, with times and evidence",
+        params: &[
+            param("period", ParamKind::Period, "only appeals on a base period within this period"),
+            STATUS,
+            AS_OF,
+        ],
+        caching: Caching::Never,
+        read_kind: ReadKind::Appeals,
+        reads: |_| Ok(ReadTarget::Appeals { unit: None }),
+        compute: |state, reader, params| {
+            let now = state.service.clock().now();
+            let filter = AppealFilter {
+                unit: None,
+                period: params.period("period"),
+                status: status(params, StatusFilter::All),
+                appellant: None,
+            };
+            json(state.read_models.my_appeals(reader, &filter, params.as_of("as_of"), now))
+        },
+    },
+    QueryRoute {
+        path: "/v1/deductions",
+        summary: "the deduction register: deductions recorded against a unit and the units under it in a period, \
+                  with their evidence digests, effective points, withdrawal and cause; evidence=missing lists the \
+                  standing ones that cite no evidence document",
+        params: &[
+            UNIT,
+            PERIOD,
+            param(
+                "evidence",
+                ParamKind::Choice { values: EvidenceFilter::NAMES },
+                "any (default: every deduction, withdrawn ones included), missing (standing, no evidence digest) or \
+                 present (at least one evidence digest)",
+            ),
+            AS_OF,
+        ],
+        caching: Caching::UntilTheHeadMoves,
+        read_kind: ReadKind::Unit,
+        reads: unit_target,
+        compute: |state, _, params| {
+            let evidence = params.text("evidence").and_then(EvidenceFilter::parse).unwrap_or_default();
+            let register =
+                state.read_models.deduction_register(&unit(params), period(params), evidence, params.as_of("as_of"));
+            json(register)
         },
     },
     QueryRoute {
         path: "/v1/notices",
         summary: "proposed praise and criticism for a period",
-        params: &[GROUP_UNIT, SCHEME, FUNCTION_CODE, PERIOD, AS_OF],
+        params: &[GROUP_UNIT, SCHEME, FUNCTION_CODE, PERIOD, AS_OF, PROVISIONAL],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::GroupDetail,
         reads: group_detail_target,
         compute: |state, _, params| {
             let scope = scope(params)?;
-            json(state.read_models.notices(&scope, period(params), params.as_of("as_of")))
+            json(state.read_models.notices(&scope, period(params), view(params)))
         },
     },
 ];
@@ -206,8 +272,17 @@ fn unit(params: &Params) -> crate::domain::UnitCode {
     params.unit("unit").expect("required by the route")
 }
 
+/// The as-of point and whether open months count (`provisional`).
+fn view(params: &Params) -> View {
+    View { as_of: params.as_of("as_of"), counting: params.counting() }
+}
+
 fn period(params: &Params) -> crate::domain::PeriodId {
     params.period("period").expect("required by the route")
+}
+
+fn status(params: &Params, default: StatusFilter) -> StatusFilter {
+    params.text("status").and_then(StatusFilter::parse).unwrap_or(default)
 }
 
 fn scope(params: &Params) -> Result<RankingScope, Problem> {
@@ -234,12 +309,12 @@ struct TracesWithProofs<'a> {
     as_of_seq: u64,
     as_of_instant: Option<crate::domain::Timestamp>,
     traces: &'a [crate::projection::Trace],
+    provisional_periods: &'a [crate::domain::PeriodId],
     proofs: crate::service::records::ProofBundle,
 }
 
 fn trace(state: &AppState, _: &Reader, params: &Params) -> Result<Vec<u8>, Problem> {
-    let traced =
-        state.read_models.trace(&unit(params), period(params), params.as_of("as_of")).map_err(query_problem)?;
+    let traced = state.read_models.trace(&unit(params), period(params), view(params)).map_err(query_problem)?;
     if params.bool("proofs") != Some(true) {
         return json(Ok(traced));
     }
@@ -250,6 +325,7 @@ fn trace(state: &AppState, _: &Reader, params: &Params) -> Result<Vec<u8>, Probl
         as_of_seq: traced.as_of_seq,
         as_of_instant: traced.as_of_instant,
         traces: &traced.value.traces,
+        provisional_periods: &traced.value.provisional_periods,
         proofs,
     }))
 }
@@ -292,9 +368,11 @@ pub async fn answer(
     let reader = reading.reader;
     state.read_models.may_read(&reader, &target).map_err(query_problem)?;
     // Every answer is a function of the question and the chain prefix it reads, so one computed at
-    // this head stays right until the head moves (an as-of point past the head is refused).
+    // this head stays right until the head moves (an as-of point past the head is refused); with a
+    // follower, until the folded state moves (commands are answered once folded, so a client still
+    // reads what it wrote).
     let cacheable = route.caching == Caching::UntilTheHeadMoves && params.bool("proofs") != Some(true);
-    let head = state.service.records().head().seq;
+    let head = state.read_models.latest_seq();
     let key = uri.to_string();
     if cacheable {
         if let Some((seq, bytes)) = state.answer_cache.lock().expect("answer cache").get(&key) {

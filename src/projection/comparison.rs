@@ -3,7 +3,9 @@
 //! tier and their changes, with repeat-problem flags).
 //!
 //! Invariant: the groupings of lost points are regroupings of the trace lines, so each sums to the
-//! unit's whole loss for the period.
+//! unit's whole loss for the period; the traces, the ranking and the repeat flags of one answer count
+//! the same base periods (published ones, or open ones too for provisional figures), and the answer
+//! names the open ones it counted.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,7 @@ use crate::domain::{IndicatorCode, PeriodId, Points, ProblemCategory, UnitCode};
 use super::ranking::{PeerGroup, Ranking, Standing};
 use super::repeat::RepeatProblem;
 use super::trace::{Trace, TraceLine};
-use super::Projection;
+use super::{Counting, Projection};
 
 /// What a lost point is grouped under when losses are counted by kind. As text (it is a JSON map key):
 /// the problem category itself, `tier_shortfall` or `floor_absorbed`.
@@ -71,6 +73,9 @@ pub struct Horizontal {
     pub floor_absorbed: Points,
     pub lost_by_category: BTreeMap<LossCategory, Points>,
     pub ranking: Ranking,
+    /// The open (not yet published) base periods counted: the comparison is provisional when any is.
+    #[serde(default)]
+    pub provisional_periods: Vec<PeriodId>,
 }
 
 /// One unit across periods.
@@ -78,6 +83,9 @@ pub struct Horizontal {
 pub struct Vertical {
     pub unit: UnitCode,
     pub rows: Vec<VerticalRow>,
+    /// Every open base period counted in any row.
+    #[serde(default)]
+    pub provisional_periods: Vec<PeriodId>,
 }
 
 /// One period of a vertical comparison; changes are against the row before (current − previous, so
@@ -93,15 +101,24 @@ pub struct VerticalRow {
     pub rank_change: Option<i64>,
     pub tier_change: Option<i64>,
     pub repeat_problems: Vec<RepeatProblem>,
+    /// The open (not yet published) base periods this row counted.
+    #[serde(default)]
+    pub provisional_periods: Vec<PeriodId>,
 }
 
 impl Projection {
-    /// `unit` against its peers in `period` (base or roll-up); `None` when it is unranked.
+    /// `unit` against its peers in `period` (base or roll-up), from published figures.
     pub fn horizontal(&self, unit: &UnitCode, period: PeriodId) -> Option<Horizontal> {
-        let ranking = self.ranking_of(unit, period)?;
+        self.horizontal_with(unit, period, Counting::Published)
+    }
+
+    /// `unit` against its peers in `period` (base or roll-up), counting the base periods `counting`
+    /// counts; `None` when it is unranked.
+    pub fn horizontal_with(&self, unit: &UnitCode, period: PeriodId, counting: Counting) -> Option<Horizontal> {
+        let ranking = self.ranking_of(unit, period, counting)?;
         let standing = ranking.standing(unit)?.clone();
         let leader = ranking.leader()?.clone();
-        let traces = self.traces(unit, period);
+        let traces = self.traces_with(unit, period, counting);
         let (lost_by_indicator, floor_absorbed) = lost_by_indicator(&traces);
         Some(Horizontal {
             unit: unit.clone(),
@@ -114,17 +131,24 @@ impl Projection {
             lost_by_indicator,
             floor_absorbed,
             lost_by_category: lost_by_category(&traces),
+            provisional_periods: ranking.provisional_periods.clone(),
             standing,
             leader,
             ranking,
         })
     }
 
-    /// `unit` across `periods`, in the order given.
+    /// `unit` across `periods`, in the order given, from published figures.
     pub fn vertical(&self, unit: &UnitCode, periods: &[PeriodId]) -> Vertical {
+        self.vertical_with(unit, periods, Counting::Published)
+    }
+
+    /// `unit` across `periods`, in the order given, counting the base periods `counting` counts.
+    pub fn vertical_with(&self, unit: &UnitCode, periods: &[PeriodId], counting: Counting) -> Vertical {
         let mut rows: Vec<VerticalRow> = Vec::new();
         for period in periods {
-            let ranking = self.ranking_of(unit, *period);
+            let ranking = self.ranking_of(unit, *period, counting);
+            let counted = self.counted_base_periods(unit, *period, counting);
             let standing = ranking.as_ref().and_then(|ranking| ranking.standing(unit));
             let mut row = VerticalRow {
                 period: *period,
@@ -135,7 +159,12 @@ impl Projection {
                 score_change: None,
                 rank_change: None,
                 tier_change: None,
-                repeat_problems: self.repeat_problems(unit, *period),
+                repeat_problems: self
+                    .repeat_problems(unit, *period)
+                    .into_iter()
+                    .filter(|problem| counted.contains(&problem.period))
+                    .collect(),
+                provisional_periods: self.open_base_periods(unit, &counted),
             };
             if let Some(previous) = rows.last() {
                 row.score_change = row.final_score.zip(previous.final_score).map(|(now, before)| now - before);
@@ -144,19 +173,30 @@ impl Projection {
             }
             rows.push(row);
         }
-        Vertical { unit: unit.clone(), rows }
+        let mut provisional_periods: Vec<PeriodId> =
+            rows.iter().flat_map(|row| row.provisional_periods.iter().copied()).collect();
+        provisional_periods.sort();
+        provisional_periods.dedup();
+        Vertical { unit: unit.clone(), rows, provisional_periods }
+    }
+
+    /// `unit` across those of `periods` (all of one kind) in which its scheme has opened a base
+    /// period, from published figures.
+    pub fn vertical_over(&self, unit: &UnitCode, periods: &[PeriodId]) -> Vertical {
+        self.vertical_over_with(unit, periods, Counting::Published)
     }
 
     /// `unit` across those of `periods` (all of one kind) in which its scheme has opened a base
     /// period: a range of months lists the opened months, a range of quarters the quarters with an
-    /// opened month, across scheme years.
-    pub fn vertical_over(&self, unit: &UnitCode, periods: &[PeriodId]) -> Vertical {
+    /// opened month, across scheme years. A period whose opened base periods count nothing yet has a
+    /// row without a score.
+    pub fn vertical_over_with(&self, unit: &UnitCode, periods: &[PeriodId], counting: Counting) -> Vertical {
         let opened = |period: &PeriodId| {
             self.placement(unit, period.year())
                 .is_some_and(|placement| !placement.scheme.opened_base_periods_in(*period).is_empty())
         };
         let periods: Vec<PeriodId> = periods.iter().copied().filter(opened).collect();
-        self.vertical(unit, &periods)
+        self.vertical_with(unit, &periods, counting)
     }
 }
 

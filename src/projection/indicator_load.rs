@@ -1,8 +1,9 @@
 //! Indicator load: how many indicators each section carries in each scheme year (the article's
 //! 30 → 13 → 8 → 5 trend per section).
 //!
-//! Invariant: a section carries an indicator in a year when it leads it and the indicator applies to
-//! its county in at least one base period of that year — the same applicability the scores use.
+//! Invariant: a section carries an indicator in a year when, in at least one base period of that
+//! year, it leads it (by the assignment in force then) and the indicator applies to its county — the
+//! same applicability and lead the scores use.
 
 use serde::{Deserialize, Serialize};
 
@@ -47,8 +48,10 @@ impl Projection {
             self.facts.active_children(county, true).map(move |section| {
                 let carried = scheme.indicators.values().filter(|indicator| {
                     let code = &indicator.defined.indicator;
-                    scheme.lead_section(county, code) == Some(section)
-                        && bases.iter().any(|base| scheme.applies(indicator, county, *base))
+                    bases.iter().any(|base| {
+                        scheme.lead_section(county, code, *base) == Some(section)
+                            && scheme.applies(indicator, county, *base)
+                    })
                 });
                 IndicatorLoad {
                     scheme: settings.scheme.clone(),

@@ -42,6 +42,25 @@ pub use score::{IndicatorScore, ScoreCard};
 pub use snapshot::{Snapshot, SnapshotError};
 pub use trace::{AppealLine, DeductionLine, IndicatorTrace, TierLine, Trace, TraceLine};
 
+/// Which base periods an answer about a roll-up counts. A base period asked about on its own is
+/// always shown once it has results, open or not (an open one marked provisional).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counting {
+    /// Only published (or final) base periods: the figures a bureau stands by.
+    #[default]
+    Published,
+    /// Open base periods too, with the facts recorded so far (`provisional=true`); an opened base
+    /// period with nothing recorded still counts nothing.
+    Provisional,
+}
+
+impl Counting {
+    pub const fn includes_open(self) -> bool {
+        matches!(self, Counting::Provisional)
+    }
+}
+
 /// The facts of the events folded so far, stamped with the last event's sequence number, chain hash
 /// and recorded time (0, the genesis hash and the epoch before the first event).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +111,11 @@ impl Projection {
 
     pub fn facts(&self) -> &DomainFacts {
         &self.facts
+    }
+
+    /// The facts alone (the decider opens from a projection and keeps only them).
+    pub fn into_facts(self) -> DomainFacts {
+        self.facts
     }
 
     /// Folds the next event of the chain; refuses one that does not follow the last folded.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{PeriodId, ProblemCategory, UnitCode};
 
 use super::ranking::{PeerGroup, Standing};
-use super::Projection;
+use super::{Counting, Projection};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notices {
@@ -18,6 +18,9 @@ pub struct Notices {
     /// Tier 1, in listing order.
     pub praise: Vec<Standing>,
     pub criticism: Vec<Criticism>,
+    /// The open (not yet published) base periods the proposals rest on.
+    #[serde(default)]
+    pub provisional_periods: Vec<PeriodId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,9 +38,16 @@ pub enum CriticismReason {
 }
 
 impl Projection {
-    /// The notices a group's ranking and repeat flags propose for `period`.
+    /// The notices a group's published ranking and repeat flags propose for `period`.
     pub fn notices(&self, group: &PeerGroup, period: PeriodId) -> Option<Notices> {
-        let ranking = self.ranking(group, period)?;
+        self.notices_with(group, period, Counting::Published)
+    }
+
+    /// The notices a group's ranking and repeat flags propose for `period`, both over the base
+    /// periods `counting` counts.
+    pub fn notices_with(&self, group: &PeerGroup, period: PeriodId, counting: Counting) -> Option<Notices> {
+        let ranking = self.ranking_with(group, period, counting)?;
+        let counted = self.facts.schemes.get(&group.scheme)?.counted_base_periods_in(period, counting.includes_open());
         let praise: Vec<Standing> = ranking.in_tier(1).filter(|standing| !standing.veto).cloned().collect();
         let mut criticism = Vec::new();
         for member in self.peer_group_members(group) {
@@ -50,7 +60,8 @@ impl Projection {
                     reasons.push(CriticismReason::LastTier { rank: standing.rank, tier: standing.tier });
                 }
             }
-            reasons.extend(self.repeat_problems(&member, period).into_iter().map(|problem| {
+            let problems = self.repeat_problems(&member, period).into_iter();
+            reasons.extend(problems.filter(|problem| counted.contains(&problem.period)).map(|problem| {
                 CriticismReason::RepeatProblem {
                     problem_category: problem.problem_category,
                     base_period: problem.period,
@@ -60,6 +71,7 @@ impl Projection {
                 criticism.push(Criticism { unit: member, reasons });
             }
         }
-        Some(Notices { group: group.clone(), period, praise, criticism })
+        let provisional_periods = ranking.provisional_periods.clone();
+        Some(Notices { group: group.clone(), period, praise, criticism, provisional_periods })
     }
 }

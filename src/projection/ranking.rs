@@ -2,14 +2,17 @@
 //! the same-function sections of those units, each ranked with its tier rule.
 //!
 //! Invariant: a ranking lists every active member of the group that is ranked for the period, by
-//! rank then code; members with no applicable indicator are listed as unranked, never scored.
+//! rank then code; members with no applicable indicator (or no counted base period) are listed as
+//! unranked, never scored. It counts only published base periods unless asked for provisional
+//! figures, names every open base period it counted, and says how many unassessed tiered indicator
+//! lines (counted at full points) it includes.
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{FunctionCode, PeriodId, SchemeId, TierRule, UnitCode};
 
 use super::tiers::{rank_and_tier, tier_count};
-use super::Projection;
+use super::{Counting, Projection};
 
 pub use super::tiers::Standing;
 
@@ -30,8 +33,15 @@ pub struct Ranking {
     pub tier_count: u32,
     /// By rank, then unit code.
     pub standings: Vec<Standing>,
-    /// Members with no applicable indicator (or no opened base period) in the period.
+    /// Members with no applicable indicator (or no counted base period) in the period.
     pub unranked: Vec<UnitCode>,
+    /// The open (not yet published) base periods counted: the ranking is provisional when any is.
+    #[serde(default)]
+    pub provisional_periods: Vec<PeriodId>,
+    /// Tiered indicators without an award yet, counted at full points: one per ranked member,
+    /// indicator and base period counted (a section counts those it leads, mirroring its county).
+    #[serde(default)]
+    pub unassessed_indicators: usize,
 }
 
 impl Ranking {
@@ -104,14 +114,25 @@ impl Projection {
         })
     }
 
-    /// The group's ranking for a base period or a roll-up (recomputed from the roll-up finals).
+    /// The group's ranking for a base period or a roll-up, from published figures.
     pub fn ranking(&self, group: &PeerGroup, period: PeriodId) -> Option<Ranking> {
+        self.ranking_with(group, period, Counting::Published)
+    }
+
+    /// The group's ranking for a base period or a roll-up (recomputed from the roll-up finals),
+    /// counting the base periods `counting` counts.
+    pub fn ranking_with(&self, group: &PeerGroup, period: PeriodId, counting: Counting) -> Option<Ranking> {
         let rule = self.tier_rule(group)?.clone();
+        let scheme = self.facts.schemes.get(&group.scheme)?;
         let mut scored = Vec::new();
         let mut unranked = Vec::new();
+        let mut unassessed_indicators = 0;
         for member in self.peer_group_members(group) {
-            match self.standing_score(&member, period) {
-                Some((final_score, veto)) => scored.push((member, final_score, veto)),
+            match self.standing_score(&member, period, counting) {
+                Some(score) => {
+                    unassessed_indicators += score.unassessed;
+                    scored.push((member, score.final_score, score.veto));
+                }
                 None => unranked.push(member),
             }
         }
@@ -122,11 +143,25 @@ impl Projection {
                 standing.parent.clone_from(&unit.parent);
             }
         }
-        Some(Ranking { group: group.clone(), period, tier_count: tier_count(&rule), rule, standings, unranked })
+        let counted = scheme.counted_base_periods_in(period, counting.includes_open());
+        let provisional_periods = match standings.is_empty() {
+            true => Vec::new(),
+            false => scheme.open_among(&counted),
+        };
+        Some(Ranking {
+            group: group.clone(),
+            period,
+            tier_count: tier_count(&rule),
+            rule,
+            standings,
+            unranked,
+            provisional_periods,
+            unassessed_indicators,
+        })
     }
 
-    /// The ranking of the group `unit` belongs to.
-    pub fn ranking_of(&self, unit: &UnitCode, period: PeriodId) -> Option<Ranking> {
-        self.ranking(&self.peer_group_of(unit, period.year())?, period)
+    /// The ranking of the group `unit` belongs to, counting the base periods `counting` counts.
+    pub fn ranking_of(&self, unit: &UnitCode, period: PeriodId, counting: Counting) -> Option<Ranking> {
+        self.ranking_with(&self.peer_group_of(unit, period.year())?, period, counting)
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Event, PeriodId, Points, SchemeId, Timestamp, UnitCode};
 
 use super::ranking::{PeerGroup, Ranking, Standing};
-use super::{ApplyError, Projection};
+use super::{ApplyError, Counting, Projection};
 use crate::domain::{EventRef, Recorded};
 
 /// Snapshot spacing `Replay::default` uses: a fold from the nearest snapshot replays fewer events
@@ -147,12 +147,25 @@ impl Replay {
     }
 
     /// Which units of `group` changed score, rank or tier for `period` between two points (taken in
-    /// chain order, whichever is given first), and the events between them that moved their scores.
+    /// chain order, whichever is given first), and the events between them that moved their scores;
+    /// from published figures.
     pub fn ranking_diff(&self, group: &PeerGroup, period: PeriodId, from: AsOf, to: AsOf) -> RankingDiff {
+        self.ranking_diff_with(group, period, from, to, Counting::Published)
+    }
+
+    /// As `ranking_diff`, counting the base periods `counting` counts at each point.
+    pub fn ranking_diff_with(
+        &self,
+        group: &PeerGroup,
+        period: PeriodId,
+        from: AsOf,
+        to: AsOf,
+        counting: Counting,
+    ) -> RankingDiff {
         let (first, second) = (self.seq_of(from), self.seq_of(to));
         let (earlier, later) = (first.min(second), first.max(second));
         let before = self.as_of(AsOf::Seq(earlier));
-        ranking_diff(&before, self.events_between(earlier, later), group, period)
+        ranking_diff(&before, self.events_between(earlier, later), group, period, counting)
             .expect("events already folded once fold again")
     }
 }
@@ -190,33 +203,38 @@ pub struct ScoreMove {
 }
 
 /// Folds `between` onto a copy of `before`, noting for every event the group members whose final
-/// score or veto for `period` it changed; then compares the two rankings.
+/// score or veto for `period` it changed; then compares the two rankings. Both count the base periods
+/// `counting` counts, as they stood at each point.
 pub fn ranking_diff(
     before: &Projection,
     between: &[Recorded],
     group: &PeerGroup,
     period: PeriodId,
+    counting: Counting,
 ) -> Result<RankingDiff, ApplyError> {
     let mut working = before.clone();
     let mut moves: Vec<(UnitCode, ScoreMove)> = Vec::new();
+    let score = |projection: &Projection, unit: &UnitCode| {
+        projection.standing_score(unit, period, counting).map(|score| (score.final_score, score.veto))
+    };
     for event in between {
         let touched = touched_members(&working, event, group, period);
         let mut scores_before: BTreeMap<UnitCode, Option<(Points, bool)>> =
-            touched.into_iter().map(|unit| (unit.clone(), working.standing_score(&unit, period))).collect();
+            touched.into_iter().map(|unit| (unit.clone(), score(&working, &unit))).collect();
         working.apply(event)?;
         // A unit that joins the group with this event had no score before it.
         for unit in touched_members(&working, event, group, period) {
             scores_before.entry(unit).or_insert(None);
         }
         for (unit, score_before) in scores_before {
-            let score_after = working.standing_score(&unit, period);
+            let score_after = score(&working, &unit);
             if score_before != score_after {
                 moves.push((unit, score_move(event, score_before, score_after)));
             }
         }
     }
-    let ranking_before = before.ranking(group, period);
-    let ranking_after = working.ranking(group, period);
+    let ranking_before = before.ranking_with(group, period, counting);
+    let ranking_after = working.ranking_with(group, period, counting);
     let changes = rank_changes(ranking_before.as_ref(), ranking_after.as_ref(), moves);
     Ok(RankingDiff {
         group: group.clone(),
@@ -287,7 +305,9 @@ fn reach(event: &Event) -> Reach<'_> {
         Event::IndicatorRevised(e) => Reach::Everyone(&e.scheme),
         Event::IndicatorRetired(e) => Reach::Everyone(&e.scheme),
         Event::PeriodOpened(e) => Reach::Everyone(&e.scheme),
-        Event::ResultsPublished(_) | Event::PeriodFinalised(_) | Event::PeriodReopened(_) => Reach::Nobody,
+        // Publishing makes a base period count in roll-ups; finalising and reopening leave it counted.
+        Event::ResultsPublished(e) => Reach::Everyone(&e.scheme),
+        Event::PeriodFinalised(_) | Event::PeriodReopened(_) => Reach::Nobody,
         Event::IndicatorAssigned(e) => Reach::Unit(&e.scheme, None, &e.unit),
         Event::IndicatorMarkedNotApplicable(e) => Reach::Unit(&e.scheme, None, &e.unit),
         Event::TierAwarded(e) => Reach::Unit(&e.scheme, Some(e.period), &e.unit),
@@ -300,7 +320,9 @@ fn reach(event: &Event) -> Reach<'_> {
         Event::AppealFiled(_) | Event::AppealEscalated(_) => Reach::Nobody,
         Event::AppealDecided(e) => Reach::Unit(&e.scheme, Some(e.period), &e.unit),
         Event::AppealWithdrawn(e) => Reach::Unit(&e.scheme, Some(e.period), &e.unit),
-        Event::AccessGranted(_) | Event::AccessRevoked(_) | Event::TimeZoneSet(_) => Reach::Nobody,
+        Event::AccessGranted(_) | Event::AccessRevoked(_) | Event::TimeZoneSet(_) | Event::SigningKeyRotated(_) => {
+            Reach::Nobody
+        }
         // A type the domain adds later is assumed to reach everyone until it is given a reach: slower
         // diffs, never a missed move.
         #[allow(unreachable_patterns)]
@@ -322,6 +344,12 @@ fn touched_members(projection: &Projection, event: &Recorded, group: &PeerGroup,
                 return Vec::new();
             }
             let facts = projection.facts();
+            // The first fact recorded in an open base period gives it results: every member may move.
+            let first_results =
+                base.is_some_and(|base| facts.schemes.get(scheme).is_some_and(|record| !record.has_results(base)));
+            if first_results {
+                return members();
+            }
             let related = |member: &UnitCode| member == unit || facts.parent_of(member) == Some(unit);
             members().into_iter().filter(related).collect()
         }

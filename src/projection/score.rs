@@ -1,5 +1,8 @@
 //! The scoreboard: indicator scores, raw, normalised, bonus, final and veto of a unit (an assessed
 //! unit or a section) for a base period, and roll-ups (quarter, half-year, year) over base periods.
+//! A roll-up counts the published (or final) base periods inside it, and open ones that have results
+//! only when asked for provisional figures (`Counting`); every open base period counted is listed in
+//! `provisional_periods`.
 //!
 //! Invariant: integers only, rounded half-up through `domain::points`; a county's score never moves
 //! when blame moves inside it; a section's raw total never goes below zero (the floor's share is
@@ -12,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{IndicatorCode, PeriodId, Points, SchemeId, UnitCode};
 
-use super::Projection;
+use super::{Counting, Projection};
 use crate::domain::facts::{
     applies_with_plan, DeductionFacts, IndicatorFacts, IndicatorVersion, SchemeFacts, TierAwardFacts,
 };
@@ -29,9 +32,10 @@ pub struct IndicatorScore {
     pub tiered: bool,
 }
 
-/// A unit's score for one period. For a roll-up, the sums run over `base_periods` (those opened and
-/// in which the unit was ranked), `normalized` and `bonus` are the half-up means of the base values,
-/// and `final_score` is the half-up mean of the base finals.
+/// A unit's score for one period. For a roll-up, the sums run over `base_periods` (those counted —
+/// published, or open with results when provisional figures were asked for — and in which the unit
+/// was ranked), `normalized` and `bonus` are the half-up means of the base values, and `final_score`
+/// is the half-up mean of the base finals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScoreCard {
     pub unit: UnitCode,
@@ -56,6 +60,9 @@ pub struct ScoreCard {
     /// `None` when the unit is unranked for the period.
     pub final_score: Option<Points>,
     pub veto: bool,
+    /// The open (not yet published) base periods counted: their figures may still change.
+    #[serde(default)]
+    pub provisional_periods: Vec<PeriodId>,
 }
 
 impl ScoreCard {
@@ -93,6 +100,18 @@ pub(crate) struct BaseTotals {
     pub bonus: Points,
     pub final_score: Option<Points>,
     pub veto: bool,
+    /// Tiered indicators with no award yet, counted at full points.
+    pub unassessed: usize,
+}
+
+/// A unit's standing score for a period (base or roll-up): the half-up mean of the finals of the
+/// base periods counted, a veto carried up from any of them, and how many indicator lines they hold
+/// that are still unassessed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StandingScore {
+    pub final_score: Points,
+    pub veto: bool,
+    pub unassessed: usize,
 }
 
 /// Scoring reads of one scheme's facts.
@@ -115,7 +134,7 @@ impl SchemeScoring for SchemeFacts {
         let plan = self.plans.get(placement.county);
         self.indicators.iter().filter(move |(code, indicator)| {
             let entry = plan.and_then(|plan| plan.get(*code));
-            let lead = entry.and_then(|entry| entry.assignment.as_ref()).map(|assignment| &assignment.lead_section);
+            let lead = entry.and_then(|entry| entry.lead_section_at(period));
             let led = !placement.is_section || lead == Some(placement.unit);
             led && applies_with_plan(indicator, entry, period)
         })
@@ -173,7 +192,7 @@ impl Projection {
             .filter(|_| is_section)
             .and_then(|assessment| assessment.deductions.get(indicator));
         // Only a section needs the lead (to leave out what moved away); a county counts everything.
-        let lead = if is_section { scheme.lead_section(county, indicator) } else { None };
+        let lead = if is_section { scheme.lead_section(county, indicator, period) } else { None };
         let from_county = county_ids
             .into_iter()
             .flatten()
@@ -223,7 +242,7 @@ impl Projection {
                 scheme.indicators.get(*code).is_some_and(|indicator| scheme.applies(indicator, county, period))
             })
             .flat_map(move |(code, ids)| {
-                let lead = scheme.lead_section(county, code);
+                let lead = scheme.lead_section(county, code, period);
                 ids.iter()
                     .filter_map(|id| self.facts.deductions.get(id))
                     .filter(move |deduction| self.moved_to(county, lead, deduction) == Some(section))
@@ -246,6 +265,7 @@ impl Projection {
             let version = indicator.version_at(period);
             let (score, unassessed) = self.indicator_score(placement, period, code, &version);
             totals.indicator_count += 1;
+            totals.unassessed += usize::from(unassessed);
             totals.points_max_total = totals.points_max_total + version.points_max;
             totals.indicator_score_total = totals.indicator_score_total + score;
             if let Some(sink) = sink.as_deref_mut() {
@@ -282,45 +302,82 @@ impl Projection {
         totals.final_score = totals.normalized.map(|normalized| normalized + totals.bonus);
     }
 
-    /// A unit's final score and veto for any period (base or roll-up); `None` when unranked.
-    pub(crate) fn standing_score(&self, unit: &UnitCode, period: PeriodId) -> Option<(Points, bool)> {
+    /// The base periods an answer about `unit` in `period` counts (see `SchemeFacts::
+    /// counted_base_periods_in`); none when no scheme assesses the unit that year.
+    pub(crate) fn counted_base_periods(&self, unit: &UnitCode, period: PeriodId, counting: Counting) -> Vec<PeriodId> {
+        self.placement(unit, period.year())
+            .map(|placement| placement.scheme.counted_base_periods_in(period, counting.includes_open()))
+            .unwrap_or_default()
+    }
+
+    /// Of `bases` (base periods of `unit`'s scheme), those still open.
+    pub(crate) fn open_base_periods(&self, unit: &UnitCode, bases: &[PeriodId]) -> Vec<PeriodId> {
+        let year = bases.first().map(|base| base.year());
+        let placement = year.and_then(|year| self.placement(unit, year));
+        placement.map(|placement| placement.scheme.open_among(bases)).unwrap_or_default()
+    }
+
+    /// A unit's standing score for any period (base or roll-up) over the base periods `counting`
+    /// counts; `None` when it is ranked in none of them.
+    pub(crate) fn standing_score(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        counting: Counting,
+    ) -> Option<StandingScore> {
         let placement = self.placement(unit, period.year())?;
         let mut finals = Vec::new();
         let mut veto = false;
-        for base in placement.scheme.opened_base_periods_in(period) {
+        let mut unassessed = 0;
+        for base in placement.scheme.counted_base_periods_in(period, counting.includes_open()) {
             let Some(totals) = self.score_base(&placement, base, None) else { continue };
             if let Some(final_score) = totals.final_score {
                 finals.push(final_score);
                 veto |= totals.veto;
+                unassessed += totals.unassessed;
             }
         }
-        Points::mean(&finals).map(|mean| (mean, veto))
+        Points::mean(&finals).map(|final_score| StandingScore { final_score, veto, unassessed })
     }
 
-    /// The scorecard of `unit` for `period` (a base period or a roll-up of base periods), or `None`
-    /// when no scheme assesses the unit that year or the period is not one of its periods.
+    /// The scorecard of `unit` for `period` (a base period or a roll-up of base periods) from
+    /// published figures: `scorecard_with(unit, period, Counting::Published)`.
     pub fn scorecard(&self, unit: &UnitCode, period: PeriodId) -> Option<ScoreCard> {
+        self.scorecard_with(unit, period, Counting::Published)
+    }
+
+    /// The scorecard of `unit` for `period`, counting the base periods `counting` counts; `None` when
+    /// no scheme assesses the unit that year, the period is not one of its periods, or (for a base
+    /// period) it has no results yet — an opened month with nothing recorded is not a perfect month.
+    pub fn scorecard_with(&self, unit: &UnitCode, period: PeriodId, counting: Counting) -> Option<ScoreCard> {
         let placement = self.placement(unit, period.year())?;
         let scheme = placement.scheme;
         if scheme.is_base_period(period) {
+            if !scheme.has_results(period) {
+                return None;
+            }
             let mut indicators = Vec::new();
             let totals = self.score_base(&placement, period, Some(&mut indicators))?;
-            return Some(card(&placement, period, vec![period], indicators, &totals));
+            let mut card = card(&placement, period, vec![period], indicators, &totals);
+            card.provisional_periods = scheme.open_among(&[period]);
+            return Some(card);
         }
         let coarser = period.kind().months() > scheme.settings.base_period.months();
-        (coarser && period.year() == scheme.settings.year).then(|| self.rollup_card(&placement, period))
+        (coarser && period.year() == scheme.settings.year).then(|| self.rollup_card(&placement, period, counting))
     }
 
-    fn rollup_card(&self, placement: &Placement<'_>, period: PeriodId) -> ScoreCard {
+    fn rollup_card(&self, placement: &Placement<'_>, period: PeriodId, counting: Counting) -> ScoreCard {
         let mut rollup = Rollup::default();
-        for base in placement.scheme.opened_base_periods_in(period) {
+        for base in placement.scheme.counted_base_periods_in(period, counting.includes_open()) {
             let mut indicators = Vec::new();
             let Some(totals) = self.score_base(placement, base, Some(&mut indicators)) else { continue };
             if totals.final_score.is_some() {
                 rollup.add(base, indicators, &totals);
             }
         }
-        rollup.into_card(placement, period)
+        let mut card = rollup.into_card(placement, period);
+        card.provisional_periods = placement.scheme.open_among(&card.base_periods);
+        card
     }
 }
 
@@ -348,6 +405,7 @@ fn card(
         bonus: totals.bonus,
         final_score: totals.final_score,
         veto: totals.veto,
+        provisional_periods: Vec::new(),
     }
 }
 

@@ -12,7 +12,10 @@ use crate::chain::Hash;
 use super::Projection;
 
 /// The layout of the serialised projection; a snapshot of another layout is rebuilt, not read.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
+/// 3: attributions carry their appeals and whether one was upheld; appeal decisions and escalations
+/// their evidence digests; a plan keeps every assignment (each from its own period), and a reopened
+/// period is published, not open.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 3;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -47,13 +50,31 @@ impl Snapshot {
         }
     }
 
-    /// Compact JSON.
+    /// MessagePack with named fields (self-describing: the domain's internally tagged enums and
+    /// optional fields round-trip as they do in JSON), hashes as bytes and times as microseconds.
     pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a projection always serialises")
+        Snapshot::encode(self.format_version, self.seq, self.hash, &self.projection)
+    }
+
+    /// The bytes of a snapshot of `projection`, without cloning it.
+    pub fn bytes_of(projection: &Projection) -> Vec<u8> {
+        Snapshot::encode(SNAPSHOT_FORMAT_VERSION, projection.seq(), projection.hash(), projection)
+    }
+
+    fn encode(format_version: u32, seq: u64, hash: Hash, projection: &Projection) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct SnapshotRef<'a> {
+            format_version: u32,
+            seq: u64,
+            hash: Hash,
+            projection: &'a Projection,
+        }
+        let snapshot = SnapshotRef { format_version, seq, hash, projection };
+        rmp_serde::to_vec_named(&snapshot).expect("a projection always serialises")
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
-        serde_json::from_slice(bytes).map_err(|error| SnapshotError::Unreadable(error.to_string()))
+        rmp_serde::from_slice(bytes).map_err(|error| SnapshotError::Unreadable(error.to_string()))
     }
 
     /// Hands out the projection if the snapshot matches the chain's `(chain_seq, chain_hash)` — the

@@ -1,6 +1,8 @@
 //! The trace of a unit in a base period: every point it lost, down to the events — each deduction
-//! with its reason, category, evidence, cause attribution, rectification and appeals, each tier
-//! shortfall with its award, and the amounts a floor at zero absorbed.
+//! with its reason, category, evidence, cause attributions (with the appeals against them and their
+//! outcome), rectification and appeals, each tier shortfall with its award, and the amounts a floor at
+//! zero absorbed — and the deductions that cite no evidence. Also the deduction register: the
+//! deductions recorded against a unit (and the units under it) in a period, with their evidence.
 //!
 //! Invariant (the system's central one): for every indicator, `points_max − score` equals the sum of
 //! the amounts its lines list, and the unit's whole loss equals the indicators' losses plus the
@@ -19,7 +21,7 @@ use super::Projection;
 use crate::domain::facts::{
     AppealDecision, AppealEscalation, AppealFacts, Attribution, DeductionFacts, Rectification, TierAwardFacts,
 };
-use crate::domain::EventRef;
+use crate::domain::{EventRef, Timestamp};
 
 /// A unit's losses in one base period.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +36,17 @@ pub struct Trace {
     pub charges: Vec<DeductionLine>,
     /// What the floor at zero gave back of the charges (≤ 0; 0 when the floor did not bind).
     pub floor_absorbed: Points,
+    /// The deductions this trace lists (lines, charges and relieved ones) that stand (not withdrawn)
+    /// and cite no evidence document: what a register follows up.
+    pub without_evidence: WithoutEvidence,
+}
+
+/// Deductions that cite no evidence digest, counted and listed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithoutEvidence {
+    pub count: usize,
+    /// In the order the trace lists them, each once.
+    pub deductions: Vec<DeductionId>,
 }
 
 /// One indicator's losses.
@@ -78,9 +91,24 @@ pub struct DeductionLine {
     pub withdrawn: Option<EventRef>,
     /// The section it is charged to inside the county, when a cause attribution moved it.
     pub charged_to: Option<UnitCode>,
-    pub attributions: Vec<Attribution>,
+    pub attributions: Vec<AttributionLine>,
     pub rectifications: Vec<Rectification>,
     pub appeals: Vec<AppealLine>,
+}
+
+/// A cause attribution as the trace lists it, with the appeals the section it charges filed against
+/// it and their outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributionLine {
+    pub event: EventRef,
+    pub cause_unit: UnitCode,
+    pub description: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    /// Whether it decides the charge now: the latest attribution, and no appeal against it upheld.
+    pub standing: bool,
+    pub appeals: Vec<AppealLine>,
+    /// The committee's decision that upheld an appeal against it: the charge went back to the lead.
+    pub overturned_by: Option<EventRef>,
 }
 
 /// A tier award's shortfall from `points_max`, less what appeals restored.
@@ -104,6 +132,7 @@ pub struct AppealLine {
     pub filed: EventRef,
     pub appellant: UnitCode,
     pub grounds: String,
+    pub evidence_digests: Vec<EvidenceDigest>,
     pub points_contested: Points,
     pub decisions: Vec<AppealDecision>,
     pub escalations: Vec<AppealEscalation>,
@@ -130,7 +159,10 @@ impl Trace {
         for line in deductions {
             seqs.push(line.event.seq);
             seqs.extend(line.withdrawn.as_ref().map(|event| event.seq));
-            seqs.extend(line.attributions.iter().map(|attribution| attribution.event.seq));
+            for attribution in &line.attributions {
+                seqs.push(attribution.event.seq);
+                attribution.appeals.iter().for_each(|appeal| appeal.cite(&mut seqs));
+            }
             seqs.extend(line.rectifications.iter().map(|rectification| rectification.event.seq));
             line.appeals.iter().for_each(|appeal| appeal.cite(&mut seqs));
         }
@@ -200,11 +232,16 @@ impl Trace {
 }
 
 impl Projection {
-    /// The traces of `unit` for `period`: one per opened base period it contains (one for a base
-    /// period). Empty when no scheme assesses the unit then.
+    /// The traces of `unit` for `period` from published figures: `traces_with(.., Counting::Published)`.
     pub fn traces(&self, unit: &UnitCode, period: PeriodId) -> Vec<Trace> {
+        self.traces_with(unit, period, super::Counting::Published)
+    }
+
+    /// The traces of `unit` for `period`: one per base period it counts (`Counting`; one for a base
+    /// period with results). Empty when no scheme assesses the unit then.
+    pub fn traces_with(&self, unit: &UnitCode, period: PeriodId, counting: super::Counting) -> Vec<Trace> {
         let Some(placement) = self.placement(unit, period.year()) else { return Vec::new() };
-        let bases = placement.scheme.opened_base_periods_in(period);
+        let bases = placement.scheme.counted_base_periods_in(period, counting.includes_open());
         bases.into_iter().filter_map(|base| self.trace_base(&placement, base)).collect()
     }
 
@@ -236,6 +273,7 @@ impl Projection {
         // the score: what the indicators keep by their own lines, less the charges.
         let kept: Points = indicators.iter().map(|indicator| indicator.points_max - indicator.listed()).sum();
         let before_floor = kept - charges.iter().map(|line| line.amount).sum();
+        let without_evidence = without_evidence(&indicators, &charges);
         Some(Trace {
             unit: placement.unit.clone(),
             period,
@@ -245,6 +283,7 @@ impl Projection {
             indicators,
             charges,
             floor_absorbed: before_floor.min(Points::ZERO),
+            without_evidence,
         })
     }
 
@@ -291,7 +330,7 @@ impl Projection {
         else {
             return Vec::new();
         };
-        let lead = placement.scheme.lead_section(placement.county, indicator);
+        let lead = placement.scheme.lead_section(placement.county, indicator, period);
         ids.iter()
             .filter_map(|id| self.facts.deductions.get(id))
             .filter(|deduction| self.moved_to(placement.county, lead, deduction).is_some())
@@ -304,7 +343,7 @@ impl Projection {
         let appeals: Vec<AppealLine> = self.appeal_lines(&deduction.appeals);
         let restored: Points = appeals.iter().map(|appeal| appeal.points_restored).sum();
         let amount = if deduction.withdrawal.is_some() { Points::ZERO } else { recorded.points - restored };
-        let lead = placement.scheme.lead_section(placement.county, &recorded.indicator);
+        let lead = placement.scheme.lead_section(placement.county, &recorded.indicator, recorded.period);
         DeductionLine {
             deduction_id: recorded.deduction_id,
             indicator: recorded.indicator.clone(),
@@ -319,7 +358,7 @@ impl Projection {
             evidence_digests: recorded.evidence_digests.clone(),
             withdrawn: deduction.withdrawal.as_ref().map(|withdrawal| withdrawal.event.clone()),
             charged_to: self.moved_to(placement.county, lead, deduction).cloned(),
-            attributions: deduction.attributions.clone(),
+            attributions: self.attribution_lines(deduction),
             rectifications: deduction.rectifications.clone(),
             appeals,
         }
@@ -350,6 +389,41 @@ impl Projection {
     fn appeal_lines(&self, appeals: &[AppealId]) -> Vec<AppealLine> {
         appeals.iter().filter_map(|id| self.facts.appeals.get(id)).map(appeal_line).collect()
     }
+
+    fn attribution_lines(&self, deduction: &DeductionFacts) -> Vec<AttributionLine> {
+        let standing = deduction.standing_attribution().map(|attribution| &attribution.event.event_id);
+        deduction
+            .attributions
+            .iter()
+            .map(|attribution: &Attribution| AttributionLine {
+                event: attribution.event.clone(),
+                cause_unit: attribution.cause_unit.clone(),
+                description: attribution.description.clone(),
+                evidence_digests: attribution.evidence_digests.clone(),
+                standing: standing == Some(&attribution.event.event_id),
+                appeals: self.appeal_lines(&attribution.appeals),
+                overturned_by: attribution.overturned_by.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The standing deductions of a trace without an evidence digest, each once, in the trace's order.
+fn without_evidence(indicators: &[IndicatorTrace], charges: &[DeductionLine]) -> WithoutEvidence {
+    let listed = indicators.iter().flat_map(|indicator| {
+        let lines = indicator.lines.iter().filter_map(|line| match line {
+            TraceLine::Deduction(line) => Some(line.as_ref()),
+            _ => None,
+        });
+        lines.chain(&indicator.relieved)
+    });
+    let mut deductions: Vec<DeductionId> = Vec::new();
+    for line in listed.chain(charges) {
+        if line.withdrawn.is_none() && line.evidence_digests.is_empty() && !deductions.contains(&line.deduction_id) {
+            deductions.push(line.deduction_id);
+        }
+    }
+    WithoutEvidence { count: deductions.len(), deductions }
 }
 
 fn appeal_line(appeal: &AppealFacts) -> AppealLine {
@@ -359,11 +433,205 @@ fn appeal_line(appeal: &AppealFacts) -> AppealLine {
         filed: appeal.event.clone(),
         appellant: filed.appellant.clone(),
         grounds: filed.grounds.clone(),
+        evidence_digests: filed.evidence_digests.clone(),
         points_contested: filed.points_contested,
         decisions: appeal.decisions.clone(),
         escalations: appeal.escalations.clone(),
         withdrawn: appeal.withdrawal.clone(),
         awaiting_decision: appeal.awaiting_decision,
         points_restored: appeal.points_restored,
+    }
+}
+
+// ---- The deduction register ---------------------------------------------------------------------
+
+/// Which deductions a register lists, by their evidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceFilter {
+    /// Every deduction, withdrawn ones included.
+    #[default]
+    Any,
+    /// Standing deductions (not withdrawn) that cite no evidence document.
+    Missing,
+    /// Deductions that cite at least one evidence document.
+    Present,
+}
+
+impl EvidenceFilter {
+    /// Every filter, as the API spells it.
+    pub const NAMES: &'static [&'static str] = &["any", "missing", "present"];
+
+    pub fn parse(text: &str) -> Option<EvidenceFilter> {
+        match text {
+            "any" => Some(EvidenceFilter::Any),
+            "missing" => Some(EvidenceFilter::Missing),
+            "present" => Some(EvidenceFilter::Present),
+            _ => None,
+        }
+    }
+
+    fn admits(self, deduction: &DeductionFacts) -> bool {
+        let cited = !deduction.recorded.evidence_digests.is_empty();
+        match self {
+            EvidenceFilter::Any => true,
+            EvidenceFilter::Missing => !cited && !deduction.is_withdrawn(),
+            EvidenceFilter::Present => cited,
+        }
+    }
+}
+
+/// The deductions recorded against a unit and the units under it in the base periods of a period
+/// (台账), with their evidence; ordered by period, unit, indicator and recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeductionRegister {
+    pub unit: UnitCode,
+    pub period: PeriodId,
+    pub evidence: EvidenceFilter,
+    /// Standing deductions of the unit and period (whatever the filter) that cite no evidence.
+    pub without_evidence_count: usize,
+    pub deductions: Vec<RegisterEntry>,
+}
+
+/// One deduction in the register.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterEntry {
+    pub deduction_id: DeductionId,
+    pub scheme: SchemeId,
+    pub period: PeriodId,
+    pub unit: UnitCode,
+    pub indicator: IndicatorCode,
+    pub assessor: UnitCode,
+    pub event: EventRef,
+    pub recorded_at: Timestamp,
+    pub points: Points,
+    /// What it counts now: its points less what appeals restored; 0 once withdrawn.
+    pub effective: Points,
+    pub reason: String,
+    pub problem_category: ProblemCategory,
+    pub evidence_digests: Vec<EvidenceDigest>,
+    /// Standing and citing no evidence document.
+    pub evidence_missing: bool,
+    pub withdrawn: Option<EventRef>,
+    /// The unit its standing cause attribution names, if any.
+    pub cause_unit: Option<UnitCode>,
+    /// Appeals against it (on the points) and against its attributions (on the blame).
+    pub appeals: usize,
+}
+
+impl Projection {
+    /// The deductions recorded against `unit` or a unit under it in a base period within `period`,
+    /// that `evidence` admits.
+    pub fn deduction_register(&self, unit: &UnitCode, period: PeriodId, evidence: EvidenceFilter) -> DeductionRegister {
+        let facts = &self.facts;
+        let selected: Vec<&DeductionFacts> = facts
+            .deductions
+            .values()
+            .filter(|deduction| {
+                period.contains(deduction.recorded.period) && facts.in_scope(unit, &deduction.recorded.unit)
+            })
+            .collect();
+        let without_evidence_count =
+            selected.iter().filter(|deduction| EvidenceFilter::Missing.admits(deduction)).count();
+        let mut deductions: Vec<RegisterEntry> = selected
+            .into_iter()
+            .filter(|deduction| evidence.admits(deduction))
+            .map(|deduction| {
+                let recorded = &deduction.recorded;
+                let attribution_appeals: usize = deduction.attributions.iter().map(|a| a.appeals.len()).sum();
+                RegisterEntry {
+                    deduction_id: recorded.deduction_id,
+                    scheme: recorded.scheme.clone(),
+                    period: recorded.period,
+                    unit: recorded.unit.clone(),
+                    indicator: recorded.indicator.clone(),
+                    assessor: recorded.assessor.clone(),
+                    event: deduction.event.clone(),
+                    recorded_at: deduction.event.recorded_at,
+                    points: recorded.points,
+                    effective: facts.effective_points(deduction),
+                    reason: recorded.reason.clone(),
+                    problem_category: recorded.problem_category.clone(),
+                    evidence_digests: recorded.evidence_digests.clone(),
+                    evidence_missing: EvidenceFilter::Missing.admits(deduction),
+                    withdrawn: deduction.withdrawal.as_ref().map(|withdrawal| withdrawal.event.clone()),
+                    cause_unit: deduction.cause_unit().cloned(),
+                    appeals: deduction.appeals.len() + attribution_appeals,
+                }
+            })
+            .collect();
+        deductions.sort_by(|a, b| {
+            (a.period, &a.unit, &a.indicator, a.event.seq).cmp(&(b.period, &b.unit, &b.indicator, b.event.seq))
+        });
+        DeductionRegister { unit: unit.clone(), period, evidence, without_evidence_count, deductions }
+    }
+}
+
+// ---- Who cites an evidence document -------------------------------------------------------------
+
+/// What kind of fact cites an evidence document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CitingFact {
+    Deduction,
+    Attribution,
+    Rectification,
+    Appeal,
+    Escalation,
+    Decision,
+}
+
+/// One fact citing an evidence document, and the units whose facts it is: whoever may read one of
+/// those units' facts may read the document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citation {
+    pub fact: CitingFact,
+    pub event: EventRef,
+    pub parties: Vec<UnitCode>,
+}
+
+impl Projection {
+    /// Every fact that cites `digest`, in chain order. A deduction's parties are the deducted unit, its
+    /// assessor and the units its attributions named; an attribution's or a rectification's, the
+    /// deducted unit and the unit it names; an appeal's (and its escalations' and decisions'), the
+    /// appealed unit, the appellant and the unit that assessed what is appealed.
+    pub fn evidence_citations(&self, digest: &EvidenceDigest) -> Vec<Citation> {
+        let facts = &self.facts;
+        let mut citations = Vec::new();
+        let mut cite = |fact, event: &EventRef, parties: Vec<&UnitCode>| {
+            let mut parties: Vec<UnitCode> = parties.into_iter().cloned().collect();
+            parties.dedup();
+            citations.push(Citation { fact, event: event.clone(), parties });
+        };
+        for deduction in facts.deductions.values() {
+            let recorded = &deduction.recorded;
+            if recorded.evidence_digests.contains(digest) {
+                let mut parties = vec![&recorded.unit, &recorded.assessor];
+                parties.extend(deduction.attributions.iter().map(|attribution| &attribution.cause_unit));
+                cite(CitingFact::Deduction, &deduction.event, parties);
+            }
+            for attribution in deduction.attributions.iter().filter(|a| a.evidence_digests.contains(digest)) {
+                cite(CitingFact::Attribution, &attribution.event, vec![&recorded.unit, &attribution.cause_unit]);
+            }
+            for rectification in deduction.rectifications.iter().filter(|r| r.evidence_digests.contains(digest)) {
+                cite(CitingFact::Rectification, &rectification.event, vec![&recorded.unit, &rectification.cause_unit]);
+            }
+        }
+        for appeal in facts.appeals.values() {
+            let filed = &appeal.filed;
+            let assessor = facts.appeal_target_author(&filed.target).map(|(_, unit)| unit);
+            let parties = || [Some(&filed.unit), Some(&filed.appellant), assessor].into_iter().flatten().collect();
+            if filed.evidence_digests.contains(digest) {
+                cite(CitingFact::Appeal, &appeal.event, parties());
+            }
+            for escalation in appeal.escalations.iter().filter(|e| e.evidence_digests.contains(digest)) {
+                cite(CitingFact::Escalation, &escalation.event, parties());
+            }
+            for decision in appeal.decisions.iter().filter(|d| d.evidence_digests.contains(digest)) {
+                cite(CitingFact::Decision, &decision.event, parties());
+            }
+        }
+        citations.sort_by_key(|citation| citation.event.seq);
+        citations
     }
 }

@@ -29,6 +29,8 @@ pub struct LedgerSettings {
     pub data: PathBuf,
     /// The key file; `None`: `checkpoint-signing-key.json` in the data directory.
     pub signing_key_file: Option<PathBuf>,
+    /// sled's page cache in MiB (`serve --cache-mib`); `None`: `SLED_CACHE_MIB_DEFAULT`.
+    pub cache_mib: Option<u64>,
 }
 
 /// Why a ledger could not be opened.
@@ -49,7 +51,7 @@ pub enum OpenError {
 
 impl LedgerSettings {
     pub fn new(data: impl Into<PathBuf>) -> LedgerSettings {
-        LedgerSettings { data: data.into(), signing_key_file: None }
+        LedgerSettings { data: data.into(), signing_key_file: None, cache_mib: None }
     }
 
     /// The key file's path.
@@ -58,7 +60,12 @@ impl LedgerSettings {
     }
 
     fn options(&self, tail_check: TailCheck, require_key: bool) -> LedgerOptions {
-        LedgerOptions { key_file: self.signing_key_file.clone(), tail_check, require_key }
+        LedgerOptions {
+            key_file: self.signing_key_file.clone(),
+            tail_check,
+            require_key,
+            cache_mib: self.cache_mib.unwrap_or(crate::limits::SLED_CACHE_MIB_DEFAULT),
+        }
     }
 
     /// Whether the data directory holds a ledger (sled's data file or the record copy is there).
@@ -114,6 +121,14 @@ impl LedgerSettings {
         let records = self.open_or_create().map_err(|e| e.to_string())?;
         let service = records.service(Arc::new(SystemClock), Arc::new(RandomIds)).map_err(|e| e.to_string())?;
         Ok(Arc::new(service))
+    }
+
+    /// Opens the ledger (creating it if new) for a server: the service on the real clock and random
+    /// ids, and the read models, both from one reading of the newest snapshot.
+    pub fn open_server(&self) -> Result<(Arc<Service>, Arc<ReadModels>), String> {
+        let records = self.open_or_create().map_err(|e| e.to_string())?;
+        let (service, read_models) = records.service_with_read_models(Arc::new(SystemClock), Arc::new(RandomIds))?;
+        Ok((Arc::new(service), Arc::new(read_models)))
     }
 }
 
@@ -218,7 +233,8 @@ pub fn check_event(body: &EventBody) -> Result<(), String> {
 
 /// The staged ledger must fold into the decider's state and the read models, as a server would.
 fn check_it_loads(staging: &Path, key_file: &Path) -> Result<(), String> {
-    let options = LedgerOptions { key_file: Some(key_file.to_owned()), tail_check: TailCheck::Skip, require_key: true };
+    let options =
+        LedgerOptions { key_file: Some(key_file.to_owned()), tail_check: TailCheck::Skip, ..LedgerOptions::default() };
     let ledger = Arc::new(Ledger::open_with(staging, options).map_err(|e| e.to_string())?);
     let loaded = Service::open(ledger.clone(), Arc::new(SystemClock), Arc::new(RandomIds))
         .map_err(|e| e.to_string())
@@ -257,6 +273,37 @@ pub fn import_key(settings: &LedgerSettings, file: &Path) -> Result<String, Stri
             Err(error.to_string())
         }
     }
+}
+
+/// A rotation carried out: the event that records it, the two public keys, and where the old key
+/// file was kept.
+#[derive(Clone, Debug)]
+pub struct RotatedKey {
+    pub seq: u64,
+    pub public_key: String,
+    pub previous_public_key: String,
+    pub retired_key_file: Option<PathBuf>,
+}
+
+/// Rotates the checkpoint signing key (`kpi-ledger key rotate`): a new key of the same origin,
+/// recorded as `SigningKeyRotated` by the local operator acting as an admin of the ledger's first top
+/// unit; the old key file is kept as `<name>.retired-<seq>`. Works when the old key file was lost too
+/// (the ledger then starts a new key deliberately, and its auditors are told by the event).
+pub fn rotate_key(settings: &LedgerSettings, reason: &str) -> Result<RotatedKey, String> {
+    let records =
+        settings.open_to_read(TailCheck::Newest(crate::limits::OPEN_VERIFY_TAIL_EVENTS)).map_err(|e| e.to_string())?;
+    let previous_public_key = records.key().public_key.ok_or("this ledger records no signing key to rotate")?;
+    let service = records.service(Arc::new(SystemClock), Arc::new(RandomIds)).map_err(|e| e.to_string())?;
+    let unit = service
+        .with_facts(|facts| {
+            facts.units.iter().find(|(_, unit)| unit.parent.is_none() && !unit.retired).map(|(code, _)| code.clone())
+        })
+        .ok_or("the ledger has no top unit yet, whose admin would record the rotation")?;
+    let actor = crate::domain::Actor { id: "local-operator".into(), role: crate::domain::Role::Admin, unit };
+    let (executed, retired_key_file) = service.rotate_signing_key(actor, reason).map_err(|e| e.to_string())?;
+    let public_key = records.key().public_key.ok_or("the ledger lost its new key")?;
+    records.close();
+    Ok(RotatedKey { seq: executed.last_seq, public_key, previous_public_key, retired_key_file })
 }
 
 /// What a running server leaves in its data directory (mode 0600) so that reading commands reach it

@@ -12,6 +12,8 @@
 
 pub mod admin;
 pub mod clock;
+pub mod documents;
+pub mod history;
 pub mod queries;
 pub mod read_models;
 pub mod records;
@@ -183,6 +185,8 @@ struct Decider {
     recent_commands: HashMap<String, (Executed, [u8; 32])>,
     /// The instant a history import decides its current command at, instead of the clock.
     clock_override: Option<Timestamp>,
+    /// What the events of a history import carry in their envelope (`imported`).
+    imported: Option<chain::envelope::Imported>,
 }
 
 use crate::limits::RECENT_COMMANDS_MAX;
@@ -193,6 +197,8 @@ pub struct Service {
     ids: Arc<dyn IdSource>,
     decider: Mutex<Decider>,
     poisoned: Arc<AtomicBool>,
+    /// The projection snapshot the decider opened from (0: none).
+    from_snapshot: u64,
 }
 
 /// A decision sealed but not yet folded or handed over: its events in both forms, and its answer.
@@ -203,17 +209,47 @@ struct Decided {
 }
 
 impl Service {
-    /// Folds the whole ledger into the decider's facts, through the one decoder.
+    /// Opens the decider at the durable head: from the newest projection snapshot that matches the
+    /// chain and the events after it (`read_models::open_projection`), so opening does not grow with
+    /// the ledger; a ledger without one is folded whole, through the one decoder.
     pub fn open(ledger: Arc<Ledger>, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Result<Service, ServiceError> {
+        let opened = read_models::open_projection(&ledger, crate::limits::SNAPSHOT_INTERVAL_EVENTS)?;
+        let (seq, from_snapshot) = (opened.projection.seq(), opened.from_snapshot);
+        Service::from_facts(ledger, clock, ids, opened.projection.into_facts(), seq, from_snapshot)
+    }
+
+    /// Opens the decider and the read models from one reading of the newest snapshot (a server
+    /// needs both: the snapshot is read and the tail folded once, and the facts copied).
+    pub fn open_with_read_models(
+        ledger: Arc<Ledger>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> Result<(Service, read_models::ReadModels), ServiceError> {
+        let interval = crate::limits::SNAPSHOT_INTERVAL_EVENTS;
+        let opened = read_models::open_projection(&ledger, interval)?;
+        let (seq, facts) = (opened.projection.seq(), opened.projection.facts().clone());
+        let service = Service::from_facts(ledger.clone(), clock, ids, facts, seq, opened.from_snapshot)?;
+        let read_models =
+            read_models::ReadModels::from_projection(ledger, opened.projection, opened.last_snapshot, interval)?;
+        Ok((service, read_models))
+    }
+
+    /// The decider on `facts`, the fold of the first `seq` events, which must be the durable head.
+    fn from_facts(
+        ledger: Arc<Ledger>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+        facts: Facts,
+        seq: u64,
+        from_snapshot: u64,
+    ) -> Result<Service, ServiceError> {
         let head = ledger.head();
-        let mut facts = Facts::default();
-        let decode = |seq: u64, record: chain::Record<'_>| {
-            chain::decode(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()))
-        };
-        ledger.for_each_decoded(1, head.seq, decode, |recorded| {
-            facts.apply(&recorded);
-            Ok(())
-        })?;
+        if head.seq != seq {
+            return Err(ServiceError::Failure(format!(
+                "the ledger moved to {} while the service opened at {seq}",
+                head.seq
+            )));
+        }
         let decider = Decider {
             facts,
             chain: Chain::at(head),
@@ -221,8 +257,15 @@ impl Service {
             pending_event_ids: HashSet::new(),
             recent_commands: HashMap::new(),
             clock_override: None,
+            imported: None,
         };
-        Ok(Service { ledger, clock, ids, decider: Mutex::new(decider), poisoned: Arc::new(AtomicBool::new(false)) })
+        let poisoned = Arc::new(AtomicBool::new(false));
+        Ok(Service { ledger, clock, ids, decider: Mutex::new(decider), poisoned, from_snapshot })
+    }
+
+    /// The snapshot the decider was opened from (0: the ledger was folded from its first event).
+    pub fn opened_from_snapshot(&self) -> u64 {
+        self.from_snapshot
     }
 
     /// The store itself, for tests and tools that check it directly; adapters read through `records`.
@@ -251,6 +294,55 @@ impl Service {
 
     /// Decides `command` and hands its events to the ledger; wait on the result for durability.
     pub fn submit(
+        &self,
+        actor: domain::Actor,
+        command: &Command,
+        options: CommandOptions,
+    ) -> Result<PendingCommand, ServiceError> {
+        // A role that may not rotate keys is refused as for any command (by the rules), not told how.
+        if domain::allowed_roles(command).contains(&actor.role) {
+            refuse_key_rotation(command)?;
+        }
+        self.submit_any(actor, command, options)
+    }
+
+    /// Records a new checkpoint signing key (`kpi-ledger key rotate`), as `actor` (an admin of a top
+    /// unit): makes the key (same origin), stages it beside the key file, records `SigningKeyRotated`
+    /// with the new and the previous public key, and once that is durable puts the new key in place —
+    /// the old key file is kept as `<name>.retired-<seq>`. Checkpoints from then on are signed with
+    /// the new key; those signed before still verify with the old one. Returns the event's answer and
+    /// where the old key file went (none when it was lost: the rotation starts a new key deliberately).
+    pub fn rotate_signing_key(
+        &self,
+        actor: domain::Actor,
+        reason: &str,
+    ) -> Result<(Executed, Option<std::path::PathBuf>), ServiceError> {
+        let previous = self
+            .ledger
+            .public_key()
+            .ok_or_else(|| ServiceError::Failure("this ledger records no signing key to rotate".into()))?;
+        let next = crate::store::signer::Signer::generate_for(&self.ledger.origin())?;
+        let command = Command::RotateSigningKey(domain::command::RotateSigningKey {
+            public_key: domain::ids::PublicKeyHex::new(hex::encode(next.public_key().as_bytes()))
+                .map_err(ServiceError::Failure)?,
+            previous_public_key: domain::ids::PublicKeyHex::new(hex::encode(previous.as_bytes()))
+                .map_err(ServiceError::Failure)?,
+            reason: reason.to_owned(),
+        });
+        self.ledger.stage_signing_key(&next)?;
+        let executed = match self.submit_any(actor, &command, CommandOptions::default()).and_then(PendingCommand::wait)
+        {
+            Ok(executed) => executed,
+            Err(error) => {
+                let _ = std::fs::remove_file(self.ledger.next_key_path());
+                return Err(error);
+            }
+        };
+        let retired = self.ledger.put_staged_key_in_place(executed.last_seq)?;
+        Ok((executed, retired))
+    }
+
+    fn submit_any(
         &self,
         actor: domain::Actor,
         command: &Command,
@@ -306,15 +398,34 @@ impl Service {
         &self,
         commands: impl IntoIterator<Item = (domain::Actor, &'a Command, Option<Timestamp>)>,
     ) -> Result<Vec<Executed>, BatchError> {
+        let items = commands.into_iter().map(|(actor, command, at)| BatchItem { actor, command, at, new_id: None });
+        self.execute_batch(items, None, &|_, _| Ok(()))
+    }
+
+    /// The one way a batch is carried out: each command decided on a scratch copy of the decider
+    /// (with its own time, when given, and `admit` checked against the facts so far), then every
+    /// event written in one atomic batch, or nothing.
+    fn execute_batch<'a>(
+        &self,
+        commands: impl IntoIterator<Item = BatchItem<'a>>,
+        imported: Option<chain::envelope::Imported>,
+        admit: &dyn Fn(&Facts, &domain::Actor) -> Result<(), ServiceError>,
+    ) -> Result<Vec<Executed>, BatchError> {
         if self.poisoned.load(Ordering::SeqCst) {
             return Err(BatchError { index: 0, error: ServiceError::Unavailable });
         }
         let mut decider = self.decider.lock().expect("decider lock");
         let mut scratch = decider.clone();
+        let mut commands = commands.into_iter().enumerate().map(|(index, item)| {
+            refuse_key_rotation(item.command).map(|()| item).map_err(|error| BatchError { index, error })
+        });
+        scratch.imported = imported;
         let mut executed_all = Vec::new();
         let mut appends = Vec::new();
-        for (index, (actor, command, at)) in commands.into_iter().enumerate() {
+        for (index, item) in commands.by_ref().enumerate() {
+            let BatchItem { actor, command, at, new_id } = item?;
             let fail = |error: ServiceError| BatchError { index, error };
+            admit(&scratch.facts, &actor).map_err(fail)?;
             if let Some(at) = at {
                 let previous = scratch.chain.head().recorded_at;
                 if at < previous {
@@ -322,12 +433,14 @@ impl Service {
                 }
                 scratch.clock_override = Some(at);
             }
-            let decided = self.decide(&mut scratch, &actor, command, &CommandOptions::default()).map_err(fail)?;
+            let options = CommandOptions { new_id, ..CommandOptions::default() };
+            let decided = self.decide(&mut scratch, &actor, command, &options).map_err(fail)?;
             fold(&mut scratch, &decided.recorded, self.ledger.head().seq);
             executed_all.push(decided.executed);
             appends.push(SealedAppend { events: decided.sealed, command: None });
         }
         scratch.clock_override = None;
+        scratch.imported = None;
         if appends.is_empty() {
             return Ok(executed_all);
         }
@@ -383,6 +496,7 @@ impl Service {
                 recorded_by: &recorded_by,
                 command_id: options.command_id.as_deref(),
                 correlation_id: options.correlation_id,
+                imported: decider.imported.as_ref(),
             };
             let (one_sealed, one_recorded) = chain
                 .append(event, stamp)
@@ -488,6 +602,15 @@ fn fold(decider: &mut Decider, recorded: &[Recorded], durable_seq: u64) {
     }
 }
 
+/// One command of a batch: who, what, when (for history), and the id of the fact it creates (for
+/// history that refers to it later).
+struct BatchItem<'a> {
+    actor: domain::Actor,
+    command: &'a Command,
+    at: Option<Timestamp>,
+    new_id: Option<uuid::Uuid>,
+}
+
 /// A batch refused or failed at the command in position `index` (from 0); nothing was written.
 #[derive(Debug, thiserror::Error)]
 #[error("command {}: {error}", index + 1)]
@@ -508,6 +631,20 @@ fn command_digest(actor: &domain::Actor, command: &Command) -> [u8; 32] {
     let payload = serde_json::to_vec(&command.payload()).expect("command payloads serialise");
     hasher.update(&payload);
     *hasher.finalize().as_bytes()
+}
+
+/// A key rotation is recorded only by `Service::rotate_signing_key`, which makes the key it names: sent
+/// any other way (an HTTP route, a batch, a history) it would name a key nobody holds.
+fn refuse_key_rotation(command: &Command) -> Result<(), ServiceError> {
+    if matches!(command, Command::RotateSigningKey(_)) {
+        return Err(ServiceError::Rejected(Rejection::new(
+            domain::rejection::RejectionCode::InvalidCommand,
+            "command",
+            "command: a signing key is rotated on the server's machine with `kpi-ledger key rotate`, which makes the \
+             key",
+        )));
+    }
+    Ok(())
 }
 
 /// All events of one decision go to one stream (one atomic append).

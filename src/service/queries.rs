@@ -14,9 +14,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{AccessRecord, Actor, Facts, FunctionCode, PeriodId, Role, SchemeId, Timestamp, UnitCode};
+use crate::projection::appeal_queue::StatusFilter;
 use crate::projection::{
-    replay, AppealQueue, AsOf, Horizontal, IndicatorLoad, Notices, PeerGroup, Projection, Ranking, RankingDiff,
-    ScoreCard, Trace, Vertical,
+    replay, AppealQueue, AsOf, Counting, Horizontal, IndicatorLoad, Notices, PeerGroup, Projection, Ranking,
+    RankingDiff, ScoreCard, Trace, Vertical,
 };
 use crate::service::read_models::ReadModels;
 use crate::service::records::{ProofBundle, Records};
@@ -37,6 +38,30 @@ pub struct Answer<T> {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Traces {
     pub traces: Vec<Trace>,
+    /// The traced base periods that are still open (not yet published): their figures may change.
+    #[serde(default)]
+    pub provisional_periods: Vec<PeriodId>,
+}
+
+/// How a score read is asked: as of which point, and whether open (unpublished) base periods count
+/// in roll-ups (`provisional=true`). An `AsOf` alone asks for published figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct View {
+    pub as_of: AsOf,
+    pub counting: Counting,
+}
+
+impl View {
+    /// Provisional figures as of `as_of`: open base periods with results count, and are listed.
+    pub fn provisional(as_of: AsOf) -> View {
+        View { as_of, counting: Counting::Provisional }
+    }
+}
+
+impl From<AsOf> for View {
+    fn from(as_of: AsOf) -> View {
+        View { as_of, counting: Counting::Published }
+    }
 }
 
 /// Every unit registered by the as-of point.
@@ -98,12 +123,15 @@ fn not_found(field: &'static str, message: String) -> QueryError {
     QueryError::NotFound { field, message }
 }
 
-/// Which waiting appeals a queue lists: about `unit` or a unit under it, of a base period within
-/// `period`; every one when both are left out.
+/// Which appeals a queue lists: about `unit` or a unit under it, filed by `appellant` or a unit under
+/// it, of a base period within `period`, of the statuses `status` selects (by default those waiting
+/// for a decision); every one the status admits when the rest are left out.
 #[derive(Clone, Debug, Default)]
 pub struct AppealFilter {
     pub unit: Option<UnitCode>,
     pub period: Option<PeriodId>,
+    pub status: StatusFilter,
+    pub appellant: Option<UnitCode>,
 }
 
 /// Whom a ranking is about: a unit's own peer group, or a group named outright.
@@ -375,9 +403,9 @@ fn access_visible(facts: &Facts, reader: &Reader, record: &AccessRecord) -> bool
     }
 }
 
-/// Whether `reader` sees the waiting appeal: its scope holds the appealed unit, the appellant or the
-/// unit that assessed what is appealed.
-fn appeal_visible(facts: &Facts, reader: &Reader, appeal: &crate::projection::QueuedAppeal) -> bool {
+/// Whether `reader` sees the appeal: its scope holds the appealed unit, the appellant or the unit that
+/// assessed what is appealed (for a cause attribution, the county whose office attributed it).
+fn appeal_visible(facts: &Facts, reader: &Reader, appeal: &crate::domain::event::AppealFiled) -> bool {
     let Reader::Token(actor) = reader else { return true };
     let assessor = facts.appeal_target_author(&appeal.target).map(|(_, unit)| unit);
     [Some(&appeal.unit), Some(&appeal.appellant), assessor]
@@ -466,6 +494,43 @@ fn group_for(projection: &Projection, scope: &RankingScope, period: PeriodId) ->
     }
 }
 
+/// Why a unit has no scores (or no trace, or no rank) for a period: `what`, and when the scheme has
+/// base periods there that count nothing yet, which and why — open ones with nothing recorded, or
+/// open ones left out of a roll-up without `provisional=true`.
+fn no_scores(what: &str, projection: &Projection, unit: &UnitCode, period: PeriodId) -> String {
+    let scheme = projection.facts().units.get(unit).and_then(|record| {
+        let county_or_unit = match record.level.is_section() {
+            true => record.parent.as_ref().and_then(|county| projection.facts().units.get(county)),
+            false => Some(record),
+        };
+        let issuer = county_or_unit?.parent.as_ref()?;
+        projection.facts().schemes.get(&SchemeId::for_issuer_year(issuer, period.year()))
+    });
+    let Some(scheme) = scheme else { return format!("{what} for {unit} in {period}") };
+    let opened = scheme.opened_base_periods_in(period);
+    let empty: Vec<String> =
+        opened.iter().filter(|base| !scheme.has_results(**base)).map(|base| base.to_string()).collect();
+    let unpublished: Vec<String> = opened
+        .iter()
+        .filter(|base| scheme.has_results(**base) && !scheme.is_published(**base))
+        .map(|base| base.to_string())
+        .collect();
+    let mut why = Vec::new();
+    if !empty.is_empty() {
+        why.push(format!("nothing has been recorded yet in {}", empty.join(", ")));
+    }
+    if !unpublished.is_empty() && !scheme.is_base_period(period) {
+        why.push(format!(
+            "{} not published yet (ask for provisional figures to count it: provisional=true, or --provisional)",
+            unpublished.join(", ")
+        ));
+    }
+    match why.is_empty() {
+        true => format!("{what} for {unit} in {period}"),
+        false => format!("{what} for {unit} in {period}: {}", why.join("; ")),
+    }
+}
+
 /// A unit the question names must be registered by the as-of point.
 fn known_unit(projection: &Projection, unit: &UnitCode) -> Result<(), QueryError> {
     match projection.facts().units.contains_key(unit) {
@@ -546,28 +611,48 @@ impl ReadModels {
         })
     }
 
-    pub fn scoreboard(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<ScoreCard>, QueryError> {
-        self.answer(as_of, |projection| {
+    pub fn scoreboard(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<ScoreCard>, QueryError> {
+        let view = view.into();
+        self.answer(view.as_of, |projection| {
             known_unit(projection, unit)?;
             projection
-                .scorecard(unit, period)
-                .ok_or_else(|| not_found("unit", format!("no scores for {unit} in {period}")))
+                .scorecard_with(unit, period, view.counting)
+                .ok_or_else(|| not_found("unit", no_scores("no scores", projection, unit, period)))
         })
     }
 
-    pub fn ranking(&self, scope: &RankingScope, period: PeriodId, as_of: AsOf) -> Result<Answer<Ranking>, QueryError> {
-        self.answer(as_of, |projection| {
+    pub fn ranking(
+        &self,
+        scope: &RankingScope,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<Ranking>, QueryError> {
+        let view = view.into();
+        self.answer(view.as_of, |projection| {
             let group = group_for(projection, scope, period)?;
-            projection.ranking(&group, period).ok_or_else(|| not_found("period", format!("no ranking for {period}")))
+            projection
+                .ranking_with(&group, period, view.counting)
+                .ok_or_else(|| not_found("period", format!("no ranking for {period}")))
         })
     }
 
-    pub fn horizontal(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Horizontal>, QueryError> {
-        self.answer(as_of, |projection| {
+    pub fn horizontal(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<Horizontal>, QueryError> {
+        let view = view.into();
+        self.answer(view.as_of, |projection| {
             known_unit(projection, unit)?;
             projection
-                .horizontal(unit, period)
-                .ok_or_else(|| not_found("unit", format!("{unit} is not ranked in {period}")))
+                .horizontal_with(unit, period, view.counting)
+                .ok_or_else(|| not_found("unit", no_scores("not ranked", projection, unit, period)))
         })
     }
 
@@ -576,24 +661,34 @@ impl ReadModels {
         unit: &UnitCode,
         first: PeriodId,
         last: PeriodId,
-        as_of: AsOf,
+        view: impl Into<View>,
     ) -> Result<Answer<Vertical>, QueryError> {
+        let view = view.into();
         let periods = period_range(first, last)?;
-        self.answer(as_of, |projection| {
+        self.answer(view.as_of, |projection| {
             known_unit(projection, unit)?;
-            Ok(projection.vertical_over(unit, &periods))
+            Ok(projection.vertical_over_with(unit, &periods, view.counting))
         })
     }
 
-    /// The traces of every base period in `period` (one for a base period itself).
-    pub fn trace(&self, unit: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Traces>, QueryError> {
-        self.answer(as_of, |projection| {
+    /// The traces of every base period in `period` that the view counts (one for a base period with
+    /// results).
+    pub fn trace(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<Traces>, QueryError> {
+        let view = view.into();
+        self.answer(view.as_of, |projection| {
             known_unit(projection, unit)?;
-            let traces = projection.traces(unit, period);
+            let traces = projection.traces_with(unit, period, view.counting);
             if traces.is_empty() {
-                return Err(not_found("unit", format!("no trace for {unit} in {period}")));
+                return Err(not_found("unit", no_scores("no trace", projection, unit, period)));
             }
-            Ok(Traces { traces })
+            let periods: Vec<PeriodId> = traces.iter().map(|trace| trace.period).collect();
+            let open = projection.facts().schemes.get(&traces[0].scheme).map(|scheme| scheme.open_among(&periods));
+            Ok(Traces { traces, provisional_periods: open.unwrap_or_default() })
         })
     }
 
@@ -610,9 +705,9 @@ impl ReadModels {
         })
     }
 
-    /// Open appeals and their deadlines, judged at the as-of point (`now` for the latest): those about
-    /// `unit` or a unit under it when given, of a base period in `period` when given, and only those
-    /// `reader` may see (refused if it names a `unit` outside its scope).
+    /// Appeals, their status, deadlines and history, judged at the as-of point (`now` for the latest):
+    /// those `filter` selects (by default the ones waiting for a decision), and only those `reader` may
+    /// see (refused if it names a `unit` outside its scope).
     pub fn appeal_queue(
         &self,
         reader: &Reader,
@@ -620,9 +715,44 @@ impl ReadModels {
         as_of: AsOf,
         now: Timestamp,
     ) -> Result<Answer<AppealQueue>, QueryError> {
+        self.appeals_for(reader, filter, true, as_of, now)
+    }
+
+    /// "My appeals": the appeals the reader's unit (or a unit under it) filed, of the statuses and
+    /// period `filter` selects, each with its history. The local read token, which reads the whole
+    /// ledger as the operator, gets every appeal.
+    pub fn my_appeals(
+        &self,
+        reader: &Reader,
+        filter: &AppealFilter,
+        as_of: AsOf,
+        now: Timestamp,
+    ) -> Result<Answer<AppealQueue>, QueryError> {
+        let appellant = match reader {
+            Reader::Token(actor) => Some(actor.unit.clone()),
+            Reader::Local => None,
+        };
+        let filter = AppealFilter { appellant, unit: None, ..filter.clone() };
+        self.appeals_for(reader, &filter, false, as_of, now)
+    }
+
+    fn appeals_for(
+        &self,
+        reader: &Reader,
+        filter: &AppealFilter,
+        check_appellant: bool,
+        as_of: AsOf,
+        now: Timestamp,
+    ) -> Result<Answer<AppealQueue>, QueryError> {
         self.answer(as_of, |projection| {
             if let Some(unit) = &filter.unit {
                 known_unit(projection, unit)?;
+            }
+            if let Some(unit) = filter.appellant.as_ref().filter(|_| check_appellant) {
+                if !projection.facts().units.contains_key(unit) {
+                    let message = format!("no unit {unit} is registered (as of event {})", projection.seq());
+                    return Err(not_found("appellant", message));
+                }
             }
             may_read(projection, reader, &ReadTarget::Appeals { unit: filter.unit.clone() })?;
             let at = match as_of {
@@ -633,30 +763,40 @@ impl ReadModels {
                 AsOf::Seq(_) => projection.recorded_at(),
             };
             let facts = projection.facts();
-            let mut queue = projection.appeal_queue(at);
-            queue.waiting.retain(|appeal| {
-                filter.unit.as_ref().is_none_or(|unit| facts.in_scope(unit, &appeal.unit))
-                    && filter.period.is_none_or(|period| period.contains(appeal.period))
-                    && appeal_visible(facts, reader, appeal)
-            });
-            Ok(queue)
+            Ok(projection.appeals_with_status(at, filter.status, |appeal| {
+                let filed = &appeal.filed;
+                filter.unit.as_ref().is_none_or(|unit| facts.in_scope(unit, &filed.unit))
+                    && filter.appellant.as_ref().is_none_or(|unit| facts.in_scope(unit, &filed.appellant))
+                    && filter.period.is_none_or(|period| period.contains(filed.period))
+                    && appeal_visible(facts, reader, filed)
+            }))
         })
     }
 
-    pub fn notices(&self, scope: &RankingScope, period: PeriodId, as_of: AsOf) -> Result<Answer<Notices>, QueryError> {
-        self.answer(as_of, |projection| {
+    pub fn notices(
+        &self,
+        scope: &RankingScope,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<Notices>, QueryError> {
+        let view = view.into();
+        self.answer(view.as_of, |projection| {
             let group = group_for(projection, scope, period)?;
-            projection.notices(&group, period).ok_or_else(|| not_found("period", format!("no ranking for {period}")))
+            projection
+                .notices_with(&group, period, view.counting)
+                .ok_or_else(|| not_found("period", format!("no ranking for {period}")))
         })
     }
 
-    /// Who changed rank or tier between two points, and the events in between that moved them.
+    /// Who changed rank or tier between two points, and the events in between that moved them; both
+    /// rankings count the base periods `counting` counts.
     pub fn ranking_diff(
         &self,
         scope: &RankingScope,
         period: PeriodId,
         from: AsOf,
         to: AsOf,
+        counting: Counting,
     ) -> Result<RankingDiff, QueryError> {
         let (first, second) = (self.seq_of(from)?, self.seq_of(to)?);
         let (earlier, later) = (first.min(second), first.max(second));
@@ -673,7 +813,7 @@ impl ReadModels {
         let between = read_recorded(self.ledger(), earlier + 1, later)?;
         let (_, diff) = self.with_projection(AsOf::Seq(earlier), |before| {
             let group = group_for(before, scope, period)?;
-            replay::ranking_diff(before, &between, &group, period)
+            replay::ranking_diff(before, &between, &group, period, counting)
                 .map_err(|e| QueryError::Service(ServiceError::Failure(e.to_string())))
         })?;
         diff

@@ -1,15 +1,28 @@
 //! The read models of a running ledger: the current projection, kept up with the durable head, and
 //! projections "as of" any earlier point, built from the nearest snapshot plus the events after it.
 //!
-//! Snapshots are taken every `SNAPSHOT_INTERVAL_EVENTS` events and stored beside the chain, each
-//! stamped with the sequence number and chain hash it was built from; one that does not match the
-//! chain on load is dropped and rebuilt, never trusted.
+//! Snapshots are stored beside the chain at multiples of the snapshot interval, spaced further apart
+//! as the ledger grows (`snapshot_spacing`: the cost of writing them stays proportional to the events
+//! written), each stamped with the sequence number and chain hash it was built from; one that does not
+//! match the chain on load is dropped and rebuilt, never trusted. A server opens from the newest
+//! snapshot that matches and the events after it (`open_projection`), once for the decider and the
+//! read models together, so a restart does not grow with the ledger.
+//!
+//! A server's read models follow the head on a thread of their own (`follow`): new events are folded
+//! as they become durable, snapshots are written there under a read lock (readers go on meanwhile,
+//! answering from what is folded), and a read about the latest state answers from what is folded,
+//! never waiting for a fold or a rebuild; an adapter answers a command only once its events are
+//! folded (`wait_until_folded`), so a client reads what it wrote. Without a follower (tests, the
+//! command line) every read folds what is missing itself.
 //!
 //! Invariant: every answer is a fold of a prefix of the durable chain; the as-of point is a sequence
-//! number (an instant is first turned into the last event recorded on or before it).
+//! number (an instant is first turned into the last event recorded on or before it). Without a
+//! follower the latest state is at least the head as it was when the question was asked; with one, at
+//! least every event whose command was answered (each answer says its `as_of_seq`).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 
 use crate::chain::decode;
 use crate::chain::Record;
@@ -18,7 +31,10 @@ use crate::projection::{AsOf, Projection, Snapshot};
 use crate::service::ServiceError;
 use crate::store::Ledger;
 
-use crate::limits::{SNAPSHOTS_IN_MEMORY_MAX, SNAPSHOT_INTERVAL_EVENTS};
+use crate::limits::{
+    FOLLOW_FOLD_EVENTS_MAX, SNAPSHOTS_IN_MEMORY_EVENTS_MAX, SNAPSHOTS_IN_MEMORY_MAX, SNAPSHOT_INTERVAL_EVENTS,
+    SNAPSHOT_SPACING_DIVISOR,
+};
 
 /// Why a bearer token does not act (the API answers 401), or our failure to tell.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +63,78 @@ pub struct ReadModels {
     snapshot_interval_events: u64,
     current: RwLock<Projection>,
     decoded_snapshots: Mutex<BTreeMap<u64, Arc<Projection>>>,
+    /// The newest snapshot stored or loaded (0: none), from which the next one is spaced.
+    last_snapshot: AtomicU64,
+    /// Set while a follower thread folds new events (`follow`); readers then answer from what it folded.
+    following: AtomicBool,
+    /// The sequence number folded, for readers waiting on the follower.
+    folded: Mutex<u64>,
+    folded_changed: Condvar,
+}
+
+/// How far apart snapshots are at `seq`: the interval, or a sixteenth of the ledger once that is
+/// more, so that writing them costs a constant share of the events written however long the ledger.
+pub fn snapshot_spacing(interval: u64, seq: u64) -> u64 {
+    interval.max(seq / SNAPSHOT_SPACING_DIVISOR)
+}
+
+/// Where the snapshot after one taken at `last` goes: the first multiple of the interval at least
+/// `snapshot_spacing` after it.
+fn next_snapshot_at(interval: u64, last: u64) -> u64 {
+    (last + snapshot_spacing(interval, last)).div_ceil(interval) * interval
+}
+
+/// The projection at the durable head, and where it came from.
+pub struct OpenedProjection {
+    pub projection: Projection,
+    /// The snapshot it started from (0: it was folded from the first event).
+    pub from_snapshot: u64,
+    /// The newest snapshot stored once it was folded.
+    pub last_snapshot: u64,
+}
+
+/// The projection at the durable head: the newest stored snapshot that matches the chain, then the
+/// events after it, storing snapshots on the way (a ledger opened for the first time, or after a
+/// long import, is folded once).
+pub fn open_projection(ledger: &Ledger, snapshot_interval_events: u64) -> Result<OpenedProjection, ServiceError> {
+    let interval = snapshot_interval_events.max(1);
+    let head = ledger.head().seq;
+    let mut projection = load_snapshot(ledger, head)?.unwrap_or_default();
+    let from_snapshot = projection.seq();
+    let mut last_snapshot = from_snapshot;
+    fold_storing_snapshots(ledger, &mut projection, head, interval, &mut last_snapshot)?;
+    Ok(OpenedProjection { projection, from_snapshot, last_snapshot })
+}
+
+/// Folds up to `to_seq`, storing a snapshot at each point `next_snapshot_at` names on the way.
+fn fold_storing_snapshots(
+    ledger: &Ledger,
+    projection: &mut Projection,
+    to_seq: u64,
+    interval: u64,
+    last_snapshot: &mut u64,
+) -> Result<(), ServiceError> {
+    let mut next = next_snapshot_at(interval, *last_snapshot).max((projection.seq() / interval + 1) * interval);
+    fold_ledger(ledger, projection, to_seq, |folded| {
+        if folded.seq() == next {
+            store_snapshot(ledger, folded);
+            *last_snapshot = next;
+            next = next_snapshot_at(interval, next);
+        }
+        Ok(())
+    })
+}
+
+/// A snapshot only speeds up later answers: one that cannot be stored (a full disk) is logged and
+/// skipped, and reads go on.
+fn store_snapshot(ledger: &Ledger, projection: &Projection) {
+    store_snapshot_bytes(ledger, projection.seq(), &Snapshot::bytes_of(projection));
+}
+
+fn store_snapshot_bytes(ledger: &Ledger, seq: u64, bytes: &[u8]) {
+    if let Err(error) = ledger.put_snapshot(seq, bytes) {
+        tracing::warn!(%error, seq, "projection snapshot not stored");
+    }
 }
 
 impl ReadModels {
@@ -57,38 +145,118 @@ impl ReadModels {
 
     /// As `open`, with snapshots every `snapshot_interval_events` events (tests use small intervals).
     pub fn open_with_interval(ledger: Arc<Ledger>, snapshot_interval_events: u64) -> Result<ReadModels, ServiceError> {
-        let head = ledger.head().seq;
-        let start = load_snapshot(&ledger, head)?.unwrap_or_default();
+        let opened = open_projection(&ledger, snapshot_interval_events)?;
+        ReadModels::from_projection(ledger, opened.projection, opened.last_snapshot, snapshot_interval_events)
+    }
+
+    /// The read models from a projection already opened (`open_projection`), which the decider was
+    /// opened from too: the snapshot is read once.
+    pub fn from_projection(
+        ledger: Arc<Ledger>,
+        start: Projection,
+        last_snapshot: u64,
+        snapshot_interval_events: u64,
+    ) -> Result<ReadModels, ServiceError> {
+        let folded = start.seq();
         let read_models = ReadModels {
             ledger,
             snapshot_interval_events: snapshot_interval_events.max(1),
             current: RwLock::new(start),
             decoded_snapshots: Mutex::default(),
+            last_snapshot: AtomicU64::new(last_snapshot),
+            following: AtomicBool::new(false),
+            folded: Mutex::new(folded),
+            folded_changed: Condvar::new(),
         };
         read_models.catch_up()?;
         Ok(read_models)
     }
 
-    /// Folds every durable event not folded yet; stores a snapshot at each interval boundary crossed.
-    /// Returns the sequence number folded up to.
+    /// Folds every durable event not folded yet, storing snapshots on the way. Returns the sequence
+    /// number folded up to. With a follower running, folds nothing and waits for nothing: what the
+    /// follower has folded answers (an adapter answers a command only once it is folded, see
+    /// `wait_until_folded`, so a client still reads what it wrote).
     pub fn catch_up(&self) -> Result<u64, ServiceError> {
         let head = self.ledger.head().seq;
+        if self.following.load(Ordering::SeqCst) {
+            return Ok(self.folded_seq());
+        }
         if self.current.read().expect("projection lock").seq() >= head {
             return Ok(head);
         }
         let mut current = self.current.write().expect("projection lock");
-        let interval = self.snapshot_interval_events;
-        fold_ledger(&self.ledger, &mut current, head, |folded| {
-            if folded.seq() % interval == 0 {
-                // A snapshot only speeds up later answers: one that cannot be stored (a full disk) is
-                // logged and skipped, and reads go on.
-                if let Err(error) = self.ledger.put_snapshot(folded.seq(), &Snapshot::of(folded).to_bytes()) {
-                    tracing::warn!(%error, seq = folded.seq(), "projection snapshot not stored");
-                }
-            }
-            Ok(())
-        })?;
+        let mut last = self.last_snapshot.load(Ordering::SeqCst);
+        let folded = fold_storing_snapshots(&self.ledger, &mut current, head, self.snapshot_interval_events, &mut last);
+        self.last_snapshot.store(last, Ordering::SeqCst);
+        self.publish_folded(current.seq());
+        folded?;
         Ok(current.seq())
+    }
+
+    fn publish_folded(&self, seq: u64) {
+        *self.folded.lock().expect("folded lock") = seq;
+        self.folded_changed.notify_all();
+    }
+
+    /// Waits until the events up to `seq` are folded (for an adapter that answers a command only once
+    /// its events are visible to readers); returns at once when nothing follows the head.
+    pub fn wait_until_folded(&self, seq: u64) {
+        if self.following.load(Ordering::SeqCst) {
+            let mut folded = self.folded.lock().expect("folded lock");
+            while *folded < seq && self.following.load(Ordering::SeqCst) {
+                folded = self
+                    .folded_changed
+                    .wait_timeout(folded, std::time::Duration::from_millis(5))
+                    .expect("folded lock")
+                    .0;
+            }
+        } else if let Err(error) = self.catch_up() {
+            tracing::warn!(%error, "read models could not catch up");
+        }
+    }
+
+    /// Starts a thread that folds each new durable event as it lands and writes the snapshots, so
+    /// that reads never fold a backlog themselves. It ends when the read models are dropped or the
+    /// ledger closes; after a failure it ends too and reads fold for themselves again.
+    pub fn follow(self: &Arc<Self>) -> std::io::Result<()> {
+        if self.following.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let weak = Arc::downgrade(self);
+        let head = self.ledger.watch_head();
+        let spawned =
+            std::thread::Builder::new().name("kpi-ledger-read-models".into()).spawn(move || follow(weak, head));
+        if spawned.is_err() {
+            self.following.store(false, Ordering::SeqCst);
+        }
+        spawned.map(drop)
+    }
+
+    /// One step of the follower: folds what is durable (at most `FOLLOW_FOLD_EVENTS_MAX` events under
+    /// one hold of the write lock, stopping at the next snapshot point), then writes that snapshot
+    /// under a read lock. Returns whether it folded anything.
+    fn follow_step(&self) -> Result<bool, ServiceError> {
+        let head = self.ledger.head().seq;
+        let folded = self.current.read().expect("projection lock").seq();
+        if folded >= head {
+            return Ok(false);
+        }
+        let interval = self.snapshot_interval_events;
+        let next = next_snapshot_at(interval, self.last_snapshot.load(Ordering::SeqCst))
+            .max((folded / interval + 1) * interval);
+        let mut target = head.min(folded + FOLLOW_FOLD_EVENTS_MAX);
+        target = target.min(next);
+        {
+            let mut current = self.current.write().expect("projection lock");
+            fold_ledger(&self.ledger, &mut current, target, |_| Ok(()))?;
+        }
+        self.publish_folded(target);
+        if target == next {
+            let bytes = Snapshot::bytes_of(&self.current.read().expect("projection lock"));
+            store_snapshot_bytes(&self.ledger, next, &bytes);
+            self.last_snapshot.store(next, Ordering::SeqCst);
+        }
+        Ok(true)
     }
 
     /// The access granted to `token_hash` as the durable ledger holds it (catching up first, so a
@@ -124,9 +292,24 @@ impl ReadModels {
         &self.ledger
     }
 
+    /// Whether a follower thread keeps the read models up with the head (`follow`).
+    pub fn is_following(&self) -> bool {
+        self.following.load(Ordering::SeqCst)
+    }
+
     /// The sequence number folded so far (for the projection-lag metric).
     pub fn folded_seq(&self) -> u64 {
-        self.current.read().expect("projection lock").seq()
+        *self.folded.lock().expect("folded lock")
+    }
+
+    /// Where the latest state stands for a cache of answers: the sequence number folded when a
+    /// follower folds (answers move with it), otherwise the durable head (a read folds up to it).
+    pub fn latest_seq(&self) -> u64 {
+        if self.is_following() {
+            self.folded_seq()
+        } else {
+            self.ledger.head().seq
+        }
     }
 
     /// The sequence number `as_of` stands for, never beyond the durable head.
@@ -174,12 +357,18 @@ impl ReadModels {
     }
 
     /// Runs `read` on the projection as of `as_of`, and returns where that point is in the chain.
+    /// The latest state is the one folded once the head as it was on asking is folded (see the
+    /// module's invariant), never a fold of its own.
     pub fn with_projection<T>(
         &self,
         as_of: AsOf,
         read: impl FnOnce(&Projection) -> T,
     ) -> Result<(ResolvedAsOf, T), ServiceError> {
         self.catch_up()?;
+        if matches!(as_of, AsOf::Latest) {
+            let current = self.current.read().expect("projection lock");
+            return Ok((ResolvedAsOf { seq: current.seq(), instant: None }, read(&current)));
+        }
         let resolved = self.resolve(as_of)?;
         {
             let current = self.current.read().expect("projection lock");
@@ -198,22 +387,65 @@ impl ReadModels {
         Ok(projection)
     }
 
+    /// The newest snapshot at or before `seq`: one decoded already when no stored one can be nearer
+    /// (snapshots are at least `snapshot_spacing` apart), otherwise the store's, decoded and kept.
+    /// Decoded snapshots are kept up to `SNAPSHOTS_IN_MEMORY_MAX`, and up to
+    /// `SNAPSHOTS_IN_MEMORY_EVENTS_MAX` events folded in them all (they grow with the ledger).
     fn nearest_snapshot(&self, seq: u64) -> Result<Option<Arc<Projection>>, ServiceError> {
-        let boundary = seq - seq % self.snapshot_interval_events;
-        if boundary == 0 {
+        if seq < self.snapshot_interval_events {
             return Ok(None);
         }
         let mut decoded = self.decoded_snapshots.lock().expect("snapshot cache lock");
-        if let Some(snapshot) = decoded.get(&boundary) {
-            return Ok(Some(snapshot.clone()));
+        if let Some((at, snapshot)) = decoded.range(..=seq).next_back() {
+            if seq - at < snapshot_spacing(self.snapshot_interval_events, seq) {
+                return Ok(Some(snapshot.clone()));
+            }
         }
         let Some(projection) = load_snapshot(&self.ledger, seq)? else { return Ok(None) };
         let projection = Arc::new(projection);
-        if decoded.len() >= SNAPSHOTS_IN_MEMORY_MAX {
-            decoded.pop_first();
-        }
         decoded.insert(projection.seq(), projection.clone());
+        while decoded.len() > SNAPSHOTS_IN_MEMORY_MAX
+            || (decoded.len() > 1 && decoded.keys().sum::<u64>() > SNAPSHOTS_IN_MEMORY_EVENTS_MAX)
+        {
+            // The oldest goes first, unless it is the one just decoded.
+            let oldest = *decoded.keys().find(|at| **at != projection.seq()).expect("more than one");
+            decoded.remove(&oldest);
+        }
         Ok(Some(projection))
+    }
+}
+
+/// The follower's loop (see `ReadModels::follow`).
+fn follow(read_models: Weak<ReadModels>, mut head: tokio::sync::watch::Receiver<crate::store::Head>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "the read models' follower could not start");
+            if let Some(read_models) = read_models.upgrade() {
+                read_models.following.store(false, Ordering::SeqCst);
+            }
+            return;
+        }
+    };
+    loop {
+        let Some(models) = read_models.upgrade() else { return };
+        match models.follow_step() {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::error!(%error, "the read models' follower stopped; reads fold for themselves");
+                models.following.store(false, Ordering::SeqCst);
+                models.folded_changed.notify_all();
+                return;
+            }
+        }
+        drop(models);
+        // Wake on the next head, or now and then to notice that the read models are gone.
+        let changed = runtime
+            .block_on(async { tokio::time::timeout(std::time::Duration::from_millis(200), head.changed()).await });
+        if let Ok(Err(_)) = changed {
+            return;
+        }
     }
 }
 
@@ -238,7 +470,7 @@ pub fn fold_ledger(
 }
 
 /// The newest stored snapshot at or before `seq` that matches the chain; mismatching ones are dropped.
-fn load_snapshot(ledger: &Ledger, seq: u64) -> Result<Option<Projection>, ServiceError> {
+pub fn load_snapshot(ledger: &Ledger, seq: u64) -> Result<Option<Projection>, ServiceError> {
     let mut at = seq;
     while let Some((snapshot_seq, bytes)) = ledger.snapshot_at_or_before(at)? {
         let chain_hash = ledger.event_at(snapshot_seq)?.map(|event| event.hash);

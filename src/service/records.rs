@@ -137,6 +137,15 @@ impl Records {
         crate::service::Service::open(self.ledger.clone(), clock, ids)
     }
 
+    /// Opens the service and the read models together, reading the newest snapshot once (a server).
+    pub fn service_with_read_models(
+        &self,
+        clock: Arc<dyn crate::service::Clock>,
+        ids: Arc<dyn crate::service::IdSource>,
+    ) -> Result<(crate::service::Service, crate::service::read_models::ReadModels), String> {
+        crate::service::Service::open_with_read_models(self.ledger.clone(), clock, ids).map_err(|e| e.to_string())
+    }
+
     pub fn head(&self) -> Head {
         self.ledger.head()
     }

@@ -79,7 +79,13 @@ impl Syncer {
             if self.synced_blobs.contains(&entry.file_name()) {
                 continue;
             }
-            File::open(entry.path())?.sync_all()?;
+            match File::open(entry.path()) {
+                Ok(file) => file.sync_all()?,
+                // sled removed it between the listing and now (a blob it no longer needs, such as an
+                // old projection snapshot's): nothing of it is left to make durable.
+                Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(error),
+            }
             self.synced_blobs.insert(entry.file_name());
             synced_any = true;
         }

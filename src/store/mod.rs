@@ -5,6 +5,7 @@
 //! moves) only after the batch that holds it was flushed and fsynced.
 
 mod committer;
+pub mod documents;
 mod durability;
 pub mod error;
 pub mod export;
@@ -71,7 +72,9 @@ pub struct Ledger {
     /// needs no secret, and says so only if asked to sign.
     signer: Mutex<Result<signer::Signer, String>>,
     /// The public half and origin the ledger recorded as its own (key `p`).
-    recorded_key: Option<signer::RecordedKey>,
+    recorded_key: Mutex<Option<signer::RecordedKey>>,
+    /// Where the signing key file is (for a rotation, which retires it).
+    key_path: PathBuf,
     /// Derived data (projection snapshots), kept apart from the chain: losing it loses nothing.
     snapshots: sled::Tree,
     _db: sled::Db,
@@ -115,8 +118,14 @@ pub(crate) const TREE_NAME: &[u8] = b"kpi-ledger";
 
 /// sled as the ledger uses it. The ledger flushes (and fsyncs) after every group commit itself, so
 /// sled's own periodic flusher would only compete with it for the disk and the two cores.
-pub(crate) fn sled_config(dir: &Path) -> sled::Config {
-    sled::Config::new().path(dir).mode(sled::Mode::HighThroughput).flush_every_ms(None)
+/// As `sled_config`, with sled's page cache bounded to `cache_mib` MiB (sled's own default is 1 GiB,
+/// which a server would otherwise fill with pages of the log it only appends to).
+pub(crate) fn sled_config_with_cache(dir: &Path, cache_mib: u64) -> sled::Config {
+    sled::Config::new()
+        .path(dir)
+        .mode(sled::Mode::HighThroughput)
+        .flush_every_ms(None)
+        .cache_capacity(cache_mib.max(1) * 1024 * 1024)
 }
 
 use crate::limits::LOCK_WAIT_MAX;
@@ -183,9 +192,14 @@ pub(crate) fn guard_sled<T>(work: impl FnOnce() -> Result<T, StoreError>) -> Res
 
 /// Opens sled, waiting up to `LOCK_WAIT_MAX` for the directory's lock.
 pub(crate) fn open_sled(dir: &Path) -> Result<sled::Db, StoreError> {
+    open_sled_with_cache(dir, crate::limits::SLED_CACHE_MIB_DEFAULT)
+}
+
+/// As `open_sled`, with sled's page cache bounded to `cache_mib` MiB.
+pub(crate) fn open_sled_with_cache(dir: &Path, cache_mib: u64) -> Result<sled::Db, StoreError> {
     let started = std::time::Instant::now();
     loop {
-        match sled_config(dir).open() {
+        match sled_config_with_cache(dir, cache_mib).open() {
             // sled reports a held lock as an `Other` I/O error with this text (sled 0.34.7, config.rs).
             Err(sled::Error::Io(error))
                 if error.to_string().contains("could not acquire lock") && started.elapsed() < LOCK_WAIT_MAX =>
@@ -218,11 +232,18 @@ pub struct LedgerOptions {
     /// Whether a missing key file stops the open (a server, or anything that writes), or only a later
     /// request to sign (reading and verifying need no secret).
     pub require_key: bool,
+    /// sled's page cache, in MiB (`serve --cache-mib`): most of a server's memory besides its facts.
+    pub cache_mib: u64,
 }
 
 impl Default for LedgerOptions {
     fn default() -> LedgerOptions {
-        LedgerOptions { key_file: None, tail_check: TailCheck::Newest(OPEN_VERIFY_TAIL_EVENTS), require_key: true }
+        LedgerOptions {
+            key_file: None,
+            tail_check: TailCheck::Newest(OPEN_VERIFY_TAIL_EVENTS),
+            require_key: true,
+            cache_mib: crate::limits::SLED_CACHE_MIB_DEFAULT,
+        }
     }
 }
 
@@ -239,7 +260,7 @@ impl Ledger {
     pub fn open_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, StoreError> {
         let lock = DirLock::acquire(dir)?;
         let (db, tree, head, segment, syncer, merkle) = guard_sled(|| {
-            let db = open_sled(dir)?;
+            let db = open_sled_with_cache(dir, options.cache_mib)?;
             let tree = db.open_tree(TREE_NAME)?;
             check_format_marker(&tree, &db)?;
             let stored = read_head_record(&tree)?;
@@ -283,7 +304,8 @@ impl Ledger {
             submissions: Mutex::new(Some(sender)),
             committer: Mutex::new(Some(thread)),
             signer: Mutex::new(signer),
-            recorded_key,
+            recorded_key: Mutex::new(recorded_key),
+            key_path,
             snapshots,
             _db: db,
             _lock: lock,
@@ -529,14 +551,59 @@ impl Ledger {
 
     /// The ledger's name in its checkpoints (it travels with the signing key).
     pub fn origin(&self) -> String {
-        self.recorded_key.as_ref().map_or_else(String::new, |key| key.origin.clone())
+        self.recorded_key.lock().expect("key lock").as_ref().map_or_else(String::new, |key| key.origin.clone())
     }
 
     /// The public key that signs this ledger's checkpoints.
     /// `None` only for a ledger opened without its key file that never recorded its public key.
     pub fn public_key(&self) -> Option<ed25519_dalek::VerifyingKey> {
-        let recorded = self.recorded_key.as_ref()?;
+        let recorded = self.recorded_key.lock().expect("key lock").clone()?;
         ed25519_dalek::VerifyingKey::from_bytes(&recorded.public_key).ok()
+    }
+
+    /// Where the key for a rotation waits while its event is recorded: `<key file>.next`.
+    pub fn next_key_path(&self) -> PathBuf {
+        suffixed(&self.key_path, ".next")
+    }
+
+    /// Writes `next` (a new key of this ledger's origin) to `next_key_path`, mode 0600, before the
+    /// rotation's event is recorded: once the event is durable the key is there to be put in place.
+    pub fn stage_signing_key(&self, next: &signer::Signer) -> Result<(), StoreError> {
+        if next.origin() != self.origin() {
+            return Err(StoreError::Invalid(format!("a new key must keep the origin {}", self.origin())));
+        }
+        let path = self.next_key_path();
+        let _ = std::fs::remove_file(&path);
+        next.write_new(&path)
+    }
+
+    /// Puts the staged key in place once the rotation's event (`seq`) is durable: the old key file is
+    /// kept as `<key file>.retired-<seq>` (never deleted: it signed every checkpoint before), the
+    /// staged one becomes the key file, and the ledger records its public half as its own. Checkpoints
+    /// from now on are signed with it. Returns where the old key file went, if there was one.
+    pub fn put_staged_key_in_place(&self, seq: u64) -> Result<Option<PathBuf>, StoreError> {
+        let staged = self.next_key_path();
+        let next = signer::Signer::load(&staged)?;
+        let mut signer = self.signer.lock().expect("signer lock");
+        let retired = suffixed(&self.key_path, &format!(".retired-{seq}"));
+        let kept = if self.key_path.exists() {
+            if retired.exists() {
+                return Err(StoreError::Invalid(format!("{}: a retired key file is already there", retired.display())));
+            }
+            std::fs::rename(&self.key_path, &retired)?;
+            Some(retired)
+        } else {
+            None
+        };
+        std::fs::rename(&staged, &self.key_path)?;
+        let directory = self.key_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        durability::sync_directory(directory)?;
+        let recorded = next.recorded();
+        self.tree.insert(keys::SIGNING_KEY, recorded.encode())?;
+        self.tree.flush()?;
+        *self.recorded_key.lock().expect("key lock") = Some(recorded);
+        *signer = Ok(next);
+        Ok(kept)
     }
 
     /// Signs a checkpoint of the durable head at `time` (the caller's clock reading). Refuses to sign
@@ -631,12 +698,34 @@ impl Ledger {
         if to_seq - from_seq < PIPELINED_READ_EVENTS_MIN {
             return self.for_each_record(from_seq, to_seq, |seq, record| visit(decode(seq, record)?));
         }
-        let range = keys::event(from_seq)..=keys::event(to_seq);
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<T>, E>>(4);
+        // Two readers take turns chunk by chunk (reading and decoding are most of the work), and
+        // this thread visits their chunks in order: on two cores the three overlap.
+        let chunk = READ_CHUNK_RECORDS as u64;
+        let chunks = (to_seq - from_seq) / chunk + 1;
+        let reader_of = |first_chunk: u64, sender: std::sync::mpsc::SyncSender<Result<Vec<T>, E>>| {
+            let decode = &decode;
+            move || {
+                for index in (first_chunk..chunks).step_by(READERS) {
+                    let start = from_seq + index * chunk;
+                    let end = (start + chunk - 1).min(to_seq);
+                    if !decode_chunk(&self.tree, keys::event(start)..=keys::event(end), decode, &sender) {
+                        return;
+                    }
+                }
+            }
+        };
         std::thread::scope(|scope| {
-            scope.spawn(|| decode_chunks(&self.tree, range, &decode, sender));
-            for chunk in receiver {
-                chunk?.into_iter().try_for_each(&mut visit)?;
+            let mut receivers = Vec::with_capacity(READERS);
+            for first_chunk in 0..READERS as u64 {
+                let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<T>, E>>(2);
+                scope.spawn(reader_of(first_chunk, sender));
+                receivers.push(receiver);
+            }
+            for index in 0..chunks {
+                let decoded = receivers[(index % READERS as u64) as usize]
+                    .recv()
+                    .map_err(|_| E::from(StoreError::Corrupt(format!("reading events from {from_seq} stopped"))))?;
+                decoded?.into_iter().try_for_each(&mut visit)?;
             }
             Ok(())
         })
@@ -663,14 +752,17 @@ const PIPELINED_READ_EVENTS_MIN: u64 = 2_048;
 /// Records per chunk handed from the reading thread to the visiting one.
 const READ_CHUNK_RECORDS: usize = 1_024;
 
-/// Sends the decoded records of `range` in chunks; stops at the first error or when the receiver
-/// is gone.
-fn decode_chunks<T, E: From<StoreError>>(
+/// Readers that read and decode chunks in turn for `Ledger::for_each_decoded`.
+const READERS: usize = 2;
+
+/// Sends the decoded records of `range` as one chunk; false after an error or when the receiver is
+/// gone (the reader then stops).
+fn decode_chunk<T, E: From<StoreError>>(
     tree: &sled::Tree,
     range: std::ops::RangeInclusive<[u8; 9]>,
     decode: &(impl Fn(u64, Record<'_>) -> Result<T, E> + Sync),
-    sender: std::sync::mpsc::SyncSender<Result<Vec<T>, E>>,
-) {
+    sender: &std::sync::mpsc::SyncSender<Result<Vec<T>, E>>,
+) -> bool {
     let mut chunk = Vec::with_capacity(READ_CHUNK_RECORDS);
     for entry in tree.range(range) {
         let decoded = entry.map_err(|e| E::from(e.into())).and_then(|(key, value)| {
@@ -682,16 +774,11 @@ fn decode_chunks<T, E: From<StoreError>>(
             Ok(item) => chunk.push(item),
             Err(error) => {
                 let _ = sender.send(Err(error));
-                return;
+                return false;
             }
         }
-        if chunk.len() == READ_CHUNK_RECORDS && sender.send(Ok(std::mem::take(&mut chunk))).is_err() {
-            return;
-        }
     }
-    if !chunk.is_empty() {
-        let _ = sender.send(Ok(chunk));
-    }
+    sender.send(Ok(chunk)).is_ok()
 }
 
 fn visit_stored<E: From<StoreError>>(
@@ -740,6 +827,13 @@ fn open_signer(tree: &sled::Tree, db: &sled::Db, path: &Path, head: Head) -> Res
         db.flush()?;
     }
     Ok(signer)
+}
+
+/// `path` with `suffix` added to its file name.
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
 }
 
 /// The public key and origin the ledger recorded as its own, if any.

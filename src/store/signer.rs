@@ -70,6 +70,13 @@ impl Signer {
         Ok(Signer { key: SigningKey::from_bytes(&secret), origin: format!("kpi-ledger/{}", hex::encode(origin_bytes)) })
     }
 
+    /// A fresh key under `origin` (a rotation: the ledger keeps its name, the key changes).
+    pub fn generate_for(origin: &str) -> Result<Signer, StoreError> {
+        let mut signer = Signer::generate()?;
+        signer.origin = origin.to_owned();
+        Ok(signer)
+    }
+
     /// Reads a key file.
     pub fn load(path: &Path) -> Result<Signer, StoreError> {
         let bytes = std::fs::read(path)

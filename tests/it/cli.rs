@@ -61,7 +61,7 @@ fn reading_commands_answer_in_tables_and_json() {
         run(&["rank", "--data", data, "--unit", "YS07", "--period", "2017-06", "--as-of", "2017-07-12T23:59:59Z"]);
     assert!(output.status.success());
     let table = stdout(&output);
-    assert!(table.contains("2017-06 (as of 2017-07-12T23:59:59.000000Z, event 763)"), "{table}");
+    assert!(table.contains("2017-06 (as of 2017-07-12T23:59:59.000000Z, event 829)"), "{table}");
     let widths: Vec<usize> = table
         .lines()
         .filter(|line| line.contains("国家税务局"))
@@ -390,6 +390,7 @@ fn append_rename_as_an_old_ledger_could_hold(data: &str, unit: &str, name: &str)
         recorded_by: &recorded_by,
         command_id: None,
         correlation_id: None,
+        imported: None,
     };
     let (sealed, _) = chain.append(&event, stamp).unwrap();
     ledger.append(kpi_ledger::store::SealedAppend { events: vec![sealed], command: None }).unwrap();
@@ -433,4 +434,72 @@ fn a_stored_name_cannot_forge_rows_in_what_the_command_line_prints() {
     let rename = serde_json::json!({"command": "RenameUnit", "payload": {"unit": "YS02", "name": forged}}).to_string();
     let output = run(&["exec", "--data", &copy, "--unit", "YS", &rename]);
     assert_refused(&output, "name: contains the control character U+001B at position 2");
+}
+
+/// A month of 2018 under way on a copy of the demo ledger: scheme YS-2018 with a tiered and a deduct
+/// indicator, January opened and one deduction recorded for YS01, no tier award yet.
+fn a_month_under_way(name: &str) -> String {
+    let (dir, data, _) = demo();
+    let copy = dir.path().join(name).to_string_lossy().into_owned();
+    copy_ledger(data, &copy);
+    let scheme = r#"{"command":"OpenScheme","payload":{"issuer":"YS","year":2018,"unit_tier_rule":{"kind":"counts","counts":[4,5,3]}}}"#;
+    let tiered = r#"{"command":"DefineIndicator","payload":{"scheme":"YS-2018","indicator":"ZGU-02","name":"revenue","points_max":600,"method":{"kind":"tiered","tiers":[{"standard":"done","share_per_mille":1000},{"standard":"short","share_per_mille":0}]},"assessor":"YS"}}"#;
+    let deduct = r#"{"command":"DefineIndicator","payload":{"scheme":"YS-2018","indicator":"BGS-01","name":"filing","points_max":400,"method":{"kind":"deduct"},"assessor":"YS"}}"#;
+    let january = r#"{"command":"OpenPeriod","payload":{"scheme":"YS-2018","period":"2018-01"}}"#;
+    let output = run(&["exec", "--data", &copy, "--unit", "YS", scheme, tiered, deduct, january]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let deduction = r#"{"command":"RecordDeduction","payload":{"scheme":"YS-2018","period":"2018-01","unit":"YS01","indicator":"BGS-01","points":100,"reason":"late","problem_category":"late_submission"}}"#;
+    let output = run(&["exec", "--data", &copy, "--unit", "YS", "--role", "assessor", deduction]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    copy
+}
+
+#[test]
+fn roll_ups_count_open_months_only_when_provisional_and_say_so() {
+    let copy = a_month_under_way("provisional");
+    let month = stdout(&run(&["rank", "--data", &copy, "--unit", "YS07", "--period", "2018-01"]));
+    assert!(month.contains("provisional: counts 2018-01 not yet published"), "an open month is shown, marked: {month}");
+    assert!(month.contains("unassessed: 12 tiered indicator(s) without a tier award yet"), "{month}");
+    let quarter = stdout(&run(&["rank", "--data", &copy, "--unit", "YS07", "--period", "2018-Q1"]));
+    assert!(quarter.contains("unranked: YS01") && !quarter.contains("provisional"), "published months only: {quarter}");
+    let provisional =
+        stdout(&run(&["rank", "--data", &copy, "--unit", "YS07", "--period", "2018-Q1", "--provisional"]));
+    let row = provisional.lines().find(|line| line.contains("YS01")).expect(&provisional);
+    assert!(row.trim_start().starts_with("12"), "YS01 lost a point: last of twelve: {row}");
+    assert!(provisional.contains("provisional: counts 2018-01 not yet published"), "{provisional}");
+    let json = run(&["rank", "--data", &copy, "--unit", "YS07", "--period", "2018", "--provisional", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["provisional_periods"], serde_json::json!(["2018-01"]));
+    assert_eq!(json["unassessed_indicators"], 12);
+    let compared = stdout(&run(&[
+        "compare",
+        "--data",
+        &copy,
+        "--unit",
+        "YS01",
+        "--from",
+        "2018-Q1",
+        "--to",
+        "2018-Q1",
+        "--provisional",
+    ]));
+    assert!(
+        compared.contains("2018-Q1 (provisional)") && compared.contains("provisional: counts 2018-01"),
+        "{compared}"
+    );
+    let refused = run(&["trace", "--data", &copy, "--unit", "YS01", "--period", "2018-Q1"]);
+    assert_refused(&refused, "--provisional");
+    let traced = stdout(&run(&["trace", "--data", &copy, "--unit", "YS01", "--period", "2018-Q1", "--provisional"]));
+    assert!(traced.contains("trace of YS01") && traced.contains("provisional: counts 2018-01"), "{traced}");
+}
+
+#[test]
+fn publication_is_refused_while_a_tiered_indicator_has_no_award() {
+    let copy = a_month_under_way("unawarded");
+    let before = head(&copy);
+    let publish = r#"{"command":"PublishResults","payload":{"scheme":"YS-2018","period":"2018-01"}}"#;
+    let output = run(&["exec", "--data", &copy, "--unit", "YS", "--role", "committee", publish]);
+    assert_refused(&output, "period: 2018-01 cannot be published: 12 applicable tiered indicator(s)");
+    assert!(stderr(&output).contains("YS01 ZGU-02, YS02 ZGU-02"), "{}", stderr(&output));
+    assert_eq!(head(&copy), before);
 }

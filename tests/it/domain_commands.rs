@@ -9,6 +9,7 @@ use harness::*;
 use kpi_ledger::article::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::event::*;
+use kpi_ledger::domain::facts::PeriodStatus;
 use kpi_ledger::domain::*;
 
 #[test]
@@ -162,12 +163,13 @@ fn period_lifecycle_open_publish_finalise_reopen() {
     harness
         .when(&admin(), at(7, 1, 8, 0), open)
         .then_event(PeriodOpened { scheme: scheme(), period: period("2017-07") });
+    award_missing_tiers(&mut harness, JUNE, at(7, 3, 9, 0));
     harness.when(&committee(), at(7, 12, 9, 0), publish(JUNE)).then_event(ResultsPublished {
         scheme: scheme(),
         period: period(JUNE),
         objection_window_closes_at: at(7, 17, 9, 0),
     });
-    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
     harness
         .when(&committee(), at(7, 17, 9, 0), finalise(JUNE))
         .then_event(PeriodFinalised { scheme: scheme(), period: period(JUNE) });
@@ -179,6 +181,51 @@ fn period_lifecycle_open_publish_finalise_reopen() {
     };
     let events = harness.when(&committee(), at(8, 1, 9, 0), reopen).then_events();
     assert_eq!(events[0].stream_id(), "period-YS-2017.2017-06");
+}
+
+#[test]
+fn a_reopened_period_is_published_again_and_its_objection_window_stays_closed() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
+    harness.given(&committee(), at(7, 18, 9, 0), finalise(JUNE));
+    let reopen = ReopenPeriod { scheme: scheme(), period: period(JUNE), reason: "a wrong deduction".to_owned() };
+    harness.given(&committee(), at(8, 1, 9, 0), reopen);
+    let june = &harness.facts.schemes[&scheme()].periods[&period(JUNE)];
+    assert_eq!(june.status, PeriodStatus::Published);
+    assert_eq!(june.objection_window_closes_at, Some(at(7, 17, 9, 0)), "the window does not reopen");
+    harness.when(&committee(), at(8, 1, 10, 0), publish(JUNE)).then_rejected(RejectionCode::PeriodNotOpen, "period");
+    harness
+        .when(&appellant(), at(8, 1, 10, 0), file_against_deduction(deduction_id))
+        .then_rejected(RejectionCode::AppealWindowClosed, "target");
+    // The committee reopened it to correct it: the correction is taken, and it may be final again at once.
+    let withdrawal = WithdrawDeduction { deduction_id: DeductionId(deduction_id), reason: "wrong".to_owned() };
+    harness.given(&assessor(), at(8, 1, 10, 0), withdrawal);
+    harness
+        .when(&committee(), at(8, 1, 11, 0), finalise(JUNE))
+        .then_event(PeriodFinalised { scheme: scheme(), period: period(JUNE) });
+}
+
+#[test]
+fn a_reassignment_changes_the_lead_section_from_its_own_period_on() {
+    let mut harness = world();
+    harness.given(&admin(), at(7, 1, 8, 0), OpenPeriod { scheme: scheme(), period: period("2017-07") });
+    let from_july = AssignIndicator { effective_from: Some(period("2017-07")), ..assign(DEDUCT, "YS07-BGS") };
+    harness.given(&office(), at(7, 2, 9, 0), from_july);
+    let scheme_facts = &harness.facts.schemes[&scheme()];
+    let lead = |month: &str| scheme_facts.lead_section(&unit("YS07"), &indicator(DEDUCT), period(month)).cloned();
+    assert_eq!(lead(JUNE), Some(unit("YS07-ZGG")), "June keeps the lead it had");
+    assert_eq!(lead("2017-07"), Some(unit("YS07-BGS")));
+    let deduct = &scheme_facts.indicators[&indicator(DEDUCT)];
+    assert!(scheme_facts.applies(deduct, &unit("YS07"), period(JUNE)), "still carried before the reassignment");
+    // A later assignment from an earlier period replaces it from that period on.
+    let from_june = AssignIndicator { effective_from: Some(period(JUNE)), ..assign(DEDUCT, "YS07-ZGU") };
+    harness.given(&office(), at(7, 3, 9, 0), from_june);
+    let scheme_facts = &harness.facts.schemes[&scheme()];
+    let lead = |month: &str| scheme_facts.lead_section(&unit("YS07"), &indicator(DEDUCT), period(month)).cloned();
+    assert_eq!(
+        (lead("2017-05"), lead(JUNE), lead("2017-07")),
+        (Some(unit("YS07-ZGG")), Some(unit("YS07-ZGU")), Some(unit("YS07-ZGU")))
+    );
 }
 
 #[test]
@@ -298,7 +345,7 @@ fn attribute_cause_then_record_rectification() {
 #[test]
 fn file_appeal_sets_the_decision_due_date() {
     let (mut harness, deduction_id) = world_with_deduction();
-    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
     let events = harness.when(&appellant(), at(7, 14, 9, 0), file_against_deduction(deduction_id)).then_events();
     let Event::AppealFiled(filed) = &events[0] else { panic!("{events:?}") };
     assert_eq!(filed.decision_due_at, at(7, 24, 9, 0));
@@ -330,6 +377,7 @@ fn appeal_against_a_tier_award_contests_the_shortfall() {
     let filing = FileAppeal {
         target: AppealTarget::TierAward { tier_award_id: TierAwardId(award_id) },
         grounds: "completion was 100.2%".to_owned(),
+        evidence_digests: Vec::new(),
     };
     let events = harness.when(&appellant(), at(7, 4, 9, 0), filing).then_events();
     let Event::AppealFiled(filed) = &events[0] else { panic!("{events:?}") };
@@ -371,7 +419,11 @@ fn escalate_then_committee_decides() {
         at(7, 19, 16, 0),
         decide_with(appeal_id, AppealOutcome::Partial { points_restored: Points(100) }),
     );
-    let escalation = EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "the report was compliant".to_owned() };
+    let escalation = EscalateAppeal {
+        appeal_id: AppealId(appeal_id),
+        grounds: "the report was compliant".to_owned(),
+        evidence_digests: Vec::new(),
+    };
     let events = harness.when(&appellant(), at(7, 21, 9, 0), escalation.clone()).then_events();
     let Event::AppealEscalated(escalated) = &events[0] else { panic!("{events:?}") };
     assert_eq!(escalated.decision_due_at, at(7, 31, 9, 0));

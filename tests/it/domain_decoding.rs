@@ -116,3 +116,27 @@ fn access_payloads_name_a_malformed_token_hash_or_role() {
     assert_eq!(rejection.field, "token_hash");
     assert!(rejection.message.contains("64 lower-case hex digits"), "{}", rejection.message);
 }
+
+#[test]
+fn the_one_pass_decoder_reads_every_event_as_the_two_step_one_does() {
+    use kpi_ledger::chain::{decode, decode_in_two_steps, Record};
+    let history = kpi_testkit::generator::generate(11, kpi_testkit::generator::Size::M);
+    let mut types = std::collections::BTreeSet::new();
+    for event in &history.events {
+        let record = Record::decode(&event.sealed.record).unwrap();
+        let fast = decode(event.sealed.seq, &record).unwrap();
+        let slow = decode_in_two_steps(event.sealed.seq, &record).unwrap();
+        assert_eq!(fast, slow, "event {}", event.sealed.seq);
+        types.insert(fast.event.event_type());
+    }
+    assert!(types.len() >= 15, "the history covers many event types: {types:?}");
+
+    // Bodies the one pass does not read take the second path, which reports with the field named.
+    let body = br#"{"event_id":"0187a0f4-0000-7000-8000-000000000001","stream":"unit-YS","stream_version":1,"type":"UnitRenamed","schema_version":1,"recorded_at":"2017-07-11T09:00:00.000000Z","actor":{"id":"a","role":"admin"},"command_id":null,"causation_id":null,"correlation_id":null,"data":{"unit":"YS","name":7}}"#;
+    let record = Record::seal(kpi_ledger::chain::GENESIS_HASH, 1, body);
+    let error = decode(1, &record).unwrap_err().to_string();
+    assert!(error.contains("UnitRenamed") && error.contains("name"), "{error}");
+    let older = br#"{"event_id":"0187a0f4-0000-7000-8000-000000000002","stream":"s","stream_version":1,"type":"DeductionRecorded","schema_version":1,"recorded_at":"2017-07-11T09:00:00.000000Z","actor":{"id":"a","role":"assessor"},"command_id":null,"causation_id":null,"correlation_id":null,"data":{"deduction_id":"0187a0f4-0000-7000-8000-000000000003","scheme":"YS-2017","period":"2017-06","unit":"YS07","indicator":"ZG-04","points":200,"reason":"missing","problem_category":"document_filing","evidence_digest":null,"assessor":"YS"}}"#;
+    let record = Record::seal(kpi_ledger::chain::GENESIS_HASH, 1, older);
+    assert_eq!(decode(1, &record).unwrap(), decode_in_two_steps(1, &record).unwrap(), "v1 is upcast either way");
+}

@@ -1,6 +1,7 @@
 //! How an event evolves: `DeductionRecorded` v1 (at most one evidence digest, no links) is upcast on
 //! read to v2 (a list of digests, links); `AccessGranted` v1 (a grant without an end) to v2 (one of
-//! 90 days). Schemes change every year; the ledger never rewrites what it stored, so every published
+//! 90 days); `AppealFiled`, `AppealEscalated` and `AppealDecided` v1 (no evidence) to v2 (evidence
+//! digests, and a cause attribution as a filing's target). Schemes change every year; the ledger never rewrites what it stored, so every published
 //! version must keep decoding into the current type.
 //!
 //! Invariant guarded: stored v1 data decodes to the current `DeductionRecorded`, with the digest list
@@ -195,4 +196,49 @@ fn the_access_grant_v1_step_writes_exactly_the_published_v2() {
     v1_with_days["valid_days"] = json!(30);
     let error = step.apply(v1_with_days).expect_err("valid_days is unknown to v1");
     assert!(matches!(error, EventDecodeError::InvalidData { schema_version: 1, .. }), "{error:?}");
+}
+
+/// The appeal steps' outputs, pinned: a v1 filing, escalation or decision carried no evidence, and a
+/// v1 filing's target is a deduction or a tier award; v2 reads them with `evidence_digests: []`, and
+/// the upcast golden v1 samples are the v2 samples (the story's appeal as v1 stored it).
+#[test]
+fn the_appeal_v1_steps_write_exactly_the_published_v2() {
+    for (event_type, golden_v2) in [("AppealFiled", true), ("AppealDecided", true), ("AppealEscalated", false)] {
+        let read = |version: u32| -> Value {
+            let path = format!("tests/golden/events/{event_type}.v{version}.json");
+            serde_json::from_str(&std::fs::read_to_string(manifest_path(&path)).expect("golden sample")).expect("JSON")
+        };
+        let v1 = read(1);
+        assert_valid_event_data(event_type, 1, &v1);
+        let mut expected = v1.clone();
+        expected["evidence_digests"] = json!([]);
+        let step = published_step(event_type, 1);
+        assert_eq!(step.apply(v1.clone()), Ok(expected.clone()), "{event_type}");
+        assert_valid_event_data(event_type, 2, &expected);
+        if golden_v2 {
+            assert_eq!(read(2), expected, "{event_type}: the golden v2 is the upcast v1");
+        }
+        let event = Event::from_stored(event_type, 1, &v1).expect("v1 decodes");
+        assert_eq!(event.schema_version(), 2);
+        assert_valid_event(&event);
+
+        let mut v1_with_evidence = v1;
+        v1_with_evidence["evidence_digests"] = json!([]);
+        let error = step.apply(v1_with_evidence).expect_err("evidence is unknown to v1");
+        assert!(matches!(error, EventDecodeError::InvalidData { schema_version: 1, .. }), "{error:?}");
+    }
+    // A cause attribution was never a v1 target.
+    let text = std::fs::read_to_string(manifest_path("tests/golden/events/AppealFiled.v1.json")).expect("v1");
+    let mut v1: Value = serde_json::from_str(&text).expect("JSON");
+    v1["target"] = json!({
+        "kind": "cause_attribution",
+        "deduction_id": "015d3117-5900-7000-8000-0000000002ce",
+        "attribution_event_id": "015d3e5d-2a80-7000-9000-000000000001"
+    });
+    let error = Event::from_stored("AppealFiled", 1, &v1).expect_err("v1 knows two targets");
+    assert!(matches!(error, EventDecodeError::InvalidData { schema_version: 1, .. }), "{error:?}");
+    let mut v2 = v1;
+    v2["evidence_digests"] = json!(["3f6c1d9a4e2b8c7f0a5d6e1b9c8a7f3e2d4c6b8a0f1e3d5c7b9a2e4f6d8c0b1a"]);
+    assert_valid_event_data("AppealFiled", 2, &v2);
+    assert!(Event::from_stored("AppealFiled", 2, &v2).is_ok(), "v2 takes a cause attribution with evidence");
 }

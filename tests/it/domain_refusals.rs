@@ -50,7 +50,7 @@ fn revise_points(code: &str, from: &str, points: i64) -> ReviseIndicator {
 /// June published on 07-12 and finalised on 07-18, after its window.
 fn world_with_final_june() -> Harness {
     let mut harness = world();
-    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
     harness.given(&committee(), at(7, 18, 9, 0), finalise(JUNE));
     harness
 }
@@ -99,7 +99,7 @@ fn first_decision_is_the_reviewers_and_escalated_the_committees() {
     harness.given(
         &appellant(),
         at(7, 20, 9, 0),
-        EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "unfair".to_owned() },
+        EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "unfair".to_owned(), evidence_digests: Vec::new() },
     );
     harness
         .when(&reviewer(), at(7, 25, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld))
@@ -268,7 +268,7 @@ fn period_refusals() {
     harness.when(&admin(), at(6, 2, 9, 0), quarter).then_rejected(Code::NotABasePeriod, "period");
     harness.when(&committee(), at(7, 12, 9, 0), publish("2017-07")).then_rejected(Code::UnknownPeriod, "period");
     harness.when(&committee(), at(7, 12, 9, 0), finalise(JUNE)).then_rejected(Code::PeriodNotPublished, "period");
-    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
     harness.when(&committee(), at(7, 12, 10, 0), publish(JUNE)).then_rejected(Code::PeriodNotOpen, "period");
     let rejection =
         harness.when(&committee(), at(7, 16, 9, 0), finalise(JUNE)).then_rejected(Code::ObjectionWindowOpen, "period");
@@ -281,6 +281,148 @@ fn period_refusals() {
 fn finalising_waits_for_open_appeals() {
     let (mut harness, _, _) = world_with_appeal();
     harness.when(&committee(), at(7, 18, 9, 0), finalise(JUNE)).then_rejected(Code::AppealsOpen, "period");
+}
+
+#[test]
+fn publication_waits_for_an_award_on_every_applicable_tiered_indicator() {
+    let mut harness = world();
+    let rejection =
+        harness.when(&committee(), at(7, 12, 9, 0), publish(JUNE)).then_rejected(Code::TierAwardsMissing, "period");
+    assert_eq!(
+        rejection.message,
+        "period: 2017-06 cannot be published: 2 applicable tiered indicator(s) have no tier award for it \
+         (unit indicator): YS07 ZGU-02, YS08 ZGU-02"
+    );
+    harness.given(&assessor(), at(7, 3, 9, 0), award(2));
+    let rejection =
+        harness.when(&committee(), at(7, 12, 9, 0), publish(JUNE)).then_rejected(Code::TierAwardsMissing, "period");
+    assert!(rejection.message.ends_with("(unit indicator): YS08 ZGU-02"), "{}", rejection.message);
+    // An indicator a unit dropped from June on needs no award from it.
+    let dropped = MarkIndicatorNotApplicable {
+        unit: unit("YS08"),
+        effective_from: Some(period(JUNE)),
+        ..not_applicable(TIERED, "YS08-0001")
+    };
+    harness.given(&actor("office.ys08", Role::Office, "YS08"), at(7, 4, 9, 0), dropped);
+    harness.when(&committee(), at(7, 12, 9, 0), publish(JUNE)).then_events();
+}
+
+#[test]
+fn finalising_waits_while_a_decision_on_the_period_may_still_be_escalated() {
+    let (mut harness, _, appeal_id) = world_with_appeal();
+    let rejection =
+        harness.when(&committee(), at(7, 18, 9, 0), finalise(JUNE)).then_rejected(Code::AppealsOpen, "period");
+    assert!(
+        rejection.message.contains(&format!("appeal {appeal_id} is waiting for a decision")),
+        "{}",
+        rejection.message
+    );
+    let partial = AppealOutcome::Partial { points_restored: Points(100) };
+    harness.given(&reviewer(), at(7, 19, 16, 0), decide_with(appeal_id, partial));
+    let rejection =
+        harness.when(&committee(), at(7, 24, 15, 59), finalise(JUNE)).then_rejected(Code::AppealsOpen, "period");
+    assert_eq!(
+        rejection.message,
+        format!("period: 2017-06 cannot be final yet: appeal {appeal_id} may still be escalated until 2017-07-24T16:00:00.000000Z")
+    );
+    // At the closing instant itself the period may be finalised, as with the objection window.
+    harness.when(&committee(), at(7, 24, 16, 0), finalise(JUNE)).then_events();
+    // An escalation waits for the committee's decision, and holds the period open until then.
+    harness.given(
+        &appellant(),
+        at(7, 22, 9, 0),
+        EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "x".to_owned(), evidence_digests: Vec::new() },
+    );
+    harness.when(&committee(), at(7, 25, 9, 0), finalise(JUNE)).then_rejected(Code::AppealsOpen, "period");
+}
+
+#[test]
+fn an_upheld_appeal_holds_nothing_open_and_the_window_may_close_on_the_instant() {
+    let (mut harness, _, appeal_id) = world_with_appeal();
+    harness.given(&reviewer(), at(7, 16, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld));
+    harness.when(&committee(), at(7, 17, 8, 59), finalise(JUNE)).then_rejected(Code::ObjectionWindowOpen, "period");
+    harness.when(&committee(), at(7, 17, 9, 0), finalise(JUNE)).then_events();
+}
+
+#[test]
+fn a_final_period_takes_no_fact_that_changes_its_results() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
+    harness.given(&committee(), at(7, 18, 9, 0), finalise(JUNE));
+    let late = at(7, 20, 9, 0);
+    let final_june = |harness: &mut Harness, actor: Actor, command: Command, field: &str| {
+        let rejection = harness.when(&actor, late, command).then_rejected(Code::PeriodFinal, field);
+        assert!(rejection.message.contains("2017-06"), "{}", rejection.message);
+    };
+    final_june(&mut harness, assessor(), deduction(100).into(), "period");
+    final_june(&mut harness, assessor(), award(2).into(), "period");
+    let withdrawal = WithdrawDeduction { deduction_id: DeductionId(deduction_id), reason: "error".to_owned() };
+    final_june(&mut harness, assessor(), withdrawal.into(), "deduction_id");
+    let bonus = AwardBonus {
+        scheme: scheme(),
+        period: period(JUNE),
+        unit: unit("YS07"),
+        points: Points(100),
+        reason: "x".to_owned(),
+    };
+    final_june(&mut harness, assessor(), bonus.into(), "period");
+    let veto = ApplyVeto {
+        scheme: scheme(),
+        period: period(JUNE),
+        unit: unit("YS07"),
+        indicator: indicator(VETO),
+        reason: "case".to_owned(),
+    };
+    final_june(&mut harness, assessor(), veto.into(), "period");
+    let attribution = AttributeCause {
+        deduction_id: DeductionId(deduction_id),
+        cause_unit: unit("YS07-BGS"),
+        description: "filed late".to_owned(),
+        evidence_digests: Vec::new(),
+        links: Vec::new(),
+    };
+    final_june(&mut harness, office(), attribution.into(), "deduction_id");
+    final_june(&mut harness, appellant(), file_against_deduction(deduction_id).into(), "target");
+    let dropped =
+        MarkIndicatorNotApplicable { effective_from: Some(period(JUNE)), ..not_applicable(OTHER, "YS07-0001") };
+    final_june(&mut harness, office(), dropped.into(), "effective_from");
+    // A reassignment reaches back to the indicator's first period unless it names a later one.
+    final_june(&mut harness, office(), assign(DEDUCT, "YS07-BGS").into(), "effective_from");
+    let from_june = AssignIndicator { effective_from: Some(period(JUNE)), ..assign(DEDUCT, "YS07-BGS") };
+    final_june(&mut harness, office(), from_june.into(), "effective_from");
+    let from_july = AssignIndicator { effective_from: Some(period("2017-07")), ..assign(DEDUCT, "YS07-BGS") };
+    harness.when(&office(), late, from_july).then_events();
+}
+
+#[test]
+fn the_city_scheme_gives_sections_no_bonus_or_veto() {
+    let mut harness = world();
+    let bonus = AwardBonus {
+        scheme: scheme(),
+        period: period(JUNE),
+        unit: unit("YS07-BGS"),
+        points: Points(100),
+        reason: "praise".to_owned(),
+    };
+    let rejection = harness.when(&assessor(), at(7, 3, 9, 0), bonus).then_rejected(Code::NotForSections, "unit");
+    assert_eq!(
+        rejection.message,
+        "unit: YS07-BGS is a section; the city's scheme YS-2017 gives sections no bonus or veto (only the units \
+         it assesses directly receive them)"
+    );
+    let veto = ApplyVeto {
+        scheme: scheme(),
+        period: period(JUNE),
+        unit: unit("YS07-ZGG"),
+        indicator: indicator(VETO),
+        reason: "case".to_owned(),
+    };
+    let rejection = harness.when(&assessor(), at(7, 3, 9, 0), veto).then_rejected(Code::NotForSections, "unit");
+    assert!(
+        rejection.message.contains("the city's scheme YS-2017 gives sections no bonus or veto"),
+        "{}",
+        rejection.message
+    );
 }
 
 #[test]
@@ -433,7 +575,7 @@ fn cause_and_rectification_refusals() {
 #[test]
 fn appeal_outside_its_window_says_the_deadline() {
     let (mut harness, deduction_id) = world_with_deduction();
-    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
     let rejection = harness
         .when(&appellant(), at(7, 17, 9, 1), file_against_deduction(deduction_id))
         .then_rejected(Code::AppealWindowClosed, "target");
@@ -464,17 +606,20 @@ fn appeal_targets_must_stand() {
     let old_award = FileAppeal {
         target: AppealTarget::TierAward { tier_award_id: TierAwardId(award_id) },
         grounds: "x".to_owned(),
+        evidence_digests: Vec::new(),
     };
     harness.when(&appellant(), at(7, 5, 9, 0), old_award).then_rejected(Code::TierAwardSuperseded, "target");
     let top_award = harness.given(&assessor(), at(7, 4, 10, 0), award(1));
     let nothing = FileAppeal {
         target: AppealTarget::TierAward { tier_award_id: TierAwardId(top_award) },
         grounds: "x".to_owned(),
+        evidence_digests: Vec::new(),
     };
     harness.when(&appellant(), at(7, 5, 9, 0), nothing).then_rejected(Code::NothingToAppeal, "target");
     let unknown_award = FileAppeal {
         target: AppealTarget::TierAward { tier_award_id: TierAwardId(Uuid::from_u128(3)) },
         grounds: "x".to_owned(),
+        evidence_digests: Vec::new(),
     };
     harness.when(&appellant(), at(7, 5, 9, 0), unknown_award).then_rejected(Code::UnknownTierAward, "target");
     harness.given(
@@ -490,7 +635,7 @@ fn appeal_targets_must_stand() {
 #[test]
 fn appeal_in_a_final_period_is_refused() {
     let (mut harness, deduction_id) = world_with_deduction();
-    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
     harness.given(&committee(), at(7, 18, 9, 0), finalise(JUNE));
     harness
         .when(&appellant(), at(7, 18, 10, 0), file_against_deduction(deduction_id))
@@ -523,7 +668,8 @@ fn decision_refusals() {
 #[test]
 fn escalation_refusals() {
     let (mut harness, _, appeal_id) = world_with_appeal();
-    let escalate = EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "unfair".to_owned() };
+    let escalate =
+        EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "unfair".to_owned(), evidence_digests: Vec::new() };
     harness.when(&appellant(), at(7, 15, 9, 0), escalate.clone()).then_rejected(Code::AppealNotDecided, "appeal_id");
     harness.given(
         &reviewer(),
@@ -552,7 +698,8 @@ fn escalation_refusals() {
 fn upheld_appeals_are_not_escalated() {
     let (mut harness, _, appeal_id) = world_with_appeal();
     harness.given(&reviewer(), at(7, 19, 16, 0), decide_with(appeal_id, AppealOutcome::Upheld));
-    let escalate = EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "more".to_owned() };
+    let escalate =
+        EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "more".to_owned(), evidence_digests: Vec::new() };
     harness.when(&appellant(), at(7, 20, 9, 0), escalate).then_rejected(Code::AppealUpheld, "appeal_id");
 }
 
@@ -766,7 +913,9 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
     let mut granted = world();
     granted.given(&admin(), at(7, 1, 9, 0), grant('c', "assessor.ys.zhao", Role::Assessor, "YS"));
     let mut published = world_with_deduction().0;
-    published.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    given_published(&mut published, JUNE, at(7, 12, 9, 0));
+    let mut awarded = world();
+    award_missing_tiers(&mut awarded, JUNE, at(7, 3, 9, 0));
     // An event every world below holds (each one builds on `world()`).
     let link = world().last_event_id();
     let july = Some(period("2017-07"));
@@ -831,7 +980,7 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
             MarkIndicatorNotApplicable { effective_from: july, ..not_applicable(OTHER, "YS07-0001") }.into(),
         ),
         (world(), admin(), late, OpenPeriod { scheme: scheme(), period: period("2017-07") }.into()),
-        (world(), committee(), at(7, 12, 9, 0), publish(JUNE).into()),
+        (awarded, committee(), at(7, 12, 9, 0), publish(JUNE).into()),
         (published, committee(), at(7, 18, 9, 0), finalise(JUNE).into()),
         (
             world_with_final_june(),
@@ -898,7 +1047,12 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
             at(7, 19, 16, 0),
             decide_with(appeal_id.0, AppealOutcome::Partial { points_restored: Points(100) }).into(),
         ),
-        (decided, appellant(), at(7, 20, 9, 0), EscalateAppeal { appeal_id, grounds: text("filed on time") }.into()),
+        (
+            decided,
+            appellant(),
+            at(7, 20, 9, 0),
+            EscalateAppeal { appeal_id, grounds: text("filed on time"), evidence_digests: Vec::new() }.into(),
+        ),
         (world_with_appeal().0, appellant(), late, WithdrawAppeal { appeal_id, reason: text("accepted") }.into()),
         (world(), admin(), late, grant('a', "assessor.ys.zhao", Role::Assessor, "YS").into()),
         (granted, admin(), late, revoke('c').into()),
@@ -908,12 +1062,23 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
             late,
             SetTimeZone { utc_offset: kpi_ledger::domain::timestamp::UtcOffset::parse("+07:00").unwrap() }.into(),
         ),
+        (
+            world(),
+            admin(),
+            late,
+            kpi_ledger::domain::command::RotateSigningKey {
+                public_key: kpi_ledger::domain::ids::PublicKeyHex::new("a".repeat(64)).unwrap(),
+                previous_public_key: kpi_ledger::domain::ids::PublicKeyHex::new("b".repeat(64)).unwrap(),
+                reason: text("yearly rotation"),
+            }
+            .into(),
+        ),
     ]
 }
 
 fn published_world() -> Harness {
     let mut harness = world_with_deduction().0;
-    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
     harness
 }
 
@@ -994,7 +1159,8 @@ fn every_string_field_of_every_command_refuses_hidden_characters() {
          ReviseIndicator.reason RetireIndicator.reason MarkIndicatorNotApplicable.reason ReopenPeriod.reason \
          AwardTier.reason RecordDeduction.reason WithdrawDeduction.reason AwardBonus.reason ApplyVeto.reason \
          AttributeCause.description RecordRectification.description FileAppeal.grounds DecideAppeal.reasoning \
-         EscalateAppeal.grounds WithdrawAppeal.reason GrantAccess.note RevokeAccess.reason"
+         EscalateAppeal.grounds WithdrawAppeal.reason GrantAccess.note RevokeAccess.reason \
+         RotateSigningKey.reason"
     );
 }
 
@@ -1041,6 +1207,50 @@ fn the_acting_id_is_held_to_the_actor_id_rule() {
         let rename = RenameUnit { unit: unit("YS08"), name: "Ding County".to_owned() };
         harness.when(&acting, at(7, 1, 9, 0), rename).then_rejected(Code::InvalidText, "actor.id");
     }
+}
+
+// ---- Appeals on cause attributions (tests/it/domain_blame_appeals.rs has the whole story) -------
+
+#[test]
+fn attribution_appeal_refusals() {
+    let (mut harness, deduction_id) = world_with_deduction();
+    let attribute = |cause: &str| AttributeCause {
+        deduction_id: DeductionId(deduction_id),
+        cause_unit: unit(cause),
+        description: "filed under the wrong document type".to_owned(),
+        evidence_digests: Vec::new(),
+        links: Vec::new(),
+    };
+    harness.given(&office(), at(7, 12, 9, 0), attribute("YS07-BGS"));
+    let first = harness.last_event_id();
+    let against = |attribution: EventId| FileAppeal {
+        target: AppealTarget::CauseAttribution {
+            deduction_id: DeductionId(deduction_id),
+            attribution_event_id: attribution,
+        },
+        grounds: "not ours".to_owned(),
+        evidence_digests: Vec::new(),
+    };
+    let section = actor("appellant.ys07-bgs", Role::Appellant, "YS07-BGS");
+    let county_committee = actor("committee.ys07", Role::Committee, "YS07");
+    let now = at(7, 12, 10, 0);
+    harness.when(&section, now, against(EventId(Uuid::from_u128(9)))).then_rejected(Code::UnknownAttribution, "target");
+    let appeal_id = harness.given(&section, now, against(first));
+    let partial = decide_with(appeal_id, AppealOutcome::Partial { points_restored: Points(1) });
+    harness.when(&county_committee, now, partial).then_rejected(Code::OutcomeNotAllowed, "outcome");
+    harness.given(&county_committee, now, decide_with(appeal_id, AppealOutcome::Dismissed));
+    let escalate =
+        EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "more".to_owned(), evidence_digests: Vec::new() };
+    harness.when(&section, now, escalate).then_rejected(Code::AppealNotEscalatable, "appeal_id");
+    harness.given(&office(), at(7, 13, 9, 0), attribute("YS07-ZGU"));
+    harness.when(&section, at(7, 13, 10, 0), against(first)).then_rejected(Code::AttributionSuperseded, "target");
+    let second = harness.last_event_id();
+    let zgu = actor("appellant.ys07-zgu", Role::Appellant, "YS07-ZGU");
+    let cleared = harness.given(&zgu, at(7, 13, 10, 0), against(second));
+    harness.given(&county_committee, at(7, 14, 9, 0), decide_with(cleared, AppealOutcome::Upheld));
+    harness
+        .when(&office(), at(7, 14, 10, 0), attribute("YS07-ZGU"))
+        .then_rejected(Code::AttributionOverturned, "cause_unit");
 }
 
 // ---- Decoding ----------------------------------------------------------------------------------

@@ -29,6 +29,12 @@ const ADMIN: (&str, Role, &str) = ("admin.ys", Role::Admin, "YS");
 const ASSESSOR: (&str, Role, &str) = ("assessor.ys.wang", Role::Assessor, "YS");
 const COMMITTEE: (&str, Role, &str) = ("committee.ys", Role::Committee, "YS");
 
+/// Made-up evidence digests (blake3 hex) for the epilogue's appeal steps: YS05's submission receipt,
+/// the document-format rules YS07 cites, the committee's minutes.
+const DIGEST_SUBMISSION_RECEIPT: &str = "5b0e4c2a9d7f1e3b8c6a4d2f0e9b7c5a3d1f8e6c4b2a0d9f7e5c3b1a8f6d4e2c";
+const DIGEST_FORMAT_RULES: &str = "c3d9a1f7e5b3c1a9f7d5b3e1c9a7f5d3b1e9c7a5f3d1b9e7c5a3f1d9b7e5c3a1";
+const DIGEST_COMMITTEE_MINUTES: &str = "0f2e4d6c8b0a1f3e5d7c9b1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e";
+
 /// A made-up token hash (blake3 hex) for the epilogue's grant; the token itself never reaches the domain.
 const TOKEN_HASH_NEW_ASSESSOR: &str = "ace31e9407eebf27a68adb58ee4c5a8242fe15338c218d54b024df76d3c10b4a";
 
@@ -62,6 +68,7 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
         FileAppeal {
             target: AppealTarget::Deduction { deduction_id: july_deduction_id },
             grounds: "已按时报送 (reported on time)".to_owned(),
+            evidence_digests: vec![EvidenceDigest::new(DIGEST_SUBMISSION_RECEIPT).expect("a digest")],
         },
     );
     let second_appeal_id = AppealId(appeal.context.new_id);
@@ -136,6 +143,7 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
             EscalateAppeal {
                 appeal_id: AppealId(appeal_id),
                 grounds: "报告合规，不应扣分 (the report was compliant)".to_owned(),
+                evidence_digests: vec![EvidenceDigest::new(DIGEST_FORMAT_RULES).expect("a digest")],
             },
         ),
         step(
@@ -184,6 +192,7 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
                 appeal_id: AppealId(appeal_id),
                 outcome: AppealOutcome::Partial { points_restored: Points(100) },
                 reasoning: "维持复核决定 (the review stands)".to_owned(),
+                evidence_digests: vec![EvidenceDigest::new(DIGEST_COMMITTEE_MINUTES).expect("a digest")],
             },
         ),
         step(
@@ -213,6 +222,23 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
             ADMIN,
             17,
             SetTimeZone { utc_offset: UtcOffset::parse("+08:00").unwrap() },
+        ),
+        step(
+            "epilogue.rotate_signing_key",
+            at(7, 26, 11, 0),
+            ADMIN,
+            18,
+            kpi_ledger::domain::command::RotateSigningKey {
+                public_key: kpi_ledger::domain::ids::PublicKeyHex::new(
+                    "5ab4b8e2ef0f7ad1c3a27e8d2ba9ca0a4a6bdf3c1dbf1e2d9d6a8b2a0f3c4e51",
+                )
+                .unwrap(),
+                previous_public_key: kpi_ledger::domain::ids::PublicKeyHex::new(
+                    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                )
+                .unwrap(),
+                reason: "年度密钥轮换 (yearly key rotation)".to_owned(),
+            },
         ),
     ]
 }
@@ -271,7 +297,7 @@ fn the_story_tells_what_domain_md_says() {
         .map(|(_, record)| record.version_at(period("2017-06")).points_max)
         .sum();
     assert_eq!(applicable, Points(9_200), "YS07 drops 4 indicators, leaving 92 points");
-    let lead = scheme_record.lead_section(&unit("YS07"), &indicator("ZG-04"));
+    let lead = scheme_record.lead_section(&unit("YS07"), &indicator("ZG-04"), period("2017-06"));
     assert_eq!(lead, Some(&unit("YS07-ZGG")));
 }
 

@@ -179,6 +179,7 @@ impl Harness {
                 recorded_by: &recorded_by,
                 command_id: None,
                 correlation_id: None,
+                imported: None,
             };
             let (_, recorded) = self.chain.append(&event, stamp).expect("test events are small");
             self.facts.apply(&recorded);
@@ -396,11 +397,17 @@ pub fn file_against_deduction(deduction_id: Uuid) -> FileAppeal {
     FileAppeal {
         target: AppealTarget::Deduction { deduction_id: DeductionId(deduction_id) },
         grounds: "filed on time".to_owned(),
+        evidence_digests: Vec::new(),
     }
 }
 
 pub fn decide_with(appeal_id: Uuid, outcome: AppealOutcome) -> DecideAppeal {
-    DecideAppeal { appeal_id: AppealId(appeal_id), outcome, reasoning: "on time but non-compliant".to_owned() }
+    DecideAppeal {
+        appeal_id: AppealId(appeal_id),
+        outcome,
+        reasoning: "on time but non-compliant".to_owned(),
+        evidence_digests: Vec::new(),
+    }
 }
 
 /// The world with a 2-point deduction on ZG-04 for YS07 in June (07-11); returns it and the id.
@@ -410,10 +417,31 @@ pub fn world_with_deduction() -> (Harness, Uuid) {
     (harness, deduction_id)
 }
 
+/// Awards tier 1 on the tiered indicator to every county of the world (YS07, YS08) that has no award
+/// for `period_text` yet: what publication needs (docs/RULES.md §2).
+pub fn award_missing_tiers(harness: &mut Harness, period_text: &str, now: Timestamp) {
+    for county in ["YS07", "YS08"] {
+        let scheme_facts = &harness.facts.schemes[&scheme()];
+        let awarded = scheme_facts
+            .assessment(period(period_text), &unit(county))
+            .is_some_and(|assessment| assessment.tier_awards.contains_key(&indicator(TIERED)));
+        if !awarded {
+            let command = AwardTier { period: period(period_text), unit: unit(county), ..award(1) };
+            harness.given(&assessor(), now, command);
+        }
+    }
+}
+
+/// Awards what is missing (`award_missing_tiers`) and publishes `period_text` at `now`.
+pub fn given_published(harness: &mut Harness, period_text: &str, now: Timestamp) {
+    award_missing_tiers(harness, period_text, now);
+    harness.given(&committee(), now, publish(period_text));
+}
+
 /// … published on 07-12 (window until 07-17 09:00) and appealed on 07-14; returns the appeal id too.
 pub fn world_with_appeal() -> (Harness, Uuid, Uuid) {
     let (mut harness, deduction_id) = world_with_deduction();
-    harness.given(&committee(), at(7, 12, 9, 0), publish(JUNE));
+    given_published(&mut harness, JUNE, at(7, 12, 9, 0));
     let appeal_id = harness.given(&appellant(), at(7, 14, 9, 0), file_against_deduction(deduction_id));
     (harness, deduction_id, appeal_id)
 }

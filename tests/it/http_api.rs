@@ -32,19 +32,19 @@ const COUNTIES: [&str; 2] = ["YS07", "YS08"];
 /// The local read token the tests give the server (`server.json` holds a random one).
 const LOCAL_TOKEN: &str = "test-local-read-token";
 
-struct Api {
+pub(crate) struct Api {
     _dir: tempfile::TempDir,
-    state: AppState,
-    clock: Arc<ManualClock>,
+    pub(crate) state: AppState,
+    pub(crate) clock: Arc<ManualClock>,
     /// One token per role, each scoped to the city (so scope never hides a role refusal), under the
     /// role's name; and one per role for each of `COUNTIES`, under `role@county`.
-    tokens: BTreeMap<String, String>,
+    pub(crate) tokens: BTreeMap<String, String>,
 }
 
 impl Api {
     /// The article's story, played through the service, plus tokens for every role: built once per
     /// run (one fsync per command), and copied for each test.
-    fn new() -> Api {
+    pub(crate) fn new() -> Api {
         static STORY: std::sync::OnceLock<(tempfile::TempDir, BTreeMap<String, String>)> = std::sync::OnceLock::new();
         let (story, tokens) = STORY.get_or_init(Api::record_story);
         let dir = tempfile::tempdir().unwrap();
@@ -94,11 +94,11 @@ impl Api {
         (dir, tokens)
     }
 
-    fn head(&self) -> u64 {
+    pub(crate) fn head(&self) -> u64 {
         self.state.service.ledger().head().seq
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
@@ -125,11 +125,11 @@ impl Api {
         (status, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
-    async fn post(&self, role: &str, path: &str, body: &Value) -> (StatusCode, String, Value) {
+    pub(crate) async fn post(&self, role: &str, path: &str, body: &Value) -> (StatusCode, String, Value) {
         self.call("POST", path, Some(&self.tokens[role]), Some(&body.to_string()), &[]).await
     }
 
-    async fn get(&self, role: &str, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, role: &str, path: &str) -> (StatusCode, Value) {
         let (status, _, body) = self.call("GET", path, Some(&self.tokens[role]), None, &[]).await;
         (status, body)
     }
@@ -424,11 +424,15 @@ fn every_domain_command_has_exactly_one_route_one_schema_and_one_openapi_operati
         assert!(document["components"]["schemas"][name].is_object(), "{name} has no OpenAPI schema");
     }
     assert_eq!(COMMAND_ROUTES.len(), Command::NAMES.len(), "a route for something that is not a command");
+    // Every POST is a command's, except the few that carry something else (a document, a history
+    // file), each named here.
+    const NOT_COMMANDS: [&str; 1] = ["ImportHistory"];
     let operations: Vec<&str> = document["paths"]
         .as_object()
         .unwrap()
         .values()
         .filter_map(|item| item["post"]["operationId"].as_str())
+        .filter(|operation| !NOT_COMMANDS.contains(operation))
         .collect();
     assert_eq!(operations.len(), Command::NAMES.len(), "an OpenAPI command operation that is not a command");
 }
@@ -546,7 +550,7 @@ async fn every_error_is_problem_json_naming_what_was_wrong() {
         ("GET", "/nothing/here", StatusCode::NOT_FOUND, "path"),
         ("DELETE", "/v1/head", StatusCode::METHOD_NOT_ALLOWED, "method"),
         ("POST", "/v1/head", StatusCode::METHOD_NOT_ALLOWED, "method"),
-        ("GET", "/v1/deductions", StatusCode::METHOD_NOT_ALLOWED, "method"),
+        ("GET", "/v1/cause-attributions", StatusCode::METHOD_NOT_ALLOWED, "method"),
     ] {
         let (got, content_type, problem) = api.call(method, path, Some(&token), None, &[]).await;
         assert_eq!((got, content_type.as_str()), (status, "application/problem+json"), "{method} {path}");
@@ -616,6 +620,8 @@ fn sample_read(path: &str, event_id: &str, stream: &str) -> Option<String> {
         "/v1/traces" => "/v1/traces?unit=YS07&period=2017-06",
         "/v1/indicator-load" => "/v1/indicator-load?unit=YS07",
         "/v1/appeal-queue" => "/v1/appeal-queue?unit=YS07",
+        "/v1/my-appeals" => "/v1/my-appeals",
+        "/v1/deductions" => "/v1/deductions?unit=YS07&period=2017-06",
         "/v1/notices" => "/v1/notices?unit=YS07&period=2017-06",
         "/v1/events" => "/v1/events?limit=2",
         "/v1/events/subscribe" => "/v1/events/subscribe",
@@ -648,11 +654,14 @@ fn expected_read(path: &str, role: Role, seat: Seat) -> Result<(), (&'static str
         }
         // YS08 is ranked in YS07's group: the table is published to the group.
         "/v1/rankings" => Ok(()),
+        // Every reader has its own: the appeals its unit (or a unit under it) filed.
+        "/v1/my-appeals" => Ok(()),
         "/v1/scoreboard"
         | "/v1/comparisons/horizontal"
         | "/v1/comparisons/vertical"
         | "/v1/traces"
         | "/v1/indicator-load"
+        | "/v1/deductions"
         | "/v1/appeal-queue" => match holds_ys07 {
             true => Ok(()),
             false => out_of_scope_unit,
@@ -776,7 +785,7 @@ async fn the_appeal_queue_is_filtered_by_unit_period_and_the_readers_scope() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let waiting = |body: &Value| body["waiting"].as_array().map_or(usize::MAX, Vec::len);
+    let waiting = |body: &Value| body["appeals"].as_array().map_or(usize::MAX, Vec::len);
     for (reader, path, expected) in [
         ("reviewer", "/v1/appeal-queue", 1),
         ("committee", "/v1/appeal-queue?unit=YS07", 1),
@@ -1002,9 +1011,76 @@ fn the_openapi_document_says_who_may_read_each_route_and_types_every_parameter()
     assert_eq!(role["schema"]["enum"].as_array().unwrap().len(), 7);
     let queue = paths["/v1/appeal-queue"]["get"]["parameters"].as_array().unwrap();
     let names: Vec<&str> = queue.iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["unit", "period", "as_of"]);
+    assert_eq!(names, ["unit", "appellant", "period", "status", "as_of"]);
     let event_id = &paths["/v1/events/{event_id}"]["get"]["parameters"][0];
     assert_eq!((event_id["in"].as_str(), event_id["schema"]["format"].as_str()), (Some("path"), Some("uuid")));
     assert!(paths["/metrics"]["get"]["description"].as_str().unwrap().contains("every valid token"));
     assert!(paths["/v1/openapi.json"]["get"]["responses"]["401"].is_null(), "the document needs no token");
+}
+
+#[tokio::test]
+async fn roll_ups_count_open_months_only_when_asked_and_every_such_answer_lists_them() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    // July is open with nothing recorded: no perfect month, provisional or not.
+    for path in ["/v1/rankings?unit=YS07&period=2017-Q3", "/v1/rankings?unit=YS07&period=2017-Q3&provisional=true"] {
+        let (status, body) = api.get("auditor", path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert_eq!((&body["standings"], &body["provisional_periods"]), (&json!([]), &json!([])), "{path}");
+    }
+    let (status, body) = api.get("auditor", "/v1/scoreboard?unit=YS07&period=2017-07").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["detail"].as_str().unwrap().contains("nothing has been recorded yet in 2017-07"), "{body}");
+
+    // A July deduction for YS08 gives July results; July still has no tier awards, so it cannot be published.
+    let before = api.head();
+    let deduction = json!({"scheme": "YS-2017", "period": "2017-07", "unit": "YS08", "indicator": "BGS-02",
+        "points": 100, "reason": "late", "problem_category": "late_submission"});
+    let (status, _, body) = api.post("assessor", "/v1/deductions", &deduction).await;
+    assert!(status.is_success(), "{body}");
+    let (status, _, body) =
+        api.post("committee", "/v1/period-publications", &json!({"scheme": "YS-2017", "period": "2017-07"})).await;
+    assert!(status.is_client_error(), "{body}");
+    assert_eq!(
+        (body["code"].as_str(), body["field"].as_str()),
+        (Some("tier_awards_missing"), Some("period")),
+        "{body}"
+    );
+    assert!(body["detail"].as_str().unwrap().contains("12 applicable tiered indicator(s)"), "{body}");
+
+    // The month asked about on its own is shown, marked provisional, with its unassessed indicators counted.
+    let (_, july) = api.get("auditor", "/v1/rankings?unit=YS07&period=2017-07").await;
+    assert_eq!(july["standings"].as_array().unwrap().len(), 12);
+    assert_eq!((&july["provisional_periods"], &july["unassessed_indicators"]), (&json!(["2017-07"]), &json!(12)));
+    // The quarter counts it only when asked for provisional figures.
+    let (_, q3) = api.get("auditor", "/v1/rankings?unit=YS07&period=2017-Q3").await;
+    assert_eq!(q3["standings"], json!([]));
+    let (_, q3) = api.get("auditor", "/v1/rankings?unit=YS07&period=2017-Q3&provisional=true").await;
+    assert_eq!(q3["standings"].as_array().unwrap().len(), 12);
+    assert_eq!(q3["provisional_periods"], json!(["2017-07"]));
+    let (_, year) = api.get("auditor", "/v1/scoreboard?unit=YS07&period=2017").await;
+    assert_eq!((year["base_periods"].as_array().unwrap().len(), &year["provisional_periods"]), (6, &json!([])));
+    let (_, year) = api.get("auditor", "/v1/scoreboard?unit=YS07&period=2017&provisional=true").await;
+    assert_eq!(
+        (year["base_periods"].as_array().unwrap().len(), &year["provisional_periods"]),
+        (7, &json!(["2017-07"]))
+    );
+    for path in [
+        "/v1/comparisons/horizontal?unit=YS08&period=2017-Q3&provisional=true",
+        "/v1/comparisons/vertical?unit=YS08&from=2017-Q2&to=2017-Q3&provisional=true",
+        "/v1/traces?unit=YS08&period=2017-Q3&provisional=true",
+        "/v1/notices?scheme=YS-2017&period=2017-Q3&provisional=true",
+    ] {
+        let (status, body) = api.get("auditor", path).await;
+        assert_eq!((status, &body["provisional_periods"]), (StatusCode::OK, &json!(["2017-07"])), "{path}: {body}");
+    }
+    let (status, body) = api.get("auditor", "/v1/traces?unit=YS08&period=2017-Q3").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["detail"].as_str().unwrap().contains("2017-07 not published yet"), "{body}");
+    let diff = format!("/v1/rankings/diff?unit=YS07&period=2017-Q3&from={before}&provisional=true");
+    let (status, body) = api.get("auditor", &diff).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["after"]["provisional_periods"], json!(["2017-07"]));
+    assert_eq!(body["changes"].as_array().unwrap().len(), 12, "every county came into the quarter: {body}");
+    let (status, body) = api.get("auditor", "/v1/rankings?unit=YS07&period=2017-Q3&provisional=yes").await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("provisional")));
 }

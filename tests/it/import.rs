@@ -131,6 +131,7 @@ fn an_import_needs_a_key_said_outright_and_keeps_the_one_it_was_given() {
     let apart = LedgerSettings {
         data: dir.path().join("apart"),
         signing_key_file: Some(dir.path().join("secrets/apart-key.json")),
+        cache_mib: None,
     };
     admin::import_export(&apart, &mut exported.as_slice(), &ImportKey::File(key_copy), &|_| {}).unwrap();
     assert!(apart.key_path().exists() && !apart.data.join("checkpoint-signing-key.json").exists());

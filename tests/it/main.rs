@@ -4,11 +4,14 @@
 //! HTTP and CLI tests — across its tests.
 
 mod harness;
+mod history;
 mod projection_fixture;
 mod support;
 
 mod cli;
+mod cli_documents;
 mod domain_access;
+mod domain_blame_appeals;
 mod domain_commands;
 mod domain_decoding;
 mod domain_evolution;
@@ -19,15 +22,19 @@ mod durability;
 mod end_to_end;
 mod faults;
 mod http_api;
+mod http_appeal_views;
+mod http_documents;
 mod import;
 mod ledger;
 mod merkle;
 mod projection_generator;
 mod projection_golden;
+mod projection_periods;
 mod projection_properties;
 mod projection_store;
 mod proofs;
 mod read_models;
+mod restart;
 mod serve;
 mod service;
 mod tamper;

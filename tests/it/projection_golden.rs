@@ -262,12 +262,12 @@ fn indicator_load_per_section_follows_the_article() {
 fn the_appeal_queue_shows_the_open_appeal_and_when_it_is_overdue() {
     let filed = around(fixture::LABEL_APPEAL, true);
     let queue = filed.appeal_queue(at(7, 14, 10, 0));
-    assert_eq!(queue.waiting.len(), 1);
-    assert_eq!(queue.waiting[0].decision_due_at, at(7, 24, 9, 0));
+    assert_eq!(queue.appeals.len(), 1);
+    assert_eq!(queue.appeals[0].decision_due_at, at(7, 24, 9, 0));
     assert_eq!(queue.overdue().count(), 0);
     let late = filed.appeal_queue(Timestamp::from_civil(2017, 7, 25, 10, 0, 0).unwrap());
-    assert_eq!((late.waiting[0].overdue, late.waiting[0].days_overdue), (true, 1));
-    assert!(latest().appeal_queue(at(12, 31, 0, 0)).waiting.is_empty(), "decided on 07-19");
+    assert_eq!((late.appeals[0].overdue, late.appeals[0].days_overdue), (true, 1));
+    assert!(latest().appeal_queue(at(12, 31, 0, 0)).appeals.is_empty(), "decided on 07-19");
 }
 
 #[test]

@@ -103,7 +103,7 @@ fn assert_blame_lands_where_domain_says(projection: &Projection, state: &State) 
                     if !on_county || !applies {
                         continue;
                     }
-                    let lead = scheme.lead_section(county, &recorded.indicator).cloned();
+                    let lead = scheme.lead_section(county, &recorded.indicator, *period).cloned();
                     let moved = deduction
                         .cause_unit()
                         .cloned()

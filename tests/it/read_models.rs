@@ -9,7 +9,7 @@ use kpi_ledger::article::year::year_story;
 use kpi_ledger::chain::{decode, Record};
 use kpi_ledger::domain::{PeriodId, UnitCode};
 use kpi_ledger::projection::{AsOf, Projection};
-use kpi_ledger::service::queries::RankingScope;
+use kpi_ledger::service::queries::{RankingScope, View};
 use kpi_ledger::service::read_models::ReadModels;
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
 use kpi_ledger::store::Ledger;
@@ -69,6 +69,30 @@ fn answers_as_of_any_point_equal_a_fold_from_scratch() {
 }
 
 #[test]
+fn on_the_articles_day_the_third_quarter_stands_on_published_months_unless_provisional() {
+    let dir = tempfile::tempdir().unwrap();
+    let read_models = ReadModels::open_with_interval(year_ledger(dir.path()), INTERVAL).unwrap();
+    // 2017-08-10: July is assessed (tiers on 08-03, the other counties' deductions on 08-04) but is
+    // published only on 08-12.
+    let day = AsOf::EndOfDay { year: 2017, month: 8, day: 10 };
+    let (ys07, q3) = (UnitCode::new("YS07").unwrap(), PeriodId::parse("2017-Q3").unwrap());
+    let scope = RankingScope::OfUnit(ys07.clone());
+    let published = read_models.ranking(&scope, q3, day).unwrap().value;
+    assert!(published.standings.is_empty() && published.provisional_periods.is_empty(), "{published:#?}");
+    let provisional = read_models.ranking(&scope, q3, View::provisional(day)).unwrap().value;
+    assert_eq!(provisional.provisional_periods, vec![PeriodId::parse("2017-07").unwrap()]);
+    let standing = provisional.standing(&ys07).expect("YS07 is ranked on July so far");
+    assert_eq!(standing.final_score, kpi_ledger::domain::Points(9870));
+    let year = read_models.scoreboard(&ys07, PeriodId::parse("2017").unwrap(), day).unwrap().value;
+    assert_eq!((year.base_periods.len(), year.provisional_periods.len()), (6, 0), "January to June");
+    // Once July is published (08-12) it counts without asking.
+    let later = AsOf::EndOfDay { year: 2017, month: 8, day: 12 };
+    let q3_later = read_models.ranking(&scope, q3, later).unwrap().value;
+    assert_eq!(q3_later.standing(&ys07).map(|standing| standing.final_score.hundredths()), Some(9870));
+    assert!(q3_later.provisional_periods.is_empty());
+}
+
+#[test]
 fn snapshots_are_persisted_checked_and_a_bad_one_is_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = year_ledger(dir.path());
@@ -81,15 +105,16 @@ fn snapshots_are_persisted_checked_and_a_bad_one_is_rebuilt() {
 
     // A snapshot whose bytes were changed (here: the one at the newest boundary) must not be trusted.
     let (_, bytes) = ledger.snapshot_at_or_before(boundary).unwrap().unwrap();
-    let mut forged = String::from_utf8(bytes).unwrap();
-    forged = forged.replacen("\"seq\":", "\"seq\":1", 1);
-    ledger.put_snapshot(boundary, forged.as_bytes()).unwrap();
+    let mut forged = kpi_ledger::projection::Snapshot::from_bytes(&bytes).unwrap();
+    forged.seq += 1;
+    let forged = forged.to_bytes();
+    ledger.put_snapshot(boundary, &forged).unwrap();
     let reopened = ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap();
     let (_, current) = reopened.with_projection(AsOf::Latest, Clone::clone).unwrap();
     assert_eq!(current, folded(&ledger, head), "rebuilt from an older snapshot and the chain");
     let (stored_at, bytes) = ledger.snapshot_at_or_before(head).unwrap().unwrap();
     assert_eq!(stored_at, boundary);
-    assert_ne!(bytes, forged.as_bytes(), "the mismatching snapshot was dropped and taken again from the chain");
+    assert_ne!(bytes, forged, "the mismatching snapshot was dropped and taken again from the chain");
     let boundary_hash = ledger.event_at(boundary).unwrap().unwrap().hash;
     let retaken =
         kpi_ledger::projection::Snapshot::from_bytes(&bytes).unwrap().verified(boundary, boundary_hash).unwrap();
@@ -206,14 +231,18 @@ fn the_service_judges_who_may_read_what_for_every_adapter() {
     // The June appeal, as of the day it waited for a decision.
     let waiting = AsOf::EndOfDay { year: 2017, month: 7, day: 15 };
     let queue = |who: &Reader, filter: AppealFilter| {
-        read_models.appeal_queue(who, &filter, waiting, now).map(|answer| answer.value.waiting.len())
+        read_models.appeal_queue(who, &filter, waiting, now).map(|answer| answer.value.appeals.len())
     };
     assert_eq!(queue(&reader(Role::Reviewer, "YS"), AppealFilter::default()).unwrap(), 1);
     assert_eq!(queue(&office_ys07, AppealFilter::default()).unwrap(), 1);
     assert_eq!(queue(&office_ys08, AppealFilter::default()).unwrap(), 0, "not in its scope");
-    let july = AppealFilter { unit: None, period: Some(PeriodId::parse("2017-07").unwrap()) };
+    let july = AppealFilter { period: Some(PeriodId::parse("2017-07").unwrap()), ..AppealFilter::default() };
     assert_eq!(queue(&Reader::Local, july).unwrap(), 0);
-    let of_ys07 = AppealFilter { unit: Some(code("YS07")), period: Some(PeriodId::parse("2017-H1").unwrap()) };
+    let of_ys07 = AppealFilter {
+        unit: Some(code("YS07")),
+        period: Some(PeriodId::parse("2017-H1").unwrap()),
+        ..AppealFilter::default()
+    };
     assert_eq!(queue(&Reader::Local, of_ys07.clone()).unwrap(), 1);
     assert!(queue(&office_ys08, of_ys07).is_err(), "a unit outside the scope is refused, not emptied");
 }

@@ -26,7 +26,8 @@ pub fn allowed_roles(command: &Command) -> &'static [Role] {
         | Command::OpenPeriod(_)
         | Command::GrantAccess(_)
         | Command::RevokeAccess(_)
-        | Command::SetTimeZone(_) => &[Role::Admin],
+        | Command::SetTimeZone(_)
+        | Command::RotateSigningKey(_) => &[Role::Admin],
         Command::AssignIndicator(_)
         | Command::MarkIndicatorNotApplicable(_)
         | Command::AttributeCause(_)

@@ -1,16 +1,19 @@
-//! Rules for appeals: file, decide (upheld, partial k, dismissed), escalate once, withdraw.
+//! Rules for appeals: file, decide (upheld, partial k, dismissed), escalate once, withdraw; and appeals
+//! on cause attributions, which the section charged files and the county's committee decides once
+//! (upheld: the charge goes back to the lead section; dismissed: it stays).
 //!
-//! Invariant: at most one appeal per assessment waits for a decision; filing closes with the period's
-//! objection window and escalation with its own; a decision restores between nothing and all that was
+//! Invariant: at most one appeal per assessment (or attribution) waits for a decision; filing closes
+//! with the period's objection window (for an attribution, not before `objection_window_days` after it
+//! was recorded) and escalation with its own; a decision restores between nothing and all that was
 //! contested, an escalated one never less than the first; no one decides an appeal against their own
-//! deduction or award.
+//! deduction or award; a decision on an attribution restores no points.
 
 use crate::domain::appeal::{AppealOutcome, AppealStage, AppealTarget, AppealVerdict};
 use crate::domain::command::{DecideAppeal, EscalateAppeal, FileAppeal, WithdrawAppeal};
 use crate::domain::context::{Context, Role};
 use crate::domain::event::{AppealDecided, AppealEscalated, AppealFiled, AppealWithdrawn, Event};
 use crate::domain::facts::{AppealFacts, Facts, PeriodStatus};
-use crate::domain::ids::{AppealId, IndicatorCode, SchemeId, UnitCode};
+use crate::domain::ids::{AppealId, DeductionId, EventId, IndicatorCode, SchemeId, UnitCode};
 use crate::domain::period::PeriodId;
 use crate::domain::points::Points;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
@@ -32,6 +35,11 @@ struct Target<'a> {
 
 fn target<'a>(facts: &'a Facts, target: &AppealTarget) -> Result<Target<'a>, Rejection> {
     match target {
+        // `file_appeal` sends these to `file_attribution_appeal` before asking for a target.
+        AppealTarget::CauseAttribution { deduction_id, .. } => {
+            let message = format!("target: deduction {deduction_id}'s attribution is appealed on its own terms");
+            reject(Code::InvalidCommand, "target", message)
+        }
         AppealTarget::Deduction { deduction_id } => {
             let Some(deduction) = facts.deductions.get(deduction_id) else {
                 return reject(Code::UnknownDeduction, "target", format!("target: unknown deduction {deduction_id}"));
@@ -95,6 +103,9 @@ fn may_appeal(facts: &Facts, unit: &UnitCode, charged: Option<&UnitCode>, contex
 }
 
 pub fn file_appeal(facts: &Facts, command: &FileAppeal, context: &Context) -> Result<Event, Rejection> {
+    if let AppealTarget::CauseAttribution { deduction_id, attribution_event_id } = &command.target {
+        return file_attribution_appeal(facts, command, deduction_id, attribution_event_id, context);
+    }
     let target = target(facts, &command.target)?;
     may_appeal(facts, target.unit, target.cause_unit, context)?;
     let scheme = checks::scheme(facts, "target", target.scheme)?;
@@ -110,6 +121,7 @@ pub fn file_appeal(facts: &Facts, command: &FileAppeal, context: &Context) -> Re
         return reject(Code::NothingToAppeal, "target", "target: the award already gives full points".to_owned());
     }
     checks::long_text("grounds", &command.grounds)?;
+    checks::evidence("evidence_digests", &command.evidence_digests)?;
     checks::fresh_id(facts, context)?;
     let decision_days = i64::from(scheme.settings.decision_window_days);
     Ok(AppealFiled {
@@ -122,9 +134,107 @@ pub fn file_appeal(facts: &Facts, command: &FileAppeal, context: &Context) -> Re
         appellant: context.actor.unit.clone(),
         points_contested: target.points_contested,
         grounds: command.grounds.clone(),
+        evidence_digests: command.evidence_digests.clone(),
         decision_due_at: context.now.plus_days(decision_days),
     }
     .into())
+}
+
+/// An appeal on a cause attribution: only on the standing attribution of a deduction that stands, by
+/// the section it charges (or a unit above that section), while the period is not final, and from the
+/// attribution until the later of the period's objection window closing and `objection_window_days`
+/// after the attribution (open while the period is unpublished). What it contests is the charge.
+fn file_attribution_appeal(
+    facts: &Facts,
+    command: &FileAppeal,
+    deduction_id: &DeductionId,
+    event_id: &EventId,
+    context: &Context,
+) -> Result<Event, Rejection> {
+    let Some(deduction) = facts.deductions.get(deduction_id) else {
+        return reject(Code::UnknownDeduction, "target", format!("target: unknown deduction {deduction_id}"));
+    };
+    if deduction.is_withdrawn() {
+        let message = format!("target: deduction {deduction_id} is withdrawn; its attributions charge nothing");
+        return reject(Code::DeductionWithdrawn, "target", message);
+    }
+    let Some(attribution) = deduction.attribution(event_id) else {
+        let message = format!("target: deduction {deduction_id} has no cause attribution recorded by event {event_id}");
+        return reject(Code::UnknownAttribution, "target", message);
+    };
+    if let Some(latest) = deduction.attributions.last().filter(|latest| latest.event.event_id != *event_id) {
+        let message = format!(
+            "target: attribution {event_id} was replaced by a later attribution (event {}), which decides the charge",
+            latest.event.event_id
+        );
+        return reject(Code::AttributionSuperseded, "target", message);
+    }
+    let recorded = &deduction.recorded;
+    let scheme = checks::scheme(facts, "target", &recorded.scheme)?;
+    let charged = &attribution.cause_unit;
+    let lead = scheme.lead_section(&recorded.unit, &recorded.indicator, recorded.period);
+    if !facts.is_section_of(charged, &recorded.unit) || Some(charged) == lead {
+        let message = format!(
+            "target: attribution {event_id} names {charged}, which is charged nothing: only a section of {} other than \
+             the lead section carries the charge",
+            recorded.unit
+        );
+        return reject(Code::NothingToAppeal, "target", message);
+    }
+    require_scope(facts, &context.actor, charged)?;
+    let period = checks::opened_period(scheme, "target", recorded.period)?;
+    if period.status == PeriodStatus::Final {
+        return reject(Code::PeriodFinal, "target", format!("target: period {} is final", recorded.period));
+    }
+    let objection_days = i64::from(scheme.settings.objection_window_days);
+    let closes_at = period
+        .objection_window_closes_at
+        .map(|period_closes| period_closes.max(attribution.event.recorded_at.plus_days(objection_days)));
+    if let Some(closes_at) = closes_at.filter(|closes_at| context.now > *closes_at) {
+        let message = format!("target: the appeal window on attribution {event_id} closed at {closes_at}");
+        return reject(Code::AppealWindowClosed, "target", message);
+    }
+    no_other_attribution_appeal(facts, &attribution.appeals)?;
+    let charge = facts.effective_points(deduction);
+    if charge <= Points::ZERO {
+        let message = format!("target: deduction {deduction_id} counts 0.00 after its appeals; nothing is charged");
+        return reject(Code::NothingToAppeal, "target", message);
+    }
+    checks::long_text("grounds", &command.grounds)?;
+    checks::evidence("evidence_digests", &command.evidence_digests)?;
+    checks::fresh_id(facts, context)?;
+    let decision_days = i64::from(scheme.settings.decision_window_days);
+    Ok(AppealFiled {
+        appeal_id: AppealId(context.new_id),
+        target: command.target,
+        scheme: recorded.scheme.clone(),
+        period: recorded.period,
+        unit: recorded.unit.clone(),
+        indicator: recorded.indicator.clone(),
+        appellant: context.actor.unit.clone(),
+        points_contested: charge,
+        grounds: command.grounds.clone(),
+        evidence_digests: command.evidence_digests.clone(),
+        decision_due_at: context.now.plus_days(decision_days),
+    }
+    .into())
+}
+
+/// One open appeal per attribution, and none after the committee decided one: its decision is final.
+fn no_other_attribution_appeal(facts: &Facts, appeals: &[AppealId]) -> Result<(), Rejection> {
+    if let Some(open) = facts.open_appeal(appeals) {
+        let message = format!("target: appeal {} on this attribution is still open", open.filed.appeal_id);
+        return reject(Code::AppealAlreadyOpen, "target", message);
+    }
+    let decided = appeals.iter().filter_map(|id| facts.appeals.get(id)).find(|appeal| appeal.last_verdict().is_some());
+    if let Some(decided) = decided {
+        let message = format!(
+            "target: the committee decided appeal {} on this attribution; its decision is final",
+            decided.filed.appeal_id
+        );
+        return reject(Code::AppealAlreadyDecided, "target", message);
+    }
+    Ok(())
 }
 
 /// One open appeal per assessment, and none after one was decided: the route then is escalation.
@@ -157,8 +267,10 @@ pub fn decide_appeal(facts: &Facts, command: &DecideAppeal, context: &Context) -
     may_decide(facts, appeal, context)?;
     let points_restored = restoration(appeal, command.outcome)?;
     checks::long_text("reasoning", &command.reasoning)?;
+    checks::evidence("evidence_digests", &command.evidence_digests)?;
     let verdict = command.outcome.verdict();
-    let may_escalate = appeal.stage == AppealStage::First && verdict != AppealVerdict::Upheld;
+    let on_attribution = appeal.filed.target.is_cause_attribution();
+    let may_escalate = appeal.stage == AppealStage::First && verdict != AppealVerdict::Upheld && !on_attribution;
     let escalation_days =
         facts.schemes.get(&appeal.filed.scheme).map_or(0, |scheme| i64::from(scheme.settings.escalation_window_days));
     Ok(AppealDecided {
@@ -170,14 +282,30 @@ pub fn decide_appeal(facts: &Facts, command: &DecideAppeal, context: &Context) -
         verdict,
         points_restored,
         reasoning: command.reasoning.clone(),
+        evidence_digests: command.evidence_digests.clone(),
         escalation_window_closes_at: may_escalate.then(|| context.now.plus_days(escalation_days)),
     }
     .into())
 }
 
 /// First stage: a reviewer of the assessing unit who did not record the assessment. Escalated: the
-/// committee of the scheme's issuer.
+/// committee of the scheme's issuer. On a cause attribution: the committee of the deducted unit itself
+/// (the county whose office attributed the cause), never a reviewer and never another unit's committee.
 fn may_decide(facts: &Facts, appeal: &AppealFacts, context: &Context) -> Result<(), Rejection> {
+    if appeal.filed.target.is_cause_attribution() {
+        if context.actor.role != Role::Committee {
+            return refuse_role(&context.actor, "decide an appeal on a cause attribution", &[Role::Committee]);
+        }
+        let county = &appeal.filed.unit;
+        if &context.actor.unit != county {
+            let message = format!(
+                "actor.unit: appeals on {county}'s cause attributions are decided by the committee of {county}, not of {}",
+                context.actor.unit
+            );
+            return reject(Code::OutOfScope, "actor.unit", message);
+        }
+        return Ok(());
+    }
     match appeal.stage {
         AppealStage::First => {
             if context.actor.role != Role::Reviewer {
@@ -214,6 +342,18 @@ fn may_decide(facts: &Facts, appeal: &AppealFacts, context: &Context) -> Result<
 /// The points a decision restores: all, a part strictly between none and all, or none; at the
 /// escalated stage never less than the first decision restored.
 fn restoration(appeal: &AppealFacts, outcome: AppealOutcome) -> Result<Points, Rejection> {
+    if appeal.filed.target.is_cause_attribution() {
+        // The blame moves or stays; the county's points are not in question.
+        return match outcome {
+            AppealOutcome::Upheld | AppealOutcome::Dismissed => Ok(Points::ZERO),
+            AppealOutcome::Partial { .. } => reject(
+                Code::OutcomeNotAllowed,
+                "outcome",
+                "outcome: an appeal on a cause attribution is upheld (the charge goes back to the lead section) or \
+                 dismissed; it cannot be partial",
+            ),
+        };
+    }
     let contested = appeal.filed.points_contested;
     let restored = match outcome {
         AppealOutcome::Upheld => contested,
@@ -257,12 +397,14 @@ pub fn escalate_appeal(facts: &Facts, command: &EscalateAppeal, context: &Contex
         return reject(Code::PeriodFinal, "appeal_id", format!("appeal_id: period {} is final", appeal.filed.period));
     }
     checks::long_text("grounds", &command.grounds)?;
+    checks::evidence("evidence_digests", &command.evidence_digests)?;
     Ok(AppealEscalated {
         appeal_id: command.appeal_id,
         scheme: appeal.filed.scheme.clone(),
         period: appeal.filed.period,
         unit: appeal.filed.unit.clone(),
         grounds: command.grounds.clone(),
+        evidence_digests: command.evidence_digests.clone(),
         decision_due_at: context.now.plus_days(i64::from(scheme.settings.decision_window_days)),
     }
     .into())
@@ -271,6 +413,13 @@ pub fn escalate_appeal(facts: &Facts, command: &EscalateAppeal, context: &Contex
 /// Once, after a first decision that was not upheld, within the escalation window.
 fn escalatable(appeal: &AppealFacts, context: &Context) -> Result<(), Rejection> {
     let id = appeal.filed.appeal_id;
+    if appeal.filed.target.is_cause_attribution() {
+        let message = format!(
+            "appeal_id: appeal {id} is on a cause attribution; the county's committee decides it once and it cannot \
+             be escalated"
+        );
+        return reject(Code::AppealNotEscalatable, "appeal_id", message);
+    }
     if appeal.is_withdrawn() {
         return reject(Code::AppealNotOpen, "appeal_id", format!("appeal_id: appeal {id} was withdrawn"));
     }

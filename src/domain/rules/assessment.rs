@@ -81,7 +81,7 @@ fn office_may_deduct(
         return reject(Code::NotASection, "unit", format!("unit: unit {section} is not a section of {office_unit}"));
     }
     applies(scheme, indicator, office_unit, period)?;
-    if scheme.lead_section(office_unit, indicator) != Some(section) {
+    if scheme.lead_section(office_unit, indicator, period) != Some(section) {
         let message = format!("indicator: indicator {indicator} is not led by {section}");
         return reject(Code::IndicatorNotApplicable, "indicator", message);
     }
@@ -228,11 +228,29 @@ fn may_withdraw(facts: &Facts, unit: &UnitCode, assessor: &UnitCode, context: &C
     require_scope(facts, &context.actor, assessor)
 }
 
+/// Sections get bonuses and vetoes only where a scheme assesses them: the city's scheme, which
+/// assesses the counties directly and their sections only through them, gives sections none (a
+/// county's own scheme will give its sections both).
+fn no_bonus_or_veto_for_sections(facts: &Facts, scheme: &SchemeFacts, unit: &UnitCode) -> Result<(), Rejection> {
+    if !facts.is_section(unit) {
+        return Ok(());
+    }
+    let issuer = &scheme.settings.issuer;
+    let level = facts.units.get(issuer).map_or("issuer", |record| record.level.as_str());
+    let message = format!(
+        "unit: {unit} is a section; the {level}'s scheme {} gives sections no bonus or veto (only the units it \
+         assesses directly receive them)",
+        scheme.settings.scheme
+    );
+    reject(Code::NotForSections, "unit", message)
+}
+
 pub fn award_bonus(facts: &Facts, command: &AwardBonus, context: &Context) -> Result<Event, Rejection> {
     let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
     require_scope(facts, &context.actor, &scheme.settings.issuer)?;
     checks::period_taking_facts(scheme, "period", command.period)?;
     checks::unit(facts, "unit", &command.unit)?;
+    no_bonus_or_veto_for_sections(facts, scheme, &command.unit)?;
     if !facts.is_assessee_of(scheme, &command.unit) {
         let message = format!("unit: unit {} is not assessed by scheme {}", command.unit, command.scheme);
         return reject(Code::OutOfScope, "unit", message);
@@ -256,6 +274,8 @@ pub fn award_bonus(facts: &Facts, command: &AwardBonus, context: &Context) -> Re
 }
 
 pub fn apply_veto(facts: &Facts, command: &ApplyVeto, context: &Context) -> Result<Event, Rejection> {
+    let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
+    no_bonus_or_veto_for_sections(facts, scheme, &command.unit)?;
     let assessed = assessed(facts, &command.scheme, command.period, &command.unit, &command.indicator, context)?;
     if !assessed.indicator.defined.veto {
         let message = format!("indicator: indicator {} carries no veto", command.indicator);

@@ -1,7 +1,9 @@
 //! Rules for cause and remedy: attribute a deduction's cause to a unit, and record what that unit did.
 //!
 //! Invariant: only the performance office of the deducted unit (or a unit above it) writes these, on
-//! deductions that stand; a rectification follows an attribution and names the attributed unit.
+//! deductions that stand; a rectification follows a standing attribution and names the attributed
+//! unit. An attribution under appeal is not replaced until the committee decides, and a section whose
+//! appeal the committee upheld is not named again for the same deduction.
 
 use crate::domain::command::{AttributeCause, RecordRectification};
 use crate::domain::context::Context;
@@ -36,6 +38,19 @@ pub fn attribute_cause(facts: &Facts, command: &AttributeCause, context: &Contex
     let scheme = checks::scheme(facts, "scheme", &recorded.scheme)?;
     checks::period_taking_facts(scheme, "deduction_id", recorded.period)?;
     checks::unit(facts, "cause_unit", &command.cause_unit)?;
+    attribution_not_under_appeal(facts, deduction)?;
+    let overturned = deduction
+        .attributions
+        .iter()
+        .find(|attribution| attribution.cause_unit == command.cause_unit && attribution.overturned_by.is_some());
+    if let Some(overturned) = overturned {
+        let message = format!(
+            "cause_unit: the committee upheld {}'s appeal against being charged with deduction {} (attribution {}); \
+             name another unit",
+            command.cause_unit, command.deduction_id, overturned.event.event_id
+        );
+        return reject(Code::AttributionOverturned, "cause_unit", message);
+    }
     checks::long_text("description", &command.description)?;
     checks::evidence("evidence_digests", &command.evidence_digests)?;
     checks::links(context, "links", &command.links)?;
@@ -53,6 +68,21 @@ pub fn attribute_cause(facts: &Facts, command: &AttributeCause, context: &Contex
     .into())
 }
 
+/// While the section charged appeals the standing attribution, the cause is the committee's to settle.
+fn attribution_not_under_appeal(facts: &Facts, deduction: &DeductionFacts) -> Result<(), Rejection> {
+    let appeals = deduction.attributions.last().map_or(&[][..], |attribution| &attribution.appeals[..]);
+    match facts.open_appeal(appeals) {
+        Some(open) => {
+            let message = format!(
+                "deduction_id: appeal {} on its cause attribution waits for the committee's decision",
+                open.filed.appeal_id
+            );
+            reject(Code::AppealAlreadyOpen, "deduction_id", message)
+        }
+        None => Ok(()),
+    }
+}
+
 pub fn record_rectification(
     facts: &Facts,
     command: &RecordRectification,
@@ -60,7 +90,11 @@ pub fn record_rectification(
 ) -> Result<Event, Rejection> {
     let deduction = office_deduction(facts, &command.deduction_id, context)?;
     let Some(cause_unit) = deduction.cause_unit() else {
-        let message = format!("deduction_id: deduction {} has no cause attributed yet", command.deduction_id);
+        let message = format!(
+            "deduction_id: deduction {} has no standing cause attribution (none yet, or the committee upheld an appeal \
+             against it)",
+            command.deduction_id
+        );
         return reject(Code::CauseNotAttributed, "deduction_id", message);
     };
     checks::long_text("description", &command.description)?;

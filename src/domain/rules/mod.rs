@@ -59,6 +59,7 @@ pub fn decide(facts: &Facts, command: &Command, context: &Context) -> Result<Vec
         Command::GrantAccess(command) => access_grants::grant_access(facts, command, context)?,
         Command::RevokeAccess(command) => access_grants::revoke_access(facts, command, context)?,
         Command::SetTimeZone(command) => settings::set_time_zone(facts, command, context)?,
+        Command::RotateSigningKey(command) => settings::rotate_signing_key(facts, command, context)?,
     };
     // Every command records exactly one fact today; the list leaves room for decisions that record
     // several facts of one stream at once.

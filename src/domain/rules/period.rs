@@ -1,15 +1,20 @@
-//! Rules for the period lifecycle: open → published (objection window) → final, and reopen.
+//! Rules for the period lifecycle: open → published (objection window) → final, and reopen (back to
+//! published).
 //!
-//! Invariant: a period turns final only after its objection window has closed and with no appeal
-//! waiting for a decision, so finalising never cuts off an appeal that was still allowed.
+//! Invariant: a period is published only once every applicable tiered indicator of every unit the
+//! scheme assesses has an award for it; it turns final only after its objection window has closed,
+//! with no appeal on it waiting for a decision and none whose decision may still be escalated, so
+//! finalising never cuts off an appeal or an escalation that was still allowed.
 
 use crate::domain::command::{FinalisePeriod, OpenPeriod, PublishResults, ReopenPeriod};
 use crate::domain::context::Context;
 use crate::domain::event::{Event, PeriodFinalised, PeriodOpened, PeriodReopened, ResultsPublished};
 use crate::domain::facts::{Facts, PeriodFacts, PeriodStatus, SchemeFacts};
-use crate::domain::ids::SchemeId;
+use crate::domain::ids::{IndicatorCode, SchemeId, UnitCode};
 use crate::domain::period::PeriodId;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
+use crate::domain::Timestamp;
+use crate::limits::MISSING_AWARDS_LISTED_MAX;
 
 use super::access::require_scope;
 use super::checks;
@@ -34,6 +39,7 @@ pub fn publish_results(facts: &Facts, command: &PublishResults, context: &Contex
     let scheme = issuer_scheme(facts, &command.scheme, context)?;
     let period = checks::opened_period(scheme, "period", command.period)?;
     require_status(period, command.period, PeriodStatus::Open)?;
+    every_tier_awarded(facts, scheme, command.period)?;
     let days = i64::from(scheme.settings.objection_window_days);
     Ok(ResultsPublished {
         scheme: command.scheme.clone(),
@@ -51,10 +57,7 @@ pub fn finalise_period(facts: &Facts, command: &FinalisePeriod, context: &Contex
         let message = format!("period: the objection window of {} is open until {closes_at}", command.period);
         return reject(Code::ObjectionWindowOpen, "period", message);
     }
-    if facts.has_open_appeals_in(&command.scheme, command.period) {
-        let message = format!("period: appeals in {} are still waiting for a decision", command.period);
-        return reject(Code::AppealsOpen, "period", message);
-    }
+    no_appeal_pending(facts, &command.scheme, command.period, context.now)?;
     Ok(PeriodFinalised { scheme: command.scheme.clone(), period: command.period }.into())
 }
 
@@ -66,6 +69,62 @@ pub fn reopen_period(facts: &Facts, command: &ReopenPeriod, context: &Context) -
     }
     checks::long_text("reason", &command.reason)?;
     Ok(PeriodReopened { scheme: command.scheme.clone(), period: command.period, reason: command.reason.clone() }.into())
+}
+
+/// Refuses to publish while an applicable tiered indicator of a unit the scheme assesses (an active
+/// one: a retired unit is assessed no more) has no award for the period, listing each (unit,
+/// indicator). Sections have no awards of their own: a lead section mirrors its county's.
+fn every_tier_awarded(facts: &Facts, scheme: &SchemeFacts, period: PeriodId) -> Result<(), Rejection> {
+    let mut missing: Vec<(&UnitCode, &IndicatorCode)> = Vec::new();
+    for unit in facts.active_children(&scheme.settings.issuer, false) {
+        let awards = scheme.assessment(period, unit).map(|assessment| &assessment.tier_awards);
+        for (code, indicator) in &scheme.indicators {
+            let unawarded = indicator.version_at(period).is_tiered()
+                && scheme.applies(indicator, unit, period)
+                && !awards.is_some_and(|awards| awards.contains_key(code));
+            if unawarded {
+                missing.push((unit, code));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> =
+        missing.iter().take(MISSING_AWARDS_LISTED_MAX).map(|(unit, code)| format!("{unit} {code}")).collect();
+    let more = match missing.len().saturating_sub(MISSING_AWARDS_LISTED_MAX) {
+        0 => String::new(),
+        more => format!(" and {more} more"),
+    };
+    let message = format!(
+        "period: {period} cannot be published: {} applicable tiered indicator(s) have no tier award for it \
+         (unit indicator): {}{more}",
+        missing.len(),
+        listed.join(", ")
+    );
+    reject(Code::TierAwardsMissing, "period", message)
+}
+
+/// Refuses to finalise while an appeal on the period waits for a decision, or a decision on it may
+/// still be escalated (its escalation window closes after `now`; at the closing instant itself the
+/// period may be finalised, as with the objection window), naming the appeals.
+fn no_appeal_pending(facts: &Facts, scheme: &SchemeId, period: PeriodId, now: Timestamp) -> Result<(), Rejection> {
+    let mut pending: Vec<String> = Vec::new();
+    let on_period =
+        facts.appeals.values().filter(|appeal| &appeal.filed.scheme == scheme && appeal.filed.period == period);
+    for appeal in on_period {
+        let id = appeal.filed.appeal_id;
+        if appeal.awaiting_decision {
+            pending.push(format!("appeal {id} is waiting for a decision (due {})", appeal.decision_due_at));
+        } else if let Some(closes_at) = appeal.escalation_window_closes_at.filter(|closes_at| now < *closes_at) {
+            pending.push(format!("appeal {id} may still be escalated until {closes_at}"));
+        }
+    }
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let message = format!("period: {period} cannot be final yet: {}", pending.join("; "));
+    reject(Code::AppealsOpen, "period", message)
 }
 
 /// Refuses a period in any status but `wanted`, saying which status it is in.

@@ -2,8 +2,8 @@
 //! assessed unit takes one over (assign it to a section, mark it not applicable).
 //!
 //! Invariant: every indicator change is an event, and no change reaches into a final period: a
-//! revision, retirement or not-applicable mark effective from a period is refused if that period or
-//! any later one is final.
+//! definition, revision, retirement, assignment or not-applicable mark effective from a period is
+//! refused if that period or any later one is final.
 
 use crate::domain::command::{
     AssignIndicator, DefineIndicator, MarkIndicatorNotApplicable, OpenScheme, RetireIndicator, ReviseIndicator,
@@ -285,6 +285,8 @@ pub fn assign_indicator(facts: &Facts, command: &AssignIndicator, context: &Cont
     checks::base_period(scheme, "effective_from", effective_from)?;
     checks::indicator_at(scheme, "indicator", &command.indicator, effective_from)?;
     not_dropped(scheme, &command.indicator, &command.unit)?;
+    // An assignment changes the plan from its period on: it may not reach back into a final period.
+    checks::no_final_period_from(scheme, "effective_from", effective_from)?;
     section_of(facts, "lead_section", &command.lead_section, &command.unit)?;
     checks::list_length("supporting_sections", command.supporting_sections.len(), SUPPORTING_SECTIONS_MAX)?;
     for (index, section) in command.supporting_sections.iter().enumerate() {

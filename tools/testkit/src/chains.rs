@@ -33,6 +33,7 @@ pub fn events(head: Head, stream: &str, first_version: u64, count: u64) -> Vec<S
             command_id: None,
             causation_id: None,
             correlation_id: None,
+            imported: None,
             data: serde_json::json!({"n": seq, "note": "半年工作报告"}),
         };
         sealed.push(seal_body(&previous, body).expect("synthetic events are small"));

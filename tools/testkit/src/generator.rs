@@ -166,6 +166,7 @@ pub fn run_story(steps: &[kpi_ledger::article::Step]) -> Result<History, StepRej
                 recorded_by: &recorded_by,
                 command_id: None,
                 correlation_id: None,
+                imported: None,
             };
             let (sealed, recorded) = chain.append(&event, stamp).expect("story events are small");
             facts.apply(&recorded);

@@ -37,6 +37,7 @@ pub fn sample_chain() -> Vec<Sealed> {
                 command_id: Some(format!("sample-{commands}")),
                 causation_id: None,
                 correlation_id: None,
+                imported: None,
                 data,
             };
             let head = sealed.last().map_or(Head::EMPTY, Sealed::head);

@@ -288,8 +288,12 @@ impl<C: Choose> Walk<'_, C> {
     }
 
     /// Files against a deduction or a tier award, usually as the assessed county, sometimes as one of
-    /// its sections (accepted only for the section a deduction is charged to).
+    /// its sections (accepted only for the section a deduction is charged to); now and then against
+    /// a deduction's latest cause attribution, as the section it names.
     fn file_appeal(&mut self) {
+        if self.choices.percent(15) {
+            return self.file_attribution_appeal();
+        }
         let (target, unit) = if self.choices.percent(70) {
             let Some(id) = self.pick(&self.deductions.clone()).copied() else { return };
             let Some(record) = self.world.state.deductions.get(&id) else { return };
@@ -307,7 +311,23 @@ impl<C: Choose> Walk<'_, C> {
         } else {
             appellant(&county)
         };
-        if let Ok(id) = self.world.run(&appellant, FileAppeal { target, grounds: "disputed".to_owned() }) {
+        let filing = FileAppeal { target, grounds: "disputed".to_owned(), evidence_digests: Vec::new() };
+        if let Ok(id) = self.world.run(&appellant, filing) {
+            self.appeals.push(AppealId(id));
+        }
+    }
+
+    /// Files against the latest cause attribution of a deduction, as the unit it names.
+    fn file_attribution_appeal(&mut self) {
+        let Some(id) = self.pick(&self.deductions.clone()).copied() else { return };
+        let Some(record) = self.world.state.deductions.get(&id) else { return };
+        let Some(attribution) = record.attributions.last() else { return };
+        let target =
+            AppealTarget::CauseAttribution { deduction_id: id, attribution_event_id: attribution.event.event_id };
+        let section = attribution.cause_unit.clone();
+        let appellant = actor(format!("appellant.{section}"), Role::Appellant, &section);
+        let filing = FileAppeal { target, grounds: "not our doing".to_owned(), evidence_digests: Vec::new() };
+        if let Ok(id) = self.world.run(&appellant, filing) {
             self.appeals.push(AppealId(id));
         }
     }
@@ -331,9 +351,18 @@ impl<C: Choose> Walk<'_, C> {
             }
             _ => AppealOutcome::Dismissed,
         };
-        let right_decider = if escalated { self.issuer.committee.clone() } else { self.issuer.reviewer.clone() };
+        let right_decider = match (appeal.filed.target.is_cause_attribution(), escalated) {
+            (true, _) => {
+                let county = appeal.filed.unit.clone();
+                actor(format!("committee.{county}"), Role::Committee, &county)
+            }
+            (false, true) => self.issuer.committee.clone(),
+            (false, false) => self.issuer.reviewer.clone(),
+        };
         let decider = if self.choices.percent(90) { right_decider } else { self.issuer.assessor.clone() };
-        let _ = self.world.run(&decider, DecideAppeal { appeal_id: id, outcome, reasoning: "decided".to_owned() });
+        let decision =
+            DecideAppeal { appeal_id: id, outcome, reasoning: "decided".to_owned(), evidence_digests: Vec::new() };
+        let _ = self.world.run(&decider, decision);
     }
 
     /// Escalates a decided appeal, or withdraws one.
@@ -356,7 +385,9 @@ impl<C: Choose> Walk<'_, C> {
         let Some(appeal) = self.world.state.appeals.get(&id) else { return };
         let appellant = appellant(&appeal.filed.unit);
         let _ = if escalate {
-            self.world.run(&appellant, EscalateAppeal { appeal_id: id, grounds: "wrong review".to_owned() })
+            let escalation =
+                EscalateAppeal { appeal_id: id, grounds: "wrong review".to_owned(), evidence_digests: Vec::new() };
+            self.world.run(&appellant, escalation)
         } else {
             self.world.run(&appellant, WithdrawAppeal { appeal_id: id, reason: "settled".to_owned() })
         };

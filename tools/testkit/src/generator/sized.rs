@@ -257,7 +257,8 @@ impl Generator {
         self.issuers[issuer_index].assessees[assessee_index].dropped = dropped;
     }
 
-    /// Opens month `month`, assesses it early next month, publishes, hears appeals, finalises.
+    /// Opens month `month`, assesses it early next month, publishes, hears appeals, and finalises once no
+    /// decision may still be escalated.
     fn month(&mut self, month: u8) {
         self.world.advance_to(civil(YEAR, month, 1, 8));
         for index in 0..self.issuers.len() {
@@ -273,7 +274,8 @@ impl Generator {
         self.world.advance_to(civil(YEAR, month + 1, 12, 9));
         self.for_each_issuer(|issuer| PublishResults { scheme: issuer.scheme.clone(), period: period(month) }.into());
         self.appeals(month, appealable);
-        self.world.advance_to(civil(YEAR, month + 1, 18, 10));
+        // After the escalation windows of the decisions on the 15th (five days) have closed.
+        self.world.advance_to(civil(YEAR, month + 1, 21, 10));
         self.for_each_issuer(|issuer| FinalisePeriod { scheme: issuer.scheme.clone(), period: period(month) }.into());
     }
 
@@ -446,6 +448,7 @@ impl Generator {
             let filing = FileAppeal {
                 target: AppealTarget::Deduction { deduction_id: candidate.deduction },
                 grounds: "the finding is disputed".to_owned(),
+                evidence_digests: Vec::new(),
             };
             let id = AppealId(self.world.must(&appellant(&candidate.county), filing));
             filed.push((id, candidate));
@@ -455,7 +458,9 @@ impl Generator {
         for (id, candidate) in filed {
             let outcome = self.outcome(candidate.points);
             let reviewer = self.issuers[candidate.issuer].actors.reviewer.clone();
-            self.world.must(&reviewer, DecideAppeal { appeal_id: id, outcome, reasoning: "reviewed".to_owned() });
+            let decision =
+                DecideAppeal { appeal_id: id, outcome, reasoning: "reviewed".to_owned(), evidence_digests: Vec::new() };
+            self.world.must(&reviewer, decision);
             if outcome != AppealOutcome::Upheld && self.choices.percent(33) {
                 escalatable.push((id, candidate, outcome));
             }
@@ -476,7 +481,11 @@ impl Generator {
     fn escalations(&mut self, month: u8, escalatable: Vec<(AppealId, Appealable, AppealOutcome)>) {
         self.world.advance_to(civil(YEAR, month + 1, 16, 9));
         for (id, candidate, _) in &escalatable {
-            let escalation = EscalateAppeal { appeal_id: *id, grounds: "the review was wrong".to_owned() };
+            let escalation = EscalateAppeal {
+                appeal_id: *id,
+                grounds: "the review was wrong".to_owned(),
+                evidence_digests: Vec::new(),
+            };
             self.world.must(&appellant(&candidate.county), escalation);
         }
         self.world.advance_to(civil(YEAR, month + 1, 17, 9));
@@ -485,7 +494,12 @@ impl Generator {
             let committee = self.issuers[candidate.issuer].actors.committee.clone();
             self.world.must(
                 &committee,
-                DecideAppeal { appeal_id: id, outcome, reasoning: "the committee decided".to_owned() },
+                DecideAppeal {
+                    appeal_id: id,
+                    outcome,
+                    reasoning: "the committee decided".to_owned(),
+                    evidence_digests: Vec::new(),
+                },
             );
         }
     }

@@ -64,6 +64,7 @@ impl World {
                 recorded_by: &recorded_by,
                 command_id: None,
                 correlation_id: None,
+                imported: None,
             };
             let (sealed, recorded) = self.chain.append(&event, stamp).expect("generated events are small");
             self.state.apply(&recorded);
