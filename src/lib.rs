@@ -7,4 +7,6 @@ pub mod http;
 pub mod limits;
 pub mod projection;
 pub mod service;
+pub mod site;
 pub mod store;
+pub mod tabular;

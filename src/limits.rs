@@ -56,6 +56,11 @@ pub const ACCESS_VALID_DAYS_DEFAULT: u32 = 90;
 /// The longest a grant may last: a year, leap day included. A stored grant of more (or of none) is
 /// invalid data, as its schema says, so no fold ever meets an expiry past the calendar's range.
 pub const ACCESS_VALID_DAYS_MAX: u32 = 366;
+/// Most indicators one weekly work record may name (those a person carries are few).
+pub const WEEKLY_RECORD_INDICATORS_MAX: usize = 16;
+/// Most a county may take off a quarterly personal score for each week without a weekly record, in
+/// hundredths (10.00): a setting, 0 by default.
+pub const MISSING_WEEK_DEDUCTION_MAX: i64 = 1_000;
 /// Earliest and latest scheme year: outside them a year is a typing mistake.
 pub const SCHEME_YEAR_MIN: i32 = 2000;
 pub const SCHEME_YEAR_MAX: i32 = 2100;
@@ -159,7 +164,7 @@ pub const SNAPSHOT_INTERVAL_EVENTS: u64 = 8_192;
 pub const SNAPSHOTS_IN_MEMORY_MAX: usize = 8;
 /// Events folded in all the snapshots kept decoded, together: a decoded snapshot is as large as the
 /// facts of its events, so on a long ledger fewer are kept (at least the one in use).
-pub const SNAPSHOTS_IN_MEMORY_EVENTS_MAX: u64 = 2_000_000;
+pub const SNAPSHOTS_IN_MEMORY_EVENTS_MAX: u64 = 1_000_000;
 /// Once the ledger is this many snapshot spacings long, snapshots are a sixteenth of it apart instead
 /// of `SNAPSHOT_INTERVAL_EVENTS`: each one is as large as the facts, so writing them stays a constant
 /// share of the work per event, and as-of answers on a long ledger fold further.
@@ -170,3 +175,19 @@ pub const SLED_CACHE_MIB_DEFAULT: u64 = 128;
 /// Most events the read models' follower folds under one hold of the projection's write lock (readers
 /// wait for it meanwhile); a longer backlog is folded in steps.
 pub const FOLLOW_FOLD_EVENTS_MAX: u64 = 512;
+
+// ── The web site and the register's pages ─────────────────────────────────────────────────────────
+
+/// Most deduction register entries on one page (`/v1/deductions?limit=`); 100 when not asked.
+pub const REGISTER_PAGE_ENTRIES_MAX: usize = 1_000;
+/// Sessions of the web site held at once (signed in or waiting on the sign-in form); when full, the
+/// expired ones go, then the oldest.
+pub const SITE_SESSIONS_MAX: usize = 10_000;
+/// A signed-in session ends after this long without a request (the token may end it sooner).
+pub const SITE_SESSION_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+/// A signed-in session ends this long after sign-in, however busy.
+pub const SITE_SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 60 * 60);
+/// The session that carries the sign-in form's CSRF token lasts this long.
+pub const SITE_SIGN_IN_FORM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+/// The most bytes a form posted to the site may have.
+pub const SITE_FORM_BYTES_MAX: usize = 8 * 1024;

@@ -8,6 +8,7 @@
 //! times and ids, so every event decided from them is byte-identical from run to run.
 
 pub mod year;
+pub mod years;
 
 use uuid::{Builder, Uuid};
 
@@ -262,7 +263,7 @@ pub fn open_scheme(issuer: UnitCode, year: i32) -> OpenScheme {
         issuer,
         year,
         base_period: PeriodKind::Month,
-        unit_tier_rule: TierRule::Counts { counts: vec![4, 5, 3] },
+        unit_tier_rule: Some(TierRule::Counts { counts: vec![4, 5, 3] }),
         section_tier_rule: TierRule::default_for_sections(),
         section_tier_rules: Default::default(),
         objection_window_days: 5,

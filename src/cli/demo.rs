@@ -159,6 +159,8 @@ fn serve(settings: &LedgerSettings, records: &Records, addr: SocketAddr) -> Resu
         (Role::Auditor, "YS"),
         (Role::Office, "YS07"),
         (Role::Appellant, "YS07"),
+        (Role::Leader, "YS07"),
+        (Role::Person, "YS07"),
     ];
     for (role, scope) in roles {
         let actor = format!("demo-{}", role.as_str());
@@ -168,6 +170,8 @@ fn serve(settings: &LedgerSettings, records: &Records, addr: SocketAddr) -> Resu
             unit: scope,
             note: "issued by kpi-ledger demo --serve",
             valid_days: None,
+            // The person token speaks for 李股长, who carries YS07's registration-data indicators.
+            person: (role == Role::Person).then_some("YS07-0301"),
         };
         let token = crate::cli::serve::issue_token(&service, &grant)?;
         println!("  {:<10} {scope:<5} {token}", role.as_str());

@@ -6,6 +6,7 @@
 mod demo;
 mod documents;
 mod output;
+mod people;
 mod progress;
 mod reads;
 mod serve;
@@ -109,6 +110,10 @@ enum Command {
         /// The unit compared.
         #[arg(long)]
         unit: String,
+        /// Compare it in this scheme: a county's own scheme (YS07-2017) for one of its sections, among
+        /// the county's sections (default: the scheme that assesses the unit or its county).
+        #[arg(long)]
+        scheme: Option<String>,
         /// For a horizontal comparison: the period.
         #[arg(long, conflicts_with_all = ["from", "to"])]
         period: Option<String>,
@@ -126,7 +131,24 @@ enum Command {
         /// The unit traced.
         #[arg(long)]
         unit: String,
+        /// Trace it in this scheme: a county's own scheme (YS07-2017) for one of its sections (default:
+        /// the scheme that assesses the unit or its county).
+        #[arg(long)]
+        scheme: Option<String>,
         /// The period (a roll-up gives one trace per base period).
+        #[arg(long)]
+        period: String,
+    },
+    /// The bulletin (通报) of a peer group for a period: each member's score, rank and tier with the
+    /// change from the period before, the points it lost with their reasons, its repeat problems, and
+    /// the praise and criticism proposed. A county's monthly one: --scheme YS07-2017 --period 2017-07.
+    #[command(visible_alias = "notice")]
+    Bulletin {
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        group: GroupArgs,
+        /// The period: a month (2017-07), quarter (2017-Q3), half (2017-H1) or year (2017).
         #[arg(long)]
         period: String,
     },
@@ -152,6 +174,24 @@ enum Command {
         /// Print the answer as JSON (as the HTTP API gives it).
         #[arg(long)]
         json: bool,
+    },
+    /// Individuals (个人绩效): a person's scorecard, the indicators they carry, their weekly records and
+    /// reviews; the persons of a unit; a county's individual ranking.
+    Person {
+        #[command(subcommand)]
+        action: people::PersonAction,
+    },
+    /// Annual grades (年度考核等次): record one as a county's committee, or list a county's with the
+    /// ranking each was checked against and whether that basis still holds.
+    Grade {
+        #[command(subcommand)]
+        action: people::GradeAction,
+    },
+    /// Uses of results (结果运用): record one as a committee, or list them with whether their basis —
+    /// the subject's rank and tier in the view they relied on — still holds.
+    ResultUse {
+        #[command(subcommand)]
+        action: people::ResultUseAction,
     },
     /// Walk the whole chain, recompute every hash, and report the first fault.
     Verify {
@@ -311,7 +351,7 @@ enum TokenAction {
         /// The actor id recorded on every event made with the token.
         #[arg(long)]
         actor: String,
-        /// admin, assessor, office, appellant, reviewer, committee or auditor.
+        /// admin, assessor, office, appellant, reviewer, committee, auditor, leader or person.
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// The unit whose scope (it and everything under it) the token acts in.
@@ -323,6 +363,9 @@ enum TokenAction {
         /// Days the token acts for, 1 to 366 (default 90); then it expires and a new one is issued.
         #[arg(long, value_name = "DAYS")]
         valid_days: Option<u32>,
+        /// The person the token speaks for (staff code): required for role person, allowed for leader.
+        #[arg(long)]
+        person: Option<String>,
     },
     /// Revoke a token by its hash (as `token list` shows it).
     Revoke {
@@ -411,8 +454,9 @@ enum ProofKind {
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| "expected admin, assessor, office, appellant, reviewer, committee or auditor".to_owned())
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| {
+        "expected admin, assessor, office, appellant, reviewer, committee, auditor, leader or person".to_owned()
+    })
 }
 
 pub fn main() -> ExitCode {
@@ -458,11 +502,20 @@ fn run(command: Command) -> Result<(), String> {
             let answer = source.ranking(&group.scope()?, parse_period("--period", &period)?, view)?;
             print_answer(read.json, &answer, || reads::ranking_text(&answer, &source.unit_names()))
         }
-        Command::Compare { read, unit, period, from, to } => compare(&read, &unit, period, from.zip(to)),
-        Command::Trace { read, unit, period } => {
+        Command::Compare { read, unit, scheme, period, from, to } => {
+            compare(&read, &unit, scheme.as_deref(), period, from.zip(to))
+        }
+        Command::Trace { read, unit, scheme, period } => {
+            let scheme = parse_scheme("--scheme", scheme.as_deref())?;
             let (source, view) = open_reads(&read)?;
-            let answer = source.trace(&parse_unit("--unit", &unit)?, parse_period("--period", &period)?, view)?;
+            let (unit, period) = (parse_unit("--unit", &unit)?, parse_period("--period", &period)?);
+            let answer = source.trace(&unit, scheme.as_ref(), period, view)?;
             print_answer(read.json, &answer, || reads::trace_text(&answer, &source.unit_names()))
+        }
+        Command::Bulletin { read, group, period } => {
+            let (source, view) = open_reads(&read)?;
+            let answer = source.bulletin(&group.scope()?, parse_period("--period", &period)?, view)?;
+            print_answer(read.json, &answer, || reads::bulletin_text(&answer, &source.unit_names()))
         }
         Command::Diff { ledger, group, period, from, to, provisional, json } => {
             let source = Source::open(&ledger.settings(), TAIL)?;
@@ -471,6 +524,9 @@ fn run(command: Command) -> Result<(), String> {
             let diff = source.ranking_diff(&group.scope()?, period, from, to, counting(provisional))?;
             print_answer(json, &diff, || reads::diff_text(&diff, &source.unit_names()))
         }
+        Command::Person { action } => people::person(action),
+        Command::Grade { action } => people::grade(action),
+        Command::ResultUse { action } => people::result_use(action),
         Command::Verify { ledger, saved_head, json } => verify(&ledger, saved_head.as_deref(), json),
         Command::Recover { ledger, accept_loss } => recover(&ledger.settings(), accept_loss),
         Command::Head { ledger, json } => {
@@ -522,6 +578,10 @@ fn parse_unit(flag: &str, text: &str) -> Result<UnitCode, String> {
     UnitCode::new(text).map_err(|e| format!("{flag}: {e}"))
 }
 
+fn parse_scheme(flag: &str, text: Option<&str>) -> Result<Option<SchemeId>, String> {
+    text.map(|text| SchemeId::new(text).map_err(|e| format!("{flag}: {e}"))).transpose()
+}
+
 fn print_answer(json: bool, answer: &impl serde::Serialize, text: impl FnOnce() -> String) -> Result<(), String> {
     if json {
         return print_json(answer);
@@ -533,19 +593,26 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
     emit_line(&serde_json::to_string_pretty(value).map_err(|e| e.to_string())?)
 }
 
-fn compare(read: &ReadArgs, unit: &str, period: Option<String>, range: Option<(String, String)>) -> Result<(), String> {
+fn compare(
+    read: &ReadArgs,
+    unit: &str,
+    scheme: Option<&str>,
+    period: Option<String>,
+    range: Option<(String, String)>,
+) -> Result<(), String> {
     let unit = parse_unit("--unit", unit)?;
+    let scheme = parse_scheme("--scheme", scheme)?;
     match (period, range) {
         (Some(period), None) => {
             let (source, view) = open_reads(read)?;
-            let answer = source.horizontal(&unit, parse_period("--period", &period)?, view)?;
+            let answer = source.horizontal(&unit, scheme.as_ref(), parse_period("--period", &period)?, view)?;
             print_answer(read.json, &answer, || reads::horizontal_text(&answer, &source.unit_names()))
         }
         (None, Some((from, to))) => {
             let (first, last) = (parse_period("--from", &from)?, parse_period("--to", &to)?);
             crate::service::queries::period_range(first, last).map_err(|e| format!("--{e}"))?;
             let (source, view) = open_reads(read)?;
-            let answer = source.vertical(&unit, first, last, view)?;
+            let answer = source.vertical(&unit, scheme.as_ref(), first, last, view)?;
             print_answer(read.json, &answer, || reads::vertical_text(&answer, &source.unit_names()))
         }
         _ => Err("--period: give --period for a horizontal comparison, or --from and --to for a vertical one".into()),
@@ -671,11 +738,11 @@ fn open_service_for_writing(settings: &LedgerSettings) -> Result<std::sync::Arc<
 
 fn token(action: TokenAction) -> Result<(), String> {
     match action {
-        TokenAction::Issue { ledger, actor, role, unit, note, valid_days } => {
+        TokenAction::Issue { ledger, actor, role, unit, note, valid_days, person } => {
             let service = open_service_for_writing(&ledger.settings())?;
             let token = serve::issue_token(
                 &service,
-                &serve::Grant { actor: &actor, role, unit: &unit, note: &note, valid_days },
+                &serve::Grant { actor: &actor, role, unit: &unit, note: &note, valid_days, person: person.as_deref() },
             )?;
             emit_line(&token)?;
             eprintln!(

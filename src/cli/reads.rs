@@ -12,7 +12,9 @@ use std::fmt::Write;
 use crate::cli::output::escape;
 use crate::cli::table::Table;
 use crate::domain::{PeriodId, Points, Timestamp, UnitCode};
-use crate::projection::{Horizontal, IndicatorLoad, Ranking, RankingDiff, Standing, TraceLine, Vertical};
+use crate::projection::{
+    Bulletin, CriticismReason, Horizontal, IndicatorLoad, Loss, Ranking, RankingDiff, Standing, TraceLine, Vertical,
+};
 use crate::service::queries::{AccessList, Answer, Traces};
 
 type Names = BTreeMap<UnitCode, String>;
@@ -259,6 +261,28 @@ fn trace_line_text(text: &mut String, line: &TraceLine, names: &Names) {
         TraceLine::FloorAbsorbed { amount } => {
             let _ = writeln!(text, "    {amount} given back by the floor at zero");
         }
+        TraceLine::TakenOver(taken_over) => {
+            let _ = writeln!(
+                text,
+                "    −{} taken over from {}: {} of {} there → {} × {} / {} = {} of {} here",
+                taken_over.amount,
+                taken_over.city_scheme,
+                taken_over.city_score,
+                taken_over.city_points_max,
+                taken_over.points_max,
+                taken_over.city_score,
+                taken_over.city_points_max,
+                taken_over.score,
+                taken_over.points_max
+            );
+            for city_line in taken_over.city_lines.iter().filter(|line| line.amount() != Points::ZERO) {
+                let mut nested = String::new();
+                trace_line_text(&mut nested, city_line, names);
+                for line in nested.lines() {
+                    let _ = writeln!(text, "    {line}");
+                }
+            }
+        }
     }
 }
 
@@ -344,6 +368,107 @@ fn deduction_text(text: &mut String, line: &crate::projection::DeductionLine, na
                 printable(&decision.event.actor_id)
             );
         }
+    }
+}
+
+/// The bulletin (通报): the table of results with their changes, then each member's losses with their
+/// reasons, the repeat problems, and the praise and criticism proposed.
+pub fn bulletin_text(answer: &Answer<Bulletin>, names: &Names) -> String {
+    let bulletin = &answer.value;
+    let group = match &bulletin.group.function_code {
+        Some(code) => format!("{} sections with function {code}", bulletin.group.scheme),
+        None => format!("{} assessed units", bulletin.group.scheme),
+    };
+    let against = bulletin.previous_period.map_or(String::new(), |previous| format!("; changes against {previous}"));
+    let mut text = format!(
+        "bulletin (通报) of {group}, {} ({}){against}\n",
+        bulletin.period,
+        as_of_text(answer.as_of_seq, answer.as_of_instant)
+    );
+    let mut table = Table::new(&[">rank", ">tier", "unit", "name", ">final", ">change", ">rank ±", ">lost", ""]);
+    for entry in &bulletin.entries {
+        let standing = &entry.standing;
+        table.row(vec![
+            standing.rank.to_string(),
+            standing.tier.to_string(),
+            standing.unit.to_string(),
+            name(names, &standing.unit),
+            standing.final_score.to_string(),
+            entry.score_change.map_or(String::new(), |change| signed(change.to_string())),
+            entry.rank_change.map_or(String::new(), |change| signed(change.to_string())),
+            entry.lost.to_string(),
+            if standing.veto { "veto".into() } else { String::new() },
+        ]);
+    }
+    text.push_str(&table.render());
+    if !bulletin.unranked.is_empty() {
+        let unranked: Vec<String> = bulletin.unranked.iter().map(|unit| named(names, unit)).collect();
+        let _ = writeln!(text, "  unranked: {}", unranked.join(", "));
+    }
+    text.push_str(&unassessed_line(bulletin.unassessed_indicators));
+    text.push_str(&provisional_line(&bulletin.provisional_periods));
+    for entry in bulletin.entries.iter().filter(|entry| !entry.losses.is_empty()) {
+        let _ = writeln!(text, "{} lost {}:", named(names, &entry.standing.unit), entry.lost);
+        for loss in &entry.losses {
+            loss_text(&mut text, loss, "  ", names);
+        }
+    }
+    let repeats: Vec<String> = bulletin
+        .entries
+        .iter()
+        .flat_map(|entry| entry.repeat_problems.iter())
+        .map(|problem| format!("{} {} in {}", problem.unit, problem.problem_category, problem.period))
+        .collect();
+    if !repeats.is_empty() {
+        let _ = writeln!(text, "repeat problems: {}", repeats.join("; "));
+    }
+    let praise: Vec<String> = bulletin.praise.iter().map(|standing| named(names, &standing.unit)).collect();
+    let _ = writeln!(text, "praise: {}", if praise.is_empty() { "none".to_owned() } else { praise.join(", ") });
+    let criticism: Vec<String> = bulletin
+        .criticism
+        .iter()
+        .map(|criticism| {
+            let reasons: Vec<String> = criticism
+                .reasons
+                .iter()
+                .map(|reason| match reason {
+                    CriticismReason::LastTier { tier, .. } => format!("last tier ({tier})"),
+                    CriticismReason::Vetoed => "vetoed".to_owned(),
+                    CriticismReason::RepeatProblem { problem_category, base_period } => {
+                        format!("repeat problem {problem_category} in {base_period}")
+                    }
+                })
+                .collect();
+            format!("{} ({})", named(names, &criticism.unit), reasons.join("; "))
+        })
+        .collect();
+    let _ =
+        writeln!(text, "criticism: {}", if criticism.is_empty() { "none".to_owned() } else { criticism.join(", ") });
+    text
+}
+
+fn loss_text(text: &mut String, loss: &Loss, indent: &str, names: &Names) {
+    let indicator = loss.indicator.as_ref().map_or(String::new(), |code| format!("{code} "));
+    let category = loss.problem_category.as_ref().map_or(String::new(), |category| format!(" [{category}]"));
+    let event = loss.event_seq.map_or(String::new(), |seq| format!(" (event {seq})"));
+    let from = loss.charged_from.as_ref().map_or(String::new(), |unit| format!(" charged from {}", named(names, unit)));
+    let _ = writeln!(
+        text,
+        "{indent}{} {period} {indicator}{}{category}{from}{event}",
+        signed_loss(loss.amount),
+        printable(&loss.reason),
+        period = loss.period,
+    );
+    for city_loss in &loss.city_losses {
+        loss_text(text, city_loss, &format!("{indent}    there: "), names);
+    }
+}
+
+/// A loss as `−2.00`, a floor's give-back as `+0.50`.
+fn signed_loss(amount: Points) -> String {
+    match amount < Points::ZERO {
+        true => format!("+{}", Points(-amount.hundredths())),
+        false => format!("−{amount}"),
     }
 }
 

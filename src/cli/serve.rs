@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::domain::{self, Command, Role};
-use crate::http::{self, AppState};
+use crate::http::AppState;
 use crate::limits::SHUTDOWN_GRACE;
 use crate::service::admin::{self, LedgerSettings, ServerInfo};
 use crate::service::tokens;
@@ -44,7 +44,8 @@ fn serve_with(settings: &LedgerSettings, state: AppState, addr: SocketAddr) -> R
         let info = ServerInfo { addr: bound, read_token, pid: std::process::id() };
         admin::write_server_info(&data, &info).map_err(|e| format!("--data {}: {e}", data.display()))?;
         super::output::emit_line(&format!("listening on http://{bound}"))?;
-        let router = http::router(state);
+        // The API and the web site, on the same port.
+        let router = crate::site::app(state);
         let (stopping, stop) = tokio::sync::watch::channel(false);
         let server = axum::serve(listener, router).with_graceful_shutdown(async move {
             stop_signal().await;
@@ -99,6 +100,8 @@ pub struct Grant<'a> {
     pub note: &'a str,
     /// Days it acts for (`None`: the default of `GrantAccess`).
     pub valid_days: Option<u32>,
+    /// The person it speaks for (required for role person).
+    pub person: Option<&'a str>,
 }
 
 /// Issues a token: records its hash with the actor, role, unit and lifetime, and returns the token
@@ -111,6 +114,9 @@ pub fn issue_token(service: &Service, grant: &Grant<'_>) -> Result<String, Strin
     });
     if let Some(days) = grant.valid_days {
         payload["valid_days"] = days.into();
+    }
+    if let Some(person) = grant.person {
+        payload["person"] = person.into();
     }
     let command = Command::from_payload("GrantAccess", &payload).map_err(|r| r.message)?;
     service.execute(operator(grant.unit)?, &command, CommandOptions::default()).map_err(|e| e.to_string())?;

@@ -8,8 +8,8 @@ use std::io::{Read, Write};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::domain::{PeriodId, UnitCode};
-use crate::projection::{AsOf, Counting, Horizontal, Ranking, RankingDiff, Vertical};
+use crate::domain::{PeriodId, SchemeId, UnitCode};
+use crate::projection::{AsOf, Bulletin, Counting, Horizontal, Ranking, RankingDiff, Vertical};
 use crate::service::admin::{LedgerSettings, OpenError, ServerInfo};
 use crate::service::queries::{AccessFilter, AccessList, Answer, RankingScope, Traces, Units, View};
 use crate::service::read_models::ReadModels;
@@ -58,11 +58,20 @@ impl Source {
         }
     }
 
-    pub fn horizontal(&self, unit: &UnitCode, period: PeriodId, view: View) -> Result<Answer<Horizontal>, String> {
+    pub fn horizontal(
+        &self,
+        unit: &UnitCode,
+        scheme: Option<&SchemeId>,
+        period: PeriodId,
+        view: View,
+    ) -> Result<Answer<Horizontal>, String> {
         match self {
-            Source::Local(read_models) => read_models.horizontal(unit, period, view).map_err(|e| e.to_string()),
+            Source::Local(read_models) => {
+                read_models.horizontal_in(unit, scheme, period, view).map_err(|e| e.to_string())
+            }
             Source::Remote(remote) => {
                 let mut query = vec![("unit", unit.to_string()), ("period", period.to_string())];
+                query.extend(scheme_query(scheme));
                 query.extend(view_query(view));
                 remote.get("/v1/comparisons/horizontal", &query)
             }
@@ -72,27 +81,50 @@ impl Source {
     pub fn vertical(
         &self,
         unit: &UnitCode,
+        scheme: Option<&SchemeId>,
         first: PeriodId,
         last: PeriodId,
         view: View,
     ) -> Result<Answer<Vertical>, String> {
         match self {
-            Source::Local(read_models) => read_models.vertical(unit, first, last, view).map_err(|e| e.to_string()),
+            Source::Local(read_models) => {
+                read_models.vertical_in(unit, scheme, first, last, view).map_err(|e| e.to_string())
+            }
             Source::Remote(remote) => {
                 let mut query = vec![("unit", unit.to_string()), ("from", first.to_string()), ("to", last.to_string())];
+                query.extend(scheme_query(scheme));
                 query.extend(view_query(view));
                 remote.get("/v1/comparisons/vertical", &query)
             }
         }
     }
 
-    pub fn trace(&self, unit: &UnitCode, period: PeriodId, view: View) -> Result<Answer<Traces>, String> {
+    pub fn trace(
+        &self,
+        unit: &UnitCode,
+        scheme: Option<&SchemeId>,
+        period: PeriodId,
+        view: View,
+    ) -> Result<Answer<Traces>, String> {
         match self {
-            Source::Local(read_models) => read_models.trace(unit, period, view).map_err(|e| e.to_string()),
+            Source::Local(read_models) => read_models.trace_in(unit, scheme, period, view).map_err(|e| e.to_string()),
             Source::Remote(remote) => {
                 let mut query = vec![("unit", unit.to_string()), ("period", period.to_string())];
+                query.extend(scheme_query(scheme));
                 query.extend(view_query(view));
                 remote.get("/v1/traces", &query)
+            }
+        }
+    }
+
+    pub fn bulletin(&self, scope: &RankingScope, period: PeriodId, view: View) -> Result<Answer<Bulletin>, String> {
+        match self {
+            Source::Local(read_models) => read_models.bulletin(scope, period, view).map_err(|e| e.to_string()),
+            Source::Remote(remote) => {
+                let mut query = scope_query(scope);
+                query.extend([("period", period.to_string())]);
+                query.extend(view_query(view));
+                remote.get("/v1/bulletin", &query)
             }
         }
     }
@@ -315,7 +347,7 @@ impl Remote {
         Ok(response)
     }
 
-    fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, String> {
+    pub(super) fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, String> {
         let mut response = self.request(path, query)?;
         let text = response
             .body_mut()
@@ -343,8 +375,13 @@ fn scope_query(scope: &RankingScope) -> Vec<(&'static str, String)> {
     }
 }
 
+/// The scheme a unit is read in (`scheme=`), when one is named.
+fn scheme_query(scheme: Option<&SchemeId>) -> Option<(&'static str, String)> {
+    scheme.map(|scheme| ("scheme", scheme.to_string()))
+}
+
 /// A view as the API's `as_of` and `provisional` read it.
-fn view_query(view: View) -> Vec<(&'static str, String)> {
+pub(super) fn view_query(view: View) -> Vec<(&'static str, String)> {
     let mut query = vec![("as_of", as_of_text(view.as_of))];
     query.extend(provisional_query(view.counting));
     query

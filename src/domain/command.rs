@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::appeal::{AppealOutcome, AppealTarget};
 use super::context::Role;
+use super::date::Date;
 use super::ids::{
     AppealId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory, SchemeId,
     TokenHash, UnitCode,
@@ -17,6 +18,10 @@ use super::ids::{
 use super::json_path::path_at_offset;
 use super::organisation::UnitLevel;
 use super::period::{PeriodId, PeriodKind};
+pub use super::person_commands::{
+    AssessPersonalIndicator, CommentWeeklyRecord, DefinePersonalIndicator, FileWeeklyRecord, RecordGrade,
+    RecordResultUse, ReviewPerson, SetPersonalRules,
+};
 use super::points::Points;
 use super::rejection::{Rejection, RejectionCode};
 use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierRulesByFunction, TierStandard};
@@ -64,6 +69,10 @@ pub struct RegisterPerson {
 pub struct MovePerson {
     pub person: PersonId,
     pub to_unit: UnitCode,
+    /// The day the move takes effect (the person counts in `to_unit` from that day); today, in the
+    /// ledger's time zone, when left out. Not before the day their current stretch began.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_on: Option<Date>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,7 +108,11 @@ pub struct OpenScheme {
     pub year: i32,
     #[serde(default = "default_base_period")]
     pub base_period: PeriodKind,
-    pub unit_tier_rule: TierRule,
+    /// The rule of the units the scheme assesses directly: required for a scheme that assesses
+    /// bureaus (a city's counties); a county's own scheme, which assesses its sections, defaults to
+    /// shares 30/50/20 (the event records the rule either way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_tier_rule: Option<TierRule>,
     #[serde(default = "TierRule::default_for_sections")]
     pub section_tier_rule: TierRule,
     #[serde(default)]
@@ -184,6 +197,25 @@ pub struct MarkIndicatorNotApplicable {
     pub reason: String,
     /// The person who approved dropping it.
     pub approver: PersonId,
+}
+
+/// Takes an indicator of the city's scheme into a county's own scheme with the county's points: it
+/// then counts there for the section the county made its lead in the city's scheme, scored from the
+/// city's facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TakeOverIndicator {
+    /// The county's own scheme (`YS07-2017`).
+    pub scheme: SchemeId,
+    /// The city indicator's code, which it keeps.
+    pub indicator: IndicatorCode,
+    /// The city's scheme of the same year (`YS-2017`).
+    pub city_scheme: SchemeId,
+    /// What it is worth in the county's scheme.
+    pub points_max: Points,
+    /// The first base period it counts in; the later of the scheme's first and the city indicator's
+    /// own first when left out.
+    pub effective_from: Option<PeriodId>,
 }
 
 // ---- Periods ---------------------------------------------------------------------------------
@@ -361,6 +393,10 @@ pub struct GrantAccess {
     /// 90 when left out (the event records the number either way).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_days: Option<u32>,
+    /// The person the token speaks for: required for role `person` (who then reads only their own
+    /// data), allowed for role `leader`; an actor id speaks for one person only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -503,6 +539,7 @@ commands! {
     RetireIndicator,
     AssignIndicator,
     MarkIndicatorNotApplicable,
+    TakeOverIndicator,
     OpenPeriod,
     PublishResults,
     FinalisePeriod,
@@ -522,6 +559,14 @@ commands! {
     RevokeAccess,
     SetTimeZone,
     RotateSigningKey,
+    DefinePersonalIndicator,
+    AssessPersonalIndicator,
+    FileWeeklyRecord,
+    CommentWeeklyRecord,
+    ReviewPerson,
+    SetPersonalRules,
+    RecordGrade,
+    RecordResultUse,
 }
 
 impl Command {

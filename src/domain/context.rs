@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::ids::{EventId, UnitCode};
+use super::person::CommandBasis;
 use super::Timestamp;
 
 /// What an actor may do; the roles table of docs/RULES.md is enforced in `rules::access`.
@@ -28,13 +29,34 @@ pub enum Role {
     Appellant,
     /// Decides first-stage appeals against its unit's assessments, never against its own deduction.
     Reviewer,
-    /// The issuer's performance committee: publishes, finalises and reopens periods, decides escalations.
+    /// The issuer's performance committee: publishes, finalises and reopens periods, decides escalations;
+    /// a county's committee also sets its individual rules and records annual grades; a committee
+    /// records the uses of results.
     Committee,
     /// Reads everything and writes nothing.
     Auditor,
+    /// A section chief (its unit a section) or a leader in charge (its unit the county): reviews the
+    /// persons in its scope each quarter and comments on their weekly records.
+    Leader,
+    /// A member of staff, bound to one person by the grant (`GrantAccess.person`): files their own
+    /// weekly records and reads only their own data.
+    Person,
 }
 
 impl Role {
+    /// Every role, in declaration order (the order docs/RULES.md lists them).
+    pub const ALL: [Role; 9] = [
+        Role::Admin,
+        Role::Assessor,
+        Role::Office,
+        Role::Appellant,
+        Role::Reviewer,
+        Role::Committee,
+        Role::Auditor,
+        Role::Leader,
+        Role::Person,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
@@ -44,6 +66,8 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::Committee => "committee",
             Role::Auditor => "auditor",
+            Role::Leader => "leader",
+            Role::Person => "person",
         }
     }
 }
@@ -70,11 +94,14 @@ pub struct Context {
     /// Which of the events the command links to (`Command::links`) are in the ledger: the caller
     /// looks them up, since the facts keep no index of every event.
     pub known_links: BTreeSet<EventId>,
+    /// What the service read from the ledger for a command that rests on it (a result use's chain
+    /// position, an annual grade's individual standing); empty for every other command.
+    pub basis: CommandBasis,
 }
 
 impl Context {
     /// A context for a command that links to no event (or whose links the caller vouches for later).
     pub fn new(now: Timestamp, actor: Actor, new_id: Uuid) -> Context {
-        Context { now, actor, new_id, known_links: BTreeSet::new() }
+        Context { now, actor, new_id, known_links: BTreeSet::new(), basis: CommandBasis::default() }
     }
 }

@@ -10,12 +10,18 @@ use serde_json::Value;
 
 use super::appeal::{AppealStage, AppealTarget, AppealVerdict};
 use super::context::Role;
+use super::date::Date;
 use super::ids::{
     AppealId, BonusId, DeductionId, EventId, EvidenceDigest, FunctionCode, IndicatorCode, PersonId, ProblemCategory,
     SchemeId, TierAwardId, TokenHash, UnitCode, VetoId,
 };
 use super::organisation::UnitLevel;
 use super::period::{PeriodId, PeriodKind};
+use super::person::{grades_stream, personal_plan_stream, result_uses_stream, review_stream, weekly_stream};
+pub use super::person_events::{
+    GradeRecorded, PersonReviewed, PersonalIndicatorAssessed, PersonalIndicatorDefined, PersonalRulesSet,
+    ResultUseRecorded, WeeklyRecordCommented, WeeklyRecordFiled,
+};
 use super::points::Points;
 use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierRulesByFunction, TierStandard};
 use super::streams::{
@@ -66,6 +72,9 @@ pub struct PersonMoved {
     pub person: PersonId,
     pub from_unit: UnitCode,
     pub to_unit: UnitCode,
+    /// Version 2: the day the move takes effect. `None` only for a move recorded as version 1, before
+    /// moves had a date: it takes effect on the day it was recorded (in the ledger's time zone).
+    pub effective_on: Option<Date>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +144,19 @@ pub struct IndicatorRetired {
     pub indicator: IndicatorCode,
     pub effective_from: PeriodId,
     pub reason: String,
+}
+
+/// A county's own scheme takes over an indicator of its city's scheme (the same code): from
+/// `effective_from` it counts, worth `points_max` here, for the section the county's plan in
+/// `city_scheme` names as its lead, scored from the city's facts (docs/RULES.md §14).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorTakenOver {
+    pub scheme: SchemeId,
+    pub indicator: IndicatorCode,
+    pub city_scheme: SchemeId,
+    pub points_max: Points,
+    pub effective_from: PeriodId,
 }
 
 /// The assessed unit takes the indicator into its plan and gives it to a lead section.
@@ -369,7 +391,8 @@ pub struct AppealWithdrawn {
 /// event's `recorded_at` on, for `valid_days` whole days of 24 hours: it expires at `recorded_at` +
 /// `valid_days` × 24 h (`AccessRecord::expires_at`). The admin who granted it is the envelope's actor.
 ///
-/// Version 2 added `valid_days`; a version 1 grant reads as one of 90 days (see `upcast`).
+/// Version 2 added `valid_days`; a version 1 grant reads as one of 90 days (see `upcast`). Version 3
+/// added `person`; an earlier grant reads as one naming none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccessGranted {
@@ -380,6 +403,9 @@ pub struct AccessGranted {
     pub note: String,
     #[serde(deserialize_with = "valid_days")]
     pub valid_days: u32,
+    /// Version 3: the person the token speaks for (role `person`, or a `leader` who is one); `None`
+    /// for every other grant and for every grant recorded before version 3.
+    pub person: Option<PersonId>,
 }
 
 pub use crate::limits::{ACCESS_VALID_DAYS_DEFAULT, ACCESS_VALID_DAYS_MAX};
@@ -506,7 +532,7 @@ events! {
     UnitRenamed => 1,
     UnitRetired => 1,
     PersonRegistered => 1,
-    PersonMoved => 1,
+    PersonMoved => 2,
     PersonRetired => 1,
     SchemeOpened => 1,
     IndicatorDefined => 1,
@@ -514,6 +540,7 @@ events! {
     IndicatorRetired => 1,
     IndicatorAssigned => 1,
     IndicatorMarkedNotApplicable => 1,
+    IndicatorTakenOver => 1,
     PeriodOpened => 1,
     ResultsPublished => 1,
     PeriodFinalised => 1,
@@ -529,10 +556,18 @@ events! {
     AppealDecided => 2,
     AppealEscalated => 2,
     AppealWithdrawn => 1,
-    AccessGranted => 2,
+    AccessGranted => 3,
     AccessRevoked => 1,
     TimeZoneSet => 1,
     SigningKeyRotated => 1,
+    PersonalIndicatorDefined => 1,
+    PersonalIndicatorAssessed => 1,
+    WeeklyRecordFiled => 1,
+    WeeklyRecordCommented => 1,
+    PersonReviewed => 1,
+    PersonalRulesSet => 1,
+    GradeRecorded => 1,
+    ResultUseRecorded => 1,
 }
 
 impl Event {
@@ -546,7 +581,7 @@ impl Event {
         let current = Event::current_version(event_type)
             .ok_or_else(|| EventDecodeError::UnknownEventType(event_type.to_owned()))?;
         let data = upcast_to_current(event_type, schema_version, current, data.clone())?;
-        Event::decode_current(event_type, data)
+        Event::decode_current(event_type, data).map_err(|error| error.at_stored_version(schema_version))
     }
 
     /// As `from_stored`, from the data's JSON text: data already at the current version is decoded
@@ -564,7 +599,7 @@ impl Event {
             message: error.to_string(),
         })?;
         let value = upcast_to_current(event_type, schema_version, current, value)?;
-        Event::decode_current(event_type, value)
+        Event::decode_current(event_type, value).map_err(|error| error.at_stored_version(schema_version))
     }
 
     /// The id of the fact this event creates, which later commands refer to: a deduction, tier award,
@@ -576,6 +611,8 @@ impl Event {
             Event::BonusAwarded(event) => Some(event.bonus_id.0),
             Event::VetoApplied(event) => Some(event.veto_id.0),
             Event::AppealFiled(event) => Some(event.appeal_id.0),
+            Event::PersonalIndicatorAssessed(event) => Some(event.assessment_id.0),
+            Event::ResultUseRecorded(event) => Some(event.result_use_id.0),
             _ => None,
         }
     }
@@ -593,6 +630,7 @@ impl Event {
             Event::IndicatorDefined(event) => scheme_stream(&event.scheme),
             Event::IndicatorRevised(event) => scheme_stream(&event.scheme),
             Event::IndicatorRetired(event) => scheme_stream(&event.scheme),
+            Event::IndicatorTakenOver(event) => scheme_stream(&event.scheme),
             Event::IndicatorAssigned(event) => plan_stream(&event.scheme, &event.unit),
             Event::IndicatorMarkedNotApplicable(event) => plan_stream(&event.scheme, &event.unit),
             Event::PeriodOpened(event) => period_stream(&event.scheme, event.period),
@@ -613,6 +651,14 @@ impl Event {
             Event::AccessGranted(event) => access_stream(&event.token_hash),
             Event::AccessRevoked(event) => access_stream(&event.token_hash),
             Event::TimeZoneSet(_) | Event::SigningKeyRotated(_) => SETTINGS_STREAM.to_owned(),
+            Event::PersonalIndicatorDefined(event) => personal_plan_stream(&event.unit, event.year),
+            Event::PersonalIndicatorAssessed(event) => personal_plan_stream(&event.unit, event.year),
+            Event::PersonalRulesSet(event) => personal_plan_stream(&event.unit, event.year),
+            Event::WeeklyRecordFiled(event) => weekly_stream(&event.person),
+            Event::WeeklyRecordCommented(event) => weekly_stream(&event.person),
+            Event::PersonReviewed(event) => review_stream(&event.person),
+            Event::GradeRecorded(event) => grades_stream(&event.unit, event.year),
+            Event::ResultUseRecorded(event) => result_uses_stream(&event.committee),
         }
     }
 }
@@ -644,6 +690,19 @@ fn decode_data<T: for<'de> Deserialize<'de>>(
         schema_version,
         message: error.to_string(),
     })
+}
+
+impl EventDecodeError {
+    /// Data upcast from `stored_version` that the current version refuses was invalid as stored: the
+    /// error names the version the ledger holds, not the one it was carried to.
+    fn at_stored_version(self, stored_version: u32) -> EventDecodeError {
+        match self {
+            EventDecodeError::InvalidData { event_type, message, .. } => {
+                EventDecodeError::InvalidData { event_type, schema_version: stored_version, message }
+            }
+            other => other,
+        }
+    }
 }
 
 /// Stored data that this build cannot turn into an `Event`.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::appeal::{AppealStage, AppealTarget, AppealVerdict};
 use super::context::Role;
+use super::date::Date;
 use super::event::{
     AppealFiled, BonusAwarded, DeductionRecorded, IndicatorAssigned, IndicatorDefined, IndicatorRevised, SchemeOpened,
     TierAwarded, VetoApplied,
@@ -22,7 +23,9 @@ use super::ids::{
     TokenHash, UnitCode,
 };
 use super::organisation::UnitLevel;
+use super::own_scheme::TakenOver;
 use super::period::PeriodId;
+use super::person::{Membership, PeopleFacts};
 use super::points::Points;
 use super::recorded::EventRef;
 use super::scheme::{IndicatorMethod, TierStandard};
@@ -47,6 +50,9 @@ pub struct Facts {
     pub fact_ids: BTreeSet<uuid::Uuid>,
     /// The ledger's recorded time zone, if any (`time_zone()` gives the one in force).
     pub time_zone: Option<UtcOffset>,
+    /// Individual assessment and the use of results (`person`).
+    #[serde(default)]
+    pub people: PeopleFacts,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,8 +67,15 @@ pub struct UnitFacts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonFacts {
     pub name: String,
+    /// The unit the latest registration or move names (a move may take effect later: `unit_on`).
     pub unit: UnitCode,
     pub retired: bool,
+    /// Where the person belonged from which day: the registration, then every move, by effective day.
+    #[serde(default)]
+    pub memberships: Vec<Membership>,
+    /// The day the person retired (the last day they count anywhere).
+    #[serde(default)]
+    pub retired_on: Option<Date>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +87,10 @@ pub struct SchemeFacts {
     pub plans: BTreeMap<UnitCode, BTreeMap<IndicatorCode, PlanFacts>>,
     /// Per base period and assessed unit (a county, or a section for direct office deductions).
     pub assessments: BTreeMap<PeriodId, BTreeMap<UnitCode, AssessmentFacts>>,
+    /// For a county's own scheme: the scheme of its city for the same year, whose base periods it uses
+    /// and whose facts score its taken-over indicators (`own_scheme`). `None` for every other scheme.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<SchemeId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +99,10 @@ pub struct IndicatorFacts {
     /// In the order recorded.
     pub revisions: Vec<RevisionFacts>,
     pub retired_from: Option<PeriodId>,
+    /// In a county's own scheme: the city indicator this one takes over (`defined` then holds what the
+    /// take-over set; the city's facts score it). `None` for an indicator defined in the scheme.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_over: Option<TakenOver>,
 }
 
 /// A revision, with its new tiers already wrapped as a method so versions can borrow it.
@@ -200,6 +221,10 @@ pub struct PeriodFacts {
     pub opened: EventRef,
     pub published_at: Option<Timestamp>,
     pub objection_window_closes_at: Option<Timestamp>,
+    /// In a county's own scheme: something was recorded about the county (or a section of it) in the
+    /// city's scheme in this period, so the month has results here too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub city_results: bool,
 }
 
 /// Everything assessed about one unit in one base period.
@@ -367,6 +392,9 @@ pub struct AccessRecord {
     pub expires_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
     pub revoked_seq: Option<u64>,
+    /// The person the token speaks for (role `person`, or a `leader` who is one).
+    #[serde(default)]
+    pub person: Option<PersonId>,
 }
 
 impl AccessRecord {
@@ -411,6 +439,7 @@ impl SchemeFacts {
     /// with nothing recorded has none: it is not a perfect month.
     pub fn has_results(&self, period: PeriodId) -> bool {
         self.is_published(period)
+            || self.periods.get(&period).is_some_and(|record| record.city_results)
             || (self.periods.contains_key(&period)
                 && self.assessments.get(&period).is_some_and(|units| !units.is_empty()))
     }
@@ -512,11 +541,13 @@ impl Facts {
         self.is_section(section) && self.parent_of(section) == Some(county)
     }
 
-    /// The units a scheme assesses directly: the issuer's children that are not sections.
+    /// The units a scheme assesses directly: the issuer's children that are not sections — or, in a
+    /// county's own scheme, the county's sections (and branches).
     pub fn is_assessee_of(&self, scheme: &SchemeFacts, unit: &UnitCode) -> bool {
-        self.units
-            .get(unit)
-            .is_some_and(|record| record.parent.as_ref() == Some(&scheme.settings.issuer) && !record.level.is_section())
+        let sections = self.is_own_scheme(scheme);
+        self.units.get(unit).is_some_and(|record| {
+            record.parent.as_ref() == Some(&scheme.settings.issuer) && record.level.is_section() == sections
+        })
     }
 
     /// Active units under `parent` that are sections (`true`) or not (`false`).

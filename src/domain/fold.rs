@@ -30,22 +30,12 @@ impl Facts {
                     unit.retired = true;
                 }
             }
-            Event::PersonRegistered(event) => {
-                let person = PersonFacts { name: event.name.clone(), unit: event.unit.clone(), retired: false };
-                self.persons.insert(event.person.clone(), person);
-            }
-            Event::PersonMoved(event) => {
-                if let Some(person) = self.persons.get_mut(&event.person) {
-                    person.unit = event.to_unit.clone();
-                }
-            }
-            Event::PersonRetired(event) => {
-                if let Some(person) = self.persons.get_mut(&event.person) {
-                    person.retired = true;
-                }
-            }
+            Event::PersonRegistered(event) => self.person_registered(event, recorded),
+            Event::PersonMoved(event) => self.person_moved(event, recorded),
+            Event::PersonRetired(event) => self.person_retired(event, recorded),
             Event::SchemeOpened(event) => self.scheme_opened(event),
             Event::IndicatorDefined(event) => self.indicator_defined(event),
+            Event::IndicatorTakenOver(event) => self.indicator_taken_over(event),
             Event::IndicatorRevised(event) => {
                 if let Some(indicator) = self.indicator_mut(&event.scheme, &event.indicator) {
                     let tiered_method = event.tiers.clone().map(|tiers| IndicatorMethod::Tiered { tiers });
@@ -86,6 +76,7 @@ impl Facts {
                 if let Some(period) = self.period_mut(&event.scheme, event.period) {
                     period.status = PeriodStatus::Published;
                 }
+                self.city_period_reopened(&event.scheme, event.period);
             }
             Event::TierAwarded(event) => self.tier_awarded(event, cite()),
             Event::DeductionRecorded(event) => self.deduction_recorded(event, cite()),
@@ -144,6 +135,15 @@ impl Facts {
             Event::TimeZoneSet(event) => self.time_zone = Some(event.utc_offset),
             // The key is the store's (it signs checkpoints); no fact of the assessment changes.
             Event::SigningKeyRotated(_) => {}
+            // Individual assessment and the use of results (`person`).
+            Event::PersonalIndicatorDefined(_)
+            | Event::PersonalIndicatorAssessed(_)
+            | Event::PersonalRulesSet(_)
+            | Event::WeeklyRecordFiled(_)
+            | Event::WeeklyRecordCommented(_)
+            | Event::PersonReviewed(_)
+            | Event::GradeRecorded(_)
+            | Event::ResultUseRecorded(_) => self.apply_people(recorded),
         }
     }
 
@@ -168,13 +168,16 @@ impl Facts {
             periods: Default::default(),
             plans: Default::default(),
             assessments: Default::default(),
+            reads: None,
         };
         self.schemes.insert(event.scheme.clone(), scheme);
+        self.own_scheme_opened(&event.scheme);
     }
 
     fn indicator_defined(&mut self, event: &IndicatorDefined) {
         if let Some(scheme) = self.schemes.get_mut(&event.scheme) {
-            let indicator = IndicatorFacts { defined: event.clone(), revisions: Vec::new(), retired_from: None };
+            let indicator =
+                IndicatorFacts { defined: event.clone(), revisions: Vec::new(), retired_from: None, taken_over: None };
             scheme.indicators.insert(event.indicator.clone(), indicator);
         }
     }
@@ -192,12 +195,14 @@ impl Facts {
         if let Some(scheme) = self.schemes.get_mut(&event.scheme) {
             let period = PeriodFacts {
                 status: PeriodStatus::Open,
-                opened,
+                opened: opened.clone(),
                 published_at: None,
                 objection_window_closes_at: None,
+                city_results: false,
             };
             scheme.periods.insert(event.period, period);
         }
+        self.city_period_opened(&event.scheme, event.period, &opened);
     }
 
     fn period_mut(&mut self, scheme: &SchemeId, period: PeriodId) -> Option<&mut PeriodFacts> {
@@ -205,6 +210,7 @@ impl Facts {
     }
 
     fn assessment_mut(&mut self, scheme: &SchemeId, period: PeriodId, unit: &UnitCode) -> Option<&mut AssessmentFacts> {
+        self.city_fact_recorded(scheme, period, unit);
         let scheme = self.schemes.get_mut(scheme)?;
         Some(scheme.assessments.entry(period).or_default().entry(unit.clone()).or_default())
     }
@@ -321,6 +327,7 @@ impl Facts {
             expires_at: recorded.recorded_at.plus_days(i64::from(event.valid_days)),
             revoked_at: None,
             revoked_seq: None,
+            person: event.person.clone(),
         });
     }
 

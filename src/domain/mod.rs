@@ -8,13 +8,18 @@
 pub mod appeal;
 pub mod command;
 pub mod context;
+pub mod date;
 pub mod event;
 pub mod facts;
 mod fold;
 pub mod ids;
 mod json_path;
 pub mod organisation;
+pub mod own_scheme;
 pub mod period;
+pub mod person;
+pub mod person_commands;
+pub mod person_events;
 pub mod points;
 pub mod recorded;
 pub mod rejection;

@@ -80,6 +80,16 @@ rejection_codes! {
     TierAwardsMissing => "tier_awards_missing",
     /// A bonus or veto for a section: the scheme gives sections neither.
     NotForSections => "not_for_sections",
+    // A county's own scheme.
+    /// Only a county's own scheme takes over indicators of its city's scheme.
+    NotACountyScheme => "not_a_county_scheme",
+    /// The indicator is taken over from the city's scheme: the city's facts score it and the county's
+    /// plan there names its lead, so it takes no fact, assignment or mark of its own.
+    IndicatorTakenOver => "indicator_taken_over",
+    /// A county's own scheme uses its city's base periods: they open when the city opens them.
+    PeriodOpenedByCity => "period_opened_by_city",
+    /// A county's month is final only once the city's same month is.
+    CityPeriodNotFinal => "city_period_not_final",
     // Assessment.
     TierOutOfRange => "tier_out_of_range",
     PointsNotPositive => "points_not_positive",
@@ -120,6 +130,35 @@ rejection_codes! {
     TokenExists => "token_exists",
     UnknownToken => "unknown_token",
     TokenRevoked => "token_revoked",
+    /// A grant for role `person` names no person, or a person where the role takes none.
+    PersonRequired => "person_required",
+    /// The actor id already speaks for another person (`GrantAccess.person`).
+    ActorBoundToAnotherPerson => "actor_bound_to_another_person",
+    // Individuals and the use of results.
+    /// A week or quarter that has not begun yet.
+    NotBegun => "not_begun",
+    /// A move dated before the day the person's current stretch began.
+    MoveBeforeCurrentStretch => "move_before_current_stretch",
+    /// A weekly record for a week that has one already.
+    WeeklyRecordExists => "weekly_record_exists",
+    /// No weekly record of the person for that week.
+    UnknownWeeklyRecord => "unknown_weekly_record",
+    /// A leader reviewing the person it speaks for.
+    SelfReview => "self_review",
+    /// The person takes no part in the county's individual ranking of that year.
+    NotAParticipant => "not_a_participant",
+    /// 优秀 for a person outside the first individual tier.
+    GradeNotInFirstTier => "grade_not_in_first_tier",
+    /// 优秀 beyond the quota of participants.
+    GradeQuotaExceeded => "grade_quota_exceeded",
+    /// 基本称职 and 不称职 need a reason.
+    ReasonRequired => "reason_required",
+    /// The subject of a result use is not one the view ranks.
+    SubjectNotInView => "subject_not_in_view",
+    /// A chain position (seq and hash) that is not in the chain.
+    PositionNotInChain => "position_not_in_chain",
+    /// A personal assessment that cannot be withdrawn (not a deduction, or already withdrawn).
+    UnknownAssessment => "unknown_assessment",
 }
 
 impl Serialize for RejectionCode {

@@ -12,10 +12,11 @@ use serde_json::Value;
 
 use super::appeal::{AppealStage, AppealVerdict};
 use super::context::Role;
+use super::date::Date;
 use super::event::EventDecodeError;
 use super::ids::{
-    AppealId, DeductionId, EventId, EvidenceDigest, IndicatorCode, ProblemCategory, SchemeId, TierAwardId, TokenHash,
-    UnitCode,
+    AppealId, DeductionId, EventId, EvidenceDigest, IndicatorCode, PersonId, ProblemCategory, SchemeId, TierAwardId,
+    TokenHash, UnitCode,
 };
 use super::period::PeriodId;
 use super::points::Points;
@@ -62,6 +63,12 @@ pub const UPCAST_STEPS: &[UpcastStep] = &[
         event_type: "AppealEscalated",
         from_version: 1,
         step: |data| frozen_step(data, appeal_escalated_v1_to_v2),
+    },
+    UpcastStep { event_type: "PersonMoved", from_version: 1, step: |data| frozen_step(data, person_moved_v1_to_v2) },
+    UpcastStep {
+        event_type: "AccessGranted",
+        from_version: 2,
+        step: |data| frozen_step(data, access_granted_v2_to_v3),
     },
 ];
 
@@ -345,5 +352,61 @@ fn appeal_escalated_v1_to_v2(old: AppealEscalatedV1) -> AppealEscalatedV2 {
         grounds: old.grounds,
         evidence_digests: Vec::new(),
         decision_due_at: old.decision_due_at,
+    }
+}
+
+// ---- PersonMoved -----------------------------------------------------------------------------
+
+/// `PersonMoved` version 1, as first published: a move without a day.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonMovedV1 {
+    pub person: PersonId,
+    pub from_unit: UnitCode,
+    pub to_unit: UnitCode,
+}
+
+/// `PersonMoved` version 2, as published: the day the move takes effect, `null` for a version 1 move.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonMovedV2 {
+    pub person: PersonId,
+    pub from_unit: UnitCode,
+    pub to_unit: UnitCode,
+    pub effective_on: Option<Date>,
+}
+
+/// v1 → v2: a move recorded without a day names none (`null`); the fold reads it as taking effect on
+/// the day it was recorded, in the ledger's time zone — the only day a version 1 move could mean.
+fn person_moved_v1_to_v2(old: PersonMovedV1) -> PersonMovedV2 {
+    PersonMovedV2 { person: old.person, from_unit: old.from_unit, to_unit: old.to_unit, effective_on: None }
+}
+
+// ---- AccessGranted v3 ------------------------------------------------------------------------
+
+/// `AccessGranted` version 3, as published: the person the token speaks for, if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessGrantedV3 {
+    pub token_hash: TokenHash,
+    pub actor_id: String,
+    pub role: Role,
+    pub unit: UnitCode,
+    pub note: String,
+    pub valid_days: u32,
+    pub person: Option<PersonId>,
+}
+
+/// v2 → v3: a grant recorded before grants named persons names none; no such grant was for the roles
+/// `person` or `leader`, which did not exist yet.
+fn access_granted_v2_to_v3(old: AccessGrantedV2) -> AccessGrantedV3 {
+    AccessGrantedV3 {
+        token_hash: old.token_hash,
+        actor_id: old.actor_id,
+        role: old.role,
+        unit: old.unit,
+        note: old.note,
+        valid_days: old.valid_days,
+        person: None,
     }
 }

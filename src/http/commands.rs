@@ -49,6 +49,7 @@ pub const fn route(kind: CommandKind) -> CommandRoute {
         K::RetireIndicator => ("/v1/indicator-retirements", None),
         K::AssignIndicator => ("/v1/assignments", None),
         K::MarkIndicatorNotApplicable => ("/v1/not-applicable-marks", None),
+        K::TakeOverIndicator => ("/v1/indicator-take-overs", None),
         K::OpenPeriod => ("/v1/periods", None),
         K::PublishResults => ("/v1/period-publications", None),
         K::FinalisePeriod => ("/v1/period-finalisations", None),
@@ -69,6 +70,14 @@ pub const fn route(kind: CommandKind) -> CommandRoute {
         K::SetTimeZone => ("/v1/settings/time-zone", None),
         // Refused by the service (the key is made on the server's machine: `kpi-ledger key rotate`).
         K::RotateSigningKey => ("/v1/settings/signing-key-rotations", None),
+        K::DefinePersonalIndicator => ("/v1/personal-indicators", None),
+        K::AssessPersonalIndicator => ("/v1/personal-assessments", None),
+        K::FileWeeklyRecord => ("/v1/weekly-records", None),
+        K::CommentWeeklyRecord => ("/v1/weekly-record-comments", None),
+        K::ReviewPerson => ("/v1/leader-reviews", None),
+        K::SetPersonalRules => ("/v1/personal-rules", None),
+        K::RecordGrade => ("/v1/annual-grades", None),
+        K::RecordResultUse => ("/v1/result-uses", None),
     };
     CommandRoute { kind, command: kind.name(), path, path_field }
 }

@@ -9,11 +9,14 @@
 pub mod auth;
 pub mod commands;
 pub mod documents;
+pub mod export;
 pub mod history;
 pub mod ledger_reads;
+pub mod listings;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
+pub mod people;
 pub mod problem;
 pub mod queries;
 
@@ -108,8 +111,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/history", post(history::import).layer(DefaultBodyLimit::max(crate::limits::HISTORY_FILE_BYTES_MAX)))
         .route("/metrics", get(metrics_text));
     for query_route in queries::QUERY_ROUTES {
-        router = router
-            .route(query_route.path, get(move |state, actor, uri| queries::answer(state, query_route, actor, uri)));
+        router = router.route(
+            query_route.path,
+            get(move |state, actor, headers, uri| queries::answer(state, query_route, actor, headers, uri)),
+        );
     }
     for command_route in commands::COMMAND_ROUTES {
         router = match command_route.path_field {

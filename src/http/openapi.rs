@@ -45,6 +45,13 @@ pub fn document_value() -> Value {
         .chain(OTHER_READS.iter().map(|(path, summary, rule)| (*path, *summary, &[][..], *rule)));
     for (path, summary, parameters, rule) in reads {
         let mut operation = read_operation(path, summary, parameters, rule);
+        if crate::http::export::TABLE_ROUTES.contains(&path) {
+            operation["responses"]["200"]["content"] = json!({
+                "application/json": {},
+                "text/csv": {"schema": {"type": "string"}},
+                (crate::tabular::Format::XLSX_MEDIA_TYPE): {"schema": {"type": "string", "format": "binary"}},
+            });
+        }
         if path == "/v1/openapi.json" {
             operation["security"] = json!([]);
             if let Some(responses) = operation["responses"].as_object_mut() {

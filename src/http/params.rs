@@ -28,6 +28,12 @@ pub enum ParamKind {
     Scheme,
     /// A section function code (`ZG`).
     FunctionCode,
+    /// A person's staff code (`YS07-0301`).
+    Person,
+    /// An indicator code (`ZG-04`).
+    Indicator,
+    /// A problem category (`document_filing`).
+    Category,
     /// A period (`2017-07`, `2017-Q3`, `2017-H1`, `2017`).
     Period,
     /// `latest`, a sequence number, a date or an RFC 3339 instant.
@@ -38,7 +44,8 @@ pub enum ParamKind {
     Integer { min: u64, max: u64 },
     /// Free text of at most `chars_max` characters.
     Text { chars_max: usize },
-    /// A role: `admin`, `assessor`, `office`, `appellant`, `reviewer`, `committee` or `auditor`.
+    /// A role: `admin`, `assessor`, `office`, `appellant`, `reviewer`, `committee`, `auditor`, `leader` or
+    /// `person`.
     Role,
     /// A chain head noted earlier, `SEQ:HASH`.
     SavedHead,
@@ -47,10 +54,6 @@ pub enum ParamKind {
     /// One of `values`, spelled exactly.
     Choice { values: &'static [&'static str] },
 }
-
-/// The roles, in the order docs/RULES.md §11 lists them.
-const ROLES: [Role; 7] =
-    [Role::Admin, Role::Assessor, Role::Office, Role::Appellant, Role::Reviewer, Role::Committee, Role::Auditor];
 
 /// One declared query parameter.
 #[derive(Clone, Copy, Debug)]
@@ -130,6 +133,10 @@ impl Params {
         self.text(name).map(|text| SchemeId::new(text).expect("checked by parse"))
     }
 
+    pub fn person(&self, name: &'static str) -> Option<crate::domain::PersonId> {
+        self.text(name).map(|text| crate::domain::PersonId::new(text).expect("checked by parse"))
+    }
+
     pub fn function_code(&self, name: &'static str) -> Option<FunctionCode> {
         self.text(name).map(|text| FunctionCode::new(text).expect("checked by parse"))
     }
@@ -169,7 +176,7 @@ impl Params {
 }
 
 fn role(text: &str) -> Option<Role> {
-    ROLES.into_iter().find(|role| role.as_str() == text)
+    Role::ALL.into_iter().find(|role| role.as_str() == text)
 }
 
 fn invalid(field: &str, detail: String) -> Problem {
@@ -183,6 +190,9 @@ fn check(param: &QueryParam, value: &str) -> Result<(), Problem> {
         ParamKind::Unit => UnitCode::new(value).map(drop),
         ParamKind::Scheme => SchemeId::new(value).map(drop),
         ParamKind::FunctionCode => FunctionCode::new(value).map(drop),
+        ParamKind::Person => crate::domain::PersonId::new(value).map(drop),
+        ParamKind::Indicator => crate::domain::IndicatorCode::new(value).map(drop),
+        ParamKind::Category => crate::domain::ProblemCategory::new(value).map(drop),
         ParamKind::Period => PeriodId::parse(value).map(drop),
         ParamKind::AsOf => parse_as_of(value).map(drop),
         ParamKind::Bool => match value {
@@ -277,7 +287,13 @@ pub fn openapi_parameters(declared: &[QueryParam]) -> Vec<Value> {
 fn schema(kind: ParamKind) -> Value {
     const CODE: &str = "^[A-Z0-9][A-Z0-9-]{0,31}$";
     match kind {
-        ParamKind::Unit | ParamKind::Scheme | ParamKind::FunctionCode => json!({"type": "string", "pattern": CODE}),
+        ParamKind::Unit | ParamKind::Scheme | ParamKind::FunctionCode | ParamKind::Indicator | ParamKind::Person => {
+            json!({"type": "string", "pattern": CODE})
+        }
+        ParamKind::Category => json!({
+            "type": "string",
+            "pattern": format!("^[a-z0-9_]{{1,{}}}$", crate::limits::PROBLEM_CATEGORY_CHARS_MAX)
+        }),
         ParamKind::Period => {
             json!({"type": "string", "pattern": "^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$", "examples": ["2017-07", "2017-Q3"]})
         }
@@ -294,7 +310,7 @@ fn schema(kind: ParamKind) -> Value {
         ParamKind::Bool => json!({"type": "boolean"}),
         ParamKind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
         ParamKind::Text { chars_max } => json!({"type": "string", "maxLength": chars_max}),
-        ParamKind::Role => json!({"type": "string", "enum": ROLES.map(Role::as_str)}),
+        ParamKind::Role => json!({"type": "string", "enum": Role::ALL.map(Role::as_str)}),
         ParamKind::Choice { values } => json!({"type": "string", "enum": values}),
         ParamKind::SavedHead => json!({"type": "string", "pattern": "^(0|[1-9][0-9]*):[0-9a-f]{64}$"}),
         ParamKind::SeqList { items_max } => json!({

@@ -125,7 +125,9 @@ impl From<ServiceError> for Problem {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     None,
-                    "the ledger is not accepting commands",
+                    "the ledger stopped accepting commands after a storage failure (a full disk, an I/O error; the \
+                     server's log names it): this command was not recorded and reads go on. Free space or fix the \
+                     disk, then restart the server: every acknowledged event is kept",
                 )
             }
             ServiceError::Failure(_) => Problem::internal(&error),

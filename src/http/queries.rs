@@ -12,15 +12,15 @@
 //! depends on the reader (the appeal queue) is never cached.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
 
 use crate::http::auth::Reading;
+use crate::http::export::FORMAT;
 use crate::http::params::{param, required, ParamKind, Params, QueryParam, AS_OF, PERIOD, PROVISIONAL, UNIT};
 use crate::http::problem::Problem;
 use crate::http::AppState;
 use crate::projection::appeal_queue::StatusFilter;
-use crate::projection::trace::EvidenceFilter;
 use crate::service::queries::{
     trace_proofs, AppealFilter, QueryError, RankingScope, ReadKind, ReadRefusal, ReadTarget, Reader, View,
 };
@@ -47,10 +47,16 @@ pub struct QueryRoute {
     pub read_kind: ReadKind,
     /// What a request reveals, from its parameters; of `read_kind`.
     pub reads: fn(&Params) -> Result<ReadTarget, Problem>,
-    compute: fn(&AppState, &Reader, &Params) -> Result<Vec<u8>, Problem>,
+    pub compute: fn(&AppState, &Reader, &Params) -> Result<Vec<u8>, Problem>,
 }
 
 const SCHEME: QueryParam = param("scheme", ParamKind::Scheme, "rank this scheme's group instead of a unit's own");
+const IN_SCHEME: QueryParam = param(
+    "scheme",
+    ParamKind::Scheme,
+    "read the unit in this scheme: a county's own scheme (YS07-2017) for one of its sections; by default the \
+     scheme that assesses the unit or its county",
+);
 const FUNCTION_CODE: QueryParam =
     param("function_code", ParamKind::FunctionCode, "with scheme: the sections of this function code");
 const GROUP_UNIT: QueryParam = param("unit", ParamKind::Unit, "rank the peer group of this unit (or give scheme)");
@@ -84,19 +90,19 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
     QueryRoute {
         path: "/v1/scoreboard",
         summary: "a unit's scores for a period: per indicator, raw, normalised, bonus, final, veto",
-        params: &[UNIT, PERIOD, AS_OF, PROVISIONAL],
+        params: &[UNIT, PERIOD, IN_SCHEME, AS_OF, PROVISIONAL],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Unit,
         reads: unit_target,
         compute: |state, _, params| {
-            let (unit, period) = (unit(params), period(params));
-            json(state.read_models.scoreboard(&unit, period, view(params)))
+            let (unit, period, scheme) = (unit(params), period(params), params.scheme("scheme"));
+            json(state.read_models.scoreboard_in(&unit, scheme.as_ref(), period, view(params)))
         },
     },
     QueryRoute {
         path: "/v1/rankings",
         summary: "a peer group's ranking and tiers (unit= for its own group, or scheme= [function_code=])",
-        params: &[GROUP_UNIT, SCHEME, FUNCTION_CODE, PERIOD, AS_OF, PROVISIONAL],
+        params: &[GROUP_UNIT, SCHEME, FUNCTION_CODE, PERIOD, AS_OF, PROVISIONAL, FORMAT],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Ranking,
         reads: ranking_target,
@@ -116,6 +122,7 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
             required("from", ParamKind::AsOf, "the earlier point (as as_of)"),
             param("to", ParamKind::AsOf, "the later point (as as_of; default latest)"),
             PROVISIONAL,
+            FORMAT,
         ],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::GroupDetail,
@@ -130,11 +137,14 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
     QueryRoute {
         path: "/v1/comparisons/horizontal",
         summary: "a unit against its peers: rank, tier, gaps, lost points by indicator and category",
-        params: &[UNIT, PERIOD, AS_OF, PROVISIONAL],
+        params: &[UNIT, PERIOD, IN_SCHEME, AS_OF, PROVISIONAL, FORMAT],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Unit,
         reads: unit_target,
-        compute: |state, _, params| json(state.read_models.horizontal(&unit(params), period(params), view(params))),
+        compute: |state, _, params| {
+            let scheme = params.scheme("scheme");
+            json(state.read_models.horizontal_in(&unit(params), scheme.as_ref(), period(params), view(params)))
+        },
     },
     QueryRoute {
         path: "/v1/comparisons/vertical",
@@ -144,21 +154,24 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
             UNIT,
             required("from", ParamKind::Period, "the first period"),
             required("to", ParamKind::Period, "the last period, of the same kind, not before from"),
+            IN_SCHEME,
             AS_OF,
             PROVISIONAL,
+            FORMAT,
         ],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Unit,
         reads: unit_target,
         compute: |state, _, params| {
             let (first, last) = (params.period("from").expect("required"), params.period("to").expect("required"));
-            json(state.read_models.vertical(&unit(params), first, last, view(params)))
+            let scheme = params.scheme("scheme");
+            json(state.read_models.vertical_in(&unit(params), scheme.as_ref(), first, last, view(params)))
         },
     },
     QueryRoute {
         path: "/v1/traces",
         summary: "every lost point down to its events; proofs=true adds inclusion proofs and a signed checkpoint",
-        params: &[UNIT, PERIOD, AS_OF, PROVISIONAL, PROOFS],
+        params: &[UNIT, PERIOD, IN_SCHEME, AS_OF, PROVISIONAL, PROOFS],
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Unit,
         reads: unit_target,
@@ -190,6 +203,7 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
             param("period", ParamKind::Period, "only appeals on a base period within this period"),
             STATUS,
             AS_OF,
+            FORMAT,
         ],
         caching: Caching::Never,
         read_kind: ReadKind::Appeals,
@@ -213,6 +227,7 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
             param("period", ParamKind::Period, "only appeals on a base period within this period"),
             STATUS,
             AS_OF,
+            FORMAT,
         ],
         caching: Caching::Never,
         read_kind: ReadKind::Appeals,
@@ -232,27 +247,13 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
         path: "/v1/deductions",
         summary: "the deduction register: deductions recorded against a unit and the units under it in a period, \
                   with their evidence digests, effective points, withdrawal and cause; evidence=missing lists the \
-                  standing ones that cite no evidence document",
-        params: &[
-            UNIT,
-            PERIOD,
-            param(
-                "evidence",
-                ParamKind::Choice { values: EvidenceFilter::NAMES },
-                "any (default: every deduction, withdrawn ones included), missing (standing, no evidence digest) or \
-                 present (at least one evidence digest)",
-            ),
-            AS_OF,
-        ],
+                  standing ones that cite no evidence document; filtered by assessor, section, indicator and \
+                  category, and paged (offset, limit; total and next_offset in the answer)",
+        params: crate::http::listings::REGISTER_PARAMS,
         caching: Caching::UntilTheHeadMoves,
         read_kind: ReadKind::Unit,
         reads: unit_target,
-        compute: |state, _, params| {
-            let evidence = params.text("evidence").and_then(EvidenceFilter::parse).unwrap_or_default();
-            let register =
-                state.read_models.deduction_register(&unit(params), period(params), evidence, params.as_of("as_of"));
-            json(register)
-        },
+        compute: crate::http::listings::register,
     },
     QueryRoute {
         path: "/v1/notices",
@@ -266,6 +267,31 @@ pub const QUERY_ROUTES: &[QueryRoute] = &[
             json(state.read_models.notices(&scope, period(params), view(params)))
         },
     },
+    QueryRoute {
+        path: "/v1/bulletin",
+        summary: "the bulletin (通报) of a peer group for a period — a county's own scheme (scheme=YS07-2017) for its \
+                  monthly one: each member's score, rank and tier with their change from the period before, the \
+                  points it lost with the reason for each, its repeat problems, and the praise and criticism proposed",
+        params: &[GROUP_UNIT, SCHEME, FUNCTION_CODE, PERIOD, AS_OF, PROVISIONAL],
+        caching: Caching::UntilTheHeadMoves,
+        read_kind: ReadKind::GroupDetail,
+        reads: group_detail_target,
+        compute: |state, _, params| {
+            let scope = scope(params)?;
+            json(state.read_models.bulletin(&scope, period(params), view(params)))
+        },
+    },
+    crate::http::listings::SCHEMES,
+    crate::http::listings::INDICATORS,
+    crate::http::listings::PERIODS,
+    crate::http::people::PERSONS,
+    crate::http::people::SCORECARD,
+    crate::http::people::INDICATORS,
+    crate::http::people::WEEKLY_RECORDS,
+    crate::http::people::REVIEWS,
+    crate::http::people::INDIVIDUAL_RANKING,
+    crate::http::people::GRADES,
+    crate::http::people::RESULT_USES,
 ];
 
 fn unit(params: &Params) -> crate::domain::UnitCode {
@@ -299,7 +325,7 @@ fn scope(params: &Params) -> Result<RankingScope, Problem> {
     }
 }
 
-fn json<T: serde::Serialize>(answer: Result<T, QueryError>) -> Result<Vec<u8>, Problem> {
+pub fn json<T: serde::Serialize>(answer: Result<T, QueryError>) -> Result<Vec<u8>, Problem> {
     answer.map(|value| serde_json::to_vec(&value).expect("answers serialise")).map_err(query_problem)
 }
 
@@ -314,7 +340,11 @@ struct TracesWithProofs<'a> {
 }
 
 fn trace(state: &AppState, _: &Reader, params: &Params) -> Result<Vec<u8>, Problem> {
-    let traced = state.read_models.trace(&unit(params), period(params), view(params)).map_err(query_problem)?;
+    let scheme = params.scheme("scheme");
+    let traced = state
+        .read_models
+        .trace_in(&unit(params), scheme.as_ref(), period(params), view(params))
+        .map_err(query_problem)?;
     if params.bool("proofs") != Some(true) {
         return json(Ok(traced));
     }
@@ -349,10 +379,6 @@ pub fn refusal_problem(refusal: ReadRefusal) -> Problem {
     Problem::new(StatusCode::FORBIDDEN, refusal.code.as_str(), Some(refusal.field), detail)
 }
 
-fn json_response(bytes: Vec<u8>) -> Response {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
-}
-
 /// Answers `route`: from the cache when the question is about the latest state and the head has not
 /// moved; otherwise computed off the async threads (and, for the latest state, cached). The reader is
 /// admitted first (`may_read`), so the cache never answers anyone the rules refuse.
@@ -360,9 +386,12 @@ pub async fn answer(
     State(state): State<AppState>,
     route: &'static QueryRoute,
     reading: Reading,
+    headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, Problem> {
     let params = Params::parse(uri.query(), route.params)?;
+    // A table read may be asked for as CSV or XLSX (`export`): made from the same JSON answer.
+    let format = crate::http::export::requested(route.path, params.text("format"), &headers);
     let target = (route.reads)(&params)?;
     debug_assert_eq!(target.kind(), route.read_kind, "{} reads what it declares", route.path);
     let reader = reading.reader;
@@ -375,9 +404,10 @@ pub async fn answer(
     let head = state.read_models.latest_seq();
     let key = uri.to_string();
     if cacheable {
-        if let Some((seq, bytes)) = state.answer_cache.lock().expect("answer cache").get(&key) {
-            if *seq == head {
-                return Ok(json_response(bytes.clone()));
+        let cached = state.answer_cache.lock().expect("answer cache").get(&key).cloned();
+        if let Some((seq, bytes)) = cached {
+            if seq == head {
+                return crate::http::export::respond(&state, route.path, format, bytes).await;
             }
         }
     }
@@ -392,5 +422,5 @@ pub async fn answer(
         }
         cache.insert(key, (head, bytes.clone()));
     }
-    Ok(json_response(bytes))
+    crate::http::export::respond(&state, route.path, format, bytes).await
 }

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{IndicatorCode, PeriodId, Points, ProblemCategory, UnitCode};
+use crate::domain::{divide_round_half_up, IndicatorCode, PeriodId, Points, ProblemCategory, SchemeId, UnitCode};
 
 use super::ranking::{PeerGroup, Ranking, Standing};
 use super::repeat::RepeatProblem;
-use super::trace::{Trace, TraceLine};
+use super::trace::{TakenOverLine, Trace, TraceLine};
 use super::{Counting, Projection};
 
 /// What a lost point is grouped under when losses are counted by kind. As text (it is a JSON map key):
@@ -115,10 +115,22 @@ impl Projection {
     /// `unit` against its peers in `period` (base or roll-up), counting the base periods `counting`
     /// counts; `None` when it is unranked.
     pub fn horizontal_with(&self, unit: &UnitCode, period: PeriodId, counting: Counting) -> Option<Horizontal> {
-        let ranking = self.ranking_of(unit, period, counting)?;
+        self.horizontal_in(unit, period, counting, None)
+    }
+
+    /// As `horizontal_with`, in the scheme `scheme` names: a section among its county's sections in
+    /// the county's own scheme (`None`: the scheme that assesses the unit or its county).
+    pub fn horizontal_in(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        counting: Counting,
+        scheme: Option<&SchemeId>,
+    ) -> Option<Horizontal> {
+        let ranking = self.ranking_of_in(unit, period, counting, scheme)?;
         let standing = ranking.standing(unit)?.clone();
         let leader = ranking.leader()?.clone();
-        let traces = self.traces_with(unit, period, counting);
+        let traces = self.traces_in(unit, period, counting, scheme);
         let (lost_by_indicator, floor_absorbed) = lost_by_indicator(&traces);
         Some(Horizontal {
             unit: unit.clone(),
@@ -145,10 +157,22 @@ impl Projection {
 
     /// `unit` across `periods`, in the order given, counting the base periods `counting` counts.
     pub fn vertical_with(&self, unit: &UnitCode, periods: &[PeriodId], counting: Counting) -> Vertical {
+        self.vertical_in(unit, periods, counting, None)
+    }
+
+    /// As `vertical_with`, in the scheme `scheme` names (`None`: the scheme that assesses the unit or
+    /// its county that year).
+    pub fn vertical_in(
+        &self,
+        unit: &UnitCode,
+        periods: &[PeriodId],
+        counting: Counting,
+        scheme: Option<&SchemeId>,
+    ) -> Vertical {
         let mut rows: Vec<VerticalRow> = Vec::new();
         for period in periods {
-            let ranking = self.ranking_of(unit, *period, counting);
-            let counted = self.counted_base_periods(unit, *period, counting);
+            let ranking = self.ranking_of_in(unit, *period, counting, scheme);
+            let counted = self.counted_base_periods(unit, *period, counting, scheme);
             let standing = ranking.as_ref().and_then(|ranking| ranking.standing(unit));
             let mut row = VerticalRow {
                 period: *period,
@@ -160,11 +184,11 @@ impl Projection {
                 rank_change: None,
                 tier_change: None,
                 repeat_problems: self
-                    .repeat_problems(unit, *period)
+                    .repeat_problems_in(unit, *period, scheme)
                     .into_iter()
                     .filter(|problem| counted.contains(&problem.period))
                     .collect(),
-                provisional_periods: self.open_base_periods(unit, &counted),
+                provisional_periods: self.open_base_periods(unit, &counted, scheme),
             };
             if let Some(previous) = rows.last() {
                 row.score_change = row.final_score.zip(previous.final_score).map(|(now, before)| now - before);
@@ -191,12 +215,24 @@ impl Projection {
     /// opened month, across scheme years. A period whose opened base periods count nothing yet has a
     /// row without a score.
     pub fn vertical_over_with(&self, unit: &UnitCode, periods: &[PeriodId], counting: Counting) -> Vertical {
+        self.vertical_over_in(unit, periods, counting, None)
+    }
+
+    /// As `vertical_over_with`, in the scheme `scheme` names: the rows are that scheme's periods
+    /// (`None`: the scheme that assesses the unit or its county, year by year).
+    pub fn vertical_over_in(
+        &self,
+        unit: &UnitCode,
+        periods: &[PeriodId],
+        counting: Counting,
+        scheme: Option<&SchemeId>,
+    ) -> Vertical {
         let opened = |period: &PeriodId| {
-            self.placement(unit, period.year())
+            self.placement_in(unit, period.year(), scheme)
                 .is_some_and(|placement| !placement.scheme.opened_base_periods_in(*period).is_empty())
         };
         let periods: Vec<PeriodId> = periods.iter().copied().filter(opened).collect();
-        self.vertical_with(unit, &periods, counting)
+        self.vertical_in(unit, &periods, counting, scheme)
     }
 }
 
@@ -235,12 +271,13 @@ fn lost_by_category(traces: &[Trace]) -> BTreeMap<LossCategory, Points> {
     let mut by_category = BTreeMap::new();
     for trace in traces {
         for line in trace.indicators.iter().flat_map(|indicator| indicator.lines.iter()) {
-            let category = match line {
-                TraceLine::Deduction(deduction) => LossCategory::Problem(deduction.problem_category.clone()),
-                TraceLine::TierShortfall(_) => LossCategory::TierShortfall,
-                TraceLine::FloorAbsorbed { .. } => LossCategory::FloorAbsorbed,
-            };
-            add(&mut by_category, category, line.amount());
+            if let TraceLine::TakenOver(taken_over) = line {
+                for (category, amount) in taken_over_by_category(taken_over) {
+                    add(&mut by_category, category, amount);
+                }
+                continue;
+            }
+            add(&mut by_category, line_category(line), line.amount());
         }
         for charge in &trace.charges {
             add(&mut by_category, LossCategory::Problem(charge.problem_category.clone()), charge.amount);
@@ -249,6 +286,40 @@ fn lost_by_category(traces: &[Trace]) -> BTreeMap<LossCategory, Points> {
     }
     by_category.retain(|_, points| *points != Points::ZERO);
     by_category
+}
+
+fn line_category(line: &TraceLine) -> LossCategory {
+    match line {
+        TraceLine::Deduction(deduction) => LossCategory::Problem(deduction.problem_category.clone()),
+        TraceLine::TierShortfall(_) => LossCategory::TierShortfall,
+        TraceLine::FloorAbsorbed { .. } => LossCategory::FloorAbsorbed,
+        // Shared out among its city lines' categories (`taken_over_by_category`); it never nests.
+        TraceLine::TakenOver(_) => LossCategory::TierShortfall,
+    }
+}
+
+/// A taken-over line's loss in the county's points, shared among the categories of its city lines in
+/// proportion to what each lost there. The shares are rounded cumulatively (each category gets the
+/// rounded running total less the one before), so they add up to the line's amount exactly.
+fn taken_over_by_category(line: &TakenOverLine) -> Vec<(LossCategory, Points)> {
+    let mut city: BTreeMap<LossCategory, Points> = BTreeMap::new();
+    for city_line in &line.city_lines {
+        add(&mut city, line_category(city_line), city_line.amount());
+    }
+    let city_lost: Points = city.values().copied().sum();
+    if city_lost == Points::ZERO {
+        return Vec::new();
+    }
+    let (mut running, mut given) = (Points::ZERO, Points::ZERO);
+    let mut shares = Vec::new();
+    for (category, lost) in city {
+        running = running + lost;
+        let upto =
+            Points(divide_round_half_up(line.amount.hundredths() * running.hundredths(), city_lost.hundredths()));
+        shares.push((category, upto - given));
+        given = upto;
+    }
+    shares
 }
 
 fn add<K: Ord>(map: &mut BTreeMap<K, Points>, key: K, amount: Points) {

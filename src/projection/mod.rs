@@ -13,9 +13,12 @@
 //! its trace lists (`Trace::reconciles`).
 
 pub mod appeal_queue;
+pub mod bulletin;
 pub mod comparison;
 pub mod indicator_load;
 pub mod notices;
+mod own_scheme;
+pub mod personal;
 pub mod ranking;
 pub mod repeat;
 pub mod replay;
@@ -32,6 +35,7 @@ use crate::domain::Timestamp;
 
 pub use crate::domain::{EventRef, Facts, Recorded};
 pub use appeal_queue::{AppealQueue, QueuedAppeal};
+pub use bulletin::{Bulletin, BulletinEntry, Loss, LossKind};
 pub use comparison::{Horizontal, LossCategory, Vertical, VerticalRow};
 pub use indicator_load::IndicatorLoad;
 pub use notices::{Criticism, CriticismReason, Notices};
@@ -40,7 +44,7 @@ pub use repeat::RepeatProblem;
 pub use replay::{AsOf, RankChange, RankingDiff, Replay, ScoreMove};
 pub use score::{IndicatorScore, ScoreCard};
 pub use snapshot::{Snapshot, SnapshotError};
-pub use trace::{AppealLine, DeductionLine, IndicatorTrace, TierLine, Trace, TraceLine};
+pub use trace::{AppealLine, DeductionLine, IndicatorTrace, Scaling, TakenOverLine, TierLine, Trace, TraceLine};
 
 /// Which base periods an answer about a roll-up counts. A base period asked about on its own is
 /// always shown once it has results, open or not (an open one marked provisional).

@@ -60,7 +60,7 @@ impl Projection {
                     reasons.push(CriticismReason::LastTier { rank: standing.rank, tier: standing.tier });
                 }
             }
-            let problems = self.repeat_problems(&member, period).into_iter();
+            let problems = self.repeat_problems_in(&member, period, Some(&group.scheme)).into_iter();
             reasons.extend(problems.filter(|problem| counted.contains(&problem.period)).map(|problem| {
                 CriticismReason::RepeatProblem {
                     problem_category: problem.problem_category,

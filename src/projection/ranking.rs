@@ -63,8 +63,14 @@ impl Ranking {
 impl Projection {
     /// The peer group `unit` is ranked in, in the scheme of `year`.
     pub fn peer_group_of(&self, unit: &UnitCode, year: i32) -> Option<PeerGroup> {
-        let placement = self.placement(unit, year)?;
-        let function_code = match placement.is_section {
+        self.peer_group_in(unit, year, None)
+    }
+
+    /// The peer group `unit` is ranked in, in the scheme `scheme` names (`None`: as `peer_group_of`).
+    /// In a county's own scheme that is all the county's sections.
+    pub fn peer_group_in(&self, unit: &UnitCode, year: i32, scheme: Option<&SchemeId>) -> Option<PeerGroup> {
+        let placement = self.placement_in(unit, year, scheme)?;
+        let function_code = match placement.is_section && !self.is_own(&placement) {
             true => Some(self.facts.units.get(unit)?.function_code.clone()?),
             false => None,
         };
@@ -74,6 +80,11 @@ impl Projection {
     /// Every active member of a group, by code.
     pub fn peer_group_members(&self, group: &PeerGroup) -> Vec<UnitCode> {
         let Some(scheme) = self.facts.schemes.get(&group.scheme) else { return Vec::new() };
+        // A county's own scheme ranks all the county's sections (and branches) together.
+        if self.facts.is_own_scheme(scheme) {
+            let sections = self.facts.active_children(&scheme.settings.issuer, true);
+            return sections.filter(|_| group.function_code.is_none()).cloned().collect();
+        }
         let assessed = self.facts.active_children(&scheme.settings.issuer, false);
         let Some(function_code) = &group.function_code else { return assessed.cloned().collect() };
         let mut sections: Vec<UnitCode> = assessed
@@ -128,7 +139,7 @@ impl Projection {
         let mut unranked = Vec::new();
         let mut unassessed_indicators = 0;
         for member in self.peer_group_members(group) {
-            match self.standing_score(&member, period, counting) {
+            match self.standing_score(&member, period, counting, Some(&group.scheme)) {
                 Some(score) => {
                     unassessed_indicators += score.unassessed;
                     scored.push((member, score.final_score, score.veto));
@@ -162,6 +173,17 @@ impl Projection {
 
     /// The ranking of the group `unit` belongs to, counting the base periods `counting` counts.
     pub fn ranking_of(&self, unit: &UnitCode, period: PeriodId, counting: Counting) -> Option<Ranking> {
-        self.ranking_with(&self.peer_group_of(unit, period.year())?, period, counting)
+        self.ranking_of_in(unit, period, counting, None)
+    }
+
+    /// The ranking of the group `unit` belongs to in the scheme `scheme` names (`None`: as `ranking_of`).
+    pub fn ranking_of_in(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        counting: Counting,
+        scheme: Option<&SchemeId>,
+    ) -> Option<Ranking> {
+        self.ranking_with(&self.peer_group_in(unit, period.year(), scheme)?, period, counting)
     }
 }

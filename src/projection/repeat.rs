@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{PeriodId, Points, ProblemCategory, RepeatRule, UnitCode};
+use crate::domain::{PeriodId, Points, ProblemCategory, RepeatRule, SchemeId, UnitCode};
 
 use super::score::{Placement, SchemeScoring};
 use super::Projection;
@@ -35,7 +35,18 @@ pub struct RepeatProblem {
 impl Projection {
     /// The repeat problems flagged for `unit` in every base period inside `period`.
     pub fn repeat_problems(&self, unit: &UnitCode, period: PeriodId) -> Vec<RepeatProblem> {
-        let Some(placement) = self.placement(unit, period.year()) else { return Vec::new() };
+        self.repeat_problems_in(unit, period, None)
+    }
+
+    /// As `repeat_problems`, in the scheme `scheme` names (`None`: the scheme that assesses the unit or
+    /// its county), by that scheme's repeat rule.
+    pub fn repeat_problems_in(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        scheme: Option<&SchemeId>,
+    ) -> Vec<RepeatProblem> {
+        let Some(placement) = self.placement_in(unit, period.year(), scheme) else { return Vec::new() };
         let bases = placement.scheme.opened_base_periods_in(period);
         bases.into_iter().flat_map(|base| self.repeat_problems_in_base(&placement, base)).collect()
     }
@@ -70,6 +81,9 @@ impl Projection {
     ) -> BTreeSet<ProblemCategory> {
         let qualifies = |deduction: &&DeductionFacts| self.facts.effective_points(deduction) > Points::ZERO;
         let category = |deduction: &DeductionFacts| deduction.recorded.problem_category.clone();
+        if self.is_own(placement) {
+            return self.own_qualifying_categories(placement, period);
+        }
         if !placement.is_section {
             let scheme = placement.scheme;
             let Some(assessment) = scheme.assessment(period, placement.county) else { return BTreeSet::new() };

@@ -215,7 +215,9 @@ pub fn ranking_diff(
     let mut working = before.clone();
     let mut moves: Vec<(UnitCode, ScoreMove)> = Vec::new();
     let score = |projection: &Projection, unit: &UnitCode| {
-        projection.standing_score(unit, period, counting).map(|score| (score.final_score, score.veto))
+        projection
+            .standing_score(unit, period, counting, Some(&group.scheme))
+            .map(|score| (score.final_score, score.veto))
     };
     for event in between {
         let touched = touched_members(&working, event, group, period);
@@ -304,6 +306,7 @@ fn reach(event: &Event) -> Reach<'_> {
         Event::IndicatorDefined(e) => Reach::Everyone(&e.scheme),
         Event::IndicatorRevised(e) => Reach::Everyone(&e.scheme),
         Event::IndicatorRetired(e) => Reach::Everyone(&e.scheme),
+        Event::IndicatorTakenOver(e) => Reach::Everyone(&e.scheme),
         Event::PeriodOpened(e) => Reach::Everyone(&e.scheme),
         // Publishing makes a base period count in roll-ups; finalising and reopening leave it counted.
         Event::ResultsPublished(e) => Reach::Everyone(&e.scheme),
@@ -323,6 +326,15 @@ fn reach(event: &Event) -> Reach<'_> {
         Event::AccessGranted(_) | Event::AccessRevoked(_) | Event::TimeZoneSet(_) | Event::SigningKeyRotated(_) => {
             Reach::Nobody
         }
+        // Individuals and the use of results move no unit's score.
+        Event::PersonalIndicatorDefined(_)
+        | Event::PersonalIndicatorAssessed(_)
+        | Event::PersonalRulesSet(_)
+        | Event::WeeklyRecordFiled(_)
+        | Event::WeeklyRecordCommented(_)
+        | Event::PersonReviewed(_)
+        | Event::GradeRecorded(_)
+        | Event::ResultUseRecorded(_) => Reach::Nobody,
         // A type the domain adds later is assumed to reach everyone until it is given a reach: slower
         // diffs, never a missed move.
         #[allow(unreachable_patterns)]
@@ -330,23 +342,27 @@ fn reach(event: &Event) -> Reach<'_> {
     }
 }
 
-/// The group members whose score for `period` the event may change.
+/// The group members whose score for `period` the event may change. A county's own scheme reads its
+/// city's: the city's facts about the county move its sections there too.
 fn touched_members(projection: &Projection, event: &Recorded, group: &PeerGroup, period: PeriodId) -> Vec<UnitCode> {
     let members = || projection.peer_group_members(group);
+    let facts = projection.facts();
+    let group_scheme = facts.schemes.get(&group.scheme);
+    let read_by_group = |scheme: &SchemeId| {
+        *scheme == group.scheme || group_scheme.and_then(|record| record.reads.as_ref()) == Some(scheme)
+    };
     match reach(&event.event) {
         Reach::Nobody => Vec::new(),
         Reach::EveryoneEverywhere => members(),
-        Reach::Everyone(scheme) if *scheme == group.scheme => members(),
+        Reach::Everyone(scheme) if read_by_group(scheme) => members(),
         Reach::Everyone(_) => Vec::new(),
         Reach::Unit(scheme, base, unit) => {
             let in_period = base.is_none_or(|base| period.contains(base));
-            if *scheme != group.scheme || !in_period {
+            if !read_by_group(scheme) || !in_period {
                 return Vec::new();
             }
-            let facts = projection.facts();
             // The first fact recorded in an open base period gives it results: every member may move.
-            let first_results =
-                base.is_some_and(|base| facts.schemes.get(scheme).is_some_and(|record| !record.has_results(base)));
+            let first_results = base.is_some_and(|base| group_scheme.is_some_and(|record| !record.has_results(base)));
             if first_results {
                 return members();
             }

@@ -76,12 +76,14 @@ impl ScoreCard {
     }
 }
 
-/// Where a unit sits in a scheme: assessed by it directly (a county), or a section of such a unit.
+/// Where a unit sits in a scheme: assessed by it directly (a county), or a section of such a unit —
+/// or, in a county's own scheme, a section of the issuer assessed directly (`Projection::is_own`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Placement<'a> {
     pub scheme: &'a SchemeFacts,
     pub unit: &'a UnitCode,
-    /// The assessed unit whose plan applies: the unit itself, or the county of a section.
+    /// The assessed unit whose plan applies: the unit itself, or the county of a section (in a
+    /// county's own scheme, the issuer).
     pub county: &'a UnitCode,
     pub is_section: bool,
 }
@@ -132,7 +134,9 @@ impl SchemeScoring for SchemeFacts {
         period: PeriodId,
     ) -> impl Iterator<Item = (&'a IndicatorCode, &'a IndicatorFacts)> + 'a {
         let plan = self.plans.get(placement.county);
-        self.indicators.iter().filter(move |(code, indicator)| {
+        // A taken-over indicator (a county's own scheme) is scored from the city's facts, apart.
+        let local = self.indicators.iter().filter(|(_, indicator)| indicator.taken_over.is_none());
+        local.filter(move |(code, indicator)| {
             let entry = plan.and_then(|plan| plan.get(*code));
             let lead = entry.and_then(|entry| entry.lead_section_at(period));
             let led = !placement.is_section || lead == Some(placement.unit);
@@ -155,6 +159,30 @@ impl Projection {
         let issuer = county.parent.as_ref()?;
         let scheme = self.facts.schemes.get(&SchemeId::for_issuer_year(issuer, year))?;
         Some(Placement { scheme, unit, county: parent, is_section: true })
+    }
+
+    /// Where `unit` sits in the scheme `scheme` names (one of `year`), or with `None` in the scheme of
+    /// `placement`. In a county's own scheme a section of the county is assessed directly.
+    pub(crate) fn placement_in<'a>(
+        &'a self,
+        unit: &'a UnitCode,
+        year: i32,
+        scheme: Option<&SchemeId>,
+    ) -> Option<Placement<'a>> {
+        let Some(id) = scheme else { return self.placement(unit, year) };
+        let scheme = self.facts.schemes.get(id).filter(|scheme| scheme.settings.year == year)?;
+        if !self.facts.is_own_scheme(scheme) {
+            return self.placement(unit, year).filter(|placement| &placement.scheme.settings.scheme == id);
+        }
+        let county = &scheme.settings.issuer;
+        let placement = Placement { scheme, unit, county, is_section: true };
+        self.facts.is_section_of(unit, county).then_some(placement)
+    }
+
+    /// Whether a placement is a section's in its county's own scheme, which assesses it directly: its
+    /// bonuses, vetoes and tier awards are its own there.
+    pub(crate) fn is_own(&self, placement: &Placement<'_>) -> bool {
+        self.facts.is_own_scheme(placement.scheme)
     }
 
     /// The section a deduction against `county` is charged to instead of the indicator's lead, if
@@ -211,9 +239,11 @@ impl Projection {
         version: &IndicatorVersion<'_>,
     ) -> (Points, bool) {
         if version.is_tiered() {
+            // A section mirrors its county's award, except in its county's own scheme: its own there.
+            let awarded = if self.is_own(placement) { placement.unit } else { placement.county };
             let award = placement
                 .scheme
-                .assessment(period, placement.county)
+                .assessment(period, awarded)
                 .and_then(|assessment| assessment.tier_awards.get(code))
                 .and_then(|id| self.facts.tier_awards.get(id));
             return match award {
@@ -279,8 +309,13 @@ impl Projection {
                 });
             }
         }
-        totals.charges =
-            self.charges_onto(placement, period).map(|deduction| self.facts.effective_points(deduction)).sum();
+        if self.is_own(placement) {
+            self.add_taken_over(placement, period, &mut totals, sink);
+            totals.charges = self.scaled_charges(placement, period).iter().map(|charge| charge.amount).sum();
+        } else {
+            totals.charges =
+                self.charges_onto(placement, period).map(|deduction| self.facts.effective_points(deduction)).sum();
+        }
         let before_floor = totals.indicator_score_total - totals.charges;
         totals.raw = before_floor.max(Points::ZERO);
         totals.floor_absorbed = totals.raw - before_floor;
@@ -291,9 +326,11 @@ impl Projection {
         Some(totals)
     }
 
-    /// Bonuses (capped) and vetoes belong to the assessed unit only; sections have neither.
+    /// Bonuses (capped) and vetoes belong to the assessed unit only: a county in its city's scheme, a
+    /// section in its county's own scheme; a section has none in its city's scheme.
     fn add_bonus_and_veto(&self, placement: &Placement<'_>, period: PeriodId, totals: &mut BaseTotals) {
-        let assessment = placement.scheme.assessment(period, placement.unit).filter(|_| !placement.is_section);
+        let assessed_directly = !placement.is_section || self.is_own(placement);
+        let assessment = placement.scheme.assessment(period, placement.unit).filter(|_| assessed_directly);
         if let Some(assessment) = assessment {
             totals.bonus_awarded = assessment.bonuses.iter().map(|bonus| bonus.awarded.points).sum();
             totals.veto = !assessment.vetoes.is_empty();
@@ -303,29 +340,43 @@ impl Projection {
     }
 
     /// The base periods an answer about `unit` in `period` counts (see `SchemeFacts::
-    /// counted_base_periods_in`); none when no scheme assesses the unit that year.
-    pub(crate) fn counted_base_periods(&self, unit: &UnitCode, period: PeriodId, counting: Counting) -> Vec<PeriodId> {
-        self.placement(unit, period.year())
+    /// counted_base_periods_in`) in `scheme` (`None`: the scheme that assesses it or its county);
+    /// none when that scheme does not place the unit that year.
+    pub(crate) fn counted_base_periods(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        counting: Counting,
+        scheme: Option<&SchemeId>,
+    ) -> Vec<PeriodId> {
+        self.placement_in(unit, period.year(), scheme)
             .map(|placement| placement.scheme.counted_base_periods_in(period, counting.includes_open()))
             .unwrap_or_default()
     }
 
-    /// Of `bases` (base periods of `unit`'s scheme), those still open.
-    pub(crate) fn open_base_periods(&self, unit: &UnitCode, bases: &[PeriodId]) -> Vec<PeriodId> {
+    /// Of `bases` (base periods of `unit`'s scheme, or of `scheme`), those still open.
+    pub(crate) fn open_base_periods(
+        &self,
+        unit: &UnitCode,
+        bases: &[PeriodId],
+        scheme: Option<&SchemeId>,
+    ) -> Vec<PeriodId> {
         let year = bases.first().map(|base| base.year());
-        let placement = year.and_then(|year| self.placement(unit, year));
+        let placement = year.and_then(|year| self.placement_in(unit, year, scheme));
         placement.map(|placement| placement.scheme.open_among(bases)).unwrap_or_default()
     }
 
     /// A unit's standing score for any period (base or roll-up) over the base periods `counting`
-    /// counts; `None` when it is ranked in none of them.
+    /// counts, in `scheme` (`None`: the scheme that assesses it or its county); `None` when it is
+    /// ranked in none of them.
     pub(crate) fn standing_score(
         &self,
         unit: &UnitCode,
         period: PeriodId,
         counting: Counting,
+        scheme: Option<&SchemeId>,
     ) -> Option<StandingScore> {
-        let placement = self.placement(unit, period.year())?;
+        let placement = self.placement_in(unit, period.year(), scheme)?;
         let mut finals = Vec::new();
         let mut veto = false;
         let mut unassessed = 0;
@@ -350,7 +401,19 @@ impl Projection {
     /// no scheme assesses the unit that year, the period is not one of its periods, or (for a base
     /// period) it has no results yet — an opened month with nothing recorded is not a perfect month.
     pub fn scorecard_with(&self, unit: &UnitCode, period: PeriodId, counting: Counting) -> Option<ScoreCard> {
-        let placement = self.placement(unit, period.year())?;
+        self.scorecard_in(unit, period, counting, None)
+    }
+
+    /// As `scorecard_with`, in the scheme `scheme` names: a section's card in its county's own scheme
+    /// (`None`: the scheme that assesses the unit or its county).
+    pub fn scorecard_in(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        counting: Counting,
+        scheme: Option<&SchemeId>,
+    ) -> Option<ScoreCard> {
+        let placement = self.placement_in(unit, period.year(), scheme)?;
         let scheme = placement.scheme;
         if scheme.is_base_period(period) {
             if !scheme.has_results(period) {

@@ -71,6 +71,49 @@ pub enum TraceLine {
     FloorAbsorbed {
         amount: Points,
     },
+    /// In a county's own scheme: what a taken-over indicator lost, scaled from the section's losses
+    /// on it in the city's scheme (listed there in the city's points).
+    TakenOver(Box<TakenOverLine>),
+}
+
+/// A taken-over indicator's loss in a county's own scheme. `amount` = `points_max` −
+/// round_half_up(`points_max` × `city_score` / `city_points_max`), where `city_score` =
+/// `city_points_max` − Σ `city_lines`: the section's own lines on it in the city's scheme.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakenOverLine {
+    pub city_scheme: SchemeId,
+    pub city_points_max: Points,
+    pub city_score: Points,
+    /// What the indicator is worth in the county's scheme.
+    pub points_max: Points,
+    /// `round_half_up(points_max × city_score / city_points_max)`.
+    pub score: Points,
+    pub amount: Points,
+    /// The section's lines on the indicator in the city's scheme, in the city's points.
+    pub city_lines: Vec<TraceLine>,
+}
+
+impl TakenOverLine {
+    /// The city's lines explain the city score, and the scaling explains the amount.
+    pub fn reconciles(&self) -> bool {
+        let city_listed: Points = self.city_lines.iter().map(TraceLine::amount).sum();
+        let score = super::own_scheme::scaled_score(self.points_max, self.city_score, self.city_points_max);
+        self.city_points_max - self.city_score == city_listed
+            && self.score == score
+            && self.amount == self.points_max - score
+            && self.city_lines.iter().all(TraceLine::reconciles)
+    }
+}
+
+/// How a charge moved onto a section counts in its county's own scheme: the charge in the city's
+/// points, scaled to the indicator's points there (`amount` = round_half_up(`charge` × `points_max`
+/// / `city_points_max`)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scaling {
+    pub city_scheme: SchemeId,
+    pub charge: Points,
+    pub points_max: Points,
+    pub city_points_max: Points,
 }
 
 /// A deduction as the trace lists it; `amount` is what it counts now.
@@ -94,6 +137,9 @@ pub struct DeductionLine {
     pub attributions: Vec<AttributionLine>,
     pub rectifications: Vec<Rectification>,
     pub appeals: Vec<AppealLine>,
+    /// For a charge in a county's own scheme: how the city's charge was scaled to `amount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaled: Option<Scaling>,
 }
 
 /// A cause attribution as the trace lists it, with the appeals the section it charges filed against
@@ -147,9 +193,8 @@ impl Trace {
     pub fn cited_seqs(&self) -> Vec<u64> {
         let mut seqs = Vec::new();
         let deductions = self.charges.iter().chain(self.indicators.iter().flat_map(|indicator| {
-            indicator
-                .lines
-                .iter()
+            flat_lines(&indicator.lines)
+                .into_iter()
                 .filter_map(|line| match line {
                     TraceLine::Deduction(line) => Some(line.as_ref()),
                     _ => None,
@@ -167,7 +212,7 @@ impl Trace {
             line.appeals.iter().for_each(|appeal| appeal.cite(&mut seqs));
         }
         for indicator in &self.indicators {
-            for line in &indicator.lines {
+            for line in flat_lines(&indicator.lines) {
                 if let TraceLine::TierShortfall(line) = line {
                     seqs.push(line.event.seq);
                     line.appeals.iter().for_each(|appeal| appeal.cite(&mut seqs));
@@ -195,8 +240,29 @@ impl TraceLine {
             TraceLine::Deduction(line) => line.amount,
             TraceLine::TierShortfall(line) => line.amount,
             TraceLine::FloorAbsorbed { amount } => *amount,
+            TraceLine::TakenOver(line) => line.amount,
         }
     }
+
+    /// A taken-over line reconciles within itself; every other line is a fact.
+    pub fn reconciles(&self) -> bool {
+        match self {
+            TraceLine::TakenOver(line) => line.reconciles(),
+            _ => true,
+        }
+    }
+}
+
+/// The lines, with a taken-over line's city lines in its place (after it): every fact listed.
+pub fn flat_lines(lines: &[TraceLine]) -> Vec<&TraceLine> {
+    let mut flat = Vec::new();
+    for line in lines {
+        flat.push(line);
+        if let TraceLine::TakenOver(taken_over) = line {
+            flat.extend(flat_lines(&taken_over.city_lines));
+        }
+    }
+    flat
 }
 
 impl IndicatorTrace {
@@ -209,7 +275,7 @@ impl IndicatorTrace {
     }
 
     pub fn reconciles(&self) -> bool {
-        self.lost() == self.listed()
+        self.lost() == self.listed() && self.lines.iter().all(TraceLine::reconciles)
     }
 }
 
@@ -225,9 +291,16 @@ impl Trace {
         indicators + charges + self.floor_absorbed
     }
 
-    /// Every indicator reconciles, and so does the whole.
+    /// Every indicator reconciles, every scaled charge is its charge scaled, and the whole reconciles.
     pub fn reconciles(&self) -> bool {
-        self.indicators.iter().all(IndicatorTrace::reconciles) && self.lost() == self.listed()
+        let scaled_right = self.charges.iter().all(|line| {
+            line.scaled.as_ref().is_none_or(|scaling| {
+                let charge = if line.withdrawn.is_some() { Points::ZERO } else { line.points - line.restored };
+                scaling.charge == charge
+                    && line.amount == super::own_scheme::scale(charge, scaling.points_max, scaling.city_points_max)
+            })
+        });
+        self.indicators.iter().all(IndicatorTrace::reconciles) && scaled_right && self.lost() == self.listed()
     }
 }
 
@@ -240,14 +313,31 @@ impl Projection {
     /// The traces of `unit` for `period`: one per base period it counts (`Counting`; one for a base
     /// period with results). Empty when no scheme assesses the unit then.
     pub fn traces_with(&self, unit: &UnitCode, period: PeriodId, counting: super::Counting) -> Vec<Trace> {
-        let Some(placement) = self.placement(unit, period.year()) else { return Vec::new() };
+        self.traces_in(unit, period, counting, None)
+    }
+
+    /// As `traces_with`, in the scheme `scheme` names: a section's traces in its county's own scheme
+    /// (`None`: the scheme that assesses the unit or its county).
+    pub fn traces_in(
+        &self,
+        unit: &UnitCode,
+        period: PeriodId,
+        counting: super::Counting,
+        scheme: Option<&SchemeId>,
+    ) -> Vec<Trace> {
+        let Some(placement) = self.placement_in(unit, period.year(), scheme) else { return Vec::new() };
         let bases = placement.scheme.counted_base_periods_in(period, counting.includes_open());
         bases.into_iter().filter_map(|base| self.trace_base(&placement, base)).collect()
     }
 
     /// The trace of `unit` for one opened base period.
     pub fn trace(&self, unit: &UnitCode, period: PeriodId) -> Option<Trace> {
-        let placement = self.placement(unit, period.year())?;
+        self.trace_in(unit, period, None)
+    }
+
+    /// The trace of `unit` for one opened base period of `scheme` (`None`: as `trace`).
+    pub fn trace_in(&self, unit: &UnitCode, period: PeriodId, scheme: Option<&SchemeId>) -> Option<Trace> {
+        let placement = self.placement_in(unit, period.year(), scheme)?;
         self.trace_base(&placement, period)
     }
 
@@ -267,8 +357,10 @@ impl Projection {
             trace
         });
         let indicators: Vec<IndicatorTrace> = traced.collect();
-        let charges: Vec<DeductionLine> =
-            self.charges_onto(placement, period).map(|d| self.deduction_line(placement, d)).collect();
+        let charges: Vec<DeductionLine> = match self.is_own(placement) {
+            true => self.scaled_charge_lines(placement, period),
+            false => self.charges_onto(placement, period).map(|d| self.deduction_line(placement, d)).collect(),
+        };
         // The floor line is rebuilt from the listed lines alone, so the total check stays independent of
         // the score: what the indicators keep by their own lines, less the charges.
         let kept: Points = indicators.iter().map(|indicator| indicator.points_max - indicator.listed()).sum();
@@ -294,10 +386,17 @@ impl Projection {
         trace: &mut IndicatorTrace,
         tiered: bool,
     ) {
+        let taken_over = placement.scheme.indicators.get(&trace.indicator).is_some_and(|i| i.taken_over.is_some());
+        let own = self.is_own(placement);
+        if own && taken_over {
+            return self.fill_taken_over_lines(placement, period, trace);
+        }
         if tiered {
+            // A section mirrors its county's award, except in its county's own scheme.
+            let awarded = if own { placement.unit } else { placement.county };
             let award = placement
                 .scheme
-                .assessment(period, placement.county)
+                .assessment(period, awarded)
                 .and_then(|assessment| assessment.tier_awards.get(&trace.indicator))
                 .and_then(|id| self.facts.tier_awards.get(id));
             if let Some(award) = award {
@@ -357,11 +456,68 @@ impl Projection {
             problem_category: recorded.problem_category.clone(),
             evidence_digests: recorded.evidence_digests.clone(),
             withdrawn: deduction.withdrawal.as_ref().map(|withdrawal| withdrawal.event.clone()),
-            charged_to: self.moved_to(placement.county, lead, deduction).cloned(),
+            // In a county's own scheme a deduction is recorded against the section itself: nothing moves.
+            charged_to: self.moved_to(placement.county, lead, deduction).cloned().filter(|_| !self.is_own(placement)),
             attributions: self.attribution_lines(deduction),
             rectifications: deduction.rectifications.clone(),
             appeals,
+            scaled: None,
         }
+    }
+
+    /// A section's lines on a taken-over indicator in its county's own scheme: one line, scaled from
+    /// its own lines on the indicator in the city's scheme (its relieved deductions listed as there).
+    fn fill_taken_over_lines(&self, placement: &Placement<'_>, period: PeriodId, trace: &mut IndicatorTrace) {
+        let own = placement.scheme;
+        let Some(indicator) = own.indicators.get(&trace.indicator) else { return };
+        let Some(version) = self.facts.taken_over_at(own, indicator, period) else { return };
+        let Some(city) = self.city_placement(placement) else { return };
+        let city = Placement { scheme: version.city, ..city };
+        let city_points_max = version.city_version.points_max;
+        let (city_score, _) = self.city_score(placement, period, &trace.indicator, &version);
+        let mut city_trace = IndicatorTrace {
+            indicator: trace.indicator.clone(),
+            name: trace.name.clone(),
+            points_max: city_points_max,
+            score: city_score,
+            lines: Vec::new(),
+            relieved: Vec::new(),
+        };
+        self.fill_indicator_lines(&city, period, &mut city_trace, version.city_version.is_tiered());
+        // The line is built from the city's lines alone (not from the score), so reconciling means something.
+        let listed_city_score = city_points_max - city_trace.listed();
+        let score = super::own_scheme::scaled_score(trace.points_max, listed_city_score, city_points_max);
+        let line = TakenOverLine {
+            city_scheme: version.city.settings.scheme.clone(),
+            city_points_max,
+            city_score: listed_city_score,
+            points_max: trace.points_max,
+            score,
+            amount: trace.points_max - score,
+            city_lines: city_trace.lines,
+        };
+        trace.relieved = city_trace.relieved;
+        if line.amount != Points::ZERO || !line.city_lines.is_empty() {
+            trace.lines.push(TraceLine::TakenOver(Box::new(line)));
+        }
+    }
+
+    /// The city's charges onto a section in its county's own scheme, each scaled (`Scaling`).
+    fn scaled_charge_lines(&self, placement: &Placement<'_>, period: PeriodId) -> Vec<DeductionLine> {
+        let Some(city) = self.city_placement(placement) else { return Vec::new() };
+        let city_scheme = city.scheme.settings.scheme.clone();
+        let charges = self.scaled_charges(placement, period).into_iter().map(|charge| {
+            let mut line = self.deduction_line(&city, charge.deduction);
+            line.amount = charge.amount;
+            line.scaled = Some(Scaling {
+                city_scheme: city_scheme.clone(),
+                charge: charge.charge,
+                points_max: charge.points_max,
+                city_points_max: charge.city_points_max,
+            });
+            line
+        });
+        charges.collect()
     }
 
     fn tier_line(&self, award: &TierAwardFacts, points_max: Points, period: PeriodId) -> TierLine {
@@ -411,7 +567,7 @@ impl Projection {
 /// The standing deductions of a trace without an evidence digest, each once, in the trace's order.
 fn without_evidence(indicators: &[IndicatorTrace], charges: &[DeductionLine]) -> WithoutEvidence {
     let listed = indicators.iter().flat_map(|indicator| {
-        let lines = indicator.lines.iter().filter_map(|line| match line {
+        let lines = flat_lines(&indicator.lines).into_iter().filter_map(|line| match line {
             TraceLine::Deduction(line) => Some(line.as_ref()),
             _ => None,
         });

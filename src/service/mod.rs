@@ -14,6 +14,8 @@ pub mod admin;
 pub mod clock;
 pub mod documents;
 pub mod history;
+pub mod listings;
+pub mod people;
 pub mod queries;
 pub mod read_models;
 pub mod records;
@@ -476,6 +478,7 @@ impl Service {
         let new_id = options.new_id.unwrap_or_else(|| self.ids.next_id(now));
         let mut context = Context::new(now, actor.clone(), new_id);
         context.known_links = self.known_links(decider, command.links())?;
+        people::prepare(self, decider, actor, command, &mut context)?;
         let events = domain::decide(&decider.facts, command, &context)?;
         let stream = single_stream(&events)?;
         let current = self.stream_version(decider, &stream)?;

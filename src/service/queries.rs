@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{AccessRecord, Actor, Facts, FunctionCode, PeriodId, Role, SchemeId, Timestamp, UnitCode};
 use crate::projection::appeal_queue::StatusFilter;
 use crate::projection::{
-    replay, AppealQueue, AsOf, Counting, Horizontal, IndicatorLoad, Notices, PeerGroup, Projection, Ranking,
+    replay, AppealQueue, AsOf, Bulletin, Counting, Horizontal, IndicatorLoad, Notices, PeerGroup, Projection, Ranking,
     RankingDiff, ScoreCard, Trace, Vertical,
 };
 use crate::service::read_models::ReadModels;
@@ -172,8 +172,15 @@ pub enum ReadTarget {
     GroupDetail { scope: RankingScope, period: PeriodId },
     /// Appeals waiting for a decision: of `unit` when given, otherwise of the reader's whole scope.
     Appeals { unit: Option<UnitCode> },
-    /// Persons registered in a unit (no route reads them yet: the rule waits for the site).
+    /// Persons registered in a unit or under it: codes, names, where they belonged.
     Persons { unit: UnitCode },
+    /// One person's own data: the indicators they carry, weekly records, reviews, scores, tier, grade.
+    /// `field` names the parameter that chose the person.
+    Person { field: &'static str, person: crate::domain::PersonId },
+    /// A county's individual ranking and tiers of a year, and its annual grades.
+    IndividualRanking { unit: UnitCode },
+    /// Uses of results (结果运用): of `unit` when given, otherwise of the reader's whole scope.
+    ResultUses { unit: Option<UnitCode> },
     /// Access records: who held which role for which unit, by token hash.
     Access,
     /// The ledger itself: events by sequence, stream or id, the live stream, the export, a full
@@ -191,6 +198,9 @@ pub enum ReadKind {
     GroupDetail,
     Appeals,
     Persons,
+    Person,
+    IndividualRanking,
+    ResultUses,
     Access,
     Ledger,
 }
@@ -216,7 +226,23 @@ impl ReadKind {
                 "Who may read: every role. The queue holds only the appeals whose unit, appellant or \
                  assessing unit the reader's scope holds; a `unit` outside the scope is 403 naming `unit`."
             }
-            ReadKind::Persons => "Who may read: admin, office and auditor whose unit scope holds the person's unit.",
+            ReadKind::Persons => {
+                "Who may read: admin, office, leader, committee and auditor whose unit scope holds `unit`."
+            }
+            ReadKind::Person => {
+                "Who may read: the person themselves (a `person` token bound to them), and admin, office, leader, \
+                 committee and auditor whose unit scope holds a unit the person belonged to. Otherwise 403 naming \
+                 `person`."
+            }
+            ReadKind::IndividualRanking => {
+                "Who may read: admin, office, leader, committee and auditor whose unit scope holds the county \
+                 `unit`. Otherwise 403 naming `unit`."
+            }
+            ReadKind::ResultUses => {
+                "Who may read: every role but `person`. The list holds only the uses whose subject (a unit, or a \
+                 person's county) or recording committee the reader's scope holds; a `unit` outside the scope is \
+                 403 naming `unit`."
+            }
             ReadKind::Access => {
                 "Who may read: admin and auditor (any other role is 403); the list holds the grants for units \
                  in the reader's scope."
@@ -239,6 +265,9 @@ impl ReadTarget {
             ReadTarget::GroupDetail { .. } => ReadKind::GroupDetail,
             ReadTarget::Appeals { .. } => ReadKind::Appeals,
             ReadTarget::Persons { .. } => ReadKind::Persons,
+            ReadTarget::Person { .. } => ReadKind::Person,
+            ReadTarget::IndividualRanking { .. } => ReadKind::IndividualRanking,
+            ReadTarget::ResultUses { .. } => ReadKind::ResultUses,
             ReadTarget::Access => ReadKind::Access,
             ReadTarget::Ledger => ReadKind::Ledger,
         }
@@ -323,6 +352,9 @@ pub fn may_read(projection: &Projection, reader: &Reader, target: &ReadTarget) -
     let Reader::Token(actor) = reader else { return Ok(()) };
     let facts = projection.facts();
     let holds = |unit: &UnitCode| !facts.units.contains_key(unit) || facts.in_scope(&actor.unit, unit);
+    if actor.role == Role::Person {
+        return person_may_read(facts, actor, target);
+    }
     match target {
         ReadTarget::Organisation | ReadTarget::ChainIntegrity => Ok(()),
         ReadTarget::Unit { field, unit: Some(unit) } => match holds(unit) {
@@ -359,15 +391,39 @@ pub fn may_read(projection: &Projection, reader: &Reader, target: &ReadTarget) -
             }
         }
         ReadTarget::Persons { unit } => {
-            const ALLOWED: &[Role] = &[Role::Admin, Role::Office, Role::Auditor];
-            if !ALLOWED.contains(&actor.role) {
-                return Err(refuse_role(actor, "persons", ALLOWED));
+            if !PERSON_READERS.contains(&actor.role) {
+                return Err(refuse_role(actor, "persons", PERSON_READERS));
             }
             match holds(unit) {
                 true => Ok(()),
                 false => Err(refuse_scope(actor, "unit", format!("unit {unit}"))),
             }
         }
+        ReadTarget::Person { field, person } => {
+            if !PERSON_READERS.contains(&actor.role) {
+                return Err(refuse_role(actor, "a person's data", PERSON_READERS));
+            }
+            let Some(record) = facts.persons.get(person) else { return Ok(()) };
+            let units = record.memberships.iter().map(|membership| &membership.unit).chain([&record.unit]);
+            match units.into_iter().any(|unit| facts.in_scope(&actor.unit, unit)) {
+                true => Ok(()),
+                false => Err(refuse_scope(actor, field, format!("person {person} (in {})", record.unit))),
+            }
+        }
+        ReadTarget::IndividualRanking { unit } => {
+            if !PERSON_READERS.contains(&actor.role) {
+                return Err(refuse_role(actor, "individual rankings and grades", PERSON_READERS));
+            }
+            match holds(unit) {
+                true => Ok(()),
+                false => Err(refuse_scope(actor, "unit", format!("the individual ranking of {unit}"))),
+            }
+        }
+        ReadTarget::ResultUses { unit: Some(unit) } => match holds(unit) {
+            true => Ok(()),
+            false => Err(refuse_scope(actor, "unit", format!("the uses of results about {unit}"))),
+        },
+        ReadTarget::ResultUses { unit: None } => Ok(()),
         ReadTarget::Access => {
             const ALLOWED: &[Role] = &[Role::Admin, Role::Auditor];
             match ALLOWED.contains(&actor.role) {
@@ -385,6 +441,35 @@ pub fn may_read(projection: &Projection, reader: &Reader, target: &ReadTarget) -
                 false => Err(refuse_scope(actor, "authorization", "the whole ledger".to_owned())),
             }
         }
+    }
+}
+
+/// The roles that read persons in their scope: their lists, their own data, individual rankings.
+const PERSON_READERS: &[Role] = &[Role::Admin, Role::Office, Role::Leader, Role::Committee, Role::Auditor];
+
+/// A `person` token reads the organisation and the chain's hashes (to find its way and check proofs)
+/// and its own person's data — nothing about any unit, any other person, or the ledger.
+fn person_may_read(facts: &Facts, actor: &Actor, target: &ReadTarget) -> Result<(), ReadRefusal> {
+    match target {
+        ReadTarget::Organisation | ReadTarget::ChainIntegrity => Ok(()),
+        ReadTarget::Person { field, person } => match facts.person_of_actor(&actor.id) == Some(person) {
+            true => Ok(()),
+            false => Err(ReadRefusal {
+                code: ReadRefusalCode::OutOfScope,
+                field,
+                message: format!(
+                    "person {person} is not the person {} speaks for; a person reads only their own data",
+                    actor.id
+                ),
+            }),
+        },
+        _ => Err(ReadRefusal {
+            code: ReadRefusalCode::RoleNotAllowed,
+            field: "authorization",
+            message: "role person may not read this; a person reads only their own data (their indicators, weekly \
+                      records, reviews, scores, tier and grade)"
+                .to_owned(),
+        }),
     }
 }
 
@@ -497,15 +582,27 @@ fn group_for(projection: &Projection, scope: &RankingScope, period: PeriodId) ->
 /// Why a unit has no scores (or no trace, or no rank) for a period: `what`, and when the scheme has
 /// base periods there that count nothing yet, which and why — open ones with nothing recorded, or
 /// open ones left out of a roll-up without `provisional=true`.
-fn no_scores(what: &str, projection: &Projection, unit: &UnitCode, period: PeriodId) -> String {
-    let scheme = projection.facts().units.get(unit).and_then(|record| {
-        let county_or_unit = match record.level.is_section() {
-            true => record.parent.as_ref().and_then(|county| projection.facts().units.get(county)),
-            false => Some(record),
-        };
-        let issuer = county_or_unit?.parent.as_ref()?;
-        projection.facts().schemes.get(&SchemeId::for_issuer_year(issuer, period.year()))
-    });
+fn no_scores(
+    what: &str,
+    projection: &Projection,
+    unit: &UnitCode,
+    period: PeriodId,
+    named: Option<&SchemeId>,
+) -> String {
+    let default = || {
+        projection.facts().units.get(unit).and_then(|record| {
+            let county_or_unit = match record.level.is_section() {
+                true => record.parent.as_ref().and_then(|county| projection.facts().units.get(county)),
+                false => Some(record),
+            };
+            let issuer = county_or_unit?.parent.as_ref()?;
+            projection.facts().schemes.get(&SchemeId::for_issuer_year(issuer, period.year()))
+        })
+    };
+    let scheme = match named {
+        Some(named) => projection.facts().schemes.get(named).filter(|scheme| scheme.settings.year == period.year()),
+        None => default(),
+    };
     let Some(scheme) = scheme else { return format!("{what} for {unit} in {period}") };
     let opened = scheme.opened_base_periods_in(period);
     let empty: Vec<String> =
@@ -531,6 +628,23 @@ fn no_scores(what: &str, projection: &Projection, unit: &UnitCode, period: Perio
     }
 }
 
+/// A scheme the question names (to read a unit in it) must be open and must assess the unit or its
+/// county — a county's own scheme, its sections.
+fn known_scheme(projection: &Projection, unit: &UnitCode, scheme: Option<&SchemeId>) -> Result<(), QueryError> {
+    let Some(scheme) = scheme else { return Ok(()) };
+    let Some(record) = projection.facts().schemes.get(scheme) else {
+        return Err(not_found("scheme", format!("no scheme {scheme} is open (as of event {})", projection.seq())));
+    };
+    if !projection.places(unit, scheme) {
+        let whom = match projection.facts().is_own_scheme(record) {
+            true => format!("the sections of {}", record.settings.issuer),
+            false => format!("the units under {} and their sections", record.settings.issuer),
+        };
+        return Err(not_found("scheme", format!("{scheme} does not assess {unit}: it assesses {whom}")));
+    }
+    Ok(())
+}
+
 /// A unit the question names must be registered by the as-of point.
 fn known_unit(projection: &Projection, unit: &UnitCode) -> Result<(), QueryError> {
     match projection.facts().units.contains_key(unit) {
@@ -540,7 +654,8 @@ fn known_unit(projection: &Projection, unit: &UnitCode) -> Result<(), QueryError
 }
 
 impl ReadModels {
-    fn answer<T>(
+    /// `read` on the projection as of `as_of`, with the point it answered at: every read model's answer.
+    pub(crate) fn answer<T>(
         &self,
         as_of: AsOf,
         read: impl FnOnce(&Projection) -> Result<T, QueryError>,
@@ -617,12 +732,25 @@ impl ReadModels {
         period: PeriodId,
         view: impl Into<View>,
     ) -> Result<Answer<ScoreCard>, QueryError> {
+        self.scoreboard_in(unit, None, period, view)
+    }
+
+    /// As `scoreboard`, in the scheme `scheme` names (a section in its county's own scheme); `None`:
+    /// the scheme that assesses the unit or its county.
+    pub fn scoreboard_in(
+        &self,
+        unit: &UnitCode,
+        scheme: Option<&SchemeId>,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<ScoreCard>, QueryError> {
         let view = view.into();
         self.answer(view.as_of, |projection| {
             known_unit(projection, unit)?;
+            known_scheme(projection, unit, scheme)?;
             projection
-                .scorecard_with(unit, period, view.counting)
-                .ok_or_else(|| not_found("unit", no_scores("no scores", projection, unit, period)))
+                .scorecard_in(unit, period, view.counting, scheme)
+                .ok_or_else(|| not_found("unit", no_scores("no scores", projection, unit, period, scheme)))
         })
     }
 
@@ -647,12 +775,25 @@ impl ReadModels {
         period: PeriodId,
         view: impl Into<View>,
     ) -> Result<Answer<Horizontal>, QueryError> {
+        self.horizontal_in(unit, None, period, view)
+    }
+
+    /// As `horizontal`, in the scheme `scheme` names (a section among its county's sections in the
+    /// county's own scheme).
+    pub fn horizontal_in(
+        &self,
+        unit: &UnitCode,
+        scheme: Option<&SchemeId>,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<Horizontal>, QueryError> {
         let view = view.into();
         self.answer(view.as_of, |projection| {
             known_unit(projection, unit)?;
+            known_scheme(projection, unit, scheme)?;
             projection
-                .horizontal_with(unit, period, view.counting)
-                .ok_or_else(|| not_found("unit", no_scores("not ranked", projection, unit, period)))
+                .horizontal_in(unit, period, view.counting, scheme)
+                .ok_or_else(|| not_found("unit", no_scores("not ranked", projection, unit, period, scheme)))
         })
     }
 
@@ -663,11 +804,24 @@ impl ReadModels {
         last: PeriodId,
         view: impl Into<View>,
     ) -> Result<Answer<Vertical>, QueryError> {
+        self.vertical_in(unit, None, first, last, view)
+    }
+
+    /// As `vertical`, in the scheme `scheme` names: the rows are that scheme's periods.
+    pub fn vertical_in(
+        &self,
+        unit: &UnitCode,
+        scheme: Option<&SchemeId>,
+        first: PeriodId,
+        last: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<Vertical>, QueryError> {
         let view = view.into();
         let periods = period_range(first, last)?;
         self.answer(view.as_of, |projection| {
             known_unit(projection, unit)?;
-            Ok(projection.vertical_over_with(unit, &periods, view.counting))
+            known_scheme(projection, unit, scheme)?;
+            Ok(projection.vertical_over_in(unit, &periods, view.counting, scheme))
         })
     }
 
@@ -679,12 +833,24 @@ impl ReadModels {
         period: PeriodId,
         view: impl Into<View>,
     ) -> Result<Answer<Traces>, QueryError> {
+        self.trace_in(unit, None, period, view)
+    }
+
+    /// As `trace`, in the scheme `scheme` names (a section's traces in its county's own scheme).
+    pub fn trace_in(
+        &self,
+        unit: &UnitCode,
+        scheme: Option<&SchemeId>,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<Traces>, QueryError> {
         let view = view.into();
         self.answer(view.as_of, |projection| {
             known_unit(projection, unit)?;
-            let traces = projection.traces_with(unit, period, view.counting);
+            known_scheme(projection, unit, scheme)?;
+            let traces = projection.traces_in(unit, period, view.counting, scheme);
             if traces.is_empty() {
-                return Err(not_found("unit", no_scores("no trace", projection, unit, period)));
+                return Err(not_found("unit", no_scores("no trace", projection, unit, period, scheme)));
             }
             let periods: Vec<PeriodId> = traces.iter().map(|trace| trace.period).collect();
             let open = projection.facts().schemes.get(&traces[0].scheme).map(|scheme| scheme.open_among(&periods));
@@ -770,6 +936,24 @@ impl ReadModels {
                     && filter.period.is_none_or(|period| period.contains(filed.period))
                     && appeal_visible(facts, reader, filed)
             }))
+        })
+    }
+
+    /// The bulletin (通报) of a group for a period: each member's score, rank and tier with their
+    /// change from the period before, its losses with their reasons and its repeat problems, and the
+    /// praise and criticism proposed.
+    pub fn bulletin(
+        &self,
+        scope: &RankingScope,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<Bulletin>, QueryError> {
+        let view = view.into();
+        self.answer(view.as_of, |projection| {
+            let group = group_for(projection, scope, period)?;
+            projection
+                .bulletin(&group, period, view.counting)
+                .ok_or_else(|| not_found("period", format!("no ranking for {period}")))
         })
     }
 

@@ -382,7 +382,10 @@ impl ReadModels {
 
     /// The fold of the first `seq` events: the nearest snapshot, then the events after it.
     fn projection_at(&self, seq: u64) -> Result<Projection, ServiceError> {
-        let mut projection = self.nearest_snapshot(seq)?.map(|snapshot| (*snapshot).clone()).unwrap_or_default();
+        let snapshot = self.nearest_snapshot(seq)?;
+        // One no longer kept (the cache let it go) is folded on without a copy.
+        let mut projection = snapshot.map(|snapshot| Arc::try_unwrap(snapshot).unwrap_or_else(|kept| (*kept).clone()));
+        let mut projection = projection.take().unwrap_or_default();
         fold_ledger(&self.ledger, &mut projection, seq, |_| Ok(()))?;
         Ok(projection)
     }

@@ -91,6 +91,7 @@ fn access_records_the_envelope_of_grant_and_revocation() {
             expires_at: at(7, 1, 9, 0).plus_days(90),
             revoked_at: None,
             revoked_seq: None,
+            person: None,
         }
     );
     harness.given(&admin(), at(7, 26, 9, 0), revoke('a'));
@@ -120,6 +121,7 @@ fn evolve_keeps_the_first_grant_and_the_first_revocation() {
         unit: unit("YS"),
         note: String::new(),
         valid_days: 90,
+        person: None,
     };
     let second = AccessGranted { actor_id: "admin.intruder".to_owned(), role: Role::Admin, ..first.clone() };
     harness.given_events(&admin(), at(7, 1, 9, 0), vec![first.into(), second.into()]);

@@ -57,11 +57,12 @@ fn register_move_and_retire_person() {
         name: "钱主任".to_owned(),
         unit: unit("YS07-BGS"),
     });
-    let move_person = MovePerson { person: person("YS07-0201"), to_unit: unit("YS07-BGS") };
+    let move_person = MovePerson { person: person("YS07-0201"), to_unit: unit("YS07-BGS"), effective_on: None };
     harness.when(&admin(), at(1, 4, 9, 0), move_person).then_event(PersonMoved {
         person: person("YS07-0201"),
         from_unit: unit("YS07-ZGG"),
         to_unit: unit("YS07-BGS"),
+        effective_on: Some(kpi_ledger::domain::date::Date::new(2017, 1, 4).expect("a date")),
     });
     let retire = RetirePerson { person: person("YS08-0001"), reason: "retired".to_owned() };
     harness
@@ -467,6 +468,7 @@ fn grant_access_binds_a_token_hash_to_an_actor_a_role_and_a_unit() {
             unit: unit("YS"),
             note: "issued at the assessment office".to_owned(),
             valid_days: 90,
+            person: None,
         })]
     );
 }
@@ -486,6 +488,7 @@ fn a_county_admin_grants_inside_its_county_and_the_note_may_be_left_out() {
         unit: unit("YS07-BGS"),
         note: String::new(),
         valid_days: 90,
+        person: None,
     });
 }
 

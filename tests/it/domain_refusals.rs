@@ -172,7 +172,7 @@ fn organisation_refusals() {
     harness.when(&admin(), day, retire).then_rejected(Code::UnitHasActiveChildren, "unit");
     let register_twice = RegisterPerson { person: person("YS07-0001"), name: "again".to_owned(), unit: unit("YS07") };
     harness.when(&admin(), day, register_twice).then_rejected(Code::PersonExists, "person");
-    let move_unknown = MovePerson { person: person("YS07-9999"), to_unit: unit("YS07") };
+    let move_unknown = MovePerson { person: person("YS07-9999"), to_unit: unit("YS07"), effective_on: None };
     harness.when(&admin(), day, move_unknown).then_rejected(Code::UnknownPerson, "person");
     let long_name = RenameUnit { unit: unit("YS07"), name: "名".repeat(201) };
     harness.when(&admin(), day, long_name).then_rejected(Code::InvalidText, "name");
@@ -198,7 +198,7 @@ fn scheme_refusals() {
     harness.when(&admin(), at(2, 1, 9, 0), open_scheme()).then_rejected(Code::SchemeExists, "year");
     let bad_rule = OpenScheme {
         year: 2018,
-        unit_tier_rule: TierRule::SharesPercent { shares_percent: vec![30, 50] },
+        unit_tier_rule: Some(TierRule::SharesPercent { shares_percent: vec![30, 50] }),
         ..open_scheme()
     };
     harness.when(&admin(), at(2, 1, 9, 0), bad_rule).then_rejected(Code::InvalidValue, "unit_tier_rule");
@@ -920,6 +920,14 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
     let link = world().last_event_id();
     let july = Some(period("2017-07"));
     let text = |words: &str| words.to_owned();
+    // A county's own scheme, opened; individual assessment in YS07 (crate::domain_people's worlds).
+    let mut own_opened = world();
+    use crate::domain_people as people;
+    use crate::own_scheme_fixture::{open_own, take_over};
+    own_opened.given(&crate::own_scheme_fixture::county_admin(), at(1, 7, 9, 0), open_own());
+    let county_committee = crate::own_scheme_fixture::county_committee();
+    let mut filed = people::people_world();
+    filed.given(&people::staff(), at(6, 9, 9, 0), people::file("2017-W23"));
     vec![
         (world(), admin(), late, register("YS07-XYZ", UnitLevel::Section, Some("YS07"), Some("XYZ")).into()),
         (world(), admin(), late, RenameUnit { unit: unit("YS08"), name: text("Ding County") }.into()),
@@ -930,7 +938,12 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
             late,
             RegisterPerson { person: person("YS08-0002"), name: text("Zhao"), unit: unit("YS08") }.into(),
         ),
-        (world(), admin(), late, MovePerson { person: person("YS08-0001"), to_unit: unit("YS08-ZGG") }.into()),
+        (
+            world(),
+            admin(),
+            late,
+            MovePerson { person: person("YS08-0001"), to_unit: unit("YS08-ZGG"), effective_on: None }.into(),
+        ),
         (world(), admin(), late, RetirePerson { person: person("YS08-0001"), reason: text("retired") }.into()),
         (world(), admin(), late, kpi_ledger::article::open_scheme(unit("YS"), 2018).into()),
         (
@@ -979,6 +992,7 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
             late,
             MarkIndicatorNotApplicable { effective_from: july, ..not_applicable(OTHER, "YS07-0001") }.into(),
         ),
+        (own_opened, crate::own_scheme_fixture::county_admin(), late, take_over(TIERED, 600).into()),
         (world(), admin(), late, OpenPeriod { scheme: scheme(), period: period("2017-07") }.into()),
         (awarded, committee(), at(7, 12, 9, 0), publish(JUNE).into()),
         (published, committee(), at(7, 18, 9, 0), finalise(JUNE).into()),
@@ -1073,6 +1087,44 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
             }
             .into(),
         ),
+        (
+            people::people_world(),
+            office(),
+            late,
+            DefinePersonalIndicator {
+                description: text("clean the stock of registration data"),
+                effective_from: july,
+                ..people::define_personal_tiered(people::PERSONAL, 400)
+            }
+            .into(),
+        ),
+        (people::world_with_personal_indicators(), office(), late, people::personal_deduction(100).into()),
+        (
+            people::world_with_personal_indicators(),
+            people::staff(),
+            late,
+            FileWeeklyRecord {
+                indicators: vec![kpi_ledger::domain::person::IndicatorRef::Personal {
+                    indicator: indicator(people::PERSONAL),
+                }],
+                ..people::file("2017-W28")
+            }
+            .into(),
+        ),
+        (filed, people::chief(), late, people::comment("YS07-0201", "2017-W23").into()),
+        (people::people_world(), people::chief(), late, people::review("YS07-0201", "2017-Q2", 8800).into()),
+        (people::people_world(), county_committee.clone(), late, people::rules().into()),
+        (
+            people::people_world(),
+            county_committee,
+            late,
+            RecordGrade {
+                reason: Some(text("weekly records late all year")),
+                ..people::grade("YS07-0201", kpi_ledger::domain::person::AnnualGrade::BasicallyCompetent)
+            }
+            .into(),
+        ),
+        (world(), committee(), late, people::praise_unit("YS07").into()),
     ]
 }
 
@@ -1127,7 +1179,9 @@ fn every_string_field_of_every_command_refuses_hidden_characters() {
                         assert_eq!(rejection.code, Code::InvalidCommand, "{name}.{path}: {rejection:?}");
                         // Inside an enum tagged by `kind` (`target`, `outcome`) serde loses the position,
                         // so the decoder can name only the payload.
-                        let tagged = ["target.", "outcome."].iter().any(|prefix| path.starts_with(prefix));
+                        let tagged = ["target.", "outcome.", "view.", "subject.", "indicators."]
+                            .iter()
+                            .any(|prefix| path.starts_with(prefix));
                         assert!(
                             path.starts_with(&rejection.field) || (tagged && rejection.field == "payload"),
                             "{name}.{path} {hidden:?}: names {}",
@@ -1160,7 +1214,9 @@ fn every_string_field_of_every_command_refuses_hidden_characters() {
          AwardTier.reason RecordDeduction.reason WithdrawDeduction.reason AwardBonus.reason ApplyVeto.reason \
          AttributeCause.description RecordRectification.description FileAppeal.grounds DecideAppeal.reasoning \
          EscalateAppeal.grounds WithdrawAppeal.reason GrantAccess.note RevokeAccess.reason \
-         RotateSigningKey.reason"
+         RotateSigningKey.reason \
+         DefinePersonalIndicator.description AssessPersonalIndicator.reason FileWeeklyRecord.text \
+         CommentWeeklyRecord.comment ReviewPerson.comment RecordGrade.reason RecordResultUse.note"
     );
 }
 
@@ -1265,8 +1321,11 @@ fn command_json_with_a_wrong_type_names_the_field() {
 // ---- Completeness ------------------------------------------------------------------------------
 
 #[test]
-fn every_rejection_code_is_asserted_in_this_file() {
-    let source = include_str!("domain_refusals.rs");
+fn every_rejection_code_is_asserted_in_the_domain_tests() {
+    // The refusals of the county's own scheme and of individual assessment live beside their stories.
+    let source =
+        [include_str!("domain_refusals.rs"), include_str!("domain_own_scheme.rs"), include_str!("domain_people.rs")]
+            .concat();
     let missing: Vec<String> = RejectionCode::ALL
         .iter()
         .map(|code| format!("Code::{code:?}"))

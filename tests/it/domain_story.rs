@@ -73,7 +73,7 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
     );
     let second_appeal_id = AppealId(appeal.context.new_id);
     let token_hash = TokenHash::new(TOKEN_HASH_NEW_ASSESSOR).expect("a token hash");
-    vec![
+    let mut steps = vec![
         step(
             "epilogue.rename",
             at(7, 20, 8, 0),
@@ -95,7 +95,7 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
             at(7, 20, 8, 2),
             ADMIN,
             3,
-            MovePerson { person: person("YS07-0101"), to_unit: unit("YS07-ZGG") },
+            MovePerson { person: person("YS07-0101"), to_unit: unit("YS07-ZGG"), effective_on: None },
         ),
         step(
             "epilogue.retire_person",
@@ -207,6 +207,7 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
                 unit: unit("YS"),
                 note: "市局考核办新任考核员 (new assessor at the city's assessment office)".to_owned(),
                 valid_days: None,
+                person: None,
             },
         ),
         step(
@@ -240,7 +241,195 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
                 reason: "年度密钥轮换 (yearly key rotation)".to_owned(),
             },
         ),
-    ]
+    ];
+
+    // YS07's own scheme: opened by the county's admin, revenue completion taken over at 9.00.
+    const COUNTY_ADMIN: (&str, Role, &str) = ("admin.ys07", Role::Admin, "YS07");
+    steps.push(step(
+        "epilogue.open_county_scheme",
+        at(7, 27, 8, 0),
+        COUNTY_ADMIN,
+        19,
+        OpenScheme {
+            issuer: unit("YS07"),
+            year: 2017,
+            base_period: PeriodKind::Month,
+            unit_tier_rule: None,
+            section_tier_rule: TierRule::default_for_sections(),
+            section_tier_rules: Default::default(),
+            objection_window_days: 5,
+            escalation_window_days: 5,
+            decision_window_days: 10,
+            bonus_cap: Points(300),
+            repeat_rule: Default::default(),
+        },
+    ));
+    steps.push(step(
+        "epilogue.take_over",
+        at(7, 27, 8, 30),
+        COUNTY_ADMIN,
+        20,
+        TakeOverIndicator {
+            scheme: SchemeId::new("YS07-2017").expect("a scheme id"),
+            indicator: indicator("ZGU-02"),
+            city_scheme: scheme(),
+            points_max: Points(900),
+            effective_from: None,
+        },
+    ));
+
+    // Individual assessment in YS07: 孙股长 (YS07-0201, of YS07-ZGG) files a week, is commented on,
+    // reviewed, carries a personal indicator, and is graded; the city praises YS07 for June.
+    const OFFICE: (&str, Role, &str) = ("office.ys07", Role::Office, "YS07");
+    const STAFF: (&str, Role, &str) = ("person.ys07.0201", Role::Person, "YS07-ZGG");
+    const LEADER: (&str, Role, &str) = ("leader.ys07.zhao", Role::Leader, "YS07");
+    const COUNTY_COMMITTEE: (&str, Role, &str) = ("committee.ys07", Role::Committee, "YS07");
+    steps.push(step(
+        "epilogue.grant_person",
+        at(7, 27, 9, 0),
+        ADMIN,
+        21,
+        GrantAccess {
+            token_hash: TokenHash::new("7d".repeat(32)).expect("a token hash"),
+            actor_id: STAFF.0.to_owned(),
+            role: Role::Person,
+            unit: unit("YS07-ZGG"),
+            note: "孙股长本人 (for 孙股长 themselves)".to_owned(),
+            valid_days: None,
+            person: Some(person("YS07-0201")),
+        },
+    ));
+    steps.push(step(
+        "epilogue.define_personal_indicator",
+        at(7, 27, 9, 30),
+        OFFICE,
+        22,
+        DefinePersonalIndicator {
+            unit: unit("YS07"),
+            year: 2017,
+            indicator: indicator("P-0201-01"),
+            person: person("YS07-0201"),
+            name: "存量登记数据清理".to_owned(),
+            description: "三季度内完成存量登记数据清理 (clean the stock of registration data in Q3)".to_owned(),
+            points_max: Points(500),
+            method: IndicatorMethod::Deduct,
+            effective_from: Some(period("2017-07")),
+        },
+    ));
+    steps.push(step(
+        "epilogue.assess_personal_indicator",
+        at(7, 27, 10, 0),
+        OFFICE,
+        23,
+        AssessPersonalIndicator {
+            unit: unit("YS07"),
+            indicator: indicator("P-0201-01"),
+            period: period("2017-07"),
+            outcome: kpi_ledger::domain::person::PersonalOutcome::Deduction { points: Points(100) },
+            reason: "清理进度滞后 (the cleaning is behind schedule)".to_owned(),
+        },
+    ));
+    steps.push(step(
+        "epilogue.file_weekly_record",
+        at(7, 28, 9, 0),
+        STAFF,
+        24,
+        FileWeeklyRecord {
+            person: person("YS07-0201"),
+            week: kpi_ledger::domain::date::IsoWeek::parse("2017-W30").expect("a week"),
+            text: "清理存量登记数据120户；报送半年报告 (cleaned 120 registrations; filed the half-year report)"
+                .to_owned(),
+            indicators: vec![
+                kpi_ledger::domain::person::IndicatorRef::Personal { indicator: indicator("P-0201-01") },
+                kpi_ledger::domain::person::IndicatorRef::Scheme { scheme: scheme(), indicator: indicator("ZG-04") },
+            ],
+        },
+    ));
+    steps.push(step(
+        "epilogue.comment_weekly_record",
+        at(7, 28, 10, 0),
+        LEADER,
+        25,
+        CommentWeeklyRecord {
+            person: person("YS07-0201"),
+            week: kpi_ledger::domain::date::IsoWeek::parse("2017-W30").expect("a week"),
+            comment: "进度可以，注意数据质量 (good progress; mind the data quality)".to_owned(),
+        },
+    ));
+    steps.push(step(
+        "epilogue.review_person",
+        at(7, 28, 11, 0),
+        LEADER,
+        26,
+        ReviewPerson {
+            person: person("YS07-0201"),
+            quarter: period("2017-Q3"),
+            score: Points(8800),
+            comment: "工作扎实 (solid work)".to_owned(),
+        },
+    ));
+    steps.push(step(
+        "epilogue.set_personal_rules",
+        at(7, 28, 14, 0),
+        COUNTY_COMMITTEE,
+        27,
+        SetPersonalRules {
+            unit: unit("YS07"),
+            year: 2017,
+            weights: kpi_ledger::domain::person::PartWeights { section: 40, review: 30, indicators: 30 },
+            tier_shares_percent: vec![30, 50, 20],
+            excellent_quota_percent: 20,
+            missing_week_deduction: Points(50),
+        },
+    ));
+    // What the service reads for the last two steps: the individual standing and the chain head.
+    let read = |steps: &[Step]| {
+        let mut all = story.to_vec();
+        all.extend_from_slice(steps);
+        run_story(&all).unwrap_or_else(|error| panic!("{error}")).recorded()
+    };
+    let mut grade = step(
+        "epilogue.record_grade",
+        at(7, 28, 15, 0),
+        COUNTY_COMMITTEE,
+        28,
+        RecordGrade {
+            unit: unit("YS07"),
+            person: person("YS07-0201"),
+            year: 2017,
+            grade: kpi_ledger::domain::person::AnnualGrade::BasicallyCompetent,
+            reason: Some("多次迟报周纪实 (weekly records often late)".to_owned()),
+        },
+    );
+    let events = read(&steps);
+    let projection = kpi_ledger::projection::Projection::fold(&events).expect("the story folds");
+    let today = kpi_ledger::domain::date::Date::of_instant(grade.context.now, projection.facts().time_zone());
+    grade.context.basis.standing =
+        Some(projection.individual_standing(&unit("YS07"), 2017, &person("YS07-0201"), today));
+    steps.push(grade);
+    let events = read(&steps);
+    let last = events.last().expect("the story recorded events");
+    let position = kpi_ledger::domain::person::ChainPosition { seq: last.seq, hash: last.hash };
+    let mut result_use = step(
+        "epilogue.record_result_use",
+        at(7, 28, 16, 0),
+        COMMITTEE,
+        29,
+        RecordResultUse {
+            kind: kpi_ledger::domain::person::ResultUseKind::PraiseNotice,
+            subject: kpi_ledger::domain::person::ResultSubject::Unit { unit: unit("YS07") },
+            view: kpi_ledger::domain::person::ResultView::Ranking {
+                scheme: scheme(),
+                period: period("2017-06"),
+                function_code: None,
+            },
+            read_at: Some(position),
+            note: "乙市国税发〔2017〕21号 6月绩效通报表扬 (June's notice of praise)".to_owned(),
+        },
+    );
+    result_use.context.basis.position = Some(position);
+    steps.push(result_use);
+    steps
 }
 
 fn run(steps: &[Step]) -> Vec<Recorded> {

@@ -4,6 +4,7 @@
 //! all, or refuses with one clear line and `recover` brings them back. `tools/faults` runs the long
 //! campaign (more samples, and SIGKILLed ledgers).
 
+use axum::http::StatusCode;
 use kpi_testkit::faults::{self, Injection, Outcome};
 
 #[test]
@@ -173,4 +174,106 @@ fn a_copy_on_read_only_media_verifies_from_its_record_copy() {
         "{stdout}"
     );
     assert!(stderr.contains("read-only copy"), "{stderr}");
+}
+
+/// Mounts a tmpfs of `megabytes` at `at`; `false` where this process may not mount.
+fn mount_small_disk(at: &std::path::Path, megabytes: u32) -> bool {
+    std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs", at.to_str().unwrap()])
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// Fills the file system holding `dir` to the last byte (blocks of 64 KiB, then smaller ones down
+/// to single bytes, until each size fails with "no space left"); returns the filler.
+fn fill_disk(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path).unwrap();
+    for size in [1 << 16, 1 << 12, 1 << 8, 1] {
+        let block = vec![0u8; size];
+        loop {
+            match file.write(&block).and_then(|written| file.sync_data().map(|()| written)) {
+                Ok(written) if written == size => {}
+                Ok(_) => break,
+                Err(error) if error.raw_os_error() == Some(28) => break,
+                Err(error) => panic!("filling the disk: {error}"),
+            }
+        }
+    }
+    path
+}
+
+#[tokio::test]
+async fn on_a_full_disk_commands_answer_503_and_reads_keep_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    if !mount_small_disk(&disk, 64) {
+        eprintln!(
+            "SKIPPED on_a_full_disk_commands_answer_503_and_reads_keep_answering: this process cannot mount a tmpfs"
+        );
+        return;
+    }
+    let data = disk.join("ledger");
+    let outcome = std::panic::AssertUnwindSafe(async {
+        let api = std::thread::spawn({
+            let data = data.clone();
+            move || crate::http_api::Api::at(tempfile::tempdir().unwrap(), &data)
+        })
+        .join()
+        .unwrap();
+        let (status, before) = api.get("office@YS07", "/v1/rankings?unit=YS07&period=2017-06").await;
+        assert_eq!(status, StatusCode::OK, "{before}");
+        let filler = fill_disk(&disk);
+        // The files' last pages may still take a few records: write until the disk refuses one.
+        let mut acknowledged = api.head();
+        let mut refused = None;
+        for attempt in 0..2_000 {
+            let payload = serde_json::json!({
+                "scheme": "YS-2017", "period": "2017-07", "unit": "YS07", "indicator": "ZG-04", "points": 25,
+                "reason": format!("late filing, case {attempt}: {}", "x".repeat(400)),
+                "problem_category": "document_filing"
+            });
+            let (status, content_type, body) = api.post("assessor", "/v1/deductions", &payload).await;
+            match status {
+                StatusCode::CREATED => acknowledged = body["last_seq"].as_u64().unwrap(),
+                _ => {
+                    refused = Some((status, content_type, body));
+                    break;
+                }
+            }
+        }
+        let (status, content_type, problem) = refused.expect("a full disk refuses a command");
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
+        assert_eq!(content_type, "application/problem+json");
+        assert!(problem["detail"].as_str().unwrap().contains("restart the server"), "a way out: {problem}");
+        assert_eq!(api.head(), acknowledged, "the refused command left nothing behind");
+        // Reads answer as before, including ones computed afresh (another period, a roll-up).
+        for path in [
+            "/v1/rankings?unit=YS07&period=2017-06",
+            "/v1/rankings?unit=YS07&period=2017-Q2",
+            "/v1/scoreboard?unit=YS07&period=2017-05",
+            "/v1/traces?unit=YS07&period=2017-07&provisional=true",
+            "/v1/head",
+        ] {
+            let (status, body) = api.get("office@YS07", path).await;
+            assert_eq!(status, StatusCode::OK, "{path} on a full disk: {body}");
+        }
+        let (_, after) = api.get("office@YS07", "/v1/rankings?unit=YS07&period=2017-06").await;
+        assert_eq!(after["standings"], before["standings"]);
+        let (status, _, _) = api.post("assessor", "/v1/deductions", &serde_json::json!({})).await;
+        assert!(status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE, "{status}");
+        drop(api);
+        // With room again, the ledger opens with every acknowledged event.
+        std::fs::remove_file(filler).unwrap();
+        let ledger = kpi_ledger::store::Ledger::open(&data).unwrap();
+        assert_eq!(ledger.head().seq, acknowledged, "every acknowledged event, nothing more");
+        ledger.close();
+    });
+    let result = futures_util::FutureExt::catch_unwind(outcome).await;
+    let _ = std::process::Command::new("umount").arg(&disk).status();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
 }

@@ -125,6 +125,7 @@ pub fn grant(fill: char, actor_id: &str, role: Role, unit_code: &str) -> GrantAc
         unit: unit(unit_code),
         note: "issued at the assessment office".to_owned(),
         valid_days: None,
+        person: None,
     }
 }
 
@@ -164,6 +165,15 @@ impl Harness {
         // Links resolve against the events the harness has recorded, as the service resolves them.
         context.known_links =
             command.links().iter().filter(|link| self.events.iter().any(|e| e.event_id == **link)).copied().collect();
+        // A result use rests on the chain position it names, or the head, as the service fills it in
+        // (the service also checks a named position against the chain; see service::people).
+        if let Command::RecordResultUse(result_use) = command {
+            let head = self
+                .events
+                .last()
+                .map(|last| kpi_ledger::domain::person::ChainPosition { seq: last.seq, hash: last.hash });
+            context.basis.position = result_use.read_at.or(head);
+        }
         context
     }
 

@@ -5,6 +5,7 @@
 
 mod harness;
 mod history;
+mod own_scheme_fixture;
 mod projection_fixture;
 mod support;
 
@@ -15,6 +16,8 @@ mod domain_blame_appeals;
 mod domain_commands;
 mod domain_decoding;
 mod domain_evolution;
+mod domain_own_scheme;
+mod domain_people;
 mod domain_refusals;
 mod domain_schemas;
 mod domain_story;
@@ -24,11 +27,13 @@ mod faults;
 mod http_api;
 mod http_appeal_views;
 mod http_documents;
+mod http_tables;
 mod import;
 mod ledger;
 mod merkle;
 mod projection_generator;
 mod projection_golden;
+mod projection_own_scheme;
 mod projection_periods;
 mod projection_properties;
 mod projection_store;

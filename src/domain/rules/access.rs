@@ -21,6 +21,7 @@ pub fn allowed_roles(command: &Command) -> &'static [Role] {
         | Command::RetirePerson(_)
         | Command::OpenScheme(_)
         | Command::DefineIndicator(_)
+        | Command::TakeOverIndicator(_)
         | Command::ReviseIndicator(_)
         | Command::RetireIndicator(_)
         | Command::OpenPeriod(_)
@@ -33,10 +34,15 @@ pub fn allowed_roles(command: &Command) -> &'static [Role] {
         | Command::AttributeCause(_)
         | Command::RecordRectification(_) => &[Role::Office],
         Command::PublishResults(_) | Command::FinalisePeriod(_) | Command::ReopenPeriod(_) => &[Role::Committee],
-        Command::AwardTier(_) | Command::AwardBonus(_) | Command::ApplyVeto(_) => &[Role::Assessor],
+        // An office awards tiers, bonuses and vetoes only in its county's own scheme (checked by the rule).
+        Command::AwardTier(_) | Command::AwardBonus(_) | Command::ApplyVeto(_) => &[Role::Assessor, Role::Office],
         Command::RecordDeduction(_) | Command::WithdrawDeduction(_) => &[Role::Assessor, Role::Office],
         Command::FileAppeal(_) | Command::EscalateAppeal(_) | Command::WithdrawAppeal(_) => &[Role::Appellant],
         Command::DecideAppeal(_) => &[Role::Reviewer, Role::Committee],
+        Command::DefinePersonalIndicator(_) | Command::AssessPersonalIndicator(_) => &[Role::Office],
+        Command::FileWeeklyRecord(_) => &[Role::Person],
+        Command::CommentWeeklyRecord(_) | Command::ReviewPerson(_) => &[Role::Leader],
+        Command::SetPersonalRules(_) | Command::RecordGrade(_) | Command::RecordResultUse(_) => &[Role::Committee],
     }
 }
 

@@ -6,7 +6,7 @@
 //! wider than its own; every grant records how many days it lasts, so no token acts for ever.
 
 use crate::domain::command::{GrantAccess, RevokeAccess};
-use crate::domain::context::Context;
+use crate::domain::context::{Context, Role};
 use crate::domain::event::{AccessGranted, AccessRevoked, Event, ACCESS_VALID_DAYS_DEFAULT, ACCESS_VALID_DAYS_MAX};
 use crate::domain::facts::{AccessRecord, Facts};
 use crate::domain::ids::TokenHash;
@@ -33,6 +33,7 @@ pub fn grant_access(facts: &Facts, command: &GrantAccess, context: &Context) -> 
         let message = format!("valid_days: must be from 1 to {ACCESS_VALID_DAYS_MAX}, got {valid_days}");
         return reject(Code::InvalidValue, "valid_days", message);
     }
+    granted_person(facts, command)?;
     Ok(AccessGranted {
         token_hash: command.token_hash.clone(),
         actor_id: command.actor_id.clone(),
@@ -40,8 +41,37 @@ pub fn grant_access(facts: &Facts, command: &GrantAccess, context: &Context) -> 
         unit: command.unit.clone(),
         note: command.note.clone(),
         valid_days,
+        person: command.person.clone(),
     }
     .into())
+}
+
+/// A `person` token names the person it speaks for (a `leader` token may): a registered, active
+/// person inside the grant's unit, and the only person its actor id ever speaks for.
+fn granted_person(facts: &Facts, command: &GrantAccess) -> Result<(), Rejection> {
+    let Some(person) = &command.person else {
+        if command.role == Role::Person {
+            let message = "person: a token for role person must name the person it speaks for";
+            return reject(Code::PersonRequired, "person", message);
+        }
+        return Ok(());
+    };
+    if !matches!(command.role, Role::Person | Role::Leader) {
+        let message =
+            format!("person: a token for role {} names no person (only person and leader do)", command.role.as_str());
+        return reject(Code::InvalidValue, "person", message);
+    }
+    let record = checks::person(facts, "person", person)?;
+    if !facts.in_scope(&command.unit, &record.unit) {
+        let message = format!("person: {person} (in {}) is outside the grant's unit {}", record.unit, command.unit);
+        return reject(Code::OutOfScope, "person", message);
+    }
+    if let Some(bound) = facts.person_of_actor(&command.actor_id).filter(|bound| *bound != person) {
+        let message =
+            format!("actor_id: {} already speaks for person {bound}; give another actor id", command.actor_id);
+        return reject(Code::ActorBoundToAnotherPerson, "actor_id", message);
+    }
+    Ok(())
 }
 
 pub fn revoke_access(facts: &Facts, command: &RevokeAccess, context: &Context) -> Result<Event, Rejection> {

@@ -15,6 +15,7 @@ use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
 
 use super::access::{refuse_role, require_scope};
 use super::checks;
+use super::own_scheme;
 
 /// What an assessment fact is about, checked: the indicator and its version that period.
 struct Assessed<'a> {
@@ -37,6 +38,9 @@ fn assessed<'a>(
     checks::unit(facts, "unit", unit)?;
     let indicator_record = checks::indicator_at(scheme, "indicator", indicator, period)?;
     match context.actor.role {
+        _ if facts.is_own_scheme(scheme) => {
+            own_scheme::may_assess(facts, scheme, indicator_record, period, unit, context)?
+        }
         Role::Office => office_may_deduct(facts, scheme, period, unit, indicator, context)?,
         _ => assessor_may_assess(facts, scheme, indicator_record, period, unit, context)?,
     }
@@ -103,6 +107,9 @@ fn applies(
 }
 
 pub fn award_tier(facts: &Facts, command: &AwardTier, context: &Context) -> Result<Event, Rejection> {
+    if let Some(scheme) = facts.schemes.get(&command.scheme) {
+        own_scheme::office_only_in_own_scheme(facts, scheme, context)?;
+    }
     let assessed = assessed(facts, &command.scheme, command.period, &command.unit, &command.indicator, context)?;
     let Some(tiers) = assessed.version.tiers() else {
         let message = format!(
@@ -202,7 +209,10 @@ pub fn withdraw_deduction(facts: &Facts, command: &WithdrawDeduction, context: &
         let message = format!("deduction_id: deduction {} is already withdrawn", command.deduction_id);
         return reject(Code::DeductionWithdrawn, "deduction_id", message);
     }
-    may_withdraw(facts, &recorded.unit, &recorded.assessor, context)?;
+    match facts.schemes.get(&recorded.scheme).filter(|scheme| facts.is_own_scheme(scheme)) {
+        Some(own) => own_scheme::may_withdraw(facts, own, &recorded.assessor, context)?,
+        None => may_withdraw(facts, &recorded.unit, &recorded.assessor, context)?,
+    }
     let scheme = checks::scheme(facts, "scheme", &recorded.scheme)?;
     checks::period_taking_facts(scheme, "deduction_id", recorded.period)?;
     checks::long_text("reason", &command.reason)?;
@@ -229,10 +239,10 @@ fn may_withdraw(facts: &Facts, unit: &UnitCode, assessor: &UnitCode, context: &C
 }
 
 /// Sections get bonuses and vetoes only where a scheme assesses them: the city's scheme, which
-/// assesses the counties directly and their sections only through them, gives sections none (a
-/// county's own scheme will give its sections both).
+/// assesses the counties directly and their sections only through them, gives sections none; a
+/// county's own scheme, which assesses its sections, gives them both.
 fn no_bonus_or_veto_for_sections(facts: &Facts, scheme: &SchemeFacts, unit: &UnitCode) -> Result<(), Rejection> {
-    if !facts.is_section(unit) {
+    if !facts.is_section(unit) || facts.is_own_scheme(scheme) {
         return Ok(());
     }
     let issuer = &scheme.settings.issuer;
@@ -247,7 +257,11 @@ fn no_bonus_or_veto_for_sections(facts: &Facts, scheme: &SchemeFacts, unit: &Uni
 
 pub fn award_bonus(facts: &Facts, command: &AwardBonus, context: &Context) -> Result<Event, Rejection> {
     let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
-    require_scope(facts, &context.actor, &scheme.settings.issuer)?;
+    own_scheme::office_only_in_own_scheme(facts, scheme, context)?;
+    match context.actor.role {
+        Role::Office => own_scheme::office_of(scheme, context)?,
+        _ => require_scope(facts, &context.actor, &scheme.settings.issuer)?,
+    }
     checks::period_taking_facts(scheme, "period", command.period)?;
     checks::unit(facts, "unit", &command.unit)?;
     no_bonus_or_veto_for_sections(facts, scheme, &command.unit)?;
@@ -275,6 +289,7 @@ pub fn award_bonus(facts: &Facts, command: &AwardBonus, context: &Context) -> Re
 
 pub fn apply_veto(facts: &Facts, command: &ApplyVeto, context: &Context) -> Result<Event, Rejection> {
     let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
+    own_scheme::office_only_in_own_scheme(facts, scheme, context)?;
     no_bonus_or_veto_for_sections(facts, scheme, &command.unit)?;
     let assessed = assessed(facts, &command.scheme, command.period, &command.unit, &command.indicator, context)?;
     if !assessed.indicator.defined.veto {

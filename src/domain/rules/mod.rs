@@ -11,7 +11,9 @@ mod assessment;
 mod cause;
 mod checks;
 mod organisation;
+mod own_scheme;
 mod period;
+mod personal;
 mod scheme;
 mod settings;
 
@@ -41,6 +43,7 @@ pub fn decide(facts: &Facts, command: &Command, context: &Context) -> Result<Vec
         Command::RetireIndicator(command) => scheme::retire_indicator(facts, command, context)?,
         Command::AssignIndicator(command) => scheme::assign_indicator(facts, command, context)?,
         Command::MarkIndicatorNotApplicable(command) => scheme::mark_not_applicable(facts, command, context)?,
+        Command::TakeOverIndicator(command) => own_scheme::take_over_indicator(facts, command, context)?,
         Command::OpenPeriod(command) => period::open_period(facts, command, context)?,
         Command::PublishResults(command) => period::publish_results(facts, command, context)?,
         Command::FinalisePeriod(command) => period::finalise_period(facts, command, context)?,
@@ -60,6 +63,14 @@ pub fn decide(facts: &Facts, command: &Command, context: &Context) -> Result<Vec
         Command::RevokeAccess(command) => access_grants::revoke_access(facts, command, context)?,
         Command::SetTimeZone(command) => settings::set_time_zone(facts, command, context)?,
         Command::RotateSigningKey(command) => settings::rotate_signing_key(facts, command, context)?,
+        Command::DefinePersonalIndicator(command) => personal::define_personal_indicator(facts, command, context)?,
+        Command::AssessPersonalIndicator(command) => personal::assess_personal_indicator(facts, command, context)?,
+        Command::FileWeeklyRecord(command) => personal::file_weekly_record(facts, command, context)?,
+        Command::CommentWeeklyRecord(command) => personal::comment_weekly_record(facts, command, context)?,
+        Command::ReviewPerson(command) => personal::review_person(facts, command, context)?,
+        Command::SetPersonalRules(command) => personal::set_personal_rules(facts, command, context)?,
+        Command::RecordGrade(command) => personal::record_grade(facts, command, context)?,
+        Command::RecordResultUse(command) => personal::record_result_use(facts, command, context)?,
     };
     // Every command records exactly one fact today; the list leaves room for decisions that record
     // several facts of one stream at once.

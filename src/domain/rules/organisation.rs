@@ -5,6 +5,7 @@
 
 use crate::domain::command::{MovePerson, RegisterPerson, RegisterUnit, RenameUnit, RetirePerson, RetireUnit};
 use crate::domain::context::Context;
+use crate::domain::date::Date;
 use crate::domain::event::{
     Event, PersonMoved, PersonRegistered, PersonRetired, UnitRegistered, UnitRenamed, UnitRetired,
 };
@@ -108,8 +109,23 @@ pub fn move_person(facts: &Facts, command: &MovePerson, context: &Context) -> Re
     require_scope(facts, &context.actor, &person.unit)?;
     checks::unit(facts, "to_unit", &command.to_unit)?;
     require_scope(facts, &context.actor, &command.to_unit)?;
-    Ok(PersonMoved { person: command.person.clone(), from_unit: person.unit.clone(), to_unit: command.to_unit.clone() }
-        .into())
+    // The day it takes effect: today (in the ledger's zone) unless given; never before the current stretch.
+    let effective_on = command.effective_on.unwrap_or_else(|| Date::of_instant(context.now, facts.time_zone()));
+    if let Some(current) = person.memberships.last().filter(|current| effective_on < current.from) {
+        let message = format!(
+            "effective_on: {effective_on} is before {}, the day {}'s current stretch in {} began; a move takes \
+             effect on or after it",
+            current.from, command.person, current.unit
+        );
+        return reject(Code::MoveBeforeCurrentStretch, "effective_on", message);
+    }
+    Ok(PersonMoved {
+        person: command.person.clone(),
+        from_unit: person.unit.clone(),
+        to_unit: command.to_unit.clone(),
+        effective_on: Some(effective_on),
+    }
+    .into())
 }
 
 pub fn retire_person(facts: &Facts, command: &RetirePerson, context: &Context) -> Result<Event, Rejection> {

@@ -18,6 +18,7 @@ use crate::limits::MISSING_AWARDS_LISTED_MAX;
 
 use super::access::require_scope;
 use super::checks;
+use super::own_scheme;
 
 /// The scheme, with the actor checked against its issuer.
 fn issuer_scheme<'a>(facts: &'a Facts, scheme: &SchemeId, context: &Context) -> Result<&'a SchemeFacts, Rejection> {
@@ -29,6 +30,9 @@ fn issuer_scheme<'a>(facts: &'a Facts, scheme: &SchemeId, context: &Context) -> 
 pub fn open_period(facts: &Facts, command: &OpenPeriod, context: &Context) -> Result<Event, Rejection> {
     let scheme = issuer_scheme(facts, &command.scheme, context)?;
     checks::base_period(scheme, "period", command.period)?;
+    if facts.is_own_scheme(scheme) {
+        own_scheme::refuse_open_period(facts, scheme, command)?;
+    }
     if scheme.periods.contains_key(&command.period) {
         return reject(Code::PeriodExists, "period", format!("period: period {} is already open", command.period));
     }
@@ -53,6 +57,9 @@ pub fn finalise_period(facts: &Facts, command: &FinalisePeriod, context: &Contex
     let scheme = issuer_scheme(facts, &command.scheme, context)?;
     let period = checks::opened_period(scheme, "period", command.period)?;
     require_status(period, command.period, PeriodStatus::Published)?;
+    if facts.is_own_scheme(scheme) {
+        own_scheme::city_month_final(facts, scheme, command.period)?;
+    }
     if let Some(closes_at) = period.objection_window_closes_at.filter(|closes_at| context.now < *closes_at) {
         let message = format!("period: the objection window of {} is open until {closes_at}", command.period);
         return reject(Code::ObjectionWindowOpen, "period", message);
@@ -75,7 +82,12 @@ pub fn reopen_period(facts: &Facts, command: &ReopenPeriod, context: &Context) -
 /// one: a retired unit is assessed no more) has no award for the period, listing each (unit,
 /// indicator). Sections have no awards of their own: a lead section mirrors its county's.
 fn every_tier_awarded(facts: &Facts, scheme: &SchemeFacts, period: PeriodId) -> Result<(), Rejection> {
-    let mut missing: Vec<(&UnitCode, &IndicatorCode)> = Vec::new();
+    // In a county's own scheme: its sections' local tiered indicators, and the taken-over ones (whose
+    // award is the city's to the county).
+    let mut missing: Vec<(&UnitCode, &IndicatorCode, Option<String>)> = match facts.is_own_scheme(scheme) {
+        true => own_scheme::missing_awards(facts, scheme, period),
+        false => Vec::new(),
+    };
     for unit in facts.active_children(&scheme.settings.issuer, false) {
         let awards = scheme.assessment(period, unit).map(|assessment| &assessment.tier_awards);
         for (code, indicator) in &scheme.indicators {
@@ -83,15 +95,21 @@ fn every_tier_awarded(facts: &Facts, scheme: &SchemeFacts, period: PeriodId) -> 
                 && scheme.applies(indicator, unit, period)
                 && !awards.is_some_and(|awards| awards.contains_key(code));
             if unawarded {
-                missing.push((unit, code));
+                missing.push((unit, code, None));
             }
         }
     }
     if missing.is_empty() {
         return Ok(());
     }
-    let listed: Vec<String> =
-        missing.iter().take(MISSING_AWARDS_LISTED_MAX).map(|(unit, code)| format!("{unit} {code}")).collect();
+    let listed: Vec<String> = missing
+        .iter()
+        .take(MISSING_AWARDS_LISTED_MAX)
+        .map(|(unit, code, whose)| match whose {
+            Some(whose) => format!("{unit} {code} ({whose})"),
+            None => format!("{unit} {code}"),
+        })
+        .collect();
     let more = match missing.len().saturating_sub(MISSING_AWARDS_LISTED_MAX) {
         0 => String::new(),
         more => format!(" and {more} more"),

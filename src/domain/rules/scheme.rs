@@ -15,6 +15,7 @@ use crate::domain::event::{
 };
 use crate::domain::facts::{Facts, SchemeFacts};
 use crate::domain::ids::{IndicatorCode, SchemeId, UnitCode};
+use crate::domain::organisation::UnitLevel;
 use crate::domain::points::Points;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
 use crate::domain::scheme::{validate_tier_standards, IndicatorMethod, RepeatRule, TierRule};
@@ -25,6 +26,7 @@ use crate::limits::{
 
 use super::access::require_scope;
 use super::checks;
+use super::own_scheme;
 
 pub fn open_scheme(facts: &Facts, command: &OpenScheme, context: &Context) -> Result<Event, Rejection> {
     let issuer = checks::unit(facts, "issuer", &command.issuer)?;
@@ -44,13 +46,22 @@ pub fn open_scheme(facts: &Facts, command: &OpenScheme, context: &Context) -> Re
     if facts.schemes.contains_key(&scheme) {
         return reject(Code::SchemeExists, "year", format!("year: scheme {scheme} is already open"));
     }
-    check_scheme_settings(command)?;
+    // A county's own scheme assesses its sections, with its city's base periods (§14).
+    let unit_tier_rule = match issuer.level {
+        UnitLevel::County => own_scheme::own_scheme_unit_rule(facts, command)?,
+        _ => command.unit_tier_rule.clone().ok_or_else(|| {
+            let message = "unit_tier_rule: required for a scheme that assesses bureaus (the rule of the units it \
+                           assesses directly); only a county's own scheme may leave it out";
+            Rejection::new(Code::InvalidCommand, "unit_tier_rule", message)
+        })?,
+    };
+    check_scheme_settings(command, &unit_tier_rule)?;
     Ok(SchemeOpened {
         scheme,
         issuer: command.issuer.clone(),
         year: command.year,
         base_period: command.base_period,
-        unit_tier_rule: command.unit_tier_rule.clone(),
+        unit_tier_rule,
         section_tier_rule: command.section_tier_rule.clone(),
         section_tier_rules: command.section_tier_rules.clone(),
         objection_window_days: command.objection_window_days,
@@ -62,8 +73,8 @@ pub fn open_scheme(facts: &Facts, command: &OpenScheme, context: &Context) -> Re
     .into())
 }
 
-fn check_scheme_settings(command: &OpenScheme) -> Result<(), Rejection> {
-    tier_rule("unit_tier_rule", &command.unit_tier_rule)?;
+fn check_scheme_settings(command: &OpenScheme, unit_tier_rule: &TierRule) -> Result<(), Rejection> {
+    tier_rule("unit_tier_rule", unit_tier_rule)?;
     tier_rule("section_tier_rule", &command.section_tier_rule)?;
     for (function_code, rule) in &command.section_tier_rules {
         tier_rule(&format!("section_tier_rules.{function_code}"), rule)?;
@@ -195,6 +206,15 @@ pub fn revise_indicator(facts: &Facts, command: &ReviseIndicator, context: &Cont
     checks::base_period(scheme, "effective_from", command.effective_from)?;
     let indicator = checks::indicator_at(scheme, "indicator", &command.indicator, command.effective_from)?;
     checks::no_final_period_from(scheme, "effective_from", command.effective_from)?;
+    // A taken-over indicator keeps the city's text and tiers; only its points here may change.
+    let own_text_or_tiers = [
+        ("name", command.name.is_some()),
+        ("description", command.description.is_some()),
+        ("tiers", command.tiers.is_some()),
+    ];
+    if let Some(field) = own_text_or_tiers.into_iter().find_map(|(field, given)| given.then_some(field)) {
+        own_scheme::not_taken_over(indicator, field, "name, description or tiers of its own (only its points)")?;
+    }
     check_revision_content(command, indicator.defined.veto, &indicator.defined.method)?;
     checks::long_text("reason", &command.reason)?;
     Ok(IndicatorRevised {
@@ -258,10 +278,14 @@ pub fn retire_indicator(facts: &Facts, command: &RetireIndicator, context: &Cont
     .into())
 }
 
-/// The plan's unit must be one the scheme assesses, inside the office's own unit.
+/// The plan's unit must be one the scheme assesses, inside the office's own unit (in a county's own
+/// scheme, the county itself: it gives its indicators to its sections).
 fn plan_unit(facts: &Facts, scheme: &SchemeFacts, unit: &UnitCode, context: &Context) -> Result<(), Rejection> {
     checks::unit(facts, "unit", unit)?;
     require_scope(facts, &context.actor, unit)?;
+    if facts.is_own_scheme(scheme) {
+        return own_scheme::own_plan_unit(scheme, unit);
+    }
     if !facts.is_assessee_of(scheme, unit) {
         let message = format!("unit: unit {unit} is not assessed by scheme {}", scheme.settings.scheme);
         return reject(Code::OutOfScope, "unit", message);
@@ -281,6 +305,7 @@ pub fn assign_indicator(facts: &Facts, command: &AssignIndicator, context: &Cont
     let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
     plan_unit(facts, scheme, &command.unit, context)?;
     let indicator = checks::indicator(scheme, "indicator", &command.indicator)?;
+    own_scheme::not_taken_over(indicator, "indicator", "assignment (its lead is the one assigned there)")?;
     let effective_from = command.effective_from.unwrap_or(indicator.defined.effective_from);
     checks::base_period(scheme, "effective_from", effective_from)?;
     checks::indicator_at(scheme, "indicator", &command.indicator, effective_from)?;
@@ -334,6 +359,7 @@ pub fn mark_not_applicable(
     let scheme = checks::scheme(facts, "scheme", &command.scheme)?;
     plan_unit(facts, scheme, &command.unit, context)?;
     let indicator = checks::indicator(scheme, "indicator", &command.indicator)?;
+    own_scheme::not_taken_over(indicator, "indicator", "not-applicable mark (retire it here, or drop it there)")?;
     let effective_from = command.effective_from.unwrap_or(indicator.defined.effective_from);
     checks::base_period(scheme, "effective_from", effective_from)?;
     checks::indicator_at(scheme, "indicator", &command.indicator, effective_from)?;

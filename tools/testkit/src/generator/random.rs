@@ -475,7 +475,7 @@ fn scheme_command(city: &UnitCode) -> OpenScheme {
         issuer: city.clone(),
         year: YEAR,
         base_period: PeriodKind::Month,
-        unit_tier_rule: TierRule::Counts { counts: vec![1, 1, 1] },
+        unit_tier_rule: Some(TierRule::Counts { counts: vec![1, 1, 1] }),
         section_tier_rule: TierRule::SharesPercent { shares_percent: vec![30, 50, 20] },
         section_tier_rules: [(
             FunctionCode::new("FB").expect("a function code"),

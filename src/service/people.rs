@@ -1,0 +1,481 @@
+//! Individuals and the use of results, at the service: what the decider reads for a command that
+//! rests on the ledger (a result use's chain position, an annual grade's individual standing), and
+//! the questions both adapters ask about persons — their scorecards, indicators, weekly records and
+//! reviews, a county's individual ranking and grades, and the uses of results with whether their basis
+//! still holds.
+//!
+//! Invariant: a result use names a chain position that is in the chain (given and checked, or the head
+//! when left out), and an annual grade is checked against the individual ranking of the decider's own
+//! facts — the facts it is recorded on top of. Who may read what is `queries::may_read`'s.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::date::Date;
+use crate::domain::person::{
+    AnnualGrade, ChainPosition, GradeBasis, ResultSubject, ResultUseFacts, ResultUseId, ResultUseKind, ResultView,
+};
+use crate::domain::rejection::RejectionCode;
+use crate::domain::{Actor, Command, Context, EventRef, PeriodId, PeriodKind, PersonId, Recorded, Rejection, UnitCode};
+use crate::projection::personal::{
+    check_bases, Basis, BasisCheck, IndividualRanking, PersonIndicators, PersonListing, PersonReviews,
+    PersonalScorecard, WeeklyRecords,
+};
+use crate::projection::{AsOf, Projection};
+use crate::service::queries::{may_read, Answer, QueryError, ReadTarget, Reader, View};
+use crate::service::read_models::ReadModels;
+use crate::service::{Decider, Service, ServiceError};
+
+// ---- What the decider reads ----------------------------------------------------------------------
+
+/// Fills in what a command rests on beyond the facts (`Context::basis`): for a result use, its chain
+/// position, checked to be in the chain, or the head when it names none; for an annual grade, the
+/// person's standing in the county's individual ranking, read from the decider's facts. Only for an
+/// actor whose role may give the command (any other is refused by the rules, as for every command).
+pub(super) fn prepare(
+    service: &Service,
+    decider: &mut Decider,
+    actor: &Actor,
+    command: &Command,
+    context: &mut Context,
+) -> Result<(), ServiceError> {
+    if !crate::domain::allowed_roles(command).contains(&actor.role) {
+        return Ok(());
+    }
+    match command {
+        Command::RecordResultUse(use_) => {
+            context.basis.position = Some(chain_position(service, decider, use_.read_at)?);
+        }
+        Command::RecordGrade(grade) => {
+            let head = decider.chain.head();
+            // The decider's facts, lent to a projection for the question and given back.
+            let facts = std::mem::take(&mut decider.facts);
+            let projection = Projection::with_facts(facts, head.seq, head.hash, head.recorded_at);
+            let today = Date::of_instant(context.now, projection.facts().time_zone());
+            let standing = projection.individual_standing(&grade.unit, grade.year, &grade.person, today);
+            decider.facts = projection.into_facts();
+            context.basis.standing = Some(standing);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The position a result use names, checked against the chain; the decider's head when it names none.
+fn chain_position(
+    service: &Service,
+    decider: &Decider,
+    given: Option<ChainPosition>,
+) -> Result<ChainPosition, ServiceError> {
+    let head = decider.chain.head();
+    let Some(given) = given else { return Ok(ChainPosition { seq: head.seq, hash: head.hash }) };
+    let refuse = |why: String| -> Result<ChainPosition, ServiceError> {
+        Err(Rejection::new(RejectionCode::PositionNotInChain, "read_at", format!("read_at: {why}")).into())
+    };
+    if given.seq == 0 {
+        return refuse("seq must be at least 1: a view is read after some event".to_owned());
+    }
+    if given.seq > head.seq {
+        return refuse(format!("event {} is beyond the head of the ledger (event {})", given.seq, head.seq));
+    }
+    let actual = match given.seq == head.seq {
+        true => head.hash,
+        false => match service.ledger.event_at(given.seq)? {
+            Some(stored) => stored.hash,
+            None => return refuse(format!("event {} is not durable yet; read the view again", given.seq)),
+        },
+    };
+    if actual != given.hash {
+        return refuse(format!("event {} has the chain hash {actual}, not {}", given.seq, given.hash));
+    }
+    Ok(given)
+}
+
+// ---- Answers ---------------------------------------------------------------------------------
+
+/// The persons registered in a unit or under it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Persons {
+    pub unit: UnitCode,
+    pub today: Date,
+    pub persons: Vec<PersonListing>,
+}
+
+/// One use of results, with what became of its basis.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResultUseLine {
+    pub result_use_id: ResultUseId,
+    pub committee: UnitCode,
+    pub kind: ResultUseKind,
+    pub subject: ResultSubject,
+    pub view: ResultView,
+    pub read_at: ChainPosition,
+    pub note: String,
+    /// The event that recorded the use.
+    pub event: EventRef,
+    #[serde(flatten)]
+    pub basis: BasisCheck,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ResultUses {
+    pub uses: Vec<ResultUseLine>,
+    /// How many of them rest on a basis that changed since it was read.
+    pub basis_changed: usize,
+}
+
+/// Which uses of results a list holds: about `unit` (or a unit under it; for a person, their county
+/// in the view), about `person`, and only those whose basis changed.
+#[derive(Clone, Debug, Default)]
+pub struct ResultUseFilter {
+    pub unit: Option<UnitCode>,
+    pub person: Option<PersonId>,
+    pub changed_only: bool,
+}
+
+/// A person's annual grade (the latest recorded), with the ranking it was checked against then and
+/// what became of that basis.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GradeLine {
+    pub person: PersonId,
+    /// Personal information.
+    pub name: String,
+    pub grade: AnnualGrade,
+    /// Personal information.
+    pub reason: Option<String>,
+    /// The individual ranking as it stood when the grade was recorded.
+    pub recorded_basis: GradeBasis,
+    pub event: EventRef,
+    /// How many grades were recorded for the person and year before this one.
+    pub replaced: usize,
+    #[serde(flatten)]
+    pub basis: BasisCheck,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Grades {
+    pub county: UnitCode,
+    pub year: i32,
+    pub participants: u32,
+    pub excellent_quota: u32,
+    pub excellent_graded: u32,
+    pub grades: Vec<GradeLine>,
+    /// How many grades rest on a basis that changed since they were recorded.
+    pub basis_changed: usize,
+}
+
+fn not_found(field: &'static str, message: String) -> QueryError {
+    QueryError::NotFound { field, message }
+}
+
+fn invalid(field: &'static str, message: String) -> QueryError {
+    QueryError::Invalid { field, message }
+}
+
+/// The day weeks are judged on: the day asked about, or the day of the last event folded.
+fn today_of(projection: &Projection, as_of: AsOf) -> Date {
+    let zone = projection.facts().time_zone();
+    Date::of_instant(as_of.instant(zone).unwrap_or_else(|| projection.recorded_at()), zone)
+}
+
+fn known_person(projection: &Projection, person: &PersonId) -> Result<(), QueryError> {
+    match projection.facts().persons.contains_key(person) {
+        true => Ok(()),
+        false => {
+            Err(not_found("person", format!("no person {person} is registered (as of event {})", projection.seq())))
+        }
+    }
+}
+
+fn known_county(projection: &Projection, unit: &UnitCode) -> Result<(), QueryError> {
+    match projection.facts().units.get(unit) {
+        None => Err(not_found("unit", format!("no unit {unit} is registered (as of event {})", projection.seq()))),
+        Some(record) if record.level.is_section() => {
+            Err(invalid("unit", format!("{unit} is a section; individual rankings are a county's")))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// A personal score is for a quarter, a half-year or a year.
+fn quarter_or_longer(period: PeriodId) -> Result<(), QueryError> {
+    match period.kind() {
+        PeriodKind::Month => Err(invalid(
+            "period",
+            format!("{period} is a month; a personal score is for a quarter (2017-Q3), a half-year or a year"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn year_of(period: PeriodId) -> Result<i32, QueryError> {
+    match period.kind() {
+        PeriodKind::Year => Ok(period.year()),
+        _ => {
+            Err(invalid("period", format!("{period} is not a year; individual rankings and grades are by year (2017)")))
+        }
+    }
+}
+
+impl ReadModels {
+    /// The persons registered in `unit` or under it, as they stand on the day asked about.
+    pub fn persons(&self, reader: &Reader, unit: &UnitCode, as_of: AsOf) -> Result<Answer<Persons>, QueryError> {
+        self.answer(as_of, |projection| {
+            if !projection.facts().units.contains_key(unit) {
+                let message = format!("no unit {unit} is registered (as of event {})", projection.seq());
+                return Err(not_found("unit", message));
+            }
+            may_read(projection, reader, &ReadTarget::Persons { unit: unit.clone() })?;
+            let today = today_of(projection, as_of);
+            Ok(Persons { unit: unit.clone(), today, persons: projection.persons_of(unit, today) })
+        })
+    }
+
+    /// A person's scorecard for a quarter, a half-year or a year.
+    pub fn person_scorecard(
+        &self,
+        person: &PersonId,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<PersonalScorecard>, QueryError> {
+        let view = view.into();
+        quarter_or_longer(period)?;
+        self.answer(view.as_of, |projection| {
+            known_person(projection, person)?;
+            let today = today_of(projection, view.as_of);
+            projection
+                .personal_scorecard(person, period, view.counting, today)
+                .ok_or_else(|| not_found("person", format!("no scorecard of {person} for {period}")))
+        })
+    }
+
+    /// The indicators a person carries in the base periods of `period`.
+    pub fn person_indicators(
+        &self,
+        person: &PersonId,
+        period: PeriodId,
+        as_of: AsOf,
+    ) -> Result<Answer<PersonIndicators>, QueryError> {
+        self.answer(as_of, |projection| {
+            known_person(projection, person)?;
+            Ok(projection.person_indicators(person, period))
+        })
+    }
+
+    /// A person's weekly records in the weeks of `period`, missing ones listed.
+    pub fn weekly_records(
+        &self,
+        person: &PersonId,
+        period: PeriodId,
+        as_of: AsOf,
+    ) -> Result<Answer<WeeklyRecords>, QueryError> {
+        self.answer(as_of, |projection| {
+            known_person(projection, person)?;
+            let today = today_of(projection, as_of);
+            projection
+                .weekly_records(person, period, today)
+                .ok_or_else(|| not_found("person", format!("no person {person}")))
+        })
+    }
+
+    /// A person's leader reviews in the quarters of `period`.
+    pub fn person_reviews(
+        &self,
+        person: &PersonId,
+        period: PeriodId,
+        as_of: AsOf,
+    ) -> Result<Answer<PersonReviews>, QueryError> {
+        self.answer(as_of, |projection| {
+            known_person(projection, person)?;
+            projection.person_reviews(person, period).ok_or_else(|| not_found("person", format!("no person {person}")))
+        })
+    }
+
+    /// A county's individual ranking of a year (`period` is the year).
+    pub fn individual_ranking(
+        &self,
+        county: &UnitCode,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<IndividualRanking>, QueryError> {
+        let view = view.into();
+        let year = year_of(period)?;
+        self.answer(view.as_of, |projection| {
+            known_county(projection, county)?;
+            let today = today_of(projection, view.as_of);
+            Ok(projection.individual_ranking(county, year, view.counting, today))
+        })
+    }
+
+    /// A county's annual grades of a year, each person's latest, with the ranking it was checked
+    /// against and whether that basis still holds.
+    pub fn grades(&self, county: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Grades>, QueryError> {
+        let year = year_of(period)?;
+        let resolved = self.resolve(as_of)?;
+        let (_, listed) = self.with_projection(AsOf::Seq(resolved.seq), |projection| {
+            known_county(projection, county)?;
+            let facts = projection.facts();
+            let today = today_of(projection, as_of);
+            let ranking = projection.individual_ranking(county, year, crate::projection::Counting::Published, today);
+            let plan = facts.personal_plan(county, year);
+            let grades: Vec<_> = plan
+                .map(|plan| {
+                    plan.grades
+                        .iter()
+                        .filter_map(|(person, grades)| {
+                            grades.last().map(|last| (person, last.clone(), grades.len() - 1))
+                        })
+                        .map(|(person, last, replaced)| {
+                            let name = facts.persons.get(person).map(|record| record.name.clone()).unwrap_or_default();
+                            (name, last, replaced)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok::<_, QueryError>((ranking, grades))
+        })?;
+        let (ranking, grades) = listed?;
+        let bases: Vec<Basis> = grades
+            .iter()
+            .map(|(_, grade, _)| Basis {
+                subject: ResultSubject::Person { person: grade.recorded.person.clone() },
+                view: ResultView::IndividualRanking { unit: county.clone(), year },
+                read_seq: grade.event.seq,
+            })
+            .collect();
+        let checks = self.check_bases_up_to(&bases, resolved.seq)?;
+        let lines: Vec<GradeLine> = grades
+            .into_iter()
+            .zip(checks)
+            .map(|((name, grade, replaced), basis)| GradeLine {
+                person: grade.recorded.person.clone(),
+                name,
+                grade: grade.recorded.grade,
+                reason: grade.recorded.reason.clone(),
+                recorded_basis: grade.recorded.basis,
+                event: grade.event.clone(),
+                replaced,
+                basis,
+            })
+            .collect();
+        let basis_changed = lines.iter().filter(|line| line.basis.basis_changed).count();
+        Ok(Answer {
+            as_of_seq: resolved.seq,
+            as_of_instant: resolved.instant,
+            value: Grades {
+                county: county.clone(),
+                year,
+                participants: ranking.participants,
+                excellent_quota: ranking.excellent_quota,
+                excellent_graded: ranking.excellent_graded,
+                grades: lines,
+                basis_changed,
+            },
+        })
+    }
+
+    /// The uses of results `filter` selects that `reader` may see (refused if it names a unit outside
+    /// its scope), each with what became of its basis by the as-of point.
+    pub fn result_uses(
+        &self,
+        reader: &Reader,
+        filter: &ResultUseFilter,
+        as_of: AsOf,
+    ) -> Result<Answer<ResultUses>, QueryError> {
+        let resolved = self.resolve(as_of)?;
+        let (_, selected) = self.with_projection(AsOf::Seq(resolved.seq), |projection| {
+            let facts = projection.facts();
+            if let Some(unit) = &filter.unit {
+                if !facts.units.contains_key(unit) {
+                    return Err(not_found("unit", format!("no unit {unit} is registered (as of event {})", projection.seq())));
+                }
+            }
+            may_read(projection, reader, &ReadTarget::ResultUses { unit: filter.unit.clone() })?;
+            let uses: Vec<ResultUseFacts> = facts
+                .people
+                .result_uses
+                .iter()
+                .filter(|used| {
+                    let about = subject_unit(used);
+                    filter.unit.as_ref().is_none_or(|unit| facts.in_scope(unit, about))
+                        && filter.person.as_ref().is_none_or(|person| {
+                            matches!(&used.recorded.subject, ResultSubject::Person { person: subject } if subject == person)
+                        })
+                        && match reader {
+                            Reader::Local => true,
+                            Reader::Token(actor) => {
+                                facts.in_scope(&actor.unit, about) || facts.in_scope(&actor.unit, &used.recorded.committee)
+                            }
+                        }
+                })
+                .cloned()
+                .collect();
+            Ok::<_, QueryError>(uses)
+        })?;
+        let uses = selected?;
+        let bases: Vec<Basis> = uses
+            .iter()
+            .map(|used| Basis {
+                subject: used.recorded.subject.clone(),
+                view: used.recorded.view.clone(),
+                read_seq: used.recorded.read_at.seq,
+            })
+            .collect();
+        let checks = self.check_bases_up_to(&bases, resolved.seq)?;
+        let lines: Vec<ResultUseLine> = uses
+            .into_iter()
+            .zip(checks)
+            .map(|(used, basis)| ResultUseLine {
+                result_use_id: used.recorded.result_use_id,
+                committee: used.recorded.committee,
+                kind: used.recorded.kind,
+                subject: used.recorded.subject,
+                view: used.recorded.view,
+                read_at: used.recorded.read_at,
+                note: used.recorded.note,
+                event: used.event,
+                basis,
+            })
+            .filter(|line| !filter.changed_only || line.basis.basis_changed)
+            .collect();
+        let basis_changed = lines.iter().filter(|line| line.basis.basis_changed).count();
+        Ok(Answer {
+            as_of_seq: resolved.seq,
+            as_of_instant: resolved.instant,
+            value: ResultUses { uses: lines, basis_changed },
+        })
+    }
+
+    /// Checks every basis against the events after it, up to event `to`.
+    fn check_bases_up_to(&self, bases: &[Basis], to: u64) -> Result<Vec<BasisCheck>, QueryError> {
+        let Some(first) = bases.iter().map(|basis| basis.read_seq).min() else { return Ok(Vec::new()) };
+        let first = first.min(to);
+        let (_, start) = self.with_projection(AsOf::Seq(first), Projection::clone)?;
+        let events = read_recorded(self, first + 1, to)?;
+        check_bases(&start, &events, bases).map_err(|e| QueryError::Service(ServiceError::Failure(e.to_string())))
+    }
+}
+
+/// The unit a use is about: the unit itself, or the county whose individual ranking it names.
+fn subject_unit(used: &ResultUseFacts) -> &UnitCode {
+    match (&used.recorded.subject, &used.recorded.view) {
+        (ResultSubject::Unit { unit }, _) => unit,
+        (ResultSubject::Person { .. }, ResultView::IndividualRanking { unit, .. }) => unit,
+        (ResultSubject::Person { .. }, ResultView::Ranking { .. }) => &used.recorded.committee,
+    }
+}
+
+/// Events `from..=to`, decoded.
+fn read_recorded(read_models: &ReadModels, from: u64, to: u64) -> Result<Vec<Recorded>, QueryError> {
+    let mut events = Vec::new();
+    if from > to {
+        return Ok(events);
+    }
+    let decode = |seq: u64, record: crate::chain::Record<'_>| {
+        crate::chain::decode(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()))
+    };
+    read_models.ledger().for_each_decoded(from, to, decode, |recorded| {
+        events.push(recorded);
+        Ok(())
+    })?;
+    Ok(events)
+}

@@ -1,0 +1,241 @@
+//! The web site, served by the same binary and port as the API (`serve`, `demo --serve`): an adapter
+//! like http/ and cli/, reading through the service alone and judging every page with the service's
+//! `may_read`, as the API judges every read.
+//!
+//! - `GET /` — the overview (a scheme's ranking with tiers for a period, as of a date) for a signed-in
+//!   reader; the sign-in page otherwise. `GET /sign-in`, `POST /sign-in`, `POST /sign-out`.
+//! - `GET /downloads/ranking?…&format=csv|xlsx` — the overview's ranking as a spreadsheet.
+//! - `GET /assets/{name}` — the site's files under content-hash names, cached for a year.
+//!
+//! Invariant: every page is sent with a strict Content-Security-Policy (`script-src 'self'`, no inline
+//! script or style), `X-Frame-Options: DENY`, `nosniff`, no referrer and `Cache-Control: no-store`;
+//! every POST carries the session's CSRF token or is refused (403) before anything is done; a page
+//! shows only what the reader's token may read (`may_read`), and refuses the rest with 403. The
+//! site's answers are compressed (gzip or brotli, as the browser accepts).
+
+pub mod assets;
+pub mod pages;
+pub mod session;
+pub mod text;
+
+mod overview;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use tower_http::compression::CompressionLayer;
+
+use crate::domain::TokenHash;
+use crate::http::AppState;
+use crate::service::queries::Reader;
+use crate::service::tokens::token_hash;
+use session::{Session, Sessions, Signed};
+use text::{Text, ZH};
+
+/// The Content-Security-Policy of every page: the site's own scripts, styles, images and fonts only,
+/// no inline script or style, no frames, forms only to the site.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
+
+/// What the site's handlers reach: the API's state (the service, the read models) and the sessions.
+#[derive(Clone)]
+pub struct SiteState {
+    pub app: AppState,
+    pub sessions: Arc<Sessions>,
+}
+
+/// The API and the site as one router, for `serve`, `demo --serve` and the tests.
+pub fn app(state: AppState) -> Router {
+    app_with_sessions(state, Arc::default())
+}
+
+/// As `app`, with a session table the caller keeps (a test counts its sessions).
+pub fn app_with_sessions(state: AppState, sessions: Arc<Sessions>) -> Router {
+    let site = SiteState { app: state.clone(), sessions };
+    let pages = Router::new()
+        .route("/", get(overview::page))
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/sign-out", post(sign_out))
+        .route("/downloads/ranking", get(overview::download))
+        .route("/assets/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
+        .layer(DefaultBodyLimit::max(crate::limits::SITE_FORM_BYTES_MAX))
+        .layer(axum::middleware::from_fn(protect))
+        .layer(CompressionLayer::new())
+        .with_state(site);
+    crate::http::router(state).merge(pages)
+}
+
+/// The headers every answer of the site carries; pages (anything not already cacheable) are never
+/// stored.
+async fn protect(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// The language of the pages (the English switch will choose here).
+fn text() -> &'static Text {
+    &ZH
+}
+
+/// An HTML page with its status.
+fn html(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+/// A request's session, as the table holds it: its id and entry.
+struct Current {
+    id: String,
+    session: Session,
+}
+
+fn current(site: &SiteState, headers: &HeaderMap) -> Option<Current> {
+    let id = session::cookie_id(headers)?;
+    let session = site.sessions.touch(&id)?;
+    Some(Current { id, session })
+}
+
+/// The reader a signed-in session stands for, judged now; `None` (and the session closed) when its
+/// token no longer acts.
+fn reader(site: &SiteState, current: &Current) -> Option<(Reader, String)> {
+    let t = text();
+    let judged = match &current.session.signed {
+        Signed::Nobody => None,
+        Signed::Local => site.app.local_read_token_hash.is_some().then(|| (Reader::Local, t.local_reader.to_owned())),
+        Signed::Token(hash) => {
+            site.app.read_models.token_actor(hash, site.app.service.clock().now()).ok().map(|actor| {
+                let label = format!("{}（{}，{}）", actor.id, t.role(actor.role), actor.unit);
+                (Reader::Token(actor), label)
+            })
+        }
+    };
+    if judged.is_none() && current.session.signed != Signed::Nobody {
+        site.sessions.close(&current.id);
+    }
+    judged
+}
+
+fn tls(headers: &HeaderMap, uri: &Uri) -> bool {
+    session::over_tls(headers, uri.scheme_str() == Some("https"))
+}
+
+/// The sign-in page with a fresh form session (or the visitor's own, if it has one), with `message`.
+fn sign_in_response(
+    site: &SiteState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    status: StatusCode,
+    message: Option<&str>,
+) -> Response {
+    let t = text();
+    if let Some(current) = current(site, headers).filter(|current| current.session.signed == Signed::Nobody) {
+        return html(status, pages::sign_in(t, &current.session.csrf, message));
+    }
+    match site.sessions.open(Signed::Nobody) {
+        Ok((id, session)) => {
+            let mut response = html(status, pages::sign_in(t, &session.csrf, message));
+            response.headers_mut().append(header::SET_COOKIE, session::set_cookie(&id, tls(headers, uri)));
+            response
+        }
+        Err(error) => failure(&error),
+    }
+}
+
+/// A server fault: logged in full, a plain page outward.
+fn failure(error: &dyn std::fmt::Display) -> Response {
+    tracing::error!(%error, "site request failed");
+    let t = text();
+    html(StatusCode::INTERNAL_SERVER_ERROR, pages::message(t, t.error_title, t.error_intro, None, None))
+}
+
+/// The refusal of a POST without the session's CSRF token.
+fn csrf_refused() -> Response {
+    let t = text();
+    html(StatusCode::FORBIDDEN, pages::message(t, t.csrf_title, t.csrf_intro, None, None))
+}
+
+/// `GET /sign-in`.
+async fn sign_in_page(State(site): State<SiteState>, headers: HeaderMap, uri: Uri) -> Response {
+    sign_in_response(&site, &headers, &uri, StatusCode::OK, None)
+}
+
+#[derive(serde::Deserialize)]
+struct SignInForm {
+    token: Option<String>,
+    csrf: Option<String>,
+}
+
+/// `POST /sign-in`: the form's CSRF token must be its session's; a token that acts opens a new
+/// session (a new id: the form's session ends) and goes to the overview.
+async fn sign_in(
+    State(site): State<SiteState>,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Result<Form<SignInForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Some(current) = current(&site, &headers) else { return csrf_refused() };
+    let Ok(Form(form)) = form else { return csrf_refused() };
+    if !session::csrf_matches(&current.session, form.csrf.as_deref()) {
+        return csrf_refused();
+    }
+    let token = form.token.unwrap_or_default();
+    let token = token.trim();
+    let hashed = token_hash(token);
+    let signed = if site.app.local_read_token_hash.as_deref() == Some(hashed.as_str()) && !token.is_empty() {
+        Some(Signed::Local)
+    } else {
+        TokenHash::parse(&hashed)
+            .ok()
+            .filter(|hash| site.app.read_models.token_actor(hash, site.app.service.clock().now()).is_ok())
+            .map(Signed::Token)
+    };
+    let Some(signed) = signed.filter(|_| !token.is_empty()) else {
+        return sign_in_response(&site, &headers, &uri, StatusCode::UNAUTHORIZED, Some(text().sign_in_refused));
+    };
+    site.sessions.close(&current.id);
+    match site.sessions.open(signed) {
+        Ok((id, _)) => {
+            let mut response = Redirect::to("/").into_response();
+            response.headers_mut().append(header::SET_COOKIE, session::set_cookie(&id, tls(&headers, &uri)));
+            response
+        }
+        Err(error) => failure(&error),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// `POST /sign-out`: with the session's CSRF token, ends the session and forgets the cookie.
+async fn sign_out(
+    State(site): State<SiteState>,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Some(current) = current(&site, &headers) else { return csrf_refused() };
+    let csrf = form.ok().and_then(|Form(form)| form.csrf);
+    if !session::csrf_matches(&current.session, csrf.as_deref()) {
+        return csrf_refused();
+    }
+    site.sessions.close(&current.id);
+    let mut response = Redirect::to("/sign-in").into_response();
+    response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(tls(&headers, &uri)));
+    response
+}
