@@ -1,21 +1,26 @@
-//! `kpi-ledger demo`: tells the article's story. It records the whole year 2017 of city YS and its
-//! twelve counties on a simulated clock in a fresh data directory, then prints what the article is
-//! about: the county rankings with tiers, YS07 against its peers and its sections against the same
-//! sections elsewhere, the trace of the half-year-report point down to the office's filing, the
-//! rectification and the appeal, the ranking as published on 2017-07-12 against now with the events
-//! that changed it, the indicators each section carries, and the chain's verification. With `--serve`
-//! it then serves the API on that data and prints a token for each role.
+//! `kpi-ledger demo`: tells the article's story. It records the article's years (`article::years`) in
+//! a fresh data directory — 2014–2016 brought in through the history import, one file per scheme
+//! year, as the city's admin on 2017-01-19, then 2017 lived through the service on a simulated clock
+//! up to the article's day, 2017-08-10 — and prints what it recorded and what the article is about:
+//! 2016's county rankings with tiers (YS07 tier 3 in Q1–Q3, tier 2 for the year), YS07 against its
+//! peers and its sections against the same sections elsewhere, the trace of the half-year-report point
+//! down to the office's filing, the rectification and the appeal, the June ranking as published on
+//! 2016-07-12 against now with the events that changed it, the indicators each section carried year by
+//! year, 2017 so far, and the chain's verification. With `--serve` it then serves the API on that data
+//! and prints a token for each role.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::article::year::year_story;
+use crate::article::years::{self, Years};
 use crate::cli::reads;
 use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
 use crate::projection::{AsOf, Counting};
 use crate::service::admin::{self, LedgerSettings};
-use crate::service::queries::RankingScope;
+use crate::service::documents::Documents;
+use crate::service::history::HistoryImported;
+use crate::service::queries::{RankingScope, View};
 use crate::service::read_models::ReadModels;
 use crate::service::records::Records;
 use crate::service::{CommandOptions, ManualClock, PendingCommand, SeededIds};
@@ -30,53 +35,68 @@ const COMMANDS_IN_FLIGHT_MAX: usize = 256;
 const SECTIONS: [(&str, &str); 6] =
     [("BGS", "BGS"), ("ZGG", "ZG"), ("ZGU", "ZGU"), ("SZG", "SZ"), ("NFG", "NF"), ("FGG", "FG")];
 
+/// The scheme year the article tells.
+const STORY_SCHEME: &str = "YS-2016";
+
 pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
     let settings = LedgerSettings::new(data);
     prepare_fresh_directory(&settings)?;
     let records = settings.open_or_create().map_err(|e| e.to_string())?;
-    let events = record_the_year(&records)?;
-    println!("kpi-ledger demo — {events} events of the article's story recorded in {}\n", data.display());
+    let years = years::years();
+    let recorded = record_the_years(&records, &years)?;
+    println!("kpi-ledger demo — {} events of the article's years recorded in {}\n", recorded.events, data.display());
     let read_models = records.read_models().map_err(|e| e.to_string())?;
     let names = unit_names(&read_models);
-    let county = unit("YS07");
+    let county = unit(years::SUBJECT);
     let counties = RankingScope::OfUnit(county.clone());
+    println!("{}", recorded.text());
+    println!("{}\n", headline(&read_models, &counties)?);
 
-    section("1. The twelve counties, ranked with tiers (counts 4/5/3)");
-    for period in ["2017-Q3", "2017"] {
+    section("1. The twelve counties in 2016, ranked with tiers (counts 4/5/3)");
+    for period in ["2016-Q2", "2016-Q3", "2016"] {
         let answer = read_models.ranking(&counties, period_id(period), AsOf::Latest).map_err(|e| e.to_string())?;
         println!("{}", reads::ranking_text(&answer, &names));
     }
 
     section("2. YS07 against its peers, and its sections against the same sections of the other counties");
-    let horizontal = read_models.horizontal(&county, period_id("2017-Q3"), AsOf::Latest).map_err(|e| e.to_string())?;
+    let horizontal = read_models.horizontal(&county, period_id("2016-Q3"), AsOf::Latest).map_err(|e| e.to_string())?;
     println!("{}", reads::horizontal_text(&horizontal, &names));
-    println!("{}", sections_table(&read_models, period_id("2017-06"))?);
+    println!("{}", sections_table(&read_models, period_id("2016-06"))?);
 
     section(
-        "3. Every point YS07 lost in June, down to the events: the half-year report (ZG-04) was charged to the office",
+        "3. Every point YS07 lost in June 2016, down to the events: the half-year report (ZG-04) was charged to the office",
     );
-    let trace = read_models.trace(&county, period_id("2017-06"), AsOf::Latest).map_err(|e| e.to_string())?;
+    let trace = read_models.trace(&county, period_id("2016-06"), AsOf::Latest).map_err(|e| e.to_string())?;
     println!("{}", reads::trace_text(&trace, &names));
-    let office = read_models.trace(&unit("YS07-BGS"), period_id("2017-06"), AsOf::Latest).map_err(|e| e.to_string())?;
+    let office = read_models.trace(&unit("YS07-BGS"), period_id("2016-06"), AsOf::Latest).map_err(|e| e.to_string())?;
     println!("{}", reads::trace_text(&office, &names));
 
-    section("4. The June ranking as published on 2017-07-12, against now");
-    let published = AsOf::EndOfDay { year: 2017, month: 7, day: 12 };
+    section("4. The June 2016 ranking as published on 2016-07-12, against now");
+    let published = AsOf::EndOfDay { year: 2016, month: 7, day: 12 };
     let diff = read_models
-        .ranking_diff(&counties, period_id("2017-06"), published, AsOf::Latest, Counting::Published)
+        .ranking_diff(&counties, period_id("2016-06"), published, AsOf::Latest, Counting::Published)
         .map_err(|e| e.to_string())?;
     println!("{}", reads::diff_text(&diff, &names));
     let offices = RankingScope::Group { scheme: scheme(), function_code: Some(function("BGS")) };
     let diff = read_models
-        .ranking_diff(&offices, period_id("2017-06"), published, AsOf::Latest, Counting::Published)
+        .ranking_diff(&offices, period_id("2016-06"), published, AsOf::Latest, Counting::Published)
         .map_err(|e| e.to_string())?;
     println!("{}", reads::diff_text(&diff, &names));
 
-    section("5. Indicators each section of YS07 carries (the article: 30 each in 2014, then 13, 8, 5)");
+    section("5. Indicators each section of YS07 carries, year by year (the article: 30, then 13, 8, 5 on average)");
     let load = read_models.indicator_load(Some(&county), AsOf::Latest).map_err(|e| e.to_string())?;
     println!("{}", reads::load_text(&load.value.indicator_load, &names));
+    println!("{}\n", load_averages(&load.value.indicator_load));
 
-    section("6. The chain");
+    section("6. 2017 on the article's day: January to June final, July provisional, August open and empty");
+    let year = read_models.ranking(&counties, period_id("2017"), AsOf::Latest).map_err(|e| e.to_string())?;
+    println!("{}", reads::ranking_text(&year, &names));
+    let july = read_models
+        .ranking(&counties, period_id("2017-07"), View::provisional(AsOf::Latest))
+        .map_err(|e| e.to_string())?;
+    println!("{}", reads::ranking_text(&july, &names));
+
+    section("7. The chain");
     let verified = records.verify(None, &|_| {}).map_err(|failure| format!("chain broken at {failure}"))?;
     let root = records.merkle_root(verified.head.seq).map_err(|e| e.to_string())?;
     println!(
@@ -84,7 +104,7 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
         verified.events_checked, verified.head.seq, verified.head.hash
     );
     println!("  merkle root {root}; checkpoint key {}", records.key().public_key.unwrap_or_default());
-    println!("  check it yourself: kpi-ledger verify --data {}", data.display());
+    println!("  check it yourself: {} verify --data {}", this_binary(), data.display());
 
     drop(read_models);
     match serve_addr {
@@ -93,13 +113,100 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
     }
 }
 
-/// Plays the year's story through the service on the simulated clock, pipelining the appends.
-fn record_the_year(records: &Records) -> Result<u64, String> {
+/// What the demo recorded: each history year's import, and 2017's live steps.
+struct Recorded {
+    imported: Vec<(i32, HistoryImported)>,
+    documents: usize,
+    live_commands: usize,
+    live_events: (u64, u64),
+    events: u64,
+}
+
+impl Recorded {
+    fn text(&self) -> String {
+        let mut text = format!(
+            "  history imported on {} by {}, one file per scheme year:\n",
+            years::imported_at(),
+            years::history_admin().id
+        );
+        for (year, imported) in &self.imported {
+            text.push_str(&format!(
+                "    {year}: {} lines → {} events (events {}–{}), file blake3 {}…\n",
+                imported.lines,
+                imported.events,
+                imported.first_seq,
+                imported.last_seq,
+                &imported.file_blake3[..16]
+            ));
+        }
+        text.push_str(&format!(
+            "  2017 lived up to {}: {} commands → {} events (events {}–{})\n",
+            years::now(),
+            self.live_commands,
+            self.live_events.1 + 1 - self.live_events.0,
+            self.live_events.0,
+            self.live_events.1
+        ));
+        text.push_str(&format!("  {} documents of the 2016 story stored beside the chain", self.documents));
+        text
+    }
+}
+
+/// The 2016 story's headline, as the ledger ranks it: YS07's tiers in Q1–Q3 and for the year.
+fn headline(read_models: &ReadModels, counties: &RankingScope) -> Result<String, String> {
+    let subject = unit(years::SUBJECT);
+    let mut parts = Vec::new();
+    for (label, period) in [("in Q1", "2016-Q1"), ("in Q2", "2016-Q2"), ("in Q3", "2016-Q3"), ("for the year", "2016")]
+    {
+        let ranking = read_models.ranking(counties, period_id(period), AsOf::Latest).map_err(|e| e.to_string())?;
+        let ranking = ranking.value;
+        let standing = ranking.standing(&subject).ok_or_else(|| format!("YS07 is not ranked in {period}"))?;
+        parts.push(format!("tier {} {label} (rank {} of {})", standing.tier, standing.rank, ranking.standings.len()));
+    }
+    Ok(format!("The story of 2016: YS07 {}", parts.join(", ")))
+}
+
+/// The indicators YS07's sections carry per year: in all, and on average per section.
+fn load_averages(loads: &[crate::projection::indicator_load::IndicatorLoad]) -> String {
+    let mut by_year: std::collections::BTreeMap<i32, (usize, usize)> = std::collections::BTreeMap::new();
+    for load in loads {
+        let entry = by_year.entry(load.year).or_default();
+        entry.0 += load.indicators;
+        entry.1 += 1;
+    }
+    let averages: Vec<String> = by_year
+        .iter()
+        .map(|(year, (indicators, sections))| {
+            format!("{year}: {indicators} over {sections} sections, {:.1} each", *indicators as f64 / *sections as f64)
+        })
+        .collect();
+    format!("  {}", averages.join("; "))
+}
+
+/// Imports the history years and plays 2017's live steps through the service on the simulated clock,
+/// pipelining the appends; stores the story's documents beside the chain.
+fn record_the_years(records: &Records, years: &Years) -> Result<Recorded, String> {
     let clock = Arc::new(ManualClock::default());
     let service =
         records.service(clock.clone(), Arc::new(SeededIds::new("kpi-ledger demo"))).map_err(|e| e.to_string())?;
+    clock.set(years::imported_at());
+    let admin = years::history_admin();
+    let mut imported = Vec::new();
+    for history in &years.history {
+        let done = service
+            .import_history(&admin, history.file().as_bytes())
+            .map_err(|e| format!("history {}: {e}", history.year))?;
+        imported.push((history.year, done));
+    }
+    let documents = Documents::of(&service);
+    for (what, text) in years::DOCUMENTS {
+        documents
+            .upload(&admin, None, Some("text/plain"), text.as_bytes(), years::imported_at())
+            .map_err(|e| format!("document {what}: {e}"))?;
+    }
+    let first_live = records.head().seq + 1;
     let mut in_flight: Vec<PendingCommand> = Vec::new();
-    for step in year_story() {
+    for step in &years.live {
         clock.set(step.context.now);
         let options = CommandOptions { new_id: Some(step.context.new_id), ..CommandOptions::default() };
         let pending = service
@@ -111,7 +218,14 @@ fn record_the_year(records: &Records) -> Result<u64, String> {
         }
     }
     wait_all(&mut in_flight)?;
-    Ok(records.head().seq)
+    let events = records.head().seq;
+    Ok(Recorded {
+        imported,
+        documents: years::DOCUMENTS.len(),
+        live_commands: years.live.len(),
+        live_events: (first_live, events),
+        events,
+    })
 }
 
 fn wait_all(in_flight: &mut Vec<PendingCommand>) -> Result<(), String> {
@@ -200,7 +314,7 @@ fn period_id(text: &str) -> PeriodId {
 }
 
 fn scheme() -> SchemeId {
-    SchemeId::new("YS-2017").expect("the fixture scheme")
+    SchemeId::new(STORY_SCHEME).expect("the fixture scheme")
 }
 
 fn function(code: &str) -> FunctionCode {
@@ -239,4 +353,16 @@ fn prepare_fresh_directory(settings: &LedgerSettings) -> Result<(), String> {
     }
     std::fs::write(data.join(DEMO_MARKER), b"made by kpi-ledger demo; rerunning the demo replaces this directory\n")
         .map_err(|e| format!("--data {}: {e}", data.display()))
+}
+
+/// The path of the running binary as a shell would take it — relative to the working directory when
+/// under it (`target/release/kpi-ledger` after `cargo run --release`) — so that a printed hint runs as
+/// printed; `kpi-ledger` when the path cannot be had.
+fn this_binary() -> String {
+    let Ok(exe) = std::env::current_exe() else { return "kpi-ledger".to_owned() };
+    let relative = std::env::current_dir().ok().and_then(|dir| exe.strip_prefix(dir).ok().map(Path::to_path_buf));
+    match relative {
+        Some(relative) => relative.display().to_string(),
+        None => exe.display().to_string(),
+    }
 }

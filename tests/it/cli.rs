@@ -43,25 +43,39 @@ fn the_demo_tells_the_story() {
     let (_, _, text) = demo();
     let line_of =
         |needle: &str| text.lines().find(|line| line.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{text}"));
-    assert!(text.contains("ranking of YS-2017 assessed units, 2017-Q3"));
-    let q3_and_year: Vec<&str> = text.lines().filter(|line| line.contains("YS07  丙县国家税务局")).collect();
-    assert!(q3_and_year[0].trim_start().starts_with("10     3"), "YS07 rank 10, tier 3 in Q3: {}", q3_and_year[0]);
-    assert!(q3_and_year[1].trim_start().starts_with("6     2"), "YS07 rank 6, tier 2 for the year: {}", q3_and_year[1]);
-    assert!(line_of("trace of YS07 丙县国家税务局 for 2017-06").contains("every lost point accounted for"));
+    assert!(line_of("history imported on").contains("admin.ys"));
+    assert!(line_of("2016: ").contains("lines →"), "the history years imported");
+    assert!(line_of("2017 lived up to").contains("commands →"));
+    let headline = line_of("The story of 2016: YS07");
+    for claim in ["tier 3 in Q1", "tier 3 in Q2", "tier 3 in Q3", "tier 2 for the year"] {
+        assert!(headline.contains(claim), "{claim}: {headline}");
+    }
+    assert!(text.contains("ranking of YS-2016 assessed units, 2016-Q3"));
+    let rows: Vec<&str> = text.lines().filter(|line| line.contains("YS07  丙县国家税务局")).collect();
+    assert!(rows[0].trim_start().starts_with("11     3"), "YS07 rank 11, tier 3 in Q2: {}", rows[0]);
+    assert!(rows[1].trim_start().starts_with("11     3"), "YS07 rank 11, tier 3 in Q3: {}", rows[1]);
+    assert!(rows[2].trim_start().starts_with("8     2"), "YS07 rank 8, tier 2 for the year: {}", rows[2]);
+    assert!(line_of("trace of YS07 丙县国家税务局 for 2016-06").contains("every lost point accounted for"));
     assert!(line_of("cause: YS07-BGS").contains("event"));
     assert!(line_of("decided Partial").contains("1.00 restored"));
-    assert!(line_of("YS07-BGS 办公室: 100.00 → 92.59").contains("CauseAttributed"));
+    assert!(line_of("YS07-BGS 办公室: 99.73 → 89.07").contains("CauseAttributed"));
     assert!(line_of("intact:").contains("events verified"));
+    // The closing hint runs as printed, from where the demo ran.
+    let hint = line_of("check it yourself: ").split("check it yourself: ").nth(1).unwrap();
+    let words: Vec<&str> = hint.split(' ').collect();
+    assert!(std::path::Path::new(words[0]).is_file(), "the hint names the binary that ran: {hint}");
+    let verified = std::process::Command::new(words[0]).args(&words[1..]).output().unwrap();
+    assert!(verified.status.success(), "{hint}: {}", String::from_utf8_lossy(&verified.stderr));
 }
 
 #[test]
 fn reading_commands_answer_in_tables_and_json() {
     let (_, data, _) = demo();
     let output =
-        run(&["rank", "--data", data, "--unit", "YS07", "--period", "2017-06", "--as-of", "2017-07-12T23:59:59Z"]);
+        run(&["rank", "--data", data, "--unit", "YS07", "--period", "2016-06", "--as-of", "2016-07-12T23:59:59Z"]);
     assert!(output.status.success());
     let table = stdout(&output);
-    assert!(table.contains("2017-06 (as of 2017-07-12T23:59:59.000000Z, event 829)"), "{table}");
+    assert!(table.contains("2016-06 (as of 2016-07-12T23:59:59.000000Z, event 9391)"), "{table}");
     let widths: Vec<usize> = table
         .lines()
         .filter(|line| line.contains("国家税务局"))
@@ -69,17 +83,17 @@ fn reading_commands_answer_in_tables_and_json() {
         .collect();
     assert!(widths.windows(2).all(|pair| pair[0] == pair[1]), "final scores line up by display width:\n{table}");
 
-    let output = run(&["trace", "--data", data, "--unit", "YS07-BGS", "--period", "2017-06", "--json"]);
+    let output = run(&["trace", "--data", data, "--unit", "YS07-BGS", "--period", "2016-06", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["traces"][0]["charges"][0]["indicator"], "ZG-04");
     assert_eq!(json["traces"][0]["charges"][0]["amount"], 100);
 
-    let output = run(&["compare", "--data", data, "--unit", "YS07", "--period", "2017-Q3"]);
-    assert!(stdout(&output).contains("rank 10 of 12, tier 3"), "{}", stdout(&output));
+    let output = run(&["compare", "--data", data, "--unit", "YS07", "--period", "2016-Q3"]);
+    assert!(stdout(&output).contains("rank 11 of 12, tier 3"), "{}", stdout(&output));
     let output =
-        run(&["compare", "--data", data, "--unit", "YS07-ZGU", "--from", "2017-01", "--to", "2017-06", "--json"]);
+        run(&["compare", "--data", data, "--unit", "YS07-ZGU", "--from", "2016-01", "--to", "2016-06", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let april = json["rows"].as_array().unwrap().iter().find(|row| row["period"] == "2017-04").unwrap();
+    let april = json["rows"].as_array().unwrap().iter().find(|row| row["period"] == "2016-04").unwrap();
     assert!(!april["repeat_problems"].as_array().unwrap().is_empty(), "ZGU's repeat flag in April");
 
     let output = run(&[
@@ -87,13 +101,13 @@ fn reading_commands_answer_in_tables_and_json() {
         "--data",
         data,
         "--scheme",
-        "YS-2017",
+        "YS-2016",
         "--function-code",
         "BGS",
         "--period",
-        "2017-06",
+        "2016-06",
         "--from",
-        "2017-07-12T23:59:59Z",
+        "2016-07-12T23:59:59Z",
     ]);
     assert!(stdout(&output).contains("YS07-BGS"), "{}", stdout(&output));
 }
@@ -173,19 +187,19 @@ fn vertical_comparisons_compare_periods_of_the_kind_asked_for() {
         let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         json["rows"].as_array().unwrap().iter().map(|row| row["period"].as_str().unwrap().to_owned()).collect()
     };
-    assert_eq!(rows("2017-Q1", "2017-Q4"), ["2017-Q1", "2017-Q2", "2017-Q3", "2017-Q4"]);
-    assert_eq!(rows("2017-H1", "2017-H2"), ["2017-H1", "2017-H2"]);
-    assert_eq!(rows("2017", "2017"), ["2017"]);
-    assert_eq!(rows("2017-Q2", "2017-Q2"), ["2017-Q2"]);
-    assert_eq!(rows("2017-02", "2017-04"), ["2017-02", "2017-03", "2017-04"]);
-    let text = stdout(&run(&["compare", "--data", data, "--unit", "YS07", "--from", "2017-Q1", "--to", "2017-Q4"]));
-    assert!(text.contains("YS07 丙县国家税务局 across periods") && text.contains("2017-Q4"), "{text}");
+    assert_eq!(rows("2016-Q1", "2016-Q4"), ["2016-Q1", "2016-Q2", "2016-Q3", "2016-Q4"]);
+    assert_eq!(rows("2016-H1", "2016-H2"), ["2016-H1", "2016-H2"]);
+    assert_eq!(rows("2016", "2016"), ["2016"]);
+    assert_eq!(rows("2016-Q2", "2016-Q2"), ["2016-Q2"]);
+    assert_eq!(rows("2016-02", "2016-04"), ["2016-02", "2016-03", "2016-04"]);
+    let text = stdout(&run(&["compare", "--data", data, "--unit", "YS07", "--from", "2016-Q1", "--to", "2016-Q4"]));
+    assert!(text.contains("YS07 丙县国家税务局 across periods") && text.contains("2016-Q4"), "{text}");
     assert_refused(
-        &run(&["compare", "--data", data, "--unit", "YS07", "--from", "2017-Q1", "--to", "2017-06"]),
+        &run(&["compare", "--data", data, "--unit", "YS07", "--from", "2016-Q1", "--to", "2016-06"]),
         "--to",
     );
     assert_refused(
-        &run(&["compare", "--data", data, "--unit", "YS07", "--from", "2017-Q3", "--to", "2017-Q1"]),
+        &run(&["compare", "--data", data, "--unit", "YS07", "--from", "2016-Q3", "--to", "2016-Q1"]),
         "--to",
     );
 }
@@ -193,7 +207,7 @@ fn vertical_comparisons_compare_periods_of_the_kind_asked_for() {
 #[test]
 fn a_diff_shows_every_unit_whose_score_changed_with_the_events() {
     let (_, data, _) = demo();
-    let args = ["diff", "--data", data, "--unit", "YS07", "--period", "2017-06", "--from", "2017-07-12T23:59:59Z"];
+    let args = ["diff", "--data", data, "--unit", "YS07", "--period", "2016-06", "--from", "2016-07-12T23:59:59Z"];
     let output = run(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
@@ -321,10 +335,10 @@ fn the_data_directory_may_come_from_the_environment() {
 fn answers_name_units_and_print_no_empty_lines() {
     let (_, data, _) = demo();
     let text =
-        stdout(&run(&["rank", "--data", data, "--scheme", "YS-2017", "--function-code", "BGS", "--period", "2017-06"]));
+        stdout(&run(&["rank", "--data", data, "--scheme", "YS-2016", "--function-code", "BGS", "--period", "2016-06"]));
     let row = text.lines().find(|line| line.contains("YS07-BGS")).expect(&text);
     assert!(row.contains("办公室") && row.contains("YS07 丙县国家税务局"), "a section is shown with its county: {row}");
-    let trace = stdout(&run(&["trace", "--data", data, "--unit", "YS07", "--period", "2017-06"]));
+    let trace = stdout(&run(&["trace", "--data", data, "--unit", "YS07", "--period", "2016-06"]));
     assert!(!trace.contains("−0.00") && !trace.contains("-0.00"), "{trace}");
     assert!(trace.contains("cause: YS07-BGS 办公室"), "{trace}");
 }

@@ -11,6 +11,7 @@ mod support;
 
 mod cli;
 mod cli_documents;
+mod demo_story;
 mod domain_access;
 mod domain_blame_appeals;
 mod domain_commands;

@@ -6,14 +6,18 @@
 //! too: YS07's sections carry 44 city indicators in 2016 and 26 in 2017, and with four local ones each
 //! year that is 48 and 30 — exactly 8 and 5 per section (`LOCAL_INDICATORS`).
 //!
-//! `steps` is where the county scheme is recorded: open `YS07-<year>`, take over `ZGU-02` with 600
-//! points, define the local indicators of `LOCAL_INDICATORS` for that year, assign each to its section
-//! in YS07's plan, and assess them month by month. Until it records them, `RECORDED` is false and the
-//! demo prints the city's indicators alone, saying the local ones come with the county scheme; once it
-//! does, set `RECORDED` and the trend view's counts (which add the local indicators of a county's own
-//! scheme) come out at exactly 8 and 5, as the tests then check.
+//! `steps` records it: YS07's admin opens `YS07-<year>` a week after the city's scheme (the months
+//! the city opens are open in it too), takes over `ZGU-02` at 6.00 points, defines the local
+//! indicators of `LOCAL_INDICATORS` for that year (assessed by YS07's own office, by deduction), and
+//! YS07's office assigns each to its section with the section chief responsible. The indicator-load
+//! view counts the local ones beside the city's: exactly 8 and 5 per section. Monthly assessments
+//! and publications of the county's scheme, its staff and their grades come with the county fixture
+//! (issue 11).
 
-use super::Builder;
+use serde_json::json;
+
+use super::{actor, local, office, Builder, PERSONS, SUBJECT};
+use crate::domain::{Role, TierRule};
 
 /// A local indicator YS07 plans for its own scheme: year, code, the section suffix that leads it, name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,8 +48,14 @@ pub const LOCAL_INDICATORS: [LocalIndicator; 8] = [
     },
 ];
 
-/// Whether `steps` records YS07's own scheme (and its local indicators) yet.
-pub const RECORDED: bool = false;
+/// Whether `steps` records YS07's own scheme (and its local indicators).
+pub const RECORDED: bool = true;
+
+/// The city indicator YS07 takes over with its own points: revenue completion, 6.00 instead of 4.00.
+pub const TAKEN_OVER: (&str, i64) = ("ZGU-02", 600);
+
+/// Points of each local indicator (hundredths).
+const LOCAL_POINTS: i64 = 100;
 
 /// The local indicators planned for `year`.
 pub fn local_indicators(year: i32) -> impl Iterator<Item = &'static LocalIndicator> {
@@ -61,6 +71,46 @@ pub fn recorded_local_indicators(year: i32) -> usize {
     }
 }
 
-/// Records YS07's own scheme of `year` (2016 and 2017) — nothing yet: the county scheme is being
-/// built. Steps pushed here are merged into the year's in time order.
-pub(super) fn steps(_builder: &mut Builder, _year: i32) {}
+/// Records YS07's own scheme of `year` (2016 and 2017): opened, `TAKEN_OVER` taken over, the local
+/// indicators defined and assigned. Steps pushed here are merged into the year's in time order.
+pub(super) fn steps(builder: &mut Builder, year: i32) {
+    let admin = actor("admin.ys07", Role::Admin, SUBJECT);
+    let scheme = format!("{SUBJECT}-{year}");
+    let city_scheme = format!("{}-{year}", super::CITY);
+    let mut command = crate::article::open_scheme(crate::domain::UnitCode::new(SUBJECT).expect("YS07"), year);
+    // A county's scheme ranks its sections: the sections' rule, no rule of units.
+    command.unit_tier_rule = None;
+    command.section_tier_rule = TierRule::default_for_sections();
+    builder.push_command(format!("{scheme}.open"), local(year, 1, 28, 9, 0), &admin, command.into());
+    let (code, points) = TAKEN_OVER;
+    let payload = json!({"scheme": scheme, "indicator": code, "city_scheme": city_scheme, "points_max": points});
+    builder.push(format!("{scheme}.take_over.{code}"), local(year, 1, 28, 9, 5), &admin, "TakeOverIndicator", payload);
+    for (index, indicator) in local_indicators(year).enumerate() {
+        let payload = json!({
+            "scheme": scheme,
+            "indicator": indicator.code,
+            "name": indicator.name,
+            "description": format!("{SUBJECT} 内部考核的本地指标 (a local indicator of {SUBJECT}'s own scheme): {}", indicator.name),
+            "points_max": LOCAL_POINTS,
+            "method": {"kind": "deduct"},
+            "veto": false,
+            "problem_categories": ["records_incomplete"],
+            "assessor": SUBJECT,
+        });
+        let when = local(year, 1, 28, 9, 10).plus_micros(index as i64 * 1_000_000);
+        builder.push(format!("{scheme}.indicator.{}", indicator.code), when, &admin, "DefineIndicator", payload);
+        let function = super::FUNCTIONS
+            .iter()
+            .position(|(suffix, _, _)| *suffix == indicator.section)
+            .expect("a section of the fixture");
+        let payload = json!({
+            "scheme": scheme,
+            "indicator": indicator.code,
+            "unit": SUBJECT,
+            "lead_section": super::section(SUBJECT, function),
+            "responsible_person": PERSONS[function + 1].0,
+        });
+        let when = local(year, 1, 28, 10, 0).plus_micros(index as i64 * 1_000_000);
+        builder.push(format!("{scheme}.assign.{}", indicator.code), when, &office(SUBJECT), "AssignIndicator", payload);
+    }
+}
