@@ -24,6 +24,7 @@ use crate::projection::{AsOf, Counting};
 use crate::service::admin::{self, ImportKey, LedgerSettings};
 use crate::service::queries::{RankingScope, View};
 use crate::service::records::TailCheck;
+use crate::tabular::{self, Format, Lang, Workbook};
 use output::{emit, emit_line};
 use source::Source;
 
@@ -289,8 +290,15 @@ struct ReadArgs {
     #[arg(long)]
     provisional: bool,
     /// Print the answer as JSON (as the HTTP API gives it).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+    /// Give a ranking or comparison as a spreadsheet instead (the same one the API and the site give):
+    /// csv (RFC 4180, UTF-8 with a byte-order mark, to standard output or --out) or xlsx (to --out).
+    #[arg(long, value_parser = ["csv", "xlsx"])]
+    format: Option<String>,
+    /// With --format: the file to write (required for xlsx, whose bytes are not for a terminal).
+    #[arg(long, requires = "format")]
+    out: Option<PathBuf>,
 }
 
 /// Whose ranking: a unit's own peer group, or a scheme's group named outright.
@@ -500,7 +508,9 @@ fn run(command: Command) -> Result<(), String> {
         Command::Rank { read, group, period } => {
             let (source, view) = open_reads(&read)?;
             let answer = source.ranking(&group.scope()?, parse_period("--period", &period)?, view)?;
-            print_answer(read.json, &answer, || reads::ranking_text(&answer, &source.unit_names()))
+            let names = source.unit_names();
+            let table = || tabular::answers::ranking(&answer, &names, Lang::Zh);
+            print_read(&read, &answer, || reads::ranking_text(&answer, &names), Some(table))
         }
         Command::Compare { read, unit, scheme, period, from, to } => {
             compare(&read, &unit, scheme.as_deref(), period, from.zip(to))
@@ -510,12 +520,12 @@ fn run(command: Command) -> Result<(), String> {
             let (source, view) = open_reads(&read)?;
             let (unit, period) = (parse_unit("--unit", &unit)?, parse_period("--period", &period)?);
             let answer = source.trace(&unit, scheme.as_ref(), period, view)?;
-            print_answer(read.json, &answer, || reads::trace_text(&answer, &source.unit_names()))
+            print_read(&read, &answer, || reads::trace_text(&answer, &source.unit_names()), NO_TABLE)
         }
         Command::Bulletin { read, group, period } => {
             let (source, view) = open_reads(&read)?;
             let answer = source.bulletin(&group.scope()?, parse_period("--period", &period)?, view)?;
-            print_answer(read.json, &answer, || reads::bulletin_text(&answer, &source.unit_names()))
+            print_read(&read, &answer, || reads::bulletin_text(&answer, &source.unit_names()), NO_TABLE)
         }
         Command::Diff { ledger, group, period, from, to, provisional, json } => {
             let source = Source::open(&ledger.settings(), TAIL)?;
@@ -582,6 +592,28 @@ fn parse_scheme(flag: &str, text: Option<&str>) -> Result<Option<SchemeId>, Stri
     text.map(|text| SchemeId::new(text).map_err(|e| format!("{flag}: {e}"))).transpose()
 }
 
+/// A read that has no table form, for `print_read`.
+const NO_TABLE: Option<fn() -> Workbook> = None;
+
+/// Prints a read's answer as `--json`, `--format` and `--out` ask: JSON, a spreadsheet (from `table`;
+/// a read without one refuses `--format`), or the text table.
+fn print_read(
+    read: &ReadArgs,
+    answer: &impl serde::Serialize,
+    text: impl FnOnce() -> String,
+    table: Option<impl FnOnce() -> Workbook>,
+) -> Result<(), String> {
+    let Some(format) = read.format.as_deref() else { return print_answer(read.json, answer, text) };
+    let format = Format::parse(format).ok_or_else(|| format!("--format: {format} is neither csv nor xlsx"))?;
+    let table = table.ok_or("--format: this answer has no table form; give --json for the whole answer")?;
+    let bytes = format.write(&table())?;
+    match (&read.out, format) {
+        (Some(out), _) => std::fs::write(out, &bytes).map_err(|e| format!("--out {}: {e}", out.display())),
+        (None, Format::Csv) => output::emit_bytes(&bytes),
+        (None, Format::Xlsx) => Err("--out: an xlsx file goes to a file; name it with --out FILE.xlsx".into()),
+    }
+}
+
 fn print_answer(json: bool, answer: &impl serde::Serialize, text: impl FnOnce() -> String) -> Result<(), String> {
     if json {
         return print_json(answer);
@@ -606,14 +638,18 @@ fn compare(
         (Some(period), None) => {
             let (source, view) = open_reads(read)?;
             let answer = source.horizontal(&unit, scheme.as_ref(), parse_period("--period", &period)?, view)?;
-            print_answer(read.json, &answer, || reads::horizontal_text(&answer, &source.unit_names()))
+            let names = source.unit_names();
+            let table = || tabular::answers::horizontal(&answer, &names, Lang::Zh);
+            print_read(read, &answer, || reads::horizontal_text(&answer, &names), Some(table))
         }
         (None, Some((from, to))) => {
             let (first, last) = (parse_period("--from", &from)?, parse_period("--to", &to)?);
             crate::service::queries::period_range(first, last).map_err(|e| format!("--{e}"))?;
             let (source, view) = open_reads(read)?;
             let answer = source.vertical(&unit, scheme.as_ref(), first, last, view)?;
-            print_answer(read.json, &answer, || reads::vertical_text(&answer, &source.unit_names()))
+            let names = source.unit_names();
+            let table = || tabular::answers::vertical(&answer, &names, Lang::Zh);
+            print_read(read, &answer, || reads::vertical_text(&answer, &names), Some(table))
         }
         _ => Err("--period: give --period for a horizontal comparison, or --from and --to for a vertical one".into()),
     }

@@ -126,8 +126,11 @@ impl LedgerSettings {
     /// Opens the ledger (creating it if new) for a server: the service on the real clock and random
     /// ids, and the read models, both from one reading of the newest snapshot.
     pub fn open_server(&self) -> Result<(Arc<Service>, Arc<ReadModels>), String> {
+        let started = std::time::Instant::now();
         let records = self.open_or_create().map_err(|e| e.to_string())?;
+        tracing::info!(head = records.head().seq, took_ms = started.elapsed().as_millis() as u64, "ledger opened");
         let (service, read_models) = records.service_with_read_models(Arc::new(SystemClock), Arc::new(RandomIds))?;
+        tracing::info!(took_ms = started.elapsed().as_millis() as u64, "service and read models opened");
         Ok((Arc::new(service), Arc::new(read_models)))
     }
 }

@@ -99,10 +99,15 @@ pub struct OpenedProjection {
 pub fn open_projection(ledger: &Ledger, snapshot_interval_events: u64) -> Result<OpenedProjection, ServiceError> {
     let interval = snapshot_interval_events.max(1);
     let head = ledger.head().seq;
+    let started = std::time::Instant::now();
     let mut projection = load_snapshot(ledger, head)?.unwrap_or_default();
     let from_snapshot = projection.seq();
+    tracing::info!(from_snapshot, took_ms = started.elapsed().as_millis() as u64, "projection snapshot read");
     let mut last_snapshot = from_snapshot;
+    let started = std::time::Instant::now();
     fold_storing_snapshots(ledger, &mut projection, head, interval, &mut last_snapshot)?;
+    let folded = head - from_snapshot;
+    tracing::info!(folded, took_ms = started.elapsed().as_millis() as u64, "events after the snapshot folded");
     Ok(OpenedProjection { projection, from_snapshot, last_snapshot })
 }
 

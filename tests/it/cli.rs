@@ -517,3 +517,36 @@ fn publication_is_refused_while_a_tiered_indicator_has_no_award() {
     assert!(stderr(&output).contains("YS01 ZGU-02, YS02 ZGU-02"), "{}", stderr(&output));
     assert_eq!(head(&copy), before);
 }
+
+#[test]
+fn rankings_and_comparisons_come_as_csv_or_xlsx_files() {
+    use calamine::Reader;
+    let (dir, data, _) = demo();
+    let rank = ["rank", "--data", data, "--unit", "YS07", "--period", "2016-Q3"];
+    let json = run(&[&rank[..], &["--json"]].concat());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let standings = json["standings"].as_array().unwrap();
+    let csv = run(&[&rank[..], &["--format", "csv"]].concat());
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let text = stdout(&csv);
+    let text = text.strip_prefix('\u{feff}').expect("a byte-order mark, for Excel");
+    let lines: Vec<&str> = text.split("\r\n").filter(|line| !line.is_empty()).collect();
+    assert!(lines[0].starts_with("排名,等次,单位代码,单位名称"), "{}", lines[0]);
+    assert_eq!(lines.len(), 1 + standings.len());
+    let ys07 = lines.iter().find(|line| line.contains(",YS07,")).unwrap();
+    assert!(ys07.starts_with("11,3,YS07,丙县国家税务局,95.85"), "{ys07}");
+
+    let out = dir.path().join("horizontal.xlsx");
+    let out_text = out.to_str().unwrap();
+    let compare = ["compare", "--data", data, "--unit", "YS07", "--period", "2016-Q3", "--format", "xlsx"];
+    assert_refused(&run(&compare), "--out");
+    let written = run(&[&compare[..], &["--out", out_text]].concat());
+    assert!(written.status.success(), "{}", stderr(&written));
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("an XLSX file");
+    assert!(workbook.sheet_names().len() >= 2, "{:?}", workbook.sheet_names());
+
+    let trace = ["trace", "--data", data, "--unit", "YS07", "--period", "2016-06", "--format", "csv"];
+    assert_refused(&run(&trace), "--format");
+    assert_refused(&run(&[&rank[..], &["--format", "pdf"]].concat()), "--format");
+    assert_refused(&run(&[&rank[..], &["--format", "csv", "--json"]].concat()), "--json");
+}

@@ -127,6 +127,33 @@ const LAYERS: &[Layer] = &[
         names: &[],
         allowed: &[],
     },
+    // The web site is an adapter like http/: it reads through the service (and may use the API's state).
+    Layer {
+        dir: "site",
+        paths: &["crate::store", "crate::domain::rules", "crate::domain::facts", "crate::domain::fold", "crate::cli"],
+        names: &[],
+        allowed: &[],
+    },
+    // Answers as spreadsheets: made from the answers alone, for every adapter; it serves none of them.
+    Layer {
+        dir: "tabular",
+        paths: &[
+            "sled",
+            "tokio",
+            "axum",
+            "std::fs",
+            "std::net",
+            "crate::store",
+            "crate::domain::rules",
+            "crate::domain::facts",
+            "crate::domain::fold",
+            "crate::http",
+            "crate::cli",
+            "crate::site",
+        ],
+        names: &["SystemTime", "Instant::now"],
+        allowed: &[],
+    },
     Layer {
         dir: "cli",
         paths: &["crate::store", "crate::domain::rules", "crate::domain::facts", "crate::domain::fold", "crate::http"],
