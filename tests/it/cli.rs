@@ -542,7 +542,7 @@ fn rankings_and_comparisons_come_as_csv_or_xlsx_files() {
     assert_refused(&run(&compare), "--out");
     let written = run(&[&compare[..], &["--out", out_text]].concat());
     assert!(written.status.success(), "{}", stderr(&written));
-    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("an XLSX file");
+    let workbook: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("an XLSX file");
     assert!(workbook.sheet_names().len() >= 2, "{:?}", workbook.sheet_names());
 
     let trace = ["trace", "--data", data, "--unit", "YS07", "--period", "2016-06", "--format", "csv"];
