@@ -6,6 +6,7 @@
 mod harness;
 mod history;
 mod own_scheme_fixture;
+mod people_adapters;
 mod projection_fixture;
 mod support;
 
