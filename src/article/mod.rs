@@ -55,7 +55,7 @@ pub const DIGEST_CORRECTED_FILING: &str = "b7e2a91c3d5f4e6a8b0c2d4e6f8a1b3c5d7e9
 pub const DIGEST_REVISED_PROCEDURE: &str = "0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d";
 
 /// The six sections of every county: suffix, name, function code.
-const SECTIONS: [(&str, &str, &str); 6] = [
+pub const SECTIONS: [(&str, &str, &str); 6] = [
     ("BGS", "办公室", "BGS"),
     ("ZGG", "政工股", "ZG"),
     ("ZGU", "征管股", "ZGU"),
@@ -238,18 +238,21 @@ fn register_unit(
     }
 }
 
-/// YS07's head (who approves dropping indicators) and one responsible person per section.
+/// YS07's head, who approves dropping indicators, and the six section chiefs, each responsible for
+/// the indicators their section leads (in the order of `SECTIONS`): staff code, name, unit.
+pub const PERSONS: [(&str, &str, &str); 7] = [
+    ("YS07-0001", "赵局长", "YS07"),
+    ("YS07-0101", "钱主任", "YS07-BGS"),
+    ("YS07-0201", "孙股长", "YS07-ZGG"),
+    ("YS07-0301", "李股长", "YS07-ZGU"),
+    ("YS07-0401", "周股长", "YS07-SZG"),
+    ("YS07-0501", "吴股长", "YS07-NFG"),
+    ("YS07-0601", "郑股长", "YS07-FGG"),
+];
+
+/// YS07's head and section chiefs (`PERSONS`).
 fn persons(story: &mut Story, when: Timestamp, admin: &Actor) {
-    let people = [
-        ("YS07-0001", "赵局长", "YS07"),
-        ("YS07-0101", "钱主任", "YS07-BGS"),
-        ("YS07-0201", "孙股长", "YS07-ZGG"),
-        ("YS07-0301", "李股长", "YS07-ZGU"),
-        ("YS07-0401", "周股长", "YS07-SZG"),
-        ("YS07-0501", "吴股长", "YS07-NFG"),
-        ("YS07-0601", "郑股长", "YS07-FGG"),
-    ];
-    for (id, name, unit_code) in people {
+    for (id, name, unit_code) in PERSONS {
         let command = RegisterPerson { person: person(id), name: name.to_owned(), unit: unit(unit_code) };
         story.push(format!("person.{id}"), when, admin, command);
     }

@@ -58,31 +58,15 @@ pub const STORY_YEAR: i32 = 2016;
 pub const LIVE_YEAR: i32 = 2017;
 
 /// The sections of every county: suffix, name, function code (the indicator codes' prefix).
-pub const FUNCTIONS: [(&str, &str, &str); 6] = [
-    ("BGS", "办公室", "BGS"),
-    ("ZGG", "政工股", "ZG"),
-    ("ZGU", "征管股", "ZGU"),
-    ("SZG", "税政股", "SZ"),
-    ("NFG", "纳税服务股", "NF"),
-    ("FGG", "法规股", "FG"),
-];
+pub use super::SECTIONS as FUNCTIONS;
 
 /// June 2016's publication (the objection window runs to 07-17) and finalisation (07-25: the
 /// escalation window of the 07-19 decision closed on 07-24 16:00).
 pub const LABEL_PUBLISH_JUNE: &str = "2016-06.publish";
 pub const LABEL_FINALISE_JUNE: &str = "2016-06.finalise";
 
-/// The performance office's head, who approves dropping indicators, and the six section chiefs, who
-/// are responsible for the indicators their sections lead.
-const PERSONS: [(&str, &str, &str); 7] = [
-    ("YS07-0001", "赵局长", "YS07"),
-    ("YS07-0101", "钱主任", "YS07-BGS"),
-    ("YS07-0201", "孙股长", "YS07-ZGG"),
-    ("YS07-0301", "李股长", "YS07-ZGU"),
-    ("YS07-0401", "周股长", "YS07-SZG"),
-    ("YS07-0501", "吴股长", "YS07-NFG"),
-    ("YS07-0601", "郑股长", "YS07-FGG"),
-];
+/// The performance office's head and the six section chiefs, as in the 2017 story.
+use super::PERSONS;
 
 /// An instant given in the ledger's time zone, UTC+08:00.
 pub fn local(year: i32, month: u8, day: u8, hour: u8, minute: u8) -> Timestamp {

@@ -31,10 +31,6 @@ const DEMO_MARKER: &str = ".kpi-ledger-demo";
 /// Commands handed to the ledger before waiting for their durability (group commit does the rest).
 const COMMANDS_IN_FLIGHT_MAX: usize = 256;
 
-/// The sections of the subject county, as the article names them.
-const SECTIONS: [(&str, &str); 6] =
-    [("BGS", "BGS"), ("ZGG", "ZG"), ("ZGU", "ZGU"), ("SZG", "SZ"), ("NFG", "NF"), ("FGG", "FG")];
-
 /// The scheme year the article tells.
 const STORY_SCHEME: &str = "YS-2016";
 
@@ -239,7 +235,7 @@ fn wait_all(in_flight: &mut Vec<PendingCommand>) -> Result<(), String> {
 fn sections_table(read_models: &ReadModels, period: PeriodId) -> Result<String, String> {
     let names = unit_names(read_models);
     let mut table = crate::cli::table::Table::new(&["section", "name", ">rank", ">of", ">tier", ">final", "leader"]);
-    for (suffix, function_code) in SECTIONS {
+    for (suffix, _, function_code) in crate::article::SECTIONS {
         let section = unit(&format!("YS07-{suffix}"));
         let scope = RankingScope::Group { scheme: scheme(), function_code: Some(function(function_code)) };
         let ranking = read_models.ranking(&scope, period, AsOf::Latest).map_err(|e| e.to_string())?.value;

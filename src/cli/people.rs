@@ -17,6 +17,7 @@ use crate::projection::personal::{
     BasisCheck, IndividualRanking, PersonIndicators, PersonReviews, PersonalScorecard, ViewStanding, WeekStatus,
     WeeklyRecords,
 };
+use crate::projection::AsOf;
 use crate::service::people::{Grades, Persons, ResultUseFilter, ResultUses};
 use crate::service::queries::{Answer, QueryError, Reader, View};
 use crate::service::read_models::ReadModels;
@@ -229,31 +230,19 @@ pub fn person(action: PersonAction) -> Result<(), String> {
             print_answer(args.json, &answer, || scorecard_text(&answer))
         }
         PersonAction::Indicators { read: args, person, period } => {
-            let (person, period) = (parse_person("--person", &person)?, parse_period("--period", &period)?);
-            let (source, view) = open_reads(&args)?;
-            let query = as_of_query(vec![("person", person.to_string()), ("period", period.to_string())], view);
-            let answer: Answer<PersonIndicators> = read(&source, "/v1/persons/indicators", query, |models| {
-                models.person_indicators(&person, period, view.as_of)
-            })?;
-            print_answer(args.json, &answer, || indicators_text(&answer))
+            person_period_read(&args, &person, &period, "/v1/persons/indicators", ReadModels::person_indicators, |a| {
+                indicators_text(a)
+            })
         }
         PersonAction::Records { read: args, person, period } => {
-            let (person, period) = (parse_person("--person", &person)?, parse_period("--period", &period)?);
-            let (source, view) = open_reads(&args)?;
-            let query = as_of_query(vec![("person", person.to_string()), ("period", period.to_string())], view);
-            let answer: Answer<WeeklyRecords> = read(&source, "/v1/persons/weekly-records", query, |models| {
-                models.weekly_records(&person, period, view.as_of)
-            })?;
-            print_answer(args.json, &answer, || records_text(&answer))
+            person_period_read(&args, &person, &period, "/v1/persons/weekly-records", ReadModels::weekly_records, |a| {
+                records_text(a)
+            })
         }
         PersonAction::Reviews { read: args, person, period } => {
-            let (person, period) = (parse_person("--person", &person)?, parse_period("--period", &period)?);
-            let (source, view) = open_reads(&args)?;
-            let query = as_of_query(vec![("person", person.to_string()), ("period", period.to_string())], view);
-            let answer: Answer<PersonReviews> = read(&source, "/v1/persons/reviews", query, |models| {
-                models.person_reviews(&person, period, view.as_of)
-            })?;
-            print_answer(args.json, &answer, || reviews_text(&answer))
+            person_period_read(&args, &person, &period, "/v1/persons/reviews", ReadModels::person_reviews, |a| {
+                reviews_text(a)
+            })
         }
         PersonAction::List { read: args, unit } => {
             let unit = parse_unit("--unit", &unit)?;
@@ -273,6 +262,23 @@ pub fn person(action: PersonAction) -> Result<(), String> {
             print_answer(args.json, &answer, || ranking_text(&answer))
         }
     }
+}
+
+/// One person's data over a period as of a point (`--person`, `--period`, `--as-of`): asked of the
+/// local read models or of the running server at `path`, printed as JSON or by `text`.
+fn person_period_read<T: DeserializeOwned + serde::Serialize>(
+    args: &ReadArgs,
+    person: &str,
+    period: &str,
+    path: &str,
+    local: impl FnOnce(&ReadModels, &PersonId, PeriodId, AsOf) -> Result<Answer<T>, QueryError>,
+    text: impl FnOnce(&Answer<T>) -> String,
+) -> Result<(), String> {
+    let (person, period) = (parse_person("--person", person)?, parse_period("--period", period)?);
+    let (source, view) = open_reads(args)?;
+    let query = as_of_query(vec![("person", person.to_string()), ("period", period.to_string())], view);
+    let answer: Answer<T> = read(&source, path, query, |models| local(models, &person, period, view.as_of))?;
+    print_answer(args.json, &answer, || text(&answer))
 }
 
 fn as_of_query(mut query: Vec<(&'static str, String)>, view: View) -> Vec<(&'static str, String)> {
