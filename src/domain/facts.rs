@@ -542,7 +542,8 @@ impl Facts {
     }
 
     /// The units a scheme assesses directly: the issuer's children that are not sections — or, in a
-    /// county's own scheme, the county's sections (and branches).
+    /// county's own scheme, the county's sections (and branches). Retired ones included: a rule that
+    /// records a fact about a unit refuses a retired one first (`checks::unit`: `unit_retired`).
     pub fn is_assessee_of(&self, scheme: &SchemeFacts, unit: &UnitCode) -> bool {
         let sections = self.is_own_scheme(scheme);
         self.units.get(unit).is_some_and(|record| {

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::date::{Date, IsoWeek};
 use super::event::{Event, PersonMoved, PersonRegistered, PersonRetired};
-use super::facts::{Facts, PersonFacts, SchemeFacts};
+use super::facts::{Facts, PeriodStatus, PersonFacts, SchemeFacts};
 use super::ids::{FunctionCode, IndicatorCode, PersonId, SchemeId, UnitCode};
 use super::period::{PeriodId, PeriodKind};
 use super::points::Points;
@@ -546,6 +546,38 @@ impl Facts {
     pub fn scheme_assessing(&self, county: &UnitCode, year: i32) -> Option<&SchemeFacts> {
         let issuer = self.parent_of(county)?;
         self.schemes.get(&SchemeId::for_issuer_year(issuer, year))
+    }
+
+    /// The county whose scheme's months a person's score of `quarter` counts: the county of the section
+    /// they count in for the quarter (§15.1) or, in no section then, of the unit they count in — as
+    /// `projection::personal` reads it.
+    pub fn scoring_county(&self, person: &PersonId, quarter: PeriodId) -> Option<&UnitCode> {
+        match self.section_for(person, quarter) {
+            Some(section) => self.parent_of(section),
+            None => self.counts_in(person, quarter).and_then(|unit| self.county_of_unit(unit)),
+        }
+    }
+
+    /// The scheme whose base periods a county's personal scores of `year` count (and whose finality
+    /// holds them still): the county's own when it issued one for the year, else its city's.
+    pub fn personal_scheme(&self, county: &UnitCode, year: i32) -> Option<&SchemeFacts> {
+        let own = self.schemes.get(&SchemeId::for_issuer_year(county, year)).filter(|own| self.is_own_scheme(own));
+        own.or_else(|| self.scheme_assessing(county, year))
+    }
+
+    /// The first final base period of the scheme a person's score of `quarter` counts, among the
+    /// quarter's base periods from `from` on: a month whose personal scores nothing may change any more.
+    pub fn final_personal_month<'a>(
+        &'a self,
+        person: &PersonId,
+        quarter: PeriodId,
+        from: PeriodId,
+    ) -> Option<(&'a SchemeFacts, PeriodId)> {
+        let county = self.scoring_county(person, quarter)?;
+        let scheme = self.personal_scheme(county, quarter.year())?;
+        let is_final = |base: &PeriodId| scheme.periods.get(base).is_some_and(|r| r.status == PeriodStatus::Final);
+        let mut bases = scheme.opened_base_periods_in(quarter).into_iter();
+        bases.find(|base| *base >= from && is_final(base)).map(|base| (scheme, base))
     }
 
     /// The scheme indicators a person carries in a base period: those whose assignment in force then

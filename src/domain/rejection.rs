@@ -90,6 +90,9 @@ rejection_codes! {
     PeriodOpenedByCity => "period_opened_by_city",
     /// A county's month is final only once the city's same month is.
     CityPeriodNotFinal => "city_period_not_final",
+    /// A county's month is published only once the city's same month is (its taken-over indicators
+    /// are scored from the city's facts, which may change while the city's month is open).
+    CityPeriodNotPublished => "city_period_not_published",
     // Assessment.
     TierOutOfRange => "tier_out_of_range",
     PointsNotPositive => "points_not_positive",

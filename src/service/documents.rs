@@ -2,10 +2,11 @@
 //! register that lists which deductions cite none. The bytes live beside the chain
 //! (`store::documents`); who may do what is decided here, with the read rules of `queries::may_read`.
 //!
-//! - **Upload**: any role that records facts (admin, assessor, office, appellant, reviewer, committee)
-//!   may upload; an auditor (and the local read token) may not. A type outside `ALLOWED_TYPES`, bytes
-//!   that are not of the declared type, an empty or oversized body, and (when the client names one) a
-//!   digest the bytes do not hash to are refused. The same bytes uploaded twice are stored once.
+//! - **Upload**: the roles whose commands cite evidence (`UPLOADER_ROLES`: admin, assessor, office,
+//!   appellant, reviewer, committee) may upload; an auditor, a leader, a person (whose commands cite
+//!   no document, and who could never read one back) and the local read token may not. A type outside
+//!   `ALLOWED_TYPES`, bytes that are not of the declared type, an empty or oversized body, and (when
+//!   the client names one) a digest the bytes do not hash to are refused. The same bytes uploaded twice are stored once.
 //! - **Read**: whoever may read the facts of one of the units a citing fact concerns
 //!   (`Projection::evidence_citations`) may read the document; a document no fact cites yet is read
 //!   only within the scope of the units that uploaded it. Anyone else is answered as if it were not
@@ -58,6 +59,12 @@ const ALLOWED_TYPES: &[(&str, Signature)] = &[
     ("application/ofd", Signature::Zip),
 ];
 
+/// The roles that may upload: those whose commands cite evidence digests (deductions, cause
+/// attributions, rectifications, appeals, escalations, decisions) and the admin. A leader's and a
+/// person's commands cite none, and a person could not even read an uncited upload back.
+pub const UPLOADER_ROLES: &[Role] =
+    &[Role::Admin, Role::Assessor, Role::Office, Role::Appellant, Role::Reviewer, Role::Committee];
+
 /// The allowed content types, as the API lists them.
 pub fn allowed_types() -> impl Iterator<Item = &'static str> {
     ALLOWED_TYPES.iter().map(|(name, _)| *name)
@@ -81,7 +88,11 @@ pub enum DocumentError {
     #[error("body: the document is {size} bytes; at most {DOCUMENT_BYTES_MAX} are accepted")]
     TooLarge { size: usize },
     /// The reader's role may not upload.
-    #[error("authorization: role {} may not upload documents; roles that record facts may", role.as_str())]
+    #[error(
+        "authorization: role {} may not upload documents; the roles whose commands cite evidence may ({})",
+        role.as_str(),
+        UPLOADER_ROLES.iter().map(|role| role.as_str()).collect::<Vec<_>>().join(", ")
+    )]
     RoleNotAllowed { role: Role },
     /// Not stored, or not readable by this reader (the two are answered alike).
     #[error("digest: no document {digest} that you may read is stored")]
@@ -194,7 +205,7 @@ impl Documents {
         bytes: &[u8],
         now: Timestamp,
     ) -> Result<Uploaded, DocumentError> {
-        if actor.role == Role::Auditor {
+        if !UPLOADER_ROLES.contains(&actor.role) {
             return Err(DocumentError::RoleNotAllowed { role: actor.role });
         }
         let declared = declared.map(|text| parse_digest("digest", text)).transpose()?;

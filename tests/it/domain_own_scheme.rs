@@ -203,10 +203,78 @@ fn the_countys_office_deducts_awards_tiers_bonuses_and_vetoes_on_its_sections() 
     harness.when(&office(), when, local_award("YS07-ZGU", LOCAL_TIERED, 2)).then_events();
     harness.when(&office(), when, own_bonus("YS07-ZGU", 200)).then_events();
     harness.when(&office(), when, own_veto("YS07-ZGG")).then_events();
-    // A county assessor (or one above it) may too, on what its unit assesses.
-    harness.when(&assessor(), when, local_deduction("YS07-BGS", LOCAL_DEDUCT, 50)).then_events();
-    let county_assessor = actor("assessor.ys07", Role::Assessor, "YS07");
-    harness.when(&county_assessor, when, own_bonus("YS07-BGS", 100)).then_events();
+    // The county's own assessor may too, on what its unit assesses.
+    harness.when(&county_assessor(), when, local_deduction("YS07-BGS", LOCAL_DEDUCT, 50)).then_events();
+    harness.when(&county_assessor(), when, own_bonus("YS07-BGS", 100)).then_events();
+}
+
+fn county_assessor() -> Actor {
+    actor("assessor.ys07", Role::Assessor, "YS07")
+}
+
+#[test]
+fn the_citys_assessor_records_nothing_in_a_countys_own_scheme() {
+    let mut harness = own_world();
+    let when = at(6, 22, 9, 0);
+    // Its scope holds YS07, but YS07-2017 is the county's: the city's facts stay in the city's scheme.
+    let rejection = harness
+        .when(&assessor(), when, local_deduction("YS07-BGS", LOCAL_DEDUCT, 50))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+    assert_eq!(
+        rejection.message,
+        "actor.unit: YS07-2017 is YS07's own scheme; deductions, tier awards, bonuses and vetoes in it are recorded \
+         and withdrawn by YS07's own office and assessors, not by YS"
+    );
+    harness
+        .when(&assessor(), when, local_award("YS07-ZGU", LOCAL_TIERED, 1))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+    harness.when(&assessor(), when, own_bonus("YS07-BGS", 50)).then_rejected(Code::OutOfScope, "actor.unit");
+    harness.when(&assessor(), when, own_veto("YS07-ZGG")).then_rejected(Code::OutOfScope, "actor.unit");
+    // Nor does it withdraw what the county's office recorded.
+    let deduction_id = harness.given(&office(), when, local_deduction("YS07-BGS", LOCAL_DEDUCT, 50));
+    let withdrawal = WithdrawDeduction { deduction_id: DeductionId(deduction_id), reason: "recorded twice".to_owned() };
+    let rejection =
+        harness.when(&assessor(), at(6, 23, 9, 0), withdrawal.clone()).then_rejected(Code::OutOfScope, "actor.unit");
+    assert!(rejection.message.starts_with("actor.unit: YS07-2017 is YS07's own scheme"), "{}", rejection.message);
+    // A section's assessor is not the county either: the county records in its scheme itself.
+    let section_assessor = actor("assessor.ys07-zgg", Role::Assessor, "YS07-ZGG");
+    harness.when(&section_assessor, when, own_veto("YS07-ZGG")).then_rejected(Code::OutOfScope, "actor.unit");
+    harness.when(&county_assessor(), at(6, 23, 9, 0), withdrawal).then_events();
+    // In the city's own scheme the city's assessor still assesses the county.
+    harness.when(&assessor(), when, deduction(50)).then_events();
+    harness.when(&assessor(), when, award(1)).then_events();
+}
+
+#[test]
+fn a_retired_section_or_unit_takes_no_bonus_veto_deduction_or_award() {
+    let mut harness = own_world();
+    for section in ["YS07-BGS", "YS07-ZGU", "YS07-ZGG", "YS08-ZGG"] {
+        harness.given(&admin(), at(6, 21, 9, 0), RetireUnit { unit: unit(section), reason: "merged".to_owned() });
+    }
+    harness.given(&admin(), at(6, 21, 9, 0), RetireUnit { unit: unit("YS08"), reason: "merged".to_owned() });
+    let when = at(6, 22, 9, 0);
+    let rejection = harness
+        .when(&office(), when, local_deduction("YS07-BGS", LOCAL_DEDUCT, 50))
+        .then_rejected(Code::UnitRetired, "unit");
+    assert_eq!(rejection.message, "unit: unit YS07-BGS is retired");
+    harness.when(&office(), when, local_award("YS07-ZGU", LOCAL_TIERED, 1)).then_rejected(Code::UnitRetired, "unit");
+    harness.when(&office(), when, own_bonus("YS07-BGS", 50)).then_rejected(Code::UnitRetired, "unit");
+    harness.when(&county_assessor(), when, own_bonus("YS07-BGS", 50)).then_rejected(Code::UnitRetired, "unit");
+    harness.when(&office(), when, own_veto("YS07-ZGG")).then_rejected(Code::UnitRetired, "unit");
+    // In the city's scheme, a retired county likewise.
+    let ys08 = |command: RecordDeduction| RecordDeduction { unit: unit("YS08"), ..command };
+    harness.when(&assessor(), when, ys08(deduction(50))).then_rejected(Code::UnitRetired, "unit");
+    let award_ys08 = AwardTier { unit: unit("YS08"), ..award(1) };
+    harness.when(&assessor(), when, award_ys08).then_rejected(Code::UnitRetired, "unit");
+    let bonus_ys08 = AwardBonus { scheme: kpi_ledger::article::scheme(), ..own_bonus("YS08", 50) };
+    harness.when(&assessor(), when, bonus_ys08).then_rejected(Code::UnitRetired, "unit");
+    let veto_ys08 = ApplyVeto {
+        scheme: kpi_ledger::article::scheme(),
+        unit: unit("YS08"),
+        indicator: indicator(VETO),
+        ..own_veto("YS08")
+    };
+    harness.when(&assessor(), when, veto_ys08).then_rejected(Code::UnitRetired, "unit");
 }
 
 #[test]
@@ -253,17 +321,18 @@ fn an_office_awards_tiers_bonuses_and_vetoes_only_in_its_countys_own_scheme() {
     // The city's scheme still gives sections no bonus or veto; the county's own does.
     let section_bonus = AwardBonus { scheme: kpi_ledger::article::scheme(), ..own_bonus("YS07-BGS", 50) };
     harness.when(&assessor(), when, section_bonus).then_rejected(Code::NotForSections, "unit");
-    harness.when(&assessor(), when, own_bonus("YS07-BGS", 50)).then_events();
+    harness.when(&county_assessor(), when, own_bonus("YS07-BGS", 50)).then_events();
 }
 
 #[test]
-fn a_county_deduction_is_withdrawn_by_its_office_or_an_assessor_above_it() {
+fn a_county_deduction_is_withdrawn_by_its_office_or_its_own_assessor() {
     let mut harness = own_world();
     let deduction_id = harness.given(&office(), at(6, 22, 9, 0), local_deduction("YS07-BGS", LOCAL_DEDUCT, 50));
     let withdrawal = WithdrawDeduction { deduction_id: DeductionId(deduction_id), reason: "recorded twice".to_owned() };
     let other_office = actor("office.ys08", Role::Office, "YS08");
     harness.when(&other_office, at(6, 23, 9, 0), withdrawal.clone()).then_rejected(Code::OutOfScope, "actor.unit");
-    harness.when(&assessor(), at(6, 23, 9, 0), withdrawal.clone()).then_events();
+    harness.when(&assessor(), at(6, 23, 9, 0), withdrawal.clone()).then_rejected(Code::OutOfScope, "actor.unit");
+    harness.when(&county_assessor(), at(6, 23, 9, 0), withdrawal.clone()).then_events();
     harness.when(&office(), at(6, 23, 9, 0), withdrawal).then_events();
 }
 
@@ -296,6 +365,7 @@ fn a_county_month_is_published_once_every_applicable_tiered_indicator_has_its_aw
          indicator): YS07-ZGU YS07-ZGU-01, YS07-ZGU ZGU-02 (YS-2017's award to YS07)"
     );
     // The June of the worked example has both: the county's own award and the city's.
+    given_published(&mut harness, JUNE, at(7, 1, 8, 0));
     harness.when(&county_committee(), at(7, 1, 9, 0), publish_own(JUNE)).then_events();
     harness.when(&office(), at(7, 1, 9, 0), publish_own(JUNE)).then_rejected(Code::RoleNotAllowed, "actor.role");
     let other_committee = actor("committee.ys08", Role::Committee, "YS08");
@@ -303,10 +373,56 @@ fn a_county_month_is_published_once_every_applicable_tiered_indicator_has_its_aw
 }
 
 #[test]
+fn a_county_month_is_published_only_once_the_citys_same_month_is() {
+    let mut harness = own_june();
+    // ZGU-02 is scored from the city's facts, which may still change while the city's June is open.
+    let rejection = harness
+        .when(&county_committee(), at(7, 1, 9, 0), publish_own(JUNE))
+        .then_rejected(Code::CityPeriodNotPublished, "period");
+    assert_eq!(
+        rejection.message,
+        "period: 2017-06 of YS07-2017 can be published only once YS-2017 has published 2017-06 (it is open there)"
+    );
+    given_published(&mut harness, JUNE, at(7, 2, 9, 0));
+    harness.when(&county_committee(), at(7, 2, 10, 0), publish_own(JUNE)).then_events();
+    // A month the city has reopened is published there again: the county publishes its own.
+    harness.given(&committee(), at(7, 8, 9, 0), finalise(JUNE));
+    let reopen =
+        ReopenPeriod { scheme: kpi_ledger::article::scheme(), period: period(JUNE), reason: "a miscount".into() };
+    harness.given(&committee(), at(7, 9, 9, 0), reopen);
+    harness.when(&county_committee(), at(7, 9, 10, 0), publish_own(JUNE)).then_events();
+}
+
+#[test]
+fn a_countys_months_are_its_own_committees_not_the_citys() {
+    let mut harness = own_june();
+    given_published(&mut harness, JUNE, at(7, 1, 8, 0));
+    // The city's committee, whose scope holds YS07, neither publishes, finalises nor reopens them.
+    let rejection =
+        harness.when(&committee(), at(7, 1, 9, 0), publish_own(JUNE)).then_rejected(Code::OutOfScope, "actor.unit");
+    assert_eq!(
+        rejection.message,
+        "actor.unit: YS07-2017 is YS07's own scheme; its months are published, finalised and reopened by YS07's own \
+         committee, not by YS's"
+    );
+    harness.given(&county_committee(), at(7, 1, 9, 0), publish_own(JUNE));
+    harness.given(&committee(), at(7, 7, 9, 0), finalise(JUNE));
+    harness.when(&committee(), at(7, 7, 10, 0), finalise_own(JUNE)).then_rejected(Code::OutOfScope, "actor.unit");
+    harness.given(&county_committee(), at(7, 7, 10, 0), finalise_own(JUNE));
+    let reopen = ReopenPeriod { scheme: own(), period: period(JUNE), reason: "a miscount".into() };
+    harness.when(&committee(), at(7, 8, 9, 0), reopen.clone()).then_rejected(Code::OutOfScope, "actor.unit");
+    harness.when(&county_committee(), at(7, 8, 9, 0), reopen).then_events();
+    // The city's committee still makes the city's months.
+    let city_reopen =
+        ReopenPeriod { scheme: kpi_ledger::article::scheme(), period: period(JUNE), reason: "a miscount".into() };
+    harness.when(&committee(), at(7, 8, 9, 0), city_reopen).then_events();
+}
+
+#[test]
 fn a_county_month_is_final_only_once_the_citys_is_and_published_again_when_the_city_reopens() {
     let mut harness = own_june();
+    given_published(&mut harness, JUNE, at(7, 1, 8, 0));
     harness.given(&county_committee(), at(7, 1, 9, 0), publish_own(JUNE));
-    given_published(&mut harness, JUNE, at(7, 2, 9, 0));
     let rejection = harness
         .when(&county_committee(), at(7, 8, 9, 0), finalise_own(JUNE))
         .then_rejected(Code::CityPeriodNotFinal, "period");

@@ -542,6 +542,129 @@ fn a_person_who_left_the_section_during_the_quarter_may_still_be_reviewed_there(
         .then_rejected(Code::OutOfScope, "actor.unit");
 }
 
+// ---- Final months hold personal scores still ---------------------------------------------------------
+
+/// June of the city's scheme published on 07-12 and final on 07-18: YS07 has no scheme of its own, so
+/// its persons' scores count the city's months.
+fn june_final(harness: &mut Harness) {
+    given_published(harness, JUNE, at(7, 12, 9, 0));
+    harness.given(&committee(), at(7, 18, 9, 0), finalise(JUNE));
+}
+
+#[test]
+fn a_personal_indicator_reaches_into_no_final_month() {
+    let mut harness = people_world();
+    june_final(&mut harness);
+    let now = at(7, 20, 9, 0);
+    let rejection = harness
+        .when(&office(), now, define_personal(PERSONAL, 1000))
+        .then_rejected(Code::PeriodFinal, "effective_from");
+    assert_eq!(
+        rejection.message,
+        "effective_from: 2017-06 is final in YS-2017, which YS07-0201's score of 2017-Q2 counts; a personal \
+         indicator from 2017-01 would change it"
+    );
+    let from_june = DefinePersonalIndicator { effective_from: Some(period(JUNE)), ..define_personal(PERSONAL, 1000) };
+    harness.when(&office(), now, from_june).then_rejected(Code::PeriodFinal, "effective_from");
+    let from_july =
+        DefinePersonalIndicator { effective_from: Some(period("2017-07")), ..define_personal(PERSONAL, 1000) };
+    harness.when(&office(), now, from_july).then_events();
+}
+
+#[test]
+fn a_week_of_a_final_month_takes_no_record() {
+    let mut harness = people_world();
+    june_final(&mut harness);
+    let now = at(7, 20, 9, 0);
+    let rejection = harness.when(&staff(), now, file("2017-W25")).then_rejected(Code::PeriodFinal, "week");
+    assert_eq!(
+        rejection.message,
+        "week: 2017-W25 belongs to 2017-06 (its Thursday 2017-06-22), which is final in YS-2017; a record filed now \
+         would change YS07-0201's score of 2017-Q2"
+    );
+    // W26 (06-26 to 07-02) is June's too, by its Thursday; W27 is July's, which is not final.
+    harness.when(&staff(), now, file("2017-W26")).then_rejected(Code::PeriodFinal, "week");
+    harness.when(&staff(), now, file("2017-W27")).then_events();
+}
+
+#[test]
+fn a_week_is_held_by_the_countys_own_month_when_the_county_has_a_scheme() {
+    let mut harness = crate::own_scheme_fixture::own_june();
+    harness.given(&admin(), at(6, 1, 9, 0), bound('d', &staff(), "YS07-0201"));
+    given_published(&mut harness, JUNE, at(7, 1, 8, 0));
+    harness.given(&county_committee(), at(7, 1, 9, 0), crate::own_scheme_fixture::publish_own(JUNE));
+    harness.given(&committee(), at(7, 7, 9, 0), finalise(JUNE));
+    // The city's June is final, but YS07-0201's score counts YS07-2017, whose June is only published.
+    harness.when(&staff(), at(7, 7, 10, 0), file("2017-W25")).then_events();
+    harness.given(&county_committee(), at(7, 7, 10, 0), crate::own_scheme_fixture::finalise_own(JUNE));
+    let rejection = harness.when(&staff(), at(7, 7, 11, 0), file("2017-W25")).then_rejected(Code::PeriodFinal, "week");
+    assert!(rejection.message.contains("which is final in YS07-2017"), "{}", rejection.message);
+}
+
+#[test]
+fn a_quarter_whose_months_are_all_final_takes_no_review() {
+    let mut harness = people_world();
+    june_final(&mut harness);
+    // Only June of Q2 is final: the quarter's reviews still count towards months that are not.
+    harness.when(&chief(), at(7, 20, 9, 0), review("YS07-0201", "2017-Q2", 8800)).then_events();
+    for month in ["2017-04", "2017-05"] {
+        harness.given(&admin(), at(7, 20, 10, 0), OpenPeriod { scheme: scheme(), period: period(month) });
+        given_published(&mut harness, month, at(7, 21, 9, 0));
+        harness.given(&committee(), at(7, 27, 9, 0), finalise(month));
+    }
+    let now = at(7, 28, 9, 0);
+    let rejection =
+        harness.when(&chief(), now, review("YS07-0201", "2017-Q2", 8800)).then_rejected(Code::PeriodFinal, "quarter");
+    assert_eq!(
+        rejection.message,
+        "quarter: every base period of 2017-Q2 is final in YS-2017 (2017-04, 2017-05, 2017-06), and YS07-0201's \
+         score of it counts them; it takes no review any more"
+    );
+    harness
+        .when(&leader_in_charge(), now, review("YS07-0201", "2017-Q2", 9000))
+        .then_rejected(Code::PeriodFinal, "quarter");
+    harness.when(&chief(), now, review("YS07-0201", "2017-Q3", 8800)).then_events();
+}
+
+#[test]
+fn a_countys_rules_change_only_while_no_month_of_the_year_is_final() {
+    let mut harness = people_world();
+    harness.given(&county_committee(), at(6, 5, 9, 0), rules());
+    june_final(&mut harness);
+    let rejection =
+        harness.when(&county_committee(), at(7, 20, 9, 0), rules()).then_rejected(Code::PeriodFinal, "year");
+    assert_eq!(
+        rejection.message,
+        "year: 2017-06 is final in YS-2017; YS07's rules of 2017 count for every quarter of the year, so they may \
+         change only while none of its base periods is final"
+    );
+    assert_eq!(harness.facts.personal_rules(&unit("YS07"), 2017).excellent_quota_percent, 15, "the rules set stand");
+}
+
+#[test]
+fn a_move_reaches_into_no_final_month() {
+    let mut harness = people_world();
+    june_final(&mut harness);
+    let now = at(7, 20, 9, 0);
+    let move_on = |effective_on: Option<&str>| MovePerson {
+        person: person("YS07-0201"),
+        to_unit: unit("YS07-BGS"),
+        effective_on: effective_on.map(day),
+    };
+    let rejection =
+        harness.when(&admin(), now, move_on(Some("2017-06-20"))).then_rejected(Code::PeriodFinal, "effective_on");
+    assert_eq!(
+        rejection.message,
+        "effective_on: 2017-06 is final in YS-2017, whose months YS07's personal scores count; a move effective on \
+         2017-06-20 would change YS07-0201's scores there"
+    );
+    // Into another county: its persons' scores count the same city's months.
+    let to_ys08 = MovePerson { to_unit: unit("YS08-ZGG"), ..move_on(Some("2017-06-30")) };
+    harness.when(&admin(), now, to_ys08).then_rejected(Code::PeriodFinal, "effective_on");
+    harness.when(&admin(), now, move_on(Some("2017-07-01"))).then_events();
+    harness.when(&admin(), now, move_on(None)).then_events();
+}
+
 // ---- Rules ---------------------------------------------------------------------------------------
 
 pub(crate) fn rules() -> SetPersonalRules {

@@ -223,6 +223,31 @@ async fn refused_uploads_name_the_part_at_fault_and_store_nothing() {
     assert!(!api.state.service.ledger().dir().join("documents").exists(), "nothing refused was stored");
 }
 
+/// Only the roles whose commands cite evidence upload (docs/RULES.md §12.1): a leader's and a person's
+/// commands cite none, and a person could not even read its own upload back; both are refused, and
+/// nothing is stored. Every role that cites evidence still uploads.
+#[tokio::test]
+async fn leaders_and_persons_upload_no_documents() {
+    let api = std::thread::spawn(Api::new).join().unwrap();
+    for role in ["leader", "leader@YS07", "person", "person@YS07"] {
+        let refused = put(&api, role, &digest(FILING), "application/pdf", FILING).await;
+        refused.refused(StatusCode::FORBIDDEN, "role_not_allowed", "authorization");
+        let detail = refused.json()["detail"].as_str().unwrap().to_owned();
+        assert!(detail.contains("may not upload documents"), "{detail}");
+        let token = api.tokens[role].clone();
+        send(&api, "POST", "/v1/documents", Some(&token), Some("text/plain"), b"my week".to_vec()).await.refused(
+            StatusCode::FORBIDDEN,
+            "role_not_allowed",
+            "authorization",
+        );
+    }
+    assert!(!api.state.service.ledger().dir().join("documents").exists(), "nothing refused was stored");
+    for role in ["admin", "assessor", "office@YS07", "appellant@YS07", "reviewer", "committee"] {
+        let answer = put(&api, role, &digest(FILING), "application/pdf", FILING).await;
+        assert!(answer.status.is_success(), "{role}: {}", answer.json());
+    }
+}
+
 /// The charged section reads the evidence of the attribution that blames it, though the county's
 /// facts are otherwise outside its scope.
 #[tokio::test]

@@ -260,6 +260,7 @@ pub fn award_bonus(facts: &Facts, command: &AwardBonus, context: &Context) -> Re
     own_scheme::office_only_in_own_scheme(facts, scheme, context)?;
     match context.actor.role {
         Role::Office => own_scheme::office_of(scheme, context)?,
+        _ if facts.is_own_scheme(scheme) => own_scheme::county_assesses(scheme, context)?,
         _ => require_scope(facts, &context.actor, &scheme.settings.issuer)?,
     }
     checks::period_taking_facts(scheme, "period", command.period)?;

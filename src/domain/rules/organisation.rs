@@ -119,6 +119,7 @@ pub fn move_person(facts: &Facts, command: &MovePerson, context: &Context) -> Re
         );
         return reject(Code::MoveBeforeCurrentStretch, "effective_on", message);
     }
+    super::personal::move_not_into_final_months(facts, &command.person, person, &command.to_unit, effective_on)?;
     Ok(PersonMoved {
         person: command.person.clone(),
         from_unit: person.unit.clone(),

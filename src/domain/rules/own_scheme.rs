@@ -5,7 +5,9 @@
 //!
 //! Invariant: a county's own scheme assesses only the county's sections; a taken-over indicator takes
 //! no fact, assignment or mark of its own (the city's facts score it, and the county's plan there names
-//! its lead); an office acts in a scheme only as its county's own.
+//! its lead); an office acts in a scheme only as its county's own; what is recorded in a county's own
+//! scheme — its assessments and its months — is recorded by the county itself (the actor's unit is the
+//! issuer), never by a unit above it whose scope merely holds the county.
 
 use crate::domain::command::{OpenPeriod, OpenScheme, TakeOverIndicator};
 use crate::domain::context::{Context, Role};
@@ -146,7 +148,8 @@ pub(super) fn own_plan_unit(scheme: &SchemeFacts, unit: &UnitCode) -> Result<(),
 }
 
 /// Who assesses a section in its county's own scheme, on a local indicator it leads: the county's
-/// office, or an assessor whose scope holds the indicator's assessing unit.
+/// office, or an assessor of the county itself (`county_assesses`) whose scope holds the indicator's
+/// assessing unit.
 pub(super) fn may_assess(
     facts: &Facts,
     scheme: &SchemeFacts,
@@ -160,6 +163,7 @@ pub(super) fn may_assess(
     match context.actor.role {
         Role::Office => office_of(scheme, context)?,
         _ => {
+            county_assesses(scheme, context)?;
             let assessor = &indicator.defined.assessor;
             if !facts.in_scope(&context.actor.unit, assessor) {
                 let message = format!(
@@ -196,6 +200,38 @@ pub(super) fn office_of(scheme: &SchemeFacts, context: &Context) -> Result<(), R
     Ok(())
 }
 
+/// The county's own scheme is assessed by the county itself: an assessor acts in it only when its unit
+/// is the issuer. The city's assessor, whose scope holds the county, records nothing there (the city's
+/// facts about the county stay in the city's scheme, §14.4), nor does the assessor of another unit.
+pub(super) fn county_assesses(scheme: &SchemeFacts, context: &Context) -> Result<(), Rejection> {
+    let county = &scheme.settings.issuer;
+    if &context.actor.unit == county {
+        return Ok(());
+    }
+    let message = format!(
+        "actor.unit: {} is {county}'s own scheme; deductions, tier awards, bonuses and vetoes in it are recorded \
+         and withdrawn by {county}'s own office and assessors, not by {}",
+        scheme.settings.scheme, context.actor.unit
+    );
+    reject(Code::OutOfScope, "actor.unit", message)
+}
+
+/// The months of a county's own scheme are its own committee's: only a committee whose unit is the
+/// issuer publishes, finalises or reopens them (the city's committee, whose scope holds the county,
+/// does not).
+pub(super) fn county_committee(scheme: &SchemeFacts, context: &Context) -> Result<(), Rejection> {
+    let county = &scheme.settings.issuer;
+    if &context.actor.unit == county {
+        return Ok(());
+    }
+    let message = format!(
+        "actor.unit: {} is {county}'s own scheme; its months are published, finalised and reopened by {county}'s \
+         own committee, not by {}'s",
+        scheme.settings.scheme, context.actor.unit
+    );
+    reject(Code::OutOfScope, "actor.unit", message)
+}
+
 /// An office awards tiers, bonuses and vetoes only in its county's own scheme.
 pub(super) fn office_only_in_own_scheme(
     facts: &Facts,
@@ -212,8 +248,8 @@ pub(super) fn office_only_in_own_scheme(
     reject(Code::OutOfScope, "scheme", message)
 }
 
-/// Who withdraws a deduction in a county's own scheme: its county's office, or an assessor whose scope
-/// holds the unit that recorded it.
+/// Who withdraws a deduction in a county's own scheme: its county's office, or an assessor of the
+/// county itself (`county_assesses`) whose scope holds the unit that recorded it.
 pub(super) fn may_withdraw(
     facts: &Facts,
     scheme: &SchemeFacts,
@@ -222,7 +258,10 @@ pub(super) fn may_withdraw(
 ) -> Result<(), Rejection> {
     match context.actor.role {
         Role::Office => office_of(scheme, context),
-        Role::Assessor => require_scope(facts, &context.actor, assessor),
+        Role::Assessor => {
+            county_assesses(scheme, context)?;
+            require_scope(facts, &context.actor, assessor)
+        }
         _ => refuse_role(&context.actor, "withdraw this deduction", &[Role::Office, Role::Assessor]),
     }
 }
@@ -240,6 +279,26 @@ pub(super) fn refuse_open_period(facts: &Facts, scheme: &SchemeFacts, command: &
         command.scheme, command.period
     );
     reject(Code::PeriodOpenedByCity, "period", message)
+}
+
+/// A county's month is published only once the city has published its same month (or made it final):
+/// the taken-over indicators are scored from the city's facts, which may still change while the city's
+/// month is open.
+pub(super) fn city_month_published(facts: &Facts, scheme: &SchemeFacts, period: PeriodId) -> Result<(), Rejection> {
+    let Some(city) = facts.city_scheme_of(scheme) else { return Ok(()) };
+    let status = city.periods.get(&period).map(|record| record.status);
+    if matches!(status, Some(PeriodStatus::Published | PeriodStatus::Final)) {
+        return Ok(());
+    }
+    let now = match status {
+        Some(_) => "open",
+        None => "not opened",
+    };
+    let message = format!(
+        "period: {period} of {} can be published only once {} has published {period} (it is {now} there)",
+        scheme.settings.scheme, city.settings.scheme
+    );
+    reject(Code::CityPeriodNotPublished, "period", message)
 }
 
 /// A county's month is final only once the city's same month is final.

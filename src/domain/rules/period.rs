@@ -2,9 +2,10 @@
 //! published).
 //!
 //! Invariant: a period is published only once every applicable tiered indicator of every unit the
-//! scheme assesses has an award for it; it turns final only after its objection window has closed,
-//! with no appeal on it waiting for a decision and none whose decision may still be escalated, so
-//! finalising never cuts off an appeal or an escalation that was still allowed.
+//! scheme assesses has an award for it (a county's month, moreover, only once the city's same month is
+//! published, and only by the county's own committee); it turns final only after its objection window
+//! has closed, with no appeal on it waiting for a decision and none whose decision may still be
+//! escalated, so finalising never cuts off an appeal or an escalation that was still allowed.
 
 use crate::domain::command::{FinalisePeriod, OpenPeriod, PublishResults, ReopenPeriod};
 use crate::domain::context::Context;
@@ -27,6 +28,17 @@ fn issuer_scheme<'a>(facts: &'a Facts, scheme: &SchemeId, context: &Context) -> 
     Ok(record)
 }
 
+/// The scheme whose months a committee publishes, finalises or reopens: the actor's scope must hold
+/// the issuer, and a county's own scheme's months are its own committee's alone (the actor's unit is
+/// the county: `own_scheme::county_committee`).
+fn committee_scheme<'a>(facts: &'a Facts, scheme: &SchemeId, context: &Context) -> Result<&'a SchemeFacts, Rejection> {
+    let record = issuer_scheme(facts, scheme, context)?;
+    if facts.is_own_scheme(record) {
+        own_scheme::county_committee(record, context)?;
+    }
+    Ok(record)
+}
+
 pub fn open_period(facts: &Facts, command: &OpenPeriod, context: &Context) -> Result<Event, Rejection> {
     let scheme = issuer_scheme(facts, &command.scheme, context)?;
     checks::base_period(scheme, "period", command.period)?;
@@ -40,10 +52,13 @@ pub fn open_period(facts: &Facts, command: &OpenPeriod, context: &Context) -> Re
 }
 
 pub fn publish_results(facts: &Facts, command: &PublishResults, context: &Context) -> Result<Event, Rejection> {
-    let scheme = issuer_scheme(facts, &command.scheme, context)?;
+    let scheme = committee_scheme(facts, &command.scheme, context)?;
     let period = checks::opened_period(scheme, "period", command.period)?;
     require_status(period, command.period, PeriodStatus::Open)?;
     every_tier_awarded(facts, scheme, command.period)?;
+    if facts.is_own_scheme(scheme) {
+        own_scheme::city_month_published(facts, scheme, command.period)?;
+    }
     let days = i64::from(scheme.settings.objection_window_days);
     Ok(ResultsPublished {
         scheme: command.scheme.clone(),
@@ -54,7 +69,7 @@ pub fn publish_results(facts: &Facts, command: &PublishResults, context: &Contex
 }
 
 pub fn finalise_period(facts: &Facts, command: &FinalisePeriod, context: &Context) -> Result<Event, Rejection> {
-    let scheme = issuer_scheme(facts, &command.scheme, context)?;
+    let scheme = committee_scheme(facts, &command.scheme, context)?;
     let period = checks::opened_period(scheme, "period", command.period)?;
     require_status(period, command.period, PeriodStatus::Published)?;
     if facts.is_own_scheme(scheme) {
@@ -69,7 +84,7 @@ pub fn finalise_period(facts: &Facts, command: &FinalisePeriod, context: &Contex
 }
 
 pub fn reopen_period(facts: &Facts, command: &ReopenPeriod, context: &Context) -> Result<Event, Rejection> {
-    let scheme = issuer_scheme(facts, &command.scheme, context)?;
+    let scheme = committee_scheme(facts, &command.scheme, context)?;
     let period = checks::opened_period(scheme, "period", command.period)?;
     if period.status != PeriodStatus::Final {
         return reject(Code::PeriodNotFinal, "period", format!("period: period {} is not final", command.period));

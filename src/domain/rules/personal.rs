@@ -6,7 +6,10 @@
 //!
 //! Invariant: 优秀 is recorded only for a participant in the first individual tier (as the service read
 //! the ranking when deciding) and never beyond the quota — at most the quota's share of the
-//! participants, rounded down — and every refusal names the rule and the numbers.
+//! participants, rounded down — and every refusal names the rule and the numbers. A final month holds
+//! the personal scores that read it still: no personal indicator, weekly record, review, rule or move
+//! (`organisation::move_person`) reaches into a month that is final in the scheme a person's score
+//! counts (`Facts::personal_scheme`: the county's own when it has one, else the city's).
 
 use crate::domain::command::{
     AssessPersonalIndicator, CommentWeeklyRecord, DefinePersonalIndicator, FileWeeklyRecord, RecordGrade,
@@ -15,7 +18,7 @@ use crate::domain::command::{
 use crate::domain::context::{Actor, Context};
 use crate::domain::date::Date;
 use crate::domain::event::Event;
-use crate::domain::facts::{Facts, PersonFacts, SchemeFacts, UnitFacts};
+use crate::domain::facts::{Facts, PeriodStatus, PersonFacts, SchemeFacts, UnitFacts};
 use crate::domain::ids::{PersonId, UnitCode};
 use crate::domain::period::{PeriodId, PeriodKind};
 use crate::domain::person::{
@@ -93,6 +96,135 @@ fn not_self(facts: &Facts, actor: &Actor, person: &PersonId, what: &str) -> Resu
     Ok(())
 }
 
+// ---- Final months hold personal scores still ---------------------------------------------------
+
+fn is_final(scheme: &SchemeFacts, period: PeriodId) -> bool {
+    scheme.periods.get(&period).is_some_and(|record| record.status == PeriodStatus::Final)
+}
+
+/// Refuses a change to a person's scores from base period `from` to the end of its year when one of
+/// those base periods is final in the scheme the person's score of its quarter counts.
+fn no_final_personal_month_from(
+    facts: &Facts,
+    person: &PersonId,
+    field: &str,
+    from: PeriodId,
+    what: &str,
+) -> Result<(), Rejection> {
+    for quarter in PeriodId::all_in_year(from.year(), PeriodKind::Quarter) {
+        if let Some((scheme, month)) = facts.final_personal_month(person, quarter, from) {
+            let message = format!(
+                "{field}: {month} is final in {}, which {person}'s score of {quarter} counts; {what} from {from} would \
+                 change it",
+                scheme.settings.scheme
+            );
+            return reject(Code::PeriodFinal, field, message);
+        }
+    }
+    Ok(())
+}
+
+/// A weekly record changes the score of the quarter that holds the week's Thursday (the week is missing
+/// no more): refused once the base period holding the Thursday is final in the scheme that score counts.
+fn week_not_final(facts: &Facts, command: &FileWeeklyRecord) -> Result<(), Rejection> {
+    let (week, thursday) = (command.week, command.week.thursday());
+    let quarter = base_period_holding(thursday, PeriodKind::Quarter);
+    let Some(county) = facts.scoring_county(&command.person, quarter) else { return Ok(()) };
+    let Some(scheme) = facts.personal_scheme(county, quarter.year()) else { return Ok(()) };
+    let base = base_period_holding(thursday, scheme.settings.base_period);
+    if is_final(scheme, base) {
+        let message = format!(
+            "week: {week} belongs to {base} (its Thursday {thursday}), which is final in {}; a record filed now would \
+             change {}'s score of {quarter}",
+            scheme.settings.scheme, command.person
+        );
+        return reject(Code::PeriodFinal, "week", message);
+    }
+    Ok(())
+}
+
+/// A review changes the quarter's score until every base period of the quarter is final in the scheme
+/// that score counts; from then on it is refused.
+fn quarter_not_final(facts: &Facts, person: &PersonId, quarter: PeriodId) -> Result<(), Rejection> {
+    let Some(county) = facts.scoring_county(person, quarter) else { return Ok(()) };
+    let Some(scheme) = facts.personal_scheme(county, quarter.year()) else { return Ok(()) };
+    let bases: Vec<PeriodId> = PeriodId::all_in_year(quarter.year(), scheme.settings.base_period)
+        .into_iter()
+        .filter(|base| quarter.contains(*base))
+        .collect();
+    if bases.is_empty() || !bases.iter().all(|base| is_final(scheme, *base)) {
+        return Ok(());
+    }
+    let listed: Vec<String> = bases.iter().map(ToString::to_string).collect();
+    let message = format!(
+        "quarter: every base period of {quarter} is final in {} ({}), and {person}'s score of it counts them; it \
+         takes no review any more",
+        scheme.settings.scheme,
+        listed.join(", ")
+    );
+    reject(Code::PeriodFinal, "quarter", message)
+}
+
+/// The county's rules of a year count for every quarter of it: they may change only while no base
+/// period of the year is final in the scheme the county's personal scores count.
+fn rules_not_final(facts: &Facts, county: &UnitCode, year: i32) -> Result<(), Rejection> {
+    let Some(scheme) = facts.personal_scheme(county, year) else { return Ok(()) };
+    let first_final = scheme.periods.iter().find(|(_, record)| record.status == PeriodStatus::Final);
+    if let Some((period, _)) = first_final {
+        let message = format!(
+            "year: {period} is final in {}; {county}'s rules of {year} count for every quarter of the year, so they \
+             may change only while none of its base periods is final",
+            scheme.settings.scheme
+        );
+        return reject(Code::PeriodFinal, "year", message);
+    }
+    Ok(())
+}
+
+/// A move changes where a person counts from `effective_on` on: refused when a base period from the one
+/// holding that day (to the last year any scheme has) is final in the scheme whose months the personal
+/// scores of a county concerned count — the county the person counts in then, the one of the unit they
+/// leave, the one of the unit they join.
+pub(super) fn move_not_into_final_months(
+    facts: &Facts,
+    person_id: &PersonId,
+    person: &PersonFacts,
+    to_unit: &UnitCode,
+    effective_on: Date,
+) -> Result<(), Rejection> {
+    let quarter = base_period_holding(effective_on, PeriodKind::Quarter);
+    let mut counties: Vec<&UnitCode> = Vec::new();
+    let concerned =
+        [facts.scoring_county(person_id, quarter), facts.county_of_unit(&person.unit), facts.county_of_unit(to_unit)];
+    for county in concerned.into_iter().flatten() {
+        if !counties.contains(&county) {
+            counties.push(county);
+        }
+    }
+    let first_year = effective_on.year();
+    let last_year = facts.schemes.values().map(|scheme| scheme.settings.year).max().unwrap_or(first_year);
+    for county in counties {
+        for year in first_year..=last_year {
+            let Some(scheme) = facts.personal_scheme(county, year) else { continue };
+            let from = match year == first_year {
+                true => base_period_holding(effective_on, scheme.settings.base_period),
+                false => checks::first_period(scheme),
+            };
+            let first_final =
+                scheme.periods.iter().find(|(period, record)| **period >= from && record.status == PeriodStatus::Final);
+            if let Some((period, _)) = first_final {
+                let message = format!(
+                    "effective_on: {period} is final in {}, whose months {county}'s personal scores count; a move \
+                     effective on {effective_on} would change {person_id}'s scores there",
+                    scheme.settings.scheme
+                );
+                return reject(Code::PeriodFinal, "effective_on", message);
+            }
+        }
+    }
+    Ok(())
+}
+
 // ---- Personal indicators -----------------------------------------------------------------------
 
 pub fn define_personal_indicator(
@@ -132,6 +264,7 @@ pub fn define_personal_indicator(
     }
     let effective_from = command.effective_from.unwrap_or_else(|| checks::first_period(scheme));
     checks::base_period(scheme, "effective_from", effective_from)?;
+    no_final_personal_month_from(facts, &command.person, "effective_from", effective_from, "a personal indicator")?;
     Ok(PersonalIndicatorDefined {
         unit: command.unit.clone(),
         year: command.year,
@@ -269,6 +402,7 @@ pub fn file_weekly_record(facts: &Facts, command: &FileWeeklyRecord, context: &C
         );
         return reject(Code::WeeklyRecordExists, "week", message);
     }
+    week_not_final(facts, command)?;
     checks::long_text("text", &command.text)?;
     indicator_refs(facts, command)?;
     Ok(WeeklyRecordFiled {
@@ -382,6 +516,7 @@ pub fn review_person(facts: &Facts, command: &ReviewPerson, context: &Context) -
         return reject(Code::OutOfScope, "actor.unit", message);
     }
     not_self(facts, &context.actor, &command.person, "reviewed")?;
+    quarter_not_final(facts, &command.person, quarter)?;
     if !(0..=10_000).contains(&command.score.hundredths()) {
         let message = format!("score: must be from 0.00 to 100.00, got {}", command.score);
         return reject(Code::InvalidValue, "score", message);
@@ -401,6 +536,7 @@ pub fn review_person(facts: &Facts, command: &ReviewPerson, context: &Context) -
 pub fn set_personal_rules(facts: &Facts, command: &SetPersonalRules, context: &Context) -> Result<Event, Rejection> {
     own_county(facts, &command.unit, &context.actor, "the rules of individual assessment")?;
     year("year", command.year)?;
+    rules_not_final(facts, &command.unit, command.year)?;
     let weights = command.weights;
     let parts = [weights.section, weights.review, weights.indicators];
     if parts.iter().any(|weight| *weight > 100) || parts.iter().sum::<u32>() == 0 {
