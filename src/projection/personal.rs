@@ -303,12 +303,10 @@ fn county_scheme_quarterly_final(
     Some(SectionFinal { section: section.clone(), scheme: id, final_score: standing.final_score })
 }
 
-/// The scheme whose base periods a county's personal scores count: its own when it issued one for
-/// the year, else the city's (both use the city's base periods).
+/// The scheme whose base periods a county's personal scores count (`Facts::personal_scheme`: the
+/// county's own when it issued one for the year, else the city's; both use the city's base periods).
 fn counting_scheme<'a>(projection: &'a Projection, county: &UnitCode, year: i32) -> Option<&'a SchemeFacts> {
-    let facts = projection.facts();
-    let own = facts.schemes.get(&SchemeId::for_issuer_year(county, year)).filter(|scheme| facts.is_own_scheme(scheme));
-    own.or_else(|| facts.scheme_assessing(county, year))
+    projection.facts().personal_scheme(county, year)
 }
 
 // ---- Scoring -----------------------------------------------------------------------------------
