@@ -345,7 +345,29 @@ fn a_section_appeals_a_county_deduction_to_the_countys_reviewer() {
     harness
         .when(&other_reviewer, at(6, 24, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld))
         .then_rejected(Code::OutOfScope, "actor.unit");
+    // The city's reviewer, whose scope holds YS07, decides nothing in YS07's own scheme.
+    let rejection = harness
+        .when(&reviewer(), at(6, 24, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+    assert!(rejection.message.contains("YS07's own reviewers"), "{}", rejection.message);
     harness.given(&county_reviewer(), at(6, 24, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld));
+    let deduction = &harness.facts.deductions[&DeductionId(deduction_id)];
+    assert_eq!(harness.facts.effective_points(deduction), Points::ZERO);
+}
+
+#[test]
+fn an_escalated_county_appeal_is_the_county_committees_not_the_citys() {
+    let mut harness = own_world();
+    let deduction_id = harness.given(&office(), at(6, 22, 9, 0), local_deduction("YS07-BGS", LOCAL_DEDUCT, 50));
+    let appeal_id = harness.given(&appellant(), at(6, 23, 9, 0), file_against_deduction(deduction_id));
+    harness.given(&county_reviewer(), at(6, 24, 9, 0), decide_with(appeal_id, AppealOutcome::Dismissed));
+    let escalate =
+        EscalateAppeal { appeal_id: AppealId(appeal_id), grounds: "unfair".to_owned(), evidence_digests: Vec::new() };
+    harness.given(&appellant(), at(6, 25, 9, 0), escalate);
+    harness
+        .when(&committee(), at(6, 26, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld))
+        .then_rejected(Code::OutOfScope, "actor.unit");
+    harness.given(&county_committee(), at(6, 26, 9, 0), decide_with(appeal_id, AppealOutcome::Upheld));
     let deduction = &harness.facts.deductions[&DeductionId(deduction_id)];
     assert_eq!(harness.facts.effective_points(deduction), Points::ZERO);
 }

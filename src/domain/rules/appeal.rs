@@ -289,7 +289,7 @@ pub fn decide_appeal(facts: &Facts, command: &DecideAppeal, context: &Context) -
 }
 
 /// First stage: a reviewer of the assessing unit who did not record the assessment. Escalated: the
-/// committee of the scheme's issuer. On a cause attribution: the committee of the deducted unit itself
+/// committee of the scheme's issuer. In a county's own scheme both are the county's own. On a cause attribution: the committee of the deducted unit itself
 /// (the county whose office attributed the cause), never a reviewer and never another unit's committee.
 fn may_decide(facts: &Facts, appeal: &AppealFacts, context: &Context) -> Result<(), Rejection> {
     if appeal.filed.target.is_cause_attribution() {
@@ -305,6 +305,9 @@ fn may_decide(facts: &Facts, appeal: &AppealFacts, context: &Context) -> Result<
             return reject(Code::OutOfScope, "actor.unit", message);
         }
         return Ok(());
+    }
+    if let Some(own) = facts.schemes.get(&appeal.filed.scheme).filter(|scheme| facts.is_own_scheme(scheme)) {
+        super::own_scheme::county_decides(own, context)?;
     }
     match appeal.stage {
         AppealStage::First => {

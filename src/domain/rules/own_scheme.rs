@@ -232,6 +232,20 @@ pub(super) fn county_committee(scheme: &SchemeFacts, context: &Context) -> Resul
     reject(Code::OutOfScope, "actor.unit", message)
 }
 
+/// Appeals in a county's own scheme are the county's to decide: its own reviewers at the first stage and
+/// its own committee when escalated (the city's, whose scope holds the county, decide nothing there).
+pub(super) fn county_decides(scheme: &SchemeFacts, context: &Context) -> Result<(), Rejection> {
+    let county = &scheme.settings.issuer;
+    if &context.actor.unit == county {
+        return Ok(());
+    }
+    let message = format!(
+        "actor.unit: {} is {county}'s own scheme; appeals in it are decided by {county}'s own reviewers and,          escalated, its own committee, not by {}'s",
+        scheme.settings.scheme, context.actor.unit
+    );
+    reject(Code::OutOfScope, "actor.unit", message)
+}
+
 /// An office awards tiers, bonuses and vetoes only in its county's own scheme.
 pub(super) fn office_only_in_own_scheme(
     facts: &Facts,
