@@ -44,5 +44,6 @@ mod read_models;
 mod restart;
 mod serve;
 mod service;
+mod site;
 mod tamper;
 mod tidy;
