@@ -250,19 +250,7 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
         at(7, 27, 8, 0),
         COUNTY_ADMIN,
         19,
-        OpenScheme {
-            issuer: unit("YS07"),
-            year: 2017,
-            base_period: PeriodKind::Month,
-            unit_tier_rule: None,
-            section_tier_rule: TierRule::default_for_sections(),
-            section_tier_rules: Default::default(),
-            objection_window_days: 5,
-            escalation_window_days: 5,
-            decision_window_days: 10,
-            bonus_cap: Points(300),
-            repeat_rule: Default::default(),
-        },
+        crate::own_scheme_fixture::open_own(),
     ));
     steps.push(step(
         "epilogue.take_over",

@@ -32,20 +32,10 @@ pub fn county_reviewer() -> Actor {
     actor("reviewer.ys07", Role::Reviewer, "YS07")
 }
 
+/// YS07's own scheme of 2017: the city's settings (`article::open_scheme`) with no rule of units — a
+/// county's scheme ranks its sections by the sections' rule, 30/50/20 by default.
 pub fn open_own() -> OpenScheme {
-    OpenScheme {
-        issuer: unit("YS07"),
-        year: 2017,
-        base_period: PeriodKind::Month,
-        unit_tier_rule: None,
-        section_tier_rule: TierRule::default_for_sections(),
-        section_tier_rules: Default::default(),
-        objection_window_days: 5,
-        escalation_window_days: 5,
-        decision_window_days: 10,
-        bonus_cap: Points(300),
-        repeat_rule: Default::default(),
-    }
+    OpenScheme { unit_tier_rule: None, ..kpi_ledger::article::open_scheme(unit("YS07"), 2017) }
 }
 
 pub fn take_over(code: &str, points: i64) -> TakeOverIndicator {

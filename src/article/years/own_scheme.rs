@@ -17,7 +17,7 @@
 use serde_json::json;
 
 use super::{actor, local, office, Builder, PERSONS, SUBJECT};
-use crate::domain::{Role, TierRule};
+use crate::domain::Role;
 
 /// A local indicator YS07 plans for its own scheme: year, code, the section suffix that leads it, name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,9 +78,8 @@ pub(super) fn steps(builder: &mut Builder, year: i32) {
     let scheme = format!("{SUBJECT}-{year}");
     let city_scheme = format!("{}-{year}", super::CITY);
     let mut command = crate::article::open_scheme(crate::domain::UnitCode::new(SUBJECT).expect("YS07"), year);
-    // A county's scheme ranks its sections: the sections' rule, no rule of units.
+    // A county's scheme ranks its sections by the sections' rule: no rule of units.
     command.unit_tier_rule = None;
-    command.section_tier_rule = TierRule::default_for_sections();
     builder.push_command(format!("{scheme}.open"), local(year, 1, 28, 9, 0), &admin, command.into());
     let (code, points) = TAKEN_OVER;
     let payload = json!({"scheme": scheme, "indicator": code, "city_scheme": city_scheme, "points_max": points});
