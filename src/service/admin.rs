@@ -65,6 +65,7 @@ impl LedgerSettings {
             tail_check,
             require_key,
             cache_mib: self.cache_mib.unwrap_or(crate::limits::SLED_CACHE_MIB_DEFAULT),
+            lock_wait: crate::limits::LOCK_WAIT_MAX,
         }
     }
 
@@ -89,7 +90,13 @@ impl LedgerSettings {
         if !self.holds_ledger() {
             return Err(OpenError::NoLedger(self.data.clone()));
         }
-        self.open(tail_check, false)
+        let mut options = self.options(tail_check, false);
+        if read_server_info(&self.data).is_some() {
+            // A server left its address: when it holds the directory, read through it at once
+            // rather than after waiting out the lock.
+            options.lock_wait = std::time::Duration::ZERO;
+        }
+        self.open_with_options(options)
     }
 
     /// Opens the ledger, creating an empty one (and its key) if the directory holds none yet.
@@ -98,10 +105,17 @@ impl LedgerSettings {
     }
 
     fn open(&self, tail_check: TailCheck, require_key: bool) -> Result<Records, OpenError> {
-        match Ledger::open_with(&self.data, self.options(tail_check, require_key)) {
+        self.open_with_options(self.options(tail_check, require_key))
+    }
+
+    fn open_with_options(&self, options: LedgerOptions) -> Result<Records, OpenError> {
+        match Ledger::open_with(&self.data, options) {
             Ok(ledger) => Ok(Records::new(Arc::new(ledger))),
-            // sled reports a held lock as an I/O error with this text (sled 0.34.7, config.rs).
-            Err(error) if error.to_string().contains("could not acquire lock") => {
+            // The directory's own lock, or sled's, which it reports as an I/O error with this text
+            // (sled 0.34.7, config.rs).
+            Err(error)
+                if matches!(error, StoreError::Locked) || error.to_string().contains("could not acquire lock") =>
+            {
                 Err(OpenError::Locked { data: self.data.clone(), server: read_server_info(&self.data) })
             }
             Err(StoreError::Io(error))

@@ -143,6 +143,11 @@ pub const LOCK_FILE: &str = "kpi-ledger.lock";
 impl DirLock {
     /// Takes the lock, waiting up to `LOCK_WAIT_MAX` for another holder to let go.
     pub fn acquire(dir: &Path) -> Result<DirLock, StoreError> {
+        DirLock::acquire_within(dir, LOCK_WAIT_MAX)
+    }
+
+    /// Takes the lock, waiting up to `wait` for another holder to let go.
+    pub fn acquire_within(dir: &Path, wait: std::time::Duration) -> Result<DirLock, StoreError> {
         std::fs::create_dir_all(dir)?;
         let file =
             std::fs::File::options().read(true).write(true).create(true).truncate(false).open(dir.join(LOCK_FILE))?;
@@ -150,7 +155,7 @@ impl DirLock {
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(DirLock { _file: file }),
-                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT_MAX => {
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked),
@@ -234,6 +239,8 @@ pub struct LedgerOptions {
     pub require_key: bool,
     /// sled's page cache, in MiB (`serve --cache-mib`): most of a server's memory besides its facts.
     pub cache_mib: u64,
+    /// How long to wait for another holder of the data directory to let go before `Locked`.
+    pub lock_wait: std::time::Duration,
 }
 
 impl Default for LedgerOptions {
@@ -243,6 +250,7 @@ impl Default for LedgerOptions {
             tail_check: TailCheck::Newest(OPEN_VERIFY_TAIL_EVENTS),
             require_key: true,
             cache_mib: crate::limits::SLED_CACHE_MIB_DEFAULT,
+            lock_wait: LOCK_WAIT_MAX,
         }
     }
 }
@@ -258,7 +266,7 @@ impl Ledger {
     /// for `kpi-ledger verify`, which checks everything itself and must open a broken ledger to say
     /// where.
     pub fn open_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, StoreError> {
-        let lock = DirLock::acquire(dir)?;
+        let lock = DirLock::acquire_within(dir, options.lock_wait)?;
         let (db, tree, head, segment, syncer, merkle) = guard_sled(|| {
             let db = open_sled_with_cache(dir, options.cache_mib)?;
             let tree = db.open_tree(TREE_NAME)?;

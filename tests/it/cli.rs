@@ -9,11 +9,16 @@ use std::sync::OnceLock;
 const BINARY: &str = env!("CARGO_BIN_EXE_kpi-ledger");
 
 /// The demo ledger is one directory, and a ledger is opened by one process at a time: the tests of
-/// this file take turns.
+/// this file take turns on it. Their own copies of it they use at will.
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The shared demo ledger's directory (`demo()`), named before the demo is recorded into it.
+static DEMO_DATA: OnceLock<String> = OnceLock::new();
+
+/// Runs the binary; in turn with the other tests when `args` name the shared demo ledger.
 fn run(args: &[&str]) -> Output {
-    let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let shared = DEMO_DATA.get().is_some_and(|data| args.contains(&data.as_str()));
+    let _turn = shared.then(|| TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
     Command::new(BINARY).args(args).output().unwrap()
 }
 
@@ -27,6 +32,7 @@ fn demo() -> &'static (tempfile::TempDir, String, String) {
     DEMO.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("demo").to_string_lossy().into_owned();
+        DEMO_DATA.set(data.clone()).expect("the demo is recorded once");
         let output = run(&["demo", "--data", &data]);
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let text = stdout(&output);

@@ -47,3 +47,4 @@ mod service;
 mod site;
 mod tamper;
 mod tidy;
+mod webdriver;

@@ -1,5 +1,6 @@
 //! The web site in a real browser (issue 12): the site and the API served in-process on the loopback
-//! over a copy of the story ledger, driven by headless Chromium through chromedriver (fantoccini).
+//! over a copy of the story ledger, driven by headless Chromium through chromedriver (the
+//! WebDriver client in `webdriver.rs`).
 //! Each browser test signs in by pasting a token, looks at what the page shows, reads the browser's
 //! console and the page's requests (no error, no failed request), checks that Chinese renders in a CJK
 //! font, and leaves a screenshot in `target/screenshots/<test>.png` for a person to look at. What needs
@@ -16,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use fantoccini::{Client, ClientBuilder, Locator};
 use http_body_util::BodyExt;
 use kpi_ledger::article as fixture;
 use kpi_ledger::domain::Command as LedgerCommand;
@@ -27,6 +27,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use tower::ServiceExt;
 
 use crate::http_api::Api;
+use crate::webdriver::Session;
 
 /// The unit name that must show as text, never as an element.
 const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
@@ -128,7 +129,7 @@ fn rename_hostile(api: &Api) {
 
 /// A headless Chromium session for one test, named after it (its screenshot's name).
 struct Browser {
-    client: Client,
+    client: Session,
     name: &'static str,
     _permit: SemaphorePermit<'static>,
 }
@@ -149,42 +150,30 @@ impl Browser {
             },
             "goog:loggingPrefs": {"browser": "ALL"},
         });
-        let Value::Object(capabilities) = capabilities else { unreachable!() };
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&driver.url)
-            .await
-            .expect("a Chromium session");
+        let client = Session::start(&driver.url, capabilities).await;
         Some(Browser { client, name, _permit: permit })
     }
 
     async fn goto(&self, url: &str) {
-        self.client.goto(url).await.unwrap();
+        self.client.goto(url).await;
     }
 
     async fn js(&self, script: &str) -> Value {
-        self.client.execute(script, Vec::new()).await.unwrap()
+        self.client.execute(script).await
     }
 
     async fn text_of(&self, selector: &str) -> String {
-        self.client.find(Locator::Css(selector)).await.unwrap().text().await.unwrap()
+        self.client.find(selector).await.text().await
     }
 
     /// Pastes `token` on the sign-in page and sends it; waits for the page that follows.
     async fn sign_in(&self, base: &str, token: &str) {
         self.goto(&format!("{base}/sign-in")).await;
-        let field = self.client.find(Locator::Css("#token")).await.unwrap();
-        field.send_keys(token).await.unwrap();
-        let before = self.client.current_url().await.unwrap();
-        self.client
-            .find(Locator::Css("form[action='/sign-in'] button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        self.client.find("#token").await.send_keys(token).await;
+        let before = self.client.current_url().await;
+        self.client.find("form[action='/sign-in'] button[type=submit]").await.click().await;
         let deadline = Instant::now() + Duration::from_secs(10);
-        while self.client.current_url().await.unwrap() == before {
+        while self.client.current_url().await == before {
             assert!(Instant::now() < deadline, "signing in went nowhere");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -207,21 +196,7 @@ impl Browser {
 
     /// The browser console's entries since the last call (chromedriver's log, `goog:loggingPrefs`).
     async fn console(&self) -> Vec<Value> {
-        let session = self.client.session_id().await.unwrap().unwrap();
-        let url = format!("{}/session/{session}/se/log", driver().unwrap().url);
-        let answer = tokio::task::spawn_blocking(move || {
-            ureq::post(&url)
-                .header("content-type", "application/json")
-                .send(r#"{"type":"browser"}"#)
-                .unwrap()
-                .body_mut()
-                .read_to_string()
-                .unwrap()
-        })
-        .await
-        .unwrap();
-        let answer: Value = serde_json::from_str(&answer).unwrap();
-        answer["value"].as_array().cloned().unwrap_or_default()
+        self.client.console().await
     }
 
     /// Nothing went wrong on the page: no console error or warning (a CSP violation is one), and no
@@ -252,7 +227,7 @@ impl Browser {
 
     /// Writes the page as `target/screenshots/<test>.png`; returns its path.
     async fn screenshot(&self) -> std::path::PathBuf {
-        let png = self.client.screenshot().await.unwrap();
+        let png = self.client.screenshot().await;
         assert!(png.len() > 1000 && png.starts_with(b"\x89PNG\r\n\x1a\n"), "{}: not a PNG", self.name);
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(std::path::PathBuf::from)
@@ -266,7 +241,7 @@ impl Browser {
     }
 
     async fn close(self) {
-        self.client.close().await.unwrap();
+        self.client.close().await;
     }
 }
 
@@ -351,10 +326,10 @@ async fn site_sign_in_sets_a_strict_http_only_cookie_and_shows_the_overview() {
     assert_eq!(browser.text_of("h1").await, ZH.overview_title);
     assert!(browser.text_of("header.bar .who").await.contains("YS07"));
 
-    let cookies = browser.client.get_all_cookies().await.unwrap();
-    let session = cookies.iter().find(|cookie| cookie.name() == "kpi_session").expect("the session cookie");
-    assert_eq!(session.http_only(), Some(true), "{session}");
-    assert_eq!(format!("{:?}", session.same_site()), "Some(Strict)", "{session}");
+    let cookies = browser.client.cookies().await;
+    let session = cookies.iter().find(|cookie| cookie.name == "kpi_session").expect("the session cookie");
+    assert!(session.http_only, "{session:?}");
+    assert_eq!(session.same_site.as_deref(), Some("Strict"), "{session:?}");
     assert_eq!(browser.js("return document.cookie").await, json!(""), "scripts cannot read the session");
     browser.assert_clean().await;
     browser.assert_cjk_font().await;

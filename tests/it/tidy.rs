@@ -509,31 +509,37 @@ fn layer_violations(shown: &str, layer: &Layer, reaches: &[Reach]) -> Vec<String
     found
 }
 
-/// Every Rust file under src/, shown relative to the manifest, with the paths it reaches (or why it
-/// does not parse).
-fn source_reaches() -> Vec<(PathBuf, String, Result<Vec<Reach>, String>)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    rust_files(&source_root())
-        .into_iter()
-        .map(|file| {
-            let shown = file.strip_prefix(root).unwrap().display().to_string();
-            let parsed = std::fs::read_to_string(&file).map_err(|e| e.to_string()).and_then(|text| {
-                reaches(&module_of(&file), &text).map_err(|e| format!("line {}: {e}", e.span().start().line))
-            });
-            (file, shown, parsed)
-        })
-        .collect()
+/// A Rust file under src/, shown relative to the manifest, with the paths it reaches (or why it does
+/// not parse).
+type SourceReaches = (PathBuf, String, Result<Vec<Reach>, String>);
+
+/// Every Rust file under src/ with the paths it reaches, parsed once for all the checks.
+fn source_reaches() -> &'static [SourceReaches] {
+    static PARSED: std::sync::OnceLock<Vec<SourceReaches>> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        rust_files(&source_root())
+            .into_iter()
+            .map(|file| {
+                let shown = file.strip_prefix(root).unwrap().display().to_string();
+                let parsed = std::fs::read_to_string(&file).map_err(|e| e.to_string()).and_then(|text| {
+                    reaches(&module_of(&file), &text).map_err(|e| format!("line {}: {e}", e.span().start().line))
+                });
+                (file, shown, parsed)
+            })
+            .collect()
+    })
 }
 
 /// Every violation of `layer` in the files `applies` selects, and every such file that does not parse.
 fn violations(layer: &Layer, applies: impl Fn(&Path) -> bool) -> Vec<String> {
     let mut found = Vec::new();
     for (file, shown, parsed) in source_reaches() {
-        if !applies(&file) {
+        if !applies(file) {
             continue;
         }
         match parsed {
-            Ok(reaches) => found.extend(layer_violations(&shown, layer, &reaches)),
+            Ok(reaches) => found.extend(layer_violations(shown, layer, reaches)),
             Err(error) => found.push(format!("{shown}: does not parse, so its paths cannot be checked: {error}")),
         }
     }
