@@ -5,6 +5,7 @@
 //! moves) only after the batch that holds it was flushed and fsynced.
 
 mod committer;
+mod copy_read;
 pub mod documents;
 mod durability;
 pub mod error;
@@ -694,8 +695,9 @@ impl Ledger {
     }
 
     /// Decodes every durable record from `from_seq` to `to_seq` with `decode` and hands the results to
-    /// `visit`, in order: for folding a whole ledger. Long ranges are read and decoded on a second
-    /// thread while `visit` runs on this one, so the two overlap on two cores.
+    /// `visit`, in order: for folding a whole ledger. Long ranges are read and decoded on other
+    /// threads while `visit` runs on this one, so they overlap on two cores; a whole ledger is read
+    /// from the record copy (`copy_read`), sequentially, rather than through sled's index.
     pub fn for_each_decoded<T: Send, E: From<StoreError> + Send>(
         &self,
         from_seq: u64,
@@ -703,7 +705,12 @@ impl Ledger {
         decode: impl Fn(u64, Record<'_>) -> Result<T, E> + Sync,
         mut visit: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), E> {
-        let (from_seq, to_seq) = (from_seq.max(1), to_seq.min(self.head().seq));
+        let (mut from_seq, to_seq) = (from_seq.max(1), to_seq.min(self.head().seq));
+        if from_seq == 1 && to_seq >= PIPELINED_READ_EVENTS_MIN {
+            // A whole ledger is read from the record copy, sequentially; whatever it cannot give is
+            // read from sled below.
+            from_seq = copy_read::fold_from_copy(&self.dir, to_seq, &decode, &mut visit)?;
+        }
         if from_seq > to_seq {
             return Ok(());
         }

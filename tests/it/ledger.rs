@@ -158,3 +158,68 @@ fn golden_head_of_the_sample_chain() {
     assert_eq!(first.hash.to_hex(), "2195c216282305b49c1e79dfed3fc304831bc34a9a0b7e49ad0d3e7c315b1443");
     ledger.verify(&|_| {}).unwrap();
 }
+
+/// Every record of a whole ledger as `for_each_decoded` hands it on: (seq, hash, body).
+fn decoded_records(ledger: &Ledger) -> Vec<(u64, kpi_ledger::chain::Hash, Vec<u8>)> {
+    let mut records = Vec::new();
+    let decode = |seq: u64, record: kpi_ledger::chain::Record<'_>| {
+        Ok::<_, kpi_ledger::store::StoreError>((seq, record.hash, record.body.to_vec()))
+    };
+    ledger
+        .for_each_decoded(1, ledger.head().seq, decode, |record| {
+            records.push(record);
+            Ok(())
+        })
+        .unwrap();
+    records
+}
+
+/// Every record as sled's index holds it.
+fn indexed_records(ledger: &Ledger) -> Vec<(u64, kpi_ledger::chain::Hash, Vec<u8>)> {
+    let mut records = Vec::new();
+    ledger
+        .for_each_record(1, ledger.head().seq, |seq, record| {
+            records.push((seq, record.hash, record.body.to_vec()));
+            Ok::<(), kpi_ledger::store::StoreError>(())
+        })
+        .unwrap();
+    records
+}
+
+/// A whole ledger is folded from the record copy, which gives what the index holds. Where the copy
+/// cannot be trusted — a frame rewritten with a changed body and a recomputed frame check, so only
+/// the chain's own hash shows it — reading stops there and the rest comes from sled.
+#[test]
+fn a_whole_ledger_read_from_its_record_copy_is_the_indexed_chain_even_when_the_copy_is_forged() {
+    use kpi_ledger::chain::Record;
+    use kpi_ledger::store::segment::{self, FrameReader, FILE_HEADER};
+    use std::io::{Seek, SeekFrom, Write};
+
+    let dir = tempfile::tempdir().unwrap();
+    let expected = {
+        let ledger = Ledger::open(dir.path()).unwrap();
+        for append in chains::appends(6_000, 4, 50) {
+            ledger.submit(append).unwrap().wait().unwrap();
+        }
+        let indexed = indexed_records(&ledger);
+        assert_eq!(indexed.len(), 6_000);
+        assert!(decoded_records(&ledger) == indexed, "an intact copy gives what the index holds");
+        indexed
+    };
+    let middle = 3_001;
+    let mut reader = FrameReader::open(dir.path(), FILE_HEADER.len() as u64).unwrap();
+    let frame = std::iter::from_fn(|| reader.next_frame().unwrap().ok()).find(|frame| frame.seq == middle).unwrap();
+    let record = Record::decode(&frame.record).unwrap();
+    let body = String::from_utf8(record.body.to_vec()).unwrap().replacen("半年工作报告", "全年工作报告", 1);
+    assert_eq!(body.len(), record.body.len());
+    let forged = Record { prev_hash: record.prev_hash, hash: record.hash, body: body.as_bytes() }.encode();
+    let mut bytes = Vec::new();
+    segment::encode_frame(middle, &forged, &mut bytes);
+    let mut file = std::fs::File::options().write(true).open(segment::path(dir.path())).unwrap();
+    file.seek(SeekFrom::Start(frame.start)).unwrap();
+    file.write_all(&bytes).unwrap();
+    drop(file);
+
+    let ledger = Ledger::open(dir.path()).unwrap();
+    assert!(decoded_records(&ledger) == expected, "the forged record is not handed on; sled gives it as stored");
+}
