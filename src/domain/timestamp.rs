@@ -86,7 +86,7 @@ impl Timestamp {
         Some(Timestamp(i64::try_from(instant.unix_timestamp_nanos() / 1_000).ok()?))
     }
 
-    fn to_offset_date_time(self) -> time::OffsetDateTime {
+    pub(crate) fn to_offset_date_time(self) -> time::OffsetDateTime {
         // Every i64 of microseconds that this system produces lies well inside `time`'s range.
         time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000)
             .expect("timestamp within the supported range")
@@ -138,6 +138,19 @@ impl UtcOffset {
         }
         let sign = if bytes[0] == b'-' { -1 } else { 1 };
         UtcOffset::from_minutes(sign * (hours * 60 + minutes)).ok_or_else(error)
+    }
+
+    /// `instant` as a person in this zone reads a clock: `2016-07-12 09:30`.
+    pub fn local_minute(self, instant: Timestamp) -> String {
+        let local = instant.plus_micros(i64::from(self.minutes) * 60_000_000).to_offset_date_time();
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            local.year(),
+            u8::from(local.month()),
+            local.day(),
+            local.hour(),
+            local.minute()
+        )
     }
 
     /// The last instant (the last microsecond) of the civil day `date` in this zone.

@@ -342,6 +342,11 @@ impl ReadModels {
         Ok(resolved)
     }
 
+    /// The ledger's time zone as folded now (in which dates are read and times are shown).
+    pub fn time_zone(&self) -> crate::domain::timestamp::UtcOffset {
+        self.current.read().expect("projection lock").facts().time_zone()
+    }
+
     /// Recorded times never decrease along the chain, so a binary search over sequence numbers finds
     /// the last event recorded on or before `instant` in O(log n) reads.
     fn last_seq_recorded_by(&self, instant: Timestamp, head: u64) -> Result<u64, ServiceError> {

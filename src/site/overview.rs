@@ -245,6 +245,7 @@ fn overview_of(site: &SiteState, resolved: &Resolved, answer: &Answer<Ranking>) 
         .units(AsOf::Seq(answer.as_of_seq))
         .map(|units| units.value.units.into_iter().map(|unit| (unit.unit, unit.name)).collect())
         .unwrap_or_default();
+    let zone = site.app.read_models.time_zone();
     let named = |unit: &crate::domain::UnitCode| match names.get(unit) {
         Some(name) => format!("{unit} {name}"),
         None => unit.to_string(),
@@ -287,10 +288,10 @@ fn overview_of(site: &SiteState, resolved: &Resolved, answer: &Answer<Ranking>) 
         resolved.periods.periods.iter().find(|listing| listing.period == resolved.period).map(|listing| {
             let mut note = format!("{}：{}", resolved.period, t.status(listing.status));
             if let Some(published) = listing.published_at {
-                note.push_str(&format!("；{} {published}", t.published_at));
+                note.push_str(&format!("；{} {}", t.published_at, zone.local_minute(published)));
             }
             if let (true, Some(closes)) = (listing.objection_window_open, listing.objection_window_closes_at) {
-                note.push_str(&format!("；{} {closes}", t.objection_open_until));
+                note.push_str(&format!("；{} {}", t.objection_open_until, zone.local_minute(closes)));
             }
             note
         });

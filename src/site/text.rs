@@ -82,8 +82,8 @@ impl Text {
             Role::Reviewer => "复核人员",
             Role::Committee => "考核委员会",
             Role::Auditor => "审计人员",
-            #[allow(unreachable_patterns)]
-            _ => role.as_str(),
+            Role::Leader => "分管领导",
+            Role::Person => "干部职工",
         }
     }
 }

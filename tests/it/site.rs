@@ -483,3 +483,17 @@ async fn site_ranking_downloads_as_csv_and_xlsx() {
     let (status, _, _) = call(&api, get(&csv_link, None)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn site_overview_shows_when_a_period_was_published_on_the_ledgers_clock() {
+    let api = Routed::new().await;
+    let (cookie, _) = sign_in_oneshot(&api, &api.api.tokens["office@YS07"]).await;
+    let (status, _, body) = call(&api, get("/", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = String::from_utf8(body).unwrap();
+    let marker = format!("{} ", ZH.published_at);
+    let at = page.find(&marker).unwrap_or_else(|| panic!("the shown period is published: {page}")) + marker.len();
+    let shown: String = page[at..].chars().take(16).collect();
+    let shape: String = shown.chars().map(|c| if c.is_ascii_digit() { 'd' } else { c }).collect();
+    assert_eq!(shape, "dddd-dd-dd dd:dd", "a local date and minute, not RFC 3339: {shown:?}");
+}
