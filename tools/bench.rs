@@ -306,7 +306,7 @@ impl Events {
                 let at = self.start.plus_micros(n as i64 * 1_000);
                 let event: Event = PersonRegistered {
                     person: PersonId::new(format!("P{:09}", n + self.offset)).expect("a person id"),
-                    name: format!("{}（{n}）", REASONS[(n % 4) as usize]),
+                    name: format!("{}（{n}）", REASONS[(n % 4) as usize]).into(),
                     unit: UnitCode::new(format!("YS{:02}", n % 20 + 1)).expect("a unit code"),
                 }
                 .into();

@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod merkle;
 pub mod record;
 pub mod seal;
+pub mod sealed_text;
 
 pub use decode::{decode, decode_in_two_steps, DecodeError};
 pub use envelope::EventBody;

@@ -247,6 +247,12 @@ enum Command {
         #[command(subcommand)]
         action: KeyAction,
     },
+    /// The keys personal texts are sealed under (the data directory's `person-keys` file): back them up
+    /// to a new file, or restore them from one. Erasing a person does not reach backups already taken.
+    PersonKeys {
+        #[command(subcommand)]
+        action: PersonKeysAction,
+    },
     /// Sign and print a checkpoint of the current head (JSON).
     Checkpoint {
         #[command(flatten)]
@@ -428,6 +434,30 @@ enum KeyAction {
 }
 
 #[derive(Subcommand)]
+enum PersonKeysAction {
+    /// Copy every person's key to a new file (mode 0600, never replacing one), to keep apart from the
+    /// data: without it, a lost key file makes every sealed name and text unreadable. A backup holds
+    /// the keys of every person not erased when it was taken; a later erasure does not reach it, so
+    /// destroy old backups after an erasure.
+    Backup {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// The file to create.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Bring back the keys of a backup the key file lacks (after it was lost, or for a ledger imported
+    /// from an export), with the server stopped. Keys of persons erased since the backup are left out:
+    /// a restore never undoes an erasure. A backup with another key for a person is refused whole.
+    Restore {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// The backup file (from `person-keys backup`).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum ProofKind {
     /// The audit path of one event in the tree of the first SIZE events (default: the head).
     Inclusion {
@@ -558,6 +588,7 @@ fn run(command: Command) -> Result<(), String> {
             import(&ledger.settings(), &file, &key)
         }
         Command::Key { action } => key(action),
+        Command::PersonKeys { action } => person_keys(action),
         Command::Checkpoint { ledger } => print_json(&Source::open_ledger(&ledger.settings(), TAIL)?.checkpoint()?),
         Command::Proof { kind } => proof(kind),
     }
@@ -828,6 +859,29 @@ fn key(action: KeyAction) -> Result<(), String> {
                     .map_or_else(String::new, |path| format!(", the old key file is kept as {}", path.display()))
             );
             Ok(())
+        }
+    }
+}
+
+fn person_keys(action: PersonKeysAction) -> Result<(), String> {
+    match action {
+        PersonKeysAction::Backup { ledger, out } => {
+            let settings = ledger.settings();
+            if !settings.holds_ledger() {
+                return Err(admin::OpenError::NoLedger(settings.data.clone()).to_string());
+            }
+            let copied = crate::service::person_keys::backup(&settings.data, &out)?;
+            emit_line(&format!("wrote {} person keys to {} (mode 0600)", copied.keys, out.display()))?;
+            eprintln!("keep it apart from the data; an erasure recorded later does not reach this file");
+            Ok(())
+        }
+        PersonKeysAction::Restore { ledger, file } => {
+            let service = open_service_for_writing(&ledger.settings())?;
+            let restored = crate::service::person_keys::restore(&service, &file)?;
+            emit_line(&format!(
+                "restored {} person keys; left out {} of persons erased since the backup",
+                restored.keys, restored.skipped_erased
+            ))
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `kpi-ledger person …`, `grade …` and `result-use …`: individuals (个人绩效), annual grades
 //! (年度考核等次) and the uses of results (结果运用). Reading commands answer from the ledger or the server
-//! that holds it, as every reading command does; `grade record` and `result-use record` act as the
-//! local operator in the role of the committee of `--unit`.
+//! that holds it, as every reading command does — on the ledger itself, personal texts are opened with
+//! its key file as a server opens them; `grade record` and `result-use record` act as the local operator
+//! in the role of the committee of `--unit`, `person erase` as an admin of `--unit`.
 //!
 //! Invariant: every string that comes from the ledger is printed through `Table::row` or `escape`.
 
@@ -21,7 +22,7 @@ use crate::projection::AsOf;
 use crate::service::people::{Grades, Persons, ResultUseFilter, ResultUses};
 use crate::service::queries::{Answer, QueryError, Reader, View};
 use crate::service::read_models::ReadModels;
-use crate::service::CommandOptions;
+use crate::service::{CommandOptions, PersonKeys};
 
 #[derive(Subcommand)]
 pub enum PersonAction {
@@ -89,6 +90,23 @@ pub enum PersonAction {
         /// The year (2017).
         #[arg(long)]
         year: String,
+    },
+    /// Erase a person's personal information (PIPL) as an admin of --unit: the key their name, weekly
+    /// records, comments and reviews' comments are sealed under is destroyed, recorded as PersonErased
+    /// with the legal basis. Scores, rankings and the chain stay as they are. Key backups already taken
+    /// still hold the key: destroy them too.
+    Erase {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// The unit whose admin erases (its scope must hold the person's unit).
+        #[arg(long)]
+        unit: String,
+        /// The person's staff code.
+        #[arg(long)]
+        person: String,
+        /// Why: the legal basis, e.g. "本人申请删除 (PIPL 第四十七条)" (recorded in clear).
+        #[arg(long)]
+        legal_basis: String,
     },
 }
 
@@ -201,6 +219,20 @@ fn parse_year(text: &str) -> Result<PeriodId, String> {
     }
 }
 
+/// An answer that shows personal texts, from the ledger here (opened with its key file) or from the
+/// server that holds it (which opens them with its own keys).
+fn read_personal<T: DeserializeOwned>(
+    source: &Source,
+    path: &str,
+    query: Vec<(&'static str, String)>,
+    local: impl FnOnce(&ReadModels, &PersonKeys) -> Result<T, QueryError>,
+) -> Result<T, String> {
+    read(source, path, query, |models| {
+        let keys = PersonKeys::for_reading(models).map_err(QueryError::Service)?;
+        local(models, &keys)
+    })
+}
+
 /// An answer from the ledger here, or from the server that holds it.
 fn read<T: DeserializeOwned>(
     source: &Source,
@@ -226,30 +258,37 @@ pub fn person(action: PersonAction) -> Result<(), String> {
             let mut query = vec![("person", person.to_string()), ("period", period.to_string())];
             query.extend(view_query(view));
             let answer: Answer<PersonalScorecard> =
-                read(&source, "/v1/persons/scorecard", query, |models| models.person_scorecard(&person, period, view))?;
+                read_personal(&source, "/v1/persons/scorecard", query, |models, keys| {
+                    models.person_scorecard(&person, period, view, keys)
+                })?;
             print_answer(args.json, &answer, || scorecard_text(&answer))
         }
-        PersonAction::Indicators { read: args, person, period } => {
-            person_period_read(&args, &person, &period, "/v1/persons/indicators", ReadModels::person_indicators, |a| {
-                indicators_text(a)
-            })
-        }
-        PersonAction::Records { read: args, person, period } => {
-            person_period_read(&args, &person, &period, "/v1/persons/weekly-records", ReadModels::weekly_records, |a| {
-                records_text(a)
-            })
-        }
+        PersonAction::Indicators { read: args, person, period } => person_period_read(
+            &args,
+            &person,
+            &period,
+            "/v1/persons/indicators",
+            |models, person, period, as_of, _| models.person_indicators(person, period, as_of),
+            indicators_text,
+        ),
+        PersonAction::Records { read: args, person, period } => person_period_read(
+            &args,
+            &person,
+            &period,
+            "/v1/persons/weekly-records",
+            ReadModels::weekly_records,
+            records_text,
+        ),
         PersonAction::Reviews { read: args, person, period } => {
-            person_period_read(&args, &person, &period, "/v1/persons/reviews", ReadModels::person_reviews, |a| {
-                reviews_text(a)
-            })
+            person_period_read(&args, &person, &period, "/v1/persons/reviews", ReadModels::person_reviews, reviews_text)
         }
         PersonAction::List { read: args, unit } => {
             let unit = parse_unit("--unit", &unit)?;
             let (source, view) = open_reads(&args)?;
             let query = as_of_query(vec![("unit", unit.to_string())], view);
-            let answer: Answer<Persons> =
-                read(&source, "/v1/persons", query, |models| models.persons(&Reader::Local, &unit, view.as_of))?;
+            let answer: Answer<Persons> = read_personal(&source, "/v1/persons", query, |models, keys| {
+                models.persons(&Reader::Local, &unit, view.as_of, keys)
+            })?;
             print_answer(args.json, &answer, || persons_text(&answer))
         }
         PersonAction::Ranking { read: args, unit, year } => {
@@ -258,8 +297,15 @@ pub fn person(action: PersonAction) -> Result<(), String> {
             let mut query = vec![("unit", unit.to_string()), ("period", year.to_string())];
             query.extend(view_query(view));
             let answer: Answer<IndividualRanking> =
-                read(&source, "/v1/individual-rankings", query, |models| models.individual_ranking(&unit, year, view))?;
+                read_personal(&source, "/v1/individual-rankings", query, |models, keys| {
+                    models.individual_ranking(&unit, year, view, keys)
+                })?;
             print_answer(args.json, &answer, || ranking_text(&answer))
+        }
+        PersonAction::Erase { ledger, unit, person, legal_basis } => {
+            let payload = serde_json::json!({"person": person, "legal_basis": legal_basis});
+            let command = DomainCommand::from_payload("ErasePerson", &payload).map_err(|r| r.message)?;
+            execute(&ledger, &unit, Role::Admin, &command)
         }
     }
 }
@@ -271,13 +317,14 @@ fn person_period_read<T: DeserializeOwned + serde::Serialize>(
     person: &str,
     period: &str,
     path: &str,
-    local: impl FnOnce(&ReadModels, &PersonId, PeriodId, AsOf) -> Result<Answer<T>, QueryError>,
+    local: impl FnOnce(&ReadModels, &PersonId, PeriodId, AsOf, &PersonKeys) -> Result<Answer<T>, QueryError>,
     text: impl FnOnce(&Answer<T>) -> String,
 ) -> Result<(), String> {
     let (person, period) = (parse_person("--person", person)?, parse_period("--period", period)?);
     let (source, view) = open_reads(args)?;
     let query = as_of_query(vec![("person", person.to_string()), ("period", period.to_string())], view);
-    let answer: Answer<T> = read(&source, path, query, |models| local(models, &person, period, view.as_of))?;
+    let answer: Answer<T> =
+        read_personal(&source, path, query, |models, keys| local(models, &person, period, view.as_of, keys))?;
     print_answer(args.json, &answer, || text(&answer))
 }
 
@@ -294,14 +341,15 @@ pub fn grade(action: GradeAction) -> Result<(), String> {
                 payload["reason"] = reason.into();
             }
             let command = DomainCommand::from_payload("RecordGrade", &payload).map_err(|r| r.message)?;
-            execute(&ledger, &unit, &command)
+            execute(&ledger, &unit, Role::Committee, &command)
         }
         GradeAction::List { read: args, unit, year } => {
             let (unit, year) = (parse_unit("--unit", &unit)?, parse_year(&year)?);
             let (source, view) = open_reads(&args)?;
             let query = as_of_query(vec![("unit", unit.to_string()), ("period", year.to_string())], view);
-            let answer: Answer<Grades> =
-                read(&source, "/v1/annual-grades", query, |models| models.grades(&unit, year, view.as_of))?;
+            let answer: Answer<Grades> = read_personal(&source, "/v1/annual-grades", query, |models, keys| {
+                models.grades(&unit, year, view.as_of, keys)
+            })?;
             print_answer(args.json, &answer, || grades_text(&answer))
         }
     }
@@ -352,7 +400,7 @@ pub fn result_use(action: ResultUseAction) -> Result<(), String> {
                 payload["read_at"] = serde_json::json!({"seq": seq, "hash": hash});
             }
             let command = DomainCommand::from_payload("RecordResultUse", &payload).map_err(|r| r.message)?;
-            execute(&ledger, &unit, &command)
+            execute(&ledger, &unit, Role::Committee, &command)
         }
         ResultUseAction::List { read: args, unit, person, changed } => {
             let unit = unit.as_deref().map(|text| parse_unit("--unit", text)).transpose()?;
@@ -374,10 +422,10 @@ pub fn result_use(action: ResultUseAction) -> Result<(), String> {
     }
 }
 
-/// Carries out one command as the local operator, the committee of `unit`.
-fn execute(ledger: &LedgerArgs, unit: &str, command: &DomainCommand) -> Result<(), String> {
+/// Carries out one command as the local operator, in `role` for `unit`.
+fn execute(ledger: &LedgerArgs, unit: &str, role: Role, command: &DomainCommand) -> Result<(), String> {
     let service = open_service_for_writing(&ledger.settings())?;
-    let actor = crate::cli::serve::operator_with_role(unit, Role::Committee)?;
+    let actor = crate::cli::serve::operator_with_role(unit, role)?;
     let executed = service.execute(actor, command, CommandOptions::default()).map_err(|e| e.to_string())?;
     emit(&format!("{} → {} {}\n", command.name(), executed.stream, executed.last_seq))
 }
@@ -398,8 +446,13 @@ fn as_of(seq: u64) -> String {
 
 fn scorecard_text(answer: &Answer<PersonalScorecard>) -> String {
     let card = &answer.value;
-    let mut text =
-        format!("scorecard of {} {}, {} ({})\n", card.person, escape(&card.name), card.period, as_of(answer.as_of_seq));
+    let mut text = format!(
+        "scorecard of {} {}, {} ({})\n",
+        card.person,
+        escape(&card.name.to_string()),
+        card.period,
+        as_of(answer.as_of_seq)
+    );
     let mut table = Table::new(&[
         "quarter",
         "section",
@@ -491,7 +544,7 @@ fn records_text(answer: &Answer<WeeklyRecords>) -> String {
             status.to_owned(),
             unit_text(week.unit.as_ref()),
             week.comments.len().to_string(),
-            week.text.clone().unwrap_or_default(),
+            week.text.as_ref().map(ToString::to_string).unwrap_or_default(),
         ]);
     }
     text.push_str(&table.render());
@@ -509,7 +562,7 @@ fn reviews_text(answer: &Answer<PersonReviews>) -> String {
                 review.leader.clone(),
                 review.score.to_string(),
                 if review.counts { "yes".into() } else { "replaced".into() },
-                review.comment.clone(),
+                review.comment.to_string(),
             ]);
         }
         table.row(vec![quarter.quarter.to_string(), "review score".into(), points(quarter.review_score)]);
@@ -518,14 +571,14 @@ fn reviews_text(answer: &Answer<PersonReviews>) -> String {
     text
 }
 
-fn persons_text(answer: &Answer<Persons>) -> String {
+pub(super) fn persons_text(answer: &Answer<Persons>) -> String {
     let value = &answer.value;
     let mut text = format!("persons of {} on {} ({})\n", value.unit, value.today, as_of(answer.as_of_seq));
     let mut table = Table::new(&["person", "name", "unit", "retired"]);
     for person in &value.persons {
         table.row(vec![
             person.person.to_string(),
-            person.name.clone(),
+            person.name.to_string(),
             unit_text(person.unit.as_ref()),
             if person.retired { "retired".into() } else { String::new() },
         ]);
@@ -551,7 +604,7 @@ fn ranking_text(answer: &Answer<IndividualRanking>) -> String {
             line.rank.to_string(),
             line.tier.to_string(),
             line.person.to_string(),
-            line.name.clone(),
+            line.name.to_string(),
             unit_text(line.section.as_ref()),
             line.annual_score.to_string(),
             line.grade.map_or_else(String::new, |grade| grade.to_string()),
@@ -608,7 +661,7 @@ fn grades_text(answer: &Answer<Grades>) -> String {
         text.push_str(&format!(
             "  {} {} {} (event {}): when recorded {}, now {}; basis {}\n",
             line.person,
-            escape(&line.name),
+            escape(&line.name.to_string()),
             line.grade,
             line.event.seq,
             standing(line.basis.at_read),

@@ -82,6 +82,16 @@ pub struct RetirePerson {
     pub reason: String,
 }
 
+/// Erases a person's personal information (PIPL 第四十七条): the key their texts are sealed under is
+/// destroyed, so their name, weekly records, comments and reviews' comments read as erased; every event,
+/// score and ranking stays as it was. `legal_basis` says why (e.g. "本人申请删除 (PIPL 第四十七条)").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErasePerson {
+    pub person: PersonId,
+    pub legal_basis: String,
+}
+
 // ---- Scheme and indicators -------------------------------------------------------------------
 
 fn default_base_period() -> PeriodKind {
@@ -533,6 +543,7 @@ commands! {
     RegisterPerson,
     MovePerson,
     RetirePerson,
+    ErasePerson,
     OpenScheme,
     DefineIndicator,
     ReviseIndicator,

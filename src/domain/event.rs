@@ -1,9 +1,12 @@
 //! Events: the facts the ledger stores, one struct per event type, and the `Event` enum that names,
 //! versions, serialises and (through `upcast`) decodes them.
 //!
-//! Invariant: a published event version is never edited. `to_data` writes the current version;
-//! `from_stored` reads every version ever written, upcasting old ones step by step to the current type.
-//! Every event carries the ids its stream is named by, so `stream_id` needs nothing but the event.
+//! Invariant: a published event version is never edited. `to_data` writes the newest version its
+//! data can take — the current one, except that an event whose personal text is still plain writes
+//! version 1 (a plain text and a sealed one are both legitimate stored forms: `personal_text`);
+//! `from_stored` reads every version ever written, upcasting old ones step by step to the current type,
+//! and refuses data at the current version that is not in that version's form. Every event carries the
+//! ids its stream is named by, so `stream_id` needs nothing but the event.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,6 +25,7 @@ pub use super::person_events::{
     GradeRecorded, PersonReviewed, PersonalIndicatorAssessed, PersonalIndicatorDefined, PersonalRulesSet,
     ResultUseRecorded, WeeklyRecordCommented, WeeklyRecordFiled,
 };
+use super::personal_text::{PersonalText, TextField};
 use super::points::Points;
 use super::scheme::{IndicatorMethod, RepeatRule, TierRule, TierRulesByFunction, TierStandard};
 use super::streams::{
@@ -62,7 +66,8 @@ pub struct UnitRetired {
 #[serde(deny_unknown_fields)]
 pub struct PersonRegistered {
     pub person: PersonId,
-    pub name: String,
+    /// Personal information: plain in version 1, sealed under the person's key in version 2.
+    pub name: PersonalText,
     pub unit: UnitCode,
 }
 
@@ -82,6 +87,16 @@ pub struct PersonMoved {
 pub struct PersonRetired {
     pub person: PersonId,
     pub reason: String,
+}
+
+/// The person's key was erased (PIPL 第四十七条): every text sealed under it reads as erased from now
+/// on, while every event, score and ranking stays as it was. `legal_basis` says why, in the admin's
+/// words; it is kept in clear, as the record of the erasure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonErased {
+    pub person: PersonId,
+    pub legal_basis: String,
 }
 
 // ---- Scheme and indicators -------------------------------------------------------------------
@@ -474,8 +489,9 @@ macro_rules! events {
                 }
             }
 
-            /// The schema version `to_data` writes.
-            pub fn schema_version(&self) -> u32 {
+            /// The type's current schema version (see `schema_version` for the one this event is
+            /// written at).
+            fn current_schema_version(&self) -> u32 {
                 match self {
                     $(Event::$variant(_) => $version,)+
                 }
@@ -496,17 +512,23 @@ macro_rules! events {
                 event_type: &str,
                 deserializer: D,
             ) -> Result<Option<Event>, D::Error> {
-                match event_type {
-                    $(stringify!($variant) => $variant::deserialize(deserializer).map(|event| Some(Event::$variant(event))),)+
-                    _ => serde::de::IgnoredAny::deserialize(deserializer).map(|_| None),
-                }
+                let event = match event_type {
+                    $(stringify!($variant) => Event::$variant($variant::deserialize(deserializer)?),)+
+                    _ => return serde::de::IgnoredAny::deserialize(deserializer).map(|_| None),
+                };
+                event.in_form_of_current().map(Some).map_err(serde::de::Error::custom)
             }
 
             fn decode_current_text(event_type: &str, text: &str) -> Result<Event, EventDecodeError> {
-                match event_type {
-                    $(stringify!($variant) => decode_text(event_type, $version, text).map(Event::$variant),)+
-                    _ => Err(EventDecodeError::UnknownEventType(event_type.to_owned())),
-                }
+                let event = match event_type {
+                    $(stringify!($variant) => decode_text(event_type, $version, text).map(Event::$variant)?,)+
+                    _ => return Err(EventDecodeError::UnknownEventType(event_type.to_owned())),
+                };
+                event.in_form_of_current().map_err(|message| EventDecodeError::InvalidData {
+                    event_type: event_type.to_owned(),
+                    schema_version: Event::current_version(event_type).unwrap_or_default(),
+                    message,
+                })
             }
 
             fn decode_current(event_type: &str, data: Value) -> Result<Event, EventDecodeError> {
@@ -531,9 +553,10 @@ events! {
     UnitRegistered => 1,
     UnitRenamed => 1,
     UnitRetired => 1,
-    PersonRegistered => 1,
+    PersonRegistered => 2,
     PersonMoved => 2,
     PersonRetired => 1,
+    PersonErased => 1,
     SchemeOpened => 1,
     IndicatorDefined => 1,
     IndicatorRevised => 1,
@@ -562,15 +585,65 @@ events! {
     SigningKeyRotated => 1,
     PersonalIndicatorDefined => 1,
     PersonalIndicatorAssessed => 1,
-    WeeklyRecordFiled => 1,
-    WeeklyRecordCommented => 1,
-    PersonReviewed => 1,
+    WeeklyRecordFiled => 2,
+    WeeklyRecordCommented => 2,
+    PersonReviewed => 2,
     PersonalRulesSet => 1,
     GradeRecorded => 1,
     ResultUseRecorded => 1,
 }
 
 impl Event {
+    /// The schema version the event is written at: its type's current version, or 1 for an event
+    /// whose personal text is plain (version 2 of those types holds sealed texts only).
+    pub fn schema_version(&self) -> u32 {
+        match self.personal_text() {
+            Some((_, _, text)) => text.schema_version(),
+            None => self.current_schema_version(),
+        }
+    }
+
+    /// The personal text the event holds, with its person and field: the events of individuals whose
+    /// texts are sealed per person (docs/RULES.md §15.12). `None` for every other event.
+    pub fn personal_text(&self) -> Option<(&PersonId, TextField, &PersonalText)> {
+        match self {
+            Event::PersonRegistered(event) => Some((&event.person, TextField::PersonName, &event.name)),
+            Event::WeeklyRecordFiled(event) => Some((&event.person, TextField::WeeklyRecordText, &event.text)),
+            Event::WeeklyRecordCommented(event) => {
+                Some((&event.person, TextField::WeeklyRecordComment, &event.comment))
+            }
+            Event::PersonReviewed(event) => Some((&event.person, TextField::ReviewComment, &event.comment)),
+            _ => None,
+        }
+    }
+
+    /// As `personal_text`, to seal the text in place (the service does, before the event is sealed
+    /// into the chain).
+    pub fn personal_text_mut(&mut self) -> Option<(&PersonId, TextField, &mut PersonalText)> {
+        match self {
+            Event::PersonRegistered(event) => Some((&event.person, TextField::PersonName, &mut event.name)),
+            Event::WeeklyRecordFiled(event) => Some((&event.person, TextField::WeeklyRecordText, &mut event.text)),
+            Event::WeeklyRecordCommented(event) => {
+                Some((&event.person, TextField::WeeklyRecordComment, &mut event.comment))
+            }
+            Event::PersonReviewed(event) => Some((&event.person, TextField::ReviewComment, &mut event.comment)),
+            _ => None,
+        }
+    }
+
+    /// Data decoded at its type's current version must be what that version writes: a version 2
+    /// event of individuals holds a sealed text, never a plain one (plain text is version 1).
+    fn in_form_of_current(self) -> Result<Event, String> {
+        match self.schema_version() == self.current_schema_version() {
+            true => Ok(self),
+            false => Err(format!(
+                "version {} holds personal texts sealed ({{\"ciphertext\", \"nonce\"}}); a plain text is version {}",
+                self.current_schema_version(),
+                self.schema_version()
+            )),
+        }
+    }
+
     /// The current schema version of `event_type`, if there is such a type.
     pub fn current_version(event_type: &str) -> Option<u32> {
         Event::CURRENT_VERSIONS.iter().find(|(name, _)| *name == event_type).map(|(_, version)| *version)
@@ -581,7 +654,15 @@ impl Event {
         let current = Event::current_version(event_type)
             .ok_or_else(|| EventDecodeError::UnknownEventType(event_type.to_owned()))?;
         let data = upcast_to_current(event_type, schema_version, current, data.clone())?;
-        Event::decode_current(event_type, data).map_err(|error| error.at_stored_version(schema_version))
+        let event = Event::decode_current(event_type, data).map_err(|error| error.at_stored_version(schema_version))?;
+        match schema_version == current {
+            true => event.in_form_of_current().map_err(|message| EventDecodeError::InvalidData {
+                event_type: event_type.to_owned(),
+                schema_version,
+                message,
+            }),
+            false => Ok(event),
+        }
     }
 
     /// As `from_stored`, from the data's JSON text: data already at the current version is decoded
@@ -626,6 +707,7 @@ impl Event {
             Event::PersonRegistered(event) => person_stream(&event.person),
             Event::PersonMoved(event) => person_stream(&event.person),
             Event::PersonRetired(event) => person_stream(&event.person),
+            Event::PersonErased(event) => person_stream(&event.person),
             Event::SchemeOpened(event) => scheme_stream(&event.scheme),
             Event::IndicatorDefined(event) => scheme_stream(&event.scheme),
             Event::IndicatorRevised(event) => scheme_stream(&event.scheme),

@@ -66,7 +66,8 @@ pub struct UnitFacts {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonFacts {
-    pub name: String,
+    /// As the registration stored it: plain (version 1) or sealed under the person's key (version 2).
+    pub name: crate::domain::personal_text::PersonalText,
     /// The unit the latest registration or move names (a move may take effect later: `unit_on`).
     pub unit: UnitCode,
     pub retired: bool,
@@ -76,6 +77,9 @@ pub struct PersonFacts {
     /// The day the person retired (the last day they count anywhere).
     #[serde(default)]
     pub retired_on: Option<Date>,
+    /// The person's personal information was erased (`PersonErased`): their texts read as erased.
+    #[serde(default)]
+    pub erased: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

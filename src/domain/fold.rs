@@ -33,6 +33,7 @@ impl Facts {
             Event::PersonRegistered(event) => self.person_registered(event, recorded),
             Event::PersonMoved(event) => self.person_moved(event, recorded),
             Event::PersonRetired(event) => self.person_retired(event, recorded),
+            Event::PersonErased(event) => self.person_erased(event),
             Event::SchemeOpened(event) => self.scheme_opened(event),
             Event::IndicatorDefined(event) => self.indicator_defined(event),
             Event::IndicatorTakenOver(event) => self.indicator_taken_over(event),

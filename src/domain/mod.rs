@@ -20,6 +20,7 @@ pub mod period;
 pub mod person;
 pub mod person_commands;
 pub mod person_events;
+pub mod personal_text;
 pub mod points;
 pub mod recorded;
 pub mod rejection;
@@ -41,6 +42,7 @@ pub use ids::{
 };
 pub use organisation::UnitLevel;
 pub use period::{PeriodId, PeriodKind};
+pub use personal_text::{PersonKey, PersonalText, SealedText, TextField};
 pub use points::{divide_round_half_up, PerMille, Points};
 pub use recorded::{EventRef, Hash, Recorded, RecordedBy};
 pub use rejection::{Rejection, RejectionCode};

@@ -6,8 +6,9 @@
 //! takes part in a county's individual ranking, and which indicators a person carries.
 //!
 //! Personal information — names, weekly-record texts, review comments, grade reasons — sits in fields
-//! of its own (`text`, `comment`, `reason`), never mixed into codes or numbers, so that it can be
-//! stored encrypted per person later without touching any score.
+//! of its own (`text`, `comment`, `reason`), never mixed into codes or numbers. Names, texts and
+//! comments are `PersonalText`s, folded as stored (sealed ones stay sealed): nothing is computed from
+//! them, so erasing a person's key changes no score.
 //!
 //! Invariant: every answer here is a function of the facts alone; days are civil days in the ledger's
 //! time zone, and a person counts for a period in the unit they belonged to on its last day.
@@ -19,10 +20,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::date::{Date, IsoWeek};
-use super::event::{Event, PersonMoved, PersonRegistered, PersonRetired};
+use super::event::{Event, PersonErased, PersonMoved, PersonRegistered, PersonRetired};
 use super::facts::{Facts, PeriodStatus, PersonFacts, SchemeFacts};
 use super::ids::{FunctionCode, IndicatorCode, PersonId, SchemeId, UnitCode};
 use super::period::{PeriodId, PeriodKind};
+use super::personal_text::PersonalText;
 use super::points::Points;
 use super::recorded::{EventRef, Hash, Recorded};
 use super::scheme::IndicatorMethod;
@@ -416,7 +418,7 @@ pub struct WeeklyRecordFacts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommentFacts {
     /// Personal information: kept apart from everything that is scored.
-    pub comment: String,
+    pub comment: PersonalText,
     pub event: EventRef,
 }
 
@@ -424,7 +426,7 @@ pub struct CommentFacts {
 pub struct ReviewFacts {
     pub score: Points,
     /// Personal information: kept apart from everything that is scored.
-    pub comment: String,
+    pub comment: PersonalText,
     /// Who reviewed is the event's actor: the latest review by one actor counts.
     pub event: EventRef,
 }
@@ -651,6 +653,7 @@ impl Facts {
             retired: false,
             memberships: vec![Membership { unit: event.unit.clone(), from }],
             retired_on: None,
+            erased: false,
         };
         self.persons.insert(event.person.clone(), person);
     }
@@ -670,6 +673,13 @@ impl Facts {
         if let Some(person) = self.persons.get_mut(&event.person) {
             person.retired = true;
             person.retired_on = Some(day);
+        }
+    }
+
+    /// The person's texts read as erased from now on; nothing else about them changes.
+    pub(super) fn person_erased(&mut self, event: &PersonErased) {
+        if let Some(person) = self.persons.get_mut(&event.person) {
+            person.erased = true;
         }
     }
 

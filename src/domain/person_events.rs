@@ -1,6 +1,7 @@
 //! The events of individual assessment and of the use of results (see `person`): each carries the
 //! ids its stream is named by. Texts that are personal information — a weekly record's `text`, a
-//! review's or a comment's `comment`, a grade's `reason` — are fields of their own.
+//! review's or a comment's `comment`, a grade's `reason` — are fields of their own; the first three are
+//! `PersonalText`s, plain in version 1 and sealed under the person's key in version 2.
 //!
 //! Invariant: a published event version is never edited (see `event`).
 
@@ -13,6 +14,7 @@ use super::person::{
     AnnualGrade, AssessmentId, ChainPosition, IndicatorRef, PartWeights, PersonalOutcome, ResultSubject, ResultUseId,
     ResultUseKind, ResultView,
 };
+use super::personal_text::PersonalText;
 use super::points::Points;
 use super::scheme::IndicatorMethod;
 
@@ -56,8 +58,8 @@ pub struct WeeklyRecordFiled {
     pub week: IsoWeek,
     /// The unit the person belonged to on the week's Thursday.
     pub unit: UnitCode,
-    /// Personal information: what the person did that week.
-    pub text: String,
+    /// Personal information: what the person did that week (sealed from version 2).
+    pub text: PersonalText,
     pub indicators: Vec<IndicatorRef>,
 }
 
@@ -67,8 +69,8 @@ pub struct WeeklyRecordFiled {
 pub struct WeeklyRecordCommented {
     pub person: PersonId,
     pub week: IsoWeek,
-    /// Personal information.
-    pub comment: String,
+    /// Personal information, sealed under the commented person's key from version 2.
+    pub comment: PersonalText,
 }
 
 /// A leader's review (领导评鉴) of a person for a quarter (the leader is the actor; their latest wins).
@@ -79,8 +81,8 @@ pub struct PersonReviewed {
     pub quarter: PeriodId,
     /// 0 to 100.00.
     pub score: Points,
-    /// Personal information.
-    pub comment: String,
+    /// Personal information, sealed under the reviewed person's key from version 2.
+    pub comment: PersonalText,
 }
 
 /// A county's committee sets the rules of its individual assessment for a year, every one spelled out.

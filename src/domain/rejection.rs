@@ -52,6 +52,9 @@ rejection_codes! {
     UnknownPerson => "unknown_person",
     PersonRetired => "person_retired",
     PersonExists => "person_exists",
+    /// The person's personal information was erased: nothing more is recorded about it, and it is not
+    /// erased twice.
+    PersonErased => "person_erased",
     // Schemes and indicators.
     UnknownScheme => "unknown_scheme",
     SchemeExists => "scheme_exists",

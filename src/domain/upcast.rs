@@ -12,13 +12,14 @@ use serde_json::Value;
 
 use super::appeal::{AppealStage, AppealVerdict};
 use super::context::Role;
-use super::date::Date;
+use super::date::{Date, IsoWeek};
 use super::event::EventDecodeError;
 use super::ids::{
     AppealId, DeductionId, EventId, EvidenceDigest, IndicatorCode, PersonId, ProblemCategory, SchemeId, TierAwardId,
     TokenHash, UnitCode,
 };
 use super::period::PeriodId;
+use super::person::IndicatorRef;
 use super::points::Points;
 use super::Timestamp;
 
@@ -69,6 +70,26 @@ pub const UPCAST_STEPS: &[UpcastStep] = &[
         event_type: "AccessGranted",
         from_version: 2,
         step: |data| frozen_step(data, access_granted_v2_to_v3),
+    },
+    UpcastStep {
+        event_type: "PersonRegistered",
+        from_version: 1,
+        step: |data| frozen_step(data, person_registered_v1_to_v2),
+    },
+    UpcastStep {
+        event_type: "WeeklyRecordFiled",
+        from_version: 1,
+        step: |data| frozen_step(data, weekly_record_filed_v1_to_v2),
+    },
+    UpcastStep {
+        event_type: "WeeklyRecordCommented",
+        from_version: 1,
+        step: |data| frozen_step(data, weekly_record_commented_v1_to_v2),
+    },
+    UpcastStep {
+        event_type: "PersonReviewed",
+        from_version: 1,
+        step: |data| frozen_step(data, person_reviewed_v1_to_v2),
     },
 ];
 
@@ -408,5 +429,129 @@ fn access_granted_v2_to_v3(old: AccessGrantedV2) -> AccessGrantedV3 {
         note: old.note,
         valid_days: old.valid_days,
         person: None,
+    }
+}
+
+// ---- Personal texts: PersonRegistered, WeeklyRecordFiled, WeeklyRecordCommented, PersonReviewed v2 ----
+//
+// Version 2 of these events holds its personal text sealed under the person's key; version 1 held it
+// plain. Both stay legitimate stored forms: a v1 text is not sealed after the fact (there is nothing to
+// seal it with, and its bytes are hashed as they are). So these steps invent nothing: the v1 text
+// reaches version 2's type as what it is, a plain text, and the JSON of the step is the JSON it read.
+
+/// A personal text as version 2 of these events reads it: plain (reached from version 1 only) or sealed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PersonalTextV2 {
+    Plain(String),
+    Sealed { ciphertext: String, nonce: String },
+}
+
+/// `PersonRegistered` version 1, as first published: the name in clear.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRegisteredV1 {
+    pub person: PersonId,
+    pub name: String,
+    pub unit: UnitCode,
+}
+
+/// `PersonRegistered` version 2, as published: the name sealed (or, from version 1, plain).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRegisteredV2 {
+    pub person: PersonId,
+    pub name: PersonalTextV2,
+    pub unit: UnitCode,
+}
+
+/// v1 → v2: a name registered before names were sealed is a plain text.
+fn person_registered_v1_to_v2(old: PersonRegisteredV1) -> PersonRegisteredV2 {
+    PersonRegisteredV2 { person: old.person, name: PersonalTextV2::Plain(old.name), unit: old.unit }
+}
+
+/// `WeeklyRecordFiled` version 1, as first published: the text in clear.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklyRecordFiledV1 {
+    pub person: PersonId,
+    pub week: IsoWeek,
+    pub unit: UnitCode,
+    pub text: String,
+    pub indicators: Vec<IndicatorRef>,
+}
+
+/// `WeeklyRecordFiled` version 2, as published: the text sealed (or, from version 1, plain).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklyRecordFiledV2 {
+    pub person: PersonId,
+    pub week: IsoWeek,
+    pub unit: UnitCode,
+    pub text: PersonalTextV2,
+    pub indicators: Vec<IndicatorRef>,
+}
+
+/// v1 → v2: a record filed before texts were sealed holds a plain text.
+fn weekly_record_filed_v1_to_v2(old: WeeklyRecordFiledV1) -> WeeklyRecordFiledV2 {
+    WeeklyRecordFiledV2 {
+        person: old.person,
+        week: old.week,
+        unit: old.unit,
+        text: PersonalTextV2::Plain(old.text),
+        indicators: old.indicators,
+    }
+}
+
+/// `WeeklyRecordCommented` version 1, as first published: the comment in clear.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklyRecordCommentedV1 {
+    pub person: PersonId,
+    pub week: IsoWeek,
+    pub comment: String,
+}
+
+/// `WeeklyRecordCommented` version 2, as published: the comment sealed (or, from version 1, plain).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklyRecordCommentedV2 {
+    pub person: PersonId,
+    pub week: IsoWeek,
+    pub comment: PersonalTextV2,
+}
+
+/// v1 → v2: a comment made before texts were sealed is a plain text.
+fn weekly_record_commented_v1_to_v2(old: WeeklyRecordCommentedV1) -> WeeklyRecordCommentedV2 {
+    WeeklyRecordCommentedV2 { person: old.person, week: old.week, comment: PersonalTextV2::Plain(old.comment) }
+}
+
+/// `PersonReviewed` version 1, as first published: the comment in clear.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonReviewedV1 {
+    pub person: PersonId,
+    pub quarter: PeriodId,
+    pub score: Points,
+    pub comment: String,
+}
+
+/// `PersonReviewed` version 2, as published: the comment sealed (or, from version 1, plain).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonReviewedV2 {
+    pub person: PersonId,
+    pub quarter: PeriodId,
+    pub score: Points,
+    pub comment: PersonalTextV2,
+}
+
+/// v1 → v2: a review made before texts were sealed holds a plain comment.
+fn person_reviewed_v1_to_v2(old: PersonReviewedV1) -> PersonReviewedV2 {
+    PersonReviewedV2 {
+        person: old.person,
+        quarter: old.quarter,
+        score: old.score,
+        comment: PersonalTextV2::Plain(old.comment),
     }
 }

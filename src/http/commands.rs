@@ -43,6 +43,7 @@ pub const fn route(kind: CommandKind) -> CommandRoute {
         K::RegisterPerson => ("/v1/persons", None),
         K::MovePerson => ("/v1/persons/{person}/move", Some("person")),
         K::RetirePerson => ("/v1/persons/{person}/retirement", Some("person")),
+        K::ErasePerson => ("/v1/persons/{person}/erasure", Some("person")),
         K::OpenScheme => ("/v1/schemes", None),
         K::DefineIndicator => ("/v1/indicators", None),
         K::ReviseIndicator => ("/v1/indicator-revisions", None),

@@ -1,7 +1,8 @@
 //! Individuals and the use of results over HTTP, declared as rows of `queries::QUERY_ROUTES` (so the
 //! router, the OpenAPI document and the read matrix see them like every other read): the persons of a
 //! unit, a person's scorecard, indicators, weekly records and reviews, a county's individual ranking
-//! and annual grades, and the uses of results with whether their basis still holds. The commands
+//! and annual grades, and the uses of results with whether their basis still holds — names and personal
+//! texts opened with the service's person keys, or shown as erased. The commands
 //! (weekly records, reviews, grades, result uses …) are routes of `commands`, like every command.
 
 use crate::http::params::{param, required, ParamKind, Params, QueryParam, AS_OF, PROVISIONAL};
@@ -34,6 +35,11 @@ fn period(params: &Params) -> crate::domain::PeriodId {
     params.period("period").expect("required by the route")
 }
 
+/// The keys the server's service holds: every answer here opens personal texts with them.
+fn keys(state: &crate::http::AppState) -> &crate::service::PersonKeys {
+    state.service.person_keys()
+}
+
 fn view(params: &Params) -> View {
     View { as_of: params.as_of("as_of"), counting: params.counting() }
 }
@@ -49,7 +55,7 @@ pub const PERSONS: QueryRoute = QueryRoute {
     reads: |params| Ok(ReadTarget::Persons { unit: params.unit("unit").expect("required by the route") }),
     compute: |state, reader, params| {
         let unit = params.unit("unit").expect("required by the route");
-        json(state.read_models.persons(reader, &unit, params.as_of("as_of")))
+        json(state.read_models.persons(reader, &unit, params.as_of("as_of"), keys(state)))
     },
 };
 
@@ -64,7 +70,9 @@ pub const SCORECARD: QueryRoute = QueryRoute {
     caching: Caching::UntilTheHeadMoves,
     read_kind: ReadKind::Person,
     reads: person_target,
-    compute: |state, _, params| json(state.read_models.person_scorecard(&person(params), period(params), view(params))),
+    compute: |state, _, params| {
+        json(state.read_models.person_scorecard(&person(params), period(params), view(params), keys(state)))
+    },
 };
 
 /// `GET /v1/persons/indicators?person=&period=`.
@@ -93,7 +101,7 @@ pub const WEEKLY_RECORDS: QueryRoute = QueryRoute {
     read_kind: ReadKind::Person,
     reads: person_target,
     compute: |state, _, params| {
-        json(state.read_models.weekly_records(&person(params), period(params), params.as_of("as_of")))
+        json(state.read_models.weekly_records(&person(params), period(params), params.as_of("as_of"), keys(state)))
     },
 };
 
@@ -107,7 +115,7 @@ pub const REVIEWS: QueryRoute = QueryRoute {
     read_kind: ReadKind::Person,
     reads: person_target,
     compute: |state, _, params| {
-        json(state.read_models.person_reviews(&person(params), period(params), params.as_of("as_of")))
+        json(state.read_models.person_reviews(&person(params), period(params), params.as_of("as_of"), keys(state)))
     },
 };
 
@@ -123,7 +131,7 @@ pub const INDIVIDUAL_RANKING: QueryRoute = QueryRoute {
     reads: county_target,
     compute: |state, _, params| {
         let county = params.unit("unit").expect("required by the route");
-        json(state.read_models.individual_ranking(&county, period(params), view(params)))
+        json(state.read_models.individual_ranking(&county, period(params), view(params), keys(state)))
     },
 };
 
@@ -140,7 +148,7 @@ pub const GRADES: QueryRoute = QueryRoute {
     reads: county_target,
     compute: |state, _, params| {
         let county = params.unit("unit").expect("required by the route");
-        json(state.read_models.grades(&county, period(params), params.as_of("as_of")))
+        json(state.read_models.grades(&county, period(params), params.as_of("as_of"), keys(state)))
     },
 };
 

@@ -12,7 +12,9 @@
 //! quarterly scores; participants are ranked on it (competition rank) and put in tiers by shares.
 //!
 //! Invariant: integers only, rounded half-up through `domain::points`; every answer is a function of
-//! the facts and of the day it is asked for (`today`: which weeks are over), never of a clock.
+//! the facts and of the day it is asked for (`today`: which weeks are over), never of a clock. Personal
+//! texts leave here as stored — sealed ones sealed — each answer saying whether its person was erased;
+//! the service's views open them (`service::person_keys`), nothing here ever holds a key.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,6 +25,7 @@ use crate::domain::facts::SchemeFacts;
 use crate::domain::person::{
     excellent_quota, latest_reviews, AnnualGrade, IndicatorRef, PersonalRules, ResultSubject, ResultView,
 };
+use crate::domain::PersonalText;
 use crate::domain::{
     divide_round_half_up, Event, EventRef, FunctionCode, IndicatorCode, PeriodId, PeriodKind, PersonId, Points,
     Recorded, SchemeId, TierRule, Timestamp, UnitCode,
@@ -71,7 +74,7 @@ pub struct ReviewLine {
     pub leader: String,
     pub score: Points,
     pub counts: bool,
-    pub comment: String,
+    pub comment: PersonalText,
     pub event: EventRef,
 }
 
@@ -116,7 +119,10 @@ pub struct IndividualPlace {
 pub struct PersonalScorecard {
     pub person: PersonId,
     /// Personal information.
-    pub name: String,
+    pub name: PersonalText,
+    /// The person's personal information was erased: the name and every comment read as erased.
+    #[serde(default)]
+    pub erased: bool,
     pub period: PeriodId,
     pub quarters: Vec<QuarterScore>,
     /// The half-up mean of the quarterly scores (for a year: the annual personal score).
@@ -133,7 +139,10 @@ pub struct PersonalScorecard {
 pub struct IndividualStandingLine {
     pub person: PersonId,
     /// Personal information.
-    pub name: String,
+    pub name: PersonalText,
+    /// The person's personal information was erased: the name reads as erased.
+    #[serde(default)]
+    pub erased: bool,
     /// The section they counted in for the last Q4 month they counted in one.
     pub section: Option<UnitCode>,
     pub annual_score: Points,
@@ -207,7 +216,7 @@ pub enum WeekStatus {
 pub struct CommentLine {
     pub leader: String,
     /// Personal information.
-    pub comment: String,
+    pub comment: PersonalText,
     pub event: EventRef,
 }
 
@@ -219,7 +228,7 @@ pub struct WeekLine {
     pub status: WeekStatus,
     pub unit: Option<UnitCode>,
     /// Personal information.
-    pub text: Option<String>,
+    pub text: Option<PersonalText>,
     pub indicators: Vec<IndicatorRef>,
     pub comments: Vec<CommentLine>,
     pub event: Option<EventRef>,
@@ -228,6 +237,9 @@ pub struct WeekLine {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeeklyRecords {
     pub person: PersonId,
+    /// The person's personal information was erased: every text and comment reads as erased.
+    #[serde(default)]
+    pub erased: bool,
     pub period: PeriodId,
     /// The day the weeks are judged on: a week is missing once it is over by then.
     pub today: Date,
@@ -246,6 +258,9 @@ pub struct QuarterReviews {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonReviews {
     pub person: PersonId,
+    /// The person's personal information was erased: every comment reads as erased.
+    #[serde(default)]
+    pub erased: bool,
     pub period: PeriodId,
     pub quarters: Vec<QuarterReviews>,
 }
@@ -255,7 +270,10 @@ pub struct PersonReviews {
 pub struct PersonListing {
     pub person: PersonId,
     /// Personal information.
-    pub name: String,
+    pub name: PersonalText,
+    /// The person's personal information was erased: the name reads as erased.
+    #[serde(default)]
+    pub erased: bool,
     /// The unit they belong to on the day asked about (none when not in service that day).
     pub unit: Option<UnitCode>,
     pub retired: bool,
@@ -339,6 +357,7 @@ impl Projection {
             .map(|(code, person)| PersonListing {
                 person: code.clone(),
                 name: person.name.clone(),
+                erased: person.erased,
                 unit: person.unit_on(today).cloned(),
                 retired: person.retired,
                 memberships: person.memberships.clone(),
@@ -558,6 +577,7 @@ impl Projection {
         Some(PersonalScorecard {
             person: person.clone(),
             name: record.name.clone(),
+            erased: record.erased,
             period,
             quarters,
             score: Points::mean(&scores),
@@ -633,6 +653,7 @@ impl Projection {
                 let grade = plan.and_then(|plan| plan.grade_of(&person)).map(|grade| grade.recorded.grade);
                 Some(IndividualStandingLine {
                     name: record.name.clone(),
+                    erased: record.erased,
                     section,
                     annual_score: standing.final_score,
                     rank: standing.rank,
@@ -765,12 +786,13 @@ impl Projection {
         let count = |status: WeekStatus| weeks.iter().filter(|week| week.status == status).count();
         let filed_count = u32::try_from(count(WeekStatus::Filed)).unwrap_or(u32::MAX);
         let missing = weeks.iter().filter(|week| week.status == WeekStatus::Missing).map(|week| week.week).collect();
-        Some(WeeklyRecords { person: person.clone(), period, today, weeks, filed: filed_count, missing })
+        let erased = record.erased;
+        Some(WeeklyRecords { person: person.clone(), erased, period, today, weeks, filed: filed_count, missing })
     }
 
     /// A person's reviews in the quarters of `period`, each quarter with its review score.
     pub fn person_reviews(&self, person: &PersonId, period: PeriodId) -> Option<PersonReviews> {
-        self.facts.persons.get(person)?;
+        let erased = self.facts.persons.get(person)?.erased;
         let quarters = PeriodId::all_in_year(period.year(), PeriodKind::Quarter)
             .into_iter()
             .filter(|quarter| period.contains(*quarter) || quarter.contains(period))
@@ -779,7 +801,7 @@ impl Projection {
                 QuarterReviews { quarter, review_score, reviews }
             })
             .collect();
-        Some(PersonReviews { person: person.clone(), period, quarters })
+        Some(PersonReviews { person: person.clone(), erased, period, quarters })
     }
 }
 

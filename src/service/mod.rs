@@ -3,7 +3,9 @@
 //! seals its events — giving each its sequence number, stream version and hash, once — folds them
 //! into the facts, and hands them to the store's committer without waiting, so the next command is
 //! decided on top of them while the first is still being fsynced. Callers are answered only when their
-//! events are durable. It owns the clock and id generation.
+//! events are durable. It owns the clock, id generation and randomness, and the person keys: personal
+//! texts are sealed under their person's key between decide and seal (`person_keys`), and a key is
+//! durable in the key file before any text sealed under it is handed to the ledger.
 //!
 //! Invariant: the decider is the ledger's only writer, and the committer writes a sealed append only
 //! if it continues the chain exactly where the one before ended, so the decider's facts always equal
@@ -16,6 +18,7 @@ pub mod documents;
 pub mod history;
 pub mod listings;
 pub mod people;
+pub mod person_keys;
 pub mod queries;
 pub mod read_models;
 pub mod records;
@@ -25,7 +28,8 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-pub use clock::{Clock, IdSource, ManualClock, RandomIds, SeededIds, SystemClock};
+pub use clock::{Clock, IdSource, ManualClock, RandomIds, RandomnessUnavailable, SeededIds, SystemClock};
+pub use person_keys::PersonKeys;
 
 use crate::chain::{self, Chain, Sealed, Stamp};
 use crate::domain::{self, Command, Context, Event, Facts, Recorded, RecordedBy, Rejection, Timestamp};
@@ -122,20 +126,30 @@ pub struct PendingCommand {
     append: Option<PendingAppend>,
     ledger: Arc<Ledger>,
     poisoned: Arc<AtomicBool>,
+    /// The persons the command erases: their keys leave the key file once it is durable.
+    erased: Vec<domain::PersonId>,
+    person_keys: Arc<PersonKeys>,
 }
 
 impl PendingCommand {
     /// Blocks until durable. Not for use inside an async task.
     pub fn wait(self) -> Result<Executed, ServiceError> {
         match self.append {
-            Some(append) => finish(self.executed, append.wait(), &self.poisoned),
+            Some(append) => {
+                let executed = finish(self.executed, append.wait(), &self.poisoned)?;
+                self.person_keys.finish_forgetting(&self.erased).map(|()| executed)
+            }
             None => wait_for_head(&self.ledger, self.executed),
         }
     }
 
     pub async fn wait_async(self) -> Result<Executed, ServiceError> {
         match self.append {
-            Some(append) => finish(self.executed, append.wait_async().await, &self.poisoned),
+            Some(append) => {
+                let executed = finish(self.executed, append.wait_async().await, &self.poisoned)?;
+                // A small file replaced once per erasure: not worth a blocking-pool hop.
+                self.person_keys.finish_forgetting(&self.erased).map(|()| executed)
+            }
             None => {
                 let mut head = self.ledger.watch_head();
                 let last_seq = self.executed.last_seq;
@@ -197,6 +211,8 @@ pub struct Service {
     ledger: Arc<Ledger>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
+    /// The keys personal texts are sealed under (the key file beside the ledger, in memory).
+    person_keys: Arc<PersonKeys>,
     decider: Mutex<Decider>,
     poisoned: Arc<AtomicBool>,
     /// The projection snapshot the decider opened from (0: none).
@@ -208,6 +224,8 @@ struct Decided {
     executed: Executed,
     sealed: Vec<Sealed>,
     recorded: Vec<Recorded>,
+    /// The persons it erases.
+    erased: Vec<domain::PersonId>,
 }
 
 impl Service {
@@ -252,6 +270,7 @@ impl Service {
                 head.seq
             )));
         }
+        let person_keys = Arc::new(PersonKeys::open(ledger.dir(), &facts)?);
         let decider = Decider {
             facts,
             chain: Chain::at(head),
@@ -262,7 +281,7 @@ impl Service {
             imported: None,
         };
         let poisoned = Arc::new(AtomicBool::new(false));
-        Ok(Service { ledger, clock, ids, decider: Mutex::new(decider), poisoned, from_snapshot })
+        Ok(Service { ledger, clock, ids, person_keys, decider: Mutex::new(decider), poisoned, from_snapshot })
     }
 
     /// The snapshot the decider was opened from (0: the ledger was folded from its first event).
@@ -282,6 +301,11 @@ impl Service {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// The person keys: what the views open personal texts with.
+    pub fn person_keys(&self) -> &Arc<PersonKeys> {
+        &self.person_keys
     }
 
     /// The access a token hash was granted (revoked or not), as the decider knows it.
@@ -353,6 +377,11 @@ impl Service {
         if self.poisoned.load(Ordering::SeqCst) {
             return Err(ServiceError::Unavailable);
         }
+        // A new person's key is written before the decider is locked: commands go on meanwhile. Only
+        // for a role that may give the command (any other is refused by the rules, as always).
+        if domain::allowed_roles(command).contains(&actor.role) {
+            self.person_keys.ensure_key_for(command, self.ids.as_ref())?;
+        }
         let mut decider = self.decider.lock().expect("decider lock");
         let digest = command_digest(&actor, command);
         if let Some(command_id) = &options.command_id {
@@ -360,12 +389,24 @@ impl Service {
                 return Ok(self.pending(executed, None));
             }
         }
-        let decided = self.decide(&mut decider, &actor, command, &options)?;
+        let decided = match self.decide(&mut decider, &actor, command, &options) {
+            Ok(decided) => decided,
+            Err(error) => {
+                self.person_keys.discard_staged();
+                return Err(error);
+            }
+        };
+        // The keys the texts are sealed under are durable before the texts are handed over.
+        self.person_keys.persist_staged()?;
+        self.person_keys.begin_forgetting(&decided.erased);
         let append = SealedAppend {
             events: decided.sealed,
             command: options.command_id.clone().map(|command_id| CommandKey { command_id, digest }),
         };
-        let pending = self.ledger.submit(append).map_err(|e| ServiceError::Failure(e.to_string()))?;
+        let pending = self.ledger.submit(append).map_err(|e| {
+            self.person_keys.abandon_forgetting(&decided.erased);
+            ServiceError::Failure(e.to_string())
+        })?;
         fold(&mut decider, &decided.recorded, self.ledger.head().seq);
         if let Some(command_id) = options.command_id {
             if decider.recent_commands.len() >= RECENT_COMMANDS_MAX {
@@ -374,7 +415,7 @@ impl Service {
             let replay = Executed { replayed: true, ..decided.executed.clone() };
             decider.recent_commands.insert(command_id, (replay, digest));
         }
-        Ok(self.pending(decided.executed, Some(pending)))
+        Ok(PendingCommand { erased: decided.erased, ..self.pending(decided.executed, Some(pending)) })
     }
 
     /// Decides, appends and waits until durable. Not for use inside an async task.
@@ -424,9 +465,15 @@ impl Service {
         scratch.imported = imported;
         let mut executed_all = Vec::new();
         let mut appends = Vec::new();
+        let mut erased = Vec::new();
+        // Keys staged by a command of the batch are written only if the whole batch is decided.
+        let discard = |error: BatchError| {
+            self.person_keys.discard_staged();
+            error
+        };
         for (index, item) in commands.by_ref().enumerate() {
-            let BatchItem { actor, command, at, new_id } = item?;
-            let fail = |error: ServiceError| BatchError { index, error };
+            let BatchItem { actor, command, at, new_id } = item.map_err(discard)?;
+            let fail = |error: ServiceError| discard(BatchError { index, error });
             admit(&scratch.facts, &actor).map_err(fail)?;
             if let Some(at) = at {
                 let previous = scratch.chain.head().recorded_at;
@@ -438,6 +485,7 @@ impl Service {
             let options = CommandOptions { new_id, ..CommandOptions::default() };
             let decided = self.decide(&mut scratch, &actor, command, &options).map_err(fail)?;
             fold(&mut scratch, &decided.recorded, self.ledger.head().seq);
+            erased.extend(decided.erased);
             executed_all.push(decided.executed);
             appends.push(SealedAppend { events: decided.sealed, command: None });
         }
@@ -446,13 +494,18 @@ impl Service {
         if appends.is_empty() {
             return Ok(executed_all);
         }
-        let pending = self.ledger.submit_all(appends).map_err(|e| BatchError {
-            index: 0,
-            error: if e.is_rejection() {
-                ServiceError::TooLarge { field: "commands", reason: e.to_string() }
-            } else {
-                ServiceError::Failure(e.to_string())
-            },
+        self.person_keys.persist_staged().map_err(|error| BatchError { index: 0, error })?;
+        self.person_keys.begin_forgetting(&erased);
+        let pending = self.ledger.submit_all(appends).map_err(|e| {
+            self.person_keys.abandon_forgetting(&erased);
+            BatchError {
+                index: 0,
+                error: if e.is_rejection() {
+                    ServiceError::TooLarge { field: "commands", reason: e.to_string() }
+                } else {
+                    ServiceError::Failure(e.to_string())
+                },
+            }
         })?;
         *decider = scratch;
         drop(decider);
@@ -461,6 +514,7 @@ impl Service {
             tracing::error!(%error, "the ledger refused or failed a decided batch");
             BatchError { index: 0, error: ServiceError::Unavailable }
         })?;
+        self.person_keys.finish_forgetting(&erased).map_err(|error| BatchError { index: 0, error })?;
         Ok(executed_all)
     }
 
@@ -479,7 +533,10 @@ impl Service {
         let mut context = Context::new(now, actor.clone(), new_id);
         context.known_links = self.known_links(decider, command.links())?;
         people::prepare(self, decider, actor, command, &mut context)?;
-        let events = domain::decide(&decider.facts, command, &context)?;
+        let mut events = domain::decide(&decider.facts, command, &context)?;
+        // Personal texts are recorded sealed under their person's key, never in clear.
+        self.person_keys.seal_events(&mut events, self.ids.as_ref())?;
+        let erased = person_keys::erased_by(&events);
         let stream = single_stream(&events)?;
         let current = self.stream_version(decider, &stream)?;
         if let Some(expected) = options.expected_version {
@@ -516,7 +573,7 @@ impl Service {
             created_id: events.iter().find_map(Event::created_id),
             replayed: false,
         };
-        Ok(Decided { executed, sealed, recorded })
+        Ok(Decided { executed, sealed, recorded, erased })
     }
 
     /// The stream's version as the decider knows it, or (the first time) as the store has it.
@@ -545,7 +602,14 @@ impl Service {
     }
 
     fn pending(&self, executed: Executed, append: Option<PendingAppend>) -> PendingCommand {
-        PendingCommand { executed, append, ledger: self.ledger.clone(), poisoned: self.poisoned.clone() }
+        PendingCommand {
+            executed,
+            append,
+            ledger: self.ledger.clone(),
+            poisoned: self.poisoned.clone(),
+            erased: Vec::new(),
+            person_keys: self.person_keys.clone(),
+        }
     }
 
     /// The result of a command id used before, from memory or from the ledger's index; refused when the

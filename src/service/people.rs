@@ -6,7 +6,9 @@
 //!
 //! Invariant: a result use names a chain position that is in the chain (given and checked, or the head
 //! when left out), and an annual grade is checked against the individual ranking of the decider's own
-//! facts — the facts it is recorded on top of. Who may read what is `queries::may_read`'s.
+//! facts — the facts it is recorded on top of. Who may read what is `queries::may_read`'s. Every answer
+//! that shows a name or a personal text shows it opened with the person's key (`PersonKeys::reveal`),
+//! or as erased: a sealed text never leaves here sealed, and an erased one never leaves at all.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,12 +17,16 @@ use crate::domain::person::{
     AnnualGrade, ChainPosition, GradeBasis, ResultSubject, ResultUseFacts, ResultUseId, ResultUseKind, ResultView,
 };
 use crate::domain::rejection::RejectionCode;
-use crate::domain::{Actor, Command, Context, EventRef, PeriodId, PeriodKind, PersonId, Recorded, Rejection, UnitCode};
+use crate::domain::{
+    Actor, Command, Context, EventRef, PeriodId, PeriodKind, PersonId, PersonalText, Recorded, Rejection, TextField,
+    UnitCode,
+};
 use crate::projection::personal::{
     check_bases, Basis, BasisCheck, IndividualRanking, PersonIndicators, PersonListing, PersonReviews,
-    PersonalScorecard, WeeklyRecords,
+    PersonalScorecard, ReviewLine, WeeklyRecords,
 };
 use crate::projection::{AsOf, Projection};
+use crate::service::person_keys::PersonKeys;
 use crate::service::queries::{may_read, Answer, QueryError, ReadTarget, Reader, View};
 use crate::service::read_models::ReadModels;
 use crate::service::{Decider, Service, ServiceError};
@@ -138,7 +144,10 @@ pub struct ResultUseFilter {
 pub struct GradeLine {
     pub person: PersonId,
     /// Personal information.
-    pub name: String,
+    pub name: PersonalText,
+    /// The person's personal information was erased: the name reads as erased.
+    #[serde(default)]
+    pub erased: bool,
     pub grade: AnnualGrade,
     /// Personal information.
     pub reason: Option<String>,
@@ -218,8 +227,14 @@ fn year_of(period: PeriodId) -> Result<i32, QueryError> {
 
 impl ReadModels {
     /// The persons registered in `unit` or under it, as they stand on the day asked about.
-    pub fn persons(&self, reader: &Reader, unit: &UnitCode, as_of: AsOf) -> Result<Answer<Persons>, QueryError> {
-        self.answer(as_of, |projection| {
+    pub fn persons(
+        &self,
+        reader: &Reader,
+        unit: &UnitCode,
+        as_of: AsOf,
+        keys: &PersonKeys,
+    ) -> Result<Answer<Persons>, QueryError> {
+        let mut answer = self.answer(as_of, |projection| {
             if !projection.facts().units.contains_key(unit) {
                 let message = format!("no unit {unit} is registered (as of event {})", projection.seq());
                 return Err(not_found("unit", message));
@@ -227,7 +242,9 @@ impl ReadModels {
             may_read(projection, reader, &ReadTarget::Persons { unit: unit.clone() })?;
             let today = today_of(projection, as_of);
             Ok(Persons { unit: unit.clone(), today, persons: projection.persons_of(unit, today) })
-        })
+        })?;
+        answer.value.persons.iter_mut().for_each(|listing| reveal_listing(keys, listing));
+        Ok(answer)
     }
 
     /// A person's scorecard for a quarter, a half-year or a year.
@@ -236,16 +253,19 @@ impl ReadModels {
         person: &PersonId,
         period: PeriodId,
         view: impl Into<View>,
+        keys: &PersonKeys,
     ) -> Result<Answer<PersonalScorecard>, QueryError> {
         let view = view.into();
         quarter_or_longer(period)?;
-        self.answer(view.as_of, |projection| {
+        let mut answer = self.answer(view.as_of, |projection| {
             known_person(projection, person)?;
             let today = today_of(projection, view.as_of);
             projection
                 .personal_scorecard(person, period, view.counting, today)
                 .ok_or_else(|| not_found("person", format!("no scorecard of {person} for {period}")))
-        })
+        })?;
+        reveal_scorecard(keys, &mut answer.value);
+        Ok(answer)
     }
 
     /// The indicators a person carries in the base periods of `period`.
@@ -267,14 +287,17 @@ impl ReadModels {
         person: &PersonId,
         period: PeriodId,
         as_of: AsOf,
+        keys: &PersonKeys,
     ) -> Result<Answer<WeeklyRecords>, QueryError> {
-        self.answer(as_of, |projection| {
+        let mut answer = self.answer(as_of, |projection| {
             known_person(projection, person)?;
             let today = today_of(projection, as_of);
             projection
                 .weekly_records(person, period, today)
                 .ok_or_else(|| not_found("person", format!("no person {person}")))
-        })
+        })?;
+        reveal_weekly_records(keys, &mut answer.value);
+        Ok(answer)
     }
 
     /// A person's leader reviews in the quarters of `period`.
@@ -283,11 +306,18 @@ impl ReadModels {
         person: &PersonId,
         period: PeriodId,
         as_of: AsOf,
+        keys: &PersonKeys,
     ) -> Result<Answer<PersonReviews>, QueryError> {
-        self.answer(as_of, |projection| {
+        let mut answer = self.answer(as_of, |projection| {
             known_person(projection, person)?;
             projection.person_reviews(person, period).ok_or_else(|| not_found("person", format!("no person {person}")))
-        })
+        })?;
+        let reviews = &mut answer.value;
+        reviews.erased |= keys.is_erased(&reviews.person);
+        for quarter in &mut reviews.quarters {
+            reveal_reviews(keys, &reviews.person, &mut quarter.reviews, reviews.erased);
+        }
+        Ok(answer)
     }
 
     /// A county's individual ranking of a year (`period` is the year).
@@ -296,19 +326,31 @@ impl ReadModels {
         county: &UnitCode,
         period: PeriodId,
         view: impl Into<View>,
+        keys: &PersonKeys,
     ) -> Result<Answer<IndividualRanking>, QueryError> {
         let view = view.into();
         let year = year_of(period)?;
-        self.answer(view.as_of, |projection| {
+        let mut answer = self.answer(view.as_of, |projection| {
             known_county(projection, county)?;
             let today = today_of(projection, view.as_of);
             Ok(projection.individual_ranking(county, year, view.counting, today))
-        })
+        })?;
+        for line in &mut answer.value.standings {
+            line.erased |= keys.is_erased(&line.person);
+            keys.reveal(&line.person, TextField::PersonName, &mut line.name, line.erased);
+        }
+        Ok(answer)
     }
 
     /// A county's annual grades of a year, each person's latest, with the ranking it was checked
     /// against and whether that basis still holds.
-    pub fn grades(&self, county: &UnitCode, period: PeriodId, as_of: AsOf) -> Result<Answer<Grades>, QueryError> {
+    pub fn grades(
+        &self,
+        county: &UnitCode,
+        period: PeriodId,
+        as_of: AsOf,
+        keys: &PersonKeys,
+    ) -> Result<Answer<Grades>, QueryError> {
         let year = year_of(period)?;
         let resolved = self.resolve(as_of)?;
         let (_, listed) = self.with_projection(AsOf::Seq(resolved.seq), |projection| {
@@ -325,8 +367,10 @@ impl ReadModels {
                             grades.last().map(|last| (person, last.clone(), grades.len() - 1))
                         })
                         .map(|(person, last, replaced)| {
-                            let name = facts.persons.get(person).map(|record| record.name.clone()).unwrap_or_default();
-                            (name, last, replaced)
+                            let record = facts.persons.get(person);
+                            let name = record.map_or(PersonalText::Plain(String::new()), |record| record.name.clone());
+                            let erased = record.is_some_and(|record| record.erased) || keys.is_erased(person);
+                            ((name, erased), last, replaced)
                         })
                         .collect()
                 })
@@ -346,15 +390,19 @@ impl ReadModels {
         let lines: Vec<GradeLine> = grades
             .into_iter()
             .zip(checks)
-            .map(|((name, grade, replaced), basis)| GradeLine {
-                person: grade.recorded.person.clone(),
-                name,
-                grade: grade.recorded.grade,
-                reason: grade.recorded.reason.clone(),
-                recorded_basis: grade.recorded.basis,
-                event: grade.event.clone(),
-                replaced,
-                basis,
+            .map(|(((mut name, erased), grade, replaced), basis)| {
+                keys.reveal(&grade.recorded.person, TextField::PersonName, &mut name, erased);
+                GradeLine {
+                    person: grade.recorded.person.clone(),
+                    name,
+                    erased,
+                    grade: grade.recorded.grade,
+                    reason: grade.recorded.reason.clone(),
+                    recorded_basis: grade.recorded.basis,
+                    event: grade.event.clone(),
+                    replaced,
+                    basis,
+                }
             })
             .collect();
         let basis_changed = lines.iter().filter(|line| line.basis.basis_changed).count();
@@ -478,4 +526,42 @@ fn read_recorded(read_models: &ReadModels, from: u64, to: u64) -> Result<Vec<Rec
         Ok(())
     })?;
     Ok(events)
+}
+
+// ---- Personal texts on the way out ---------------------------------------------------------------
+
+/// The name of a listed person, opened or erased.
+fn reveal_listing(keys: &PersonKeys, listing: &mut PersonListing) {
+    listing.erased |= keys.is_erased(&listing.person);
+    keys.reveal(&listing.person, TextField::PersonName, &mut listing.name, listing.erased);
+}
+
+/// A scorecard's name and its reviews' comments, opened or erased.
+fn reveal_scorecard(keys: &PersonKeys, card: &mut PersonalScorecard) {
+    card.erased |= keys.is_erased(&card.person);
+    keys.reveal(&card.person, TextField::PersonName, &mut card.name, card.erased);
+    for quarter in &mut card.quarters {
+        reveal_reviews(keys, &card.person, &mut quarter.reviews, card.erased);
+    }
+}
+
+/// Reviews' comments about `person`, opened or erased.
+fn reveal_reviews(keys: &PersonKeys, person: &PersonId, reviews: &mut [ReviewLine], erased: bool) {
+    for review in reviews {
+        keys.reveal(person, TextField::ReviewComment, &mut review.comment, erased);
+    }
+}
+
+/// Every week's text and its comments, opened or erased.
+fn reveal_weekly_records(keys: &PersonKeys, records: &mut WeeklyRecords) {
+    records.erased |= keys.is_erased(&records.person);
+    let (person, erased) = (&records.person, records.erased);
+    for week in &mut records.weeks {
+        if let Some(text) = &mut week.text {
+            keys.reveal(person, TextField::WeeklyRecordText, text, erased);
+        }
+        for comment in &mut week.comments {
+            keys.reveal(person, TextField::WeeklyRecordComment, &mut comment.comment, erased);
+        }
+    }
 }

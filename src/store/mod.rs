@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 mod keys;
 mod merkle_nodes;
+pub mod person_keys;
 mod rebuild;
 pub mod recovery;
 pub mod segment;

@@ -54,7 +54,7 @@ fn register_move_and_retire_person() {
     let register = RegisterPerson { person: person("YS07-0101"), name: "钱主任".to_owned(), unit: unit("YS07-BGS") };
     harness.when(&admin(), at(1, 4, 9, 0), register).then_event(PersonRegistered {
         person: person("YS07-0101"),
-        name: "钱主任".to_owned(),
+        name: "钱主任".into(),
         unit: unit("YS07-BGS"),
     });
     let move_person = MovePerson { person: person("YS07-0201"), to_unit: unit("YS07-BGS"), effective_on: None };

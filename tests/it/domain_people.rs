@@ -117,7 +117,7 @@ pub(crate) fn file(text_week: &str) -> FileWeeklyRecord {
     FileWeeklyRecord {
         person: person("YS07-0201"),
         week: week(text_week),
-        text: "cleaned 120 registrations".to_owned(),
+        text: "cleaned 120 registrations".into(),
         indicators: Vec::new(),
     }
 }
@@ -131,7 +131,7 @@ pub(crate) fn review(person_id: &str, quarter: &str, score: i64) -> ReviewPerson
         person: person(person_id),
         quarter: period(quarter),
         score: Points(score),
-        comment: "steady and careful".to_owned(),
+        comment: "steady and careful".into(),
     }
 }
 
@@ -370,7 +370,7 @@ fn a_person_files_their_own_weekly_record_once_per_week() {
         person: person("YS07-0201"),
         week: week("2017-W23"),
         unit: unit("YS07-ZGG"),
-        text: "cleaned 120 registrations".to_owned(),
+        text: "cleaned 120 registrations".into(),
         indicators: refs,
     });
     harness.given(&staff(), at(6, 9, 9, 0), with_refs);
@@ -468,7 +468,7 @@ fn a_leader_comments_on_the_weekly_records_in_its_scope_but_not_on_its_own() {
     harness.when(&chief(), now, comment("YS07-0201", "2017-W23")).then_event(WeeklyRecordCommented {
         person: person("YS07-0201"),
         week: week("2017-W23"),
-        comment: "thorough work".to_owned(),
+        comment: "thorough work".into(),
     });
     harness.when(&leader_in_charge(), now, comment("YS07-0201", "2017-W23")).then_events();
     harness.given(&chief(), now, comment("YS07-0201", "2017-W23"));
@@ -501,7 +501,7 @@ fn a_leader_reviews_the_persons_in_its_scope_each_quarter() {
         person: person("YS07-0201"),
         quarter: period("2017-Q2"),
         score: Points(8800),
-        comment: "steady and careful".to_owned(),
+        comment: "steady and careful".into(),
     });
     harness.when(&leader_in_charge(), now, review("YS07-0201", "2017-Q2", 10_000)).then_events();
     harness.when(&chief(), now, review("YS07-0201", "2017-Q2", 0)).then_events();

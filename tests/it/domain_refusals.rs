@@ -945,6 +945,12 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
             MovePerson { person: person("YS08-0001"), to_unit: unit("YS08-ZGG"), effective_on: None }.into(),
         ),
         (world(), admin(), late, RetirePerson { person: person("YS08-0001"), reason: text("retired") }.into()),
+        (
+            world(),
+            admin(),
+            late,
+            ErasePerson { person: person("YS08-0001"), legal_basis: text("本人申请删除 (PIPL 第四十七条)") }.into(),
+        ),
         (world(), admin(), late, kpi_ledger::article::open_scheme(unit("YS"), 2018).into()),
         (
             world(),
@@ -1209,7 +1215,7 @@ fn every_string_field_of_every_command_refuses_hidden_characters() {
     // The free-text fields, as the schemas declare them: line feeds allowed.
     assert_eq!(
         free_text_fields.join(" "),
-        "RetireUnit.reason RetirePerson.reason DefineIndicator.description ReviseIndicator.description \
+        "RetireUnit.reason RetirePerson.reason ErasePerson.legal_basis DefineIndicator.description ReviseIndicator.description \
          ReviseIndicator.reason RetireIndicator.reason MarkIndicatorNotApplicable.reason ReopenPeriod.reason \
          AwardTier.reason RecordDeduction.reason WithdrawDeduction.reason AwardBonus.reason ApplyVeto.reason \
          AttributeCause.description RecordRectification.description FileAppeal.grounds DecideAppeal.reasoning \
@@ -1322,10 +1328,15 @@ fn command_json_with_a_wrong_type_names_the_field() {
 
 #[test]
 fn every_rejection_code_is_asserted_in_the_domain_tests() {
-    // The refusals of the county's own scheme and of individual assessment live beside their stories.
-    let source =
-        [include_str!("domain_refusals.rs"), include_str!("domain_own_scheme.rs"), include_str!("domain_people.rs")]
-            .concat();
+    // The refusals of the county's own scheme, of individual assessment and of erasure live beside their
+    // stories.
+    let source = [
+        include_str!("domain_refusals.rs"),
+        include_str!("domain_own_scheme.rs"),
+        include_str!("domain_people.rs"),
+        include_str!("pipl.rs"),
+    ]
+    .concat();
     let missing: Vec<String> = RejectionCode::ALL
         .iter()
         .map(|code| format!("Code::{code:?}"))

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use harness::{assert_golden, assert_valid_event};
 use kpi_ledger::article::{self as fixture, at, indicator, period, person, scheme, unit, Step};
+use kpi_ledger::chain::sealed_text::seal;
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::timestamp::UtcOffset;
 use kpi_ledger::domain::*;
@@ -417,7 +418,32 @@ fn epilogue(story: &[Step]) -> Vec<Step> {
     );
     result_use.context.basis.position = Some(position);
     steps.push(result_use);
+    steps.push(step(
+        "epilogue.erase_person",
+        at(7, 28, 17, 0),
+        ADMIN,
+        30,
+        ErasePerson {
+            person: person("YS07-0601"), legal_basis: "本人申请删除 (PIPL 第四十七条)".to_owned()
+        },
+    ));
     steps
+}
+
+/// The key the golden samples of version 2 of the events of individuals are sealed with, and their
+/// nonce: each is the version 1 sample of the same event, its text sealed (`tests/it/pipl.rs` opens
+/// them with this key).
+pub const GOLDEN_PERSON_KEY: [u8; 32] = [0x4b; 32];
+const GOLDEN_NONCE: [u8; 24] = [0x6e; 24];
+
+/// `event` with its plain personal text sealed under the golden key; `None` for an event without one.
+fn sealed_sample(event: &Event) -> Option<Event> {
+    let mut event = event.clone();
+    let (person, field, text) = event.personal_text_mut()?;
+    let PersonalText::Plain(plain) = text else { return None };
+    let key = PersonKey(GOLDEN_PERSON_KEY);
+    *text = PersonalText::Sealed(seal(&key, GOLDEN_NONCE, person, field, plain).expect("the sample seals"));
+    Some(event)
 }
 
 fn run(steps: &[Step]) -> Vec<Recorded> {
@@ -504,6 +530,11 @@ fn one_sample_per_event_type_and_command() {
     for recorded in &events {
         let key = format!("{}.v{}", recorded.event.event_type(), recorded.event.schema_version());
         event_samples.entry(key).or_insert_with(|| recorded.event.to_data());
+        if let Some(sealed) = sealed_sample(&recorded.event) {
+            assert_valid_event(&sealed);
+            let key = format!("{}.v{}", sealed.event_type(), sealed.schema_version());
+            event_samples.entry(key).or_insert_with(|| sealed.to_data());
+        }
     }
     for (event_type, version) in Event::CURRENT_VERSIONS {
         let key = format!("{event_type}.v{version}");

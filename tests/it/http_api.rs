@@ -118,6 +118,12 @@ impl Api {
         self.state.service.ledger().head().seq
     }
 
+    /// The temporary directory and the state, apart: dropping the state closes the ledger (a server
+    /// stopping), and the directory stays for the ledger to be opened again.
+    pub(crate) fn into_parts(self) -> (tempfile::TempDir, AppState) {
+        (self._dir, self.state)
+    }
+
     pub(crate) async fn call(
         &self,
         method: &str,

@@ -33,6 +33,7 @@ mod http_tables;
 mod import;
 mod ledger;
 mod merkle;
+mod pipl;
 mod projection_generator;
 mod projection_golden;
 mod projection_own_scheme;

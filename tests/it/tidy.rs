@@ -62,6 +62,8 @@ const LAYERS: &[Layer] = &[
             "crate::http",
             "crate::cli",
             "crate::chain::seal",
+            // Keys and nonces come from the service's injected randomness, never from the domain.
+            "getrandom",
         ],
         names: &["SystemTime", "Instant::now"],
         allowed: &[],
@@ -78,6 +80,8 @@ const LAYERS: &[Layer] = &[
             "crate::service",
             "crate::http",
             "crate::cli",
+            // Sealing takes its nonce as an argument (`chain::sealed_text`): replays stay byte-identical.
+            "getrandom",
         ],
         names: &["SystemTime"],
         allowed: &[],

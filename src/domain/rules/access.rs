@@ -19,6 +19,7 @@ pub fn allowed_roles(command: &Command) -> &'static [Role] {
         | Command::RegisterPerson(_)
         | Command::MovePerson(_)
         | Command::RetirePerson(_)
+        | Command::ErasePerson(_)
         | Command::OpenScheme(_)
         | Command::DefineIndicator(_)
         | Command::TakeOverIndicator(_)

@@ -172,6 +172,19 @@ pub fn person<'a>(facts: &'a Facts, field: &str, id: &PersonId) -> Result<&'a Pe
     }
 }
 
+/// A person whose personal information was not erased: nothing more is recorded about one that was
+/// (a new text would need the key that is gone), and it is not erased twice.
+pub fn not_erased(record: &PersonFacts, field: &str, id: &PersonId) -> Result<(), Rejection> {
+    match record.erased {
+        true => reject(
+            Code::PersonErased,
+            field,
+            format!("{field}: the personal information of {id} was erased; nothing more is recorded about it"),
+        ),
+        false => Ok(()),
+    }
+}
+
 pub fn scheme<'a>(facts: &'a Facts, field: &str, id: &SchemeId) -> Result<&'a SchemeFacts, Rejection> {
     facts
         .schemes

@@ -37,6 +37,7 @@ pub fn decide(facts: &Facts, command: &Command, context: &Context) -> Result<Vec
         Command::RegisterPerson(command) => organisation::register_person(facts, command, context)?,
         Command::MovePerson(command) => organisation::move_person(facts, command, context)?,
         Command::RetirePerson(command) => organisation::retire_person(facts, command, context)?,
+        Command::ErasePerson(command) => organisation::erase_person(facts, command, context)?,
         Command::OpenScheme(command) => scheme::open_scheme(facts, command, context)?,
         Command::DefineIndicator(command) => scheme::define_indicator(facts, command, context)?,
         Command::ReviseIndicator(command) => scheme::revise_indicator(facts, command, context)?,

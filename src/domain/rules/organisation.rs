@@ -1,13 +1,15 @@
-//! Rules for units and persons: register, rename, retire, move.
+//! Rules for units and persons: register, rename, retire, move, erase.
 //!
 //! Invariant: the organisation is a tree — a unit's parent exists and is active when the unit is
 //! registered, levels fall from parent to child, and a unit with active children is not retired.
 
-use crate::domain::command::{MovePerson, RegisterPerson, RegisterUnit, RenameUnit, RetirePerson, RetireUnit};
+use crate::domain::command::{
+    ErasePerson, MovePerson, RegisterPerson, RegisterUnit, RenameUnit, RetirePerson, RetireUnit,
+};
 use crate::domain::context::Context;
 use crate::domain::date::Date;
 use crate::domain::event::{
-    Event, PersonMoved, PersonRegistered, PersonRetired, UnitRegistered, UnitRenamed, UnitRetired,
+    Event, PersonErased, PersonMoved, PersonRegistered, PersonRetired, UnitRegistered, UnitRenamed, UnitRetired,
 };
 use crate::domain::facts::Facts;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
@@ -100,8 +102,13 @@ pub fn register_person(facts: &Facts, command: &RegisterPerson, context: &Contex
     }
     checks::unit(facts, "unit", &command.unit)?;
     require_scope(facts, &context.actor, &command.unit)?;
-    Ok(PersonRegistered { person: command.person.clone(), name: command.name.clone(), unit: command.unit.clone() }
-        .into())
+    // The name is plain here; the service seals it under the person's new key before it is recorded.
+    Ok(PersonRegistered {
+        person: command.person.clone(),
+        name: command.name.clone().into(),
+        unit: command.unit.clone(),
+    }
+    .into())
 }
 
 pub fn move_person(facts: &Facts, command: &MovePerson, context: &Context) -> Result<Event, Rejection> {
@@ -134,4 +141,16 @@ pub fn retire_person(facts: &Facts, command: &RetirePerson, context: &Context) -
     require_scope(facts, &context.actor, &person.unit)?;
     checks::long_text("reason", &command.reason)?;
     Ok(PersonRetired { person: command.person.clone(), reason: command.reason.clone() }.into())
+}
+
+/// A registered person, retired or not (a retired person's texts are erased as well), whose texts are
+/// not erased yet, by an admin whose scope holds the unit the person's latest registration or move names.
+pub fn erase_person(facts: &Facts, command: &ErasePerson, context: &Context) -> Result<Event, Rejection> {
+    let Some(person) = facts.persons.get(&command.person) else {
+        return reject(Code::UnknownPerson, "person", format!("person: unknown person {}", command.person));
+    };
+    checks::not_erased(person, "person", &command.person)?;
+    require_scope(facts, &context.actor, &person.unit)?;
+    checks::long_text("legal_basis", &command.legal_basis)?;
+    Ok(PersonErased { person: command.person.clone(), legal_basis: command.legal_basis.clone() }.into())
 }

@@ -383,6 +383,7 @@ pub fn file_weekly_record(facts: &Facts, command: &FileWeeklyRecord, context: &C
         return reject(Code::OutOfScope, "person", message);
     }
     let person = checks::person(facts, "person", &command.person)?;
+    checks::not_erased(person, "person", &command.person)?;
     let today = today(facts, context);
     let week = command.week;
     if week.monday() > today {
@@ -409,7 +410,8 @@ pub fn file_weekly_record(facts: &Facts, command: &FileWeeklyRecord, context: &C
         person: command.person.clone(),
         week,
         unit: unit.clone(),
-        text: command.text.clone(),
+        // Plain here; the service seals it under the person's key before it is recorded.
+        text: command.text.clone().into(),
         indicators: command.indicators.clone(),
     }
     .into())
@@ -468,7 +470,8 @@ pub fn comment_weekly_record(
     command: &CommentWeeklyRecord,
     context: &Context,
 ) -> Result<Event, Rejection> {
-    known_person(facts, "person", &command.person)?;
+    let person = known_person(facts, "person", &command.person)?;
+    checks::not_erased(person, "person", &command.person)?;
     let record =
         facts.people.weekly_records.get(&command.person).and_then(|weeks| weeks.get(&command.week)).ok_or_else(
             || {
@@ -486,14 +489,15 @@ pub fn comment_weekly_record(
     }
     not_self(facts, &context.actor, &command.person, "commented on")?;
     checks::long_text("comment", &command.comment)?;
-    Ok(WeeklyRecordCommented { person: command.person.clone(), week: command.week, comment: command.comment.clone() }
-        .into())
+    let comment = command.comment.clone().into();
+    Ok(WeeklyRecordCommented { person: command.person.clone(), week: command.week, comment }.into())
 }
 
 // ---- Leader reviews ----------------------------------------------------------------------------
 
 pub fn review_person(facts: &Facts, command: &ReviewPerson, context: &Context) -> Result<Event, Rejection> {
     let person = known_person(facts, "person", &command.person)?;
+    checks::not_erased(person, "person", &command.person)?;
     let quarter = command.quarter;
     if quarter.kind() != PeriodKind::Quarter {
         let message = format!("quarter: a review is for a quarter (2017-Q3), got {quarter}");
@@ -526,7 +530,7 @@ pub fn review_person(facts: &Facts, command: &ReviewPerson, context: &Context) -
         person: command.person.clone(),
         quarter,
         score: command.score,
-        comment: command.comment.clone(),
+        comment: command.comment.clone().into(),
     }
     .into())
 }
