@@ -1,9 +1,9 @@
 //! The article's years, as the demo records them. The article (published 2017-08-10) tells the
 //! story of 2016; the ledger holds what came before and after it too:
 //!
-//! - **2014–2016**, complete and final, recorded at the time in the bureau's old system and brought in
-//!   through the history import (`history`: one JSON Lines file per scheme year, each command with its
-//!   own time and actor), imported on 2017-01-19;
+//! - **2014–2016**, complete and final in the city's schemes, recorded at the time in the bureau's old
+//!   system and brought in through the history import (`history`: one JSON Lines file per scheme year,
+//!   each command with its own time and actor), imported on 2017-01-19;
 //! - **2017** up to the article's date, lived through the service on a simulated clock (`live`):
 //!   January to June published (June final once its windows closed), July assessed and open
 //!   (provisional), August opened with nothing recorded yet.
@@ -20,6 +20,13 @@
 //! (`half_year_report`), and its quarterly targets make YS07 tier 3 in Q1–Q3 and tier 2 for the
 //! year by its own better Q4, with a tie in Q2.
 //!
+//! 2016 is also the first year of YS07's own scheme, lived month by month (`own_scheme`: its office's
+//! findings, its committee's publications the day after the city's, a criticism whose basis an upheld
+//! appeal changed), and of its 36 staff's individual assessment (`staff`: personal indicators, quarterly
+//! reviews, weekly records, grades and their use). The staff's weekly records of 2016, their comments,
+//! the county's 2016 months made final, the grades and the uses of results come in January 2017 with
+//! the live steps: a weekly record is the person's own act, and history holds no access grants.
+//!
 //! Invariant: pure and deterministic — `years()` returns the same steps, times and ids on every call,
 //! so the events decided from them are byte-identical from run to run; every step's time is the
 //! instant it happened (UTC+08:00 office hours), and the steps of each part are in time order.
@@ -30,6 +37,7 @@ pub mod own_scheme;
 mod plan;
 mod realise;
 mod rng;
+pub mod staff;
 mod text;
 
 use serde_json::{json, Value};
@@ -204,6 +212,12 @@ impl Builder {
         id
     }
 
+    /// The id of the fact the step labelled `label` creates: how a later step names an earlier one.
+    fn id_of(&self, label: &str) -> Uuid {
+        let step = self.steps.iter().find(|step| step.label == label);
+        step.unwrap_or_else(|| panic!("no step {label} yet")).context.new_id
+    }
+
     /// The steps in time order (steps at the same instant in the order they were added).
     fn into_steps(mut self) -> Vec<Step> {
         self.steps.sort_by_key(|step| step.context.now);
@@ -270,7 +284,16 @@ fn year_steps(builder: &mut Builder, year: i32, plan: &Plan) {
     if year >= STORY_YEAR {
         own_scheme::steps(builder, year);
     }
+    if year == STORY_YEAR {
+        own_scheme::lived_2016(builder);
+        staff::year_2016(builder);
+    }
     if year == LIVE_YEAR {
+        // 2016's staff, finished in January: the weekly records entered, the county's months of 2016
+        // made final, the grades and their use.
+        staff::entered_2017(builder);
+        own_scheme::finalised_2017(builder);
+        staff::graded_2017(builder);
         let when = local(2017, 8, 1, 8, 30);
         let period = period_text(year, 8);
         builder.push(
@@ -283,7 +306,8 @@ fn year_steps(builder: &mut Builder, year: i32, plan: &Plan) {
     }
 }
 
-/// The city, its twelve counties with their six sections each, and YS07's head and section chiefs.
+/// The city, its twelve counties with their six sections each, YS07's head and section chiefs, and the
+/// staff of YS07's sections (`staff`).
 fn organisation(builder: &mut Builder) {
     let start = local(2014, 1, 6, 9, 0);
     let mut second = 0;
@@ -316,6 +340,7 @@ fn organisation(builder: &mut Builder) {
         let payload = json!({"person": person, "name": name, "unit": unit});
         builder.push(format!("person.{person}"), at(), &admin, "RegisterPerson", payload);
     }
+    staff::registered(builder);
 }
 
 /// The city's scheme for the year, its indicators and its first month, opened on 01-20 once the year

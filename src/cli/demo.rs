@@ -6,24 +6,36 @@
 //! peers and its sections against the same sections elsewhere, the trace of the half-year-report point
 //! down to the office's filing, the rectification and the appeal, the June ranking as published on
 //! 2016-07-12 against now with the events that changed it, the indicators each section carried year by
-//! year, 2017 so far, and the chain's verification. With `--serve` it then serves the API on that data
-//! and prints a token for each role.
+//! year, 2017 so far, YS07's staff (each name recorded sealed under the person's own key, read here
+//! with the key file), YS07's own scheme of 2016 (its sections ranked among themselves for the month
+//! its bulletin criticised one of them), the staff's year 2016 (one person's scorecard, the grade
+//! register, the use of results whose basis changed and the event that changed it), and the chain's
+//! verification. With `--serve` it then serves the API on that data and prints a token for each role.
+//!
+//! Invariant: it prints what the ledger answers — every figure comes from the read models, through the
+//! same queries the API and the reading commands use, and is laid out with the command line's tables.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::article::years::{self, Years};
+use crate::article::years::{self, own_scheme, staff, Years};
+use crate::cli::output::escape;
 use crate::cli::reads;
-use crate::domain::{FunctionCode, PeriodId, Role, SchemeId, UnitCode};
+use crate::cli::table::Table;
+use crate::domain::person::AnnualGrade;
+use crate::domain::{FunctionCode, PeriodId, PersonId, Points, Role, SchemeId, UnitCode};
+use crate::projection::personal::ViewStanding;
 use crate::projection::{AsOf, Counting};
 use crate::service::admin::{self, LedgerSettings};
 use crate::service::documents::Documents;
 use crate::service::history::HistoryImported;
-use crate::service::queries::{RankingScope, View};
+use crate::service::people::ResultUseFilter;
+use crate::service::person_keys::PERSON_KEYS_FILE;
+use crate::service::queries::{RankingScope, Reader, View};
 use crate::service::read_models::ReadModels;
 use crate::service::records::Records;
-use crate::service::{CommandOptions, ManualClock, PendingCommand, SeededIds};
+use crate::service::{CommandOptions, ManualClock, PendingCommand, PersonKeys, SeededIds};
 
 /// A file that marks a directory as made by the demo, so a rerun may replace it and nothing else.
 const DEMO_MARKER: &str = ".kpi-ledger-demo";
@@ -92,7 +104,26 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     println!("{}", reads::ranking_text(&july, &names));
 
-    section("7. The chain");
+    section("7. YS07's staff: each name is recorded sealed under the person's own key (PIPL), read here with it");
+    let keys = PersonKeys::for_reading(&read_models).map_err(|e| e.to_string())?;
+    let staff = read_models.persons(&Reader::Local, &county, AsOf::Latest, &keys).map_err(|e| e.to_string())?;
+    println!("{}", super::people::persons_text(&staff));
+    println!(
+        "  the keys are in {} — keep a copy apart: {} person-keys backup --data {} --out FILE\n",
+        data.join(PERSON_KEYS_FILE).display(),
+        this_binary(),
+        data.display()
+    );
+
+    section("8. YS07's own scheme in 2016: its six sections ranked among themselves, by YS07's own committee");
+    println!("{}", own_scheme_ranking(&read_models, &names)?);
+
+    section("9. YS07's staff in 2016: a scorecard, the annual grades, and the use of results that no longer holds");
+    println!("{}", scorecard(&read_models, &keys)?);
+    println!("{}", grade_register(&read_models, &keys)?);
+    println!("{}", uses_of_results(&read_models)?);
+
+    section("10. The chain");
     let verified = records.verify(None, &|_| {}).map_err(|failure| format!("chain broken at {failure}"))?;
     let root = records.merkle_root(verified.head.seq).map_err(|e| e.to_string())?;
     println!(
@@ -229,6 +260,148 @@ fn wait_all(in_flight: &mut Vec<PendingCommand>) -> Result<(), String> {
         pending.wait().map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// YS07's sections ranked in its own scheme for the month its bulletin criticised the last of them, as
+/// the ranking stands now (the criticised section's appeal was upheld since).
+fn own_scheme_ranking(
+    read_models: &ReadModels,
+    names: &std::collections::BTreeMap<UnitCode, String>,
+) -> Result<String, String> {
+    let (_, month) = own_scheme::CRITICISM;
+    let scheme = SchemeId::new(format!("{}-2016", years::SUBJECT)).expect("YS07's scheme of 2016");
+    let group = RankingScope::Group { scheme, function_code: None };
+    let ranking = read_models.ranking(&group, period_id(month), AsOf::Latest).map_err(|e| e.to_string())?;
+    Ok(reads::ranking_text(&ranking, names))
+}
+
+/// One 优秀's personal scorecard for 2016: each quarter's parts, the annual score, place and grade.
+fn scorecard(read_models: &ReadModels, keys: &PersonKeys) -> Result<String, String> {
+    let person = PersonId::new(staff::SCORECARD_PERSON).expect("a fixture person");
+    let card =
+        read_models.person_scorecard(&person, period_id("2016"), AsOf::Latest, keys).map_err(|e| e.to_string())?.value;
+    let mut text =
+        format!("personal scorecard of {} {}, {}\n", card.person, escape(&card.name.to_string()), card.period);
+    let mut table = Table::new(&[
+        "quarter",
+        "section",
+        ">section",
+        ">review",
+        ">indicators",
+        "weights",
+        ">missing weeks",
+        ">score",
+    ]);
+    for quarter in &card.quarters {
+        let weights = quarter.weights_used;
+        let weight = |value: Option<u32>| value.map_or_else(|| "-".to_owned(), |value| value.to_string());
+        table.row(vec![
+            quarter.quarter.to_string(),
+            quarter.section.as_ref().map_or_else(String::new, ToString::to_string),
+            points(quarter.section_final.as_ref().map(|part| part.final_score)),
+            points(quarter.review_score),
+            points(quarter.indicator_score),
+            format!("{}/{}/{}", weight(weights.section), weight(weights.review), weight(weights.indicators)),
+            quarter.missing_weeks.len().to_string(),
+            points(quarter.score),
+        ]);
+    }
+    text.push_str(&table.render());
+    let place = card.place.as_ref().map_or_else(String::new, |place| {
+        format!(", rank {} tier {} of {} participants", count(place.rank), count(place.tier), place.participants)
+    });
+    let grade = card.grade.map_or_else(String::new, |grade| format!(", graded {grade}"));
+    text.push_str(&format!("  annual score {}{place}{grade}\n", points(card.score)));
+    Ok(text)
+}
+
+/// YS07's annual grades of 2016: how many of each, and the 优秀 and 基本称职 with the standing each was
+/// recorded on.
+fn grade_register(read_models: &ReadModels, keys: &PersonKeys) -> Result<String, String> {
+    let county = unit(years::SUBJECT);
+    let year = period_id("2016");
+    let grades = read_models.grades(&county, year, AsOf::Latest, keys).map_err(|e| e.to_string())?.value;
+    let ranking = read_models.individual_ranking(&county, year, AsOf::Latest, keys).map_err(|e| e.to_string())?.value;
+    let mut counts: std::collections::BTreeMap<AnnualGrade, usize> = std::collections::BTreeMap::new();
+    grades.grades.iter().for_each(|line| *counts.entry(line.grade).or_default() += 1);
+    let counted: Vec<String> = counts.iter().map(|(grade, count)| format!("{count} {grade}")).collect();
+    let mut text = format!(
+        "annual grades of {} {}: {} participants, 优秀 quota {}; {}; {} with a changed basis\n",
+        grades.county,
+        grades.year,
+        grades.participants,
+        grades.excellent_quota,
+        counted.join(", "),
+        grades.basis_changed
+    );
+    let mut table = Table::new(&["person", "name", "section", "grade", ">annual", ">rank", ">tier", "reason"]);
+    for line in grades.grades.iter().filter(|line| line.grade != AnnualGrade::Competent) {
+        let section = ranking.standing(&line.person).and_then(|standing| standing.section.as_ref());
+        table.row(vec![
+            line.person.to_string(),
+            line.name.to_string(),
+            section.map_or_else(String::new, ToString::to_string),
+            line.grade.to_string(),
+            points(line.recorded_basis.annual_score),
+            count(line.recorded_basis.rank),
+            count(line.recorded_basis.tier),
+            line.reason.clone().unwrap_or_default(),
+        ]);
+    }
+    text.push_str(&table.render());
+    Ok(text)
+}
+
+/// The uses YS07's committee made of results, and in full the one whose basis changed afterwards, with
+/// the events that changed it.
+fn uses_of_results(read_models: &ReadModels) -> Result<String, String> {
+    let filter = ResultUseFilter { unit: Some(unit(years::SUBJECT)), ..ResultUseFilter::default() };
+    let uses = read_models.result_uses(&Reader::Local, &filter, AsOf::Latest).map_err(|e| e.to_string())?.value;
+    let mut text = format!(
+        "uses of results about YS07 and its staff: {}, {} with a changed basis\n",
+        uses.uses.len(),
+        uses.basis_changed
+    );
+    for line in uses.uses.iter().filter(|line| line.basis.basis_changed) {
+        text.push_str(&format!(
+            "  {} about {}, resting on {} read at {}:{} (event {}): then {}, now {}\n    {}\n",
+            line.kind.as_str(),
+            line.subject,
+            line.view,
+            line.read_at.seq,
+            line.read_at.hash,
+            line.event.seq,
+            standing(line.basis.at_read),
+            standing(line.basis.now),
+            escape(&line.note)
+        ));
+        for change in &line.basis.changes {
+            text.push_str(&format!(
+                "    changed by event {} {} by {}: {} → {}\n",
+                change.event.seq,
+                escape(&change.event.event_type),
+                escape(&change.event.actor_id),
+                standing(change.before),
+                standing(change.after)
+            ));
+        }
+    }
+    Ok(text)
+}
+
+/// Points, or a dash when there are none.
+fn points(value: Option<Points>) -> String {
+    value.map_or_else(|| "—".to_owned(), |value| value.to_string())
+}
+
+/// A rank or tier, or a dash when there is none.
+fn count(value: Option<u32>) -> String {
+    value.map_or_else(|| "—".to_owned(), |value| value.to_string())
+}
+
+/// A standing in the view a use of results rests on.
+fn standing(value: Option<ViewStanding>) -> String {
+    value.map_or_else(|| "unranked".to_owned(), |s| format!("rank {} tier {} ({})", s.rank, s.tier, s.score))
 }
 
 /// Each section of YS07 in its same-function peer group: rank, tier, final.

@@ -81,7 +81,7 @@ fn reading_commands_answer_in_tables_and_json() {
         run(&["rank", "--data", data, "--unit", "YS07", "--period", "2016-06", "--as-of", "2016-07-12T23:59:59Z"]);
     assert!(output.status.success());
     let table = stdout(&output);
-    assert!(table.contains("2016-06 (as of 2016-07-12T23:59:59.000000Z, event 9391)"), "{table}");
+    assert!(table.contains("2016-06 (as of 2016-07-12T23:59:59.000000Z, event 9724)"), "{table}");
     let widths: Vec<usize> = table
         .lines()
         .filter(|line| line.contains("国家税务局"))

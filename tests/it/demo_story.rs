@@ -5,7 +5,13 @@
 //! indicator counts, the June 2016 story, every month's final, how each event came in — and hold them
 //! to the plan only where the plan is the ledger's to match.
 //!
-//! The years are recorded once (about 11,000 events, some 3 s in debug on two cores), in a `OnceLock`
+//! They also check what the demo records of YS07's own scheme and staff in 2016 (docs/RULES.md §14,
+//! §15): its sections assessed and published month by month after the city, 36 staff with their weekly
+//! records (a few weeks missing), comments and reviews, seven 优秀 in the first tier within the quota,
+//! the uses of results with the position they read, the one whose basis changed, and the demo's
+//! printed story of it (the binary run once).
+//!
+//! The years are recorded once (about 13,700 events, some 6 s in debug on two cores), in a `OnceLock`
 //! the tests of this module share.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -401,4 +407,283 @@ fn on_the_articles_day_2017_is_final_to_june_july_is_provisional_and_august_is_e
     }
     let last = recorded.years.live.last().unwrap().context.now;
     assert!(last < years::now());
+}
+
+/// The demo's persons are registered (through the history import) with their names sealed under their
+/// own keys — no event holds a section chief's name in clear — and read in clear through the service's
+/// keys.
+#[test]
+fn persons_are_registered_with_sealed_names_and_read_in_clear() {
+    let recorded = recorded();
+    let ledger = recorded.service.ledger();
+    let mut registrations = 0;
+    for stored in ledger.read_range(1, usize::MAX).unwrap() {
+        for (_, name, _) in kpi_ledger::article::PERSONS {
+            assert!(!stored.body.contains(name), "event {} holds {name} in clear", stored.seq);
+        }
+        if stored.event_type().as_deref() == Some("PersonRegistered") {
+            assert!(stored.body.contains("\"schema_version\":2") && stored.body.contains("ciphertext"));
+            registrations += 1;
+        }
+    }
+    let keys = recorded.service.person_keys();
+    assert_eq!(keys.len(), registrations, "one key per person");
+    let persons = recorded
+        .read_models
+        .persons(&kpi_ledger::service::queries::Reader::Local, &unit(SUBJECT), AsOf::Latest, keys)
+        .unwrap();
+    let names: BTreeMap<String, String> =
+        persons.value.persons.iter().map(|listing| (listing.person.to_string(), listing.name.to_string())).collect();
+    for (person, name, _) in kpi_ledger::article::PERSONS {
+        assert_eq!(names.get(person).map(String::as_str), Some(name), "{person}");
+    }
+}
+
+// ---- YS07's own scheme, its staff, their grades and the use of results (docs/RULES.md §14, §15) ----
+
+fn own_2016() -> SchemeId {
+    SchemeId::new("YS07-2016").unwrap()
+}
+
+fn the_year() -> PeriodId {
+    period("2016")
+}
+
+/// YS07's sections ranked among themselves in its own scheme.
+fn own_sections() -> RankingScope {
+    RankingScope::Group { scheme: own_2016(), function_code: None }
+}
+
+#[test]
+fn ys07s_own_scheme_is_assessed_and_published_month_by_month_after_the_city() {
+    let recorded = recorded();
+    let read_models = &recorded.read_models;
+    let (_, months) = read_models
+        .with_projection(AsOf::Latest, |projection| {
+            let facts = projection.facts();
+            let (own, city) = (&facts.schemes[&own_2016()], &facts.schemes[&SchemeId::new("YS-2016").unwrap()]);
+            (1..=12u8)
+                .map(|month| {
+                    let month = period(&format!("2016-{month:02}"));
+                    let assessed = own.assessments.get(&month).cloned().unwrap_or_default();
+                    let deductions: Vec<_> = assessed
+                        .values()
+                        .flat_map(|assessment| assessment.deductions.values().flatten())
+                        .map(|id| facts.deductions[id].clone())
+                        .collect();
+                    let window_award = assessed
+                        .get(&unit("YS07-NFG"))
+                        .and_then(|assessment| assessment.tier_awards.get(&kpi_ledger::article::indicator("NF-L01")))
+                        .map(|id| facts.tier_awards[id].clone());
+                    (month, own.periods[&month].clone(), city.periods[&month].clone(), deductions, window_award)
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap();
+    let mut deductions = 0;
+    for (month, county, city, found, window_award) in months {
+        assert_eq!(county.status, PeriodStatus::Final, "{month}");
+        assert!(county.published_at > city.published_at, "{month}: the county publishes after the city");
+        let award = window_award.unwrap_or_else(|| panic!("{month}: the service-window tier is awarded"));
+        assert_eq!(award.event.actor_id, "office.ys07", "{month}: by YS07's own office");
+        for deduction in &found {
+            assert_eq!(deduction.event.actor_id, "office.ys07", "{month}");
+            assert!(!deduction.recorded.reason.is_empty(), "{month}: a reason");
+            assert!(deduction.recorded.unit.as_str().starts_with("YS07-"), "{month}: on a section");
+            let category = deduction.recorded.problem_category.as_str();
+            let indicator = years::own_scheme::local_indicators(2016)
+                .find(|local| local.code == deduction.recorded.indicator.as_str())
+                .expect("a local indicator");
+            assert!(indicator.categories.contains(&category), "{month}: {category} is one of its categories");
+        }
+        deductions += found.len();
+        let ranking = read_models.ranking(&own_sections(), month, AsOf::Latest).unwrap().value;
+        assert_eq!(ranking.standings.len(), 6, "{month}: every section ranked: {:?}", ranking.unranked);
+    }
+    assert!(deductions >= 12, "{deductions} deductions in the county's scheme in 2016");
+
+    // Published month by month in 2016, final only once the staff's weekly records were in.
+    let at_new_year = AsOf::EndOfDay { year: 2016, month: 12, day: 31 };
+    let (_, statuses) = read_models
+        .with_projection(at_new_year, |projection| {
+            let own = &projection.facts().schemes[&own_2016()];
+            own.periods.iter().map(|(month, facts)| (month.to_string(), facts.status)).collect::<Vec<_>>()
+        })
+        .unwrap();
+    let published: Vec<&str> =
+        statuses.iter().filter(|(_, status)| *status == PeriodStatus::Published).map(|(m, _)| m.as_str()).collect();
+    assert_eq!(published.len(), 11, "January to November published by the year's end: {statuses:?}");
+}
+
+#[test]
+fn thirty_six_staff_write_a_record_for_almost_every_week_of_2016() {
+    let recorded = recorded();
+    let keys = recorded.service.person_keys();
+    let reader = kpi_ledger::service::queries::Reader::Local;
+    let persons = recorded.read_models.persons(&reader, &unit(SUBJECT), AsOf::Latest, keys).unwrap().value;
+    let in_sections = persons.persons.iter().filter(|listing| listing.unit.as_ref() != Some(&unit(SUBJECT))).count();
+    assert!(in_sections >= 35, "{in_sections} staff in YS07's sections");
+
+    let (mut missing, mut chiefs_comments, mut leaders_comments) = (0, 0, 0);
+    for member in years::staff::members() {
+        let person = kpi_ledger::article::person(member.person);
+        let records = recorded.read_models.weekly_records(&person, the_year(), AsOf::Latest, keys).unwrap().value;
+        assert_eq!(records.weeks.len(), 52, "{}: the ISO weeks of 2016", member.person);
+        assert_eq!(records.filed as usize + records.missing.len(), 52, "{}", member.person);
+        assert_eq!(records.missing, years::staff::missing_weeks(&member), "{}", member.person);
+        missing += records.missing.len();
+        for week in records.weeks.iter().filter(|week| week.text.is_some()) {
+            assert!(!week.text.as_ref().unwrap().to_string().is_empty(), "{} {}: a text", member.person, week.week);
+            for comment in &week.comments {
+                match comment.leader.as_str() {
+                    "leader.ys07" => leaders_comments += 1,
+                    _ => chiefs_comments += 1,
+                }
+            }
+        }
+        let reviews = recorded.read_models.person_reviews(&person, the_year(), AsOf::Latest, keys).unwrap().value;
+        assert_eq!(reviews.quarters.len(), 4, "{}: reviewed each quarter", member.person);
+        for quarter in &reviews.quarters {
+            let leaders = if member.is_chief() { 1 } else { 2 };
+            assert_eq!(
+                quarter.reviews.len(),
+                leaders,
+                "{} {}: chief and leader in charge",
+                member.person,
+                quarter.quarter
+            );
+            assert!(quarter.review_score.is_some());
+        }
+    }
+    assert!((6..=52).contains(&missing), "a few weeks missing: {missing}");
+    assert!(
+        chiefs_comments >= 100 && leaders_comments >= 36,
+        "comments: {chiefs_comments} by chiefs, {leaders_comments}"
+    );
+}
+
+#[test]
+fn seven_are_graded_excellent_all_in_the_first_tier_and_within_the_quota() {
+    let recorded = recorded();
+    let keys = recorded.service.person_keys();
+    let county = unit(SUBJECT);
+    let grades = recorded.read_models.grades(&county, the_year(), AsOf::Latest, keys).unwrap().value;
+    assert_eq!((grades.participants, grades.excellent_quota, grades.excellent_graded), (36, 7, 7));
+    assert_eq!(grades.grades.len(), 36, "every participant graded");
+    assert_eq!(grades.basis_changed, 0, "no grade rests on a basis that changed");
+    let ranking = recorded.read_models.individual_ranking(&county, the_year(), AsOf::Latest, keys).unwrap().value;
+    let excellent: BTreeSet<String> = years::staff::excellent().map(|member| member.person.to_owned()).collect();
+    let mut graded_excellent = BTreeSet::new();
+    for line in &grades.grades {
+        let standing = ranking.standing(&line.person).expect("ranked");
+        match line.grade.as_str() {
+            "excellent" => {
+                assert_eq!(line.recorded_basis.tier, Some(1), "{}: in tier 1 when graded", line.person);
+                assert_eq!(standing.tier, 1, "{}: and now", line.person);
+                graded_excellent.insert(line.person.to_string());
+            }
+            "basically_competent" => {
+                assert!(line.reason.as_deref().is_some_and(|reason| !reason.is_empty()), "{}: a reason", line.person)
+            }
+            grade => assert_eq!(grade, "competent", "{}", line.person),
+        }
+    }
+    assert_eq!(graded_excellent, excellent);
+    let basically: Vec<_> = grades.grades.iter().filter(|line| line.grade.as_str() == "basically_competent").collect();
+    assert_eq!(basically.len(), 1);
+}
+
+#[test]
+fn uses_of_results_cite_their_view_and_position_and_one_basis_changed() {
+    let recorded = recorded();
+    let filter = kpi_ledger::service::people::ResultUseFilter { unit: Some(unit(SUBJECT)), ..Default::default() };
+    let reader = kpi_ledger::service::queries::Reader::Local;
+    let uses = recorded.read_models.result_uses(&reader, &filter, AsOf::Latest).unwrap().value;
+    let ledger = recorded.service.ledger();
+    for line in &uses.uses {
+        assert!(line.read_at.seq < line.event.seq, "read before it was recorded");
+        let read = ledger.event_at(line.read_at.seq).unwrap().expect("the position is in the chain");
+        assert_eq!(read.hash, line.read_at.hash, "the head hash at that position");
+    }
+    let on_individual_ranking = |kind: &str, person: &str| {
+        uses.uses.iter().any(|line| {
+            line.kind.as_str() == kind
+                && line.subject.to_string() == format!("person {person}")
+                && line.view.to_string() == "the individual ranking of YS07 2016"
+                && !line.basis.basis_changed
+        })
+    };
+    for member in years::staff::excellent() {
+        assert!(on_individual_ranking("praise_notice", member.person), "{}: praised", member.person);
+        assert!(on_individual_ranking("honour", member.person), "{}: commended", member.person);
+    }
+    assert_eq!(uses.basis_changed, 1, "one use rests on a basis that changed");
+    let changed = uses.uses.iter().find(|line| line.basis.basis_changed).unwrap();
+    let (section, month) = years::own_scheme::CRITICISM;
+    assert_eq!(changed.kind.as_str(), "criticism_notice");
+    assert_eq!(changed.subject.to_string(), format!("unit {section}"));
+    assert_eq!(changed.view.to_string(), format!("the ranking of YS07-2016 {month}"));
+    let (then, now) = (changed.basis.at_read.unwrap(), changed.basis.now.unwrap());
+    assert_eq!((then.rank, then.tier), (6, 3), "last when the bulletin criticised it");
+    assert!(now.tier < 3 && !changed.basis.holds_now, "no longer last: {now:?}");
+    let events: Vec<&str> = changed.basis.changes.iter().map(|change| change.event.event_type.as_str()).collect();
+    assert_eq!(events, ["AppealDecided"], "the county's reviewer upheld the section's appeal");
+
+    // The month the bulletin rests on was published by YS07's committee before the use was recorded.
+    let ranking =
+        recorded.read_models.ranking(&own_sections(), period(month), AsOf::Seq(changed.read_at.seq)).unwrap().value;
+    assert!(ranking.provisional_periods.is_empty(), "published when read");
+    assert_eq!(ranking.standing(&unit(section)).map(|standing| standing.tier), Some(3));
+}
+
+/// The demo's printed story, as a user sees it: the binary run once, into a directory of its own.
+fn demo_output() -> &'static str {
+    static OUTPUT: OnceLock<String> = OnceLock::new();
+    OUTPUT.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("demo");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_kpi-ledger"))
+            .args(["demo", "--data", data.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    })
+}
+
+#[test]
+fn the_demo_prints_the_countys_sections_a_scorecard_the_grades_and_the_changed_basis() {
+    let text = demo_output();
+    let line_of = |needle: &str| -> &str {
+        text.lines().find(|line| line.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{text}"))
+    };
+    let (section, month) = years::own_scheme::CRITICISM;
+    let heading = line_of(&format!("ranking of YS07-2016 assessed units, {month}"));
+    let ranked: Vec<&str> =
+        text.lines().skip_while(|line| *line != heading).skip(2).take_while(|line| line.contains("YS07-")).collect();
+    assert_eq!(ranked.len(), 6, "YS07's six sections ranked:\n{text}");
+
+    let scorecard = line_of(&format!("personal scorecard of {}", years::staff::SCORECARD_PERSON));
+    assert!(scorecard.ends_with("2016"), "{scorecard}");
+    for quarter in ["2016-Q1", "2016-Q2", "2016-Q3", "2016-Q4"] {
+        assert!(line_of(&format!("  {quarter}  YS07-ZGU")).contains("20/40/40"), "{quarter}");
+    }
+    let annual = line_of("  annual score ");
+    assert!(annual.contains("tier 1 of 36 participants, graded 优秀"), "{annual}");
+
+    let register = line_of("annual grades of YS07 2016:");
+    assert!(register.contains("36 participants, 优秀 quota 7; 7 优秀, 28 称职, 1 基本称职"), "{register}");
+    let rows: Vec<&str> =
+        text.lines().skip_while(|line| *line != register).skip(2).take_while(|line| !line.is_empty()).collect();
+    for member in years::staff::excellent() {
+        let row = rows
+            .iter()
+            .find(|row| row.contains(member.person))
+            .unwrap_or_else(|| panic!("{}: {rows:?}", member.person));
+        assert!(row.contains("优秀") && row.contains(member.name), "{row}");
+    }
+
+    let changed = line_of(&format!("criticism_notice about unit {section}"));
+    assert!(changed.contains(&format!("the ranking of YS07-2016 {month}")) && changed.contains("then rank 6 tier 3"));
+    assert!(line_of("    changed by event ").contains("AppealDecided by reviewer.ys07"));
 }
