@@ -294,6 +294,7 @@ fn year_steps(builder: &mut Builder, year: i32, plan: &Plan) {
         staff::entered_2017(builder);
         own_scheme::finalised_2017(builder);
         staff::graded_2017(builder);
+        staff::erased_2017(builder);
         let when = local(2017, 8, 1, 8, 30);
         let period = period_text(year, 8);
         builder.push(

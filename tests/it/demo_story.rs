@@ -427,7 +427,7 @@ fn persons_are_registered_with_sealed_names_and_read_in_clear() {
         }
     }
     let keys = recorded.service.person_keys();
-    assert_eq!(keys.len(), registrations, "one key per person");
+    assert_eq!(keys.len(), registrations - 1, "one key per person, but for the one erased");
     let persons = recorded
         .read_models
         .persons(&kpi_ledger::service::queries::Reader::Local, &unit(SUBJECT), AsOf::Latest, keys)
@@ -686,4 +686,44 @@ fn the_demo_prints_the_countys_sections_a_scorecard_the_grades_and_the_changed_b
     let changed = line_of(&format!("criticism_notice about unit {section}"));
     assert!(changed.contains(&format!("the ranking of YS07-2016 {month}")) && changed.contains("then rank 6 tier 3"));
     assert!(line_of("    changed by event ").contains("AppealDecided by reviewer.ys07"));
+}
+
+/// One member of YS07's staff left and was erased in March 2017: the erasure is an event of its own,
+/// their name reads as erased while every other name reads in clear, their key is gone, their 2016
+/// grade still stands, and the chain verifies.
+#[test]
+fn one_member_who_left_is_erased_and_everything_else_stands() {
+    let recorded = recorded();
+    let erased = years::staff::erased();
+    let ledger = recorded.service.ledger();
+    let mut erasures = Vec::new();
+    let mut from = 1;
+    while from <= ledger.head().seq {
+        let page = ledger.read_range(from, usize::MAX).unwrap();
+        from = page.last().unwrap().seq + 1;
+        erasures.extend(
+            page.into_iter()
+                .filter(|stored| stored.event_type().as_deref() == Some("PersonErased"))
+                .map(|stored| stored.body),
+        );
+    }
+    assert_eq!(erasures.len(), 1, "one erasure");
+    assert!(erasures[0].contains(erased.person) && erasures[0].contains(years::staff::ERASURE_LEGAL_BASIS));
+    let keys = recorded.service.person_keys();
+    let persons = recorded
+        .read_models
+        .persons(&kpi_ledger::service::queries::Reader::Local, &unit(SUBJECT), AsOf::Latest, keys)
+        .unwrap();
+    let listing = |person: &str| {
+        persons.value.persons.iter().find(|listing| listing.person.to_string() == person).expect("listed")
+    };
+    let gone = serde_json::to_value(listing(erased.person)).unwrap();
+    assert_eq!(gone["erased"], true, "{gone}");
+    assert!(!gone.to_string().contains(erased.name), "the name is gone: {gone}");
+    let kept = years::staff::members().into_iter().find(|member| member.person != erased.person).unwrap();
+    assert_eq!(listing(kept.person).name.to_string(), kept.name, "the others read in clear");
+    let grades = recorded.read_models.grades(&unit(SUBJECT), the_year(), AsOf::Latest, keys).unwrap();
+    let graded = serde_json::to_string(&grades.value).unwrap();
+    assert!(graded.contains(erased.person), "the erased member's 2016 grade still stands");
+    ledger.verify(&|_| {}).expect("the chain verifies after the erasure");
 }

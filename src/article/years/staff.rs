@@ -650,6 +650,24 @@ pub(super) fn graded_2017(builder: &mut Builder) {
     }
 }
 
+/// Why the member who left asked to be erased, as the admin records it.
+pub const ERASURE_LEGAL_BASIS: &str =
+    "本人调离后申请删除个人信息（个人信息保护法第四十七条） (left the bureau and asked for erasure, PIPL art. 47)";
+
+/// The member whose personal information is erased in 2017: the last one graded 称职.
+pub fn erased() -> Member {
+    *members().iter().rev().find(|member| member.standing == Competent).expect("a member graded 称职")
+}
+
+/// 2017-03-01: the member of `erased()` has left and asked for their personal information to be
+/// erased; YS07's admin erases it. Their name and texts then read as erased, while every event, score,
+/// grade and use of results stays as it was and the chain still verifies.
+pub(super) fn erased_2017(builder: &mut Builder) {
+    let payload = json!({"person": erased().person, "legal_basis": ERASURE_LEGAL_BASIS});
+    let label = format!("{}.erased", erased().person);
+    builder.push(label, local(2017, 3, 1, 10, 0), &county_admin(), "ErasePerson", payload);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
