@@ -556,3 +556,29 @@ fn rankings_and_comparisons_come_as_csv_or_xlsx_files() {
     assert_refused(&run(&[&rank[..], &["--format", "pdf"]].concat()), "--format");
     assert_refused(&run(&[&rank[..], &["--format", "csv", "--json"]].concat()), "--json");
 }
+
+/// `rank --scheme` ranks a county's sections in the county's own scheme: YS07's six sections for
+/// September 2016, as published (the law section last, criticised) and after its appeal was upheld.
+#[test]
+fn a_county_ranks_its_own_sections_in_its_own_scheme() {
+    let (_, data, _) = demo();
+    let args = |as_of: Option<&'static str>| {
+        let mut args = vec!["rank", "--data", data.as_str(), "--scheme", "YS07-2016", "--period", "2016-09"];
+        args.extend(as_of.map(|date| ["--as-of", date]).into_iter().flatten());
+        args
+    };
+    let row_of = |text: &str, section: &str| {
+        let row = text.lines().find(|line| line.contains(section)).unwrap_or_else(|| panic!("{section}: {text}"));
+        row.split_whitespace().take(2).map(str::to_owned).collect::<Vec<_>>()
+    };
+    let published = stdout(&run(&args(Some("2016-10-13"))));
+    assert!(published.contains("ranking of YS07-2016 assessed units, 2016-09"), "{published}");
+    let sections = ["YS07-BGS", "YS07-ZGG", "YS07-ZGU", "YS07-SZG", "YS07-NFG", "YS07-FGG"];
+    for section in sections {
+        row_of(&published, section);
+    }
+    assert_eq!(row_of(&published, "YS07-FGG"), ["6", "3"], "last and tier 3 as published: {published}");
+    let now = stdout(&run(&args(None)));
+    assert_eq!(row_of(&now, "YS07-FGG"), ["1", "1"], "first once its appeal was upheld: {now}");
+    assert!(!now.contains("YS01"), "only YS07's own sections: {now}");
+}
