@@ -275,44 +275,13 @@ fn own_scheme_ranking(
     Ok(reads::ranking_text(&ranking, names))
 }
 
-/// One 优秀's personal scorecard for 2016: each quarter's parts, the annual score, place and grade.
+/// One 优秀's personal scorecard for 2016, as `kpi-ledger person scorecard` prints it: each quarter's
+/// parts, the annual score, place and grade.
 fn scorecard(read_models: &ReadModels, keys: &PersonKeys) -> Result<String, String> {
     let person = PersonId::new(staff::SCORECARD_PERSON).expect("a fixture person");
     let card =
-        read_models.person_scorecard(&person, period_id("2016"), AsOf::Latest, keys).map_err(|e| e.to_string())?.value;
-    let mut text =
-        format!("personal scorecard of {} {}, {}\n", card.person, escape(&card.name.to_string()), card.period);
-    let mut table = Table::new(&[
-        "quarter",
-        "section",
-        ">section",
-        ">review",
-        ">indicators",
-        "weights",
-        ">missing weeks",
-        ">score",
-    ]);
-    for quarter in &card.quarters {
-        let weights = quarter.weights_used;
-        let weight = |value: Option<u32>| value.map_or_else(|| "-".to_owned(), |value| value.to_string());
-        table.row(vec![
-            quarter.quarter.to_string(),
-            quarter.section.as_ref().map_or_else(String::new, ToString::to_string),
-            points(quarter.section_final.as_ref().map(|part| part.final_score)),
-            points(quarter.review_score),
-            points(quarter.indicator_score),
-            format!("{}/{}/{}", weight(weights.section), weight(weights.review), weight(weights.indicators)),
-            quarter.missing_weeks.len().to_string(),
-            points(quarter.score),
-        ]);
-    }
-    text.push_str(&table.render());
-    let place = card.place.as_ref().map_or_else(String::new, |place| {
-        format!(", rank {} tier {} of {} participants", count(place.rank), count(place.tier), place.participants)
-    });
-    let grade = card.grade.map_or_else(String::new, |grade| format!(", graded {grade}"));
-    text.push_str(&format!("  annual score {}{place}{grade}\n", points(card.score)));
-    Ok(text)
+        read_models.person_scorecard(&person, period_id("2016"), AsOf::Latest, keys).map_err(|e| e.to_string())?;
+    Ok(super::people::scorecard_text(&card))
 }
 
 /// YS07's annual grades of 2016: how many of each, and the 优秀 and 基本称职 with the standing each was

@@ -444,7 +444,7 @@ fn as_of(seq: u64) -> String {
     format!("as of event {seq}")
 }
 
-fn scorecard_text(answer: &Answer<PersonalScorecard>) -> String {
+pub(super) fn scorecard_text(answer: &Answer<PersonalScorecard>) -> String {
     let card = &answer.value;
     let mut text = format!(
         "scorecard of {} {}, {} ({})\n",
