@@ -225,6 +225,21 @@ impl Builder {
     }
 }
 
+/// An indicator's scoring method as its command's payload: tiered by `tiers` (each a standard and its
+/// share per mille, then what the recording steps draw for it), or by deduction when `None`.
+pub(crate) fn method_payload<T>(tiers: Option<&[(&str, i64, T)]>) -> Value {
+    match tiers {
+        Some(tiers) => {
+            let tiers: Vec<Value> = tiers
+                .iter()
+                .map(|(standard, share, _)| json!({"standard": standard, "share_per_mille": share}))
+                .collect();
+            json!({"kind": "tiered", "tiers": tiers})
+        }
+        None => json!({"kind": "deduct"}),
+    }
+}
+
 pub(crate) fn actor(id: &str, role: Role, unit: &str) -> Actor {
     Actor { id: id.to_owned(), role, unit: UnitCode::new(unit).expect("a fixture unit code") }
 }

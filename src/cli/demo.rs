@@ -344,16 +344,8 @@ fn uses_of_results(read_models: &ReadModels) -> Result<String, String> {
             standing(line.basis.now),
             escape(&line.note)
         ));
-        for change in &line.basis.changes {
-            text.push_str(&format!(
-                "    changed by event {} {} by {}: {} → {}\n",
-                change.event.seq,
-                escape(&change.event.event_type),
-                escape(&change.event.actor_id),
-                standing(change.before),
-                standing(change.after)
-            ));
-        }
+        text.push_str("    changed by:\n");
+        text.push_str(&super::people::changes_lines(&line.basis));
     }
     Ok(text)
 }

@@ -630,7 +630,7 @@ fn basis_text(check: &BasisCheck) -> String {
     }
 }
 
-fn changes_lines(check: &BasisCheck) -> String {
+pub(super) fn changes_lines(check: &BasisCheck) -> String {
     let mut text = String::new();
     for change in &check.changes {
         text.push_str(&format!(

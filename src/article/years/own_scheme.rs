@@ -216,15 +216,7 @@ pub(super) fn steps(builder: &mut Builder, year: i32) {
 }
 
 fn local_definition(scheme: &str, indicator: &LocalIndicator) -> Value {
-    let method = if indicator.tiered {
-        let tiers: Vec<Value> = WINDOW_TIERS
-            .iter()
-            .map(|(standard, share, _)| json!({"standard": standard, "share_per_mille": share}))
-            .collect();
-        json!({"kind": "tiered", "tiers": tiers})
-    } else {
-        json!({"kind": "deduct"})
-    };
+    let method = super::method_payload(indicator.tiered.then_some(&WINDOW_TIERS[..]));
     let description =
         format!("{SUBJECT} 内部考核的本地指标 (a local indicator of {SUBJECT}'s own scheme): {}", indicator.name());
     json!({

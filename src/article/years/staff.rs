@@ -333,15 +333,7 @@ pub(super) fn year_2016(builder: &mut Builder) {
 
 fn personal_indicator(member: &Member) -> Value {
     let work = member.work();
-    let method = if work.tiered {
-        let tiers: Vec<Value> = PERSONAL_TIERS
-            .iter()
-            .map(|(standard, share, _)| json!({"standard": standard, "share_per_mille": share}))
-            .collect();
-        json!({"kind": "tiered", "tiers": tiers})
-    } else {
-        json!({"kind": "deduct"})
-    };
+    let method = super::method_payload(work.tiered.then_some(&PERSONAL_TIERS[..]));
     json!({
         "unit": SUBJECT, "year": YEAR, "indicator": member.indicator(), "person": member.person,
         "name": format!("{} ({})", work.indicator.0, work.indicator.1),
