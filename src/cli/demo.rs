@@ -20,12 +20,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::article::years::{self, own_scheme, staff, Years};
-use crate::cli::output::escape;
 use crate::cli::reads;
 use crate::cli::table::Table;
 use crate::domain::person::AnnualGrade;
 use crate::domain::{FunctionCode, PeriodId, PersonId, Points, Role, SchemeId, UnitCode};
-use crate::projection::personal::ViewStanding;
 use crate::projection::{AsOf, Counting};
 use crate::service::admin::{self, LedgerSettings};
 use crate::service::documents::Documents;
@@ -332,20 +330,7 @@ fn uses_of_results(read_models: &ReadModels) -> Result<String, String> {
         uses.basis_changed
     );
     for line in uses.uses.iter().filter(|line| line.basis.basis_changed) {
-        text.push_str(&format!(
-            "  {} about {}, resting on {} read at {}:{} (event {}): then {}, now {}\n    {}\n",
-            line.kind.as_str(),
-            line.subject,
-            line.view,
-            line.read_at.seq,
-            line.read_at.hash,
-            line.event.seq,
-            standing(line.basis.at_read),
-            standing(line.basis.now),
-            escape(&line.note)
-        ));
-        text.push_str("    changed by:\n");
-        text.push_str(&super::people::changes_lines(&line.basis));
+        text.push_str(&super::people::use_lines(line));
     }
     Ok(text)
 }
@@ -358,11 +343,6 @@ fn points(value: Option<Points>) -> String {
 /// A rank or tier, or a dash when there is none.
 fn count(value: Option<u32>) -> String {
     value.map_or_else(|| "—".to_owned(), |value| value.to_string())
-}
-
-/// A standing in the view a use of results rests on.
-fn standing(value: Option<ViewStanding>) -> String {
-    value.map_or_else(|| "unranked".to_owned(), |s| format!("rank {} tier {} ({})", s.rank, s.tier, s.score))
 }
 
 /// Each section of YS07 in its same-function peer group: rank, tier, final.

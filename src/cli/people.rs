@@ -19,7 +19,7 @@ use crate::projection::personal::{
     WeeklyRecords,
 };
 use crate::projection::AsOf;
-use crate::service::people::{Grades, Persons, ResultUseFilter, ResultUses};
+use crate::service::people::{Grades, Persons, ResultUseFilter, ResultUseLine, ResultUses};
 use crate::service::queries::{Answer, QueryError, Reader, View};
 use crate::service::read_models::ReadModels;
 use crate::service::{CommandOptions, PersonKeys};
@@ -682,21 +682,28 @@ fn uses_text(answer: &Answer<ResultUses>) -> String {
         value.basis_changed
     );
     for line in &value.uses {
-        text.push_str(&format!(
-            "  {} {} on {}, read at {}:{} by {} (event {}): then {}, now {}; basis {}\n    {}\n",
-            line.kind.as_str(),
-            line.subject,
-            line.view,
-            line.read_at.seq,
-            line.read_at.hash,
-            line.committee,
-            line.event.seq,
-            standing(line.basis.at_read),
-            standing(line.basis.now),
-            basis_text(&line.basis),
-            escape(&line.note)
-        ));
-        text.push_str(&changes_lines(&line.basis));
+        text.push_str(&use_lines(line));
     }
+    text
+}
+
+/// One use of results: what it was, the view and chain position it rested on, then and now, its
+/// note, and the events that changed its basis.
+pub(super) fn use_lines(line: &ResultUseLine) -> String {
+    let mut text = format!(
+        "  {} {} on {}, read at {}:{} by {} (event {}): then {}, now {}; basis {}\n    {}\n",
+        line.kind.as_str(),
+        line.subject,
+        line.view,
+        line.read_at.seq,
+        line.read_at.hash,
+        line.committee,
+        line.event.seq,
+        standing(line.basis.at_read),
+        standing(line.basis.now),
+        basis_text(&line.basis),
+        escape(&line.note)
+    );
+    text.push_str(&changes_lines(&line.basis));
     text
 }

@@ -684,9 +684,14 @@ fn the_demo_prints_the_countys_sections_a_scorecard_the_grades_and_the_changed_b
         assert!(row.contains("优秀") && row.contains(member.name), "{row}");
     }
 
-    let changed = line_of(&format!("criticism_notice about unit {section}"));
+    let heading = format!("criticism_notice unit {section} on ");
+    let changed = line_of(&heading);
     assert!(changed.contains(&format!("the ranking of YS07-2016 {month}")) && changed.contains("then rank 6 tier 3"));
-    let changed_by = text.lines().skip_while(|line| *line != "    changed by:").nth(1).expect("a changing event");
+    let changed_by = text
+        .lines()
+        .skip_while(|line| !line.contains(&heading))
+        .find(|line| line.starts_with("      event "))
+        .expect("a changing event");
     assert!(changed_by.contains("AppealDecided by reviewer.ys07"), "{changed_by}");
 }
 
