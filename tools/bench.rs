@@ -40,6 +40,11 @@ use kpi_ledger::store::{export, raw, Ledger, PendingAppend, SealedAppend};
 use kpi_testkit::generator::{generate, Choose, GeneratedEvent, SeededChoices, Size};
 use serde_json::{json, Value};
 
+/// The product's allocator (as `src/main.rs` sets it), so in-process figures measure what the
+/// server and the CLI run: with glibc's, decoding threads and the folding thread contend on arenas.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type BenchResult<T> = Result<T, Box<dyn Error>>;
 
 #[derive(Parser)]
@@ -71,6 +76,10 @@ struct Args {
     /// burst, as-of reads, peak RSS).
     #[arg(long)]
     only_server: bool,
+    /// Only the projection figures (rebuild of the generated M history beside its floor, ranking,
+    /// as-of ranking and trace latencies).
+    #[arg(long)]
+    only_projections: bool,
     /// Events in the served ledger of those figures [default: 1000000, or 100000 with --quick].
     #[arg(long)]
     server_events: Option<u64>,
@@ -221,6 +230,14 @@ fn main() -> BenchResult<()> {
         let tools = http.as_ref().ok_or("--only-server needs the HTTP tools (leave out --skip-http)")?;
         let figures = large_server_figures(tools, &args.dir, &sizes, &args)?;
         println!("{}", json!({"server_1m": figures, "machine": {"nproc": nproc}, "quick": args.quick}));
+        return Ok(());
+    }
+    if args.only_projections {
+        let projections = projection_figures(&args.dir, &sizes)?;
+        println!(
+            "{}",
+            json!({"projection_rebuild": projections.rebuild, "machine": {"nproc": nproc}, "quick": args.quick})
+        );
         return Ok(());
     }
     let mut peaks = PeakRss::default();

@@ -23,7 +23,9 @@ pub enum DecodeError {
 
 /// Decodes the record stored at `seq`.
 pub fn decode(seq: u64, record: &Record<'_>) -> Result<Recorded, DecodeError> {
-    if let Ok(OnePass(Some(fast))) = serde_json::from_slice::<OnePass>(record.body) {
+    // The body's UTF-8 is checked once here, rather than string by string as `from_slice` would.
+    let text = std::str::from_utf8(record.body).ok();
+    if let Some(Ok(OnePass(Some(fast)))) = text.map(serde_json::from_str::<OnePass>) {
         return Ok(Recorded {
             seq,
             prev_hash: record.prev_hash,

@@ -468,6 +468,13 @@ impl Ledger {
         Ok(Some(body.recorded_at))
     }
 
+    /// The hash the index holds for event `seq`.
+    fn indexed_hash(&self, seq: u64) -> Result<Option<Hash>, StoreError> {
+        let Some(value) = self.tree.get(keys::event(seq))? else { return Ok(None) };
+        let record = Record::decode(&value).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
+        Ok(Some(record.hash))
+    }
+
     pub fn event_at(&self, seq: u64) -> Result<Option<StoredEvent>, StoreError> {
         if seq == 0 || seq > self.head().seq {
             return Ok(None);
@@ -710,7 +717,8 @@ impl Ledger {
         if from_seq == 1 && to_seq >= PIPELINED_READ_EVENTS_MIN {
             // A whole ledger is read from the record copy, sequentially; whatever it cannot give is
             // read from sled below.
-            from_seq = copy_read::fold_from_copy(&self.dir, to_seq, &decode, &mut visit)?;
+            let indexed_hash = |seq| self.indexed_hash(seq);
+            from_seq = copy_read::fold_from_copy(&self.dir, to_seq, indexed_hash, &decode, &mut visit)?;
         }
         if from_seq > to_seq {
             return Ok(());

@@ -91,6 +91,19 @@ pub enum FrameError {
 
 /// Parses the frame at the start of `bytes`; its length in bytes with it.
 fn parse(bytes: &[u8]) -> Result<(u64, &[u8], usize), FrameError> {
+    let (seq, record, total) = layout(bytes)?;
+    let record = &bytes[record];
+    let stored_check = &bytes[total - 12..total - 4];
+    if stored_check != check(seq, record) {
+        return Err(FrameError::BadCheck);
+    }
+    Ok((seq, record, total))
+}
+
+/// The frame's shape at the start of `bytes` — magic, length, sequence number, trailer — without
+/// its check: the sequence number, where its record lies in `bytes`, and the frame's length. For a
+/// reader that checks each record's own hash instead (`copy_read`), which covers the same bytes.
+pub(crate) fn layout(bytes: &[u8]) -> Result<(u64, std::ops::Range<usize>, usize), FrameError> {
     if bytes.len() < 6 {
         return Err(FrameError::Truncated);
     }
@@ -106,16 +119,11 @@ fn parse(bytes: &[u8]) -> Result<(u64, &[u8], usize), FrameError> {
         return Err(FrameError::Truncated);
     }
     let seq = u64::from_le_bytes(bytes[6..14].try_into().expect("eight bytes"));
-    let record = &bytes[14..14 + len];
-    let stored_check = &bytes[14 + len..22 + len];
     let trailer = u32::from_le_bytes(bytes[22 + len..26 + len].try_into().expect("four bytes")) as usize;
     if trailer != len {
         return Err(FrameError::BadLength);
     }
-    if stored_check != check(seq, record) {
-        return Err(FrameError::BadCheck);
-    }
-    Ok((seq, record, total))
+    Ok((seq, 14..14 + len, total))
 }
 
 /// Whether a whole, well-formed frame starts at the beginning of `bytes`.

@@ -187,39 +187,64 @@ fn indexed_records(ledger: &Ledger) -> Vec<(u64, kpi_ledger::chain::Hash, Vec<u8
 }
 
 /// A whole ledger is folded from the record copy, which gives what the index holds. Where the copy
-/// cannot be trusted — a frame rewritten with a changed body and a recomputed frame check, so only
-/// the chain's own hash shows it — reading stops there and the rest comes from sled.
+/// cannot be trusted, reading stops there and the rest comes from sled: a frame rewritten with a
+/// changed body and a recomputed frame check (only the record's own hash shows it), and a run of
+/// frames forged and re-chained consistently — every hash recomputed, so only the index's hash at
+/// the run's end shows it.
 #[test]
 fn a_whole_ledger_read_from_its_record_copy_is_the_indexed_chain_even_when_the_copy_is_forged() {
+    for rechain in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let expected = {
+            let ledger = Ledger::open(dir.path()).unwrap();
+            for append in chains::appends(6_000, 4, 50) {
+                ledger.submit(append).unwrap().wait().unwrap();
+            }
+            let indexed = indexed_records(&ledger);
+            assert_eq!(indexed.len(), 6_000);
+            assert!(decoded_records(&ledger) == indexed, "an intact copy gives what the index holds");
+            indexed
+        };
+        let forged_run = if rechain { 3_001..=3_400 } else { 3_001..=3_001 };
+        forge_copy(dir.path(), forged_run, rechain);
+        let ledger = Ledger::open(dir.path()).unwrap();
+        assert!(
+            decoded_records(&ledger) == expected,
+            "no forged record is handed on (re-chained: {rechain}); sled gives them as stored"
+        );
+    }
+}
+
+/// Rewrites the frames of `run` in the record copy with "半年工作报告" changed to "全年工作报告" in
+/// the first one's body and fresh frame checks; with `rechain`, every record of the run is also
+/// re-sealed, so the run hashes and links as a chain of its own.
+fn forge_copy(dir: &std::path::Path, run: std::ops::RangeInclusive<u64>, rechain: bool) {
     use kpi_ledger::chain::Record;
     use kpi_ledger::store::segment::{self, FrameReader, FILE_HEADER};
     use std::io::{Seek, SeekFrom, Write};
 
-    let dir = tempfile::tempdir().unwrap();
-    let expected = {
-        let ledger = Ledger::open(dir.path()).unwrap();
-        for append in chains::appends(6_000, 4, 50) {
-            ledger.submit(append).unwrap().wait().unwrap();
-        }
-        let indexed = indexed_records(&ledger);
-        assert_eq!(indexed.len(), 6_000);
-        assert!(decoded_records(&ledger) == indexed, "an intact copy gives what the index holds");
-        indexed
-    };
-    let middle = 3_001;
-    let mut reader = FrameReader::open(dir.path(), FILE_HEADER.len() as u64).unwrap();
-    let frame = std::iter::from_fn(|| reader.next_frame().unwrap().ok()).find(|frame| frame.seq == middle).unwrap();
-    let record = Record::decode(&frame.record).unwrap();
-    let body = String::from_utf8(record.body.to_vec()).unwrap().replacen("半年工作报告", "全年工作报告", 1);
-    assert_eq!(body.len(), record.body.len());
-    let forged = Record { prev_hash: record.prev_hash, hash: record.hash, body: body.as_bytes() }.encode();
+    let mut reader = FrameReader::open(dir, FILE_HEADER.len() as u64).unwrap();
+    let frames: Vec<_> =
+        std::iter::from_fn(|| reader.next_frame().unwrap().ok()).filter(|frame| run.contains(&frame.seq)).collect();
     let mut bytes = Vec::new();
-    segment::encode_frame(middle, &forged, &mut bytes);
-    let mut file = std::fs::File::options().write(true).open(segment::path(dir.path())).unwrap();
-    file.seek(SeekFrom::Start(frame.start)).unwrap();
+    let mut prev_hash = Record::decode(&frames[0].record).unwrap().prev_hash;
+    for frame in &frames {
+        let record = Record::decode(&frame.record).unwrap();
+        let mut body = record.body.to_vec();
+        if frame.seq == *run.start() {
+            let changed = String::from_utf8(body).unwrap().replacen("半年工作报告", "全年工作报告", 1);
+            assert_eq!(changed.len(), record.body.len());
+            body = changed.into_bytes();
+        }
+        let forged = if rechain {
+            Record::seal(prev_hash, frame.seq, &body)
+        } else {
+            Record { prev_hash: record.prev_hash, hash: record.hash, body: &body }
+        };
+        prev_hash = forged.hash;
+        segment::encode_frame(frame.seq, &forged.encode(), &mut bytes);
+    }
+    let mut file = std::fs::File::options().write(true).open(segment::path(dir)).unwrap();
+    file.seek(SeekFrom::Start(frames[0].start)).unwrap();
     file.write_all(&bytes).unwrap();
-    drop(file);
-
-    let ledger = Ledger::open(dir.path()).unwrap();
-    assert!(decoded_records(&ledger) == expected, "the forged record is not handed on; sled gives it as stored");
 }
