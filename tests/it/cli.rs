@@ -4,41 +4,8 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_kpi-ledger");
-
-/// The demo ledger is one directory, and a ledger is opened by one process at a time: the tests of
-/// this file take turns on it. Their own copies of it they use at will.
-static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// The shared demo ledger's directory (`demo()`), named before the demo is recorded into it.
-static DEMO_DATA: OnceLock<String> = OnceLock::new();
-
-/// Runs the binary; in turn with the other tests when `args` name the shared demo ledger.
-fn run(args: &[&str]) -> Output {
-    let shared = DEMO_DATA.get().is_some_and(|data| args.contains(&data.as_str()));
-    let _turn = shared.then(|| TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-    Command::new(BINARY).args(args).output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// One demo ledger for all tests in this file (the demo takes a few seconds).
-fn demo() -> &'static (tempfile::TempDir, String, String) {
-    static DEMO: OnceLock<(tempfile::TempDir, String, String)> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("demo").to_string_lossy().into_owned();
-        DEMO_DATA.set(data.clone()).expect("the demo is recorded once");
-        let output = run(&["demo", "--data", &data]);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let text = stdout(&output);
-        (dir, data, text)
-    })
-}
+use crate::demo_run::{demo, run, stdout, BINARY, TURN};
 
 fn head(data: &str) -> String {
     stdout(&run(&["head", "--data", data])).trim_end().to_owned()

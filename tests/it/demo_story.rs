@@ -636,19 +636,10 @@ fn uses_of_results_cite_their_view_and_position_and_one_basis_changed() {
     assert_eq!(ranking.standing(&unit(section)).map(|standing| standing.tier), Some(3));
 }
 
-/// The demo's printed story, as a user sees it: the binary run once, into a directory of its own.
+/// The demo's printed story, as a user sees it (the binary run once, shared with the command-line
+/// tests).
 fn demo_output() -> &'static str {
-    static OUTPUT: OnceLock<String> = OnceLock::new();
-    OUTPUT.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("demo");
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_kpi-ledger"))
-            .args(["demo", "--data", data.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    })
+    &crate::demo_run::demo().2
 }
 
 #[test]

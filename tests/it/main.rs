@@ -3,6 +3,7 @@
 //! links sled, axum and tokio once, and shares what is costly to build — the story ledger behind the
 //! HTTP and CLI tests — across its tests.
 
+mod demo_run;
 mod harness;
 mod history;
 mod own_scheme_fixture;
