@@ -103,13 +103,16 @@ impl PersonKeys {
     /// erasure and rewriting the file — and so is a temporary copy a crash left.
     pub fn open(dir: &Path, facts: &Facts) -> Result<PersonKeys, ServiceError> {
         person_keys::remove_temporary(dir).map_err(key_file_failure)?;
-        let mut keys = person_keys::load(dir).map_err(key_file_failure)?;
+        let loaded = person_keys::load_for_writing(dir).map_err(key_file_failure)?;
+        let (mut keys, needs_rewrite) = (loaded.keys, loaded.needs_rewrite);
         let erased = erased_persons(facts);
         let before = keys.len();
         keys.retain(|person, _| !erased.contains(person));
-        if keys.len() != before {
+        if keys.len() != before || needs_rewrite {
+            // Replaced whole: an erased person's key leaves it, and keys are appended to a journal
+            // with every line finished.
             person_keys::replace(dir, &keys).map_err(key_file_failure)?;
-            tracing::info!(purged = before - keys.len(), "removed the keys of erased persons from the key file");
+            tracing::info!(purged = before - keys.len(), "rewrote the key file");
         }
         let ring = Ring { keys, erased, ..Ring::default() };
         Ok(PersonKeys { dir: Some(dir.to_owned()), ring: Mutex::new(ring), writes: Mutex::new(()) })
@@ -219,24 +222,24 @@ impl PersonKeys {
         Ok(())
     }
 
-    /// Replaces the key file with every written key and `extra` (the caller holds `writes`), then
-    /// counts `extra` as written: out of `pending` and `staged`, into `keys`. A person erased meanwhile
-    /// is left out: their key is never written again.
+    /// Appends `extra` to the key file (the caller holds `writes`), then counts it as written: out of
+    /// `pending` and `staged`, into `keys`. A person erased meanwhile is left out: their key is never
+    /// written again.
     fn write_with(&self, extra: &PersonKeyMap) -> Result<(), ServiceError> {
-        let all: PersonKeyMap = {
+        let new: PersonKeyMap = {
             let ring = self.ring();
-            let extra = extra.iter().filter(|(person, _)| !ring.erased.contains(*person));
-            ring.keys.iter().chain(extra).map(|(person, key)| (person.clone(), key.clone())).collect()
+            let unwritten = |person: &PersonId| !ring.erased.contains(person) && !ring.keys.contains_key(person);
+            extra.iter().filter(|(person, _)| unwritten(person)).map(|(p, k)| (p.clone(), k.clone())).collect()
         };
-        self.write(&all)?;
+        let dir =
+            self.dir.as_deref().ok_or_else(|| ServiceError::Failure("the person keys are read-only here".into()))?;
+        person_keys::append(dir, &new).map_err(key_file_failure)?;
         let mut ring = self.ring();
-        for (person, key) in extra {
+        for person in extra.keys() {
             ring.pending.remove(person);
             ring.staged.remove(person);
-            if all.contains_key(person) {
-                ring.keys.insert(person.clone(), key.clone());
-            }
         }
+        ring.keys.extend(new);
         Ok(())
     }
 

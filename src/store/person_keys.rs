@@ -3,11 +3,19 @@
 //! values until it is compacted, and a snapshot or the record copy would keep them for good, so a key
 //! erased there would linger. Here an erased key is gone once the file is replaced.
 //!
-//! Invariant: the file is only ever replaced whole — a temporary file beside it (mode 0600), synced,
-//! renamed over the name, the directory synced — so a crash leaves the old file or the new one, never
-//! part of one; a temporary file left by a crash is removed before the next write and when the service
-//! opens the ledger (`remove_temporary`), so no second copy of a key stays in the directory. Reading
-//! writes nothing. Backups are written only to a new file.
+//! The file is a journal, JSON Lines: a format line, then one line per key. A new person's key is
+//! appended (and synced), so registering a person costs the same with ten keys or a million; an
+//! erasure replaces the file whole without the erased keys.
+//!
+//! Invariant: a key line is only ever appended whole and synced before the first event sealed under
+//! it is recorded, so an unfinished last line (no line feed: the process died while appending) holds
+//! a key that sealed nothing and is ignored, and the writer's `open` replaces such a file before it
+//! appends again. A replacement is atomic — a temporary file beside it (mode 0600), synced, renamed
+//! over the name, the directory synced — so a crash leaves the old file or the new one, never part of
+//! one; a temporary file left by a crash is removed before the next write and when the service opens
+//! the ledger (`remove_temporary`), so no second copy of a key stays in the directory. Reading writes
+//! nothing. Backups are written only to a new file. The first form of the file (one JSON object,
+//! `kpi-ledger person keys v1`) is still read, and replaced by the journal when the writer opens it.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -23,8 +31,10 @@ pub const PERSON_KEYS_FILE: &str = "person-keys";
 /// Its temporary name while it is replaced (one writer: the data directory's lock holder).
 const TEMPORARY_FILE: &str = ".person-keys.tmp";
 
-/// The first member of every key file, so that a file of another kind is never read as one.
-const FORMAT: &str = "kpi-ledger person keys v1";
+/// The format line's value, so that a file of another kind is never read as one.
+const FORMAT: &str = "kpi-ledger person keys v2";
+/// The value of the first form of the file (one JSON object), still read.
+const FORMAT_V1: &str = "kpi-ledger person keys v1";
 
 /// Every person's key, by person.
 pub type PersonKeyMap = BTreeMap<PersonId, PersonKey>;
@@ -40,12 +50,36 @@ pub enum KeyFileError {
     Exists(PathBuf),
 }
 
-/// The file as JSON: `{"format": "kpi-ledger person keys v1", "keys": {"<person>": "<64 hex>", …}}`.
-#[derive(Serialize, Deserialize)]
+/// The first form of the file: `{"format": "kpi-ledger person keys v1", "keys": {"<person>": "<64 hex>", …}}`.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct KeyFile {
+struct KeyFileV1 {
     format: String,
     keys: BTreeMap<PersonId, String>,
+}
+
+/// The journal's first line: `{"format": "kpi-ledger person keys v2"}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatLine {
+    format: String,
+}
+
+/// One key of the journal: `{"person": "<staff code>", "key": "<64 hex>"}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyLine {
+    person: PersonId,
+    key: String,
+}
+
+/// A key file as read.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub keys: PersonKeyMap,
+    /// The file must be replaced before a key is appended: it is in the first form, or its last line
+    /// is unfinished.
+    pub needs_rewrite: bool,
 }
 
 /// Where the key file of the ledger in `dir` is.
@@ -60,10 +94,15 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> KeyFileError + '_ {
 /// The keys of the ledger in `dir`: none when it has no key file yet (a ledger whose persons were all
 /// registered before texts were sealed, or a new one).
 pub fn load(dir: &Path) -> Result<PersonKeyMap, KeyFileError> {
+    load_for_writing(dir).map(|loaded| loaded.keys)
+}
+
+/// The keys of the ledger in `dir`, and whether the file must be replaced before a key is appended.
+pub fn load_for_writing(dir: &Path) -> Result<Loaded, KeyFileError> {
     let file = path(dir);
     match std::fs::read(&file) {
         Ok(bytes) => parse(&file, &bytes),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(PersonKeyMap::new()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Loaded::default()),
         Err(error) => Err(io_error(&file)(error)),
     }
 }
@@ -71,24 +110,48 @@ pub fn load(dir: &Path) -> Result<PersonKeyMap, KeyFileError> {
 /// The keys in `file`, which must exist (a backup being restored).
 pub fn read_file(file: &Path) -> Result<PersonKeyMap, KeyFileError> {
     let bytes = std::fs::read(file).map_err(io_error(file))?;
-    parse(file, &bytes)
+    parse(file, &bytes).map(|loaded| loaded.keys)
 }
 
-fn parse(file: &Path, bytes: &[u8]) -> Result<PersonKeyMap, KeyFileError> {
+fn parse(file: &Path, bytes: &[u8]) -> Result<Loaded, KeyFileError> {
     let malformed = |reason: String| KeyFileError::Malformed { path: file.to_owned(), reason };
-    let parsed: KeyFile = serde_json::from_slice(bytes).map_err(|error| malformed(error.to_string()))?;
-    if parsed.format != FORMAT {
-        return Err(malformed(format!("format is {:?}, expected {FORMAT:?}", parsed.format)));
+    if let Ok(first_form) = serde_json::from_slice::<KeyFileV1>(bytes) {
+        if first_form.format != FORMAT_V1 {
+            return Err(malformed(format!("format is {:?}, expected {FORMAT:?}", first_form.format)));
+        }
+        let keys = first_form
+            .keys
+            .into_iter()
+            .map(|(person, text)| {
+                let key = decode_key(&text)
+                    .ok_or_else(|| malformed(format!("keys.{person}: expected 64 lower-case hex digits")))?;
+                Ok((person, key))
+            })
+            .collect::<Result<_, _>>()?;
+        return Ok(Loaded { keys, needs_rewrite: true });
     }
-    parsed
-        .keys
-        .into_iter()
-        .map(|(person, text)| {
-            let key = decode_key(&text)
-                .ok_or_else(|| malformed(format!("keys.{person}: expected 64 lower-case hex digits")))?;
-            Ok((person, key))
-        })
-        .collect()
+    // An unfinished last line is an append the process did not live to finish (see the invariant).
+    let finished = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+    let mut lines = bytes[..finished].split(|b| *b == b'\n').filter(|line| !line.is_empty());
+    let format: FormatLine = lines
+        .next()
+        .ok_or_else(|| malformed("no format line".to_owned()))
+        .and_then(|line| serde_json::from_slice(line).map_err(|error| malformed(format!("line 1: {error}"))))?;
+    if format.format != FORMAT {
+        return Err(malformed(format!("format is {:?}, expected {FORMAT:?}", format.format)));
+    }
+    let mut keys = PersonKeyMap::new();
+    for (number, line) in (2..).zip(lines) {
+        let line: KeyLine =
+            serde_json::from_slice(line).map_err(|error| malformed(format!("line {number}: {error}")))?;
+        let key = decode_key(&line.key)
+            .ok_or_else(|| malformed(format!("line {number}: key: expected 64 lower-case hex digits")))?;
+        if keys.get(&line.person).is_some_and(|held| *held != key) {
+            return Err(malformed(format!("line {number}: a second, different key for {}", line.person)));
+        }
+        keys.insert(line.person, key);
+    }
+    Ok(Loaded { keys, needs_rewrite: finished != bytes.len() })
 }
 
 fn decode_key(text: &str) -> Option<PersonKey> {
@@ -98,12 +161,19 @@ fn decode_key(text: &str) -> Option<PersonKey> {
 }
 
 fn to_bytes(keys: &PersonKeyMap) -> Vec<u8> {
-    let file = KeyFile {
-        format: FORMAT.to_owned(),
-        keys: keys.iter().map(|(person, key)| (person.clone(), hex::encode(key.0))).collect(),
-    };
-    // Strings and a string-keyed map only: serialising cannot fail.
-    let mut bytes = serde_json::to_vec_pretty(&file).expect("a key file serialises");
+    let mut bytes = line(&FormatLine { format: FORMAT.to_owned() });
+    bytes.extend(key_lines(keys));
+    bytes
+}
+
+fn key_lines(keys: &PersonKeyMap) -> Vec<u8> {
+    let lines = keys.iter().map(|(person, key)| line(&KeyLine { person: person.clone(), key: hex::encode(key.0) }));
+    lines.flatten().collect()
+}
+
+fn line(value: &impl Serialize) -> Vec<u8> {
+    // Strings only: serialising cannot fail.
+    let mut bytes = serde_json::to_vec(value).expect("a key file line serialises");
     bytes.push(b'\n');
     bytes
 }
@@ -149,6 +219,29 @@ pub fn replace(dir: &Path, keys: &PersonKeyMap) -> Result<(), KeyFileError> {
     written
 }
 
+/// Appends `keys` to the key file of the ledger in `dir` (creating it when there is none), durably:
+/// when this returns they are on disk. The file must be in the journal's form with every line finished
+/// (`Loaded::needs_rewrite` false; the writer's `open` sees to it).
+pub fn append(dir: &Path, keys: &PersonKeyMap) -> Result<(), KeyFileError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let file = path(dir);
+    let mut options = std::fs::File::options();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut handle = options.open(&file).map_err(io_error(&file))?;
+    let created = handle.metadata().map_err(io_error(&file))?.len() == 0;
+    let mut bytes = if created { line(&FormatLine { format: FORMAT.to_owned() }) } else { Vec::new() };
+    bytes.extend(key_lines(keys));
+    handle.write_all(&bytes).and_then(|()| handle.sync_all()).map_err(io_error(&file))?;
+    if created {
+        std::fs::File::open(dir).and_then(|handle| handle.sync_all()).map_err(io_error(dir))?;
+    }
+    Ok(())
+}
+
 /// Writes `keys` to `file`, a new file (mode 0600): a backup. An existing file is never replaced.
 pub fn write_new(file: &Path, keys: &PersonKeyMap) -> Result<(), KeyFileError> {
     create_synced(file, &to_bytes(keys))
@@ -188,5 +281,39 @@ mod tests {
         assert!(matches!(write_new(&backup, &PersonKeyMap::new()), Err(KeyFileError::Exists(_))));
         std::fs::write(dir.path().join("other"), b"{\"format\": \"x\", \"keys\": {}}").unwrap();
         assert!(matches!(read_file(&dir.path().join("other")), Err(KeyFileError::Malformed { .. })));
+    }
+
+    #[test]
+    fn appended_keys_survive_an_unfinished_last_line_and_the_first_form_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = PersonKeyMap::from([(person("YS07-0301"), PersonKey([3; 32]))]);
+        let two = PersonKeyMap::from([(person("YS07-0302"), PersonKey([4; 32]))]);
+        append(dir.path(), &one).unwrap();
+        append(dir.path(), &two).unwrap();
+        let both: PersonKeyMap = one.clone().into_iter().chain(two.clone()).collect();
+        let loaded = load_for_writing(dir.path()).unwrap();
+        assert_eq!((loaded.keys, loaded.needs_rewrite), (both.clone(), false));
+
+        // The process died while appending a third key: the line is unfinished and sealed nothing.
+        let mut file = std::fs::File::options().append(true).open(path(dir.path())).unwrap();
+        file.write_all(b"{\"person\":\"YS07-0303\",\"key\":\"0505").unwrap();
+        let loaded = load_for_writing(dir.path()).unwrap();
+        assert_eq!((loaded.keys, loaded.needs_rewrite), (both.clone(), true));
+        replace(dir.path(), &both).unwrap();
+        assert!(!load_for_writing(dir.path()).unwrap().needs_rewrite);
+
+        // A finished line that is not a key, or a second key for a person, is refused.
+        let mut file = std::fs::File::options().append(true).open(path(dir.path())).unwrap();
+        file.write_all(format!("{{\"person\":\"YS07-0301\",\"key\":\"{}\"}}\n", "07".repeat(32)).as_bytes()).unwrap();
+        let refused = load(dir.path()).unwrap_err().to_string();
+        assert!(refused.contains("line 4: a second, different key for YS07-0301"), "{refused}");
+
+        let first_form = format!(
+            "{{\"format\": \"kpi-ledger person keys v1\", \"keys\": {{\"YS07-0301\": \"{}\"}}}}",
+            "03".repeat(32)
+        );
+        std::fs::write(path(dir.path()), first_form).unwrap();
+        let loaded = load_for_writing(dir.path()).unwrap();
+        assert_eq!((loaded.keys, loaded.needs_rewrite), (one, true));
     }
 }

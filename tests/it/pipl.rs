@@ -617,9 +617,11 @@ fn only_an_admin_whose_scope_holds_the_person_erases_and_only_once() {
 fn a_person_whose_key_cannot_be_written_is_not_registered() {
     let dir = tempfile::tempdir().unwrap();
     let (service, clock) = registered(dir.path(), "pipl key file");
-    // A directory where the key file's temporary copy goes: the key file cannot be replaced.
-    let blocker = dir.path().join(".person-keys.tmp");
-    std::fs::create_dir(&blocker).unwrap();
+    // A directory where the key file is: no key can be appended to it.
+    let file = person_keys::path(dir.path());
+    let kept = std::fs::read(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
     let head = service.ledger().head();
     let register = json!({"person": "YS07-0002", "name": "李小红", "unit": "YS07-ZGG"});
     let error = try_execute(&service, &clock, &admin(), "RegisterPerson", register.clone()).unwrap_err();
@@ -629,9 +631,11 @@ fn a_person_whose_key_cannot_be_written_is_not_registered() {
     // A command that needs no new key goes on; once the key file can be written, so does the registration.
     let rename = json!({"unit": "YS07-ZGG", "name": "征收管理股"});
     execute(&service, &clock, &admin(), "RenameUnit", rename);
-    std::fs::remove_dir(&blocker).unwrap();
+    std::fs::remove_dir(&file).unwrap();
+    std::fs::write(&file, kept).unwrap();
     execute(&service, &clock, &admin(), "RegisterPerson", register);
-    assert!(person_keys::load(dir.path()).unwrap().contains_key(&person("YS07-0002")));
+    let keys = person_keys::load(dir.path()).unwrap();
+    assert!(keys.contains_key(&person("YS07-0001")) && keys.contains_key(&person("YS07-0002")));
 }
 
 // ---- The command line: erase, export, key backup and restore ----------------------------------------
