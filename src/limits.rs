@@ -180,6 +180,10 @@ pub const FOLLOW_FOLD_EVENTS_MAX: u64 = 512;
 
 /// Most deduction register entries on one page (`/v1/deductions?limit=`); 100 when not asked.
 pub const REGISTER_PAGE_ENTRIES_MAX: usize = 1_000;
+/// Most deduction register entries in one download of the site's register (every page of the filtered
+/// register in one CSV or XLSX file, made in memory); a register longer than this is refused, naming the
+/// filters to narrow, never cut short.
+pub const SITE_REGISTER_DOWNLOAD_ENTRIES_MAX: usize = 100_000;
 /// Sessions of the web site held at once (signed in or waiting on the sign-in form); when full, the
 /// expired ones go, then the oldest.
 pub const SITE_SESSIONS_MAX: usize = 10_000;

@@ -277,8 +277,13 @@ const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
 /// final newline), which any reader of the format notices.
 pub async fn export(State(state): State<AppState>, reading: Reading, uri: Uri) -> Result<Response, Problem> {
     admit(&state, &reading, &uri, "/v1/export").await?;
+    Ok(export_response(state.service.records()))
+}
+
+/// The whole chain as a JSON Lines attachment (`ledger.jsonl`), verified while it is written and
+/// streamed as it goes: the export's answer, for the API and the web site, once the reader is admitted.
+pub fn export_response(records: crate::service::records::Records) -> Response {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let records = state.service.records();
     tokio::task::spawn_blocking(move || {
         let mut writer = ChannelWriter { sender, buffer: Vec::with_capacity(EXPORT_CHUNK_BYTES) };
         match records.export(&mut writer, &|_| {}) {
@@ -294,7 +299,7 @@ pub async fn export(State(state): State<AppState>, reading: Reading, uri: Uri) -
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
-    Ok((
+    (
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, "application/x-ndjson"),
@@ -302,7 +307,7 @@ pub async fn export(State(state): State<AppState>, reading: Reading, uri: Uri) -
         ],
         Body::from_stream(stream),
     )
-        .into_response())
+        .into_response()
 }
 
 /// Writes into a channel in chunks, from a blocking thread.
@@ -341,7 +346,9 @@ pub async fn checkpoint(State(state): State<AppState>, reading: Reading, uri: Ur
     Ok(to_json(fresh_checkpoint(&state).await?))
 }
 
-async fn fresh_checkpoint(state: &AppState) -> Result<SignedCheckpoint, Problem> {
+/// A checkpoint of the head, signed now unless the one signed last already covers the head: the API's
+/// `/v1/checkpoint` and the web site's audit page share it, so both show the same signature.
+pub async fn fresh_checkpoint(state: &AppState) -> Result<SignedCheckpoint, Problem> {
     let records = state.service.records();
     let head = records.head();
     if let Some(cached) = state.checkpoint_cache.lock().expect("checkpoint cache").as_ref() {

@@ -4,21 +4,33 @@
 //!
 //! - `GET /` — the overview (a scheme's ranking with tiers for a period, as of a date) for a signed-in
 //!   reader; the sign-in page otherwise. `GET /sign-in`, `POST /sign-in`, `POST /sign-out`.
-//! - `GET /downloads/ranking?…&format=csv|xlsx` — the overview's ranking as a spreadsheet.
+//! - `GET /unit?unit=…` — a unit against its peers, its trend across the year, its lost points by
+//!   indicator with their reasons, its repeat problems (`unit`).
+//! - `GET /register?…` — the deduction register, filtered and paged (`register`).
+//! - `GET /audit` — the chain head, the latest signed checkpoint, a verification run (`verify=true`),
+//!   the export, and how to check them independently (`audit`).
+//! - `GET /downloads/ranking|register?…&format=csv|xlsx` — the overview's ranking, the filtered
+//!   register, as spreadsheets; `GET /downloads/checkpoint`, `GET /downloads/export` — the signed
+//!   checkpoint and the whole chain, for `tools/verifier`.
 //! - `GET /assets/{name}` — the site's files under content-hash names, cached for a year.
 //!
 //! Invariant: every page is sent with a strict Content-Security-Policy (`script-src 'self'`, no inline
 //! script or style), `X-Frame-Options: DENY`, `nosniff`, no referrer and `Cache-Control: no-store`;
 //! every POST carries the session's CSRF token or is refused (403) before anything is done; a page
-//! shows only what the reader's token may read (`may_read`), and refuses the rest with 403. The
-//! site's answers are compressed (gzip or brotli, as the browser accepts).
+//! shows only what the reader's token may read (`may_read`, asked with the same `ReadTarget` the API's
+//! route for the same answer declares), and refuses the rest with 403. The site's answers are
+//! compressed (gzip or brotli, as the browser accepts).
 
 pub mod assets;
 pub mod pages;
+pub mod request;
 pub mod session;
 pub mod text;
 
+mod audit;
 mod overview;
+mod register;
+mod unit;
 
 use std::sync::Arc;
 
@@ -48,6 +60,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 pub struct SiteState {
     pub app: AppState,
     pub sessions: Arc<Sessions>,
+    /// The last full verification a reader ran from the audit page, shown until the next one.
+    pub last_verification: Arc<std::sync::Mutex<Option<audit::VerificationRun>>>,
 }
 
 /// The API and the site as one router, for `serve`, `demo --serve` and the tests.
@@ -57,12 +71,18 @@ pub fn app(state: AppState) -> Router {
 
 /// As `app`, with a session table the caller keeps (a test counts its sessions).
 pub fn app_with_sessions(state: AppState, sessions: Arc<Sessions>) -> Router {
-    let site = SiteState { app: state.clone(), sessions };
+    let site = SiteState { app: state.clone(), sessions, last_verification: Arc::default() };
     let pages = Router::new()
         .route("/", get(overview::page))
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", post(sign_out))
+        .route("/unit", get(unit::page))
+        .route("/register", get(register::page))
+        .route("/audit", get(audit::page))
         .route("/downloads/ranking", get(overview::download))
+        .route("/downloads/register", get(register::download))
+        .route("/downloads/checkpoint", get(audit::checkpoint_download))
+        .route("/downloads/export", get(audit::export_download))
         .route("/assets/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .layer(DefaultBodyLimit::max(crate::limits::SITE_FORM_BYTES_MAX))

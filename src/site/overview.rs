@@ -12,10 +12,14 @@ use axum::response::Response;
 
 use crate::domain::{FunctionCode, PeriodId, SchemeId};
 use crate::projection::{AsOf, Counting, Ranking};
-use crate::service::listings::{PeriodStatus, Periods, SchemeListing};
-use crate::service::queries::{Answer, QueryError, RankingScope, ReadTarget, Reader, View};
-use crate::site::pages::{self, Choice, Overview, Row, Visitor};
-use crate::site::{current, failure, html, reader, sign_in_response, text, SiteState};
+use crate::service::listings::{Periods, SchemeListing};
+use crate::service::queries::{Answer, RankingScope, ReadTarget, Reader, View};
+use crate::site::pages::{self, Choice, Overview, Row};
+use crate::site::request::{
+    as_of_input, default_period, download_reader, malformed, page_reader, parse, period_choices, period_note,
+    refusal_page, scheme_choices, standing_text, QueryString, Refusal,
+};
+use crate::site::{failure, html, text, SiteState};
 use crate::tabular::{answers, Format, Lang};
 
 /// The overview's question, as its pickers send it; every part may be left out.
@@ -28,25 +32,6 @@ pub struct OverviewQuery {
     as_of: Option<String>,
     provisional: Option<String>,
     format: Option<String>,
-}
-
-/// A question the overview cannot answer, as a page: a refusal, something not there, a malformed part.
-enum Refusal {
-    Forbidden(String),
-    NotFound(String),
-    Invalid(String),
-    Failure(String),
-}
-
-impl From<QueryError> for Refusal {
-    fn from(error: QueryError) -> Refusal {
-        match error {
-            QueryError::Refused(refusal) => Refusal::Forbidden(refusal.to_string()),
-            QueryError::NotFound { .. } => Refusal::NotFound(error.to_string()),
-            QueryError::Invalid { .. } => Refusal::Invalid(error.to_string()),
-            QueryError::Service(error) => Refusal::Failure(error.to_string()),
-        }
-    }
 }
 
 /// The question, parsed and completed with defaults the reader may read.
@@ -69,17 +54,6 @@ enum Outcome {
     Empty(Vec<SchemeListing>, Option<SchemeId>, String),
 }
 
-fn parse<T>(
-    value: Option<&str>,
-    parse: impl FnOnce(&str) -> Result<T, String>,
-    field: &str,
-) -> Result<Option<T>, Refusal> {
-    match value.map(str::trim).filter(|text| !text.is_empty()) {
-        None => Ok(None),
-        Some(text) => parse(text).map(Some).map_err(|message| Refusal::Invalid(format!("{field}: {message}"))),
-    }
-}
-
 fn scope(scheme: &SchemeId, group: &Option<FunctionCode>) -> RankingScope {
     RankingScope::Group { scheme: scheme.clone(), function_code: group.clone() }
 }
@@ -93,14 +67,6 @@ fn may_read(
 ) -> bool {
     let target = ReadTarget::Ranking { scope: scope(scheme, group), period };
     site.app.read_models.may_read(reader, &target).is_ok()
-}
-
-/// The period shown when none is asked for: the latest published (or final) base period, else the
-/// latest with results, else the latest opened.
-fn default_period(periods: &Periods) -> Option<PeriodId> {
-    let published = periods.periods.iter().rev().find(|listing| listing.status != PeriodStatus::Open);
-    let with_results = || periods.periods.iter().rev().find(|listing| listing.has_results);
-    published.or_else(with_results).or(periods.periods.last()).map(|listing| listing.period)
 }
 
 fn resolve(site: &SiteState, reader: &Reader, query: &OverviewQuery) -> Result<Outcome, Refusal> {
@@ -164,10 +130,6 @@ fn resolve(site: &SiteState, reader: &Reader, query: &OverviewQuery) -> Result<O
     Ok(Outcome::Ranked(Box::new(resolved), ranking))
 }
 
-fn period_label(period: PeriodId, status: PeriodStatus) -> String {
-    format!("{period}（{}）", text().status(status))
-}
-
 fn group_value(group: &Option<FunctionCode>) -> String {
     group.as_ref().map_or_else(|| "units".to_owned(), FunctionCode::to_string)
 }
@@ -180,40 +142,26 @@ fn group_label(group: &Option<FunctionCode>) -> String {
     }
 }
 
-fn scheme_choices(schemes: &[SchemeListing], selected: Option<&SchemeId>) -> Vec<Choice> {
-    schemes
-        .iter()
-        .map(|listing| Choice {
-            value: listing.scheme.to_string(),
-            label: format!("{}（{}）", listing.scheme, listing.issuer_name),
-            selected: Some(&listing.scheme) == selected,
-        })
-        .collect()
-}
-
 /// The query string of a download of what `resolved` shows.
 fn download_query(resolved: &Resolved) -> String {
-    let mut parts = vec![
-        format!("scheme={}", resolved.scheme),
-        format!("group={}", group_value(&resolved.group)),
-        format!("period={}", resolved.period),
-    ];
-    if !resolved.as_of_text.trim().is_empty() {
-        parts.push(format!("as_of={}", percent_encode(resolved.as_of_text.trim())));
-    }
-    if resolved.provisional {
-        parts.push("provisional=true".to_owned());
-    }
-    parts.join("&")
+    QueryString::new()
+        .with("scheme", resolved.scheme.as_str())
+        .with("group", group_value(&resolved.group))
+        .with("period", resolved.period.to_string())
+        .with("as_of", &resolved.as_of_text)
+        .with("provisional", if resolved.provisional { "true" } else { "" })
+        .to_string()
 }
 
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+/// The query string of the unit page of `unit`, as the overview shows it (its scheme, period and point).
+fn unit_query(resolved: &Resolved, unit: &crate::domain::UnitCode) -> String {
+    QueryString::new()
+        .with("unit", unit.as_str())
+        .with("scheme", resolved.scheme.as_str())
+        .with("period", resolved.period.to_string())
+        .with("as_of", &resolved.as_of_text)
+        .with("provisional", if resolved.provisional { "true" } else { "" })
+        .to_string()
 }
 
 /// The chart's data for app.js: labels (names), scores, tiers and their words, and the axis floor.
@@ -236,7 +184,7 @@ fn chart_json(ranking: &Ranking) -> String {
     .to_string()
 }
 
-fn overview_of(site: &SiteState, resolved: &Resolved, answer: &Answer<Ranking>) -> Overview {
+fn overview_of(site: &SiteState, reader: &Reader, resolved: &Resolved, answer: &Answer<Ranking>) -> Overview {
     let t = text();
     let ranking = &answer.value;
     let names: std::collections::BTreeMap<_, _> = site
@@ -250,24 +198,7 @@ fn overview_of(site: &SiteState, resolved: &Resolved, answer: &Answer<Ranking>) 
         Some(name) => format!("{unit} {name}"),
         None => unit.to_string(),
     };
-    let mut periods: Vec<Choice> = resolved
-        .periods
-        .periods
-        .iter()
-        .map(|listing| Choice {
-            value: listing.period.to_string(),
-            label: period_label(listing.period, listing.status),
-            selected: listing.period == resolved.period,
-        })
-        .collect();
-    periods.extend(resolved.periods.roll_ups.iter().map(|roll_up| Choice {
-        value: roll_up.period.to_string(),
-        label: period_label(roll_up.period, roll_up.status),
-        selected: roll_up.period == resolved.period,
-    }));
-    if !periods.iter().any(|choice| choice.selected) {
-        periods.push(Choice { value: resolved.period.to_string(), label: resolved.period.to_string(), selected: true });
-    }
+    let periods = period_choices(&resolved.periods, resolved.period);
     let mut groups: Vec<Choice> = resolved
         .groups
         .iter()
@@ -284,29 +215,18 @@ fn overview_of(site: &SiteState, resolved: &Resolved, answer: &Answer<Ranking>) 
             selected: true,
         });
     }
-    let period_note =
-        resolved.periods.periods.iter().find(|listing| listing.period == resolved.period).map(|listing| {
-            let mut note = format!("{}：{}", resolved.period, t.status(listing.status));
-            if let Some(published) = listing.published_at {
-                note.push_str(&format!("；{} {}", t.published_at, zone.local_minute(published)));
-            }
-            if let (true, Some(closes)) = (listing.objection_window_open, listing.objection_window_closes_at) {
-                note.push_str(&format!("；{} {}", t.objection_open_until, zone.local_minute(closes)));
-            }
-            note
-        });
-    let mut standing = t.as_of_event.replace("{}", &answer.as_of_seq.to_string());
-    if let Some(instant) = answer.as_of_instant {
-        standing.push_str(&format!("（{instant}）"));
-    }
+    let period_note = period_note(&resolved.periods, resolved.period, zone);
+    // A unit's name links to its page only when the reader may read the unit's own facts.
+    let readable = |unit: &crate::domain::UnitCode| {
+        let target = ReadTarget::Unit { field: "unit", unit: Some(unit.clone()) };
+        site.app.read_models.may_read(reader, &target).is_ok()
+    };
+    let standing = standing_text(answer.as_of_seq, answer.as_of_instant, zone);
     Overview {
         schemes: scheme_choices(&resolved.schemes, Some(&resolved.scheme)),
         groups,
         periods,
-        as_of: match resolved.as_of {
-            AsOf::EndOfDay { year, month, day } => format!("{year:04}-{month:02}-{day:02}"),
-            _ => String::new(),
-        },
+        as_of: as_of_input(resolved.as_of),
         provisional: resolved.provisional,
         heading: format!("{} · {} · {}", resolved.scheme, group_label(&resolved.group), resolved.period),
         standing,
@@ -321,6 +241,7 @@ fn overview_of(site: &SiteState, resolved: &Resolved, answer: &Answer<Ranking>) 
                 unit: standing.unit.to_string(),
                 name: standing.name.clone(),
                 county: standing.parent.as_ref().map(named),
+                link: readable(&standing.unit).then(|| unit_query(resolved, &standing.unit)),
                 final_score: standing.final_score.to_string(),
                 veto: standing.veto,
             })
@@ -334,18 +255,6 @@ fn overview_of(site: &SiteState, resolved: &Resolved, answer: &Answer<Ranking>) 
     }
 }
 
-/// A refusal as a page with its status.
-fn refusal_page(refusal: Refusal, visitor: &Visitor<'_>) -> Response {
-    let t = text();
-    let (status, title, intro, detail) = match &refusal {
-        Refusal::Forbidden(detail) => (StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden_intro, detail),
-        Refusal::NotFound(detail) => (StatusCode::NOT_FOUND, t.not_found_title, "", detail),
-        Refusal::Invalid(detail) => (StatusCode::BAD_REQUEST, t.bad_request_title, "", detail),
-        Refusal::Failure(detail) => return failure(detail),
-    };
-    html(status, pages::message(t, title, intro, Some(detail), Some(visitor)))
-}
-
 /// `GET /`: the overview for a signed-in reader, or the sign-in page.
 pub async fn page(
     State(site): State<SiteState>,
@@ -354,23 +263,18 @@ pub async fn page(
     query: Result<Query<OverviewQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let t = text();
-    let Some(current) = current(&site, &headers) else {
-        return sign_in_response(&site, &headers, &uri, StatusCode::OK, None);
+    let signed_in = match page_reader(&site, &headers, &uri) {
+        Ok(signed_in) => signed_in,
+        Err(response) => return response,
     };
-    let signed = current.session.signed.clone();
-    let Some((reader, label)) = reader(&site, &current) else {
-        let message = (signed != crate::site::session::Signed::Nobody).then_some(t.sign_in_expired);
-        return sign_in_response(&site, &headers, &uri, StatusCode::OK, message);
-    };
-    let visitor = Visitor { label, csrf: &current.session.csrf };
-    let Ok(Query(query)) = query else {
-        return refusal_page(Refusal::Invalid("query: malformed".to_owned()), &visitor);
-    };
+    let visitor = signed_in.visitor();
+    let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
     let worker = site.clone();
+    let reader = signed_in.reader.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let outcome = resolve(&worker, &reader, &query)?;
         Ok::<_, Refusal>(match outcome {
-            Outcome::Ranked(resolved, answer) => Ok(overview_of(&worker, &resolved, &answer)),
+            Outcome::Ranked(resolved, answer) => Ok(overview_of(&worker, &reader, &resolved, &answer)),
             Outcome::Empty(schemes, scheme, message) => Err((schemes, scheme, message)),
         })
     })
@@ -410,17 +314,13 @@ pub async fn download(
     headers: HeaderMap,
     query: Result<Query<OverviewQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let t = text();
-    let Some(current) = current(&site, &headers) else {
-        return html(StatusCode::UNAUTHORIZED, pages::message(t, t.sign_in_title, t.sign_in_expired, None, None));
+    let signed_in = match download_reader(&site, &headers) {
+        Ok(signed_in) => signed_in,
+        Err(response) => return response,
     };
-    let Some((reader, label)) = reader(&site, &current) else {
-        return html(StatusCode::UNAUTHORIZED, pages::message(t, t.sign_in_title, t.sign_in_expired, None, None));
-    };
-    let visitor = Visitor { label, csrf: &current.session.csrf };
-    let Ok(Query(query)) = query else {
-        return refusal_page(Refusal::Invalid("query: malformed".to_owned()), &visitor);
-    };
+    let visitor = signed_in.visitor();
+    let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
+    let reader = signed_in.reader.clone();
     let Some(format) = query.format.as_deref().and_then(Format::parse) else {
         return refusal_page(Refusal::Invalid("format: expected csv or xlsx".to_owned()), &visitor);
     };

@@ -199,7 +199,7 @@ fn check_and_decode<T, E>(chunk: &RawChunk, decode: &impl Fn(u64, Record<'_>) ->
     let mut ends: Option<(Hash, Hash)> = None;
     for (seq, range) in (chunk.first_seq..).zip(&chunk.records) {
         let Ok(record) = Record::decode(&chunk.bytes[range.clone()]) else { break };
-        let links = ends.map_or(true, |(_, last)| record.prev_hash == last);
+        let links = ends.is_none_or(|(_, last)| record.prev_hash == last);
         if !links || link_hash(&record.prev_hash, seq, record.body) != record.hash {
             break;
         }

@@ -18,15 +18,15 @@ use tower::ServiceExt;
 use crate::http_api::Api;
 
 /// A GET's status, headers and raw body.
-struct Raw {
-    status: StatusCode,
-    content_type: String,
-    disposition: String,
-    body: Vec<u8>,
+pub(crate) struct Raw {
+    pub(crate) status: StatusCode,
+    pub(crate) content_type: String,
+    pub(crate) disposition: String,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Api {
-    async fn raw(&self, role: &str, path: &str, accept: Option<&str>) -> Raw {
+    pub(crate) async fn raw(&self, role: &str, path: &str, accept: Option<&str>) -> Raw {
         let mut request = Request::builder().method("GET").uri(path);
         request = request.header("authorization", format!("Bearer {}", self.tokens[role]));
         if let Some(accept) = accept {
@@ -46,7 +46,7 @@ impl Api {
 const JUNE_RANKING: &str = "/v1/rankings?unit=YS07&period=2017-06";
 
 /// The CSV's records (quoted fields with commas or line breaks are not expected in these rows).
-fn csv_rows(body: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn csv_rows(body: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(body).expect("CSV is UTF-8");
     let text = text.strip_prefix('\u{feff}').expect("a byte-order mark first, for Excel");
     text.split("\r\n")
@@ -55,7 +55,7 @@ fn csv_rows(body: &[u8]) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn points_text(hundredths: &Value) -> String {
+pub(crate) fn points_text(hundredths: &Value) -> String {
     let value = hundredths.as_i64().expect("points are whole hundredths");
     format!("{}.{:02}", value / 100, value % 100)
 }

@@ -89,14 +89,14 @@ fn driver() -> Option<&'static Driver> {
 // The site, served.
 
 /// The story's ledger behind the site and the API, served on the loopback.
-struct Site {
-    api: Api,
-    base: String,
+pub(crate) struct Site {
+    pub(crate) api: Api,
+    pub(crate) base: String,
 }
 
 impl Site {
     /// A copy of the story, with `prepare` run on it before serving.
-    async fn start(prepare: impl FnOnce(&Api) + Send + 'static) -> Site {
+    pub(crate) async fn start(prepare: impl FnOnce(&Api) + Send + 'static) -> Site {
         let api = tokio::task::spawn_blocking(move || {
             let api = Api::new();
             prepare(&api);
@@ -111,7 +111,7 @@ impl Site {
         Site { api, base: format!("http://{address}") }
     }
 
-    fn token(&self, key: &str) -> &str {
+    pub(crate) fn token(&self, key: &str) -> &str {
         &self.api.tokens[key]
     }
 }
@@ -128,15 +128,15 @@ fn rename_hostile(api: &Api) {
 // The browser.
 
 /// A headless Chromium session for one test, named after it (its screenshot's name).
-struct Browser {
-    client: Session,
+pub(crate) struct Browser {
+    pub(crate) client: Session,
     name: &'static str,
     _permit: SemaphorePermit<'static>,
 }
 
 impl Browser {
     /// `None` (the test skips) when chromium or chromedriver is missing.
-    async fn open(name: &'static str) -> Option<Browser> {
+    pub(crate) async fn open(name: &'static str) -> Option<Browser> {
         let driver = driver()?;
         let permit = BROWSERS.acquire().await.unwrap();
         let capabilities = json!({
@@ -154,20 +154,20 @@ impl Browser {
         Some(Browser { client, name, _permit: permit })
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.client.goto(url).await;
     }
 
-    async fn js(&self, script: &str) -> Value {
+    pub(crate) async fn js(&self, script: &str) -> Value {
         self.client.execute(script).await
     }
 
-    async fn text_of(&self, selector: &str) -> String {
+    pub(crate) async fn text_of(&self, selector: &str) -> String {
         self.client.find(selector).await.text().await
     }
 
     /// Pastes `token` on the sign-in page and sends it; waits for the page that follows.
-    async fn sign_in(&self, base: &str, token: &str) {
+    pub(crate) async fn sign_in(&self, base: &str, token: &str) {
         self.goto(&format!("{base}/sign-in")).await;
         self.client.find("#token").await.send_keys(token).await;
         let before = self.client.current_url().await;
@@ -181,7 +181,7 @@ impl Browser {
     }
 
     /// Waits until the document has loaded.
-    async fn loaded(&self) {
+    pub(crate) async fn loaded(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.js("return document.readyState").await != json!("complete") {
             assert!(Instant::now() < deadline, "the page did not finish loading");
@@ -189,8 +189,34 @@ impl Browser {
         }
     }
 
+    /// Clicks the element `selector` matches and waits for the page it leads to.
+    pub(crate) async fn click_through(&self, selector: &str) {
+        let before = self.client.current_url().await;
+        self.client.find(selector).await.click().await;
+        self.wait_to_leave(&before).await;
+    }
+
+    /// Waits until the browser has left `before` and the page it went to has loaded.
+    pub(crate) async fn wait_to_leave(&self, before: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.client.current_url().await == before {
+            assert!(Instant::now() < deadline, "{}: the browser stayed on {before}", self.name);
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        self.loaded().await;
+    }
+
+    /// Waits until `script` (a function body) returns true.
+    pub(crate) async fn wait_for(&self, script: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.js(script).await != json!(true) {
+            assert!(Instant::now() < deadline, "{}: {what} did not happen within 10 s", self.name);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The HTTP status of the document shown (Chromium's `responseStatus` of the navigation).
-    async fn status(&self) -> u64 {
+    pub(crate) async fn status(&self) -> u64 {
         self.js("return performance.getEntriesByType('navigation')[0].responseStatus").await.as_u64().unwrap()
     }
 
@@ -201,7 +227,7 @@ impl Browser {
 
     /// Nothing went wrong on the page: no console error or warning (a CSP violation is one), and no
     /// request of the page (the document, its style sheet, scripts, icon) failed or was refused.
-    async fn assert_clean(&self) {
+    pub(crate) async fn assert_clean(&self) {
         let bad: Vec<Value> = self
             .console()
             .await
@@ -218,7 +244,7 @@ impl Browser {
     }
 
     /// Chinese is drawn in the CJK font the style sheet names first, which is installed.
-    async fn assert_cjk_font(&self) {
+    pub(crate) async fn assert_cjk_font(&self) {
         let family = self.js("return getComputedStyle(document.body).fontFamily").await;
         assert!(family.as_str().unwrap().starts_with("\"Noto Sans CJK SC\""), "{}: body font {family}", self.name);
         let check = self.js(r#"return document.fonts.check('16px "Noto Sans CJK SC"', '丙县')"#).await;
@@ -226,7 +252,7 @@ impl Browser {
     }
 
     /// Writes the page as `target/screenshots/<test>.png`; returns its path.
-    async fn screenshot(&self) -> std::path::PathBuf {
+    pub(crate) async fn screenshot(&self) -> std::path::PathBuf {
         let png = self.client.screenshot().await;
         assert!(png.len() > 1000 && png.starts_with(b"\x89PNG\r\n\x1a\n"), "{}: not a PNG", self.name);
         let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -240,7 +266,17 @@ impl Browser {
         path
     }
 
-    async fn close(self) {
+    /// Makes the window as tall as the page (at most 4,000 pixels), so that a screenshot shows all of
+    /// it, and waits for the charts to follow the new size; then writes the screenshot.
+    pub(crate) async fn screenshot_whole_page(&self) -> std::path::PathBuf {
+        let height = self.js("return document.documentElement.scrollHeight").await.as_u64().unwrap_or(1000);
+        let height = u32::try_from(height + 140).unwrap_or(4000).clamp(1000, 4000);
+        self.client.set_window_size(1280, height).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.screenshot().await
+    }
+
+    pub(crate) async fn close(self) {
         self.client.close().await;
     }
 }
@@ -249,27 +285,27 @@ impl Browser {
 // The router without a socket.
 
 /// The story behind the site's router, which keeps its sessions across calls.
-struct Routed {
-    api: Api,
+pub(crate) struct Routed {
+    pub(crate) api: Api,
     router: axum::Router,
 }
 
 impl Routed {
     /// A copy of the story (recorded off the runtime: the service blocks on its appends).
-    async fn new() -> Routed {
+    pub(crate) async fn new() -> Routed {
         let api = tokio::task::spawn_blocking(Api::new).await.unwrap();
         let router = kpi_ledger::site::app(api.state.clone());
         Routed { api, router }
     }
 }
 
-async fn call(api: &Routed, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+pub(crate) async fn call(api: &Routed, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let response = api.router.clone().oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     (parts.status, parts.headers, body.collect().await.unwrap().to_bytes().to_vec())
 }
 
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+pub(crate) fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     let mut request = Request::get(path);
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
@@ -286,26 +322,31 @@ fn post_form(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
 }
 
 /// The `name=value` of the session cookie an answer sets.
-fn cookie_of(headers: &axum::http::HeaderMap) -> String {
+pub(crate) fn cookie_of(headers: &axum::http::HeaderMap) -> String {
     let set = headers.get(header::SET_COOKIE).expect("a session cookie").to_str().unwrap();
     set.split(';').next().unwrap().to_owned()
 }
 
 /// The CSRF token of the first form of a page.
-fn csrf_of(page: &str) -> String {
+pub(crate) fn csrf_of(page: &str) -> String {
     let at = page.find(r#"name="csrf" value=""#).expect("a form with a CSRF token") + r#"name="csrf" value=""#.len();
     page[at..].split('"').next().unwrap().to_owned()
 }
 
-/// Signs in through the router; returns the session's cookie and the overview's CSRF token.
-async fn sign_in_oneshot(api: &Routed, token: &str) -> (String, String) {
+/// Signs in through the router; returns the session's cookie.
+pub(crate) async fn session_cookie(api: &Routed, token: &str) -> String {
     let (status, headers, body) = call(api, get("/sign-in", None)).await;
     assert_eq!(status, StatusCode::OK);
     let (form_cookie, csrf) = (cookie_of(&headers), csrf_of(&String::from_utf8(body).unwrap()));
     let (status, headers, _) =
         call(api, post_form("/sign-in", Some(&form_cookie), &format!("token={token}&csrf={csrf}"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let cookie = cookie_of(&headers);
+    cookie_of(&headers)
+}
+
+/// Signs in through the router; returns the session's cookie and the overview's CSRF token.
+pub(crate) async fn sign_in_oneshot(api: &Routed, token: &str) -> (String, String) {
+    let cookie = session_cookie(api, token).await;
     let (status, _, body) = call(api, get("/", Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK);
     (cookie, csrf_of(&String::from_utf8(body).unwrap()))

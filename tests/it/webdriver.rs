@@ -1,7 +1,8 @@
 //! A small W3C WebDriver client (the wire protocol chromedriver speaks), for the site's browser tests.
 //! It covers what those tests do — open a session, navigate, find an element, type, click, run a
-//! script, read cookies and the console, take a screenshot — over the blocking `ureq` client the
-//! product already links, so the test binary does not compile a browser-automation stack of its own.
+//! script, read cookies and the console, size the window, take a screenshot — over the blocking
+//! `ureq` client the product already links, so the test binary does not compile a browser-automation
+//! stack of its own.
 //!
 //! Every call blocks, so the async tests make it from `spawn_blocking` (`Session::call`): a blocking
 //! request on the test's own runtime would stall the site it is talking to.
@@ -78,6 +79,11 @@ impl Session {
     pub async fn console(&self) -> Vec<Value> {
         let entries = self.call("POST", "/se/log", Some(json!({"type": "browser"}))).await;
         entries.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Resizes the browser's window (its outer size, in CSS pixels).
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.call("POST", "/window/rect", Some(json!({"width": width, "height": height}))).await;
     }
 
     /// The page as a PNG.

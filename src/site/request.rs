@@ -1,0 +1,257 @@
+//! What every page and download of the site does with a request before it reads anything: who is
+//! signed in (or the sign-in page instead), the query's parts parsed one by one and named when one is
+//! malformed, a refusal turned into a page with its status, and the query strings of links built back
+//! from what a page shows (so a link keeps the reader's filters).
+//!
+//! Invariant: a handler learns its reader only here, judged again on every request (a revoked or
+//! expired token ends the session before anything is read), and every refusal the service gives
+//! (`QueryError`) leaves with the status the API would give it: 403, 404 or 400 — a failure of ours,
+//! 500, is logged and shown as a plain error page.
+
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+
+use crate::domain::timestamp::UtcOffset;
+use crate::domain::{PeriodId, SchemeId, Timestamp};
+use crate::projection::AsOf;
+use crate::service::listings::{PeriodStatus, Periods, SchemeListing};
+use crate::service::queries::{QueryError, Reader};
+use crate::site::pages::{self, Choice, Visitor};
+use crate::site::session::Signed;
+use crate::site::{current, failure, html, reader, sign_in_response, text, SiteState};
+
+/// A signed-in reader, with what the page's frame shows of it.
+pub struct SignedIn {
+    pub reader: Reader,
+    pub label: String,
+    pub csrf: String,
+}
+
+impl SignedIn {
+    pub fn visitor(&self) -> Visitor<'_> {
+        Visitor { label: self.label.clone(), csrf: &self.csrf }
+    }
+}
+
+/// The reader of a page request, or the sign-in page (saying the session ended, when one did).
+pub fn page_reader(site: &SiteState, headers: &HeaderMap, uri: &Uri) -> Result<SignedIn, Response> {
+    let Some(current) = current(site, headers) else {
+        return Err(sign_in_response(site, headers, uri, StatusCode::OK, None));
+    };
+    let signed = current.session.signed.clone();
+    let Some((reader, label)) = reader(site, &current) else {
+        let message = (signed != Signed::Nobody).then_some(text().sign_in_expired);
+        return Err(sign_in_response(site, headers, uri, StatusCode::OK, message));
+    };
+    Ok(SignedIn { reader, label, csrf: current.session.csrf.clone() })
+}
+
+/// The reader of a download, or 401 with a page saying to sign in (a download is never a sign-in page).
+pub fn download_reader(site: &SiteState, headers: &HeaderMap) -> Result<SignedIn, Response> {
+    let t = text();
+    let unauthorized =
+        || html(StatusCode::UNAUTHORIZED, pages::message(t, t.sign_in_title, t.sign_in_expired, None, None));
+    let Some(current) = current(site, headers) else { return Err(unauthorized()) };
+    let Some((reader, label)) = reader(site, &current) else { return Err(unauthorized()) };
+    Ok(SignedIn { reader, label, csrf: current.session.csrf.clone() })
+}
+
+/// A question a page cannot answer: a refusal, something not there, a malformed part, or our failure.
+pub enum Refusal {
+    Forbidden(String),
+    NotFound(String),
+    Invalid(String),
+    Failure(String),
+}
+
+impl From<QueryError> for Refusal {
+    fn from(error: QueryError) -> Refusal {
+        match error {
+            QueryError::Refused(refusal) => Refusal::Forbidden(refusal.to_string()),
+            QueryError::NotFound { .. } => Refusal::NotFound(error.to_string()),
+            QueryError::Invalid { .. } => Refusal::Invalid(error.to_string()),
+            QueryError::Service(error) => Refusal::Failure(error.to_string()),
+        }
+    }
+}
+
+impl Refusal {
+    /// The status the page is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
+            Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+            Refusal::Invalid(_) => StatusCode::BAD_REQUEST,
+            Refusal::Failure(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A refusal as a page with its status.
+pub fn refusal_page(refusal: Refusal, visitor: &Visitor<'_>) -> Response {
+    let t = text();
+    let (title, intro, detail) = match &refusal {
+        Refusal::Forbidden(detail) => (t.forbidden_title, t.forbidden_intro, detail),
+        Refusal::NotFound(detail) => (t.not_found_title, "", detail),
+        Refusal::Invalid(detail) => (t.bad_request_title, "", detail),
+        Refusal::Failure(detail) => return failure(detail),
+    };
+    html(refusal.status(), pages::message(t, title, intro, Some(detail), Some(visitor)))
+}
+
+/// A malformed query string as a refusal.
+pub fn malformed() -> Refusal {
+    Refusal::Invalid("query: malformed".to_owned())
+}
+
+/// One part of a query: `None` when left out or blank, parsed otherwise; a malformed part is refused
+/// naming `field`.
+pub fn parse<T>(
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+    field: &str,
+) -> Result<Option<T>, Refusal> {
+    match value.map(str::trim).filter(|text| !text.is_empty()) {
+        None => Ok(None),
+        Some(text) => parse(text).map(Some).map_err(|message| Refusal::Invalid(format!("{field}: {message}"))),
+    }
+}
+
+/// The period shown when none is asked for: the latest published (or final) base period, else the
+/// latest with results, else the latest opened.
+pub fn default_period(periods: &Periods) -> Option<PeriodId> {
+    let published = periods.periods.iter().rev().find(|listing| listing.status != PeriodStatus::Open);
+    let with_results = || periods.periods.iter().rev().find(|listing| listing.has_results);
+    published.or_else(with_results).or(periods.periods.last()).map(|listing| listing.period)
+}
+
+pub fn period_label(period: PeriodId, status: PeriodStatus) -> String {
+    format!("{period}（{}）", text().status(status))
+}
+
+/// The base periods and roll-ups of a scheme as choices, `selected` marked (and added when the
+/// scheme does not list it).
+pub fn period_choices(periods: &Periods, selected: PeriodId) -> Vec<Choice> {
+    let mut choices: Vec<Choice> = periods
+        .periods
+        .iter()
+        .map(|listing| Choice {
+            value: listing.period.to_string(),
+            label: period_label(listing.period, listing.status),
+            selected: listing.period == selected,
+        })
+        .collect();
+    choices.extend(periods.roll_ups.iter().map(|roll_up| Choice {
+        value: roll_up.period.to_string(),
+        label: period_label(roll_up.period, roll_up.status),
+        selected: roll_up.period == selected,
+    }));
+    if !choices.iter().any(|choice| choice.selected) {
+        choices.push(Choice { value: selected.to_string(), label: selected.to_string(), selected: true });
+    }
+    choices
+}
+
+pub fn scheme_choices(schemes: &[SchemeListing], selected: Option<&SchemeId>) -> Vec<Choice> {
+    schemes
+        .iter()
+        .map(|listing| Choice {
+            value: listing.scheme.to_string(),
+            label: format!("{}（{}）", listing.scheme, listing.issuer_name),
+            selected: Some(&listing.scheme) == selected,
+        })
+        .collect()
+}
+
+/// A period's status and windows, on the ledger's clock, when `period` is a base period `periods` lists.
+pub fn period_note(periods: &Periods, period: PeriodId, zone: UtcOffset) -> Option<String> {
+    let t = text();
+    periods.periods.iter().find(|listing| listing.period == period).map(|listing| {
+        let mut note = format!("{period}：{}", t.status(listing.status));
+        if let Some(published) = listing.published_at {
+            note.push_str(&format!("；{} {}", t.published_at, zone.local_minute(published)));
+        }
+        if let (true, Some(closes)) = (listing.objection_window_open, listing.objection_window_closes_at) {
+            note.push_str(&format!("；{} {}", t.objection_open_until, zone.local_minute(closes)));
+        }
+        note
+    })
+}
+
+/// Where an answer stands: `截至第 N 号事件`, and the instant asked about on the ledger's clock.
+pub fn standing_text(as_of_seq: u64, as_of_instant: Option<Timestamp>, zone: UtcOffset) -> String {
+    let mut standing = text().as_of_event.replace("{}", &as_of_seq.to_string());
+    if let Some(instant) = as_of_instant {
+        standing.push_str(&format!("（{}）", zone.local_minute(instant)));
+    }
+    standing
+}
+
+/// What the date picker shows for an as-of point: the date asked about, blank otherwise.
+pub fn as_of_input(as_of: AsOf) -> String {
+    match as_of {
+        AsOf::EndOfDay { year, month, day } => format!("{year:04}-{month:02}-{day:02}"),
+        _ => String::new(),
+    }
+}
+
+/// `text` with every byte but unreserved ASCII percent-encoded, for a query string.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// A query string built part by part; blank values are left out.
+#[derive(Clone, Debug, Default)]
+pub struct QueryString {
+    parts: Vec<String>,
+}
+
+impl QueryString {
+    pub fn new() -> QueryString {
+        QueryString::default()
+    }
+
+    /// Adds `name=value` unless `value` is blank.
+    pub fn with(mut self, name: &str, value: impl AsRef<str>) -> QueryString {
+        let value = value.as_ref().trim();
+        if !value.is_empty() {
+            self.parts.push(format!("{name}={}", percent_encode(value)));
+        }
+        self
+    }
+
+    /// Adds `name=value` when there is a value.
+    pub fn with_some(self, name: &str, value: Option<impl AsRef<str>>) -> QueryString {
+        match value {
+            Some(value) => self.with(name, value),
+            None => self,
+        }
+    }
+}
+
+impl std::fmt::Display for QueryString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.parts.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_string_encodes_its_values_and_leaves_blanks_out() {
+        let query = QueryString::new()
+            .with("unit", "YS07")
+            .with("as_of", "2017-07-12T00:00:00+08:00")
+            .with("category", " ")
+            .with_some("offset", Some("20"))
+            .with_some("limit", None::<&str>);
+        assert_eq!(query.to_string(), "unit=YS07&as_of=2017-07-12T00%3A00%3A00%2B08%3A00&offset=20");
+    }
+}

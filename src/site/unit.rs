@@ -1,0 +1,445 @@
+//! The unit page (`GET /unit?unit=…&scheme=…&period=…&as_of=…&provisional=true`): one unit against
+//! its peer group in a period — its score, rank and tier, its gaps to the leader and to the next tier
+//! up, the peers' table —, its trend across the scheme year (score and rank in each base period, as
+//! an ECharts line chart whose data the page carries in `data-trend`, and as a table), the points it
+//! lost by indicator with every line behind them and its reason, and its repeat problems.
+//!
+//! Invariant: it reads only what the API's `/v1/comparisons/horizontal`, `/v1/comparisons/vertical`
+//! and `/v1/traces` answer for the same question, after the same `may_read` (the unit's own facts): a
+//! unit the reader may not read is refused (403) before anything is read, and every figure shown is
+//! a figure of those answers, laid out, never computed again here.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+
+use crate::domain::{PeriodId, Points, SchemeId, UnitCode};
+use crate::projection::{AsOf, Counting, Horizontal, Trace, TraceLine, Vertical};
+use crate::service::listings::SchemeListing;
+use crate::service::queries::{Answer, ReadTarget, Reader, Traces, UnitListing, View};
+use crate::site::pages::{
+    self, Choice, Figure, LossLine, LostIndicator, PeerRow, RepeatRow, Row, TrendRow, UnitFigures, UnitPage,
+};
+use crate::site::request::{
+    as_of_input, default_period, malformed, page_reader, parse, period_choices, period_note, refusal_page,
+    standing_text, QueryString, Refusal,
+};
+use crate::site::{failure, html, text, SiteState};
+
+/// The unit page's question, as its pickers and the overview's links send it; every part may be left
+/// out (the reader's own unit, the scheme that assesses it, its latest published period).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct UnitQuery {
+    unit: Option<String>,
+    scheme: Option<String>,
+    period: Option<String>,
+    as_of: Option<String>,
+    provisional: Option<String>,
+}
+
+/// The question, parsed.
+struct Asked {
+    unit: Option<UnitCode>,
+    scheme: Option<SchemeId>,
+    period: Option<PeriodId>,
+    as_of: AsOf,
+    as_of_text: String,
+    provisional: bool,
+}
+
+fn asked(query: &UnitQuery) -> Result<Asked, Refusal> {
+    Ok(Asked {
+        unit: parse(query.unit.as_deref(), |text| UnitCode::new(text), "unit")?,
+        scheme: parse(query.scheme.as_deref(), |text| SchemeId::new(text), "scheme")?,
+        period: parse(query.period.as_deref(), PeriodId::parse, "period")?,
+        as_of: parse(query.as_of.as_deref(), crate::service::queries::parse_as_of, "as_of")?.unwrap_or(AsOf::Latest),
+        as_of_text: query.as_of.clone().unwrap_or_default(),
+        provisional: query.provisional.as_deref() == Some("true"),
+    })
+}
+
+impl Asked {
+    /// The query of `unit`'s page, with this question's scheme, period and point.
+    fn link(&self, unit: &UnitCode, period: PeriodId) -> String {
+        QueryString::new()
+            .with("unit", unit.as_str())
+            .with_some("scheme", self.scheme.as_ref().map(SchemeId::as_str))
+            .with("period", period.to_string())
+            .with("as_of", &self.as_of_text)
+            .with("provisional", if self.provisional { "true" } else { "" })
+            .to_string()
+    }
+
+    fn view(&self) -> View {
+        let counting = if self.provisional { Counting::Provisional } else { Counting::Published };
+        View { as_of: self.as_of, counting }
+    }
+}
+
+fn may_read_unit(site: &SiteState, reader: &Reader, unit: &UnitCode) -> Result<(), Refusal> {
+    let target = ReadTarget::Unit { field: "unit", unit: Some(unit.clone()) };
+    site.app.read_models.may_read(reader, &target).map_err(Refusal::from)
+}
+
+/// The scheme that assesses `unit` when none is named: the one of `year` (the latest, when no year is
+/// asked about or none is open for it) issued by the parent of the unit (of its county, for a
+/// section) — the scheme the reads take when they are given none.
+fn default_scheme(
+    units: &[UnitListing],
+    unit: &UnitCode,
+    schemes: &[SchemeListing],
+    year: Option<i32>,
+) -> Option<SchemeId> {
+    let listing = |code: &UnitCode| units.iter().find(|listing| &listing.unit == code);
+    let own = listing(unit)?;
+    let assessed = match own.level.is_section() {
+        true => own.parent.as_ref().and_then(listing)?,
+        false => own,
+    };
+    let issuer = assessed.parent.as_ref()?;
+    let issued: Vec<&SchemeListing> = schemes.iter().filter(|scheme| &scheme.issuer == issuer).collect();
+    let of_year = issued.iter().find(|scheme| Some(scheme.year) == year);
+    of_year.or_else(|| issued.iter().max_by_key(|scheme| scheme.year)).map(|scheme| scheme.scheme.clone())
+}
+
+fn named(names: &BTreeMap<UnitCode, String>, unit: &UnitCode) -> String {
+    match names.get(unit).filter(|name| !name.is_empty()) {
+        Some(name) => format!("{unit} {name}"),
+        None => unit.to_string(),
+    }
+}
+
+/// A change as a signed number (`+1.50`, `-2`), blank when there is none.
+fn signed(value: Option<String>, positive: bool) -> String {
+    match value {
+        Some(value) if positive => format!("+{value}"),
+        Some(value) => value,
+        None => String::new(),
+    }
+}
+
+/// Resolves the question and reads the answers; the page and its status (404 when the unit has no
+/// figures for the period, with the pickers to choose another), or a refusal.
+fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(StatusCode, UnitPage), Refusal> {
+    let t = text();
+    let read_models = &site.app.read_models;
+    let asked = asked(query)?;
+    let units = read_models.units(AsOf::Latest)?.value.units;
+    let unit = match (&asked.unit, reader) {
+        (Some(unit), _) => unit.clone(),
+        (None, Reader::Token(actor)) => actor.unit.clone(),
+        (None, Reader::Local) => match units.iter().find(|listing| listing.parent.is_none()) {
+            Some(top) => top.unit.clone(),
+            None => return Err(Refusal::NotFound("unit: no unit is registered".to_owned())),
+        },
+    };
+    // Judged first, as the API judges its reads: nothing is read about a unit the reader may not see.
+    may_read_unit(site, reader, &unit)?;
+    if !units.iter().any(|listing| listing.unit == unit) {
+        return Err(Refusal::NotFound(format!("unit: no unit {unit} is registered")));
+    }
+    let unit_choices: Vec<Choice> = units
+        .iter()
+        .filter(|listing| listing.unit == unit || may_read_unit(site, reader, &listing.unit).is_ok())
+        .map(|listing| Choice {
+            value: listing.unit.to_string(),
+            label: format!("{} {}", listing.unit, listing.name),
+            selected: listing.unit == unit,
+        })
+        .collect();
+    let schemes = read_models.schemes(AsOf::Latest)?.value.schemes;
+    if let Some(scheme) = asked.scheme.as_ref().filter(|scheme| !schemes.iter().any(|s| &s.scheme == *scheme)) {
+        return Err(Refusal::NotFound(format!("scheme: no scheme {scheme} is open")));
+    }
+    let mut scheme_choices = vec![Choice { value: String::new(), label: t.scheme_default.to_owned(), selected: false }];
+    scheme_choices.extend(crate::site::request::scheme_choices(&schemes, asked.scheme.as_ref()));
+    scheme_choices[0].selected = asked.scheme.is_none();
+    let mut page = UnitPage {
+        units: unit_choices,
+        schemes: scheme_choices,
+        periods: Vec::new(),
+        as_of: as_of_input(asked.as_of),
+        provisional: asked.provisional,
+        body: Err(String::new()),
+    };
+    let Some(scheme) =
+        asked.scheme.clone().or_else(|| default_scheme(&units, &unit, &schemes, asked.period.map(PeriodId::year)))
+    else {
+        page.body = Err(t.no_unit_scheme.to_owned());
+        return Ok((StatusCode::NOT_FOUND, page));
+    };
+    let periods = read_models.periods(&scheme, AsOf::Latest, site.app.service.clock().now())?.value;
+    let Some(period) = asked.period.or_else(|| default_period(&periods)) else {
+        page.body = Err(t.no_periods.to_owned());
+        return Ok((StatusCode::OK, page));
+    };
+    page.periods = period_choices(&periods, period);
+
+    // The answers the API gives for the same question (the scheme only when one was named, as there).
+    let view = asked.view();
+    let horizontal = match read_models.horizontal_in(&unit, asked.scheme.as_ref(), period, view) {
+        Ok(answer) => answer,
+        Err(crate::service::queries::QueryError::NotFound { field, message }) => {
+            page.body = Err(format!("{field}: {message}"));
+            return Ok((StatusCode::NOT_FOUND, page));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let scheme_of_group = &horizontal.value.group.scheme;
+    let base = schemes.iter().find(|listing| &listing.scheme == scheme_of_group).map(|listing| listing.base_period);
+    let months = base.map(|base| PeriodId::all_in_year(period.year(), base)).unwrap_or_default();
+    let vertical = match (months.first(), months.last()) {
+        (Some(first), Some(last)) => {
+            Some(read_models.vertical_in(&unit, asked.scheme.as_ref(), *first, *last, view)?)
+        }
+        _ => None,
+    };
+    let traces = match read_models.trace_in(&unit, asked.scheme.as_ref(), period, view) {
+        Ok(answer) => answer.value,
+        Err(crate::service::queries::QueryError::NotFound { .. }) => {
+            Traces { traces: Vec::new(), provisional_periods: Vec::new() }
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let names: BTreeMap<UnitCode, String> = read_models
+        .units(AsOf::Seq(horizontal.as_of_seq))?
+        .value
+        .units
+        .into_iter()
+        .map(|listing| (listing.unit, listing.name))
+        .collect();
+    let zone = read_models.time_zone();
+    let readable = |other: &UnitCode| other != &unit && may_read_unit(site, reader, other).is_ok();
+    let figures = UnitFigures {
+        heading: format!("{} · {} · {period}", named(&names, &unit), scheme_of_group),
+        standing: standing_text(horizontal.as_of_seq, horizontal.as_of_instant, zone),
+        period_note: period_note(&periods, period, zone),
+        provisional_periods: horizontal.value.provisional_periods.iter().map(PeriodId::to_string).collect(),
+        figures: horizontal_figures(&horizontal, &names),
+        sections: horizontal.value.ranking.group.function_code.is_some(),
+        peers: horizontal
+            .value
+            .ranking
+            .standings
+            .iter()
+            .map(|standing| PeerRow {
+                own: standing.unit == unit,
+                row: Row {
+                    rank: standing.rank,
+                    tier: standing.tier,
+                    unit: standing.unit.to_string(),
+                    name: standing.name.clone(),
+                    county: standing.parent.as_ref().map(|county| named(&names, county)),
+                    final_score: standing.final_score.to_string(),
+                    veto: standing.veto,
+                    link: readable(&standing.unit).then(|| asked.link(&standing.unit, period)),
+                },
+            })
+            .collect(),
+        trend: vertical.as_ref().map(|answer| trend_rows(&answer.value)).unwrap_or_default(),
+        trend_chart: vertical.as_ref().map(|answer| trend_json(&answer.value)).unwrap_or_default(),
+        lost: lost_by_indicator(&horizontal.value, &traces.traces, &names),
+        floor_absorbed: (horizontal.value.floor_absorbed != Points::ZERO)
+            .then(|| horizontal.value.floor_absorbed.to_string()),
+        repeats: vertical.as_ref().map(|answer| repeats(&answer.value, period)).unwrap_or_default(),
+    };
+    page.body = Ok(Box::new(figures));
+    Ok((StatusCode::OK, page))
+}
+
+/// The horizontal comparison's figures: score, rank, tier, veto, the gaps, the whole loss.
+fn horizontal_figures(answer: &Answer<Horizontal>, names: &BTreeMap<UnitCode, String>) -> Vec<Figure> {
+    let t = text();
+    let h = &answer.value;
+    let figure = |key, label, value: String, note: Option<String>| Figure { key, label, value, note };
+    let mut figures = vec![
+        figure("final_score", t.final_score, h.standing.final_score.to_string(), None),
+        figure("rank", t.rank, h.standing.rank.to_string(), Some(format!("{}{}{}", t.rank_of.0, h.peers, t.rank_of.1))),
+        figure("tier", t.tier, format!("{}{}{}", t.tier_n.0, h.standing.tier, t.tier_n.1), None),
+        figure(
+            "gap_to_leader",
+            t.gap_to_leader,
+            h.gap_to_leader.to_string(),
+            Some(format!("{}：{}（{}）", t.leader, named(names, &h.leader.unit), h.leader.final_score)),
+        ),
+        figure("gap_to_next_tier", t.gap_to_next_tier, h.gap_to_next_tier.to_string(), None),
+        figure("lost", t.lost_total, h.lost.to_string(), None),
+    ];
+    if h.standing.veto {
+        figures.push(figure("veto", t.veto, t.veto.to_owned(), None));
+    }
+    figures
+}
+
+fn trend_rows(vertical: &Vertical) -> Vec<TrendRow> {
+    vertical
+        .rows
+        .iter()
+        .map(|row| TrendRow {
+            period: row.period.to_string(),
+            final_score: row.final_score.map(|score| score.to_string()).unwrap_or_default(),
+            rank: row.rank.map(|rank| rank.to_string()).unwrap_or_default(),
+            tier: row.tier,
+            peers: row.rank.map(|_| row.peers.to_string()).unwrap_or_default(),
+            score_change: signed(
+                row.score_change.map(|c| c.to_string()),
+                row.score_change.is_some_and(|c| c > Points::ZERO),
+            ),
+            rank_change: signed(row.rank_change.map(|c| c.to_string()), row.rank_change.is_some_and(|c| c > 0)),
+            tier_change: signed(row.tier_change.map(|c| c.to_string()), row.tier_change.is_some_and(|c| c > 0)),
+            repeats: row.repeat_problems.len(),
+            provisional: !row.provisional_periods.is_empty(),
+        })
+        .collect()
+}
+
+/// The trend chart's data for app.js: the periods, the score and rank in each (null where there is
+/// none), the most peers (the rank axis' end) and the series' names.
+fn trend_json(vertical: &Vertical) -> String {
+    let t = text();
+    let labels: Vec<String> = vertical.rows.iter().map(|row| row.period.to_string()).collect();
+    let scores: Vec<Option<f64>> =
+        vertical.rows.iter().map(|row| row.final_score.map(|score| score.hundredths() as f64 / 100.0)).collect();
+    let ranks: Vec<Option<u32>> = vertical.rows.iter().map(|row| row.rank).collect();
+    let peers = vertical.rows.iter().map(|row| row.peers).max().unwrap_or(1).max(1);
+    let lowest = scores.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+    let min = if lowest.is_finite() { ((lowest - 5.0) / 10.0).floor().max(0.0) * 10.0 } else { 0.0 };
+    serde_json::json!({
+        "labels": labels, "scores": scores, "ranks": ranks, "peers": peers, "min": min,
+        "scoreName": t.final_score, "rankName": t.rank,
+    })
+    .to_string()
+}
+
+/// The points lost on each indicator (the comparison's own figures), with the trace lines behind
+/// them: deductions, tier shortfalls, taken-over indicators and charges moved onto a section, each
+/// with its reason. Floors are shown apart, as the comparison counts them.
+fn lost_by_indicator(
+    horizontal: &Horizontal,
+    traces: &[Trace],
+    names: &BTreeMap<UnitCode, String>,
+) -> Vec<LostIndicator> {
+    let t = text();
+    horizontal
+        .lost_by_indicator
+        .iter()
+        .map(|(code, lost)| {
+            let mut name = String::new();
+            let mut lines = Vec::new();
+            for trace in traces {
+                let period = trace.period.to_string();
+                for indicator in trace.indicators.iter().filter(|indicator| &indicator.indicator == code) {
+                    name.clone_from(&indicator.name);
+                    for line in indicator.lines.iter().filter(|line| line.amount() != Points::ZERO) {
+                        let line = match line {
+                            TraceLine::Deduction(deduction) => LossLine {
+                                period: period.clone(),
+                                kind: t.kind_deduction,
+                                amount: deduction.amount.to_string(),
+                                reason: deduction.reason.clone(),
+                                category: deduction.problem_category.to_string(),
+                                charged_to: deduction
+                                    .charged_to
+                                    .as_ref()
+                                    .map(|unit| named(names, unit))
+                                    .unwrap_or_default(),
+                                evidence: deduction.evidence_digests.len(),
+                                seq: Some(deduction.event.seq),
+                            },
+                            TraceLine::TierShortfall(tier) => LossLine {
+                                period: period.clone(),
+                                kind: t.kind_tier_shortfall,
+                                amount: tier.amount.to_string(),
+                                reason: format!("{}（{}{}{}）", tier.reason, t.tier_n.0, tier.tier, t.tier_n.1),
+                                category: String::new(),
+                                charged_to: String::new(),
+                                evidence: 0,
+                                seq: Some(tier.event.seq),
+                            },
+                            TraceLine::TakenOver(taken) => LossLine {
+                                period: period.clone(),
+                                kind: t.kind_taken_over,
+                                amount: taken.amount.to_string(),
+                                reason: format!(
+                                    "{}：{} / {}",
+                                    taken.city_scheme, taken.city_score, taken.city_points_max
+                                ),
+                                category: String::new(),
+                                charged_to: String::new(),
+                                evidence: 0,
+                                seq: None,
+                            },
+                            // Shown apart, as the comparison counts floors apart.
+                            TraceLine::FloorAbsorbed { .. } => continue,
+                        };
+                        lines.push(line);
+                    }
+                }
+                for charge in
+                    trace.charges.iter().filter(|charge| &charge.indicator == code && charge.amount != Points::ZERO)
+                {
+                    lines.push(LossLine {
+                        period: period.clone(),
+                        kind: t.kind_charge,
+                        amount: charge.amount.to_string(),
+                        reason: charge.reason.clone(),
+                        category: charge.problem_category.to_string(),
+                        charged_to: charge.charged_to.as_ref().map(|unit| named(names, unit)).unwrap_or_default(),
+                        evidence: charge.evidence_digests.len(),
+                        seq: Some(charge.event.seq),
+                    });
+                }
+            }
+            LostIndicator { indicator: code.to_string(), name, lost: lost.to_string(), lines }
+        })
+        .collect()
+}
+
+/// The repeat problems flagged in the base periods of `period`, as the trend's rows carry them.
+fn repeats(vertical: &Vertical, period: PeriodId) -> Vec<RepeatRow> {
+    let t = text();
+    vertical
+        .rows
+        .iter()
+        .filter(|row| period.contains(row.period))
+        .flat_map(|row| row.repeat_problems.iter())
+        .map(|problem| {
+            let mut rules = Vec::new();
+            if problem.consecutive {
+                rules.push(t.repeat_consecutive);
+            }
+            if problem.in_window {
+                rules.push(t.repeat_in_window);
+            }
+            RepeatRow {
+                period: problem.period.to_string(),
+                category: problem.problem_category.to_string(),
+                periods: problem.periods_with_deductions.iter().map(PeriodId::to_string).collect::<Vec<_>>().join("、"),
+                rule: rules.join("、"),
+            }
+        })
+        .collect()
+}
+
+/// `GET /unit`: the unit page for a signed-in reader, or the sign-in page.
+pub async fn page(
+    State(site): State<SiteState>,
+    headers: HeaderMap,
+    uri: Uri,
+    query: Result<Query<UnitQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let signed_in = match page_reader(&site, &headers, &uri) {
+        Ok(signed_in) => signed_in,
+        Err(response) => return response,
+    };
+    let visitor = signed_in.visitor();
+    let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
+    let (worker, reader) = (site.clone(), signed_in.reader.clone());
+    match tokio::task::spawn_blocking(move || resolve(&worker, &reader, &query)).await {
+        Err(error) => failure(&error),
+        Ok(Err(refusal)) => refusal_page(refusal, &visitor),
+        Ok(Ok((status, page))) => html(status, pages::unit(text(), &page, &visitor)),
+    }
+}
