@@ -47,6 +47,7 @@ mod restart;
 mod serve;
 mod service;
 mod site;
+mod site_pages;
 mod tamper;
 mod tidy;
 mod webdriver;
