@@ -312,7 +312,7 @@ fn grade_register(read_models: &ReadModels, keys: &PersonKeys) -> Result<String,
             points(line.recorded_basis.annual_score),
             count(line.recorded_basis.rank),
             count(line.recorded_basis.tier),
-            line.reason.clone().unwrap_or_default(),
+            line.reason.as_ref().map_or_else(String::new, ToString::to_string),
         ]);
     }
     text.push_str(&table.render());

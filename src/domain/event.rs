@@ -589,7 +589,7 @@ events! {
     WeeklyRecordCommented => 2,
     PersonReviewed => 2,
     PersonalRulesSet => 1,
-    GradeRecorded => 1,
+    GradeRecorded => 2,
     ResultUseRecorded => 1,
 }
 
@@ -613,6 +613,9 @@ impl Event {
                 Some((&event.person, TextField::WeeklyRecordComment, &event.comment))
             }
             Event::PersonReviewed(event) => Some((&event.person, TextField::ReviewComment, &event.comment)),
+            Event::GradeRecorded(event) => {
+                event.reason.as_ref().map(|reason| (&event.person, TextField::GradeReason, reason))
+            }
             _ => None,
         }
     }
@@ -627,6 +630,9 @@ impl Event {
                 Some((&event.person, TextField::WeeklyRecordComment, &mut event.comment))
             }
             Event::PersonReviewed(event) => Some((&event.person, TextField::ReviewComment, &mut event.comment)),
+            Event::GradeRecorded(event) => {
+                event.reason.as_mut().map(|reason| (&event.person, TextField::GradeReason, reason))
+            }
             _ => None,
         }
     }

@@ -121,8 +121,9 @@ pub struct GradeRecorded {
     pub year: i32,
     pub person: PersonId,
     pub grade: AnnualGrade,
-    /// Why (required for 基本称职 and 不称职). Personal information.
-    pub reason: Option<String>,
+    /// Why (required for 基本称职 and 不称职). Personal information: sealed under the person's key
+    /// from version 2 on (plain in version 1).
+    pub reason: Option<PersonalText>,
     pub basis: GradeBasis,
 }
 

@@ -35,6 +35,7 @@ pub enum TextField {
     WeeklyRecordText,
     WeeklyRecordComment,
     ReviewComment,
+    GradeReason,
 }
 
 impl TextField {
@@ -45,6 +46,7 @@ impl TextField {
             TextField::WeeklyRecordText => "WeeklyRecordFiled.text",
             TextField::WeeklyRecordComment => "WeeklyRecordCommented.comment",
             TextField::ReviewComment => "PersonReviewed.comment",
+            TextField::GradeReason => "GradeRecorded.reason",
         }
     }
 }

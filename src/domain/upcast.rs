@@ -91,6 +91,11 @@ pub const UPCAST_STEPS: &[UpcastStep] = &[
         from_version: 1,
         step: |data| frozen_step(data, person_reviewed_v1_to_v2),
     },
+    UpcastStep {
+        event_type: "GradeRecorded",
+        from_version: 1,
+        step: |data| frozen_step(data, grade_recorded_v1_to_v2),
+    },
 ];
 
 /// Applies the published steps from `schema_version` up to `current`.
@@ -432,7 +437,8 @@ fn access_granted_v2_to_v3(old: AccessGrantedV2) -> AccessGrantedV3 {
     }
 }
 
-// ---- Personal texts: PersonRegistered, WeeklyRecordFiled, WeeklyRecordCommented, PersonReviewed v2 ----
+// ---- Personal texts: PersonRegistered, WeeklyRecordFiled, WeeklyRecordCommented, PersonReviewed,
+// GradeRecorded v2 ----
 //
 // Version 2 of these events holds its personal text sealed under the person's key; version 1 held it
 // plain. Both stay legitimate stored forms: a v1 text is not sealed after the fact (there is nothing to
@@ -553,5 +559,42 @@ fn person_reviewed_v1_to_v2(old: PersonReviewedV1) -> PersonReviewedV2 {
         quarter: old.quarter,
         score: old.score,
         comment: PersonalTextV2::Plain(old.comment),
+    }
+}
+
+/// `GradeRecorded` version 1, as first published: the reason in clear.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeRecordedV1 {
+    pub unit: UnitCode,
+    pub year: i32,
+    pub person: PersonId,
+    pub grade: Value,
+    pub reason: Option<String>,
+    pub basis: Value,
+}
+
+/// `GradeRecorded` version 2, as published: the reason sealed (or, from version 1, plain). The grade
+/// and the basis are carried as the JSON they were: this step does not touch them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeRecordedV2 {
+    pub unit: UnitCode,
+    pub year: i32,
+    pub person: PersonId,
+    pub grade: Value,
+    pub reason: Option<PersonalTextV2>,
+    pub basis: Value,
+}
+
+/// v1 → v2: a reason given before reasons were sealed is a plain text.
+fn grade_recorded_v1_to_v2(old: GradeRecordedV1) -> GradeRecordedV2 {
+    GradeRecordedV2 {
+        unit: old.unit,
+        year: old.year,
+        person: old.person,
+        grade: old.grade,
+        reason: old.reason.map(PersonalTextV2::Plain),
+        basis: old.basis,
     }
 }

@@ -150,7 +150,7 @@ pub struct GradeLine {
     pub erased: bool,
     pub grade: AnnualGrade,
     /// Personal information.
-    pub reason: Option<String>,
+    pub reason: Option<PersonalText>,
     /// The individual ranking as it stood when the grade was recorded.
     pub recorded_basis: GradeBasis,
     pub event: EventRef,
@@ -392,12 +392,16 @@ impl ReadModels {
             .zip(checks)
             .map(|(((mut name, erased), grade, replaced), basis)| {
                 keys.reveal(&grade.recorded.person, TextField::PersonName, &mut name, erased);
+                let mut reason = grade.recorded.reason.clone();
+                if let Some(reason) = &mut reason {
+                    keys.reveal(&grade.recorded.person, TextField::GradeReason, reason, erased);
+                }
                 GradeLine {
                     person: grade.recorded.person.clone(),
                     name,
                     erased,
                     grade: grade.recorded.grade,
-                    reason: grade.recorded.reason.clone(),
+                    reason,
                     recorded_basis: grade.recorded.basis,
                     event: grade.event.clone(),
                     replaced,

@@ -583,7 +583,14 @@ fn seven_are_graded_excellent_all_in_the_first_tier_and_within_the_quota() {
                 graded_excellent.insert(line.person.to_string());
             }
             "basically_competent" => {
-                assert!(line.reason.as_deref().is_some_and(|reason| !reason.is_empty()), "{}: a reason", line.person)
+                let reason = line.reason.as_ref().and_then(|reason| reason.plain()).expect("the reason, opened");
+                assert!(!reason.is_empty(), "{}: a reason", line.person);
+                // Recorded sealed under the person's key: the stored event holds no plain reason.
+                let stored = recorded.service.ledger().event_at(line.event.seq).unwrap().unwrap();
+                let body: serde_json::Value = serde_json::from_str(&stored.body).unwrap();
+                assert_eq!(body["schema_version"], 2, "{body}");
+                assert!(body["data"]["reason"]["ciphertext"].is_string(), "{body}");
+                assert!(!stored.body.contains(reason), "{}: the reason is not in the event", line.person);
             }
             grade => assert_eq!(grade, "competent", "{}", line.person),
         }

@@ -29,6 +29,7 @@ use crate::domain::person::{
 use crate::domain::points::Points;
 use crate::domain::rejection::{reject, Rejection, RejectionCode as Code};
 use crate::domain::scheme::{validate_tier_standards, IndicatorMethod, TierRule};
+use crate::domain::PersonalText;
 use crate::limits::{
     INDICATOR_POINTS_MAX, MISSING_WEEK_DEDUCTION_MAX, SCHEME_YEAR_MAX, SCHEME_YEAR_MIN, TEXT_CHARS_MAX,
     WEEKLY_RECORD_INDICATORS_MAX,
@@ -642,7 +643,7 @@ pub fn record_grade(facts: &Facts, command: &RecordGrade, context: &Context) -> 
         year: command.year,
         person: command.person.clone(),
         grade: command.grade,
-        reason: command.reason.clone(),
+        reason: command.reason.clone().map(PersonalText::Plain),
         basis: GradeBasis {
             participants,
             ranked: standing.ranked,
