@@ -584,7 +584,7 @@ events! {
     TimeZoneSet => 1,
     SigningKeyRotated => 1,
     PersonalIndicatorDefined => 1,
-    PersonalIndicatorAssessed => 1,
+    PersonalIndicatorAssessed => 2,
     WeeklyRecordFiled => 2,
     WeeklyRecordCommented => 2,
     PersonReviewed => 2,
@@ -616,6 +616,9 @@ impl Event {
             Event::GradeRecorded(event) => {
                 event.reason.as_ref().map(|reason| (&event.person, TextField::GradeReason, reason))
             }
+            Event::PersonalIndicatorAssessed(event) => {
+                Some((&event.person, TextField::PersonalAssessmentReason, &event.reason))
+            }
             _ => None,
         }
     }
@@ -632,6 +635,9 @@ impl Event {
             Event::PersonReviewed(event) => Some((&event.person, TextField::ReviewComment, &mut event.comment)),
             Event::GradeRecorded(event) => {
                 event.reason.as_mut().map(|reason| (&event.person, TextField::GradeReason, reason))
+            }
+            Event::PersonalIndicatorAssessed(event) => {
+                Some((&event.person, TextField::PersonalAssessmentReason, &mut event.reason))
             }
             _ => None,
         }

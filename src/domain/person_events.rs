@@ -47,7 +47,8 @@ pub struct PersonalIndicatorAssessed {
     pub person: PersonId,
     pub period: PeriodId,
     pub outcome: PersonalOutcome,
-    pub reason: String,
+    /// Why. Personal information: sealed under the person's key from version 2 on (plain in version 1).
+    pub reason: PersonalText,
 }
 
 /// A person's weekly work record (个人周工作纪实) for one ISO week.

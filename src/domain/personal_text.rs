@@ -36,6 +36,7 @@ pub enum TextField {
     WeeklyRecordComment,
     ReviewComment,
     GradeReason,
+    PersonalAssessmentReason,
 }
 
 impl TextField {
@@ -47,6 +48,7 @@ impl TextField {
             TextField::WeeklyRecordComment => "WeeklyRecordCommented.comment",
             TextField::ReviewComment => "PersonReviewed.comment",
             TextField::GradeReason => "GradeRecorded.reason",
+            TextField::PersonalAssessmentReason => "PersonalIndicatorAssessed.reason",
         }
     }
 }

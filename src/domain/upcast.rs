@@ -96,6 +96,11 @@ pub const UPCAST_STEPS: &[UpcastStep] = &[
         from_version: 1,
         step: |data| frozen_step(data, grade_recorded_v1_to_v2),
     },
+    UpcastStep {
+        event_type: "PersonalIndicatorAssessed",
+        from_version: 1,
+        step: |data| frozen_step(data, personal_indicator_assessed_v1_to_v2),
+    },
 ];
 
 /// Applies the published steps from `schema_version` up to `current`.
@@ -438,7 +443,7 @@ fn access_granted_v2_to_v3(old: AccessGrantedV2) -> AccessGrantedV3 {
 }
 
 // ---- Personal texts: PersonRegistered, WeeklyRecordFiled, WeeklyRecordCommented, PersonReviewed,
-// GradeRecorded v2 ----
+// GradeRecorded, PersonalIndicatorAssessed v2 ----
 //
 // Version 2 of these events holds its personal text sealed under the person's key; version 1 held it
 // plain. Both stay legitimate stored forms: a v1 text is not sealed after the fact (there is nothing to
@@ -596,5 +601,48 @@ fn grade_recorded_v1_to_v2(old: GradeRecordedV1) -> GradeRecordedV2 {
         grade: old.grade,
         reason: old.reason.map(PersonalTextV2::Plain),
         basis: old.basis,
+    }
+}
+
+/// `PersonalIndicatorAssessed` version 1, as first published: the reason in clear. The id, indicator
+/// and outcome are carried as the JSON they were: this step does not touch them.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalIndicatorAssessedV1 {
+    pub assessment_id: Value,
+    pub unit: UnitCode,
+    pub year: i32,
+    pub indicator: Value,
+    pub person: PersonId,
+    pub period: PeriodId,
+    pub outcome: Value,
+    pub reason: String,
+}
+
+/// `PersonalIndicatorAssessed` version 2, as published: the reason sealed (or, from version 1, plain).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalIndicatorAssessedV2 {
+    pub assessment_id: Value,
+    pub unit: UnitCode,
+    pub year: i32,
+    pub indicator: Value,
+    pub person: PersonId,
+    pub period: PeriodId,
+    pub outcome: Value,
+    pub reason: PersonalTextV2,
+}
+
+/// v1 → v2: a reason given before reasons were sealed is a plain text.
+fn personal_indicator_assessed_v1_to_v2(old: PersonalIndicatorAssessedV1) -> PersonalIndicatorAssessedV2 {
+    PersonalIndicatorAssessedV2 {
+        assessment_id: old.assessment_id,
+        unit: old.unit,
+        year: old.year,
+        indicator: old.indicator,
+        person: old.person,
+        period: old.period,
+        outcome: old.outcome,
+        reason: PersonalTextV2::Plain(old.reason),
     }
 }

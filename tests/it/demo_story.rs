@@ -439,6 +439,35 @@ fn persons_are_registered_with_sealed_names_and_read_in_clear() {
     }
 }
 
+/// Every personal text the story recorded — names, weekly records and their comments, reviews'
+/// comments, grades' and personal assessments' reasons — is in the chain sealed, never in clear
+/// (docs/RULES.md §15.12), and each kind of them occurs.
+#[test]
+fn every_personal_text_in_the_story_is_sealed() {
+    let recorded = recorded();
+    let ledger = recorded.service.ledger();
+    let mut fields = BTreeSet::new();
+    ledger
+        .for_each_record(1, ledger.head().seq, |seq, record| {
+            let event = kpi_ledger::chain::decode(seq, &record).unwrap().event;
+            if let Some((person, field, text)) = event.personal_text() {
+                assert!(text.is_sealed(), "event {seq}: {} of {person} in clear", field.as_str());
+                fields.insert(field.as_str());
+            }
+            Ok::<(), kpi_ledger::store::StoreError>(())
+        })
+        .unwrap();
+    let expected = [
+        "GradeRecorded.reason",
+        "PersonRegistered.name",
+        "PersonReviewed.comment",
+        "PersonalIndicatorAssessed.reason",
+        "WeeklyRecordCommented.comment",
+        "WeeklyRecordFiled.text",
+    ];
+    assert_eq!(fields, BTreeSet::from(expected));
+}
+
 // ---- YS07's own scheme, its staff, their grades and the use of results (docs/RULES.md §14, §15) ----
 
 fn own_2016() -> SchemeId {

@@ -17,6 +17,7 @@ use kpi_ledger::domain::person::{
     PersonReviewed, PersonalIndicatorAssessed, PersonalIndicatorDefined, PersonalOutcome, PersonalRulesSet,
     ResultSubject, ResultUseId, ResultUseKind, ResultUseRecorded, ResultView, WeeklyRecordCommented, WeeklyRecordFiled,
 };
+use kpi_ledger::domain::PersonalText;
 use kpi_ledger::domain::RejectionCode as Code;
 use kpi_ledger::domain::*;
 use kpi_ledger::projection::personal::SectionFinal;
@@ -300,7 +301,7 @@ fn the_office_assesses_a_personal_indicator_and_withdraws_a_deduction() {
         person: person("YS07-0201"),
         period: period(JUNE),
         outcome: PersonalOutcome::Deduction { points: Points(300) },
-        reason: "registration data cleaned late".to_owned(),
+        reason: PersonalText::Plain("registration data cleaned late".to_owned()),
     });
     let first = harness.given(&office(), now, personal_deduction(300));
     harness.given(&office(), now, personal_deduction(500));

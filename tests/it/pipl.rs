@@ -197,6 +197,7 @@ fn the_golden_version_2_samples_open_under_the_golden_key() {
         ("WeeklyRecordCommented", TextField::WeeklyRecordComment, "comment"),
         ("PersonReviewed", TextField::ReviewComment, "comment"),
         ("GradeRecorded", TextField::GradeReason, "reason"),
+        ("PersonalIndicatorAssessed", TextField::PersonalAssessmentReason, "reason"),
     ] {
         let read = |version: u32| -> Value {
             let path = harness::manifest_path(&format!("tests/golden/events/{event_type}.v{version}.json"));
@@ -225,6 +226,7 @@ fn a_version_1_text_steps_to_version_2_as_plain_text() {
         ("WeeklyRecordCommented", "comment"),
         ("PersonReviewed", "comment"),
         ("GradeRecorded", "reason"),
+        ("PersonalIndicatorAssessed", "reason"),
     ] {
         let path = harness::manifest_path(&format!("tests/golden/events/{event_type}.v1.json"));
         let v1: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

@@ -314,7 +314,7 @@ pub fn assess_personal_indicator(
         person: indicator.defined.person.clone(),
         period: command.period,
         outcome: command.outcome,
-        reason: command.reason.clone(),
+        reason: PersonalText::Plain(command.reason.clone()),
     }
     .into())
 }
