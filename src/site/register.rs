@@ -23,9 +23,9 @@ use crate::service::listings::{RegisterFilter, RegisterPage};
 use crate::service::queries::{Answer, ReadTarget, Reader, UnitListing};
 use crate::site::pages::{self, Choice, RegisterRow};
 use crate::site::request::{
-    as_of_input, download_reader, malformed, page_reader, parse, refusal_page, standing_text, QueryString, Refusal,
+    as_of_input, blocking_page, download_reader, malformed, parse, refusal_page, standing_text, QueryString, Refusal,
 };
-use crate::site::{failure, html, text, SiteState};
+use crate::site::{failure, text, SiteState};
 use crate::tabular::{answers, Format, Lang};
 
 /// The page sizes offered, and the one used when none is asked for.
@@ -348,24 +348,18 @@ pub async fn page(
     uri: Uri,
     query: Result<Query<RegisterQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let signed_in = match page_reader(&site, &headers, &uri) {
-        Ok(signed_in) => signed_in,
-        Err(response) => return response,
-    };
-    let visitor = signed_in.visitor();
-    let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
-    let (worker, reader) = (site.clone(), signed_in.reader.clone());
-    let made = tokio::task::spawn_blocking(move || {
-        let resolved = resolve(&worker, &reader, &query)?;
-        let answer = read(&worker, &resolved)?;
-        register_page(&worker, &reader, &resolved, &answer)
-    })
-    .await;
-    match made {
-        Err(error) => failure(&error),
-        Ok(Err(refusal)) => refusal_page(refusal, &visitor),
-        Ok(Ok(page)) => html(StatusCode::OK, pages::register(text(), &page, &visitor)),
-    }
+    blocking_page(site, &headers, &uri, query, made, pages::register).await
+}
+
+/// The register page for `query`.
+fn made(
+    site: &SiteState,
+    reader: &Reader,
+    query: &RegisterQuery,
+) -> Result<(StatusCode, pages::RegisterPage), Refusal> {
+    let resolved = resolve(site, reader, query)?;
+    let answer = read(site, &resolved)?;
+    Ok((StatusCode::OK, register_page(site, reader, &resolved, &answer)?))
 }
 
 /// `GET /downloads/register?…&format=csv|xlsx`: every entry of the filtered register (not one page)

@@ -18,6 +18,7 @@ use crate::service::listings::{PeriodStatus, Periods, SchemeListing};
 use crate::service::queries::{QueryError, Reader};
 use crate::site::pages::{self, Choice, Visitor};
 use crate::site::session::Signed;
+use crate::site::text::Text;
 use crate::site::{current, failure, html, reader, sign_in_response, text, SiteState};
 
 /// A signed-in reader, with what the page's frame shows of it.
@@ -44,6 +45,39 @@ pub fn page_reader(site: &SiteState, headers: &HeaderMap, uri: &Uri) -> Result<S
         return Err(sign_in_response(site, headers, uri, StatusCode::OK, message));
     };
     Ok(SignedIn { reader, label, csrf: current.session.csrf.clone() })
+}
+
+/// What reads a page for a reader's question: the page and its status, or a refusal.
+pub type MakePage<Q, P> = fn(&SiteState, &Reader, &Q) -> Result<(StatusCode, P), Refusal>;
+
+/// A page read off the async threads: the signed-in reader (or the sign-in page), the query parsed
+/// (or the refusal page, 400), then `make` run on a blocking thread — it reads through the service —
+/// and its page rendered by `render` with `status`, or its refusal shown. Every page handler that
+/// reads the projections goes through here.
+pub async fn blocking_page<Q, P>(
+    site: SiteState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    query: Result<axum::extract::Query<Q>, axum::extract::rejection::QueryRejection>,
+    make: MakePage<Q, P>,
+    render: fn(&Text, &P, &Visitor<'_>) -> String,
+) -> Response
+where
+    Q: Send + 'static,
+    P: Send + 'static,
+{
+    let signed_in = match page_reader(&site, headers, uri) {
+        Ok(signed_in) => signed_in,
+        Err(response) => return response,
+    };
+    let visitor = signed_in.visitor();
+    let Ok(axum::extract::Query(query)) = query else { return refusal_page(malformed(), &visitor) };
+    let reader = signed_in.reader.clone();
+    match tokio::task::spawn_blocking(move || make(&site, &reader, &query)).await {
+        Err(error) => failure(&error),
+        Ok(Err(refusal)) => refusal_page(refusal, &visitor),
+        Ok(Ok((status, page))) => html(status, render(text(), &page, &visitor)),
+    }
 }
 
 /// The reader of a download, or 401 with a page saying to sign in (a download is never a sign-in page).

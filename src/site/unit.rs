@@ -23,10 +23,9 @@ use crate::site::pages::{
     self, Choice, Figure, LossLine, LostIndicator, PeerRow, RepeatRow, Row, TrendRow, UnitFigures, UnitPage,
 };
 use crate::site::request::{
-    as_of_input, default_period, malformed, page_reader, parse, period_choices, period_note, refusal_page,
-    standing_text, QueryString, Refusal,
+    as_of_input, blocking_page, default_period, parse, period_choices, period_note, standing_text, QueryString, Refusal,
 };
-use crate::site::{failure, html, text, SiteState};
+use crate::site::{text, SiteState};
 
 /// The unit page's question, as its pickers and the overview's links send it; every part may be left
 /// out (the reader's own unit, the scheme that assesses it, its latest published period).
@@ -430,16 +429,5 @@ pub async fn page(
     uri: Uri,
     query: Result<Query<UnitQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let signed_in = match page_reader(&site, &headers, &uri) {
-        Ok(signed_in) => signed_in,
-        Err(response) => return response,
-    };
-    let visitor = signed_in.visitor();
-    let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
-    let (worker, reader) = (site.clone(), signed_in.reader.clone());
-    match tokio::task::spawn_blocking(move || resolve(&worker, &reader, &query)).await {
-        Err(error) => failure(&error),
-        Ok(Err(refusal)) => refusal_page(refusal, &visitor),
-        Ok(Ok((status, page))) => html(status, pages::unit(text(), &page, &visitor)),
-    }
+    blocking_page(site, &headers, &uri, query, resolve, pages::unit).await
 }
