@@ -1,9 +1,11 @@
-//! The benchmark (issues 2, 4, 5 and 6): every rate is measured beside its floor, in the same run, on
-//! the same record bytes, and reported as a ratio. A floor is what raw sled (and raw blake3) does with
-//! exactly the bytes the ledger stored, so the ratio shows what the ledger itself costs. Query
+//! The benchmark (issues 2, 4, 5, 6 and 11): every rate is measured beside its floor, in the same run,
+//! on the same record bytes, and reported as a ratio. A floor is what raw sled (and raw blake3) does
+//! with exactly the bytes the ledger stored, so the ratio shows what the ledger itself costs. Query
 //! latencies (rankings, as-of rankings, traces, inclusion proofs) are reported as p50/p99 beside the
 //! issues' targets, and the HTTP figures (run with wrk against `kpi-ledger serve` on 127.0.0.1) beside
-//! the ledger's own rate and the issue's target.
+//! the ledger's own rate and the issue's target. The staffed sizes (`people`: one county's own scheme
+//! and its 40 staff over four years, and size L, a province of 100 counties and 5,000 staff) report
+//! their projection rebuild beside the same floor, individual rankings' latency and peak RSS.
 //!
 //! Run it through `tools/bench` (it builds in release mode, installs wrk if missing, and gives the
 //! program a fresh directory). Progress goes to stderr; the last line on stdout is one JSON object
@@ -28,11 +30,13 @@ use kpi_ledger::chain::merkle::{verify_inclusion, Blake3, MerkleHash};
 use kpi_ledger::chain::{Chain, Stamp, RECORD_HEADER_LEN};
 use kpi_ledger::domain::event::PersonRegistered;
 use kpi_ledger::domain::{
-    Actor, Command as DomainCommand, Event, PeriodId, PersonId, RecordedBy, Role, Timestamp, UnitCode, UnitLevel,
+    Actor, Command as DomainCommand, Event, PeriodId, PeriodKind, PersonId, RecordedBy, Role, Timestamp, UnitCode,
+    UnitLevel,
 };
 use kpi_ledger::limits::SNAPSHOT_INTERVAL_EVENTS;
 use kpi_ledger::limits::{EVENTS_PER_APPEND_MAX, IMPORT_EVENTS_PER_BATCH};
 use kpi_ledger::projection::{AsOf, PeerGroup, Projection, Recorded};
+use kpi_ledger::service::person_keys::{PersonKeys, UNREADABLE_TEXT};
 use kpi_ledger::service::queries::{QueryError, RankingScope};
 use kpi_ledger::service::read_models::ReadModels;
 use kpi_ledger::service::{CommandOptions, IdSource, SeededIds, Service, ServiceError, SystemClock};
@@ -83,6 +87,22 @@ struct Args {
     /// Events in the served ledger of those figures [default: 1000000, or 100000 with --quick].
     #[arg(long)]
     server_events: Option<u64>,
+    /// Only the figures of the staffed sizes: the county size (one county's own scheme and 40 staff
+    /// over four years, ~13,000 events) and size L (100 counties, 600 sections, 5,000 staff, a year,
+    /// ~400,000 events), each generated, written, rebuilt beside `Ledger::verify`, its individual
+    /// rankings timed and its peak RSS read. A full run includes them after the other figures; --quick
+    /// runs the county size alone. Generating and writing L takes about 45-50 s in release on 2 cores
+    /// and 4 GiB of memory, in a child process (the generator holds its whole history until written);
+    /// the county size a second; the whole of --people about two minutes.
+    #[arg(long, conflicts_with_all = ["only_server", "skip_people"])]
+    people: bool,
+    /// Leave out the figures of the staffed sizes.
+    #[arg(long)]
+    skip_people: bool,
+    /// (Internal: the child process of the staffed figures.) Generates the staffed size `county` or
+    /// `l` and writes it into a new ledger at --dir.
+    #[arg(long, hide = true)]
+    write_staffed: Option<String>,
 }
 
 /// How much work each figure does.
@@ -101,6 +121,11 @@ struct Sizes {
     as_of_samples: usize,
     trace_samples: usize,
     proof_samples: usize,
+    /// The staffed sizes generated (the county size alone with --quick, and L too otherwise), the
+    /// rebuilds of each (the best is reported) and the individual rankings timed on each.
+    people_sizes: Vec<Size>,
+    people_rebuilds: usize,
+    individual_ranking_samples: usize,
     /// Length of each measured wrk run, and of the unmeasured warm-up and the reads floor's run.
     http_seconds: u64,
     http_warmup_seconds: u64,
@@ -122,6 +147,9 @@ impl Sizes {
                 as_of_samples: 40,
                 trace_samples: 200,
                 proof_samples: 500,
+                people_sizes: vec![Size::County],
+                people_rebuilds: 3,
+                individual_ranking_samples: 50,
                 http_seconds: 3,
                 http_warmup_seconds: 1,
                 http_floor_seconds: 2,
@@ -139,6 +167,9 @@ impl Sizes {
                 as_of_samples: 500,
                 trace_samples: 2_000,
                 proof_samples: 5_000,
+                people_sizes: vec![Size::County, Size::L],
+                people_rebuilds: 3,
+                individual_ranking_samples: 300,
                 http_seconds: 10,
                 http_warmup_seconds: 2,
                 http_floor_seconds: 5,
@@ -221,10 +252,18 @@ fn ratio(rate: f64, floor: f64) -> f64 {
 
 fn main() -> BenchResult<()> {
     let args = Args::parse();
+    if let Some(name) = &args.write_staffed {
+        return write_staffed(name, &args.dir);
+    }
     let sizes = Sizes::from_args(&args);
     std::fs::create_dir_all(&args.dir)?;
     let nproc = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     eprintln!("bench: {} cores, data in {}, {} round(s) per figure", nproc, args.dir.display(), sizes.rounds);
+    if args.people {
+        let figures = people_figures(&args.dir, &sizes)?;
+        println!("{}", json!({"people": figures, "machine": {"nproc": nproc}, "quick": args.quick}));
+        return Ok(());
+    }
     let http = if args.skip_http { None } else { Some(HttpTools::find(&args)?) };
     if args.only_server {
         let tools = http.as_ref().ok_or("--only-server needs the HTTP tools (leave out --skip-http)")?;
@@ -277,6 +316,11 @@ fn main() -> BenchResult<()> {
     }
     report["peak_rss_mb"] = json!(peak_rss_mb("self"));
     report["peak_rss_mb_after"] = Value::Object(peaks.0);
+    // Last: each staffed size reads its own peak (the process's is reset before it) and L's history
+    // alone takes gigabytes, which would hide every peak above.
+    if !args.skip_people {
+        report["people"] = people_figures(&args.dir, &sizes)?;
+    }
     println!("{report}");
     Ok(())
 }
@@ -867,7 +911,7 @@ fn projection_figures(dir: &Path, sizes: &Sizes) -> BenchResult<ProjectionFigure
     let path = dir.join("projection-m");
     let ledger = Arc::new(write_history(&path, &history.events)?);
     drop(history);
-    let rebuild = projection_rebuild(&ledger, sizes)?;
+    let rebuild = projection_rebuild(&ledger, sizes.rebuilds, &format!("generated M, seed {HISTORY_SEED}"))?;
     let [ranking, as_of_ranking, trace] = read_model_queries(ledger, sizes)?;
     remove_dirs(&[&path])?;
     Ok(ProjectionFigures { rebuild, ranking, as_of_ranking, trace })
@@ -904,11 +948,11 @@ fn write_history(path: &Path, events: &[GeneratedEvent]) -> BenchResult<Ledger> 
 /// stored events read, decoded and folded. Floor: `Ledger::verify` of the same events (read + link
 /// check + blake3, no decoding). Both with sled's cache warm; the best of `rebuilds` runs each. The
 /// halves — reading and decoding alone, folding decoded events alone — are reported beside them.
-fn projection_rebuild(ledger: &Ledger, sizes: &Sizes) -> BenchResult<Value> {
+fn projection_rebuild(ledger: &Ledger, rebuilds: usize, history: &str) -> BenchResult<Value> {
     let events = ledger.head().seq;
     let mut best = [Duration::MAX; 4];
     let mut rebuilt = Projection::new();
-    for _ in 0..sizes.rebuilds {
+    for _ in 0..rebuilds {
         let started = Instant::now();
         rebuilt = rebuild(ledger)?;
         best[0] = best[0].min(started.elapsed());
@@ -940,8 +984,8 @@ fn projection_rebuild(ledger: &Ledger, sizes: &Sizes) -> BenchResult<Value> {
         "meets_target": rebuild_rate >= PROJECTION_REBUILD_TARGET_PER_S,
         "read_decode_per_s": read_decode.round(),
         "fold_only_per_s": fold.round(),
-        "rebuilds": sizes.rebuilds,
-        "history": format!("generated M, seed {HISTORY_SEED}"),
+        "rebuilds": rebuilds,
+        "history": history,
     }))
 }
 
@@ -1076,6 +1120,187 @@ fn read_model_queries(ledger: Arc<Ledger>, sizes: &Sizes) -> BenchResult<[Value;
     report_latency("trace_ms", &trace);
 
     Ok([ranking, as_of_ranking, trace])
+}
+
+// ---------------------------------------------------------------------------------------------
+// The staffed sizes (issue 11): a county's own scheme and its staff, and a province of them.
+
+/// Each staffed size of the run (`Sizes::people_sizes`), by name: `county` and `l`.
+fn people_figures(dir: &Path, sizes: &Sizes) -> BenchResult<Value> {
+    let mut figures = serde_json::Map::new();
+    for size in &sizes.people_sizes {
+        let name = staffed_name(*size).ok_or("the staffed sizes are County and L")?;
+        figures.insert(name.to_owned(), people_size(dir, name, sizes)?);
+    }
+    Ok(Value::Object(figures))
+}
+
+fn staffed_name(size: Size) -> Option<&'static str> {
+    match size {
+        Size::County => Some("county"),
+        Size::L => Some("l"),
+        Size::S | Size::M => None,
+    }
+}
+
+fn staffed_shape(name: &str) -> &'static str {
+    match name {
+        "county" => "one county, 6 sections, 40 staff, its own scheme, 2014-2017",
+        _ => "one province, 100 counties, 600 sections, 5,000 staff, their own schemes, 2017",
+    }
+}
+
+/// One staffed size: generated and written (with its persons' keys) by a child process of this
+/// program (`--write-staffed`), so that the generator's history — gigabytes for L — weighs on no figure
+/// here; then the counties' individual rankings read through `ReadModels` as the API reads them (names
+/// opened with the keys), and the projection rebuilt beside `Ledger::verify` (`projection_rebuild`, as
+/// for M). The process's peak RSS is reset before each part and read after it: `peak_rss_mb` is the
+/// read models' (opened by folding the ledger, as a server opens, and queried), `rss_mb_before` what the
+/// process already held then; the rebuild's peak (it holds every decoded event at once for its halves)
+/// and the generator's are reported with their figures.
+fn people_size(dir: &Path, name: &str, sizes: &Sizes) -> BenchResult<Value> {
+    let path = dir.join(format!("people-{name}"));
+    let output = Command::new(std::env::current_exe()?)
+        .arg("--write-staffed")
+        .arg(name)
+        .arg("--dir")
+        .arg(&path)
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        return Err(format!("generating the {name} size failed ({})", output.status).into());
+    }
+    let written: Value = serde_json::from_slice(&output.stdout)?;
+    let rankings: Vec<(UnitCode, i32)> = serde_json::from_value(written["rankings"].clone())?;
+    let ledger = Arc::new(Ledger::open(&path)?);
+    let rss_before = rss_mb("self");
+    let mut reset = reset_peak_rss();
+    let individual = individual_rankings(ledger.clone(), &rankings, sizes.individual_ranking_samples)?;
+    let peak = peak_rss_mb("self");
+    reset &= reset_peak_rss();
+    let history_label = format!("generated {name}, seed {HISTORY_SEED}");
+    let mut rebuild = projection_rebuild(&ledger, sizes.people_rebuilds, &history_label)?;
+    rebuild["peak_rss_mb"] = json!(peak_rss_mb("self"));
+    let shown = |mb: &Value| mb.as_f64().map_or("?".to_owned(), |mb| mb.to_string());
+    eprintln!(
+        "people {name}: peak RSS {} MiB with the read models open and queried (from {} MiB), {} MiB rebuilding \
+         the projection and its halves, {} MiB generating and writing (a process of its own)",
+        shown(&json!(peak)),
+        shown(&json!(rss_before)),
+        shown(&rebuild["peak_rss_mb"]),
+        shown(&written["peak_rss_mb"]),
+    );
+    drop(ledger);
+    remove_dirs(&[&path])?;
+    Ok(json!({
+        "shape": staffed_shape(name),
+        "events": written["events"],
+        "persons": written["persons"],
+        "generated_s": written["generated_s"],
+        "written_s": written["written_s"],
+        "generation_peak_rss_mb": written["peak_rss_mb"],
+        "individual_ranking_ms": individual,
+        "projection_rebuild": rebuild,
+        "peak_rss_mb": peak,
+        "rss_mb_before": rss_before,
+        "peak_rss_reset": reset,
+    }))
+}
+
+/// `--write-staffed NAME --dir PATH`: generates the staffed size `NAME` and writes it into a new
+/// ledger at `PATH` with its persons' keys; prints what was written, and the counties whose individual
+/// rankings can be read, as one JSON line.
+fn write_staffed(name: &str, path: &Path) -> BenchResult<()> {
+    let size = match name {
+        "county" => Size::County,
+        "l" => Size::L,
+        _ => return Err(format!("--write-staffed: {name} is no staffed size (county or l)").into()),
+    };
+    let started = Instant::now();
+    let history = generate(HISTORY_SEED, size);
+    let generated_s = started.elapsed().as_secs_f64();
+    let facts = &history.state;
+    let rankings: Vec<(UnitCode, i32)> = facts
+        .schemes
+        .values()
+        .filter(|scheme| facts.is_own_scheme(scheme))
+        .map(|scheme| (scheme.settings.issuer.clone(), scheme.settings.year))
+        .collect();
+    let (events, persons) = (history.events.len(), facts.persons.len());
+    eprintln!(
+        "people {name}: generated {events} events in {generated_s:.1} s ({}, {persons} persons)",
+        staffed_shape(name)
+    );
+    let started = Instant::now();
+    let ledger = write_history(path, &history.events)?;
+    kpi_ledger::store::person_keys::replace(path, &history.person_keys(HISTORY_SEED))?;
+    ledger.close();
+    let written_s = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({
+            "events": events,
+            "persons": persons,
+            "generated_s": (generated_s * 10.0).round() / 10.0,
+            "written_s": (written_s * 10.0).round() / 10.0,
+            "peak_rss_mb": peak_rss_mb("self"),
+            "rankings": rankings,
+        })
+    );
+    Ok(())
+}
+
+/// The process's resident set now (VmRSS) in MiB, one decimal.
+fn rss_mb(pid: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: f64 = line.trim_start_matches("VmRSS:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some((kib / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// Resets the process's peak resident set (VmHWM) to what it holds now (Linux 4.0+: `clear_refs` 5),
+/// so that a later peak belongs to what ran since; false when the kernel refuses.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// A county's individual ranking of a year (its own scheme's counties, every year), `samples` times at
+/// random, through `ReadModels::individual_ranking` as the API answers `/v1/individual-rankings`:
+/// every participant's quarterly scores from their section's finals, reviews, indicators and weeks.
+fn individual_rankings(ledger: Arc<Ledger>, rankings: &[(UnitCode, i32)], samples: usize) -> BenchResult<Value> {
+    if rankings.is_empty() {
+        return Err("a staffed size has no county scheme to rank the staff of".into());
+    }
+    let started = Instant::now();
+    let read_models = ReadModels::open(ledger)?;
+    let open_s = started.elapsed().as_secs_f64();
+    let keys = PersonKeys::for_reading(&read_models)?;
+    let year = |year: i32| PeriodId::new(year, PeriodKind::Year, 1).ok_or("a year");
+    let (county, first_year) = &rankings[0];
+    let first = read_models.individual_ranking(county, year(*first_year)?, AsOf::Latest, &keys)?.value;
+    let line = first.standings.first().ok_or("the first county ranks nobody")?;
+    if line.name.plain().is_none_or(|name| name == UNREADABLE_TEXT) {
+        return Err(format!("{}'s name does not open with the generated keys", line.person).into());
+    }
+    eprintln!(
+        "individual rankings: read models opened in {open_s:.2} s; {county} {first_year} ranks {} of {} participants",
+        first.standings.len(),
+        first.participants
+    );
+    let mut choices = SeededChoices::new(HISTORY_SEED);
+    let (mut times, mut not_found) = (Vec::new(), 0);
+    for _ in 0..samples {
+        let (county, ranked_year) = QueryTargets::pick(&mut choices, rankings);
+        let period = year(*ranked_year)?;
+        time_query(&mut times, &mut not_found, || read_models.individual_ranking(county, period, AsOf::Latest, &keys))?;
+    }
+    let mut summary = latency_json(times, None);
+    summary["not_found"] = json!(not_found);
+    summary["rankings"] = json!(rankings.len());
+    summary["participants_first"] = json!(first.participants);
+    summary["read_models_open_s"] = json!((open_s * 100.0).round() / 100.0);
+    report_latency("individual_ranking_ms", &summary);
+    Ok(summary)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 //! Writes a generated assessment history (issue 4's data generator) into a ledger: the history of
-//! `--size s` (one city, 12 counties, ~100 sections, a year) or `--size m` (one province, 15 cities,
-//! 150 counties, ~1,500 sections, a year) for `--seed`, as the generator sealed it, appended through
-//! `store::Ledger`, then checked against the generator's head.
+//! `--size s` (one city, 12 counties, ~100 sections, a year), `--size m` (one province, 15 cities,
+//! 150 counties, ~1,500 sections, a year), `--size county` (one county's own scheme and 40 staff over
+//! four years) or `--size l` (a province of 100 counties, 600 sections and 5,000 staff, a year) for
+//! `--seed`, as the generator sealed it, appended through `store::Ledger`, then checked against the
+//! generator's head. Sizes county and l seal personal texts under keys derived from the seed: the tool
+//! writes them to the ledger's `person-keys` file, so the texts open as the service's would.
 //!
 //! Run: `cargo run --release --example generate -- --size m --seed 1 --data target/generated-m`.
 //! The last line on stdout is one JSON object: events, head sequence number and hash, seconds taken.
@@ -25,12 +28,15 @@ const APPENDS_IN_FLIGHT_MAX: usize = 4_096;
 enum SizeArg {
     S,
     M,
+    County,
+    L,
 }
 
 #[derive(Parser)]
 #[command(about = "Writes a deterministic, generated assessment history into a new ledger")]
 struct Args {
-    /// S: one city and 12 counties; M: one province, 15 cities, 150 counties.
+    /// S: one city and 12 counties; M: one province, 15 cities, 150 counties; county: one county and
+    /// its 40 staff over four years; L: a province of 100 counties and 5,000 staff.
     #[arg(long, value_enum, default_value = "s")]
     size: SizeArg,
     /// The same seed gives the same history, byte for byte.
@@ -53,6 +59,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let size = match args.size {
         SizeArg::S => Size::S,
         SizeArg::M => Size::M,
+        SizeArg::County => Size::County,
+        SizeArg::L => Size::L,
     };
     let started = Instant::now();
     let history = generate(args.seed, size);
@@ -72,6 +80,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let expected = history.events.last().map(|event| event.sealed.hash).unwrap_or_default();
     if head.hash != expected {
         return Err(format!("the ledger's head {} differs from the generated chain's {expected}", head.hash).into());
+    }
+    let keys = history.person_keys(args.seed);
+    if history
+        .events
+        .iter()
+        .any(|event| event.recorded.event.personal_text().is_some_and(|(_, _, text)| text.is_sealed()))
+    {
+        kpi_ledger::store::person_keys::replace(&args.data, &keys)?;
     }
     ledger.close();
     let summary = json!({

@@ -42,6 +42,7 @@ mod projection_periods;
 mod projection_properties;
 mod projection_store;
 mod proofs;
+mod properties_county;
 mod read_models;
 mod restart;
 mod serve;

@@ -1,8 +1,11 @@
 //! A deterministic generator of assessment histories, by seed and size: realistic ones (`Size::S`:
 //! one city, 12 counties, ~100 sections, a year of monthly assessment; `Size::M`: one province, 15
-//! cities, 150 counties, ~1,500 sections, a year) for the demo and benchmarks, and small random ones
-//! driven by a `Choose` source for property tests. `seal` chains the events exactly as the store
-//! does, so projections can be tested without a store and compared with one.
+//! cities, 150 counties, ~1,500 sections, a year; `Size::County`: one county's own scheme and its 40
+//! staff over four years; `Size::L`: a province of 100 counties, 600 sections and 5,000 staff, a year)
+//! for the demo and benchmarks, and small random ones driven by a `Choose` source for property tests
+//! (`random_history`, and `random_county_history` with a county's own scheme and staff). Events are
+//! chained exactly as the store chains them, so projections can be tested without a store and
+//! compared with one.
 //!
 //! Invariant: pure and deterministic — the same seed and size (or the same choices) give the same
 //! events, ids, times and hashes; every event was accepted by `domain::decide` against the events
@@ -22,6 +25,12 @@ pub enum Size {
     S,
     /// One province, 15 cities of 10 counties with 10 sections each, a year.
     M,
+    /// One county with 6 sections and 40 staff under a city of its own, four years (2014–2017): the
+    /// county's own scheme, personal indicators, weekly records, reviews, grades and uses of results.
+    County,
+    /// One province, 10 cities of 10 counties with 6 sections each (600), 5,000 staff, a year: every
+    /// county with its own scheme and its staff as in `County`.
+    L,
 }
 
 /// One event as the generator recorded it: sealed (what the store writes) and as the folds read it.
@@ -42,6 +51,30 @@ impl History {
     /// The events as the folds read them.
     pub fn recorded(&self) -> Vec<Recorded> {
         self.events.iter().map(|event| event.recorded.clone()).collect()
+    }
+
+    /// The key of every person of the history not erased (their texts are sealed under them when the
+    /// generator sealed texts, sizes `County` and `L`): what the ledger's `person-keys` file would hold.
+    pub fn person_keys(
+        &self,
+        seed: u64,
+    ) -> std::collections::BTreeMap<kpi_ledger::domain::PersonId, kpi_ledger::domain::PersonKey> {
+        let persons = self.state.persons.iter().filter(|(_, person)| !person.erased);
+        persons.map(|(code, _)| (code.clone(), world::person_key(seed, code))).collect()
+    }
+
+    /// This history and one more command, decided against its facts as `actor` at the instant of its
+    /// last event (so that it changes no day a question is asked on), with ids made from `seed` (take
+    /// another seed than the history's, so that they differ from its ids).
+    pub fn then(
+        &self,
+        seed: u64,
+        actor: &kpi_ledger::domain::Actor,
+        command: impl Into<kpi_ledger::domain::Command>,
+    ) -> Result<History, kpi_ledger::domain::Rejection> {
+        let mut world = world::World::continuing(self, seed);
+        world.run(actor, command)?;
+        Ok(History { events: world.events, state: world.state })
     }
 }
 
@@ -125,6 +158,15 @@ pub fn generate(seed: u64, size: Size) -> History {
 /// not-applicable marks, reopened periods. Commands the rules refuse are skipped.
 pub fn random_history(choices: &mut impl Choose, steps_max: usize) -> History {
     random::generate(choices, steps_max)
+}
+
+/// A small random history as `random_history` makes, with county YS01's own scheme of 2017 as well
+/// (local indicators, the city's taken over at points of its own, scaled charges, local deductions,
+/// tier awards, bonuses, vetoes, appeals and its months' lifecycle) and the staff of YS01 and YS02
+/// (personal rules and indicators, assessments, weekly records and comments, reviews, moves, grades,
+/// uses of results, retirements and erasures). Commands the rules refuse are skipped.
+pub fn random_county_history(choices: &mut impl Choose, steps_max: usize) -> History {
+    random::generate_county(choices, steps_max)
 }
 
 /// A step of a scripted story the rules refused: the script is broken.

@@ -4,6 +4,10 @@
 //! attributions anywhere, appeals at both stages, vetoes, bonuses, revisions, retirements,
 //! not-applicable marks, reassignments, retired sections and reopened periods all occur.
 //!
+//! `generate_county` walks the same world with county YS01's own scheme and the staff of YS01 and
+//! YS02 as well (`county`): the same choices then give another history, while `generate` gives exactly
+//! the histories it always gave.
+//!
 //! Invariant: whatever the choices, the history is one `domain::decide` accepted step by step.
 
 use kpi_ledger::domain::appeal::{AppealOutcome, AppealStage, AppealTarget};
@@ -16,6 +20,8 @@ use kpi_ledger::domain::{
 
 use super::world::{actor, appellant, code, office, IssuerActors, World};
 use super::{Choose, History};
+
+mod county;
 
 const YEAR: i32 = 2017;
 const COUNTIES: [&str; 3] = ["YS01", "YS02", "YS03"];
@@ -43,9 +49,21 @@ struct Walk<'a, C: Choose> {
     awards: Vec<TierAwardId>,
     appeals: Vec<AppealId>,
     opened: u8,
+    /// YS01's own scheme and the staff, when the walk takes them in (`generate_county`).
+    county: Option<county::CountyWalk>,
 }
 
+/// A walk over the city's scheme alone.
 pub fn generate(choices: &mut impl Choose, steps_max: usize) -> History {
+    walk(choices, steps_max, false)
+}
+
+/// A walk over the city's scheme, YS01's own scheme and the staff of YS01 and YS02.
+pub fn generate_county(choices: &mut impl Choose, steps_max: usize) -> History {
+    walk(choices, steps_max, true)
+}
+
+fn walk(choices: &mut impl Choose, steps_max: usize, with_county: bool) -> History {
     let city = code("YS".to_owned());
     let mut walk = Walk {
         world: World::new(0, Timestamp::from_civil(YEAR, 1, 3, 9, 0, 0).expect("a real date")),
@@ -57,8 +75,9 @@ pub fn generate(choices: &mut impl Choose, steps_max: usize) -> History {
         awards: Vec::new(),
         appeals: Vec::new(),
         opened: 0,
+        county: None,
     };
-    walk.setup(&city);
+    walk.setup(&city, with_county);
     for _ in 0..steps_max {
         if walk.choices.exhausted() {
             break;
@@ -99,7 +118,7 @@ impl<C: Choose> Walk<'_, C> {
         month(1 + self.choices.below(u64::from(self.opened.max(1))) as u8)
     }
 
-    fn setup(&mut self, city: &UnitCode) {
+    fn setup(&mut self, city: &UnitCode, with_county: bool) {
         let admin = self.admin.clone();
         let register = |unit: &UnitCode, level, parent: Option<&UnitCode>, function: Option<&str>| RegisterUnit {
             unit: unit.clone(),
@@ -130,6 +149,9 @@ impl<C: Choose> Walk<'_, C> {
                 self.world.must(&office(&unit(county_text)), command);
             }
         }
+        if with_county {
+            self.setup_county();
+        }
         self.open_next_month();
     }
 
@@ -147,7 +169,8 @@ impl<C: Choose> Walk<'_, C> {
     fn step(&mut self) {
         let hours = self.choices.below(STEP_HOURS_MAX + 1);
         self.world.advance_micros(i64::try_from(hours).unwrap_or(0) * 3_600_000_000);
-        match self.choices.below(28) {
+        let kinds = if self.county.is_some() { 28 + county::STEP_KINDS } else { 28 };
+        match self.choices.below(kinds) {
             0 | 1 => self.open_next_month(),
             2..=5 => self.deduct(false),
             6 => self.deduct(true),
@@ -164,7 +187,8 @@ impl<C: Choose> Walk<'_, C> {
             24 => self.plan_change(),
             25 => self.indicator_change(),
             26 => self.retire_section(),
-            _ => self.world.advance_micros(5 * 86_400_000_000),
+            27 => self.world.advance_micros(5 * 86_400_000_000),
+            kind => self.county_step(kind - 28),
         }
     }
 

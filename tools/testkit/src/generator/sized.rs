@@ -1,11 +1,15 @@
-//! Realistic histories of size S and M: an organisation, one scheme per assessing unit, plans with a
+//! Realistic histories of every size: an organisation, one scheme per assessing unit, plans with a
 //! few indicators dropped, then a year of monthly assessment — tier awards, deductions with causes and
 //! rectifications, direct office deductions, bonuses, rare vetoes, appeals decided and escalated —
-//! each month published and finalised after its objection window.
+//! each month published and finalised after its objection window. Sizes `County` and `L` add, year by
+//! year, each county's own scheme and its staff (`staff`): the county's indicators local and taken
+//! over, its monthly assessment of its sections and its bulletin's months, and its staff's weekly
+//! records, personal indicators, reviews, moves, grades and the uses of results; `County` runs four
+//! years, the others one.
 //!
 //! Invariant: every command built here is valid when it is run (a rejection panics: it is a bug in
 //! the generator), and phases run for every issuer before the next phase starts, so recorded times
-//! never decrease and every window is respected.
+//! never decrease and every window is respected. Sizes S and M give the histories they always gave.
 
 use kpi_ledger::domain::appeal::{AppealOutcome, AppealTarget};
 use kpi_ledger::domain::command::*;
@@ -18,7 +22,9 @@ use kpi_ledger::domain::{
 use super::world::{actor, appellant, code, office, IssuerActors, World};
 use super::{Choose, History, SeededChoices, Size};
 
-/// The year every generated history assesses.
+mod staff;
+
+/// The (last) year every generated history assesses.
 pub const YEAR: i32 = 2017;
 
 /// Section function codes, in the order sections are registered.
@@ -43,25 +49,28 @@ struct Shape {
     sections_per_county: usize,
     indicators_per_function: usize,
     province: bool,
+    /// Years assessed, the last of them `YEAR`.
+    years: i32,
+    /// Persons in each county's sections (none: no staff, and no scheme of the county's own).
+    staff_per_county: usize,
 }
 
 impl Shape {
     fn of(size: Size) -> Shape {
+        let shape = |cities, counties_per_city, sections_per_county, province, years, staff_per_county| Shape {
+            cities,
+            counties_per_city,
+            sections_per_county,
+            indicators_per_function: 5,
+            province,
+            years,
+            staff_per_county,
+        };
         match size {
-            Size::S => Shape {
-                cities: 1,
-                counties_per_city: 12,
-                sections_per_county: 8,
-                indicators_per_function: 5,
-                province: false,
-            },
-            Size::M => Shape {
-                cities: 15,
-                counties_per_city: 10,
-                sections_per_county: 10,
-                indicators_per_function: 5,
-                province: true,
-            },
+            Size::S => shape(1, 12, 8, false, 1, 0),
+            Size::M => shape(15, 10, 10, true, 1, 0),
+            Size::County => shape(1, 1, 6, false, 4, 40),
+            Size::L => shape(10, 10, 6, true, 1, 50),
         }
     }
 }
@@ -104,20 +113,52 @@ struct Generator {
     choices: SeededChoices,
     admin: kpi_ledger::domain::Actor,
     issuers: Vec<Issuer>,
+    /// The year being assessed.
+    year: i32,
+    /// Each county's own scheme and staff (sizes `County` and `L`).
+    counties: Vec<staff::County>,
+    /// Access tokens granted so far (each token hash is made from this count).
+    tokens: u64,
 }
 
 pub fn generate(seed: u64, size: Size) -> History {
     let shape = Shape::of(size);
-    let start = civil(YEAR, 1, 3, 9);
+    let first_year = YEAR - shape.years + 1;
+    let start = civil(first_year, 1, 3, 9);
     let root = code(if shape.province { "P01".to_owned() } else { "C01".to_owned() });
     let admin = actor(format!("admin.{}", root.as_str().to_lowercase()), Role::Admin, &root);
-    let mut generator =
-        Generator { world: World::new(seed, start), choices: SeededChoices::new(seed), admin, issuers: Vec::new() };
+    let mut world = World::new(seed, start);
+    if shape.staff_per_county > 0 {
+        world = world.sealing_texts();
+    }
+    let mut generator = Generator {
+        world,
+        choices: SeededChoices::new(seed),
+        admin,
+        issuers: Vec::new(),
+        year: first_year,
+        counties: Vec::new(),
+        tokens: 0,
+    };
     generator.organisation(&shape, &root);
-    generator.schemes(&shape);
-    generator.plans();
-    for month in 1..=12 {
-        generator.month(month);
+    let staffed = shape.staff_per_county > 0;
+    if staffed {
+        generator.register_staff(&shape);
+    }
+    for year in first_year..=YEAR {
+        generator.year = year;
+        generator.schemes(&shape);
+        generator.plans();
+        if staffed {
+            generator.own_schemes();
+            generator.staff_year();
+        }
+        for month in 1..=12 {
+            generator.month(month, staffed);
+        }
+        if staffed {
+            generator.grades_and_uses();
+        }
     }
     History { events: generator.world.events, state: generator.world.state }
 }
@@ -128,8 +169,8 @@ fn civil(year: i32, month: u8, day: u8, hour: u8) -> Timestamp {
     Timestamp::from_civil(year, month, day, hour, 0, 0).expect("generated dates are real dates")
 }
 
-fn period(month: u8) -> PeriodId {
-    PeriodId::month(YEAR, month).expect("months 1 to 12 are periods")
+fn period_of(year: i32, month: u8) -> PeriodId {
+    PeriodId::month(year, month).expect("months 1 to 12 are periods")
 }
 
 fn category(text: &str) -> ProblemCategory {
@@ -141,6 +182,16 @@ fn function_code(index: usize) -> FunctionCode {
 }
 
 impl Generator {
+    /// Month `month` of the year being assessed.
+    fn period(&self, month: u8) -> PeriodId {
+        period_of(self.year, month)
+    }
+
+    /// An instant of the year being assessed (month 13 is January of the next).
+    fn at(&self, month: u8, day: u8, hour: u8) -> Timestamp {
+        civil(self.year, month, day, hour)
+    }
+
     fn register(&mut self, unit: &UnitCode, level: UnitLevel, parent: Option<&UnitCode>, function: Option<usize>) {
         let command = RegisterUnit {
             unit: unit.clone(),
@@ -203,14 +254,15 @@ impl Generator {
     }
 
     fn schemes(&mut self, shape: &Shape) {
-        self.world.advance_to(civil(YEAR, 1, 5, 9));
+        self.world.advance_to(self.at(1, 5, 9));
         for index in 0..self.issuers.len() {
+            self.issuers[index].scheme = SchemeId::for_issuer_year(&self.issuers[index].code, self.year);
             let with_sections = !self.issuers[index].assessees.iter().all(|assessee| assessee.sections.is_empty());
             let functions = if with_sections { shape.sections_per_county } else { 2 };
             let indicators = planned_indicators(functions, shape.indicators_per_function, with_sections);
             let admin = self.admin.clone();
             let issuer_code = self.issuers[index].code.clone();
-            self.world.must(&admin, open_scheme(&issuer_code));
+            self.world.must(&admin, kpi_ledger::article::open_scheme(issuer_code.clone(), self.year));
             for planned in &indicators {
                 self.world.must(&admin, define(&self.issuers[index].scheme, &issuer_code, planned));
             }
@@ -221,7 +273,7 @@ impl Generator {
     /// Each assessed unit's office drops an indicator or two (30 %), then assigns the rest to the
     /// section of their function.
     fn plans(&mut self) {
-        self.world.advance_to(civil(YEAR, 1, 20, 10));
+        self.world.advance_to(self.at(1, 20, 10));
         for issuer_index in 0..self.issuers.len() {
             for assessee_index in 0..self.issuers[issuer_index].assessees.len() {
                 self.plan(issuer_index, assessee_index);
@@ -259,24 +311,52 @@ impl Generator {
 
     /// Opens month `month`, assesses it early next month, publishes, hears appeals, and finalises once no
     /// decision may still be escalated.
-    fn month(&mut self, month: u8) {
-        self.world.advance_to(civil(YEAR, month, 1, 8));
+    ///
+    /// With staff (`staffed`): mid-year some move; the month's weekly records come in on the 1st of the
+    /// next, each county assesses its sections and its staff's personal indicators after the city's
+    /// assessment, the leaders review each quarter on the 5th, and each county publishes and finalises
+    /// its own month right after the city.
+    fn month(&mut self, month: u8, staffed: bool) {
+        self.world.advance_to(self.at(month, 1, 8));
         for index in 0..self.issuers.len() {
             let scheme = self.issuers[index].scheme.clone();
             let admin = self.admin.clone();
-            self.world.must(&admin, OpenPeriod { scheme, period: period(month) });
+            let period = self.period(month);
+            self.world.must(&admin, OpenPeriod { scheme, period });
         }
-        self.world.advance_to(civil(YEAR, month + 1, 3, 9));
+        if staffed {
+            if month == 7 {
+                self.moves();
+            }
+            self.world.advance_to(self.at(month + 1, 1, 9));
+            self.weekly_records(month);
+        }
+        self.world.advance_to(self.at(month + 1, 3, 9));
         let mut appealable = Vec::new();
         for index in 0..self.issuers.len() {
             appealable.extend(self.assess(index, month));
         }
-        self.world.advance_to(civil(YEAR, month + 1, 12, 9));
-        self.for_each_issuer(|issuer| PublishResults { scheme: issuer.scheme.clone(), period: period(month) }.into());
+        if staffed {
+            self.own_assessment(month);
+            self.personal_assessments(month);
+            if month.is_multiple_of(3) {
+                self.world.advance_to(self.at(month + 1, 5, 9));
+                self.reviews(month / 3);
+            }
+        }
+        self.world.advance_to(self.at(month + 1, 12, 9));
+        let period = self.period(month);
+        self.for_each_issuer(|issuer| PublishResults { scheme: issuer.scheme.clone(), period }.into());
+        if staffed {
+            self.own_lifecycle(month, true);
+        }
         self.appeals(month, appealable);
         // After the escalation windows of the decisions on the 15th (five days) have closed.
-        self.world.advance_to(civil(YEAR, month + 1, 21, 10));
-        self.for_each_issuer(|issuer| FinalisePeriod { scheme: issuer.scheme.clone(), period: period(month) }.into());
+        self.world.advance_to(self.at(month + 1, 21, 10));
+        self.for_each_issuer(|issuer| FinalisePeriod { scheme: issuer.scheme.clone(), period }.into());
+        if staffed {
+            self.own_lifecycle(month, false);
+        }
     }
 
     fn for_each_issuer(&mut self, command: impl Fn(&Issuer) -> Command) {
@@ -313,7 +393,7 @@ impl Generator {
             };
             commands.push(AwardTier {
                 scheme: issuer.scheme.clone(),
-                period: period(month),
+                period: period_of(self.year, month),
                 unit: assessee.code.clone(),
                 indicator: planned.code.clone(),
                 tier,
@@ -369,8 +449,9 @@ impl Generator {
         }
         let unit = section.map_or_else(|| assessee.code.clone(), |section| assessee.sections[section].clone());
         let scheme = &self.world.state.schemes[&issuer.scheme];
-        let points_max = scheme.indicators[&planned.code].version_at(period(month)).points_max;
-        let left = points_max - self.world.state.deducted_points(scheme, period(month), &unit, &planned.code);
+        let points_max = scheme.indicators[&planned.code].version_at(period_of(self.year, month)).points_max;
+        let left =
+            points_max - self.world.state.deducted_points(scheme, period_of(self.year, month), &unit, &planned.code);
         let points = Points(DEDUCTION_POINTS[self.choices.below(DEDUCTION_POINTS.len() as u64) as usize]).min(left);
         if points <= Points::ZERO {
             return None;
@@ -378,11 +459,11 @@ impl Generator {
         let category = planned.categories[self.choices.below(planned.categories.len() as u64) as usize].clone();
         Some(RecordDeduction {
             scheme: issuer.scheme.clone(),
-            period: period(month),
+            period: period_of(self.year, month),
             unit,
             indicator: planned.code.clone(),
             points,
-            reason: format!("{} found in {}", category, period(month)),
+            reason: format!("{} found in {}", category, period_of(self.year, month)),
             problem_category: category,
             evidence_digests: Vec::new(),
             links: Vec::new(),
@@ -425,7 +506,7 @@ impl Generator {
             let points = Points(50 * (1 + self.choices.below(6) as i64));
             let bonus = AwardBonus {
                 scheme: scheme.clone(),
-                period: period(month),
+                period: period_of(self.year, month),
                 unit: unit.clone(),
                 points,
                 reason: "key work praised".to_owned(),
@@ -433,8 +514,13 @@ impl Generator {
             self.world.must(&assessor, bonus);
         }
         if let Some(indicator) = veto_indicator.filter(|_| self.choices.below(1000) < 5) {
-            let veto =
-                ApplyVeto { scheme, period: period(month), unit, indicator, reason: "integrity breach".to_owned() };
+            let veto = ApplyVeto {
+                scheme,
+                period: period_of(self.year, month),
+                unit,
+                indicator,
+                reason: "integrity breach".to_owned(),
+            };
             self.world.must(&assessor, veto);
         }
     }
@@ -442,7 +528,7 @@ impl Generator {
     /// 12 % of the month's deductions are appealed on the 13th, decided on the 15th; a third of the
     /// decisions that restored less than all are escalated on the 16th and decided on the 17th.
     fn appeals(&mut self, month: u8, appealable: Vec<Appealable>) {
-        self.world.advance_to(civil(YEAR, month + 1, 13, 9));
+        self.world.advance_to(civil(self.year, month + 1, 13, 9));
         let mut filed = Vec::new();
         for candidate in appealable.into_iter().filter(|_| self.choices.percent(12)) {
             let filing = FileAppeal {
@@ -453,7 +539,7 @@ impl Generator {
             let id = AppealId(self.world.must(&appellant(&candidate.county), filing));
             filed.push((id, candidate));
         }
-        self.world.advance_to(civil(YEAR, month + 1, 15, 9));
+        self.world.advance_to(civil(self.year, month + 1, 15, 9));
         let mut escalatable = Vec::new();
         for (id, candidate) in filed {
             let outcome = self.outcome(candidate.points);
@@ -479,7 +565,7 @@ impl Generator {
     }
 
     fn escalations(&mut self, month: u8, escalatable: Vec<(AppealId, Appealable, AppealOutcome)>) {
-        self.world.advance_to(civil(YEAR, month + 1, 16, 9));
+        self.world.advance_to(civil(self.year, month + 1, 16, 9));
         for (id, candidate, _) in &escalatable {
             let escalation = EscalateAppeal {
                 appeal_id: *id,
@@ -488,7 +574,7 @@ impl Generator {
             };
             self.world.must(&appellant(&candidate.county), escalation);
         }
-        self.world.advance_to(civil(YEAR, month + 1, 17, 9));
+        self.world.advance_to(civil(self.year, month + 1, 17, 9));
         for (id, candidate, first) in escalatable {
             let outcome = if self.choices.percent(30) { AppealOutcome::Upheld } else { first };
             let committee = self.issuers[candidate.issuer].actors.committee.clone();
@@ -534,10 +620,6 @@ fn planned_indicators(functions: usize, per_function: usize, with_sections: bool
         }
     }
     planned
-}
-
-fn open_scheme(issuer: &UnitCode) -> OpenScheme {
-    kpi_ledger::article::open_scheme(issuer.clone(), YEAR)
 }
 
 fn define(scheme: &SchemeId, assessor: &UnitCode, planned: &PlannedIndicator) -> DefineIndicator {
