@@ -1,5 +1,5 @@
-// kpi-ledger's pages: the ranking chart and the unit's trend chart (Apache ECharts, vendored beside
-// this file) and the pickers. Loaded as a file of the site's own (Content-Security-Policy:
+// kpi-ledger's pages: the ranking chart, the unit's trend chart and the analysis report's charts
+// (Apache ECharts, vendored beside this file), the pickers and the documents' print button. Loaded as a file of the site's own (Content-Security-Policy:
 // script-src 'self'); no inline script. A chart's data comes from its holder's data- attribute.
 (function () {
   'use strict';
@@ -7,6 +7,25 @@
   // A picker form shows again as soon as a choice changes.
   document.querySelectorAll('form[data-autosubmit] select').forEach(function (select) {
     select.addEventListener('change', function () { select.form.submit(); });
+  });
+
+  // The replay: a slider over the days from the scheme's first event to today, shown only with script
+  // (the date field works without it). Moving it writes the day into the date field; letting go shows
+  // the ranking as it stood that day.
+  var slider = document.getElementById('replay-slider');
+  if (slider && slider.form) {
+    var field = slider.form.querySelector('input[name=as_of]');
+    var first = slider.getAttribute('data-first').split('-');
+    var start = Date.UTC(Number(first[0]), Number(first[1]) - 1, Number(first[2]));
+    var day = function () { return new Date(start + Number(slider.value) * 86400000).toISOString().slice(0, 10); };
+    slider.hidden = false;
+    slider.addEventListener('input', function () { field.value = day(); });
+    slider.addEventListener('change', function () { field.value = day(); slider.form.submit(); });
+  }
+
+  // A document's print button: the browser's print dialog (the style sheet's print rules lay it out).
+  document.querySelectorAll('button[data-print]').forEach(function (button) {
+    button.addEventListener('click', function () { window.print(); });
   });
 
   if (typeof echarts === 'undefined') { return; }
@@ -72,10 +91,48 @@
     return chart;
   }
 
+  // The analysis report: lost points by problem category (a pie) and by section (bars). Drawn at twice
+  // the screen's resolution, at the sheet's width, so that they print sharply on A4.
+  function pieChart(holder) {
+    var data = JSON.parse(holder.getAttribute('data-pie'));
+    var chart = echarts.init(holder, null, { renderer: 'canvas', devicePixelRatio: 2 });
+    chart.setOption({
+      animation: false,
+      color: palette,
+      tooltip: { trigger: 'item', renderMode: 'richText' },
+      legend: { orient: 'vertical', left: 0, top: 'middle', textStyle: { fontFamily: font } },
+      series: [{
+        type: 'pie', name: data.name, radius: ['30%', '65%'], center: ['62%', '50%'],
+        data: data.labels.map(function (label, index) { return { name: label, value: data.values[index] }; }),
+        label: { formatter: '{c}（{d}%）', fontFamily: font }
+      }]
+    });
+    return chart;
+  }
+
+  function barsChart(holder) {
+    var data = JSON.parse(holder.getAttribute('data-bars'));
+    var chart = echarts.init(holder, null, { renderer: 'canvas', devicePixelRatio: 2 });
+    chart.setOption({
+      animation: false,
+      grid: { left: 48, right: 16, top: 24, bottom: 72 },
+      tooltip: { trigger: 'axis', renderMode: 'richText' },
+      xAxis: { type: 'category', data: data.labels, axisLabel: { interval: 0, rotate: 30, fontFamily: font } },
+      yAxis: { type: 'value', name: data.name },
+      series: [{
+        type: 'bar', name: data.name, data: data.values, itemStyle: { color: palette[3] },
+        label: { show: true, position: 'top', formatter: function (p) { return p.value.toFixed(2); } }
+      }]
+    });
+    return chart;
+  }
+
   var charts = [];
   var ranking = document.getElementById('ranking-chart');
   if (ranking) { charts.push(rankingChart(ranking)); }
   var trend = document.getElementById('trend-chart');
   if (trend) { charts.push(trendChart(trend)); }
+  document.querySelectorAll('[data-pie]').forEach(function (holder) { charts.push(pieChart(holder)); });
+  document.querySelectorAll('[data-bars]').forEach(function (holder) { charts.push(barsChart(holder)); });
   window.addEventListener('resize', function () { charts.forEach(function (chart) { chart.resize(); }); });
 }());

@@ -10,7 +10,8 @@
 //! with the key file), YS07's own scheme of 2016 (its sections ranked among themselves for the month
 //! its bulletin criticised one of them), the staff's year 2016 (one person's scorecard, the grade
 //! register, the use of results whose basis changed and the event that changed it), and the chain's
-//! verification. With `--serve` it then serves the API on that data and prints a token for each role.
+//! verification. With `--serve` it then serves the API and the site on that data and prints a token
+//! for each role.
 //!
 //! Invariant: it prints what the ledger answers — every figure comes from the read models, through the
 //! same queries the API and the reading commands use, and is laid out with the command line's tables.

@@ -94,6 +94,12 @@ pub async fn get(
         .await
         .map_err(|e| Problem::internal(&e))?
         .map_err(document_problem)?;
+    Ok(document_response(document))
+}
+
+/// A document as served: its bytes with the content type it was uploaded as, never sniffed, cached by
+/// its digest, as an attachment (the API's answer, and the web site's download).
+pub fn document_response(document: crate::service::documents::Document) -> Response {
     let digest = document.meta.digest.as_str().to_owned();
     let content_type = HeaderValue::from_str(&document.meta.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
@@ -107,7 +113,7 @@ pub async fn get(
             HeaderValue::from_str(&format!("attachment; filename=\"{digest}\"")).expect("hex digits"),
         ),
     ];
-    Ok((StatusCode::OK, headers, document.bytes).into_response())
+    (StatusCode::OK, headers, document.bytes).into_response()
 }
 
 /// The problem a document error is.

@@ -22,8 +22,10 @@ use crate::http::problem::Problem;
 use crate::http::AppState;
 use crate::projection::appeal_queue::StatusFilter;
 use crate::service::queries::{
-    trace_proofs, AppealFilter, QueryError, RankingScope, ReadKind, ReadRefusal, ReadTarget, Reader, View,
+    trace_proofs, Answer, AppealFilter, QueryError, RankingScope, ReadKind, ReadRefusal, ReadTarget, Reader, Traces,
+    View,
 };
+use crate::service::records::ProofBundle;
 
 use crate::limits::ANSWER_CACHE_ENTRIES_MAX;
 
@@ -336,21 +338,17 @@ struct TracesWithProofs<'a> {
     as_of_instant: Option<crate::domain::Timestamp>,
     traces: &'a [crate::projection::Trace],
     provisional_periods: &'a [crate::domain::PeriodId],
-    proofs: crate::service::records::ProofBundle,
+    proofs: ProofBundle,
 }
 
 fn trace(state: &AppState, _: &Reader, params: &Params) -> Result<Vec<u8>, Problem> {
     let scheme = params.scheme("scheme");
-    let traced = state
-        .read_models
-        .trace_in(&unit(params), scheme.as_ref(), period(params), view(params))
-        .map_err(query_problem)?;
     if params.bool("proofs") != Some(true) {
-        return json(Ok(traced));
+        let traced = state.read_models.trace_in(&unit(params), scheme.as_ref(), period(params), view(params));
+        return json(traced);
     }
-    let records = state.service.records();
-    let checkpoint = records.checkpoint(state.service.clock().now()).map_err(|e| Problem::internal(&e))?;
-    let proofs = trace_proofs(&records, &traced.value.traces, checkpoint)?;
+    let (traced, proofs) = traces_with_proofs(state, &unit(params), scheme.as_ref(), period(params), view(params))
+        .map_err(query_problem)?;
     json(Ok(TracesWithProofs {
         as_of_seq: traced.as_of_seq,
         as_of_instant: traced.as_of_instant,
@@ -358,6 +356,24 @@ fn trace(state: &AppState, _: &Reader, params: &Params) -> Result<Vec<u8>, Probl
         provisional_periods: &traced.value.provisional_periods,
         proofs,
     }))
+}
+
+/// The traces of a question and the bundle of every event they cite, with its inclusion proof against a
+/// checkpoint of the head signed now: what `/v1/traces?…&proofs=true` answers (its `proofs` member is
+/// the bundle, serialised as it stands), and what the web site's trace page checks and downloads.
+pub fn traces_with_proofs(
+    state: &AppState,
+    unit: &crate::domain::UnitCode,
+    scheme: Option<&crate::domain::SchemeId>,
+    period: crate::domain::PeriodId,
+    view: View,
+) -> Result<(Answer<Traces>, ProofBundle), QueryError> {
+    let traced = state.read_models.trace_in(unit, scheme, period, view)?;
+    let records = state.service.records();
+    let failure = |error: String| QueryError::Service(crate::service::ServiceError::Failure(error));
+    let checkpoint = records.checkpoint(state.service.clock().now()).map_err(|e| failure(e.to_string()))?;
+    let proofs = trace_proofs(&records, &traced.value.traces, checkpoint)?;
+    Ok((traced, proofs))
 }
 
 pub fn query_problem(error: QueryError) -> Problem {

@@ -238,20 +238,7 @@ impl Documents {
     pub fn fetch(&self, read_models: &ReadModels, reader: &Reader, digest: &str) -> Result<Document, DocumentError> {
         let digest = parse_digest("digest", digest)?;
         let not_found = || DocumentError::NotFound { digest: digest.as_str().to_owned() };
-        let meta = self.store.meta(&digest)?;
-        let (_, judged) = read_models
-            .with_projection(AsOf::Latest, |projection| {
-                let citations = projection.evidence_citations(&digest);
-                let uploaders = meta.iter().flat_map(|meta| meta.uploaders.iter().map(|uploader| &uploader.unit));
-                let readable =
-                    citations.iter().flat_map(|citation| citation.parties.iter()).chain(uploaders).any(|unit| {
-                        let target = ReadTarget::Unit { field: "digest", unit: Some(unit.clone()) };
-                        may_read(projection, reader, &target).is_ok()
-                    });
-                (readable, citations)
-            })
-            .map_err(|error| DocumentError::Failure(error.to_string()))?;
-        let (readable, citations) = judged;
+        let (readable, citations) = self.judge(read_models, reader, &digest)?;
         if !readable {
             return Err(not_found());
         }
@@ -267,6 +254,42 @@ impl Documents {
                 Err(DocumentError::Damaged { digest: digest.as_str().to_owned() })
             }
         }
+    }
+
+    /// Whether `fetch` would admit `reader` to the document `digest` and it is stored, judged alike
+    /// without reading its bytes (a copy damaged since is still refused when fetched): for a page that
+    /// offers a download only to those who may have it.
+    pub fn readable(
+        &self,
+        read_models: &ReadModels,
+        reader: &Reader,
+        digest: &EvidenceDigest,
+    ) -> Result<bool, DocumentError> {
+        Ok(self.store.meta(digest)?.is_some() && self.judge(read_models, reader, digest)?.0)
+    }
+
+    /// Whether `reader` may read a fact that cites `digest` (or, while none does, an uploader's unit),
+    /// on the latest facts; and the citing facts.
+    fn judge(
+        &self,
+        read_models: &ReadModels,
+        reader: &Reader,
+        digest: &EvidenceDigest,
+    ) -> Result<(bool, Vec<Citation>), DocumentError> {
+        let meta = self.store.meta(digest)?;
+        let (_, judged) = read_models
+            .with_projection(AsOf::Latest, |projection| {
+                let citations = projection.evidence_citations(digest);
+                let uploaders = meta.iter().flat_map(|meta| meta.uploaders.iter().map(|uploader| &uploader.unit));
+                let readable =
+                    citations.iter().flat_map(|citation| citation.parties.iter()).chain(uploaders).any(|unit| {
+                        let target = ReadTarget::Unit { field: "digest", unit: Some(unit.clone()) };
+                        may_read(projection, reader, &target).is_ok()
+                    });
+                (readable, citations)
+            })
+            .map_err(|error| DocumentError::Failure(error.to_string()))?;
+        Ok(judged)
     }
 
     /// The document `digest` for the local operator (the command line on the data directory), who

@@ -20,6 +20,7 @@ use crate::projection::trace::{DeductionRegister, EvidenceFilter, RegisterEntry}
 use crate::projection::{AsOf, PeerGroup, Projection};
 use crate::service::queries::{Answer, QueryError};
 use crate::service::read_models::ReadModels;
+use crate::service::ServiceError;
 
 /// Every scheme opened by the as-of point.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -174,6 +175,15 @@ pub struct RegisterFilter {
     pub offset: usize,
     /// Entries on the page.
     pub limit: usize,
+}
+
+/// When a scheme was opened: its first event (`SchemeOpened`, the first of the scheme's stream), for a
+/// reader choosing the day to replay its rankings at.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SchemeOpening {
+    pub scheme: SchemeId,
+    pub seq: u64,
+    pub recorded_at: Timestamp,
 }
 
 /// One page of the deduction register.
@@ -403,6 +413,18 @@ impl ReadModels {
             Ok(RegisterPage { register, total, offset: filter.offset, limit: filter.limit, next_offset })
         })?;
         Ok(Answer { as_of_seq: answer.as_of_seq, as_of_instant: answer.as_of_instant, value: page? })
+    }
+
+    /// When `scheme` was opened (its first event), as the durable chain holds it; 404 naming `scheme`
+    /// when it never was. Read like the schemes listing (`ReadTarget::Organisation`).
+    pub fn scheme_opening(&self, scheme: &SchemeId) -> Result<SchemeOpening, QueryError> {
+        let ledger = self.ledger();
+        let first =
+            ledger.read_stream(&crate::domain::streams::scheme_stream(scheme), 1, 1).map_err(ServiceError::from)?;
+        let missing = || not_found("scheme", format!("no scheme {scheme} is open"));
+        let seq = first.first().map(|event| event.seq).ok_or_else(missing)?;
+        let recorded_at = ledger.recorded_at(seq).map_err(ServiceError::from)?.ok_or_else(missing)?;
+        Ok(SchemeOpening { scheme: scheme.clone(), seq, recorded_at })
     }
 }
 

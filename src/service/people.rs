@@ -497,6 +497,15 @@ impl ReadModels {
         })
     }
 
+    /// The person a reader speaks for: the person its token's grant names (a `person` token's own, a
+    /// leader's when its grant names one); none for the local read token.
+    pub fn person_of_reader(&self, reader: &Reader) -> Result<Option<PersonId>, QueryError> {
+        let Reader::Token(actor) = reader else { return Ok(None) };
+        let (_, person) =
+            self.with_projection(AsOf::Latest, |projection| projection.facts().person_of_actor(&actor.id).cloned())?;
+        Ok(person)
+    }
+
     /// Checks every basis against the events after it, up to event `to`.
     fn check_bases_up_to(&self, bases: &[Basis], to: u64) -> Result<Vec<BasisCheck>, QueryError> {
         let Some(first) = bases.iter().map(|basis| basis.read_seq).min() else { return Ok(Vec::new()) };

@@ -34,6 +34,13 @@ pub struct Answer<T> {
     pub value: T,
 }
 
+/// A group's ranking and the horizontal comparison of each ranked member, in ranking order.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HorizontalTable {
+    pub ranking: Ranking,
+    pub comparisons: Vec<Horizontal>,
+}
+
 /// The traces of a period's base periods.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Traces {
@@ -954,6 +961,32 @@ impl ReadModels {
             projection
                 .bulletin(&group, period, view.counting)
                 .ok_or_else(|| not_found("period", format!("no ranking for {period}")))
+        })
+    }
+
+    /// Every ranked member of a group against its peers in a period (the 横向比较情况表): each one's
+    /// horizontal comparison as `horizontal_in` gives it in the group's scheme (what
+    /// `/v1/comparisons/horizontal` answers for the member), all from one projection, in ranking order.
+    pub fn horizontal_table(
+        &self,
+        scope: &RankingScope,
+        period: PeriodId,
+        view: impl Into<View>,
+    ) -> Result<Answer<HorizontalTable>, QueryError> {
+        let view = view.into();
+        self.answer(view.as_of, |projection| {
+            let group = group_for(projection, scope, period)?;
+            let ranking = projection
+                .ranking_with(&group, period, view.counting)
+                .ok_or_else(|| not_found("period", format!("no ranking for {period}")))?;
+            let comparisons = ranking
+                .standings
+                .iter()
+                .filter_map(|standing| {
+                    projection.horizontal_in(&standing.unit, period, view.counting, Some(&group.scheme))
+                })
+                .collect();
+            Ok(HorizontalTable { ranking, comparisons })
         })
     }
 

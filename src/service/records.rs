@@ -17,7 +17,9 @@ use crate::store::Ledger;
 
 pub use crate::chain::checkpoint::SignedCheckpoint;
 pub use crate::chain::Hash;
-pub use crate::store::{ChainFault, Head, ProofBundle, ProofError, StoredEvent, TailCheck, Verified, VerifyFailure};
+pub use crate::store::{
+    BundledEvent, ChainFault, Head, ProofBundle, ProofError, StoredEvent, TailCheck, Verified, VerifyFailure,
+};
 
 /// A read-only handle on one ledger; cheap to clone.
 #[derive(Clone)]

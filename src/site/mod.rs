@@ -9,9 +9,23 @@
 //! - `GET /register?…` — the deduction register, filtered and paged (`register`).
 //! - `GET /audit` — the chain head, the latest signed checkpoint, a verification run (`verify=true`),
 //!   the export, and how to check them independently (`audit`).
+//! - `GET /trace?unit=…&period=…` — every lost point down to its events, each with its inclusion proof
+//!   checked against the signed checkpoint, the lines' sum beside the ranking's figure (`trace`).
+//! - `GET /replay?scheme=…&period=…&as_of=…&from=…` — a ranking as it stood on any day, and what moved
+//!   it between two days (`replay`).
+//! - `GET /person?person=…&period=…` — a person's indicators, scorecard, weekly records and reviews
+//!   (a `person` token: its own person only); `GET /grades?unit=…&period=…` — a county's individual
+//!   ranking and annual grades; `GET /result-uses?unit=…&changed=true` — the uses of results and
+//!   whether their basis still holds (`people`).
+//! - `GET /downloads/bundle?…` — the trace's proof bundle for `tools/verifier`;
+//!   `GET /downloads/document/{digest}` — an evidence document a trace cites.
 //! - `GET /downloads/ranking|register?…&format=csv|xlsx` — the overview's ranking, the filtered
 //!   register, as spreadsheets; `GET /downloads/checkpoint`, `GET /downloads/export` — the signed
 //!   checkpoint and the whole chain, for `tools/verifier`.
+//! - `GET /documents` — the documents (文书) of a group and period: the bulletin (通报), the horizontal
+//!   comparison table (横向比较情况表) and the analysis report (分析报告) under `/documents/…`, each
+//!   printable on A4 with a footer naming the chain position it was read at; the bulletin and the
+//!   table also as `GET /downloads/bulletin|horizontal?…&format=csv|xlsx` (`documents`).
 //! - `GET /assets/{name}` — the site's files under content-hash names, cached for a year.
 //!
 //! Invariant: every page is sent with a strict Content-Security-Policy (`script-src 'self'`, no inline
@@ -28,8 +42,12 @@ pub mod session;
 pub mod text;
 
 mod audit;
+mod documents;
 mod overview;
+mod people;
 mod register;
+mod replay;
+pub mod trace;
 mod unit;
 
 use std::sync::Arc;
@@ -79,6 +97,19 @@ pub fn app_with_sessions(state: AppState, sessions: Arc<Sessions>) -> Router {
         .route("/unit", get(unit::page))
         .route("/register", get(register::page))
         .route("/audit", get(audit::page))
+        .route("/trace", get(trace::page))
+        .route("/replay", get(replay::page))
+        .route("/person", get(people::person_page))
+        .route("/grades", get(people::grades_page))
+        .route("/result-uses", get(people::result_uses_page))
+        .route("/downloads/bundle", get(trace::bundle_download))
+        .route("/downloads/document/{digest}", get(trace::document_download))
+        .route("/documents", get(documents::index))
+        .route("/documents/bulletin", get(documents::bulletin_page))
+        .route("/documents/horizontal", get(documents::table_page))
+        .route("/documents/analysis", get(documents::analysis_page))
+        .route("/downloads/bulletin", get(documents::bulletin_download))
+        .route("/downloads/horizontal", get(documents::table_download))
         .route("/downloads/ranking", get(overview::download))
         .route("/downloads/register", get(register::download))
         .route("/downloads/checkpoint", get(audit::checkpoint_download))
@@ -200,7 +231,8 @@ struct SignInForm {
 }
 
 /// `POST /sign-in`: the form's CSRF token must be its session's; a token that acts opens a new
-/// session (a new id: the form's session ends) and goes to the overview.
+/// session (a new id: the form's session ends) and goes to the overview (a `person` token: to its own
+/// page).
 async fn sign_in(
     State(site): State<SiteState>,
     headers: HeaderMap,
@@ -227,9 +259,18 @@ async fn sign_in(
         return sign_in_response(&site, &headers, &uri, StatusCode::UNAUTHORIZED, Some(text().sign_in_refused));
     };
     site.sessions.close(&current.id);
+    // A `person` token reads only its own data: it starts on its own page, not the overview.
+    let start = match &signed {
+        Signed::Token(hash) => site
+            .app
+            .read_models
+            .token_actor(hash, site.app.service.clock().now())
+            .is_ok_and(|actor| actor.role == crate::domain::Role::Person),
+        _ => false,
+    };
     match site.sessions.open(signed) {
         Ok((id, _)) => {
-            let mut response = Redirect::to("/").into_response();
+            let mut response = Redirect::to(if start { "/person" } else { "/" }).into_response();
             response.headers_mut().append(header::SET_COOKIE, session::set_cookie(&id, tls(&headers, &uri)));
             response
         }

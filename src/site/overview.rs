@@ -251,6 +251,15 @@ fn overview_of(site: &SiteState, reader: &Reader, resolved: &Resolved, answer: &
         unranked: ranking.unranked.iter().map(named).collect(),
         chart: chart_json(ranking),
         download_query: download_query(resolved),
+        documents_query: crate::site::documents::overview_query(
+            site,
+            reader,
+            &resolved.scheme,
+            &resolved.group,
+            resolved.period,
+            &resolved.as_of_text,
+            resolved.provisional,
+        ),
         empty: ranking.standings.is_empty().then(|| t.no_standings.to_owned()),
     }
 }
@@ -300,6 +309,7 @@ pub async fn page(
                 unranked: Vec::new(),
                 chart: String::new(),
                 download_query: String::new(),
+                documents_query: None,
                 empty: Some(message),
             };
             html(StatusCode::OK, pages::overview(t, &overview, &visitor))

@@ -24,6 +24,12 @@ pub enum Place {
     Overview,
     Register,
     Audit,
+    Documents,
+    Trace,
+    Replay,
+    Person,
+    Grades,
+    ResultUses,
     /// A page the bar does not list (the unit page, a refusal).
     Elsewhere,
 }
@@ -43,7 +49,13 @@ fn nav(t: &Text, place: Place) -> Markup {
     let links = [
         (Place::Overview, "/", t.nav_overview),
         (Place::Register, "/register", t.nav_register),
+        (Place::Documents, "/documents", t.documents.nav),
         (Place::Audit, "/audit", t.nav_audit),
+        (Place::Trace, "/trace", t.nav_trace),
+        (Place::Replay, "/replay", t.nav_replay),
+        (Place::Person, "/person", t.people.nav_person),
+        (Place::Grades, "/grades", t.people.nav_grades),
+        (Place::ResultUses, "/result-uses", t.people.nav_result_uses),
     ];
     html! {
         nav.site-nav aria-label=(t.nav_label) {
@@ -176,6 +188,8 @@ pub struct Overview {
     pub chart: String,
     /// The query of the downloads (`scheme=…&period=…`), without `format`.
     pub download_query: String,
+    /// The query of the group's documents (bulletin, table, analysis), when the reader may read them.
+    pub documents_query: Option<String>,
     /// Set when there is nothing to rank yet (no scheme, no period, no results), instead of a table.
     pub empty: Option<String>,
 }
@@ -273,6 +287,14 @@ pub fn overview(t: &Text, overview: &Overview, visitor: &Visitor<'_>) -> String 
                     a href=(format!("/downloads/ranking?{}&format=csv", overview.download_query)) { "CSV" }
                     a href=(format!("/downloads/ranking?{}&format=xlsx", overview.download_query)) { "XLSX" }
                 }
+                @if let Some(query) = &overview.documents_query {
+                    p.downloads #overview-documents {
+                        (t.documents.overview_link)
+                        @for kind in crate::site::documents::Kind::DOCUMENTS {
+                            a href=(format!("{}?{query}", kind.path())) { (kind.title()) }
+                        }
+                    }
+                }
             }
         }
     };
@@ -290,8 +312,18 @@ fn unit_link(name: &str, link: Option<&str>) -> Markup {
     }
 }
 
+/// An event's sequence number, as a link to the trace page that shows it when there is one.
+fn trace_link(seq: u64, trace: Option<&str>) -> Markup {
+    html! {
+        @match trace {
+            Some(query) => a.trace-link href=(format!("/trace?{query}")) { (seq) },
+            None => (seq),
+        }
+    }
+}
+
 /// A select of choices named `name`.
-fn select(name: &str, choices: &[Choice]) -> Markup {
+pub(crate) fn select(name: &str, choices: &[Choice]) -> Markup {
     html! {
         select name=(name) {
             @for choice in choices {
@@ -302,7 +334,7 @@ fn select(name: &str, choices: &[Choice]) -> Markup {
 }
 
 /// A tier as its coloured badge.
-fn tier_badge(t: &Text, tier: u32) -> Markup {
+pub(crate) fn tier_badge(t: &Text, tier: u32) -> Markup {
     html! { span class=(format!("tier tier-{}", tier.clamp(1, 6))) { (t.tier_n.0) (tier) (t.tier_n.1) } }
 }
 
@@ -315,7 +347,7 @@ pub struct Figure {
     pub note: Option<String>,
 }
 
-fn figures(list: &[Figure]) -> Markup {
+pub(crate) fn figures(list: &[Figure]) -> Markup {
     html! {
         dl.figures {
             @for figure in list {
@@ -363,6 +395,8 @@ pub struct LossLine {
     pub charged_to: String,
     pub evidence: usize,
     pub seq: Option<u64>,
+    /// The query of the trace page that shows the line's events (with the event's anchor).
+    pub trace: Option<String>,
 }
 
 /// An indicator's lost points and the lines behind them.
@@ -556,7 +590,7 @@ fn unit_figures(t: &Text, unit: &UnitFigures) -> Markup {
                                     td { (line.category) }
                                     td { (line.charged_to) }
                                     td.num { (line.evidence) }
-                                    td.num { @if let Some(seq) = line.seq { (seq) } }
+                                    td.num { @if let Some(seq) = line.seq { (trace_link(seq, line.trace.as_deref())) } }
                                 }
                             }
                         }
@@ -617,6 +651,8 @@ pub struct RegisterRow {
     pub withdrawn: Option<u64>,
     pub cause_unit: String,
     pub appeals: usize,
+    /// The query of the trace page that shows the deduction's events (with the event's anchor).
+    pub trace: Option<String>,
 }
 
 /// What the register page shows.
@@ -706,7 +742,7 @@ pub fn register(t: &Text, page: &RegisterPage, visitor: &Visitor<'_>) -> String 
                                     td { code { (row.indicator) } }
                                     td { (row.assessor) }
                                     td { (row.recorded_at) }
-                                    td.num { (row.seq) }
+                                    td.num { (trace_link(row.seq, row.trace.as_deref())) }
                                     td.num data-points { (row.points) }
                                     td.num data-effective {
                                         (row.effective)

@@ -156,6 +156,17 @@ fn page_query(resolved: &Resolved, offset: usize) -> String {
     }
 }
 
+/// The query of the trace page that shows `entry`'s events: its unit, scheme and base period, as of the
+/// register's point, at the deduction's event.
+fn trace_query(resolved: &Resolved, entry: &crate::projection::trace::RegisterEntry) -> String {
+    let query = QueryString::new()
+        .with("unit", entry.unit.as_str())
+        .with("scheme", entry.scheme.as_str())
+        .with("period", entry.period.to_string())
+        .with("as_of", &resolved.as_of_text);
+    format!("{query}#event-{}", entry.event.seq)
+}
+
 /// Whether `unit` is `ancestor` or lies under it, by the organisation's parents.
 fn within(parents: &BTreeMap<&UnitCode, Option<&UnitCode>>, unit: &UnitCode, ancestor: &UnitCode) -> bool {
     let mut at = Some(unit);
@@ -311,6 +322,7 @@ fn register_page(
             withdrawn: entry.withdrawn.as_ref().map(|event| event.seq),
             cause_unit: entry.cause_unit.as_ref().map(named).unwrap_or_default(),
             appeals: entry.appeals,
+            trace: Some(trace_query(resolved, entry)),
         })
         .collect();
     Ok(pages::RegisterPage {

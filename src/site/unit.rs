@@ -71,6 +71,12 @@ impl Asked {
             .to_string()
     }
 
+    /// The query of the trace page of `unit` in the base period `period` with this question's scheme
+    /// and point, at the event `seq`.
+    fn trace_link(&self, unit: &UnitCode, period: PeriodId, seq: u64) -> String {
+        format!("{}#event-{seq}", self.link(unit, period))
+    }
+
     fn view(&self) -> View {
         let counting = if self.provisional { Counting::Provisional } else { Counting::Published };
         View { as_of: self.as_of, counting }
@@ -85,7 +91,7 @@ fn may_read_unit(site: &SiteState, reader: &Reader, unit: &UnitCode) -> Result<(
 /// The scheme that assesses `unit` when none is named: the one of `year` (the latest, when no year is
 /// asked about or none is open for it) issued by the parent of the unit (of its county, for a
 /// section) — the scheme the reads take when they are given none.
-fn default_scheme(
+pub(crate) fn default_scheme(
     units: &[UnitListing],
     unit: &UnitCode,
     schemes: &[SchemeListing],
@@ -239,7 +245,9 @@ fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(Stat
             .collect(),
         trend: vertical.as_ref().map(|answer| trend_rows(&answer.value)).unwrap_or_default(),
         trend_chart: vertical.as_ref().map(|answer| trend_json(&answer.value)).unwrap_or_default(),
-        lost: lost_by_indicator(&horizontal.value, &traces.traces, &names),
+        lost: lost_by_indicator(&horizontal.value, &traces.traces, &names, &|period, seq| {
+            asked.trace_link(&unit, period, seq)
+        }),
         floor_absorbed: (horizontal.value.floor_absorbed != Points::ZERO)
             .then(|| horizontal.value.floor_absorbed.to_string()),
         repeats: vertical.as_ref().map(|answer| repeats(&answer.value, period)).unwrap_or_default(),
@@ -319,6 +327,7 @@ fn lost_by_indicator(
     horizontal: &Horizontal,
     traces: &[Trace],
     names: &BTreeMap<UnitCode, String>,
+    trace_link: &dyn Fn(PeriodId, u64) -> String,
 ) -> Vec<LostIndicator> {
     let t = text();
     horizontal
@@ -346,6 +355,7 @@ fn lost_by_indicator(
                                     .unwrap_or_default(),
                                 evidence: deduction.evidence_digests.len(),
                                 seq: Some(deduction.event.seq),
+                                trace: Some(trace_link(trace.period, deduction.event.seq)),
                             },
                             TraceLine::TierShortfall(tier) => LossLine {
                                 period: period.clone(),
@@ -356,6 +366,7 @@ fn lost_by_indicator(
                                 charged_to: String::new(),
                                 evidence: 0,
                                 seq: Some(tier.event.seq),
+                                trace: Some(trace_link(trace.period, tier.event.seq)),
                             },
                             TraceLine::TakenOver(taken) => LossLine {
                                 period: period.clone(),
@@ -369,6 +380,7 @@ fn lost_by_indicator(
                                 charged_to: String::new(),
                                 evidence: 0,
                                 seq: None,
+                                trace: None,
                             },
                             // Shown apart, as the comparison counts floors apart.
                             TraceLine::FloorAbsorbed { .. } => continue,
@@ -388,6 +400,7 @@ fn lost_by_indicator(
                         charged_to: charge.charged_to.as_ref().map(|unit| named(names, unit)).unwrap_or_default(),
                         evidence: charge.evidence_digests.len(),
                         seq: Some(charge.event.seq),
+                        trace: Some(trace_link(trace.period, charge.event.seq)),
                     });
                 }
             }

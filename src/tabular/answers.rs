@@ -1,18 +1,21 @@
 //! The answers that have a table form, each as a `Workbook`: a ranking, a ranking diff, the two
-//! comparisons, the deduction register and the appeal lists. The main table comes first; the last
+//! comparisons, the deduction register, the appeal lists, the bulletin (通报) and the horizontal
+//! comparison table of a whole group (横向比较情况表). The main table comes first; the last
 //! sheet says where the answer stands in the chain and what in it is provisional.
 //!
 //! Invariant: every unit appears by code with its name beside it (names as the ledger stood at the
 //! answer's point, from `names`), and every figure is the answer's own — nothing is recomputed here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::domain::{PeriodId, Timestamp, UnitCode};
-use crate::projection::{AppealQueue, Horizontal, Ranking, RankingDiff, Standing, Vertical};
+use crate::domain::{IndicatorCode, PeriodId, Points, Timestamp, UnitCode};
+use crate::projection::{
+    AppealQueue, Bulletin, CriticismReason, Horizontal, Loss, LossKind, Ranking, RankingDiff, Standing, Vertical,
+};
 use crate::service::listings::RegisterPage;
-use crate::service::queries::Answer;
+use crate::service::queries::{Answer, HorizontalTable};
 
 use super::{file_stem, Cell, Label, Lang, Sheet, Workbook};
 
@@ -373,4 +376,224 @@ pub fn appeals(answer: &Answer<AppealQueue>, names: &Names, lang: Lang) -> Workb
     about.row(vec![Cell::text(Label::new("判断时刻", "judged at").text(lang)), Cell::Time(queue.now)]);
     about.row(vec![Cell::text(Label::new("状态筛选", "status filter").text(lang)), Cell::text(word(&queue.status))]);
     Workbook { file_stem: file_stem(&["appeals", &answer.as_of_seq.to_string()]), sheets: vec![sheet, about] }
+}
+
+/// A loss's kind in words.
+fn loss_kind(kind: LossKind) -> Label {
+    match kind {
+        LossKind::Deduction => Label::new("扣分", "deduction"),
+        LossKind::TierShortfall => Label::new("等次差距", "tier shortfall"),
+        LossKind::Charge => Label::new("责任转入", "charge"),
+        LossKind::TakenOver => Label::new("接管指标折算", "taken over"),
+        LossKind::FloorAbsorbed => Label::new("保底返还", "floor"),
+    }
+}
+
+/// Why a unit is proposed for criticism, in words.
+pub fn criticism_reason(reason: &CriticismReason, lang: Lang) -> String {
+    match (reason, lang) {
+        (CriticismReason::LastTier { rank, tier }, Lang::Zh) => format!("末位等次（第{tier}等次，第{rank}名）"),
+        (CriticismReason::LastTier { rank, tier }, Lang::En) => format!("last tier ({tier}, rank {rank})"),
+        (CriticismReason::Vetoed, Lang::Zh) => "一票否决".to_owned(),
+        (CriticismReason::Vetoed, Lang::En) => "vetoed".to_owned(),
+        (CriticismReason::RepeatProblem { problem_category, base_period }, Lang::Zh) => {
+            format!("屡次发生同类问题：{problem_category}（{base_period}）")
+        }
+        (CriticismReason::RepeatProblem { problem_category, base_period }, Lang::En) => {
+            format!("repeat problem {problem_category} in {base_period}")
+        }
+    }
+}
+
+fn loss_row(unit: &UnitCode, names: &Names, loss: &Loss, city: bool, lang: Lang) -> Vec<Cell> {
+    vec![
+        Cell::text(unit.to_string()),
+        name_of(names, unit),
+        Cell::text(loss.period.to_string()),
+        Cell::optional(loss.indicator.as_ref(), |indicator| Cell::text(indicator.to_string())),
+        Cell::text(loss_kind(loss.kind).text(lang)),
+        Cell::Points(loss.amount),
+        Cell::text(loss.reason.clone()),
+        Cell::optional(loss.problem_category.as_ref(), |category| Cell::text(category.to_string())),
+        Cell::optional(loss.event_seq, Cell::integer),
+        Cell::optional(loss.charged_from.as_ref(), |from| Cell::text(from.to_string())),
+        Cell::Bool(city),
+    ]
+}
+
+/// The bulletin (通报): the results with their changes, every loss with its reason, the repeat
+/// problems, the praise and criticism proposed, and where it stands.
+pub fn bulletin(answer: &Answer<Bulletin>, names: &Names, lang: Lang) -> Workbook {
+    let b = &answer.value;
+    let sections = b.group.function_code.is_some();
+    let mut headers = vec![RANK, TIER, UNIT, NAME];
+    if sections {
+        headers.push(COUNTY);
+    }
+    headers.extend([
+        FINAL,
+        VETO,
+        Label::new("得分变化", "score change"),
+        Label::new("排名变化（负为上升）", "rank change (negative: up)"),
+        Label::new("等次变化", "tier change"),
+        Label::new("满分合计", "points max"),
+        POINTS_LOST,
+    ]);
+    let mut results = Sheet::new(Label::new("通报", "bulletin"), &headers, lang);
+    for entry in &b.entries {
+        let mut cells = standing_row(&entry.standing, sections, None, names);
+        cells.extend([
+            Cell::optional(entry.score_change, Cell::Points),
+            Cell::optional(entry.rank_change, Cell::Integer),
+            Cell::optional(entry.tier_change, Cell::Integer),
+            Cell::Points(entry.points_max_total),
+            Cell::Points(entry.lost),
+        ]);
+        results.row(cells);
+    }
+    let loss_headers = [
+        UNIT,
+        NAME,
+        PERIOD,
+        INDICATOR,
+        Label::new("类型", "kind"),
+        Label::new("分值", "amount"),
+        Label::new("原因", "reason"),
+        CATEGORY,
+        Label::new("事件序号", "event"),
+        Label::new("责任转自", "charged from"),
+        Label::new("市局方案中的失分", "in the city's scheme"),
+    ];
+    let mut losses = Sheet::new(Label::new("失分明细", "losses"), &loss_headers, lang);
+    for entry in &b.entries {
+        for loss in &entry.losses {
+            losses.row(loss_row(&entry.standing.unit, names, loss, false, lang));
+            for city in &loss.city_losses {
+                losses.row(loss_row(&entry.standing.unit, names, city, true, lang));
+            }
+        }
+    }
+    let repeat_headers = [
+        UNIT,
+        NAME,
+        PERIOD,
+        CATEGORY,
+        Label::new("发生问题的期间", "periods with deductions"),
+        Label::new("连续发生", "consecutive"),
+        Label::new("窗口期内多次发生", "in window"),
+    ];
+    let mut repeats = Sheet::new(Label::new("屡次发生同类问题", "repeat problems"), &repeat_headers, lang);
+    for problem in b.entries.iter().flat_map(|entry| entry.repeat_problems.iter()) {
+        repeats.row(vec![
+            Cell::text(problem.unit.to_string()),
+            name_of(names, &problem.unit),
+            Cell::text(problem.period.to_string()),
+            Cell::text(problem.problem_category.to_string()),
+            Cell::text(periods_text(&problem.periods_with_deductions)),
+            Cell::Bool(problem.consecutive),
+            Cell::Bool(problem.in_window),
+        ]);
+    }
+    let proposal_headers = [Label::new("建议", "proposal"), UNIT, NAME, Label::new("理由", "reasons")];
+    let mut proposals = Sheet::new(Label::new("表扬与批评", "praise and criticism"), &proposal_headers, lang);
+    for standing in &b.praise {
+        proposals.row(vec![
+            Cell::text(Label::new("表扬", "praise").text(lang)),
+            Cell::text(standing.unit.to_string()),
+            name_of(names, &standing.unit),
+            Cell::text(format!("{}{}", Label::new("第一等次，第", "tier 1, rank ").text(lang), standing.rank)),
+        ]);
+    }
+    for criticism in &b.criticism {
+        let reasons: Vec<String> = criticism.reasons.iter().map(|reason| criticism_reason(reason, lang)).collect();
+        proposals.row(vec![
+            Cell::text(Label::new("批评", "criticism").text(lang)),
+            Cell::text(criticism.unit.to_string()),
+            name_of(names, &criticism.unit),
+            Cell::text(reasons.join("; ")),
+        ]);
+    }
+    let mut about = Sheet::new(ABOUT, &[ITEM, VALUE], lang);
+    as_of_rows(&mut about, lang, answer.as_of_seq, answer.as_of_instant);
+    about.row(vec![Cell::text(PERIOD.text(lang)), Cell::text(b.period.to_string())]);
+    about.row(vec![
+        Cell::text(Label::new("对比期间", "changes against").text(lang)),
+        Cell::optional(b.previous_period, |previous| Cell::text(previous.to_string())),
+    ]);
+    about.row(vec![Cell::text(Label::new("等次数", "tiers").text(lang)), Cell::integer(b.tier_count)]);
+    about.row(vec![Cell::text(PROVISIONAL.text(lang)), Cell::text(periods_text(&b.provisional_periods))]);
+    about.row(vec![Cell::text(UNASSESSED.text(lang)), Cell::integer(b.unassessed_indicators)]);
+    let unranked: Vec<String> = b.unranked.iter().map(|unit| named_text(names, unit)).collect();
+    about.row(vec![Cell::text(UNRANKED.text(lang)), Cell::text(unranked.join(", "))]);
+    Workbook {
+        file_stem: stem(&group_stem("bulletin", &b.group, b.period)),
+        sheets: vec![results, losses, repeats, proposals, about],
+    }
+}
+
+fn named_text(names: &Names, unit: &UnitCode) -> String {
+    match names.get(unit) {
+        Some(name) => format!("{unit} {name}"),
+        None => unit.to_string(),
+    }
+}
+
+/// The indicators a horizontal table has a row for: every one any member lost points on, by code.
+pub fn table_indicators(table: &HorizontalTable) -> Vec<IndicatorCode> {
+    let codes: BTreeSet<&IndicatorCode> =
+        table.comparisons.iter().flat_map(|comparison| comparison.lost_by_indicator.keys()).collect();
+    codes.into_iter().cloned().collect()
+}
+
+/// The horizontal comparison table (横向比较情况表): every ranked member side by side, one column each,
+/// with its rank, tier, score, gaps and lost points, then a row per indicator anyone lost points on
+/// (named from `indicator_names`), and what floors gave back.
+pub fn horizontal_table(
+    answer: &Answer<HorizontalTable>,
+    indicator_names: &BTreeMap<IndicatorCode, String>,
+    names: &Names,
+    lang: Lang,
+) -> Workbook {
+    let table = &answer.value;
+    let columns = &table.comparisons;
+    let mut headers = vec![ITEM.text(lang).to_owned()];
+    headers.extend(columns.iter().map(|comparison| named_text(names, &comparison.unit)));
+    let mut sheet = Sheet {
+        name: Label::new("横向比较情况表", "horizontal table").text(lang).to_owned(),
+        headers,
+        rows: Vec::new(),
+    };
+    let mut row = |label: String, cell: &dyn Fn(&Horizontal) -> Cell| {
+        let mut cells = vec![Cell::text(label)];
+        cells.extend(columns.iter().map(cell));
+        sheet.row(cells);
+    };
+    row(RANK.text(lang).to_owned(), &|c| Cell::integer(c.standing.rank));
+    row(TIER.text(lang).to_owned(), &|c| Cell::integer(c.standing.tier));
+    row(FINAL.text(lang).to_owned(), &|c| Cell::Points(c.standing.final_score));
+    row(VETO.text(lang).to_owned(), &|c| Cell::Bool(c.standing.veto));
+    row(Label::new("与第一名差距", "gap to the leader").text(lang).to_owned(), &|c| {
+        Cell::Points(c.gap_to_leader)
+    });
+    row(Label::new("与上一等次差距", "gap to the next tier").text(lang).to_owned(), &|c| {
+        Cell::Points(c.gap_to_next_tier)
+    });
+    row(Label::new("失分合计", "points lost").text(lang).to_owned(), &|c| Cell::Points(c.lost));
+    for code in table_indicators(table) {
+        let label = match indicator_names.get(&code).filter(|name| !name.is_empty()) {
+            Some(name) => format!("{code} {name}"),
+            None => code.to_string(),
+        };
+        row(label, &|c| Cell::optional(c.lost_by_indicator.get(&code).copied(), Cell::Points));
+    }
+    if columns.iter().any(|c| c.floor_absorbed != Points::ZERO) {
+        row(Label::new("保底返还", "given back by floors").text(lang).to_owned(), &|c| {
+            Cell::Points(c.floor_absorbed)
+        });
+    }
+    let about = ranking_about(&table.ranking, answer.as_of_seq, answer.as_of_instant, names, lang);
+    Workbook {
+        file_stem: stem(&group_stem("horizontal-table", &table.ranking.group, table.ranking.period)),
+        sheets: vec![sheet, about],
+    }
 }

@@ -421,6 +421,9 @@ async fn site_refuses_a_page_the_token_may_not_read() {
     let site = Site::start(|_| {}).await;
     // A person reads only their own data, never a ranking table.
     browser.sign_in(&site.base, site.token("person@YS07")).await;
+    // Signing in leads a person to their own page; the overview they may not read.
+    browser.goto(&format!("{}/", site.base)).await;
+    browser.loaded().await;
     assert_eq!(browser.status().await, 403);
     assert_eq!(browser.text_of("h1").await, ZH.forbidden_title);
     assert_eq!(browser.js("return document.querySelectorAll('table.ranking').length").await, json!(0));

@@ -1,6 +1,6 @@
 //! A small W3C WebDriver client (the wire protocol chromedriver speaks), for the site's browser tests.
 //! It covers what those tests do — open a session, navigate, find an element, type, click, run a
-//! script, read cookies and the console, size the window, take a screenshot — over the blocking
+//! script, read cookies and the console, size the window, take a screenshot, print to PDF — over the blocking
 //! `ureq` client the product already links, so the test binary does not compile a browser-automation
 //! stack of its own.
 //!
@@ -90,6 +90,14 @@ impl Session {
     pub async fn screenshot(&self) -> Vec<u8> {
         let encoded = self.call("GET", "/screenshot", None).await;
         base64::engine::general_purpose::STANDARD.decode(encoded.as_str().expect("base64 text")).expect("a PNG")
+    }
+
+    /// The page printed to PDF (W3C "Print Page", `POST /session/{id}/print`) on paper of `width` ×
+    /// `height` centimetres, backgrounds included; the PDF's bytes.
+    pub async fn print(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {
+        let options = json!({"page": {"width": width_cm, "height": height_cm}, "background": true});
+        let encoded = self.call("POST", "/print", Some(options)).await;
+        base64::engine::general_purpose::STANDARD.decode(encoded.as_str().expect("base64 text")).expect("a PDF")
     }
 
     /// Ends the session and closes the browser.
