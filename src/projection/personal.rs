@@ -920,6 +920,7 @@ pub fn may_move(event: &Event, view: &ResultView) -> bool {
             | Event::GradeRecorded(_)
             | Event::ResultUseRecorded(_)
             | Event::WeeklyRecordCommented(_)
+            | Event::PersonErased(_)
     );
     if never {
         return false;
@@ -951,17 +952,30 @@ fn scheme_year(scheme: &SchemeId) -> Option<i32> {
     scheme.as_str().rsplit_once('-').and_then(|(_, year)| year.parse().ok())
 }
 
+/// Whether a view's standings, read on `read_on`, may have moved by `event`: it may move the view, or
+/// it is the first event of a later day and the view is an individual ranking — whose scores move with
+/// time alone, as a week ends without its record (§15.4) — so such a move is listed under the first
+/// event recorded on the day it shows.
+fn moved_by(event: &Recorded, day: Date, read_on: Date, view: &ResultView) -> bool {
+    may_move(&event.event, view) || (read_on < day && matches!(view, ResultView::IndividualRanking { .. }))
+}
+
 /// Checks each basis (read at or after `start`, which is the projection as of the earliest of them)
 /// against the events after it, in order: the subject's standing in the view when it was read, after
-/// every later event that may move the view, and now. Events must continue `start`'s chain.
+/// every later event that may move the view (`moved_by`), and now. Events must continue `start`'s
+/// chain.
 pub fn check_bases(start: &Projection, events: &[Recorded], bases: &[Basis]) -> Result<Vec<BasisCheck>, ApplyError> {
     let mut working = start.clone();
     let mut checks: Vec<Option<BasisCheck>> = vec![None; bases.len()];
     let mut views: Vec<&ResultView> = bases.iter().map(|basis| &basis.view).collect();
     views.sort();
     views.dedup();
-    // The standings of each view as they stand now, computed when first needed after each event.
+    // The standings of each view as they stand now, computed when first needed after each event, and
+    // the day of the event after which each view's were last compared.
     let mut standings: HashMap<&ResultView, HashMap<ResultSubject, ViewStanding>> = HashMap::new();
+    let time_zone = working.facts().time_zone();
+    let start_day = Date::of_instant(working.recorded_at(), time_zone);
+    let mut compared_on: HashMap<&ResultView, Date> = views.iter().map(|view| (*view, start_day)).collect();
     let read_now = |working: &Projection, checks: &mut Vec<Option<BasisCheck>>, standings: &mut HashMap<_, _>| {
         for (index, basis) in bases.iter().enumerate() {
             if basis.read_seq == working.seq() && checks[index].is_none() {
@@ -980,14 +994,15 @@ pub fn check_bases(start: &Projection, events: &[Recorded], bases: &[Basis]) -> 
     read_now(&working, &mut checks, &mut standings);
     for event in events {
         working.apply(event)?;
-        for view in &views {
-            if may_move(&event.event, view) {
-                standings.remove(*view);
-            }
+        let day = Date::of_instant(event.recorded_at, time_zone);
+        let moved: Vec<&ResultView> =
+            (views.iter().copied()).filter(|view| moved_by(event, day, compared_on[view], view)).collect();
+        for view in &moved {
+            standings.remove(*view);
         }
         for (index, basis) in bases.iter().enumerate() {
             let Some(check) = checks[index].as_mut() else { continue };
-            if !may_move(&event.event, &basis.view) {
+            if !moved.contains(&&basis.view) {
                 continue;
             }
             let view = standings.entry(&basis.view).or_insert_with(|| view_standings(&working, &basis.view));
@@ -996,6 +1011,9 @@ pub fn check_bases(start: &Projection, events: &[Recorded], bases: &[Basis]) -> 
                 check.changes.push(BasisChange { event: event.event_ref(), before: check.now, after: now });
             }
             check.now = now;
+        }
+        for view in moved {
+            compared_on.insert(view, day);
         }
         read_now(&working, &mut checks, &mut standings);
     }

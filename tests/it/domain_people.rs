@@ -20,7 +20,7 @@ use kpi_ledger::domain::person::{
 use kpi_ledger::domain::PersonalText;
 use kpi_ledger::domain::RejectionCode as Code;
 use kpi_ledger::domain::*;
-use kpi_ledger::projection::personal::SectionFinal;
+use kpi_ledger::projection::personal::{check_bases, Basis, SectionFinal, ViewStanding};
 use kpi_ledger::projection::{Counting, Projection};
 use uuid::Uuid;
 
@@ -794,6 +794,44 @@ fn participants_are_ranked_on_their_annual_score_in_tiers_of_30_50_20() {
     assert_eq!(ranking.standings[0].section, Some(unit("YS07-ZGG")));
     // YS07-0001 works in the county itself, not in a section: no participant.
     assert!(ranking.standing(&person("YS07-0001")).is_none() && !ranking.unranked.contains(&person("YS07-0001")));
+}
+
+/// A basis is checked as of the head's day, not of the last event about its view: a week that ends
+/// without its record costs its deduction with no event of its own, so an individual ranking read in
+/// August stands lower in October though nothing about the persons was recorded in between.
+#[test]
+fn a_basis_on_an_individual_ranking_is_checked_as_of_the_heads_day() {
+    let mut harness = ranked_world();
+    harness.given(&admin(), at(7, 12, 10, 0), OpenPeriod { scheme: scheme(), period: period("2017-07") });
+    harness.given(&county_committee(), at(7, 13, 9, 0), rules());
+    for id in &RANKED {
+        harness.given(&leader_in_charge(), at(7, 20, 9, 0), review(id, "2017-Q3", 9000));
+    }
+    given_published(&mut harness, "2017-07", at(8, 10, 9, 0));
+    let read_seq = u64::try_from(harness.events.len()).unwrap();
+    // Nothing that moves a score: a token, in October.
+    harness.given(&admin(), at(10, 16, 9, 0), bound('c', &staff(), "YS07-0201"));
+
+    let view = ResultView::IndividualRanking { unit: unit("YS07"), year: 2017 };
+    let subject = ResultSubject::Person { person: person("YS07-0201") };
+    let basis = Basis { subject, view, read_seq };
+    let (before, after) = harness.events.split_at(harness.events.len() - 1);
+    let start = Projection::fold(before).expect("fold");
+    let [check] = &check_bases(&start, after, &[basis]).expect("checked")[..] else { panic!("one check") };
+
+    let standing = |today: &str| {
+        let projection = Projection::fold(&harness.events).expect("fold");
+        let ranking = projection.individual_ranking(&unit("YS07"), 2017, Counting::Published, day(today));
+        ranking.standing(&person("YS07-0201")).map(|line| (line.rank, line.tier, line.annual_score))
+    };
+    let place = |standing: Option<ViewStanding>| standing.map(|s| (s.rank, s.tier, s.score));
+    assert_eq!(place(check.at_read), standing("2017-08-10"));
+    assert_eq!(place(check.now), standing("2017-10-16"), "now is read on the head's day");
+    let (read, now) = (check.at_read.unwrap(), check.now.unwrap());
+    assert!(now.score < read.score, "Q3's weeks without a record cost points by October: {read:?} → {now:?}");
+    // Everyone missed the same weeks: the place holds, and nothing is listed as having moved it.
+    assert_eq!((now.rank, now.tier), (read.rank, read.tier));
+    assert!(check.holds_now && check.changes.is_empty(), "{check:?}");
 }
 
 #[test]
