@@ -51,6 +51,10 @@ impl Facts {
             Event::IndicatorAssigned(event) => {
                 if let Some(plan) = self.plan_mut(&event.scheme, &event.unit, &event.indicator) {
                     plan.assignments.push(event.clone());
+                    if let Some(person) = &event.responsible_person {
+                        let key = (event.scheme.clone(), event.unit.clone(), event.indicator.clone());
+                        self.people.carried.entry(person.clone()).or_default().scheme.insert(key);
+                    }
                 }
             }
             Event::IndicatorMarkedNotApplicable(event) => {

@@ -13,7 +13,7 @@
 //! Invariant: every answer here is a function of the facts alone; days are civil days in the ledger's
 //! time zone, and a person counts for a period in the unit they belonged to on its last day.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -322,6 +322,20 @@ pub struct PeopleFacts {
     pub reviews: BTreeMap<PersonId, BTreeMap<PeriodId, Vec<ReviewFacts>>>,
     /// In the order recorded.
     pub result_uses: Vec<ResultUseFacts>,
+    /// Per person, every indicator anything ever made them responsible for: a look-up, so the
+    /// indicators a person carries cost their own, not the province's (`carried_scheme_indicators`).
+    #[serde(default)]
+    pub carried: BTreeMap<PersonId, CarriedKeys>,
+}
+
+/// Where a person was ever named responsible: assignments in a scheme's plans (scheme, assigning unit,
+/// indicator) and personal indicators (county, year, indicator). An index of the facts beside it, only
+/// ever added to: a later assignment or definition may name someone else, so each look-up checks the
+/// facts in force.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarriedKeys {
+    pub scheme: BTreeSet<(SchemeId, UnitCode, IndicatorCode)>,
+    pub personal: BTreeSet<(UnitCode, i32, IndicatorCode)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -591,18 +605,19 @@ impl Facts {
         period: PeriodId,
     ) -> Vec<CarriedIndicator<'a>> {
         let mut carried = Vec::new();
-        for scheme in self.schemes.values().filter(|scheme| scheme.is_base_period(period)) {
-            for (unit, plan) in &scheme.plans {
-                for (code, entry) in plan {
-                    let Some(assignment) = entry.assignment_at(period) else { continue };
-                    if assignment.responsible_person.as_ref() != Some(person) {
-                        continue;
-                    }
-                    let Some(indicator) = scheme.indicators.get(code) else { continue };
-                    if scheme.applies(indicator, unit, period) {
-                        carried.push(CarriedIndicator { scheme, unit, code, lead_section: &assignment.lead_section });
-                    }
-                }
+        let Some(keys) = self.people.carried.get(person) else { return carried };
+        for (scheme, unit, code) in &keys.scheme {
+            let Some(scheme) = self.schemes.get(scheme).filter(|scheme| scheme.is_base_period(period)) else {
+                continue;
+            };
+            let Some(entry) = scheme.plans.get(unit).and_then(|plan| plan.get(code)) else { continue };
+            let Some(assignment) = entry.assignment_at(period) else { continue };
+            if assignment.responsible_person.as_ref() != Some(person) {
+                continue;
+            }
+            let Some(indicator) = scheme.indicators.get(code) else { continue };
+            if scheme.applies(indicator, unit, period) {
+                carried.push(CarriedIndicator { scheme, unit, code, lead_section: &assignment.lead_section });
             }
         }
         carried
@@ -615,10 +630,15 @@ impl Facts {
         person: &PersonId,
         period: PeriodId,
     ) -> Vec<(&UnitCode, &PersonalIndicatorFacts)> {
+        let Some(keys) = self.people.carried.get(person) else { return Vec::new() };
         let year = period.year();
-        let plans = self.people.plans.iter().filter_map(|(county, years)| years.get(&year).map(|plan| (county, plan)));
-        plans
-            .flat_map(|(county, plan)| plan.indicators.values().map(move |indicator| (county, indicator)))
+        keys.personal
+            .iter()
+            .filter(|(_, defined_for, _)| *defined_for == year)
+            .filter_map(|(county, year, code)| {
+                let indicator = self.people.plans.get(county)?.get(year)?.indicators.get(code)?;
+                Some((county, indicator))
+            })
             .filter(|(_, indicator)| {
                 &indicator.defined.person == person
                     && indicator.defined.effective_from <= period
@@ -693,6 +713,8 @@ impl Facts {
                 let indicator =
                     PersonalIndicatorFacts { defined: event.clone(), event: cite(), assessments: Vec::new() };
                 plan.indicators.insert(event.indicator.clone(), indicator);
+                let key = (event.unit.clone(), event.year, event.indicator.clone());
+                people.carried.entry(event.person.clone()).or_default().personal.insert(key);
             }
             Event::PersonalIndicatorAssessed(event) => {
                 self.fact_ids.insert(event.assessment_id.0);

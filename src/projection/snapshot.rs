@@ -14,8 +14,9 @@ use super::Projection;
 /// The layout of the serialised projection; a snapshot of another layout is rebuilt, not read.
 /// 3: attributions carry their appeals and whether one was upheld; appeal decisions and escalations
 /// their evidence digests; a plan keeps every assignment (each from its own period), and a reopened
-/// period is published, not open.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 3;
+/// period is published, not open. 4: the people facts index, per person, every indicator they were
+/// ever made responsible for.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {

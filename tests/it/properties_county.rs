@@ -13,6 +13,10 @@
 //!   traces, comparisons, bulletins, personal scorecards, individual rankings, grades, the bases of
 //!   grades and uses of results — once the `erased` marks are set aside.
 //!
+//! - **the indicators a person carries are found through the people facts' index exactly as a scan of
+//!   every scheme's plans and every county's personal indicators finds them**, for every person and
+//!   every base period of the year, as of any point of the history.
+//!
 //! Everything expected here is computed from the domain's facts and the lines themselves, never read
 //! back from the score it checks, with a rounding of its own.
 //!
@@ -452,6 +456,67 @@ fn assert_erasure_changes_nothing(history: &History, who: prop::sample::Index) -
     Ok(())
 }
 
+/// What a person carries in a base period, by a scan of every plan and personal indicator — the
+/// question `Facts::carried_scheme_indicators` and `carried_personal_indicators` answer from their
+/// index — each as `(scheme or county, unit, indicator, lead section)`.
+fn carried_by_scan(facts: &Facts, person: &PersonId, period: PeriodId) -> Vec<(String, String, String, String)> {
+    let mut carried = Vec::new();
+    for scheme in facts.schemes.values().filter(|scheme| scheme.is_base_period(period)) {
+        for (unit, plan) in &scheme.plans {
+            for (code, entry) in plan {
+                let Some(assignment) = entry.assignment_at(period) else { continue };
+                let Some(indicator) = scheme.indicators.get(code) else { continue };
+                if assignment.responsible_person.as_ref() == Some(person) && scheme.applies(indicator, unit, period) {
+                    let scheme = scheme.settings.scheme.to_string();
+                    carried.push((scheme, unit.to_string(), code.to_string(), assignment.lead_section.to_string()));
+                }
+            }
+        }
+    }
+    for (county, years) in &facts.people.plans {
+        let Some(plan) = years.get(&period.year()) else { continue };
+        for indicator in plan.indicators.values() {
+            let defined = &indicator.defined;
+            if &defined.person == person
+                && defined.effective_from <= period
+                && defined.effective_from.kind() == period.kind()
+            {
+                carried.push((county.to_string(), county.to_string(), defined.indicator.to_string(), String::new()));
+            }
+        }
+    }
+    carried
+}
+
+/// The same question through the index.
+fn carried_by_index(facts: &Facts, person: &PersonId, period: PeriodId) -> Vec<(String, String, String, String)> {
+    let scheme = facts.carried_scheme_indicators(person, period).into_iter().map(|carried| {
+        let scheme = carried.scheme.settings.scheme.to_string();
+        (scheme, carried.unit.to_string(), carried.code.to_string(), carried.lead_section.to_string())
+    });
+    let personal = facts.carried_personal_indicators(person, period).into_iter().map(|(county, indicator)| {
+        (county.to_string(), county.to_string(), indicator.defined.indicator.to_string(), String::new())
+    });
+    scheme.chain(personal).collect()
+}
+
+/// Every person's carried indicators in every base period of the year, by index and by scan; how many
+/// scheme indicators (those with a lead section) were carried in all.
+fn assert_carried_as_scanned(facts: &Facts) -> Result<usize, TestCaseError> {
+    let mut found = 0;
+    for person in facts.persons.keys() {
+        for kind in [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::HalfYear, PeriodKind::Year] {
+            for period in PeriodId::all_in_year(YEAR, kind) {
+                let (scanned, indexed) =
+                    (carried_by_scan(facts, person, period), carried_by_index(facts, person, period));
+                prop_assert_eq!(&indexed, &scanned, "{} in {}", person, period);
+                found += scanned.iter().filter(|(.., lead)| !lead.is_empty()).count();
+            }
+        }
+    }
+    Ok(found)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
 
@@ -462,6 +527,14 @@ proptest! {
         // And as of any point of the history.
         let at = cut.index(events.len() + 1);
         assert_county_reconciles(&Projection::fold(&events[..at]).unwrap())?;
+    }
+
+    #[test]
+    fn the_index_finds_what_a_person_carries_as_a_full_scan_does(script in script(), cut in any::<prop::sample::Index>()) {
+        let events = history(script).recorded();
+        assert_carried_as_scanned(Projection::fold(&events).unwrap().facts())?;
+        let at = cut.index(events.len() + 1);
+        assert_carried_as_scanned(Projection::fold(&events[..at]).unwrap().facts())?;
     }
 
     #[test]
@@ -478,7 +551,8 @@ proptest! {
 fn the_county_walk_records_every_kind_of_fact_the_properties_are_about() {
     let mut summary = Summary::default();
     let (mut published, mut weekly, mut reviews, mut grades, mut uses, mut erased, mut moved) = (0, 0, 0, 0, 0, 0, 0);
-    for seed in 0..6 {
+    let mut carried = 0;
+    for seed in 0..10 {
         let mut choices = SeededChoices::new(seed);
         let _ = choices.below(1);
         let history = random_county_history(&mut choices, STEPS_MAX);
@@ -494,6 +568,7 @@ fn the_county_walk_records_every_kind_of_fact_the_properties_are_about() {
         uses += facts.people.result_uses.len();
         erased += facts.persons.values().filter(|person| person.erased).count();
         moved += facts.persons.values().filter(|person| person.memberships.len() > 1).count();
+        carried += assert_carried_as_scanned(facts).unwrap();
     }
     eprintln!("{summary:?}; published {published}, weekly {weekly}, reviews {reviews}, grades {grades}, uses {uses}, erased {erased}, moved {moved}");
     let Summary {
@@ -522,6 +597,7 @@ fn the_county_walk_records_every_kind_of_fact_the_properties_are_about() {
         ("uses of results", uses),
         ("erasures", erased),
         ("moves", moved),
+        ("scheme indicators carried by a person", carried),
     ] {
         assert!(count > 0, "no {what} in the seeded walks: {summary:?}");
     }

@@ -439,13 +439,15 @@ impl<C: Choose> Walk<'_, C> {
         let effective_from = Some(month(1 + self.choices.below(u64::from(MONTHS_MAX)) as u8));
         let county = unit(COUNTY);
         let command: Command = if self.choices.percent(70) {
+            // Now and then handed to one of the county's staff, or taken from whoever carried it.
+            let responsible_person = self.choices.percent(60).then(|| person(self.county_staff_member()));
             AssignIndicator {
                 scheme: self.own().own.clone(),
                 indicator: indicator(code_text),
                 unit: county.clone(),
                 lead_section: self.own_section(),
                 supporting_sections: Vec::new(),
-                responsible_person: None,
+                responsible_person,
                 effective_from,
             }
             .into()
@@ -572,6 +574,13 @@ impl<C: Choose> Walk<'_, C> {
 
     fn staff_member(&mut self) -> &'static str {
         STAFF[self.choices.below(STAFF.len() as u64) as usize].0
+    }
+
+    /// One of the staff of the county whose scheme the walk keeps.
+    fn county_staff_member(&mut self) -> &'static str {
+        let staff: Vec<&'static str> =
+            STAFF.iter().map(|(code, _)| *code).filter(|code| code.starts_with(COUNTY)).collect();
+        staff[self.choices.below(staff.len() as u64) as usize]
     }
 
     /// A week of the year up to the current one (now and then one not begun, refused), naming an
