@@ -12,10 +12,10 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
 use crate::domain::timestamp::UtcOffset;
-use crate::domain::{PeriodId, SchemeId, Timestamp};
-use crate::projection::AsOf;
+use crate::domain::{PeriodId, SchemeId, Timestamp, UnitCode};
+use crate::projection::{AsOf, Counting};
 use crate::service::listings::{PeriodStatus, Periods, SchemeListing};
-use crate::service::queries::{QueryError, Reader};
+use crate::service::queries::{QueryError, ReadTarget, Reader, View};
 use crate::site::pages::{self, Choice, Visitor};
 use crate::site::session::Signed;
 use crate::site::text::Text;
@@ -288,4 +288,63 @@ mod tests {
             .with_some("limit", None::<&str>);
         assert_eq!(query.to_string(), "unit=YS07&as_of=2017-07-12T00%3A00%3A00%2B08%3A00&offset=20");
     }
+}
+
+/// A question about one unit in a period, as the unit and trace pages' pickers and the links between
+/// them send it; every part may be left out (the reader's own unit, the scheme that assesses it, its
+/// latest published period, the latest point).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct UnitQuery {
+    unit: Option<String>,
+    scheme: Option<String>,
+    period: Option<String>,
+    as_of: Option<String>,
+    provisional: Option<String>,
+}
+
+/// A `UnitQuery`, parsed.
+pub struct UnitQuestion {
+    pub unit: Option<UnitCode>,
+    pub scheme: Option<SchemeId>,
+    pub period: Option<PeriodId>,
+    pub as_of: AsOf,
+    pub as_of_text: String,
+    pub provisional: bool,
+}
+
+impl UnitQuestion {
+    /// The question, or a refusal naming the part that does not parse.
+    pub fn parse(query: &UnitQuery) -> Result<UnitQuestion, Refusal> {
+        Ok(UnitQuestion {
+            unit: parse(query.unit.as_deref(), |text| UnitCode::new(text), "unit")?,
+            scheme: parse(query.scheme.as_deref(), |text| SchemeId::new(text), "scheme")?,
+            period: parse(query.period.as_deref(), PeriodId::parse, "period")?,
+            as_of: parse(query.as_of.as_deref(), crate::service::queries::parse_as_of, "as_of")?
+                .unwrap_or(AsOf::Latest),
+            as_of_text: query.as_of.clone().unwrap_or_default(),
+            provisional: query.provisional.as_deref() == Some("true"),
+        })
+    }
+
+    pub fn view(&self) -> View {
+        let counting = if self.provisional { Counting::Provisional } else { Counting::Published };
+        View { as_of: self.as_of, counting }
+    }
+
+    /// The query string of this question about `unit` in `period` (the pages' links, the downloads').
+    pub fn query(&self, unit: &UnitCode, period: PeriodId) -> String {
+        QueryString::new()
+            .with("unit", unit.as_str())
+            .with_some("scheme", self.scheme.as_ref().map(SchemeId::as_str))
+            .with("period", period.to_string())
+            .with("as_of", &self.as_of_text)
+            .with("provisional", if self.provisional { "true" } else { "" })
+            .to_string()
+    }
+}
+
+/// Whether `reader` may read `unit`'s facts, as the API's unit reads ask it.
+pub fn may_read_unit(site: &SiteState, reader: &Reader, unit: &UnitCode) -> Result<(), Refusal> {
+    let target = ReadTarget::Unit { field: "unit", unit: Some(unit.clone()) };
+    site.app.read_models.may_read(reader, &target).map_err(Refusal::from)
 }

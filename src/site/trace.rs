@@ -27,75 +27,19 @@ use maud::{html, Markup};
 use crate::chain::merkle::{verify_inclusion, Blake3, MerkleHash};
 use crate::chain::{link_hash, Hash, GENESIS_HASH};
 use crate::domain::appeal::{AppealStage, AppealVerdict};
-use crate::domain::{EventRef, EvidenceDigest, PeriodId, Points, SchemeId, UnitCode};
+use crate::domain::{EventRef, EvidenceDigest, PeriodId, Points, UnitCode};
 use crate::projection::trace::{AppealLine, DeductionLine, IndicatorTrace};
-use crate::projection::{AsOf, Counting, Trace, TraceLine};
+use crate::projection::{AsOf, Trace, TraceLine};
 use crate::service::documents::{DocumentError, Documents};
-use crate::service::queries::{QueryError, ReadTarget, Reader, View};
+use crate::service::queries::{QueryError, Reader};
 use crate::service::records::{BundledEvent, ProofBundle};
 use crate::site::pages::{self, figures, select, Choice, Figure, Place, Scripts, Visitor};
 use crate::site::request::{
-    as_of_input, blocking_page, default_period, download_reader, malformed, parse, period_choices, refusal_page,
-    standing_text, QueryString, Refusal,
+    as_of_input, blocking_page, default_period, download_reader, malformed, may_read_unit, period_choices,
+    refusal_page, standing_text, Refusal, UnitQuery, UnitQuestion,
 };
 use crate::site::text::Text;
 use crate::site::{failure, text, SiteState};
-
-/// The trace page's question, as its pickers and the links of the unit page and the register send it;
-/// every part may be left out (the reader's own unit, the scheme that assesses it, its latest
-/// published period, the latest point).
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-pub struct TraceQuery {
-    unit: Option<String>,
-    scheme: Option<String>,
-    period: Option<String>,
-    as_of: Option<String>,
-    provisional: Option<String>,
-}
-
-/// The question, parsed.
-struct Asked {
-    unit: Option<UnitCode>,
-    scheme: Option<SchemeId>,
-    period: Option<PeriodId>,
-    as_of: AsOf,
-    as_of_text: String,
-    provisional: bool,
-}
-
-fn asked(query: &TraceQuery) -> Result<Asked, Refusal> {
-    Ok(Asked {
-        unit: parse(query.unit.as_deref(), |text| UnitCode::new(text), "unit")?,
-        scheme: parse(query.scheme.as_deref(), |text| SchemeId::new(text), "scheme")?,
-        period: parse(query.period.as_deref(), PeriodId::parse, "period")?,
-        as_of: parse(query.as_of.as_deref(), crate::service::queries::parse_as_of, "as_of")?.unwrap_or(AsOf::Latest),
-        as_of_text: query.as_of.clone().unwrap_or_default(),
-        provisional: query.provisional.as_deref() == Some("true"),
-    })
-}
-
-impl Asked {
-    fn view(&self) -> View {
-        let counting = if self.provisional { Counting::Provisional } else { Counting::Published };
-        View { as_of: self.as_of, counting }
-    }
-
-    /// The query of this question about `unit` in `period` (the downloads', the links').
-    fn query(&self, unit: &UnitCode, period: PeriodId) -> String {
-        QueryString::new()
-            .with("unit", unit.as_str())
-            .with_some("scheme", self.scheme.as_ref().map(SchemeId::as_str))
-            .with("period", period.to_string())
-            .with("as_of", &self.as_of_text)
-            .with("provisional", if self.provisional { "true" } else { "" })
-            .to_string()
-    }
-}
-
-fn may_read_unit(site: &SiteState, reader: &Reader, unit: &UnitCode) -> Result<(), Refusal> {
-    let target = ReadTarget::Unit { field: "unit", unit: Some(unit.clone()) };
-    site.app.read_models.may_read(reader, &target).map_err(Refusal::from)
-}
 
 // ---- Checking the proofs -----------------------------------------------------------------------
 
@@ -524,7 +468,7 @@ struct Resolved {
     page: TracePage,
 }
 
-fn resolve(site: &SiteState, reader: &Reader, asked: &Asked) -> Result<(StatusCode, Resolved), Refusal> {
+fn resolve(site: &SiteState, reader: &Reader, asked: &UnitQuestion) -> Result<(StatusCode, Resolved), Refusal> {
     let t = text();
     let read_models = &site.app.read_models;
     let units = read_models.units(AsOf::Latest)?.value.units;
@@ -581,9 +525,9 @@ fn resolve(site: &SiteState, reader: &Reader, asked: &Asked) -> Result<(StatusCo
 }
 
 /// Resolves the question, reads the trace with its proofs and checks them; the page and its status.
-fn trace_page(site: &SiteState, reader: &Reader, query: &TraceQuery) -> Result<(StatusCode, TracePage), Refusal> {
+fn trace_page(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(StatusCode, TracePage), Refusal> {
     let t = text();
-    let asked = asked(query)?;
+    let asked = UnitQuestion::parse(query)?;
     let (status, Resolved { unit, period, mut page }) = resolve(site, reader, &asked)?;
     let Some(period) = period else { return Ok((status, page)) };
     let read_models = &site.app.read_models;
@@ -682,7 +626,7 @@ pub async fn page(
     State(site): State<SiteState>,
     headers: HeaderMap,
     uri: Uri,
-    query: Result<Query<TraceQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<UnitQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     blocking_page(site, &headers, &uri, query, trace_page, render).await
 }
@@ -692,7 +636,7 @@ pub async fn page(
 pub async fn bundle_download(
     State(site): State<SiteState>,
     headers: HeaderMap,
-    query: Result<Query<TraceQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<UnitQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let signed_in = match download_reader(&site, &headers) {
         Ok(signed_in) => signed_in,
@@ -702,7 +646,7 @@ pub async fn bundle_download(
     let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
     let (worker, reader) = (site.clone(), signed_in.reader.clone());
     let made = tokio::task::spawn_blocking(move || {
-        let asked = asked(&query)?;
+        let asked = UnitQuestion::parse(&query)?;
         let (_, resolved) = resolve(&worker, &reader, &asked)?;
         let Some(period) = resolved.period else {
             return Err(Refusal::NotFound(format!("period: {}", resolved.page.body.err().unwrap_or_default())));

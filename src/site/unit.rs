@@ -16,76 +16,22 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
 use crate::domain::{PeriodId, Points, SchemeId, UnitCode};
-use crate::projection::{AsOf, Counting, Horizontal, Trace, TraceLine, Vertical};
+use crate::projection::{AsOf, Horizontal, Trace, TraceLine, Vertical};
 use crate::service::listings::SchemeListing;
-use crate::service::queries::{Answer, ReadTarget, Reader, Traces, UnitListing, View};
+use crate::service::queries::{Answer, Reader, Traces, UnitListing};
 use crate::site::pages::{
     self, Choice, Figure, LossLine, LostIndicator, PeerRow, RepeatRow, Row, TrendRow, UnitFigures, UnitPage,
 };
 use crate::site::request::{
-    as_of_input, blocking_page, default_period, parse, period_choices, period_note, standing_text, QueryString, Refusal,
+    as_of_input, blocking_page, default_period, may_read_unit, period_choices, period_note, standing_text, Refusal,
+    UnitQuery, UnitQuestion,
 };
 use crate::site::{text, SiteState};
 
-/// The unit page's question, as its pickers and the overview's links send it; every part may be left
-/// out (the reader's own unit, the scheme that assesses it, its latest published period).
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-pub struct UnitQuery {
-    unit: Option<String>,
-    scheme: Option<String>,
-    period: Option<String>,
-    as_of: Option<String>,
-    provisional: Option<String>,
-}
-
-/// The question, parsed.
-struct Asked {
-    unit: Option<UnitCode>,
-    scheme: Option<SchemeId>,
-    period: Option<PeriodId>,
-    as_of: AsOf,
-    as_of_text: String,
-    provisional: bool,
-}
-
-fn asked(query: &UnitQuery) -> Result<Asked, Refusal> {
-    Ok(Asked {
-        unit: parse(query.unit.as_deref(), |text| UnitCode::new(text), "unit")?,
-        scheme: parse(query.scheme.as_deref(), |text| SchemeId::new(text), "scheme")?,
-        period: parse(query.period.as_deref(), PeriodId::parse, "period")?,
-        as_of: parse(query.as_of.as_deref(), crate::service::queries::parse_as_of, "as_of")?.unwrap_or(AsOf::Latest),
-        as_of_text: query.as_of.clone().unwrap_or_default(),
-        provisional: query.provisional.as_deref() == Some("true"),
-    })
-}
-
-impl Asked {
-    /// The query of `unit`'s page, with this question's scheme, period and point.
-    fn link(&self, unit: &UnitCode, period: PeriodId) -> String {
-        QueryString::new()
-            .with("unit", unit.as_str())
-            .with_some("scheme", self.scheme.as_ref().map(SchemeId::as_str))
-            .with("period", period.to_string())
-            .with("as_of", &self.as_of_text)
-            .with("provisional", if self.provisional { "true" } else { "" })
-            .to_string()
-    }
-
-    /// The query of the trace page of `unit` in the base period `period` with this question's scheme
-    /// and point, at the event `seq`.
-    fn trace_link(&self, unit: &UnitCode, period: PeriodId, seq: u64) -> String {
-        format!("{}#event-{seq}", self.link(unit, period))
-    }
-
-    fn view(&self) -> View {
-        let counting = if self.provisional { Counting::Provisional } else { Counting::Published };
-        View { as_of: self.as_of, counting }
-    }
-}
-
-fn may_read_unit(site: &SiteState, reader: &Reader, unit: &UnitCode) -> Result<(), Refusal> {
-    let target = ReadTarget::Unit { field: "unit", unit: Some(unit.clone()) };
-    site.app.read_models.may_read(reader, &target).map_err(Refusal::from)
+/// The query of the trace page of `unit` in the base period `period` with the question's scheme and
+/// point, at the event `seq`.
+fn trace_link(asked: &UnitQuestion, unit: &UnitCode, period: PeriodId, seq: u64) -> String {
+    format!("{}#event-{seq}", asked.query(unit, period))
 }
 
 /// The scheme that assesses `unit` when none is named: the one of `year` (the latest, when no year is
@@ -130,7 +76,7 @@ fn signed(value: Option<String>, positive: bool) -> String {
 fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(StatusCode, UnitPage), Refusal> {
     let t = text();
     let read_models = &site.app.read_models;
-    let asked = asked(query)?;
+    let asked = UnitQuestion::parse(query)?;
     let units = read_models.units(AsOf::Latest)?.value.units;
     let unit = match (&asked.unit, reader) {
         (Some(unit), _) => unit.clone(),
@@ -239,14 +185,14 @@ fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(Stat
                     county: standing.parent.as_ref().map(|county| named(&names, county)),
                     final_score: standing.final_score.to_string(),
                     veto: standing.veto,
-                    link: readable(&standing.unit).then(|| asked.link(&standing.unit, period)),
+                    link: readable(&standing.unit).then(|| asked.query(&standing.unit, period)),
                 },
             })
             .collect(),
         trend: vertical.as_ref().map(|answer| trend_rows(&answer.value)).unwrap_or_default(),
         trend_chart: vertical.as_ref().map(|answer| trend_json(&answer.value)).unwrap_or_default(),
         lost: lost_by_indicator(&horizontal.value, &traces.traces, &names, &|period, seq| {
-            asked.trace_link(&unit, period, seq)
+            trace_link(&asked, &unit, period, seq)
         }),
         floor_absorbed: (horizontal.value.floor_absorbed != Points::ZERO)
             .then(|| horizontal.value.floor_absorbed.to_string()),

@@ -344,6 +344,30 @@ pub(crate) async fn session_cookie(api: &Routed, token: &str) -> String {
     cookie_of(&headers)
 }
 
+/// A page's status, headers and text, for a signed-in session (`cookie`).
+pub(crate) async fn page(api: &Routed, cookie: &str, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let (status, headers, body) = call(api, get(path, Some(cookie))).await;
+    (status, headers, String::from_utf8(body).expect("pages are UTF-8"))
+}
+
+/// A signed-in session of the story's token `key` (`office@YS07`, `auditor`).
+pub(crate) async fn session(api: &Routed, key: &str) -> String {
+    let token = api.api.tokens[key].clone();
+    session_cookie(api, &token).await
+}
+
+/// What maud escaped, back as written.
+pub(crate) fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// The text of the element carrying `data-figure="key"`.
+pub(crate) fn figure(page: &str, key: &str) -> String {
+    let marker = format!("data-figure=\"{key}\">");
+    let at = page.find(&marker).unwrap_or_else(|| panic!("no figure {key} on the page")) + marker.len();
+    unescape(page[at..].split('<').next().unwrap().trim())
+}
+
 /// Signs in through the router; returns the session's cookie and the overview's CSRF token.
 pub(crate) async fn sign_in_oneshot(api: &Routed, token: &str) -> (String, String) {
     let cookie = session_cookie(api, token).await;

@@ -18,7 +18,7 @@ use calamine::{Data, Reader, Xlsx};
 use kpi_ledger::site::text::ZH;
 use serde_json::{json, Value};
 
-use crate::site::{call, get, session_cookie, Browser, Routed, Site};
+use crate::site::{call, figure, get, page, session, unescape, Browser, Routed, Site};
 
 const BULLETIN: &str = "/documents/bulletin?scheme=YS-2017&period=2017-06";
 const TABLE: &str = "/documents/horizontal?scheme=YS-2017&period=2017-06";
@@ -27,29 +27,6 @@ const API_BULLETIN: &str = "/v1/bulletin?scheme=YS-2017&period=2017-06";
 
 // ---------------------------------------------------------------------------------------------------
 // Reading a page.
-
-async fn page(api: &Routed, cookie: &str, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let (status, headers, body) = call(api, get(path, Some(cookie))).await;
-    (status, headers, String::from_utf8(body).expect("pages are UTF-8"))
-}
-
-/// A signed-in session of the story's token `key` (`auditor`, `office@YS07`).
-async fn session(api: &Routed, key: &str) -> String {
-    let token = api.api.tokens[key].clone();
-    session_cookie(api, &token).await
-}
-
-/// What maud escaped, back as written.
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
-}
-
-/// The text of the element carrying `data-figure="key"`.
-fn figure(page: &str, key: &str) -> String {
-    let marker = format!("data-figure=\"{key}\">");
-    let at = page.find(&marker).unwrap_or_else(|| panic!("no figure {key} on the page")) + marker.len();
-    unescape(page[at..].split('<').next().unwrap().trim())
-}
 
 /// The part of the page inside the element whose start tag carries `marker` (`id="movement"`), up to
 /// the next `</section>` or `</table>` — enough for the tests' lookups.

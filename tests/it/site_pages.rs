@@ -15,34 +15,10 @@ use kpi_ledger::site::text::ZH;
 use serde_json::{json, Value};
 
 use crate::http_tables::points_text;
-use crate::site::{call, get, session_cookie, Browser, Routed, Site};
+use crate::site::{call, figure, get, page, session, unescape, Browser, Routed, Site};
 
 // ---------------------------------------------------------------------------------------------------
 // Reading a page.
-
-/// A page's status, headers and text, for a signed-in session (`cookie`).
-async fn page(api: &Routed, cookie: &str, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let (status, headers, body) = call(api, get(path, Some(cookie))).await;
-    (status, headers, String::from_utf8(body).expect("pages are UTF-8"))
-}
-
-/// A signed-in session of the story's token `key` (`office@YS07`, `auditor`).
-async fn session(api: &Routed, key: &str) -> String {
-    let token = api.api.tokens[key].clone();
-    session_cookie(api, &token).await
-}
-
-/// What maud escaped, back as written.
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
-}
-
-/// The text of the element carrying `data-figure="key"`.
-fn figure(page: &str, key: &str) -> String {
-    let marker = format!("data-figure=\"{key}\">");
-    let at = page.find(&marker).unwrap_or_else(|| panic!("no figure {key} on the page")) + marker.len();
-    unescape(page[at..].split('<').next().unwrap().trim())
-}
 
 /// Whether the page carries `data-figure="key"`.
 fn has_figure(page: &str, key: &str) -> bool {

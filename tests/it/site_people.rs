@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::http_tables::points_text;
-use crate::site::Browser;
+use crate::site::{figure, unescape, Browser};
 
 /// The member whose page the person token opens (graded 优秀 for 2016).
 const PERSON: &str = staff::SCORECARD_PERSON;
@@ -161,17 +161,6 @@ impl Demo {
 
 // ---------------------------------------------------------------------------------------------------
 // Reading a page.
-
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
-}
-
-/// The text of the element carrying `data-figure="key"`.
-fn figure(page: &str, key: &str) -> String {
-    let marker = format!("data-figure=\"{key}\">");
-    let at = page.find(&marker).unwrap_or_else(|| panic!("no figure {key} on the page")) + marker.len();
-    unescape(page[at..].split('<').next().unwrap().trim())
-}
 
 /// The rows (`<tr …>` up to the next row) whose start tag carries `attribute`, with its value.
 fn rows<'p>(page: &'p str, attribute: &str) -> Vec<(String, &'p str)> {

@@ -17,31 +17,10 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::http_tables::points_text;
-use crate::site::{call, get, session_cookie, Browser, Routed, Site};
+use crate::site::{call, figure, get, page, session, unescape, Browser, Routed, Site};
 
 // ---------------------------------------------------------------------------------------------------
 // Reading a page.
-
-async fn page(api: &Routed, cookie: &str, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let (status, headers, body) = call(api, get(path, Some(cookie))).await;
-    (status, headers, String::from_utf8(body).expect("pages are UTF-8"))
-}
-
-async fn session(api: &Routed, key: &str) -> String {
-    let token = api.api.tokens[key].clone();
-    session_cookie(api, &token).await
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
-}
-
-/// The text of the element carrying `data-figure="key"`.
-fn figure(page: &str, key: &str) -> String {
-    let marker = format!("data-figure=\"{key}\">");
-    let at = page.find(&marker).unwrap_or_else(|| panic!("no figure {key} on the page")) + marker.len();
-    unescape(page[at..].split('<').next().unwrap().trim())
-}
 
 /// The value of `name="…"` in a start tag.
 fn attr(tag: &str, name: &str) -> Option<String> {
