@@ -15,7 +15,7 @@ use crate::domain::timestamp::UtcOffset;
 use crate::domain::{PeriodId, SchemeId, Timestamp, UnitCode};
 use crate::projection::{AsOf, Counting};
 use crate::service::listings::{PeriodStatus, Periods, SchemeListing};
-use crate::service::queries::{QueryError, ReadTarget, Reader, View};
+use crate::service::queries::{QueryError, ReadTarget, Reader, UnitListing, View};
 use crate::site::pages::{self, Choice, Visitor};
 use crate::site::session::Signed;
 use crate::site::text::Text;
@@ -347,4 +347,96 @@ impl UnitQuestion {
 pub fn may_read_unit(site: &SiteState, reader: &Reader, unit: &UnitCode) -> Result<(), Refusal> {
     let target = ReadTarget::Unit { field: "unit", unit: Some(unit.clone()) };
     site.app.read_models.may_read(reader, &target).map_err(Refusal::from)
+}
+
+/// The unit a `UnitQuestion` is about and the pickers of the page that answers it.
+pub struct UnitPick {
+    /// The unit asked about, or the reader's own (the top unit for the local operator).
+    pub unit: UnitCode,
+    /// The units the reader may read, to choose from.
+    pub units: Vec<Choice>,
+    /// The open schemes, the default ("the scheme that assesses the unit") first.
+    pub schemes: Vec<Choice>,
+    pub scheme_listings: Vec<SchemeListing>,
+    /// The period the page answers for, or why there is none: the status of the page and the words it
+    /// shows.
+    pub chosen: Result<ChosenPeriod, (StatusCode, &'static str)>,
+}
+
+/// The period a page answers for, among its scheme's periods, and the pickers to choose another.
+pub struct ChosenPeriod {
+    pub period: PeriodId,
+    pub periods: Periods,
+    pub choices: Vec<Choice>,
+}
+
+impl UnitPick {
+    /// Resolves the unit, judged readable first — as the API judges its unit reads, so nothing is read
+    /// about a unit the reader may not see —, then known; the scheme named (which must be open) or the
+    /// one that assesses the unit; the period named or the scheme's latest published one.
+    pub fn resolve(site: &SiteState, reader: &Reader, asked: &UnitQuestion) -> Result<UnitPick, Refusal> {
+        let (t, read_models) = (text(), &site.app.read_models);
+        let units = read_models.units(AsOf::Latest)?.value.units;
+        let unit = match (&asked.unit, reader) {
+            (Some(unit), _) => unit.clone(),
+            (None, Reader::Token(actor)) => actor.unit.clone(),
+            (None, Reader::Local) => match units.iter().find(|listing| listing.parent.is_none()) {
+                Some(top) => top.unit.clone(),
+                None => return Err(Refusal::NotFound("unit: no unit is registered".to_owned())),
+            },
+        };
+        may_read_unit(site, reader, &unit)?;
+        if !units.iter().any(|listing| listing.unit == unit) {
+            return Err(Refusal::NotFound(format!("unit: no unit {unit} is registered")));
+        }
+        let unit_choices = units
+            .iter()
+            .filter(|listing| listing.unit == unit || may_read_unit(site, reader, &listing.unit).is_ok())
+            .map(|listing| Choice {
+                value: listing.unit.to_string(),
+                label: format!("{} {}", listing.unit, listing.name),
+                selected: listing.unit == unit,
+            })
+            .collect();
+        let schemes = read_models.schemes(AsOf::Latest)?.value.schemes;
+        if let Some(scheme) = asked.scheme.as_ref().filter(|scheme| !schemes.iter().any(|s| &s.scheme == *scheme)) {
+            return Err(Refusal::NotFound(format!("scheme: no scheme {scheme} is open")));
+        }
+        let mut scheme_choices =
+            vec![Choice { value: String::new(), label: t.scheme_default.to_owned(), selected: asked.scheme.is_none() }];
+        scheme_choices.extend(self::scheme_choices(&schemes, asked.scheme.as_ref()));
+        let year = asked.period.map(PeriodId::year);
+        let chosen = match asked.scheme.clone().or_else(|| default_scheme(&units, &unit, &schemes, year)) {
+            None => Err((StatusCode::NOT_FOUND, t.no_unit_scheme)),
+            Some(scheme) => {
+                let periods = read_models.periods(&scheme, AsOf::Latest, site.app.service.clock().now())?.value;
+                match asked.period.or_else(|| default_period(&periods)) {
+                    Some(period) => Ok(ChosenPeriod { period, choices: period_choices(&periods, period), periods }),
+                    None => Err((StatusCode::OK, t.no_periods)),
+                }
+            }
+        };
+        Ok(UnitPick { unit, units: unit_choices, schemes: scheme_choices, scheme_listings: schemes, chosen })
+    }
+}
+
+/// The scheme that assesses `unit` when none is named: the one of `year` (the latest, when no year is
+/// asked about or none is open for it) issued by the parent of the unit (of its county, for a
+/// section) — the scheme the reads take when they are given none.
+pub fn default_scheme(
+    units: &[UnitListing],
+    unit: &UnitCode,
+    schemes: &[SchemeListing],
+    year: Option<i32>,
+) -> Option<SchemeId> {
+    let listing = |code: &UnitCode| units.iter().find(|listing| &listing.unit == code);
+    let own = listing(unit)?;
+    let assessed = match own.level.is_section() {
+        true => own.parent.as_ref().and_then(listing)?,
+        false => own,
+    };
+    let issuer = assessed.parent.as_ref()?;
+    let issued: Vec<&SchemeListing> = schemes.iter().filter(|scheme| &scheme.issuer == issuer).collect();
+    let of_year = issued.iter().find(|scheme| Some(scheme.year) == year);
+    of_year.or_else(|| issued.iter().max_by_key(|scheme| scheme.year)).map(|scheme| scheme.scheme.clone())
 }

@@ -35,8 +35,8 @@ use crate::service::queries::{QueryError, Reader};
 use crate::service::records::{BundledEvent, ProofBundle};
 use crate::site::pages::{self, figures, select, Choice, Figure, Place, Scripts, Visitor};
 use crate::site::request::{
-    as_of_input, blocking_page, default_period, download_reader, malformed, may_read_unit, period_choices,
-    refusal_page, standing_text, Refusal, UnitQuery, UnitQuestion,
+    as_of_input, blocking_page, download_reader, malformed, refusal_page, standing_text, Refusal, UnitPick, UnitQuery,
+    UnitQuestion,
 };
 use crate::site::text::Text;
 use crate::site::{failure, text, SiteState};
@@ -469,59 +469,26 @@ struct Resolved {
 }
 
 fn resolve(site: &SiteState, reader: &Reader, asked: &UnitQuestion) -> Result<(StatusCode, Resolved), Refusal> {
-    let t = text();
-    let read_models = &site.app.read_models;
-    let units = read_models.units(AsOf::Latest)?.value.units;
-    let unit = match (&asked.unit, reader) {
-        (Some(unit), _) => unit.clone(),
-        (None, Reader::Token(actor)) => actor.unit.clone(),
-        (None, Reader::Local) => match units.iter().find(|listing| listing.parent.is_none()) {
-            Some(top) => top.unit.clone(),
-            None => return Err(Refusal::NotFound("unit: no unit is registered".to_owned())),
-        },
-    };
-    // Judged first, as the API judges `/v1/traces`: nothing is read about a unit the reader may not see.
-    may_read_unit(site, reader, &unit)?;
-    if !units.iter().any(|listing| listing.unit == unit) {
-        return Err(Refusal::NotFound(format!("unit: no unit {unit} is registered")));
-    }
-    let unit_choices = units
-        .iter()
-        .filter(|listing| listing.unit == unit || may_read_unit(site, reader, &listing.unit).is_ok())
-        .map(|listing| Choice {
-            value: listing.unit.to_string(),
-            label: format!("{} {}", listing.unit, listing.name),
-            selected: listing.unit == unit,
-        })
-        .collect();
-    let schemes = read_models.schemes(AsOf::Latest)?.value.schemes;
-    if let Some(scheme) = asked.scheme.as_ref().filter(|scheme| !schemes.iter().any(|s| &s.scheme == *scheme)) {
-        return Err(Refusal::NotFound(format!("scheme: no scheme {scheme} is open")));
-    }
-    let mut scheme_choices = vec![Choice { value: String::new(), label: t.scheme_default.to_owned(), selected: false }];
-    scheme_choices.extend(crate::site::request::scheme_choices(&schemes, asked.scheme.as_ref()));
-    scheme_choices[0].selected = asked.scheme.is_none();
+    let pick = UnitPick::resolve(site, reader, asked)?;
+    let unit = pick.unit;
     let mut page = TracePage {
-        units: unit_choices,
-        schemes: scheme_choices,
+        units: pick.units,
+        schemes: pick.schemes,
         periods: Vec::new(),
         as_of: as_of_input(asked.as_of),
         provisional: asked.provisional,
         body: Err(String::new()),
     };
-    let year = asked.period.map(PeriodId::year);
-    let scheme = asked.scheme.clone().or_else(|| crate::site::unit::default_scheme(&units, &unit, &schemes, year));
-    let Some(scheme) = scheme else {
-        page.body = Err(t.no_unit_scheme.to_owned());
-        return Ok((StatusCode::NOT_FOUND, Resolved { unit, period: None, page }));
-    };
-    let periods = read_models.periods(&scheme, AsOf::Latest, site.app.service.clock().now())?.value;
-    let Some(period) = asked.period.or_else(|| default_period(&periods)) else {
-        page.body = Err(t.no_periods.to_owned());
-        return Ok((StatusCode::OK, Resolved { unit, period: None, page }));
-    };
-    page.periods = period_choices(&periods, period);
-    Ok((StatusCode::OK, Resolved { unit, period: Some(period), page }))
+    match pick.chosen {
+        Ok(chosen) => {
+            page.periods = chosen.choices;
+            Ok((StatusCode::OK, Resolved { unit, period: Some(chosen.period), page }))
+        }
+        Err((status, words)) => {
+            page.body = Err(words.to_owned());
+            Ok((status, Resolved { unit, period: None, page }))
+        }
+    }
 }
 
 /// Resolves the question, reads the trace with its proofs and checks them; the page and its status.

@@ -15,16 +15,14 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
-use crate::domain::{PeriodId, Points, SchemeId, UnitCode};
+use crate::domain::{PeriodId, Points, UnitCode};
 use crate::projection::{AsOf, Horizontal, Trace, TraceLine, Vertical};
-use crate::service::listings::SchemeListing;
-use crate::service::queries::{Answer, Reader, Traces, UnitListing};
+use crate::service::queries::{Answer, Reader, Traces};
 use crate::site::pages::{
-    self, Choice, Figure, LossLine, LostIndicator, PeerRow, RepeatRow, Row, TrendRow, UnitFigures, UnitPage,
+    self, Figure, LossLine, LostIndicator, PeerRow, RepeatRow, Row, TrendRow, UnitFigures, UnitPage,
 };
 use crate::site::request::{
-    as_of_input, blocking_page, default_period, may_read_unit, period_choices, period_note, standing_text, Refusal,
-    UnitQuery, UnitQuestion,
+    as_of_input, blocking_page, may_read_unit, period_note, standing_text, Refusal, UnitPick, UnitQuery, UnitQuestion,
 };
 use crate::site::{text, SiteState};
 
@@ -32,27 +30,6 @@ use crate::site::{text, SiteState};
 /// point, at the event `seq`.
 fn trace_link(asked: &UnitQuestion, unit: &UnitCode, period: PeriodId, seq: u64) -> String {
     format!("{}#event-{seq}", asked.query(unit, period))
-}
-
-/// The scheme that assesses `unit` when none is named: the one of `year` (the latest, when no year is
-/// asked about or none is open for it) issued by the parent of the unit (of its county, for a
-/// section) — the scheme the reads take when they are given none.
-pub(crate) fn default_scheme(
-    units: &[UnitListing],
-    unit: &UnitCode,
-    schemes: &[SchemeListing],
-    year: Option<i32>,
-) -> Option<SchemeId> {
-    let listing = |code: &UnitCode| units.iter().find(|listing| &listing.unit == code);
-    let own = listing(unit)?;
-    let assessed = match own.level.is_section() {
-        true => own.parent.as_ref().and_then(listing)?,
-        false => own,
-    };
-    let issuer = assessed.parent.as_ref()?;
-    let issued: Vec<&SchemeListing> = schemes.iter().filter(|scheme| &scheme.issuer == issuer).collect();
-    let of_year = issued.iter().find(|scheme| Some(scheme.year) == year);
-    of_year.or_else(|| issued.iter().max_by_key(|scheme| scheme.year)).map(|scheme| scheme.scheme.clone())
 }
 
 fn named(names: &BTreeMap<UnitCode, String>, unit: &UnitCode) -> String {
@@ -74,59 +51,28 @@ fn signed(value: Option<String>, positive: bool) -> String {
 /// Resolves the question and reads the answers; the page and its status (404 when the unit has no
 /// figures for the period, with the pickers to choose another), or a refusal.
 fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(StatusCode, UnitPage), Refusal> {
-    let t = text();
     let read_models = &site.app.read_models;
     let asked = UnitQuestion::parse(query)?;
-    let units = read_models.units(AsOf::Latest)?.value.units;
-    let unit = match (&asked.unit, reader) {
-        (Some(unit), _) => unit.clone(),
-        (None, Reader::Token(actor)) => actor.unit.clone(),
-        (None, Reader::Local) => match units.iter().find(|listing| listing.parent.is_none()) {
-            Some(top) => top.unit.clone(),
-            None => return Err(Refusal::NotFound("unit: no unit is registered".to_owned())),
-        },
-    };
-    // Judged first, as the API judges its reads: nothing is read about a unit the reader may not see.
-    may_read_unit(site, reader, &unit)?;
-    if !units.iter().any(|listing| listing.unit == unit) {
-        return Err(Refusal::NotFound(format!("unit: no unit {unit} is registered")));
-    }
-    let unit_choices: Vec<Choice> = units
-        .iter()
-        .filter(|listing| listing.unit == unit || may_read_unit(site, reader, &listing.unit).is_ok())
-        .map(|listing| Choice {
-            value: listing.unit.to_string(),
-            label: format!("{} {}", listing.unit, listing.name),
-            selected: listing.unit == unit,
-        })
-        .collect();
-    let schemes = read_models.schemes(AsOf::Latest)?.value.schemes;
-    if let Some(scheme) = asked.scheme.as_ref().filter(|scheme| !schemes.iter().any(|s| &s.scheme == *scheme)) {
-        return Err(Refusal::NotFound(format!("scheme: no scheme {scheme} is open")));
-    }
-    let mut scheme_choices = vec![Choice { value: String::new(), label: t.scheme_default.to_owned(), selected: false }];
-    scheme_choices.extend(crate::site::request::scheme_choices(&schemes, asked.scheme.as_ref()));
-    scheme_choices[0].selected = asked.scheme.is_none();
+    let pick = UnitPick::resolve(site, reader, &asked)?;
+    let (unit, schemes) = (pick.unit, pick.scheme_listings);
     let mut page = UnitPage {
-        units: unit_choices,
-        schemes: scheme_choices,
+        units: pick.units,
+        schemes: pick.schemes,
         periods: Vec::new(),
         as_of: as_of_input(asked.as_of),
         provisional: asked.provisional,
         body: Err(String::new()),
     };
-    let Some(scheme) =
-        asked.scheme.clone().or_else(|| default_scheme(&units, &unit, &schemes, asked.period.map(PeriodId::year)))
-    else {
-        page.body = Err(t.no_unit_scheme.to_owned());
-        return Ok((StatusCode::NOT_FOUND, page));
+    let (period, periods) = match pick.chosen {
+        Ok(chosen) => {
+            page.periods = chosen.choices;
+            (chosen.period, chosen.periods)
+        }
+        Err((status, words)) => {
+            page.body = Err(words.to_owned());
+            return Ok((status, page));
+        }
     };
-    let periods = read_models.periods(&scheme, AsOf::Latest, site.app.service.clock().now())?.value;
-    let Some(period) = asked.period.or_else(|| default_period(&periods)) else {
-        page.body = Err(t.no_periods.to_owned());
-        return Ok((StatusCode::OK, page));
-    };
-    page.periods = period_choices(&periods, period);
 
     // The answers the API gives for the same question (the scheme only when one was named, as there).
     let view = asked.view();
