@@ -565,3 +565,50 @@ async fn site_overview_shows_when_a_period_was_published_on_the_ledgers_clock() 
     let shape: String = shown.chars().map(|c| if c.is_ascii_digit() { 'd' } else { c }).collect();
     assert_eq!(shape, "dddd-dd-dd dd:dd", "a local date and minute, not RFC 3339: {shown:?}");
 }
+
+/// Nothing on the page runs but the site's own script files: every `<script` names a `src` under
+/// /assets/ and has no body, and no element carries a style, a `javascript:` URL or an event handler
+/// attribute.
+pub(crate) fn assert_no_inline_script(path: &str, page: &str) {
+    for (at, _) in page.match_indices("<script") {
+        let tag = page[at..].split('>').next().unwrap();
+        assert!(tag.contains(" src=\"/assets/"), "{path}: an inline script: {tag}");
+        assert!(page[at..].starts_with(&format!("{tag}></script>")), "{path}: a script with a body");
+    }
+    let lower = page.to_ascii_lowercase();
+    assert!(!lower.contains(" style="), "{path}: an inline style");
+    assert!(!lower.contains("javascript:"), "{path}: a javascript: URL");
+    for word in lower.split(|c: char| c.is_whitespace() || c == '<') {
+        let name = word.split('=').next().unwrap();
+        let handler = name.starts_with("on") && word.contains('=') && name.len() > 2;
+        assert!(!(handler && name[2..].bytes().all(|b| b.is_ascii_lowercase())), "{path}: a handler {word}");
+    }
+}
+
+/// The rows (`<tr …>` up to the next row) whose start tag carries `attribute`, with its value.
+pub(crate) fn rows<'p>(page: &'p str, attribute: &str) -> Vec<(String, &'p str)> {
+    let marker = format!("{attribute}=\"");
+    page.split("<tr")
+        .skip(1)
+        .filter_map(|row| {
+            let tag = row.split('>').next().unwrap();
+            let at = tag.find(&marker)? + marker.len();
+            Some((unescape(tag[at..].split('"').next().unwrap()), row))
+        })
+        .collect()
+}
+
+/// The text of the first cell in `html` marked with the bare attribute `marker` (`data-score`),
+/// alone or before other attributes.
+pub(crate) fn cell(html: &str, marker: &str) -> String {
+    let at = html.find(&format!("{marker}>")).or_else(|| html.find(&format!("{marker} ")));
+    let rest = &html[at.unwrap_or_else(|| panic!("no {marker} cell in {html}"))..];
+    let start = rest.find('>').unwrap() + 1;
+    unescape(rest[start..].split('<').next().unwrap().trim())
+}
+
+/// Every `href` on the page that starts with `prefix`, unescaped.
+pub(crate) fn links(page: &str, prefix: &str) -> Vec<String> {
+    let marker = format!("href=\"{prefix}");
+    page.match_indices(&marker).map(|(at, _)| unescape(page[at + 6..].split('"').next().unwrap())).collect()
+}

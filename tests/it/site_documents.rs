@@ -18,7 +18,9 @@ use calamine::{Data, Reader, Xlsx};
 use kpi_ledger::site::text::ZH;
 use serde_json::{json, Value};
 
-use crate::site::{call, figure, get, page, session, unescape, Browser, Routed, Site};
+use crate::site::{
+    assert_no_inline_script, call, cell, figure, get, links, page, rows, session, unescape, Browser, Routed, Site,
+};
 
 const BULLETIN: &str = "/documents/bulletin?scheme=YS-2017&period=2017-06";
 const TABLE: &str = "/documents/horizontal?scheme=YS-2017&period=2017-06";
@@ -34,25 +36,6 @@ fn part<'p>(page: &'p str, marker: &str, end: &str) -> &'p str {
     let at = page.find(marker).unwrap_or_else(|| panic!("no {marker} on the page"));
     let rest = &page[at..];
     &rest[..rest.find(end).unwrap_or(rest.len())]
-}
-
-/// The rows (`<tr …>` up to the next row) whose start tag carries `attribute`, with its value.
-fn rows<'p>(page: &'p str, attribute: &str) -> Vec<(String, &'p str)> {
-    let marker = format!("{attribute}=\"");
-    page.split("<tr")
-        .skip(1)
-        .filter_map(|row| {
-            let tag = row.split('>').next().unwrap();
-            let at = tag.find(&marker)? + marker.len();
-            Some((unescape(tag[at..].split('"').next().unwrap()), row))
-        })
-        .collect()
-}
-
-/// The text of the first cell of `row` marked with the bare attribute `marker` (`data-score`).
-fn cell(row: &str, marker: &str) -> String {
-    let at = row.find(&format!("{marker}>")).unwrap_or_else(|| panic!("no {marker} cell in {row}")) + marker.len() + 1;
-    unescape(row[at..].split('<').next().unwrap().trim())
 }
 
 /// Every cell of `row` marked `data-unit="…"`, by unit.
@@ -74,12 +57,6 @@ fn attribute(text: &str, attribute: &str) -> String {
     unescape(text[at..].split('"').next().unwrap())
 }
 
-/// Every `href` on the page that starts with `prefix`, unescaped.
-fn links(page: &str, prefix: &str) -> Vec<String> {
-    let marker = format!("href=\"{prefix}");
-    page.match_indices(&marker).map(|(at, _)| unescape(page[at + 6..].split('"').next().unwrap())).collect()
-}
-
 /// Points as the pages write them (`92.60`, `-1.50`), from the API's hundredths.
 fn points(value: &Value) -> String {
     let hundredths = value.as_i64().unwrap_or_else(|| panic!("points are whole hundredths: {value}"));
@@ -98,29 +75,6 @@ fn signed(value: &Value, as_points: bool) -> String {
         format!("+{text}")
     } else {
         text
-    }
-}
-
-/// Nothing on the page runs but the site's own script files, and no element carries a style or an
-/// event handler attribute.
-fn assert_no_inline_script(path: &str, page: &str) {
-    for (at, _) in page.match_indices("<script") {
-        let tag = page[at..].split('>').next().unwrap();
-        assert!(tag.contains(" src=\"/assets/"), "{path}: an inline script: {tag}");
-        assert!(page[at..].starts_with(&format!("{tag}></script>")), "{path}: a script with a body");
-    }
-    let lower = page.to_ascii_lowercase();
-    assert!(!lower.contains(" style="), "{path}: an inline style");
-    assert!(!lower.contains("javascript:"), "{path}: a javascript: URL");
-    for word in lower.split(|c: char| c.is_whitespace() || c == '<') {
-        let name = word.split('=').next().unwrap();
-        assert!(
-            !(name.starts_with("on")
-                && word.contains('=')
-                && name.len() > 2
-                && name[2..].bytes().all(|b| b.is_ascii_lowercase())),
-            "{path}: an event handler attribute {word}"
-        );
     }
 }
 

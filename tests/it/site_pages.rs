@@ -15,7 +15,9 @@ use kpi_ledger::site::text::ZH;
 use serde_json::{json, Value};
 
 use crate::http_tables::points_text;
-use crate::site::{call, figure, get, page, session, unescape, Browser, Routed, Site};
+use crate::site::{
+    assert_no_inline_script, call, cell, figure, get, links, page, rows, session, unescape, Browser, Routed, Site,
+};
 
 // ---------------------------------------------------------------------------------------------------
 // Reading a page.
@@ -25,25 +27,6 @@ fn has_figure(page: &str, key: &str) -> bool {
     page.contains(&format!("data-figure=\"{key}\""))
 }
 
-/// The rows (`<tr …>` up to the next row) whose start tag carries `attribute`, with its value.
-fn rows<'p>(page: &'p str, attribute: &str) -> Vec<(String, &'p str)> {
-    let marker = format!("{attribute}=\"");
-    page.split("<tr")
-        .skip(1)
-        .filter_map(|row| {
-            let tag = row.split('>').next().unwrap();
-            let at = tag.find(&marker)? + marker.len();
-            Some((unescape(tag[at..].split('"').next().unwrap()), row))
-        })
-        .collect()
-}
-
-/// The text of the first cell of `row` marked with the bare attribute `marker` (`data-score`).
-fn cell(row: &str, marker: &str) -> String {
-    let at = row.find(&format!("{marker}>")).unwrap_or_else(|| panic!("no {marker} cell in {row}")) + marker.len() + 1;
-    unescape(row[at..].split('<').next().unwrap().trim())
-}
-
 /// The value of the first `attribute="…"` on the page.
 fn attribute(page: &str, attribute: &str) -> String {
     let marker = format!("{attribute}=\"");
@@ -51,39 +34,10 @@ fn attribute(page: &str, attribute: &str) -> String {
     unescape(page[at..].split('"').next().unwrap())
 }
 
-/// Every `href` on the page that starts with `prefix`, unescaped.
-fn links(page: &str, prefix: &str) -> Vec<String> {
-    let marker = format!("href=\"{prefix}");
-    page.match_indices(&marker).map(|(at, _)| unescape(page[at + 6..].split('"').next().unwrap())).collect()
-}
-
 /// The `href` of the link marked `rel="…"`, if there is one.
 fn rel_link(page: &str, rel: &str) -> Option<String> {
     let marker = format!("rel=\"{rel}\" href=\"");
     page.find(&marker).map(|at| unescape(page[at + marker.len()..].split('"').next().unwrap()))
-}
-
-/// Nothing on the page runs but the site's own script files: every `<script` names a `src` under
-/// /assets/, and no element carries a style or an event handler attribute.
-fn assert_no_inline_script(path: &str, page: &str) {
-    for (at, _) in page.match_indices("<script") {
-        let tag = page[at..].split('>').next().unwrap();
-        assert!(tag.contains(" src=\"/assets/"), "{path}: an inline script: {tag}");
-        assert!(page[at..].starts_with(&format!("{tag}></script>")), "{path}: a script with a body");
-    }
-    let lower = page.to_ascii_lowercase();
-    assert!(!lower.contains(" style="), "{path}: an inline style");
-    assert!(!lower.contains("javascript:"), "{path}: a javascript: URL");
-    for word in lower.split(|c: char| c.is_whitespace() || c == '<') {
-        let name = word.split('=').next().unwrap();
-        assert!(
-            !(name.starts_with("on")
-                && word.contains('=')
-                && name.len() > 2
-                && name[2..].bytes().all(|b| b.is_ascii_lowercase())),
-            "{path}: an event handler attribute {word}"
-        );
-    }
 }
 
 /// The points of a JSON answer (hundredths) as the page writes them.

@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::http_tables::points_text;
-use crate::site::{figure, unescape, Browser};
+use crate::site::{assert_no_inline_script, cell, figure, rows, unescape, Browser};
 
 /// The member whose page the person token opens (graded 优秀 for 2016).
 const PERSON: &str = staff::SCORECARD_PERSON;
@@ -162,33 +162,11 @@ impl Demo {
 // ---------------------------------------------------------------------------------------------------
 // Reading a page.
 
-/// The rows (`<tr …>` up to the next row) whose start tag carries `attribute`, with its value.
-fn rows<'p>(page: &'p str, attribute: &str) -> Vec<(String, &'p str)> {
-    let marker = format!("{attribute}=\"");
-    page.split("<tr")
-        .skip(1)
-        .filter_map(|row| {
-            let tag = row.split('>').next().unwrap();
-            let at = tag.find(&marker)? + marker.len();
-            Some((unescape(tag[at..].split('"').next().unwrap()), row))
-        })
-        .collect()
-}
-
 /// The value of `attribute` on a row's start tag.
 fn row_attribute(row: &str, attribute: &str) -> Option<String> {
     let tag = row.split('>').next().unwrap();
     let marker = format!(" {attribute}=\"");
     tag.find(&marker).map(|at| unescape(tag[at + marker.len()..].split('"').next().unwrap()))
-}
-
-/// The text of the first cell of `row` marked with the bare attribute `marker` (`data-score`).
-fn cell(row: &str, marker: &str) -> String {
-    let at = row.find(&format!("{marker}>")).or_else(|| row.find(&format!("{marker} ")));
-    let at = at.unwrap_or_else(|| panic!("no {marker} cell in {row}"));
-    let rest = &row[at..];
-    let start = rest.find('>').unwrap() + 1;
-    unescape(rest[start..].split('<').next().unwrap().trim())
 }
 
 /// Points as the page writes them; blank for none.
@@ -197,28 +175,6 @@ fn points(value: &Value) -> String {
         String::new()
     } else {
         points_text(value)
-    }
-}
-
-/// Nothing on the page runs but the site's own script files.
-fn assert_no_inline_script(path: &str, page: &str) {
-    for (at, _) in page.match_indices("<script") {
-        let tag = page[at..].split('>').next().unwrap();
-        assert!(tag.contains(" src=\"/assets/"), "{path}: an inline script: {tag}");
-        assert!(page[at..].starts_with(&format!("{tag}></script>")), "{path}: a script with a body");
-    }
-    let lower = page.to_ascii_lowercase();
-    assert!(!lower.contains(" style="), "{path}: an inline style");
-    assert!(!lower.contains("javascript:"), "{path}: a javascript: URL");
-    for word in lower.split(|c: char| c.is_whitespace() || c == '<') {
-        let name = word.split('=').next().unwrap();
-        assert!(
-            !(name.starts_with("on")
-                && word.contains('=')
-                && name.len() > 2
-                && name[2..].bytes().all(|b| b.is_ascii_lowercase())),
-            "{path}: an event handler attribute {word}"
-        );
     }
 }
 

@@ -17,7 +17,9 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::http_tables::points_text;
-use crate::site::{call, figure, get, page, session, unescape, Browser, Routed, Site};
+use crate::site::{
+    assert_no_inline_script, call, cell, figure, get, links, page, session, unescape, Browser, Routed, Site,
+};
 
 // ---------------------------------------------------------------------------------------------------
 // Reading a page.
@@ -38,35 +40,6 @@ fn tagged<'p>(page: &'p str, element: &str, attribute: &str) -> Vec<(&'p str, &'
             tag.contains(&format!(" {attribute}=")).then(|| (tag, &rest[tag.len()..]))
         })
         .collect()
-}
-
-/// The text of the first cell after `after` marked with the bare attribute `marker` (`data-score`).
-fn cell(after: &str, marker: &str) -> String {
-    let at = after.find(&format!("{marker}>")).unwrap_or_else(|| panic!("no {marker} cell")) + marker.len() + 1;
-    unescape(after[at..].split('<').next().unwrap().trim())
-}
-
-/// Every `href` on the page that starts with `prefix`, unescaped.
-fn links(page: &str, prefix: &str) -> Vec<String> {
-    let marker = format!("href=\"{prefix}");
-    page.match_indices(&marker).map(|(at, _)| unescape(page[at + 6..].split('"').next().unwrap())).collect()
-}
-
-/// Nothing on the page runs but the site's own script files.
-fn assert_no_inline_script(path: &str, page: &str) {
-    for (at, _) in page.match_indices("<script") {
-        let tag = page[at..].split('>').next().unwrap();
-        assert!(tag.contains(" src=\"/assets/"), "{path}: an inline script: {tag}");
-        assert!(page[at..].starts_with(&format!("{tag}></script>")), "{path}: a script with a body");
-    }
-    let lower = page.to_ascii_lowercase();
-    assert!(!lower.contains(" style="), "{path}: an inline style");
-    assert!(!lower.contains("javascript:"), "{path}: a javascript: URL");
-    for word in lower.split(|c: char| c.is_whitespace() || c == '<') {
-        let name = word.split('=').next().unwrap();
-        let handler = name.starts_with("on") && word.contains('=') && name.len() > 2;
-        assert!(!(handler && name[2..].bytes().all(|b| b.is_ascii_lowercase())), "{path}: a handler {word}");
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------
