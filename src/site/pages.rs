@@ -434,30 +434,43 @@ pub struct UnitFigures {
 
 /// The unit page: pickers, then its figures or why there are none.
 pub struct UnitPage {
+    pub pickers: UnitPickers,
+    pub body: Result<Box<UnitFigures>, String>,
+}
+
+/// The pickers of a page about one unit in a period (the unit page, the trace page): unit, scheme,
+/// period, as-of day and whether provisional results count.
+pub struct UnitPickers {
     pub units: Vec<Choice>,
     pub schemes: Vec<Choice>,
     pub periods: Vec<Choice>,
     pub as_of: String,
     pub provisional: bool,
-    pub body: Result<Box<UnitFigures>, String>,
+}
+
+/// The pickers' form, sending the page at `action` its question again on any change.
+pub fn unit_pickers(t: &Text, action: &str, pickers: &UnitPickers) -> Markup {
+    html! {
+        form.pickers method="get" action=(action) data-autosubmit {
+            label { (t.unit_label) (select("unit", &pickers.units)) }
+            label { (t.scheme_label) (select("scheme", &pickers.schemes)) }
+            label { (t.period_label) (select("period", &pickers.periods)) }
+            label { (t.as_of_label)
+                input type="date" name="as_of" value=(pickers.as_of) title=(t.as_of_hint);
+            }
+            label { (t.provisional_badge)
+                input type="checkbox" name="provisional" value="true" checked[pickers.provisional];
+            }
+            button type="submit" { (t.show_button) }
+        }
+    }
 }
 
 pub fn unit(t: &Text, page: &UnitPage, visitor: &Visitor<'_>) -> String {
     let content = html! {
         h1 { (t.unit_title) }
         section.card {
-            form.pickers method="get" action="/unit" data-autosubmit {
-                label { (t.unit_label) (select("unit", &page.units)) }
-                label { (t.scheme_label) (select("scheme", &page.schemes)) }
-                label { (t.period_label) (select("period", &page.periods)) }
-                label { (t.as_of_label)
-                    input type="date" name="as_of" value=(page.as_of) title=(t.as_of_hint);
-                }
-                label { (t.provisional_badge)
-                    input type="checkbox" name="provisional" value="true" checked[page.provisional];
-                }
-                button type="submit" { (t.show_button) }
-            }
+            (unit_pickers(t, "/unit", &page.pickers))
         }
         @match &page.body {
             Err(message) => section.card { p.muted #unit-empty { (message) } },

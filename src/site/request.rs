@@ -16,7 +16,7 @@ use crate::domain::{PeriodId, SchemeId, Timestamp, UnitCode};
 use crate::projection::{AsOf, Counting};
 use crate::service::listings::{PeriodStatus, Periods, SchemeListing};
 use crate::service::queries::{QueryError, ReadTarget, Reader, UnitListing, View};
-use crate::site::pages::{self, Choice, Visitor};
+use crate::site::pages::{self, Choice, UnitPickers, Visitor};
 use crate::site::session::Signed;
 use crate::site::text::Text;
 use crate::site::{current, failure, html, reader, sign_in_response, text, SiteState};
@@ -353,21 +353,13 @@ pub fn may_read_unit(site: &SiteState, reader: &Reader, unit: &UnitCode) -> Resu
 pub struct UnitPick {
     /// The unit asked about, or the reader's own (the top unit for the local operator).
     pub unit: UnitCode,
-    /// The units the reader may read, to choose from.
-    pub units: Vec<Choice>,
-    /// The open schemes, the default ("the scheme that assesses the unit") first.
-    pub schemes: Vec<Choice>,
+    /// The units the reader may read; the open schemes, the default ("the scheme that assesses the
+    /// unit") first; the chosen scheme's periods.
+    pub pickers: UnitPickers,
     pub scheme_listings: Vec<SchemeListing>,
-    /// The period the page answers for, or why there is none: the status of the page and the words it
-    /// shows.
-    pub chosen: Result<ChosenPeriod, (StatusCode, &'static str)>,
-}
-
-/// The period a page answers for, among its scheme's periods, and the pickers to choose another.
-pub struct ChosenPeriod {
-    pub period: PeriodId,
-    pub periods: Periods,
-    pub choices: Vec<Choice>,
+    /// The period the page answers for, among its scheme's periods, or why there is none: the status
+    /// of the page and the words it shows.
+    pub chosen: Result<(PeriodId, Periods), (StatusCode, &'static str)>,
 }
 
 impl UnitPick {
@@ -405,18 +397,28 @@ impl UnitPick {
         let mut scheme_choices =
             vec![Choice { value: String::new(), label: t.scheme_default.to_owned(), selected: asked.scheme.is_none() }];
         scheme_choices.extend(self::scheme_choices(&schemes, asked.scheme.as_ref()));
+        let mut pickers = UnitPickers {
+            units: unit_choices,
+            schemes: scheme_choices,
+            periods: Vec::new(),
+            as_of: as_of_input(asked.as_of),
+            provisional: asked.provisional,
+        };
         let year = asked.period.map(PeriodId::year);
         let chosen = match asked.scheme.clone().or_else(|| default_scheme(&units, &unit, &schemes, year)) {
             None => Err((StatusCode::NOT_FOUND, t.no_unit_scheme)),
             Some(scheme) => {
                 let periods = read_models.periods(&scheme, AsOf::Latest, site.app.service.clock().now())?.value;
                 match asked.period.or_else(|| default_period(&periods)) {
-                    Some(period) => Ok(ChosenPeriod { period, choices: period_choices(&periods, period), periods }),
+                    Some(period) => {
+                        pickers.periods = period_choices(&periods, period);
+                        Ok((period, periods))
+                    }
                     None => Err((StatusCode::OK, t.no_periods)),
                 }
             }
         };
-        Ok(UnitPick { unit, units: unit_choices, schemes: scheme_choices, scheme_listings: schemes, chosen })
+        Ok(UnitPick { unit, pickers, scheme_listings: schemes, chosen })
     }
 }
 

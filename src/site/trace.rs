@@ -33,10 +33,9 @@ use crate::projection::{AsOf, Trace, TraceLine};
 use crate::service::documents::{DocumentError, Documents};
 use crate::service::queries::{QueryError, Reader};
 use crate::service::records::{BundledEvent, ProofBundle};
-use crate::site::pages::{self, figures, select, Choice, Figure, Place, Scripts, Visitor};
+use crate::site::pages::{self, figures, Figure, Place, Scripts, UnitPickers, Visitor};
 use crate::site::request::{
-    as_of_input, blocking_page, download_reader, malformed, refusal_page, standing_text, Refusal, UnitPick, UnitQuery,
-    UnitQuestion,
+    blocking_page, download_reader, malformed, refusal_page, standing_text, Refusal, UnitPick, UnitQuery, UnitQuestion,
 };
 use crate::site::text::Text;
 use crate::site::{failure, text, SiteState};
@@ -193,11 +192,7 @@ pub struct TraceBody {
 
 /// The trace page: pickers, then the trace or why there is none.
 pub struct TracePage {
-    pub units: Vec<Choice>,
-    pub schemes: Vec<Choice>,
-    pub periods: Vec<Choice>,
-    pub as_of: String,
-    pub provisional: bool,
+    pub pickers: UnitPickers,
     pub body: Result<Box<TraceBody>, String>,
 }
 
@@ -471,19 +466,9 @@ struct Resolved {
 fn resolve(site: &SiteState, reader: &Reader, asked: &UnitQuestion) -> Result<(StatusCode, Resolved), Refusal> {
     let pick = UnitPick::resolve(site, reader, asked)?;
     let unit = pick.unit;
-    let mut page = TracePage {
-        units: pick.units,
-        schemes: pick.schemes,
-        periods: Vec::new(),
-        as_of: as_of_input(asked.as_of),
-        provisional: asked.provisional,
-        body: Err(String::new()),
-    };
+    let mut page = TracePage { pickers: pick.pickers, body: Err(String::new()) };
     match pick.chosen {
-        Ok(chosen) => {
-            page.periods = chosen.choices;
-            Ok((StatusCode::OK, Resolved { unit, period: Some(chosen.period), page }))
-        }
+        Ok((period, _)) => Ok((StatusCode::OK, Resolved { unit, period: Some(period), page })),
         Err((status, words)) => {
             page.body = Err(words.to_owned());
             Ok((status, Resolved { unit, period: None, page }))
@@ -670,18 +655,7 @@ pub fn render(t: &Text, page: &TracePage, visitor: &Visitor<'_>) -> String {
     let content = html! {
         h1 { (t.trace_title) }
         section.card {
-            form.pickers method="get" action="/trace" data-autosubmit {
-                label { (t.unit_label) (select("unit", &page.units)) }
-                label { (t.scheme_label) (select("scheme", &page.schemes)) }
-                label { (t.period_label) (select("period", &page.periods)) }
-                label { (t.as_of_label)
-                    input type="date" name="as_of" value=(page.as_of) title=(t.as_of_hint);
-                }
-                label { (t.provisional_badge)
-                    input type="checkbox" name="provisional" value="true" checked[page.provisional];
-                }
-                button type="submit" { (t.show_button) }
-            }
+            (pages::unit_pickers(t, "/trace", &page.pickers))
         }
         @match &page.body {
             Err(message) => section.card { p.muted #trace-empty { (message) } },

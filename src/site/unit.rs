@@ -22,7 +22,7 @@ use crate::site::pages::{
     self, Figure, LossLine, LostIndicator, PeerRow, RepeatRow, Row, TrendRow, UnitFigures, UnitPage,
 };
 use crate::site::request::{
-    as_of_input, blocking_page, may_read_unit, period_note, standing_text, Refusal, UnitPick, UnitQuery, UnitQuestion,
+    blocking_page, may_read_unit, period_note, standing_text, Refusal, UnitPick, UnitQuery, UnitQuestion,
 };
 use crate::site::{text, SiteState};
 
@@ -55,19 +55,9 @@ fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(Stat
     let asked = UnitQuestion::parse(query)?;
     let pick = UnitPick::resolve(site, reader, &asked)?;
     let (unit, schemes) = (pick.unit, pick.scheme_listings);
-    let mut page = UnitPage {
-        units: pick.units,
-        schemes: pick.schemes,
-        periods: Vec::new(),
-        as_of: as_of_input(asked.as_of),
-        provisional: asked.provisional,
-        body: Err(String::new()),
-    };
+    let mut page = UnitPage { pickers: pick.pickers, body: Err(String::new()) };
     let (period, periods) = match pick.chosen {
-        Ok(chosen) => {
-            page.periods = chosen.choices;
-            (chosen.period, chosen.periods)
-        }
+        Ok(chosen) => chosen,
         Err((status, words)) => {
             page.body = Err(words.to_owned());
             return Ok((status, page));
