@@ -20,12 +20,12 @@ use maud::{html, Markup};
 
 use crate::domain::date::Date;
 use crate::domain::{FunctionCode, PeriodId, SchemeId, UnitCode};
-use crate::projection::{AsOf, Counting, RankingDiff};
+use crate::projection::{AsOf, RankingDiff};
 use crate::service::queries::{QueryError, RankingScope, ReadTarget, Reader, View};
 use crate::site::pages::{self, select, tier_badge, Choice, Place, Scripts, Visitor};
 use crate::site::request::{
-    blocking_page, default_period, parse, period_choices, period_note, scheme_choices, standing_text, QueryString,
-    Refusal,
+    blocking_page, default_period, parse, period_choices, period_note, scheme_choices, standing_text, GroupParts,
+    QueryString, Refusal,
 };
 use crate::site::text::Text;
 use crate::site::{text, SiteState};
@@ -148,20 +148,17 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
     let zone = read_models.time_zone();
-    let scheme_asked = parse(query.scheme.as_deref(), |text| SchemeId::new(text), "scheme")?;
-    let group_asked = parse(
+    let asked = GroupParts::parse(
+        query.scheme.as_deref(),
         query.group.as_deref(),
-        |text| match text {
-            "units" => Ok(None),
-            code => FunctionCode::new(code).map(Some),
-        },
-        "group",
+        query.period.as_deref(),
+        query.as_of.as_deref(),
+        query.provisional.as_deref(),
     )?;
-    let period_asked = parse(query.period.as_deref(), PeriodId::parse, "period")?;
-    let as_of_asked = parse(query.as_of.as_deref(), crate::service::queries::parse_as_of, "as_of")?;
+    let (scheme_asked, group_asked, period_asked) = (asked.scheme.clone(), asked.group.clone(), asked.period);
+    let as_of_asked = asked.as_of;
     let from = parse(query.from.as_deref(), crate::service::queries::parse_as_of, "from")?;
-    let provisional = query.provisional.as_deref() == Some("true");
-    let counting = if provisional { Counting::Provisional } else { Counting::Published };
+    let (provisional, counting) = (asked.provisional, asked.counting());
 
     let schemes = read_models.schemes(AsOf::Latest)?.value.schemes;
     let scheme = match scheme_asked {

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
 use crate::domain::timestamp::UtcOffset;
-use crate::domain::{PeriodId, SchemeId, Timestamp, UnitCode};
+use crate::domain::{FunctionCode, PeriodId, SchemeId, Timestamp, UnitCode};
 use crate::projection::{AsOf, Counting};
 use crate::service::listings::{PeriodStatus, Periods, SchemeListing};
 use crate::service::queries::{QueryError, ReadTarget, Reader, UnitListing, View};
@@ -441,4 +441,45 @@ pub fn default_scheme(
     let issued: Vec<&SchemeListing> = schemes.iter().filter(|scheme| &scheme.issuer == issuer).collect();
     let of_year = issued.iter().find(|scheme| Some(scheme.year) == year);
     of_year.or_else(|| issued.iter().max_by_key(|scheme| scheme.year)).map(|scheme| scheme.scheme.clone())
+}
+
+/// The parts of a question about a scheme's peer group in a period, as the overview, the replay and
+/// the documents send them, each parsed or refused by name; `group` is `Some(None)` for the scheme's
+/// units (`units`), `Some(Some(code))` for the sections of one function.
+pub struct GroupParts {
+    pub scheme: Option<SchemeId>,
+    pub group: Option<Option<FunctionCode>>,
+    pub period: Option<PeriodId>,
+    pub as_of: Option<AsOf>,
+    pub provisional: bool,
+}
+
+impl GroupParts {
+    pub fn parse(
+        scheme: Option<&str>,
+        group: Option<&str>,
+        period: Option<&str>,
+        as_of: Option<&str>,
+        provisional: Option<&str>,
+    ) -> Result<GroupParts, Refusal> {
+        let group_of = |text: &str| match text {
+            "units" => Ok(None),
+            code => FunctionCode::new(code).map(Some),
+        };
+        Ok(GroupParts {
+            scheme: parse(scheme, |text| SchemeId::new(text), "scheme")?,
+            group: parse(group, group_of, "group")?,
+            period: parse(period, PeriodId::parse, "period")?,
+            as_of: parse(as_of, crate::service::queries::parse_as_of, "as_of")?,
+            provisional: provisional == Some("true"),
+        })
+    }
+
+    pub fn counting(&self) -> Counting {
+        if self.provisional {
+            Counting::Provisional
+        } else {
+            Counting::Published
+        }
+    }
 }

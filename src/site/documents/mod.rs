@@ -45,8 +45,8 @@ use crate::service::listings::{Periods, SchemeListing};
 use crate::service::queries::{RankingScope, ReadTarget, Reader, UnitListing, View};
 use crate::site::pages::Choice;
 use crate::site::request::{
-    as_of_input, default_period, download_reader, malformed, page_reader, parse, period_choices, period_note,
-    refusal_page, standing_text, QueryString, Refusal,
+    as_of_input, default_period, download_reader, malformed, page_reader, period_choices, period_note, refusal_page,
+    standing_text, GroupParts, QueryString, Refusal,
 };
 use crate::site::{failure, html, text, SiteState};
 use crate::tabular::Format;
@@ -232,18 +232,15 @@ fn some_period(listing: &SchemeListing) -> Option<PeriodId> {
 pub(crate) fn resolve(site: &SiteState, reader: &Reader, query: &DocumentQuery) -> Result<Resolved, Refusal> {
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
-    let scheme_asked = parse(query.scheme.as_deref(), |text| SchemeId::new(text), "scheme")?;
-    let group_asked = parse(
+    let asked = GroupParts::parse(
+        query.scheme.as_deref(),
         query.group.as_deref(),
-        |text| match text {
-            "units" => Ok(None),
-            code => FunctionCode::new(code).map(Some),
-        },
-        "group",
+        query.period.as_deref(),
+        query.as_of.as_deref(),
+        query.provisional.as_deref(),
     )?;
-    let period_asked = parse(query.period.as_deref(), PeriodId::parse, "period")?;
-    let as_of = parse(query.as_of.as_deref(), crate::service::queries::parse_as_of, "as_of")?.unwrap_or(AsOf::Latest);
-    let provisional = query.provisional.as_deref() == Some("true");
+    let (scheme_asked, group_asked, period_asked) = (asked.scheme.clone(), asked.group.clone(), asked.period);
+    let (as_of, provisional) = (asked.as_of.unwrap_or(AsOf::Latest), asked.provisional);
 
     let all = read_models.schemes(AsOf::Latest)?.value.schemes;
     let mut schemes: Vec<SchemeListing> = all
