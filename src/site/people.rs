@@ -34,9 +34,9 @@ use crate::projection::personal::{
 };
 use crate::projection::AsOf;
 use crate::service::people::{Grades, ResultUseFilter, ResultUses};
-use crate::service::queries::{ReadTarget, Reader, UnitListing, View};
+use crate::service::queries::{parse_as_of, QueryError, ReadTarget, Reader, UnitListing, View};
 use crate::site::pages::{self, figures, select, tier_badge, Choice, Figure, Place, Scripts, Visitor};
-use crate::site::request::{blocking_page, parse, standing_text, QueryString, Refusal};
+use crate::site::request::{as_of_input, blocking_page, parse, standing_text, QueryString, Refusal};
 use crate::site::text::{PeopleText, Text};
 use crate::site::{text, SiteState};
 
@@ -139,6 +139,7 @@ fn event_words(site: &SiteState, event: &EventRef) -> String {
 pub struct PersonQuery {
     person: Option<String>,
     period: Option<String>,
+    as_of: Option<String>,
 }
 
 struct IndicatorRow {
@@ -218,6 +219,8 @@ struct PersonFigures {
 struct PersonPage {
     persons: Vec<Choice>,
     periods: Vec<Choice>,
+    /// The day asked about (`YYYY-MM-DD`), blank for now.
+    as_of: String,
     body: Option<Box<PersonFigures>>,
 }
 
@@ -265,6 +268,8 @@ fn resolve_person(site: &SiteState, reader: &Reader, query: &PersonQuery) -> Res
     let keys = site.app.service.person_keys();
     let asked = parse(query.person.as_deref(), |text| PersonId::new(text), "person")?;
     let period = parse(query.period.as_deref(), PeriodId::parse, "period")?;
+    let as_of_asked = parse(query.as_of.as_deref(), parse_as_of, "as_of")?.unwrap_or(AsOf::Latest);
+    let as_of_text = as_of_input(as_of_asked);
     let own = read_models.person_of_reader(reader)?;
     let is_person = matches!(reader, Reader::Token(actor) if actor.role == crate::domain::Role::Person);
     let person = match (asked, is_person) {
@@ -282,11 +287,12 @@ fn resolve_person(site: &SiteState, reader: &Reader, query: &PersonQuery) -> Res
             periods.iter_mut().for_each(|choice| choice.selected = false);
             periods.insert(0, Choice { value: String::new(), label: "—".to_owned(), selected: true });
         }
-        return Ok((StatusCode::OK, PersonPage { persons, periods, body: None }));
+        return Ok((StatusCode::OK, PersonPage { persons, periods, as_of: as_of_text, body: None }));
     };
     // Judged first, as the API judges its reads: nothing is read about a person the reader may not see.
     may_read(site, reader, &ReadTarget::Person { field: "person", person: person.clone() })?;
-    let view = View::from(AsOf::Latest);
+    let as_of = pinned(site, as_of_asked)?;
+    let view = View::from(as_of);
     let period = match period {
         Some(period) => period,
         // The latest of this year and the last that gives the person a score.
@@ -302,15 +308,15 @@ fn resolve_person(site: &SiteState, reader: &Reader, query: &PersonQuery) -> Res
         }
     };
     let scorecard = read_models.person_scorecard(&person, period, view, keys)?;
-    let indicators = read_models.person_indicators(&person, period, AsOf::Latest)?.value;
-    let weekly = read_models.weekly_records(&person, period, AsOf::Latest, keys)?.value;
-    let reviews = read_models.person_reviews(&person, period, AsOf::Latest, keys)?.value;
+    let indicators = read_models.person_indicators(&person, period, as_of)?.value;
+    let weekly = read_models.weekly_records(&person, period, as_of, keys)?.value;
+    let reviews = read_models.person_reviews(&person, period, as_of, keys)?.value;
     let zone = read_models.time_zone();
     let persons = person_choices(site, reader, own.as_ref(), Some(&person))?;
     let periods = period_choices(year.min(period.year()) - 2, year.max(period.year()), period, t);
     let standing = standing_text(scorecard.as_of_seq, scorecard.as_of_instant, zone);
     let body = person_figures(&scorecard.value, &indicators, &weekly, &reviews, standing);
-    Ok((StatusCode::OK, PersonPage { persons, periods, body: Some(Box::new(body)) }))
+    Ok((StatusCode::OK, PersonPage { persons, periods, as_of: as_of_text, body: Some(Box::new(body)) }))
 }
 
 fn person_figures(
@@ -494,6 +500,9 @@ fn render_person(top: &Text, page: &PersonPage, visitor: &Visitor<'_>) -> String
             form.pickers method="get" action="/person" data-autosubmit {
                 label { (t.person_label) (select("person", &page.persons)) }
                 label { (top.period_label) (select("period", &page.periods)) }
+                label { (top.as_of_label)
+                    input type="date" name="as_of" value=(page.as_of) title=(top.as_of_hint);
+                }
                 button type="submit" { (top.show_button) }
             }
         }
@@ -676,6 +685,7 @@ fn person_body(top: &Text, body: &PersonFigures) -> Markup {
 pub struct GradesQuery {
     unit: Option<String>,
     period: Option<String>,
+    as_of: Option<String>,
 }
 
 struct GradeRow {
@@ -706,6 +716,7 @@ struct GradesFigures {
 struct GradesPage {
     counties: Vec<Choice>,
     years: Vec<Choice>,
+    as_of: String,
     body: GradesFigures,
 }
 
@@ -723,6 +734,7 @@ fn resolve_grades(site: &SiteState, reader: &Reader, query: &GradesQuery) -> Res
     let keys = site.app.service.person_keys();
     let asked = parse(query.unit.as_deref(), |text| UnitCode::new(text), "unit")?;
     let period = parse(query.period.as_deref(), PeriodId::parse, "period")?;
+    let as_of_asked = parse(query.as_of.as_deref(), parse_as_of, "as_of")?.unwrap_or(AsOf::Latest);
     let units = read_models.units(AsOf::Latest)?.value.units;
     let readable = readable_counties(site, reader, &units);
     let county = match asked {
@@ -756,13 +768,13 @@ fn resolve_grades(site: &SiteState, reader: &Reader, query: &GradesQuery) -> Res
     };
     // Judged first, as the API judges its reads.
     may_read(site, reader, &ReadTarget::IndividualRanking { unit: county.clone() })?;
+    let as_of = pinned(site, as_of_asked)?;
     let year = this_year(site);
     let period = match period {
         Some(period) => period,
         None => {
             let this = year_period(year)?;
-            let graded =
-                read_models.grades(&county, this, AsOf::Latest, keys).is_ok_and(|g| !g.value.grades.is_empty());
+            let graded = read_models.grades(&county, this, as_of, keys).is_ok_and(|g| !g.value.grades.is_empty());
             if graded {
                 this
             } else {
@@ -770,14 +782,15 @@ fn resolve_grades(site: &SiteState, reader: &Reader, query: &GradesQuery) -> Res
             }
         }
     };
-    let ranking = read_models.individual_ranking(&county, period, View::from(AsOf::Latest), keys)?;
-    let grades = read_models.grades(&county, period, AsOf::Latest, keys)?;
+    let ranking = read_models.individual_ranking(&county, period, View::from(as_of), keys)?;
+    let grades = read_models.grades(&county, period, as_of, keys)?;
     let zone = read_models.time_zone();
     let body = grades_figures(
         site,
         &ranking.value,
         &grades.value,
         standing_text(grades.as_of_seq, grades.as_of_instant, zone),
+        &as_of_input(as_of_asked),
     );
     let counties = readable
         .iter()
@@ -796,10 +809,16 @@ fn resolve_grades(site: &SiteState, reader: &Reader, query: &GradesQuery) -> Res
             selected: y == shown && period.kind() == crate::domain::PeriodKind::Year,
         })
         .collect();
-    Ok(GradesPage { counties, years, body })
+    Ok(GradesPage { counties, years, as_of: as_of_input(as_of_asked), body })
 }
 
-fn grades_figures(site: &SiteState, ranking: &IndividualRanking, grades: &Grades, standing: String) -> GradesFigures {
+fn grades_figures(
+    site: &SiteState,
+    ranking: &IndividualRanking,
+    grades: &Grades,
+    standing: String,
+    as_of: &str,
+) -> GradesFigures {
     let t = text().people;
     let figure = |key, label, value: String| Figure { key, label, value, note: None };
     let figures = vec![
@@ -813,7 +832,10 @@ fn grades_figures(site: &SiteState, ranking: &IndividualRanking, grades: &Grades
     let link = |person: &PersonId| {
         format!(
             "/person?{}",
-            QueryString::new().with("person", person.as_str()).with("period", grades.year.to_string())
+            QueryString::new()
+                .with("person", person.as_str())
+                .with("period", grades.year.to_string())
+                .with("as_of", as_of)
         )
     };
     let graded_row = |row: &mut GradeRow, person: &PersonId| {
@@ -935,6 +957,9 @@ fn render_grades(top: &Text, page: &GradesPage, visitor: &Visitor<'_>) -> String
             form.pickers method="get" action="/grades" data-autosubmit {
                 label { (t.county_label) (select("unit", &page.counties)) }
                 label { (t.year_label) (select("period", &page.years)) }
+                label { (top.as_of_label)
+                    input type="date" name="as_of" value=(page.as_of) title=(top.as_of_hint);
+                }
                 button type="submit" { (top.show_button) }
             }
         }
@@ -990,6 +1015,7 @@ fn render_grades(top: &Text, page: &GradesPage, visitor: &Visitor<'_>) -> String
 pub struct ResultUsesQuery {
     unit: Option<String>,
     changed: Option<String>,
+    as_of: Option<String>,
 }
 
 struct UseRow {
@@ -1012,6 +1038,7 @@ struct UseRow {
 struct UsesPage {
     units: Vec<Choice>,
     changed_only: bool,
+    as_of: String,
     standing: String,
     figures: Vec<Figure>,
     rows: Vec<UseRow>,
@@ -1053,9 +1080,10 @@ fn resolve_uses(site: &SiteState, reader: &Reader, query: &ResultUsesQuery) -> R
         Some(other) => return Err(Refusal::Invalid(format!("changed: expected true or false, got {other:?}"))),
     };
     // Judged first, with the target the API's route declares.
+    let as_of = parse(query.as_of.as_deref(), parse_as_of, "as_of")?.unwrap_or(AsOf::Latest);
     may_read(site, reader, &ReadTarget::ResultUses { unit: unit.clone() })?;
     let filter = ResultUseFilter { unit: unit.clone(), person: None, changed_only };
-    let answer = read_models.result_uses(reader, &filter, AsOf::Latest)?;
+    let answer = read_models.result_uses(reader, &filter, as_of)?;
     let zone = read_models.time_zone();
     let uses: &ResultUses = &answer.value;
     let rows = uses
@@ -1104,6 +1132,7 @@ fn resolve_uses(site: &SiteState, reader: &Reader, query: &ResultUsesQuery) -> R
     Ok(UsesPage {
         units: choices,
         changed_only,
+        as_of: as_of_input(as_of),
         standing: standing_text(answer.as_of_seq, answer.as_of_instant, zone),
         figures,
         rows,
@@ -1138,6 +1167,9 @@ fn render_uses(top: &Text, page: &UsesPage, visitor: &Visitor<'_>) -> String {
                 label { (top.unit_label) (select("unit", &page.units)) }
                 label { (t.changed_only)
                     input type="checkbox" name="changed" value="true" checked[page.changed_only];
+                }
+                label { (top.as_of_label)
+                    input type="date" name="as_of" value=(page.as_of) title=(top.as_of_hint);
                 }
                 button type="submit" { (top.show_button) }
             }
@@ -1182,4 +1214,16 @@ fn render_uses(top: &Text, page: &UsesPage, visitor: &Visitor<'_>) -> String {
         }
     };
     pages::frame(top, t.result_uses_title, Some(visitor), Place::ResultUses, Scripts::App, content)
+}
+
+/// The point every read of one page is made at: the day asked about, or the head as it is now — one
+/// sequence number, so a page's parts never mix two states of the ledger.
+fn pinned(site: &SiteState, as_of: AsOf) -> Result<AsOf, Refusal> {
+    match as_of {
+        AsOf::Latest => {
+            let head = site.app.read_models.resolve(AsOf::Latest).map_err(QueryError::from)?;
+            Ok(AsOf::Seq(head.seq))
+        }
+        other => Ok(other),
+    }
 }

@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::http_tables::points_text;
-use crate::site::{assert_no_inline_script, cell, figure, rows, unescape, Browser};
+use crate::site::{assert_no_inline_script, cell, figure, links, rows, unescape, Browser};
 
 /// The member whose page the person token opens (graded 优秀 for 2016).
 const PERSON: &str = staff::SCORECARD_PERSON;
@@ -489,6 +489,56 @@ async fn site_result_uses_show_each_use_and_the_one_whose_basis_changed() {
     let (status, _, _) = demo.page(&cookie, "/result-uses?unit=YS07").await;
     let (api_status, _) = demo.api("office@YS08", "/v1/result-uses?unit=YS07").await;
     assert_eq!((status, api_status), (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// As of a day.
+
+/// Each people page reads as of the day asked, as the API does: the day before YS07's committee
+/// graded 2016 (01-25) no one is graded and only one result is used; the person's scorecard as of that
+/// day is the API's as of that day, without the grade it got a day later; the day stays in the form.
+#[tokio::test]
+async fn site_people_pages_read_as_of_the_day_asked() {
+    let demo = Demo::new().await;
+    let cookie = demo.session("committee@YS07").await;
+    let before = "as_of=2017-01-24";
+
+    let (status, _, page) = demo.page(&cookie, &format!("/grades?unit=YS07&period=2016&{before}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let path = format!("/v1/annual-grades?unit=YS07&period=2016&{before}");
+    let (_, grades) = demo.api("committee@YS07", &path).await;
+    assert_eq!(figure(&page, "excellent_graded"), grades["excellent_graded"].to_string());
+    assert_eq!(figure(&page, "excellent_graded"), "0", "nothing graded before 01-25");
+    let (_, _, now) = demo.page(&cookie, "/grades?unit=YS07&period=2016").await;
+    assert_eq!(figure(&now, "excellent_graded"), "7", "and seven since");
+    assert!(page.contains("name=\"as_of\" value=\"2017-01-24\""), "the day stays in the form");
+    let person_link = links(&page, "/person?").into_iter().next().expect("a participant links to their page");
+    assert!(person_link.contains(before), "the person's page is linked as of the same day: {person_link}");
+
+    let (status, _, uses) = demo.page(&cookie, &format!("/result-uses?unit=YS07&{before}")).await;
+    assert_eq!(status, StatusCode::OK, "{uses}");
+    let (_, api_uses) = demo.api("committee@YS07", &format!("/v1/result-uses?unit=YS07&{before}")).await;
+    assert_eq!(figure(&uses, "uses"), api_uses["uses"].as_array().unwrap().len().to_string());
+    // Only the criticism of a section (2016-10), before the praise and honours that follow the grades.
+    assert_eq!(figure(&uses, "uses"), "1", "one use before the grades");
+    let (_, _, uses_now) = demo.page(&cookie, "/result-uses?unit=YS07").await;
+    assert!(figure(&uses_now, "uses").parse::<usize>().unwrap() >= 15, "and every praise and honour since");
+
+    let cookie = demo.session("person").await;
+    let (status, _, page) = demo.page(&cookie, &format!("/person?person={PERSON}&period=2016&{before}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let path = format!("/v1/persons/scorecard?person={PERSON}&period=2016&{before}");
+    let (_, card) = demo.api("person", &path).await;
+    assert_eq!(figure(&page, "score"), points(&card["score"]));
+    assert!(card["grade"].is_null(), "not graded yet on 01-24: {}", card["grade"]);
+    assert_eq!(figure(&page, "grade"), ZH.people.no_grade);
+    let (_, latest) = demo.api("person", &format!("/v1/persons/scorecard?person={PERSON}&period=2016")).await;
+    assert!(!latest["grade"].is_null(), "graded since");
+
+    // A day that is not one is refused by name, as by the API.
+    let (status, _, refused) = demo.page(&cookie, &format!("/person?person={PERSON}&as_of=2017-02-30")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(refused.contains("as_of"), "{refused}");
 }
 
 // ---------------------------------------------------------------------------------------------------
