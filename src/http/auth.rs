@@ -39,7 +39,7 @@ fn bearer_token(value: &str) -> Option<&str> {
 }
 
 /// Whom the local read token stands for when it must be an actor: an auditor, who writes nothing.
-fn local_reader() -> domain::Actor {
+pub fn local_reader() -> domain::Actor {
     domain::Actor {
         id: LOCAL_READER_ID.to_owned(),
         role: domain::Role::Auditor,

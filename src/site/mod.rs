@@ -1,6 +1,7 @@
 //! The web site, served by the same binary and port as the API (`serve`, `demo --serve`): an adapter
 //! like http/ and cli/, reading through the service alone and judging every page with the service's
-//! `may_read`, as the API judges every read.
+//! `may_read`, as the API judges every read; the appeals page also records, submitting commands through
+//! the service's entry point as the API's command routes do.
 //!
 //! - `GET /` — the overview (a scheme's ranking with tiers for a period, as of a date) for a signed-in
 //!   reader; the sign-in page otherwise. `GET /sign-in`, `POST /sign-in`, `POST /sign-out`.
@@ -17,6 +18,10 @@
 //!   (a `person` token: its own person only); `GET /grades?unit=…&period=…` — a county's individual
 //!   ranking and annual grades; `GET /result-uses?unit=…&changed=true` — the uses of results and
 //!   whether their basis still holds (`people`).
+//! - `GET /appeals?deduction=…` — appeals (申诉): the reader's unit's appeals and a form to file one
+//!   against a deduction (a role that files), or the queue waiting for a decision with a form to
+//!   decide each (a role that decides); `POST /appeals/file`, `POST /appeals/decision`,
+//!   `POST /appeals/withdrawal` record them through the service (`appeals`) — the only pages that write.
 //! - `GET /downloads/bundle?…` — the trace's proof bundle for `tools/verifier`;
 //!   `GET /downloads/document/{digest}` — an evidence document a trace cites.
 //! - `GET /downloads/ranking|register?…&format=csv|xlsx` — the overview's ranking, the filtered
@@ -41,6 +46,7 @@ pub mod request;
 pub mod session;
 pub mod text;
 
+mod appeals;
 mod audit;
 mod documents;
 mod overview;
@@ -102,6 +108,10 @@ pub fn app_with_sessions(state: AppState, sessions: Arc<Sessions>) -> Router {
         .route("/person", get(people::person_page))
         .route("/grades", get(people::grades_page))
         .route("/result-uses", get(people::result_uses_page))
+        .route("/appeals", get(appeals::page))
+        .route("/appeals/file", post(appeals::file))
+        .route("/appeals/decision", post(appeals::decide))
+        .route("/appeals/withdrawal", post(appeals::withdraw))
         .route("/downloads/bundle", get(trace::bundle_download))
         .route("/downloads/document/{digest}", get(trace::document_download))
         .route("/documents", get(documents::index))

@@ -30,6 +30,7 @@ pub enum Place {
     Person,
     Grades,
     ResultUses,
+    Appeals,
     /// A page the bar does not list (the unit page, a refusal).
     Elsewhere,
 }
@@ -56,6 +57,7 @@ fn nav(t: &Text, place: Place) -> Markup {
         (Place::Person, "/person", t.people.nav_person),
         (Place::Grades, "/grades", t.people.nav_grades),
         (Place::ResultUses, "/result-uses", t.people.nav_result_uses),
+        (Place::Appeals, "/appeals", t.appeal_page.nav),
     ];
     html! {
         nav.site-nav aria-label=(t.nav_label) {
@@ -664,6 +666,8 @@ pub struct RegisterRow {
     pub withdrawn: Option<u64>,
     pub cause_unit: String,
     pub appeals: usize,
+    /// The filing form with this deduction preselected, for a reader whose role files appeals.
+    pub appeal_link: Option<String>,
     /// The query of the trace page that shows the deduction's events (with the event's anchor).
     pub trace: Option<String>,
 }
@@ -770,7 +774,12 @@ pub fn register(t: &Text, page: &RegisterPage, visitor: &Visitor<'_>) -> String 
                                         @else if row.evidence_missing { span.veto { (t.lacks_evidence) } }
                                     }
                                     td { (row.cause_unit) }
-                                    td.num { (row.appeals) }
+                                    td.num {
+                                        (row.appeals)
+                                        @if let Some(link) = &row.appeal_link {
+                                            " " a.appeal-link href=(link) { (t.appeal_page.file_link) }
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -301,6 +301,7 @@ fn register_page(
         .replace("{from}", &from.to_string())
         .replace("{to}", &(page.offset + shown).to_string())
         .replace("{total}", &page.total.to_string());
+    let filing = crate::site::appeals::may_file(reader);
     let rows = page
         .register
         .deductions
@@ -322,6 +323,8 @@ fn register_page(
             withdrawn: entry.withdrawn.as_ref().map(|event| event.seq),
             cause_unit: entry.cause_unit.as_ref().map(named).unwrap_or_default(),
             appeals: entry.appeals,
+            appeal_link: (filing && entry.withdrawn.is_none())
+                .then(|| crate::site::appeals::file_link(&entry.deduction_id)),
             trace: Some(trace_query(resolved, entry)),
         })
         .collect();

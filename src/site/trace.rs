@@ -153,6 +153,8 @@ pub struct LineView {
     pub counted: bool,
     pub reason: String,
     pub events: Vec<EventRow>,
+    /// The filing form with the line's deduction preselected, for a reader whose role files appeals.
+    pub appeal_link: Option<String>,
 }
 
 /// One indicator's lines.
@@ -329,6 +331,8 @@ impl Builder<'_> {
             counted,
             reason,
             events: rows,
+            appeal_link: (crate::site::appeals::may_file(self.reader) && line.withdrawn.is_none())
+                .then(|| crate::site::appeals::file_link(&line.deduction_id)),
         }
     }
 
@@ -355,6 +359,7 @@ impl Builder<'_> {
                     counted,
                     reason: format!("{}（{}{}{}）", tier.reason, t.tier_n.0, tier.tier, t.tier_n.1),
                     events: rows,
+                    appeal_link: None,
                 });
             }
             TraceLine::FloorAbsorbed { amount } => lines.push(LineView {
@@ -365,6 +370,7 @@ impl Builder<'_> {
                 counted,
                 reason: String::new(),
                 events: Vec::new(),
+                appeal_link: None,
             }),
             TraceLine::TakenOver(taken) => {
                 lines.push(LineView {
@@ -378,6 +384,7 @@ impl Builder<'_> {
                         taken.city_scheme, taken.city_score, taken.city_points_max, t.city_lines
                     ),
                     events: Vec::new(),
+                    appeal_link: None,
                 });
                 for city_line in &taken.city_lines {
                     self.line(indicator, city_line, false, lines);
@@ -418,6 +425,7 @@ impl Builder<'_> {
                 counted: true,
                 reason: t.floor_note.trim_end_matches('：').to_owned(),
                 events: Vec::new(),
+                appeal_link: None,
             });
         }
         // The page's own sum of the lines it shows as counted.
@@ -739,6 +747,9 @@ fn line_view(t: &Text, line: &LineView) -> Markup {
                 span.amount { (line.amount) }
                 @if !line.counted { " " span.badge { (t.not_counted) } }
                 @if !line.reason.is_empty() { " · " span.reason { (line.reason) } }
+                @if let Some(link) = &line.appeal_link {
+                    " " a.appeal-link href=(link) { (t.appeal_page.file_link) }
+                }
             }
             @if !line.events.is_empty() {
                 div.scroll {

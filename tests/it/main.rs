@@ -48,6 +48,7 @@ mod restart;
 mod serve;
 mod service;
 mod site;
+mod site_appeals;
 mod site_documents;
 mod site_pages;
 mod site_people;

@@ -313,7 +313,7 @@ pub(crate) fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     request.body(Body::empty()).unwrap()
 }
 
-fn post_form(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
+pub(crate) fn post_form(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
     let mut request = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
