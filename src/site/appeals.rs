@@ -556,66 +556,54 @@ async fn submit(
     }
 }
 
-/// `POST /appeals/file`: files an appeal against a deduction.
-pub async fn file(
-    State(site): State<SiteState>,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Result<Form<FileFields>, FormRejection>,
-) -> Response {
-    let (csrf, attempt) = match form {
-        Ok(Form(fields)) => (
-            fields.csrf,
-            Ok(Attempt::File {
-                deduction: field(fields.deduction),
-                grounds: field(fields.grounds),
-                key: field(fields.key),
-            }),
-        ),
-        Err(rejection) => (None, Err(rejection)),
-    };
-    submit(site, headers, uri, csrf, attempt).await
+/// A form's fields: the CSRF token it carries, and what it asks to record.
+pub trait FormFields: serde::de::DeserializeOwned + Send + 'static {
+    fn split(self) -> (Option<String>, Attempt);
 }
 
-/// `POST /appeals/decision`: decides an appeal of the queue.
-pub async fn decide(
-    State(site): State<SiteState>,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Result<Form<DecideFields>, FormRejection>,
-) -> Response {
-    let (csrf, attempt) = match form {
-        Ok(Form(fields)) => (
-            fields.csrf,
-            Ok(Attempt::Decide {
-                appeal: field(fields.appeal),
-                outcome: field(fields.outcome),
-                points: field(fields.points),
-                reasoning: field(fields.reasoning),
-                key: field(fields.key),
-            }),
-        ),
-        Err(rejection) => (None, Err(rejection)),
-    };
-    submit(site, headers, uri, csrf, attempt).await
+impl FormFields for FileFields {
+    fn split(self) -> (Option<String>, Attempt) {
+        let attempt =
+            Attempt::File { deduction: field(self.deduction), grounds: field(self.grounds), key: field(self.key) };
+        (self.csrf, attempt)
+    }
 }
 
-/// `POST /appeals/withdrawal`: withdraws one of the reader's unit's appeals still waiting.
-pub async fn withdraw(
+impl FormFields for DecideFields {
+    fn split(self) -> (Option<String>, Attempt) {
+        let attempt = Attempt::Decide {
+            appeal: field(self.appeal),
+            outcome: field(self.outcome),
+            points: field(self.points),
+            reasoning: field(self.reasoning),
+            key: field(self.key),
+        };
+        (self.csrf, attempt)
+    }
+}
+
+impl FormFields for WithdrawFields {
+    fn split(self) -> (Option<String>, Attempt) {
+        let attempt =
+            Attempt::Withdraw { appeal: field(self.appeal), reason: field(self.reason), key: field(self.key) };
+        (self.csrf, attempt)
+    }
+}
+
+/// `POST /appeals/file` (`FileFields`: an appeal against a deduction), `POST /appeals/decision`
+/// (`DecideFields`: a decision on an appeal of the queue) and `POST /appeals/withdrawal`
+/// (`WithdrawFields`: one of the reader's unit's appeals still waiting, withdrawn).
+pub async fn post_form<F: FormFields>(
     State(site): State<SiteState>,
     headers: HeaderMap,
     uri: Uri,
-    form: Result<Form<WithdrawFields>, FormRejection>,
+    form: Result<Form<F>, FormRejection>,
 ) -> Response {
     let (csrf, attempt) = match form {
-        Ok(Form(fields)) => (
-            fields.csrf,
-            Ok(Attempt::Withdraw {
-                appeal: field(fields.appeal),
-                reason: field(fields.reason),
-                key: field(fields.key),
-            }),
-        ),
+        Ok(Form(fields)) => {
+            let (csrf, attempt) = fields.split();
+            (csrf, Ok(attempt))
+        }
         Err(rejection) => (None, Err(rejection)),
     };
     submit(site, headers, uri, csrf, attempt).await
