@@ -1,11 +1,12 @@
 //! The appeals page (申诉, `GET /appeals?deduction=…`), the first page that records: a reader whose
 //! role files appeals sees what its unit filed (as `/v1/my-appeals` answers it) and a form to file one
 //! against a deduction (preselected by `?deduction=`, the link beside each deduction of the register
-//! and the trace), and may withdraw one still waiting; a reader whose role decides appeals sees the
+//! and the trace), may withdraw one still waiting and escalate a decided one to the committee while its
+//! window is open; a reader whose role decides appeals sees the
 //! queue (as `/v1/appeal-queue` answers it) with a form per appeal to decide it (upheld, partial with
 //! the points restored, dismissed, and the reasoning), and the decided appeals below it (the same
 //! read with `status=decided`); any other reader sees both, read only.
-//! `POST /appeals/file`, `POST /appeals/decision` and `POST /appeals/withdrawal` record.
+//! `POST /appeals/file`, `/appeals/decision`, `/appeals/withdrawal` and `/appeals/escalation` record.
 //!
 //! Invariant: a POST is refused (403) before anything happens unless it carries the session's CSRF
 //! token; its actor is the signed-in token's (never a form field), judged again as every request is;
@@ -25,7 +26,7 @@ use maud::{html, Markup};
 use serde_json::{json, Value};
 
 use crate::domain::appeal::{AppealStage, AppealTarget, AppealVerdict};
-use crate::domain::command::{DecideAppeal, FileAppeal};
+use crate::domain::command::{DecideAppeal, EscalateAppeal, FileAppeal};
 use crate::domain::{AppealId, Command, DeductionId, Points};
 use crate::http::problem::Problem;
 use crate::limits::COMMAND_ID_BYTES_MAX;
@@ -69,10 +70,11 @@ pub struct DecideForm {
     pub error: Option<FormError>,
 }
 
-/// A withdrawal form of one of the reader's own waiting appeals.
-pub struct WithdrawForm {
+/// A form of one text about one of the reader's own appeals: a withdrawal's reason, an escalation's
+/// grounds.
+pub struct TextForm {
     pub key: String,
-    pub reason: String,
+    pub text: String,
     pub error: Option<FormError>,
 }
 
@@ -92,7 +94,8 @@ pub struct AppealRow {
     pub due: String,
     pub filed_seq: u64,
     pub decide: Option<DecideForm>,
-    pub withdraw: Option<WithdrawForm>,
+    pub withdraw: Option<TextForm>,
+    pub escalate: Option<TextForm>,
 }
 
 /// What the page shows.
@@ -114,6 +117,7 @@ pub enum Attempt {
     File { deduction: String, grounds: String, key: String },
     Decide { appeal: String, outcome: String, points: String, reasoning: String, key: String },
     Withdraw { appeal: String, reason: String, key: String },
+    Escalate { appeal: String, grounds: String, key: String },
 }
 
 /// Whether the domain lets the reader's role issue `command` at all (its scope and the appeal's
@@ -144,6 +148,13 @@ fn may_decide(reader: &Reader) -> bool {
         evidence_digests: Vec::new(),
     };
     may_issue(reader, &Command::DecideAppeal(sample))
+}
+
+/// Whether the reader's role escalates its decided appeals to the committee.
+fn may_escalate(reader: &Reader) -> bool {
+    let sample =
+        EscalateAppeal { appeal_id: AppealId(uuid::Uuid::nil()), grounds: String::new(), evidence_digests: Vec::new() };
+    may_issue(reader, &Command::EscalateAppeal(sample))
 }
 
 /// The query of the filing form with `deduction` preselected.
@@ -241,6 +252,7 @@ fn row(site: &SiteState, appeal: &QueuedAppeal) -> AppealRow {
         filed_seq: appeal.history.first().map_or(0, |step| step.event().seq),
         decide: None,
         withdraw: None,
+        escalate: None,
     }
 }
 
@@ -279,6 +291,10 @@ fn appeals_page(
                 let mut row = row(site, appeal);
                 if matches!(appeal.status, AppealStatus::Open | AppealStatus::Escalated) {
                     row.withdraw = Some(withdraw_form(&row.appeal_id, &mut attempt));
+                }
+                let escalable = appeal.status == AppealStatus::Decided && appeal.escalation_window_closes_at.is_some();
+                if escalable && may_escalate(reader) {
+                    row.escalate = Some(escalate_form(&row.appeal_id, &mut attempt));
                 }
                 row
             })
@@ -360,14 +376,27 @@ fn decide_form(appeal: &str, attempt: &mut Option<(Attempt, FormError)>) -> Deci
 }
 
 /// The withdrawal form of `appeal`: the refused attempt on it, or a blank one.
-fn withdraw_form(appeal: &str, attempt: &mut Option<(Attempt, FormError)>) -> WithdrawForm {
+fn withdraw_form(appeal: &str, attempt: &mut Option<(Attempt, FormError)>) -> TextForm {
     match attempt.take() {
         Some((Attempt::Withdraw { appeal: sent, reason, key }, error)) if sent == appeal => {
-            WithdrawForm { key, reason, error: Some(error) }
+            TextForm { key, text: reason, error: Some(error) }
         }
         other => {
             *attempt = other;
-            WithdrawForm { key: new_key(), reason: String::new(), error: None }
+            TextForm { key: new_key(), text: String::new(), error: None }
+        }
+    }
+}
+
+/// The escalation form of `appeal`: the refused attempt on it, or a blank one.
+fn escalate_form(appeal: &str, attempt: &mut Option<(Attempt, FormError)>) -> TextForm {
+    match attempt.take() {
+        Some((Attempt::Escalate { appeal: sent, grounds, key }, error)) if sent == appeal => {
+            TextForm { key, text: grounds, error: Some(error) }
+        }
+        other => {
+            *attempt = other;
+            TextForm { key: new_key(), text: String::new(), error: None }
         }
     }
 }
@@ -405,6 +434,14 @@ pub struct DecideFields {
     outcome: Option<String>,
     points: Option<String>,
     reasoning: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct EscalateFields {
+    csrf: Option<String>,
+    key: Option<String>,
+    appeal: Option<String>,
+    grounds: Option<String>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -468,12 +505,18 @@ fn payload(attempt: &Attempt) -> Result<(&'static str, Value), Problem> {
         Attempt::Withdraw { appeal, reason, .. } => {
             ("WithdrawAppeal", json!({"appeal_id": appeal.trim(), "reason": reason}))
         }
+        Attempt::Escalate { appeal, grounds, .. } => {
+            ("EscalateAppeal", json!({"appeal_id": appeal.trim(), "grounds": grounds}))
+        }
     })
 }
 
 fn key_of(attempt: &Attempt) -> &str {
     match attempt {
-        Attempt::File { key, .. } | Attempt::Decide { key, .. } | Attempt::Withdraw { key, .. } => key,
+        Attempt::File { key, .. }
+        | Attempt::Decide { key, .. }
+        | Attempt::Withdraw { key, .. }
+        | Attempt::Escalate { key, .. } => key,
     }
 }
 
@@ -590,9 +633,18 @@ impl FormFields for WithdrawFields {
     }
 }
 
+impl FormFields for EscalateFields {
+    fn split(self) -> (Option<String>, Attempt) {
+        let attempt =
+            Attempt::Escalate { appeal: field(self.appeal), grounds: field(self.grounds), key: field(self.key) };
+        (self.csrf, attempt)
+    }
+}
+
 /// `POST /appeals/file` (`FileFields`: an appeal against a deduction), `POST /appeals/decision`
 /// (`DecideFields`: a decision on an appeal of the queue) and `POST /appeals/withdrawal`
-/// (`WithdrawFields`: one of the reader's unit's appeals still waiting, withdrawn).
+/// (`WithdrawFields`: one of the reader's unit's appeals still waiting, withdrawn) and
+/// `POST /appeals/escalation` (`EscalateFields`: a decided one taken to the committee).
 pub async fn post_form<F: FormFields>(
     State(site): State<SiteState>,
     headers: HeaderMap,
@@ -677,16 +729,30 @@ fn decide_section(top: &Text, appeal: &str, form: &DecideForm, csrf: &str) -> Ma
     }
 }
 
-fn withdraw_section(t: &AppealsText, appeal: &str, form: &WithdrawForm, csrf: &str) -> Markup {
+fn withdraw_section(t: &AppealsText, appeal: &str, form: &TextForm, csrf: &str) -> Markup {
     html! {
         (form_error(t, form.error.as_ref()))
         form.record.withdraw method="post" action="/appeals/withdrawal" data-appeal=(appeal) {
             (hidden(csrf, &form.key))
             input type="hidden" name="appeal" value=(appeal);
             label { (t.withdraw_reason_label)
-                input type="text" name="reason" value=(form.reason) required;
+                input type="text" name="reason" value=(form.text) required;
             }
             button.quiet type="submit" { (t.withdraw_button) }
+        }
+    }
+}
+
+fn escalate_section(t: &AppealsText, appeal: &str, form: &TextForm, csrf: &str) -> Markup {
+    html! {
+        (form_error(t, form.error.as_ref()))
+        form.record.escalate method="post" action="/appeals/escalation" data-appeal=(appeal) {
+            (hidden(csrf, &form.key))
+            input type="hidden" name="appeal" value=(appeal);
+            label { (t.escalate_grounds_label)
+                textarea name="grounds" rows="2" required { (form.text) }
+            }
+            button type="submit" { (t.escalate_button) }
         }
     }
 }
@@ -710,6 +776,7 @@ fn appeal_card(top: &Text, row: &AppealRow, csrf: &str) -> Markup {
             p { strong { (t.decision) "：" } span data-decision { (row.decision) } }
             @if let Some(form) = &row.decide { (decide_section(top, &row.appeal_id, form, csrf)) }
             @if let Some(form) = &row.withdraw { (withdraw_section(t, &row.appeal_id, form, csrf)) }
+            @if let Some(form) = &row.escalate { (escalate_section(t, &row.appeal_id, form, csrf)) }
         }
     }
 }

@@ -112,6 +112,7 @@ pub fn app_with_sessions(state: AppState, sessions: Arc<Sessions>) -> Router {
         .route("/appeals/file", post(appeals::post_form::<appeals::FileFields>))
         .route("/appeals/decision", post(appeals::post_form::<appeals::DecideFields>))
         .route("/appeals/withdrawal", post(appeals::post_form::<appeals::WithdrawFields>))
+        .route("/appeals/escalation", post(appeals::post_form::<appeals::EscalateFields>))
         .route("/downloads/bundle", get(trace::bundle_download))
         .route("/downloads/document/{digest}", get(trace::document_download))
         .route("/documents", get(documents::index))

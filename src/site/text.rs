@@ -987,6 +987,8 @@ pub struct AppealsText {
     pub decide_button: &'static str,
     pub withdraw_reason_label: &'static str,
     pub withdraw_button: &'static str,
+    pub escalate_grounds_label: &'static str,
+    pub escalate_button: &'static str,
     /// The link from a deduction (register, trace) to the filing form.
     pub file_link: &'static str,
 }
@@ -1040,5 +1042,7 @@ pub const ZH_APPEALS: AppealsText = AppealsText {
     decide_button: "记录决定",
     withdraw_reason_label: "撤回理由",
     withdraw_button: "撤回申诉",
+    escalate_grounds_label: "提请考评委员会复议的理由",
+    escalate_button: "提请复议",
     file_link: "申诉",
 };

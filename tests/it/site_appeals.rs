@@ -6,7 +6,8 @@
 //! malformed deduction, a partial amount that is no amount) is answered 4xx with the field the domain
 //! names shown beside the form, the ledger unchanged; a reviewer decides through the queue's form (the
 //! decision carries the reviewer's actor) and an appellant's token posting a decision is refused
-//! (403); the links to the form from the register and the trace are drawn only for a role that files.
+//! (403); an appellant escalates a dismissed appeal and the committee decides it from its queue; the
+//! links to the form from the register and the trace are drawn only for a role that files.
 //! In headless Chromium: an appellant follows the register's link, files and sees the notice
 //! (`site_appeals.png`); a reviewer decides from the queue (`site_appeal_queue.png`).
 
@@ -294,6 +295,68 @@ async fn site_appeals_a_reviewer_decides_through_the_queue_and_an_appellant_may_
         after[decided_at..].contains(&format!("data-appeal=\"{appeal}\" data-status=\"decided\"")),
         "listed as decided"
     );
+}
+
+/// A decision the appellant does not accept goes to the committee: the appellant's page offers the
+/// escalation while its window is open, the escalation carries the appellant's actor and grounds, and
+/// the committee decides it from its queue; once escalated, no second escalation is offered.
+#[tokio::test]
+async fn site_appeals_an_appellant_escalates_and_the_committee_decides() {
+    let api = Routed::new().await;
+    let deduction = july_deduction(&api).await;
+    let filing = json!({"target": {"kind": "deduction", "deduction_id": deduction}, "grounds": "已更正 (corrected)"});
+    let (status, _, filed) = api.api.post("appellant@YS07", "/v1/appeals", &filing).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let appeal = filed["created_id"].as_str().unwrap().to_owned();
+    let decision = json!({"outcome": {"kind": "dismissed"}, "reasoning": "未见更正记录 (no record of it)"});
+    let (status, _, body) = api.api.post("reviewer", &format!("/v1/appeals/{appeal}/decision"), &decision).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let escalation_marker = format!("action=\"/appeals/escalation\" data-appeal=\"{appeal}\"");
+    let (appellant, _, _) = file_form(&api, "appellant@YS07", &deduction).await;
+    let (_, own) = page(&api, &appellant, "/appeals").await;
+    assert!(own.contains(&escalation_marker), "the dismissed appeal may be escalated");
+    let csrf = input_after(&own, &escalation_marker, "csrf");
+    let key = input_after(&own, &escalation_marker, "key");
+    let grounds = "更正记录附后，请考评委员会复议 (the record is attached)";
+    let fields = [("csrf", csrf.as_str()), ("key", key.as_str()), ("appeal", appeal.as_str()), ("grounds", grounds)];
+    // Without grounds: refused beside the form, nothing recorded.
+    let before = api.api.head();
+    let blank = [("csrf", csrf.as_str()), ("key", key.as_str()), ("appeal", appeal.as_str()), ("grounds", " ")];
+    let (status, _, body) = post(&api, Some(&appellant), "/appeals/escalation", &blank).await;
+    assert_eq!((status, form_error(&body).0.as_str()), (StatusCode::BAD_REQUEST, "grounds"));
+    assert_eq!(api.api.head(), before);
+
+    let (status, location, _) = post(&api, Some(&appellant), "/appeals/escalation", &fields).await;
+    assert_eq!((status, location), (StatusCode::SEE_OTHER, format!("/appeals?recorded={}", before + 1)));
+    let event = event_at(&api, before + 1).await;
+    assert_eq!(event["type"].as_str(), Some("AppealEscalated"), "{event}");
+    assert_eq!(event["actor"]["id"], "appellant-ys07", "{event}");
+    assert_eq!(event["data"]["grounds"].as_str(), Some(grounds), "{event}");
+    let (_, own) = page(&api, &appellant, "/appeals").await;
+    assert!(!own.contains(&escalation_marker), "escalated once, not offered again");
+
+    // The committee decides the escalated appeal from its queue.
+    let decide_marker = format!("action=\"/appeals/decision\" data-appeal=\"{appeal}\"");
+    let committee = session_cookie(&api, &api.api.tokens["committee"].clone()).await;
+    let (status, queue) = page(&api, &committee, "/appeals").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(queue.contains(&decide_marker), "the escalated appeal waits in the committee's queue");
+    let csrf = input_after(&queue, &decide_marker, "csrf");
+    let key = input_after(&queue, &decide_marker, "key");
+    let upheld = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("appeal", appeal.as_str()),
+        ("outcome", "upheld"),
+        ("reasoning", "更正记录属实 (the record holds)"),
+    ];
+    let (status, _, body) = post(&api, Some(&committee), "/appeals/decision", &upheld).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let event = event_at(&api, before + 2).await;
+    assert_eq!(event["type"].as_str(), Some("AppealDecided"), "{event}");
+    assert_eq!(event["actor"]["role"], "committee", "{event}");
+    assert_eq!(event["data"]["stage"].as_str(), Some("escalated"), "{event}");
 }
 
 /// An appellant withdraws its unit's waiting appeal through the form beside it; the withdrawal
