@@ -377,27 +377,37 @@ fn decide_form(appeal: &str, attempt: &mut Option<(Attempt, FormError)>) -> Deci
 
 /// The withdrawal form of `appeal`: the refused attempt on it, or a blank one.
 fn withdraw_form(appeal: &str, attempt: &mut Option<(Attempt, FormError)>) -> TextForm {
-    match attempt.take() {
-        Some((Attempt::Withdraw { appeal: sent, reason, key }, error)) if sent == appeal => {
-            TextForm { key, text: reason, error: Some(error) }
-        }
-        other => {
-            *attempt = other;
-            TextForm { key: new_key(), text: String::new(), error: None }
-        }
-    }
+    text_form(appeal, attempt, |attempt| match attempt {
+        Attempt::Withdraw { appeal, reason, key } => Some((appeal, reason, key)),
+        _ => None,
+    })
 }
 
 /// The escalation form of `appeal`: the refused attempt on it, or a blank one.
 fn escalate_form(appeal: &str, attempt: &mut Option<(Attempt, FormError)>) -> TextForm {
-    match attempt.take() {
-        Some((Attempt::Escalate { appeal: sent, grounds, key }, error)) if sent == appeal => {
-            TextForm { key, text: grounds, error: Some(error) }
+    text_form(appeal, attempt, |attempt| match attempt {
+        Attempt::Escalate { appeal, grounds, key } => Some((appeal, grounds, key)),
+        _ => None,
+    })
+}
+
+/// A one-text form of `appeal`: the refused attempt on it (`parts` gives its appeal, text and key when
+/// it is of this form's kind), or a blank one; an attempt on another form is left for it.
+fn text_form(
+    appeal: &str,
+    attempt: &mut Option<(Attempt, FormError)>,
+    parts: fn(&Attempt) -> Option<(&String, &String, &String)>,
+) -> TextForm {
+    let refused = attempt.as_ref().and_then(|(sent, error)| {
+        let (sent_appeal, text, key) = parts(sent)?;
+        (sent_appeal == appeal).then(|| TextForm { key: key.clone(), text: text.clone(), error: Some(error.clone()) })
+    });
+    match refused {
+        Some(form) => {
+            *attempt = None;
+            form
         }
-        other => {
-            *attempt = other;
-            TextForm { key: new_key(), text: String::new(), error: None }
-        }
+        None => TextForm { key: new_key(), text: String::new(), error: None },
     }
 }
 
