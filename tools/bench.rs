@@ -1,11 +1,13 @@
-//! The benchmark (issues 2, 4, 5, 6 and 11): every rate is measured beside its floor, in the same run,
+//! The benchmark (issues 2, 4, 5, 6, 11 and 12): every rate is measured beside its floor, in the same run,
 //! on the same record bytes, and reported as a ratio. A floor is what raw sled (and raw blake3) does
 //! with exactly the bytes the ledger stored, so the ratio shows what the ledger itself costs. Query
 //! latencies (rankings, as-of rankings, traces, inclusion proofs) are reported as p50/p99 beside the
 //! issues' targets, and the HTTP figures (run with wrk against `kpi-ledger serve` on 127.0.0.1) beside
 //! the ledger's own rate and the issue's target. The staffed sizes (`people`: one county's own scheme
 //! and its 40 staff over four years, and size L, a province of 100 counties and 5,000 staff) report
-//! their projection rebuild beside the same floor, individual rankings' latency and peak RSS.
+//! their projection rebuild beside the same floor, individual rankings' latency and peak RSS. The web
+//! site's figures (`site`) time the overview and the deduction register through `kpi-ledger serve`,
+//! signed in as a browser signs in, and count the bytes of a first and a repeat visit of the overview.
 //!
 //! Run it through `tools/bench` (it builds in release mode, installs wrk if missing, and gives the
 //! program a fresh directory). Progress goes to stderr; the last line on stdout is one JSON object
@@ -99,6 +101,19 @@ struct Args {
     /// Leave out the figures of the staffed sizes.
     #[arg(long)]
     skip_people: bool,
+    /// Only the web site's figures (issue 12): the overview (`GET /`) and the deduction register
+    /// (`GET /register`, unfiltered and filtered by a unit) timed through `kpi-ledger serve` on the
+    /// generated M history, signed in as a browser signs in, and the bytes of a first and a repeat
+    /// visit of the overview. A full run includes them (on M) unless --skip-site is given.
+    #[arg(long, conflicts_with_all = ["only_server", "only_projections", "people", "skip_site"])]
+    site: bool,
+    /// Leave out the web site's figures.
+    #[arg(long)]
+    skip_site: bool,
+    /// Add size L (100 counties, 5,000 staff, ~400,000 events) to the site figures: generating and
+    /// writing it takes about 50 s and 4 GiB of memory, in a child process, as for --people.
+    #[arg(long, conflicts_with = "skip_site")]
+    site_l: bool,
     /// (Internal: the child process of the staffed figures.) Generates the staffed size `county` or
     /// `l` and writes it into a new ledger at --dir.
     #[arg(long, hide = true)]
@@ -126,6 +141,9 @@ struct Sizes {
     people_sizes: Vec<Size>,
     people_rebuilds: usize,
     individual_ranking_samples: usize,
+    /// Sequential requests timed per site page, after `site_warmup` unmeasured ones.
+    site_samples: usize,
+    site_warmup: usize,
     /// Length of each measured wrk run, and of the unmeasured warm-up and the reads floor's run.
     http_seconds: u64,
     http_warmup_seconds: u64,
@@ -150,6 +168,8 @@ impl Sizes {
                 people_sizes: vec![Size::County],
                 people_rebuilds: 3,
                 individual_ranking_samples: 50,
+                site_samples: 50,
+                site_warmup: 5,
                 http_seconds: 3,
                 http_warmup_seconds: 1,
                 http_floor_seconds: 2,
@@ -170,6 +190,8 @@ impl Sizes {
                 people_sizes: vec![Size::County, Size::L],
                 people_rebuilds: 3,
                 individual_ranking_samples: 300,
+                site_samples: 300,
+                site_warmup: 20,
                 http_seconds: 10,
                 http_warmup_seconds: 2,
                 http_floor_seconds: 5,
@@ -264,7 +286,13 @@ fn main() -> BenchResult<()> {
         println!("{}", json!({"people": figures, "machine": {"nproc": nproc}, "quick": args.quick}));
         return Ok(());
     }
+    if args.site {
+        let figures = site_figures(&kpi_ledger_binary(&args)?, &args.dir, &sizes, args.site_l)?;
+        println!("{}", json!({"site": figures, "machine": {"nproc": nproc}, "quick": args.quick}));
+        return Ok(());
+    }
     let http = if args.skip_http { None } else { Some(HttpTools::find(&args)?) };
+    let site_binary = if args.skip_site { None } else { Some(kpi_ledger_binary(&args)?) };
     if args.only_server {
         let tools = http.as_ref().ok_or("--only-server needs the HTTP tools (leave out --skip-http)")?;
         let figures = large_server_figures(tools, &args.dir, &sizes, &args)?;
@@ -313,6 +341,10 @@ fn main() -> BenchResult<()> {
         report["http_ranking_reads"] = figures.ranking_reads;
         peaks.note("http");
         report["server_1m"] = large_server_figures(tools, &args.dir, &sizes, &args)?;
+    }
+    if let Some(binary) = &site_binary {
+        report["site"] = site_figures(binary, &args.dir, &sizes, args.site_l)?;
+        peaks.note("site");
     }
     report["peak_rss_mb"] = json!(peak_rss_mb("self"));
     report["peak_rss_mb_after"] = Value::Object(peaks.0);
@@ -1160,17 +1192,7 @@ fn staffed_shape(name: &str) -> &'static str {
 /// and the generator's are reported with their figures.
 fn people_size(dir: &Path, name: &str, sizes: &Sizes) -> BenchResult<Value> {
     let path = dir.join(format!("people-{name}"));
-    let output = Command::new(std::env::current_exe()?)
-        .arg("--write-staffed")
-        .arg(name)
-        .arg("--dir")
-        .arg(&path)
-        .stderr(Stdio::inherit())
-        .output()?;
-    if !output.status.success() {
-        return Err(format!("generating the {name} size failed ({})", output.status).into());
-    }
-    let written: Value = serde_json::from_slice(&output.stdout)?;
+    let written = write_staffed_child(name, &path)?;
     let rankings: Vec<(UnitCode, i32)> = serde_json::from_value(written["rankings"].clone())?;
     let ledger = Arc::new(Ledger::open(&path)?);
     let rss_before = rss_mb("self");
@@ -1207,9 +1229,24 @@ fn people_size(dir: &Path, name: &str, sizes: &Sizes) -> BenchResult<Value> {
     }))
 }
 
+/// Runs this program as `--write-staffed NAME --dir PATH` and returns what it wrote (its JSON line).
+fn write_staffed_child(name: &str, path: &Path) -> BenchResult<Value> {
+    let output = Command::new(std::env::current_exe()?)
+        .arg("--write-staffed")
+        .arg(name)
+        .arg("--dir")
+        .arg(path)
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        return Err(format!("generating the {name} size failed ({})", output.status).into());
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
+
 /// `--write-staffed NAME --dir PATH`: generates the staffed size `NAME` and writes it into a new
-/// ledger at `PATH` with its persons' keys; prints what was written, and the counties whose individual
-/// rankings can be read, as one JSON line.
+/// ledger at `PATH` with its persons' keys; prints what was written, the counties whose individual
+/// rankings can be read, and the top unit and a county (for the site figures), as one JSON line.
 fn write_staffed(name: &str, path: &Path) -> BenchResult<()> {
     let size = match name {
         "county" => Size::County,
@@ -1227,6 +1264,7 @@ fn write_staffed(name: &str, path: &Path) -> BenchResult<()> {
         .map(|scheme| (scheme.settings.issuer.clone(), scheme.settings.year))
         .collect();
     let (events, persons) = (history.events.len(), facts.persons.len());
+    let (root, county) = root_and_county(facts)?;
     eprintln!(
         "people {name}: generated {events} events in {generated_s:.1} s ({}, {persons} persons)",
         staffed_shape(name)
@@ -1245,6 +1283,8 @@ fn write_staffed(name: &str, path: &Path) -> BenchResult<()> {
             "written_s": (written_s * 10.0).round() / 10.0,
             "peak_rss_mb": peak_rss_mb("self"),
             "rankings": rankings,
+            "root": root,
+            "county": county,
         })
     );
     Ok(())
@@ -1323,18 +1363,7 @@ struct HttpTools {
 impl HttpTools {
     /// Checks, before any figure runs, that every program the HTTP figures need is there.
     fn find(args: &Args) -> BenchResult<HttpTools> {
-        let kpi_ledger = match &args.kpi_ledger {
-            Some(path) => path.clone(),
-            None => std::env::current_exe()?
-                .parent()
-                .and_then(Path::parent)
-                .ok_or("this program has no directory above its own")?
-                .join("kpi-ledger"),
-        };
-        if !kpi_ledger.is_file() {
-            let message = format!("{}: no kpi-ledger binary (pass --kpi-ledger, or --skip-http)", kpi_ledger.display());
-            return Err(message.into());
-        }
+        let kpi_ledger = kpi_ledger_binary(args)?;
         if let Err(error) = Command::new(&args.wrk).arg("--version").output() {
             let message = format!("{}: {error} (install wrk, or pass --wrk or --skip-http)", args.wrk.display());
             return Err(message.into());
@@ -1348,21 +1377,8 @@ impl HttpTools {
         })
     }
 
-    /// Runs a `kpi-ledger` command and returns its stdout; retries while the ledger's lock is still
-    /// held by the handle this process just closed.
     fn cli(&self, args: &[&str]) -> BenchResult<String> {
-        for _ in 0..50 {
-            let output = Command::new(&self.kpi_ledger).args(args).output()?;
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            if output.status.success() {
-                return Ok(String::from_utf8(output.stdout)?);
-            }
-            if !stderr.contains("open in another process") {
-                return Err(format!("kpi-ledger {}: {}", args.join(" "), stderr.trim()).into());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Err(format!("kpi-ledger {}: the ledger stayed locked", args.join(" ")).into())
+        run_cli(&self.kpi_ledger, args)
     }
 
     /// Runs wrk with `script` for `seconds` against `base`, with `script_args` after the URL.
@@ -1382,6 +1398,44 @@ impl HttpTools {
         }
         WrkRun::parse(&stdout).ok_or_else(|| format!("wrk {script}: unexpected output:\n{stdout}").into())
     }
+}
+
+/// The `kpi-ledger` binary the server figures run: `--kpi-ledger`, or the one beside this program's
+/// examples/ directory.
+fn kpi_ledger_binary(args: &Args) -> BenchResult<PathBuf> {
+    let kpi_ledger = match &args.kpi_ledger {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .and_then(Path::parent)
+            .ok_or("this program has no directory above its own")?
+            .join("kpi-ledger"),
+    };
+    if !kpi_ledger.is_file() {
+        let message = format!(
+            "{}: no kpi-ledger binary (pass --kpi-ledger, or --skip-http and --skip-site)",
+            kpi_ledger.display()
+        );
+        return Err(message.into());
+    }
+    Ok(kpi_ledger)
+}
+
+/// Runs a `kpi-ledger` command and returns its stdout; retries while the ledger's lock is still held
+/// by the handle this process just closed.
+fn run_cli(kpi_ledger: &Path, args: &[&str]) -> BenchResult<String> {
+    for _ in 0..50 {
+        let output = Command::new(kpi_ledger).args(args).output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.success() {
+            return Ok(String::from_utf8(output.stdout)?);
+        }
+        if !stderr.contains("open in another process") {
+            return Err(format!("kpi-ledger {}: {}", args.join(" "), stderr.trim()).into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("kpi-ledger {}: the ledger stayed locked", args.join(" ")).into())
 }
 
 /// What one wrk run reports.
@@ -1466,8 +1520,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(tools: &HttpTools, data: &Path) -> BenchResult<Server> {
-        let mut child = Command::new(&tools.kpi_ledger)
+    fn start(kpi_ledger: &Path, data: &Path) -> BenchResult<Server> {
+        let mut child = Command::new(kpi_ledger)
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(data)
             .env("RUST_LOG", "warn")
@@ -1565,7 +1619,7 @@ fn http_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, append_64_per_s: f
     ])?;
     let token = token.trim();
 
-    let server = Server::start(tools, &data)?;
+    let server = Server::start(&tools.kpi_ledger, &data)?;
     let head_before = server.head_seq(token)?;
     eprintln!(
         "http: serving {head_before} events at {} ({} wrk threads, {HTTP_CONNECTIONS} connections)",
@@ -1682,7 +1736,7 @@ fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Arg
     let mut restarts = Vec::new();
     for round in 0..RESTARTS {
         let started = Instant::now();
-        let server = Server::start(tools, &data)?;
+        let server = Server::start(&tools.kpi_ledger, &data)?;
         let listening = started.elapsed();
         wait_for_ok(&server, &ranking_paths[0], &token)?;
         let answering = started.elapsed();
@@ -1706,7 +1760,7 @@ fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Arg
         "measured": "process start of kpi-ledger serve to its first ranking answer",
     });
 
-    let server = Server::start(tools, &data)?;
+    let server = Server::start(&tools.kpi_ledger, &data)?;
     wait_for_ok(&server, &ranking_paths[0], &token)?;
     // Warm: every ranking once, so that only what the burst changes is computed again.
     for path in &ranking_paths {
@@ -1860,4 +1914,293 @@ fn timed_reads(server: &Server, paths: &[String], token: &str, seconds: u64) -> 
         std::thread::sleep(Duration::from_millis(5));
     }
     Ok(reads)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The web site (issue 12): `kpi-ledger serve` on a generated history, read as a browser reads it.
+
+/// What a browser sends as `Accept-Encoding`; the site compresses with gzip or brotli accordingly.
+const BROWSER_ACCEPT_ENCODING: &str = "gzip, br";
+
+/// The site figures at M and, with `with_l`, at L, by size name.
+fn site_figures(kpi_ledger: &Path, dir: &Path, sizes: &Sizes, with_l: bool) -> BenchResult<Value> {
+    let mut figures = serde_json::Map::new();
+    figures.insert("m".to_owned(), site_size_m(kpi_ledger, dir, sizes)?);
+    if with_l {
+        figures.insert("l".to_owned(), site_size_l(kpi_ledger, dir, sizes)?);
+    } else {
+        eprintln!("site: size L left out (pass --site-l to add it)");
+    }
+    Ok(Value::Object(figures))
+}
+
+/// The generated M history (as the projection figures generate it), written into a data directory.
+fn site_size_m(kpi_ledger: &Path, dir: &Path, sizes: &Sizes) -> BenchResult<Value> {
+    let data = dir.join("site-m");
+    let history = generate(HISTORY_SEED, Size::M);
+    let (root, county) = root_and_county(&history.state)?;
+    eprintln!("site m: the generated M history ({} events)", history.events.len());
+    drop(write_history(&data, &history.events)?);
+    drop(history);
+    let shape = "one province, 15 cities of 10 counties with 10 sections each, a year";
+    let figures = site_served(kpi_ledger, &data, &SiteTarget { name: "m", shape, root: &root, county: &county }, sizes);
+    remove_dirs(&[&data])?;
+    figures
+}
+
+/// The generated L history, written (with its persons' keys) by a child process, as for --people.
+fn site_size_l(kpi_ledger: &Path, dir: &Path, sizes: &Sizes) -> BenchResult<Value> {
+    let data = dir.join("site-l");
+    let written = write_staffed_child("l", &data)?;
+    let root = written["root"].as_str().ok_or("the L writer named no top unit")?;
+    let county = written["county"].as_str().ok_or("the L writer named no county")?;
+    let target = SiteTarget { name: "l", shape: staffed_shape("l"), root, county };
+    let mut figures = site_served(kpi_ledger, &data, &target, sizes);
+    if let Ok(figures) = &mut figures {
+        figures["generated_s"] = written["generated_s"].clone();
+        figures["written_s"] = written["written_s"].clone();
+    }
+    remove_dirs(&[&data])?;
+    figures
+}
+
+/// The top unit (no parent) and the first county of a history, by code.
+fn root_and_county(facts: &kpi_ledger::domain::Facts) -> BenchResult<(String, String)> {
+    let root = facts.units.iter().find(|(_, unit)| unit.parent.is_none()).map(|(code, _)| code.to_string());
+    let county = facts.units.iter().find(|(_, unit)| unit.level == UnitLevel::County).map(|(code, _)| code.to_string());
+    Ok((root.ok_or("no top unit")?, county.ok_or("no county")?))
+}
+
+/// One size of the site figures: its name and shape, the unit its reader's token is issued at, and
+/// the county the filtered register reads.
+struct SiteTarget<'a> {
+    name: &'a str,
+    shape: &'a str,
+    root: &'a str,
+    county: &'a str,
+}
+
+/// Issues an `auditor` token at the top unit, serves the data directory, signs in through the site
+/// and measures its pages; the server is stopped before this returns.
+fn site_served(kpi_ledger: &Path, data: &Path, target: &SiteTarget, sizes: &Sizes) -> BenchResult<Value> {
+    let data_text = data.to_str().ok_or("a data directory named in UTF-8")?;
+    let name = target.name;
+    let token = run_cli(
+        kpi_ledger,
+        &["token", "issue", "--data", data_text, "--actor", "bench.site", "--role", "auditor", "--unit", target.root],
+    )?;
+    let token = token.trim();
+    let server = Server::start(kpi_ledger, data)?;
+    let events = server.head_seq(token)?;
+    let browser = Browser::sign_in(&server.base, token)?;
+    eprintln!("site {name}: serving {events} events at {}, signed in through /sign-in as an auditor", server.base);
+    let visits = site_visits(&browser)?;
+    let register_filtered = format!("/register?unit={}", target.county);
+    let mut pages = serde_json::Map::new();
+    for (key, path) in [("overview_ms", "/"), ("register_ms", "/register"), ("register_unit_ms", &register_filtered)] {
+        let mut figure = time_site_page(&browser, path, sizes)?;
+        report_latency(&format!("site {name} {key} (GET {path})"), &figure);
+        figure["path"] = json!(path);
+        pages.insert(key.to_owned(), figure);
+    }
+    let server_peak_rss_mb = server.peak_rss_mb();
+    drop(server);
+    let mut figures = json!({
+        "shape": target.shape,
+        "events": events,
+        "measured": "client-observed latency of sequential GETs over one keep-alive connection on 127.0.0.1 \
+                     (Accept-Encoding: gzip, br; the compressed body read to its end), after a warm-up",
+        "warmup": sizes.site_warmup,
+        "reader": format!("auditor at {}", target.root),
+        "visits": visits,
+        "server_peak_rss_mb": server_peak_rss_mb,
+    });
+    if let Value::Object(figures) = &mut figures {
+        figures.extend(pages);
+    }
+    Ok(figures)
+}
+
+/// `samples` sequential GETs of `path` after `site_warmup` unmeasured ones; each must answer 200.
+fn time_site_page(browser: &Browser, path: &str, sizes: &Sizes) -> BenchResult<Value> {
+    let mut times = Vec::with_capacity(sizes.site_samples);
+    let mut bytes = 0;
+    for index in 0..sizes.site_warmup + sizes.site_samples {
+        let started = Instant::now();
+        let fetched = browser.get(path, Some(BROWSER_ACCEPT_ENCODING))?;
+        let took = started.elapsed();
+        if fetched.status != 200 {
+            return Err(format!("GET {path}: {}", fetched.status).into());
+        }
+        if index >= sizes.site_warmup {
+            times.push(took);
+        }
+        bytes = fetched.body.len();
+    }
+    let mut figure = latency_json(times, None);
+    figure["body_bytes"] = json!(bytes);
+    Ok(figure)
+}
+
+/// The bytes of a first visit of the overview (its HTML and every asset it references, each fetched
+/// once, compressed as the browser accepts) and of a repeat visit (the HTML, and any asset not
+/// cacheable): body bytes as received, and the response headers' bytes beside them.
+fn site_visits(browser: &Browser) -> BenchResult<Value> {
+    let plain = browser.get("/", None)?;
+    let html = String::from_utf8(plain.body)?;
+    if plain.status != 200 || html.contains("name=\"token\"") {
+        return Err(format!("GET / after signing in: {} and no overview", plain.status).into());
+    }
+    let page = browser.get("/", Some(BROWSER_ACCEPT_ENCODING))?;
+    let mut first = (page.body.len(), page.header_bytes);
+    let mut repeat = first;
+    let mut assets = Vec::new();
+    for path in asset_paths(&html) {
+        let asset = browser.get(&path, Some(BROWSER_ACCEPT_ENCODING))?;
+        if asset.status != 200 {
+            return Err(format!("GET {path}: {}", asset.status).into());
+        }
+        first = (first.0 + asset.body.len(), first.1 + asset.header_bytes);
+        let cached = asset.cache_control.contains("max-age") && !asset.cache_control.contains("no-");
+        if !cached {
+            repeat = (repeat.0 + asset.body.len(), repeat.1 + asset.header_bytes);
+        }
+        eprintln!(
+            "  {path}: {} bytes ({}), Cache-Control: {}",
+            asset.body.len(),
+            asset.content_encoding,
+            asset.cache_control
+        );
+        assets.push(json!({
+            "path": path,
+            "bytes": asset.body.len(),
+            "content_encoding": asset.content_encoding,
+            "cache_control": asset.cache_control,
+            "cached_on_repeat": cached,
+        }));
+    }
+    let kib = |bytes: usize| (bytes as f64 / 1024.0 * 10.0).round() / 10.0;
+    eprintln!(
+        "site overview: first visit {} bytes ({} KiB) in {} responses, repeat visit {} bytes ({} KiB); \
+         HTML {} bytes {} ({} uncompressed); plus {} and {} bytes of response headers",
+        first.0,
+        kib(first.0),
+        assets.len() + 1,
+        repeat.0,
+        kib(repeat.0),
+        page.body.len(),
+        page.content_encoding,
+        html.len(),
+        first.1,
+        repeat.1
+    );
+    Ok(json!({
+        "first_bytes": first.0,
+        "first_kib": kib(first.0),
+        "first_header_bytes": first.1,
+        "repeat_bytes": repeat.0,
+        "repeat_kib": kib(repeat.0),
+        "repeat_header_bytes": repeat.1,
+        "html_bytes": page.body.len(),
+        "html_uncompressed_bytes": html.len(),
+        "html_content_encoding": page.content_encoding,
+        "html_cache_control": page.cache_control,
+        "assets": assets,
+        "accept_encoding": BROWSER_ACCEPT_ENCODING,
+        "measured": "body bytes as received (compressed as the browser accepts; chunk framing left out), \
+                     response headers counted apart",
+    }))
+}
+
+/// The `/assets/…` files a page references (stylesheet, icon, scripts), each once, in order.
+fn asset_paths(html: &str) -> Vec<String> {
+    let mut paths: Vec<String> = Vec::new();
+    for (at, _) in html.match_indices("\"/assets/") {
+        let rest = &html[at + 1..];
+        let path = &rest[..rest.find('"').unwrap_or(rest.len())];
+        if !paths.iter().any(|seen| seen == path) {
+            paths.push(path.to_owned());
+        }
+    }
+    paths
+}
+
+/// One answer as a browser receives it: the body as sent (compressed or not), and its headers.
+struct Fetched {
+    status: u16,
+    body: Vec<u8>,
+    /// The status line and headers as sent (`name: value` lines), in bytes.
+    header_bytes: usize,
+    content_encoding: String,
+    cache_control: String,
+}
+
+/// A signed-in browser session: one keep-alive agent (no redirects followed, no decompression) and
+/// the session cookie.
+struct Browser {
+    agent: ureq::Agent,
+    base: String,
+    cookie: String,
+}
+
+impl Browser {
+    /// Signs in as a browser does: `GET /sign-in` opens a form session (a cookie, and the CSRF token
+    /// in the form), then `POST /sign-in` with the token and the CSRF token answers with the signed-in
+    /// session's cookie and a redirect.
+    fn sign_in(base: &str, token: &str) -> BenchResult<Browser> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let mut browser = Browser { agent, base: base.to_owned(), cookie: String::new() };
+        let mut form = browser.agent.get(&format!("{base}/sign-in")).call()?;
+        browser.cookie = session_cookie(&form).ok_or("GET /sign-in set no session cookie")?;
+        let page = form.body_mut().read_to_string()?;
+        let marker = "name=\"csrf\" value=\"";
+        let at = page.find(marker).ok_or("the sign-in page has no CSRF field")? + marker.len();
+        let csrf = page[at..].split('"').next().unwrap_or_default().to_owned();
+        let signed = browser
+            .agent
+            .post(&format!("{base}/sign-in"))
+            .header("cookie", &browser.cookie)
+            .send_form([("token", token), ("csrf", csrf.as_str())])?;
+        if !signed.status().is_redirection() {
+            return Err(format!("POST /sign-in: {}", signed.status()).into());
+        }
+        browser.cookie = session_cookie(&signed).ok_or("POST /sign-in set no session cookie")?;
+        Ok(browser)
+    }
+
+    /// GETs `path` with the session cookie and, if given, an `Accept-Encoding`; reads the body whole.
+    fn get(&self, path: &str, accept_encoding: Option<&str>) -> BenchResult<Fetched> {
+        let mut request = self.agent.get(&format!("{}{path}", self.base)).header("cookie", &self.cookie);
+        if let Some(encodings) = accept_encoding {
+            request = request.header("accept-encoding", encodings);
+        }
+        let mut response = request.call()?;
+        let header_text =
+            |name: &str| response.headers().get(name).and_then(|value| value.to_str().ok()).unwrap_or("").to_owned();
+        let (content_encoding, cache_control) = (header_text("content-encoding"), header_text("cache-control"));
+        let status_line = format!("HTTP/1.1 {}\r\n\r\n", response.status());
+        let header_bytes = status_line.len()
+            + response.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>();
+        let status = response.status().as_u16();
+        let body = response.body_mut().with_config().limit(64 << 20).read_to_vec()?;
+        let content_encoding = if content_encoding.is_empty() { "identity".to_owned() } else { content_encoding };
+        Ok(Fetched { status, body, header_bytes, content_encoding, cache_control })
+    }
+}
+
+/// The `name=value` of the session cookie a response sets, if it sets one.
+fn session_cookie(response: &ureq::http::Response<ureq::Body>) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next())
+        .find(|pair| pair.contains("kpi_session=") && !pair.ends_with('='))
+        .map(str::to_owned)
 }
