@@ -14,10 +14,10 @@ use crate::domain::{FunctionCode, PeriodId, SchemeId};
 use crate::projection::{AsOf, Counting, Ranking};
 use crate::service::listings::{Periods, SchemeListing};
 use crate::service::queries::{Answer, RankingScope, ReadTarget, Reader, View};
-use crate::site::pages::{self, Choice, Overview, Row};
+use crate::site::pages::{self, Overview, Row};
 use crate::site::request::{
-    as_of_input, default_period, download_reader, malformed, page_reader, period_choices, period_note, refusal_page,
-    scheme_choices, standing_text, GroupParts, QueryString, Refusal,
+    as_of_input, default_period, download_reader, group_choices, group_label, group_value, malformed, page_reader,
+    period_choices, period_note, refusal_page, scheme_choices, standing_text, GroupParts, QueryString, Refusal,
 };
 use crate::site::{failure, html, text, SiteState};
 use crate::tabular::{answers, Format, Lang};
@@ -127,18 +127,6 @@ fn resolve(site: &SiteState, reader: &Reader, query: &OverviewQuery) -> Result<O
     Ok(Outcome::Ranked(Box::new(resolved), ranking))
 }
 
-fn group_value(group: &Option<FunctionCode>) -> String {
-    group.as_ref().map_or_else(|| "units".to_owned(), FunctionCode::to_string)
-}
-
-fn group_label(group: &Option<FunctionCode>) -> String {
-    let t = text();
-    match group {
-        None => t.group_units.to_owned(),
-        Some(code) => format!("{} {code}", t.group_sections),
-    }
-}
-
 /// The query string of a download of what `resolved` shows.
 fn download_query(resolved: &Resolved) -> String {
     QueryString::new()
@@ -196,22 +184,7 @@ fn overview_of(site: &SiteState, reader: &Reader, resolved: &Resolved, answer: &
         None => unit.to_string(),
     };
     let periods = period_choices(&resolved.periods, resolved.period);
-    let mut groups: Vec<Choice> = resolved
-        .groups
-        .iter()
-        .map(|group| Choice {
-            value: group_value(group),
-            label: group_label(group),
-            selected: *group == resolved.group,
-        })
-        .collect();
-    if !groups.iter().any(|choice| choice.selected) {
-        groups.push(Choice {
-            value: group_value(&resolved.group),
-            label: group_label(&resolved.group),
-            selected: true,
-        });
-    }
+    let groups = group_choices(&resolved.groups, &resolved.group);
     let period_note = period_note(&resolved.periods, resolved.period, zone);
     // A unit's name links to its page only when the reader may read the unit's own facts.
     let readable = |unit: &crate::domain::UnitCode| {

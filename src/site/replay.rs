@@ -24,8 +24,8 @@ use crate::projection::{AsOf, RankingDiff};
 use crate::service::queries::{QueryError, RankingScope, ReadTarget, Reader, View};
 use crate::site::pages::{self, select, tier_badge, Choice, Place, Scripts, Visitor};
 use crate::site::request::{
-    blocking_page, default_period, parse, period_choices, period_note, scheme_choices, standing_text, GroupParts,
-    QueryString, Refusal,
+    blocking_page, default_period, group_choices, group_label, parse, period_choices, period_note, scheme_choices,
+    standing_text, GroupParts, QueryString, Refusal,
 };
 use crate::site::text::Text;
 use crate::site::{text, SiteState};
@@ -117,18 +117,6 @@ pub struct ReplayPage {
     /// The ranking as it stood, or why there was none.
     pub rows: Result<Vec<ReplayRow>, String>,
     pub diff: Option<DiffView>,
-}
-
-fn group_value(group: &Option<FunctionCode>) -> String {
-    group.as_ref().map_or_else(|| "units".to_owned(), FunctionCode::to_string)
-}
-
-fn group_label(group: &Option<FunctionCode>) -> String {
-    let t = text();
-    match group {
-        None => t.group_units.to_owned(),
-        Some(code) => format!("{} {code}", t.group_sections),
-    }
 }
 
 fn scope(scheme: &SchemeId, group: &Option<FunctionCode>) -> RankingScope {
@@ -273,13 +261,7 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result
     };
     let diff = diff.map(|diff| diff_view(&diff, &names, zone, &trace_of));
 
-    let mut group_choices: Vec<Choice> = groups
-        .iter()
-        .map(|choice| Choice { value: group_value(choice), label: group_label(choice), selected: *choice == group })
-        .collect();
-    if !group_choices.iter().any(|choice| choice.selected) {
-        group_choices.push(Choice { value: group_value(&group), label: group_label(&group), selected: true });
-    }
+    let group_choices = group_choices(&groups, &group);
     let date_text = |as_of: Option<AsOf>| as_of.and_then(day_of).map(|day| day.to_string()).unwrap_or_default();
     Ok(ReplayPage {
         schemes: scheme_choices(&schemes, Some(&scheme)),

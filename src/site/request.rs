@@ -446,6 +446,35 @@ pub fn default_scheme(
 /// The parts of a question about a scheme's peer group in a period, as the overview, the replay and
 /// the documents send them, each parsed or refused by name; `group` is `Some(None)` for the scheme's
 /// units (`units`), `Some(Some(code))` for the sections of one function.
+/// A peer group as a query names it: `units` for a scheme's units, a function code for the sections of
+/// that function.
+pub fn group_value(group: &Option<FunctionCode>) -> String {
+    group.as_ref().map_or_else(|| "units".to_owned(), FunctionCode::to_string)
+}
+
+/// A peer group in words.
+pub fn group_label(group: &Option<FunctionCode>) -> String {
+    let t = text();
+    match group {
+        None => t.group_units.to_owned(),
+        Some(code) => format!("{} {code}", t.group_sections),
+    }
+}
+
+/// The group pickers: every group of `groups`, `selected` chosen (added when it is not among them).
+pub fn group_choices(groups: &[Option<FunctionCode>], selected: &Option<FunctionCode>) -> Vec<Choice> {
+    let choice = |group: &Option<FunctionCode>| Choice {
+        value: group_value(group),
+        label: group_label(group),
+        selected: group == selected,
+    };
+    let mut choices: Vec<Choice> = groups.iter().map(choice).collect();
+    if !choices.iter().any(|choice| choice.selected) {
+        choices.push(choice(selected));
+    }
+    choices
+}
+
 pub struct GroupParts {
     pub scheme: Option<SchemeId>,
     pub group: Option<Option<FunctionCode>>,

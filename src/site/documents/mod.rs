@@ -43,10 +43,9 @@ use crate::domain::{FunctionCode, IndicatorCode, PeriodId, Points, SchemeId, Uni
 use crate::projection::AsOf;
 use crate::service::listings::{Periods, SchemeListing};
 use crate::service::queries::{RankingScope, ReadTarget, Reader, UnitListing, View};
-use crate::site::pages::Choice;
 use crate::site::request::{
-    as_of_input, default_period, download_reader, malformed, page_reader, period_choices, period_note, refusal_page,
-    standing_text, GroupParts, QueryString, Refusal,
+    as_of_input, default_period, download_reader, group_choices, group_label, group_value, malformed, page_reader,
+    period_choices, period_note, refusal_page, standing_text, GroupParts, QueryString, Refusal,
 };
 use crate::site::{failure, html, text, SiteState};
 use crate::tabular::Format;
@@ -194,18 +193,6 @@ fn scope(scheme: &SchemeId, group: &Option<FunctionCode>) -> RankingScope {
 /// What the group's documents reveal beyond its ranking table: the rule of `/v1/bulletin`.
 fn detail(scheme: &SchemeId, group: &Option<FunctionCode>, period: PeriodId) -> ReadTarget {
     ReadTarget::GroupDetail { scope: scope(scheme, group), period }
-}
-
-fn group_value(group: &Option<FunctionCode>) -> String {
-    group.as_ref().map_or_else(|| "units".to_owned(), FunctionCode::to_string)
-}
-
-pub(crate) fn group_label(group: &Option<FunctionCode>) -> String {
-    let t = text();
-    match group {
-        None => t.group_units.to_owned(),
-        Some(code) => format!("{} {code}", t.group_sections),
-    }
 }
 
 /// The groups of `listing` whose documents `reader` may read.
@@ -382,22 +369,7 @@ async fn chain_footer(site: &SiteState, seq: u64) -> Result<ChainFooter, Refusal
 
 /// The pickers and links above a document (not printed).
 fn toolbar(resolved: &Resolved, kind: Kind) -> Toolbar {
-    let mut groups: Vec<Choice> = resolved
-        .groups
-        .iter()
-        .map(|group| Choice {
-            value: group_value(group),
-            label: group_label(group),
-            selected: *group == resolved.group,
-        })
-        .collect();
-    if !groups.iter().any(|choice| choice.selected) {
-        groups.push(Choice {
-            value: group_value(&resolved.group),
-            label: group_label(&resolved.group),
-            selected: true,
-        });
-    }
+    let groups = group_choices(&resolved.groups, &resolved.group);
     Toolbar {
         kind,
         schemes: crate::site::request::scheme_choices(&resolved.schemes, Some(resolved.scheme())),
