@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
 use crate::domain::{FunctionCode, PeriodId, SchemeId};
-use crate::projection::{AsOf, Counting, Ranking};
+use crate::projection::{AsOf, Ranking};
 use crate::service::listings::{Periods, SchemeListing};
 use crate::service::queries::{Answer, RankingScope, ReadTarget, Reader, View};
 use crate::site::pages::{self, Overview, Row};
@@ -73,15 +73,15 @@ fn resolve(site: &SiteState, reader: &Reader, query: &OverviewQuery) -> Result<O
     let t = text();
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
-    let asked = GroupParts::parse(
-        query.scheme.as_deref(),
-        query.group.as_deref(),
-        query.period.as_deref(),
-        query.as_of.as_deref(),
-        query.provisional.as_deref(),
-    )?;
-    let (scheme_asked, group_asked, period_asked) = (asked.scheme.clone(), asked.group.clone(), asked.period);
-    let (as_of, provisional) = (asked.as_of.unwrap_or(AsOf::Latest), asked.provisional);
+    let GroupParts { scheme: scheme_asked, group: group_asked, period: period_asked, as_of, provisional } =
+        GroupParts::parse(
+            query.scheme.as_deref(),
+            query.group.as_deref(),
+            query.period.as_deref(),
+            query.as_of.as_deref(),
+            query.provisional.as_deref(),
+        )?;
+    let as_of = as_of.unwrap_or(AsOf::Latest);
 
     let schemes = read_models.schemes(AsOf::Latest)?.value.schemes;
     let scheme = match scheme_asked {
@@ -120,7 +120,7 @@ fn resolve(site: &SiteState, reader: &Reader, query: &OverviewQuery) -> Result<O
             }
         },
     };
-    let counting = if provisional { Counting::Provisional } else { Counting::Published };
+    let counting = GroupParts::counting_of(provisional);
     let ranking = read_models.ranking(&scope(&scheme, &group), period, View { as_of, counting })?;
     let as_of_text = query.as_of.clone().unwrap_or_default();
     let resolved = Resolved { schemes, scheme, groups, group, periods, period, as_of, as_of_text, provisional };

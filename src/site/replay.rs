@@ -136,17 +136,17 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
     let zone = read_models.time_zone();
-    let asked = GroupParts::parse(
-        query.scheme.as_deref(),
-        query.group.as_deref(),
-        query.period.as_deref(),
-        query.as_of.as_deref(),
-        query.provisional.as_deref(),
-    )?;
-    let (scheme_asked, group_asked, period_asked) = (asked.scheme.clone(), asked.group.clone(), asked.period);
-    let as_of_asked = asked.as_of;
+    let GroupParts { scheme: scheme_asked, group: group_asked, period: period_asked, as_of, provisional } =
+        GroupParts::parse(
+            query.scheme.as_deref(),
+            query.group.as_deref(),
+            query.period.as_deref(),
+            query.as_of.as_deref(),
+            query.provisional.as_deref(),
+        )?;
+    let as_of_asked = as_of;
     let from = parse(query.from.as_deref(), crate::service::queries::parse_as_of, "from")?;
-    let (provisional, counting) = (asked.provisional, asked.counting());
+    let counting = GroupParts::counting_of(provisional);
 
     let schemes = read_models.schemes(AsOf::Latest)?.value.schemes;
     let scheme = match scheme_asked {

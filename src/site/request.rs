@@ -327,7 +327,7 @@ impl UnitQuestion {
     }
 
     pub fn view(&self) -> View {
-        let counting = if self.provisional { Counting::Provisional } else { Counting::Published };
+        let counting = GroupParts::counting_of(self.provisional);
         View { as_of: self.as_of, counting }
     }
 
@@ -504,8 +504,9 @@ impl GroupParts {
         })
     }
 
-    pub fn counting(&self) -> Counting {
-        if self.provisional {
+    /// What a ranking counts when provisional results are asked for, or not.
+    pub fn counting_of(provisional: bool) -> Counting {
+        if provisional {
             Counting::Provisional
         } else {
             Counting::Published

@@ -219,15 +219,15 @@ fn some_period(listing: &SchemeListing) -> Option<PeriodId> {
 pub(crate) fn resolve(site: &SiteState, reader: &Reader, query: &DocumentQuery) -> Result<Resolved, Refusal> {
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
-    let asked = GroupParts::parse(
-        query.scheme.as_deref(),
-        query.group.as_deref(),
-        query.period.as_deref(),
-        query.as_of.as_deref(),
-        query.provisional.as_deref(),
-    )?;
-    let (scheme_asked, group_asked, period_asked) = (asked.scheme.clone(), asked.group.clone(), asked.period);
-    let (as_of, provisional) = (asked.as_of.unwrap_or(AsOf::Latest), asked.provisional);
+    let GroupParts { scheme: scheme_asked, group: group_asked, period: period_asked, as_of, provisional } =
+        GroupParts::parse(
+            query.scheme.as_deref(),
+            query.group.as_deref(),
+            query.period.as_deref(),
+            query.as_of.as_deref(),
+            query.provisional.as_deref(),
+        )?;
+    let as_of = as_of.unwrap_or(AsOf::Latest);
 
     let all = read_models.schemes(AsOf::Latest)?.value.schemes;
     let mut schemes: Vec<SchemeListing> = all
