@@ -37,7 +37,7 @@ use crate::service::CommandOptions;
 use crate::site::pages::{self, Place, Scripts, Visitor};
 use crate::site::request::{blocking_page, page_reader, refusal_page, standing_text, Refusal};
 use crate::site::text::{AppealsText, Text};
-use crate::site::{csrf_refused, current, failure, html as html_response, session, text, SiteState};
+use crate::site::{csrf_refused, current, failure, html as html_response, session, SiteState};
 
 /// The page's question: a deduction to preselect, and the event a recording just made (the notice).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -209,7 +209,9 @@ fn decision_words(top: &Text, appeal: &QueuedAppeal) -> String {
                 AppealStage::Escalated => top.stage_escalated,
             };
             let restores = t.restores.replace("{}", &restored.to_string());
-            format!("{stage}：{}，{restores}。{reasoning}", verdict_words(top, verdict))
+            let marks = &top.marks;
+            let verdict = verdict_words(top, verdict);
+            format!("{stage}{}{verdict}{}{restores}{}{reasoning}", marks.colon, marks.comma, marks.stop)
         }
     }
 }
@@ -227,14 +229,13 @@ fn grounds_of(appeal: &QueuedAppeal) -> String {
         .unwrap_or_default()
 }
 
-fn row(site: &SiteState, appeal: &QueuedAppeal) -> AppealRow {
-    let top = text();
+fn row(site: &SiteState, top: &Text, appeal: &QueuedAppeal) -> AppealRow {
     let t = top.appeal_page;
     let zone = site.app.read_models.time_zone();
     let (status_key, status) = status_words(t, appeal.status);
     let mut due = zone.local_minute(appeal.decision_due_at);
     if appeal.overdue {
-        due.push_str(&format!("（{}）", t.overdue.replace("{}", &appeal.days_overdue.to_string())));
+        due.push_str(&top.marks.paren(t.overdue.replace("{}", &appeal.days_overdue.to_string())));
     }
     AppealRow {
         appeal_id: appeal.appeal_id.to_string(),
@@ -262,8 +263,9 @@ fn appeals_page(
     reader: &Reader,
     query: &AppealsQuery,
     attempt: Option<(Attempt, FormError)>,
+    top: &Text,
 ) -> Result<AppealsPage, Refusal> {
-    let t = text().appeal_page;
+    let t = top.appeal_page;
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
     let (filing, deciding) = (may_file(reader), may_decide(reader));
@@ -288,7 +290,7 @@ fn appeals_page(
             .appeals
             .iter()
             .map(|appeal| {
-                let mut row = row(site, appeal);
+                let mut row = row(site, top, appeal);
                 if matches!(appeal.status, AppealStatus::Open | AppealStatus::Escalated) {
                     row.withdraw = Some(withdraw_form(&row.appeal_id, &mut attempt));
                 }
@@ -314,7 +316,7 @@ fn appeals_page(
             .appeals
             .iter()
             .map(|appeal| {
-                let mut row = row(site, appeal);
+                let mut row = row(site, top, appeal);
                 if deciding {
                     row.decide = Some(decide_form(&row.appeal_id, &mut attempt));
                 }
@@ -328,7 +330,7 @@ fn appeals_page(
     } else {
         let filter = AppealFilter { status: StatusFilter::Decided, ..AppealFilter::default() };
         let answer = read_models.appeal_queue(reader, &filter, AsOf::Latest, now)?;
-        Some(answer.value.appeals.iter().rev().map(|appeal| row(site, appeal)).collect())
+        Some(answer.value.appeals.iter().rev().map(|appeal| row(site, top, appeal)).collect())
     };
     let file = filing.then(|| match attempt.take() {
         Some((Attempt::File { deduction, grounds, key }, error)) => {
@@ -352,7 +354,7 @@ fn appeals_page(
         (false, true) => t.intro_decider,
         (false, false) => t.intro_reader,
     };
-    let standing = standing_text(as_of_seq, as_of_instant, read_models.time_zone());
+    let standing = standing_text(top, as_of_seq, as_of_instant, read_models.time_zone());
     Ok(AppealsPage { intro, standing, notice, error_elsewhere, file, mine, queue, decided })
 }
 
@@ -411,8 +413,13 @@ fn text_form(
     }
 }
 
-fn made(site: &SiteState, reader: &Reader, query: &AppealsQuery) -> Result<(StatusCode, AppealsPage), Refusal> {
-    Ok((StatusCode::OK, appeals_page(site, reader, query, None)?))
+fn made(
+    site: &SiteState,
+    reader: &Reader,
+    query: &AppealsQuery,
+    t: &Text,
+) -> Result<(StatusCode, AppealsPage), Refusal> {
+    Ok((StatusCode::OK, appeals_page(site, reader, query, None, t)?))
 }
 
 /// `GET /appeals`: the page for a signed-in reader, or the sign-in page.
@@ -569,14 +576,17 @@ async fn submit(
     csrf: Option<String>,
     attempt: Result<Attempt, FormRejection>,
 ) -> Response {
-    let Some(current) = current(&site, &headers) else { return csrf_refused() };
+    let t = crate::site::words(&headers);
+    let Some(current) = current(&site, &headers) else { return csrf_refused(t) };
     if !session::csrf_matches(&current.session, csrf.as_deref()) {
-        return csrf_refused();
+        return csrf_refused(t);
     }
-    let signed_in = match page_reader(&site, &headers, &uri) {
+    let mut signed_in = match page_reader(&site, &headers, &uri) {
         Ok(signed_in) => signed_in,
         Err(response) => return response,
     };
+    // The page drawn again after a refusal is the appeals page (the language switch returns there).
+    signed_in.here = "/appeals".to_owned();
     let visitor = signed_in.visitor();
     let Ok(attempt) = attempt else {
         return refusal_page(Refusal::Invalid("form: malformed".to_owned()), &visitor);
@@ -594,7 +604,7 @@ async fn submit(
         Err(problem) => {
             let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
             let error = FormError { field: problem.field.unwrap_or_default(), message: problem.detail };
-            match appeals_page(&worker, &reader, &AppealsQuery::default(), Some((attempt, error))) {
+            match appeals_page(&worker, &reader, &AppealsQuery::default(), Some((attempt, error)), t) {
                 Ok(page) => Outcome::Refused(status, Box::new(page)),
                 Err(refusal) => Outcome::Failed(refusal),
             }
@@ -602,9 +612,9 @@ async fn submit(
     })
     .await;
     match outcome {
-        Err(error) => failure(&error),
+        Err(error) => failure(t, &error),
         Ok(Outcome::Recorded(seq)) => Redirect::to(&format!("/appeals?recorded={seq}")).into_response(),
-        Ok(Outcome::Refused(status, page)) => html_response(status, render(text(), &page, &visitor)),
+        Ok(Outcome::Refused(status, page)) => html_response(status, render(t, &page, &visitor)),
         Ok(Outcome::Failed(refusal)) => refusal_page(refusal, &visitor),
     }
 }
@@ -782,8 +792,8 @@ fn appeal_card(top: &Text, row: &AppealRow, csrf: &str) -> Markup {
                 div { dt { (t.due) } dd { (row.due) } }
                 div { dt { (top.seq) } dd { (row.filed_seq) } }
             }
-            p { strong { (t.grounds) "：" } span data-grounds { (row.grounds) } }
-            p { strong { (t.decision) "：" } span data-decision { (row.decision) } }
+            p { strong { (t.grounds) (top.marks.colon) } span data-grounds { (row.grounds) } }
+            p { strong { (t.decision) (top.marks.colon) } span data-decision { (row.decision) } }
             @if let Some(form) = &row.decide { (decide_section(top, &row.appeal_id, form, csrf)) }
             @if let Some(form) = &row.withdraw { (withdraw_section(t, &row.appeal_id, form, csrf)) }
             @if let Some(form) = &row.escalate { (escalate_section(t, &row.appeal_id, form, csrf)) }

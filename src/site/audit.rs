@@ -22,7 +22,8 @@ use crate::service::queries::{ReadTarget, Reader};
 use crate::service::records::{Verified, VerifyFailure};
 use crate::site::pages::{self, AuditPage, Figure, VerificationView};
 use crate::site::request::{download_reader, malformed, page_reader, refusal_page, Refusal, SignedIn};
-use crate::site::{failure, html, text, SiteState};
+use crate::site::text::Text;
+use crate::site::{failure, html, SiteState};
 
 /// A verification run from the audit page: when it ran (on the server's clock) and what it found.
 #[derive(Clone, Debug)]
@@ -56,8 +57,7 @@ fn figure(key: &'static str, label: &'static str, value: impl ToString) -> Figur
     Figure { key, label, value: value.to_string(), note: None }
 }
 
-fn verification_view(site: &SiteState, run: &VerificationRun) -> VerificationView {
-    let t = text();
+fn verification_view(site: &SiteState, run: &VerificationRun, t: &Text) -> VerificationView {
     let zone = site.app.read_models.time_zone();
     match &run.outcome {
         Ok(verified) => VerificationView {
@@ -90,7 +90,7 @@ fn commands(public_key: &str) -> String {
 }
 
 async fn audit_page(site: &SiteState, signed_in: &SignedIn, query: &AuditQuery) -> Result<AuditPage, Refusal> {
-    let t = text();
+    let t = signed_in.t;
     let reader = &signed_in.reader;
     let run_now = match query.verify.as_deref().map(str::trim) {
         None | Some("" | "false") => false,
@@ -133,7 +133,7 @@ async fn audit_page(site: &SiteState, signed_in: &SignedIn, query: &AuditQuery) 
             figure("signature", t.signature, &checkpoint.signature),
         ],
         ledger_reader,
-        verification: run.as_ref().filter(|_| ledger_reader).map(|run| verification_view(site, run)),
+        verification: run.as_ref().filter(|_| ledger_reader).map(|run| verification_view(site, run, t)),
         commands: commands(&public_key),
     })
 }
@@ -153,7 +153,7 @@ pub async fn page(
     let visitor = signed_in.visitor();
     let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
     match audit_page(&site, &signed_in, &query).await {
-        Ok(page) => html(StatusCode::OK, pages::audit(text(), &page, &visitor)),
+        Ok(page) => html(StatusCode::OK, pages::audit(signed_in.t, &page, &visitor)),
         Err(refusal) => refusal_page(refusal, &visitor),
     }
 }
@@ -169,7 +169,7 @@ pub async fn checkpoint_download(State(site): State<SiteState>, headers: HeaderM
         return refusal_page(refusal, &signed_in.visitor());
     }
     match crate::http::ledger_reads::fresh_checkpoint(&site.app).await {
-        Err(problem) => failure(&problem.detail),
+        Err(problem) => failure(signed_in.t, &problem.detail),
         Ok(checkpoint) => (
             StatusCode::OK,
             [

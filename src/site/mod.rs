@@ -31,6 +31,9 @@
 //!   comparison table (横向比较情况表) and the analysis report (分析报告) under `/documents/…`, each
 //!   printable on A4 with a footer naming the chain position it was read at; the bulletin and the
 //!   table also as `GET /downloads/bulletin|horizontal?…&format=csv|xlsx` (`documents`).
+//! - `GET /language?to=en|zh&back=/…` — the reader's language, kept in a cookie (`kpi_lang`), and
+//!   back to the page it was chosen on (a path of this site only). Every page and download is drawn
+//!   in it: the words and punctuation of `text::ZH` or `text::EN`; the ledger's data as recorded.
 //! - `GET /assets/{name}` — the site's files under content-hash names, cached for a year.
 //!
 //! Invariant: every page is sent with a strict Content-Security-Policy (`script-src 'self'`, no inline
@@ -58,7 +61,7 @@ mod unit;
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -70,8 +73,9 @@ use crate::domain::TokenHash;
 use crate::http::AppState;
 use crate::service::queries::Reader;
 use crate::service::tokens::token_hash;
+use crate::tabular::Lang;
 use session::{Session, Sessions, Signed};
-use text::{Text, ZH};
+use text::Text;
 
 /// The Content-Security-Policy of every page: the site's own scripts, styles, images and fonts only,
 /// no inline script or style, no frames, forms only to the site.
@@ -100,6 +104,7 @@ pub fn app_with_sessions(state: AppState, sessions: Arc<Sessions>) -> Router {
         .route("/", get(overview::page))
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", post(sign_out))
+        .route("/language", get(switch_language))
         .route("/unit", get(unit::page))
         .route("/register", get(register::page))
         .route("/audit", get(audit::page))
@@ -149,9 +154,9 @@ async fn protect(request: Request, next: Next) -> Response {
     response
 }
 
-/// The language of the pages (the English switch will choose here).
-fn text() -> &'static Text {
-    &ZH
+/// The words of the pages in the language the reader chose (the switch in the bar sets it).
+pub(crate) fn words(headers: &HeaderMap) -> &'static Text {
+    text::text(session::language(headers))
 }
 
 /// An HTML page with its status.
@@ -173,14 +178,14 @@ fn current(site: &SiteState, headers: &HeaderMap) -> Option<Current> {
 
 /// The reader a signed-in session stands for, judged now; `None` (and the session closed) when its
 /// token no longer acts.
-fn reader(site: &SiteState, current: &Current) -> Option<(Reader, String)> {
-    let t = text();
+fn reader(site: &SiteState, current: &Current, t: &Text) -> Option<(Reader, String)> {
     let judged = match &current.session.signed {
         Signed::Nobody => None,
         Signed::Local => site.app.local_read_token_hash.is_some().then(|| (Reader::Local, t.local_reader.to_owned())),
         Signed::Token(hash) => {
             site.app.read_models.token_actor(hash, site.app.service.clock().now()).ok().map(|actor| {
-                let label = format!("{}（{}，{}）", actor.id, t.role(actor.role), actor.unit);
+                let role = format!("{}{}{}", t.role(actor.role), t.marks.comma, actor.unit);
+                let label = format!("{}{}", actor.id, t.marks.paren(role));
                 (Reader::Token(actor), label)
             })
         }
@@ -203,7 +208,7 @@ fn sign_in_response(
     status: StatusCode,
     message: Option<&str>,
 ) -> Response {
-    let t = text();
+    let t = words(headers);
     if let Some(current) = current(site, headers).filter(|current| current.session.signed == Signed::Nobody) {
         return html(status, pages::sign_in(t, &current.session.csrf, message));
     }
@@ -213,20 +218,18 @@ fn sign_in_response(
             response.headers_mut().append(header::SET_COOKIE, session::set_cookie(&id, tls(headers, uri)));
             response
         }
-        Err(error) => failure(&error),
+        Err(error) => failure(t, &error),
     }
 }
 
 /// A server fault: logged in full, a plain page outward.
-fn failure(error: &dyn std::fmt::Display) -> Response {
+fn failure(t: &Text, error: &dyn std::fmt::Display) -> Response {
     tracing::error!(%error, "site request failed");
-    let t = text();
     html(StatusCode::INTERNAL_SERVER_ERROR, pages::message(t, t.error_title, t.error_intro, None, None))
 }
 
 /// The refusal of a POST without the session's CSRF token.
-fn csrf_refused() -> Response {
-    let t = text();
+fn csrf_refused(t: &Text) -> Response {
     html(StatusCode::FORBIDDEN, pages::message(t, t.csrf_title, t.csrf_intro, None, None))
 }
 
@@ -250,10 +253,11 @@ async fn sign_in(
     uri: Uri,
     form: Result<Form<SignInForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Some(current) = current(&site, &headers) else { return csrf_refused() };
-    let Ok(Form(form)) = form else { return csrf_refused() };
+    let t = words(&headers);
+    let Some(current) = current(&site, &headers) else { return csrf_refused(t) };
+    let Ok(Form(form)) = form else { return csrf_refused(t) };
     if !session::csrf_matches(&current.session, form.csrf.as_deref()) {
-        return csrf_refused();
+        return csrf_refused(t);
     }
     let token = form.token.unwrap_or_default();
     let token = token.trim();
@@ -267,7 +271,7 @@ async fn sign_in(
             .map(Signed::Token)
     };
     let Some(signed) = signed.filter(|_| !token.is_empty()) else {
-        return sign_in_response(&site, &headers, &uri, StatusCode::UNAUTHORIZED, Some(text().sign_in_refused));
+        return sign_in_response(&site, &headers, &uri, StatusCode::UNAUTHORIZED, Some(t.sign_in_refused));
     };
     site.sessions.close(&current.id);
     // A `person` token reads only its own data: it starts on its own page, not the overview.
@@ -285,7 +289,7 @@ async fn sign_in(
             response.headers_mut().append(header::SET_COOKIE, session::set_cookie(&id, tls(&headers, &uri)));
             response
         }
-        Err(error) => failure(&error),
+        Err(error) => failure(t, &error),
     }
 }
 
@@ -301,13 +305,53 @@ async fn sign_out(
     uri: Uri,
     form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Some(current) = current(&site, &headers) else { return csrf_refused() };
+    let t = words(&headers);
+    let Some(current) = current(&site, &headers) else { return csrf_refused(t) };
     let csrf = form.ok().and_then(|Form(form)| form.csrf);
     if !session::csrf_matches(&current.session, csrf.as_deref()) {
-        return csrf_refused();
+        return csrf_refused(t);
     }
     site.sessions.close(&current.id);
     let mut response = Redirect::to("/sign-in").into_response();
     response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(tls(&headers, &uri)));
     response
+}
+
+#[derive(serde::Deserialize)]
+struct LanguageQuery {
+    to: Option<String>,
+    back: Option<String>,
+}
+
+/// `GET /language?to=en|zh&back=/path?query`: keeps the reader's choice of language in a cookie and
+/// goes back to the page it was chosen on (a path of this site only: anything else goes to `/`). It
+/// records nothing and reads nothing, so it needs neither a session nor a CSRF token.
+async fn switch_language(
+    headers: HeaderMap,
+    uri: Uri,
+    query: Result<Query<LanguageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let query = query.map(|Query(query)| query).unwrap_or(LanguageQuery { to: None, back: None });
+    let lang = match query.to.as_deref() {
+        Some("en") => Lang::En,
+        Some("zh") => Lang::Zh,
+        _ => {
+            let t = words(&headers);
+            let detail = "to: expected en or zh";
+            return html(StatusCode::BAD_REQUEST, pages::message(t, t.bad_request_title, "", Some(detail), None));
+        }
+    };
+    let back = query.back.filter(|back| local_path(back)).unwrap_or_else(|| "/".to_owned());
+    let mut response = Redirect::to(&back).into_response();
+    response.headers_mut().append(header::SET_COOKIE, session::language_cookie(lang, tls(&headers, &uri)));
+    response
+}
+
+/// Whether `target` is a path on this site (`/…`, not `//host` or `/\host`, which browsers read as
+/// another site), so a redirect to it cannot leave the site.
+fn local_path(target: &str) -> bool {
+    target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.starts_with("/\\")
+        && !target.chars().any(|c| c.is_control() || c == '\\')
 }

@@ -19,8 +19,9 @@ use crate::site::request::{
     as_of_input, default_period, download_reader, group_choices, group_label, group_value, malformed, page_reader,
     period_choices, period_note, refusal_page, scheme_choices, standing_text, GroupParts, QueryString, Refusal,
 };
-use crate::site::{failure, html, text, SiteState};
-use crate::tabular::{answers, Format, Lang};
+use crate::site::text::Text;
+use crate::site::{failure, html, SiteState};
+use crate::tabular::{answers, Format};
 
 /// The overview's question, as its pickers send it; every part may be left out.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -69,8 +70,7 @@ fn may_read(
     site.app.read_models.may_read(reader, &target).is_ok()
 }
 
-fn resolve(site: &SiteState, reader: &Reader, query: &OverviewQuery) -> Result<Outcome, Refusal> {
-    let t = text();
+fn resolve(site: &SiteState, reader: &Reader, query: &OverviewQuery, t: &Text) -> Result<Outcome, Refusal> {
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
     let GroupParts { scheme: scheme_asked, group: group_asked, period: period_asked, as_of, provisional } =
@@ -150,8 +150,7 @@ fn unit_query(resolved: &Resolved, unit: &crate::domain::UnitCode) -> String {
 }
 
 /// The chart's data for app.js: labels (names), scores, tiers and their words, and the axis floor.
-fn chart_json(ranking: &Ranking) -> String {
-    let t = text();
+fn chart_json(t: &Text, ranking: &Ranking) -> String {
     let labels: Vec<String> = ranking
         .standings
         .iter()
@@ -169,8 +168,7 @@ fn chart_json(ranking: &Ranking) -> String {
     .to_string()
 }
 
-fn overview_of(site: &SiteState, reader: &Reader, resolved: &Resolved, answer: &Answer<Ranking>) -> Overview {
-    let t = text();
+fn overview_of(site: &SiteState, reader: &Reader, resolved: &Resolved, answer: &Answer<Ranking>, t: &Text) -> Overview {
     let ranking = &answer.value;
     let names: std::collections::BTreeMap<_, _> = site
         .app
@@ -183,22 +181,22 @@ fn overview_of(site: &SiteState, reader: &Reader, resolved: &Resolved, answer: &
         Some(name) => format!("{unit} {name}"),
         None => unit.to_string(),
     };
-    let periods = period_choices(&resolved.periods, resolved.period);
-    let groups = group_choices(&resolved.groups, &resolved.group);
-    let period_note = period_note(&resolved.periods, resolved.period, zone);
+    let periods = period_choices(t, &resolved.periods, resolved.period);
+    let groups = group_choices(t, &resolved.groups, &resolved.group);
+    let period_note = period_note(t, &resolved.periods, resolved.period, zone);
     // A unit's name links to its page only when the reader may read the unit's own facts.
     let readable = |unit: &crate::domain::UnitCode| {
         let target = ReadTarget::Unit { field: "unit", unit: Some(unit.clone()) };
         site.app.read_models.may_read(reader, &target).is_ok()
     };
-    let standing = standing_text(answer.as_of_seq, answer.as_of_instant, zone);
+    let standing = standing_text(t, answer.as_of_seq, answer.as_of_instant, zone);
     Overview {
-        schemes: scheme_choices(&resolved.schemes, Some(&resolved.scheme)),
+        schemes: scheme_choices(t, &resolved.schemes, Some(&resolved.scheme)),
         groups,
         periods,
         as_of: as_of_input(resolved.as_of),
         provisional: resolved.provisional,
-        heading: format!("{} · {} · {}", resolved.scheme, group_label(&resolved.group), resolved.period),
+        heading: format!("{} · {} · {}", resolved.scheme, group_label(t, &resolved.group), resolved.period),
         standing,
         period_note,
         sections: ranking.group.function_code.is_some(),
@@ -219,7 +217,7 @@ fn overview_of(site: &SiteState, reader: &Reader, resolved: &Resolved, answer: &
         provisional_periods: ranking.provisional_periods.iter().map(PeriodId::to_string).collect(),
         unassessed: ranking.unassessed_indicators,
         unranked: ranking.unranked.iter().map(named).collect(),
-        chart: chart_json(ranking),
+        chart: chart_json(t, ranking),
         download_query: download_query(resolved),
         documents_query: crate::site::documents::overview_query(
             site,
@@ -241,30 +239,29 @@ pub async fn page(
     uri: Uri,
     query: Result<Query<OverviewQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let t = text();
     let signed_in = match page_reader(&site, &headers, &uri) {
         Ok(signed_in) => signed_in,
         Err(response) => return response,
     };
-    let visitor = signed_in.visitor();
+    let (visitor, t) = (signed_in.visitor(), signed_in.t);
     let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
     let worker = site.clone();
     let reader = signed_in.reader.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        let outcome = resolve(&worker, &reader, &query)?;
+        let outcome = resolve(&worker, &reader, &query, t)?;
         Ok::<_, Refusal>(match outcome {
-            Outcome::Ranked(resolved, answer) => Ok(overview_of(&worker, &reader, &resolved, &answer)),
+            Outcome::Ranked(resolved, answer) => Ok(overview_of(&worker, &reader, &resolved, &answer, t)),
             Outcome::Empty(schemes, scheme, message) => Err((schemes, scheme, message)),
         })
     })
     .await;
     match outcome {
-        Err(error) => failure(&error),
+        Err(error) => failure(t, &error),
         Ok(Err(refusal)) => refusal_page(refusal, &visitor),
         Ok(Ok(Ok(overview))) => html(StatusCode::OK, pages::overview(t, &overview, &visitor)),
         Ok(Ok(Err((schemes, scheme, message)))) => {
             let overview = Overview {
-                schemes: scheme_choices(&schemes, scheme.as_ref()),
+                schemes: scheme_choices(t, &schemes, scheme.as_ref()),
                 groups: Vec::new(),
                 periods: Vec::new(),
                 as_of: String::new(),
@@ -298,7 +295,7 @@ pub async fn download(
         Ok(signed_in) => signed_in,
         Err(response) => return response,
     };
-    let visitor = signed_in.visitor();
+    let (visitor, t) = (signed_in.visitor(), signed_in.t);
     let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
     let reader = signed_in.reader.clone();
     let Some(format) = query.format.as_deref().and_then(Format::parse) else {
@@ -306,7 +303,7 @@ pub async fn download(
     };
     let worker = site.clone();
     let made = tokio::task::spawn_blocking(move || {
-        let Outcome::Ranked(_, answer) = resolve(&worker, &reader, &query)? else {
+        let Outcome::Ranked(_, answer) = resolve(&worker, &reader, &query, t)? else {
             return Err(Refusal::NotFound("period: nothing to rank yet".to_owned()));
         };
         let names = worker
@@ -315,13 +312,13 @@ pub async fn download(
             .units(AsOf::Seq(answer.as_of_seq))
             .map(|units| units.value.units.into_iter().map(|unit| (unit.unit, unit.name)).collect())
             .unwrap_or_default();
-        let workbook = answers::ranking(&answer, &names, Lang::Zh);
+        let workbook = answers::ranking(&answer, &names, t.language);
         let body = format.write(&workbook).map_err(Refusal::Failure)?;
         Ok((format.file_name(&workbook), body))
     })
     .await;
     match made {
-        Err(error) => failure(&error),
+        Err(error) => failure(t, &error),
         Ok(Err(refusal)) => refusal_page(refusal, &visitor),
         Ok(Ok((file_name, body))) => crate::http::export::file_response(format, &file_name, body),
     }

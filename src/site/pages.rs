@@ -10,12 +10,17 @@
 use maud::{html, Markup, DOCTYPE};
 
 use crate::site::assets;
-use crate::site::text::Text;
+use crate::site::request::percent_encode;
+use crate::site::text::{self, Text};
+use crate::tabular::Lang;
 
-/// Who is signed in, as the header shows it, with the CSRF token the sign-out form carries.
+/// Who is signed in, as the header shows it, with the CSRF token the sign-out form carries, the
+/// words of the language they read in, and the page they are on (where the language switch returns).
 pub struct Visitor<'a> {
     pub label: String,
     pub csrf: &'a str,
+    pub t: &'static Text,
+    pub here: &'a str,
 }
 
 /// Where a page stands in the navigation bar.
@@ -92,8 +97,9 @@ pub fn frame(
                 header.bar {
                     span.name { (t.site_name) }
                     @if visitor.is_some() { (nav(t, place)) }
+                    (language_switch(t, visitor.map_or("/", |visitor| visitor.here)))
                     @if let Some(visitor) = visitor {
-                        span.who { (t.signed_in_as) "：" (visitor.label) }
+                        span.who { (t.signed_in_as) (t.marks.colon) (visitor.label) }
                         form.inline method="post" action="/sign-out" {
                             input type="hidden" name="csrf" value=(visitor.csrf);
                             button.quiet type="submit" { (t.sign_out_button) }
@@ -112,6 +118,20 @@ pub fn frame(
         }
     }
     .into_string()
+}
+
+/// The link to the same page in the other language.
+fn language_switch(t: &Text, here: &str) -> Markup {
+    let other = text::other(t.language);
+    let code = match other {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    };
+    let href = format!("/language?to={code}&back={}", percent_encode(here));
+    html! {
+        a.language href=(href) lang=(text::text(other).lang) hreflang=(text::text(other).lang)
+            aria-label=(t.language_switch) { (text::text(other).language_name) }
+    }
 }
 
 /// The sign-in page: one field for the token, the form's CSRF token, and why the last try failed.
@@ -247,7 +267,7 @@ pub fn overview(t: &Text, overview: &Overview, visitor: &Visitor<'_>) -> String 
                     p.muted { (note) }
                 }
                 @if !overview.provisional_periods.is_empty() {
-                    p.note { (t.provisional_note) (overview.provisional_periods.join("、")) }
+                    p.note { (t.provisional_note) (overview.provisional_periods.join(t.marks.list)) }
                 }
                 @if overview.unassessed > 0 {
                     p.note { (t.unassessed_note.0) (overview.unassessed) (t.unassessed_note.1) }
@@ -282,10 +302,10 @@ pub fn overview(t: &Text, overview: &Overview, visitor: &Visitor<'_>) -> String 
                     }
                 }
                 @if !overview.unranked.is_empty() {
-                    p.muted { (t.unranked_note) (overview.unranked.join("、")) }
+                    p.muted { (t.unranked_note) (overview.unranked.join(t.marks.list)) }
                 }
                 p.downloads {
-                    (t.download) "："
+                    (t.download) (t.marks.colon)
                     a href=(format!("/downloads/ranking?{}&format=csv", overview.download_query)) { "CSV" }
                     a href=(format!("/downloads/ranking?{}&format=xlsx", overview.download_query)) { "XLSX" }
                 }
@@ -293,7 +313,7 @@ pub fn overview(t: &Text, overview: &Overview, visitor: &Visitor<'_>) -> String 
                     p.downloads #overview-documents {
                         (t.documents.overview_link)
                         @for kind in crate::site::documents::Kind::DOCUMENTS {
-                            a href=(format!("{}?{query}", kind.path())) { (kind.title()) }
+                            a href=(format!("{}?{query}", kind.path())) { (kind.title(t)) }
                         }
                     }
                 }
@@ -493,7 +513,7 @@ fn unit_figures(t: &Text, unit: &UnitFigures) -> Markup {
             p.muted { (unit.standing) }
             @if let Some(note) = &unit.period_note { p.muted { (note) } }
             @if !unit.provisional_periods.is_empty() {
-                p.note { (t.provisional_note) (unit.provisional_periods.join("、")) }
+                p.note { (t.provisional_note) (unit.provisional_periods.join(t.marks.list)) }
             }
             h3 { (t.horizontal_title) }
             (figures(&unit.figures))
@@ -770,7 +790,7 @@ pub fn register(t: &Text, page: &RegisterPage, visitor: &Visitor<'_>) -> String 
                                     td.reason { (row.reason) }
                                     td { (row.category) }
                                     td {
-                                        @if row.evidence > 0 { (t.has_evidence) "（" (row.evidence) "）" }
+                                        @if row.evidence > 0 { (t.has_evidence) (t.marks.paren(row.evidence)) }
                                         @else if row.evidence_missing { span.veto { (t.lacks_evidence) } }
                                     }
                                     td { (row.cause_unit) }
@@ -795,7 +815,7 @@ pub fn register(t: &Text, page: &RegisterPage, visitor: &Visitor<'_>) -> String 
                 }
             }
             p.downloads {
-                (t.download) "："
+                (t.download) (t.marks.colon)
                 a href=(format!("/downloads/register?{}&format=csv", page.download_query)) { "CSV" }
                 a href=(format!("/downloads/register?{}&format=xlsx", page.download_query)) { "XLSX" }
                 span.muted { (t.register_download_note) }
@@ -854,7 +874,7 @@ pub fn audit(t: &Text, page: &AuditPage, visitor: &Visitor<'_>) -> String {
                                 (t.verification_broken) (run.failure.as_deref().unwrap_or(""))
                             }
                         }
-                        p.muted { (t.verification_at) "：" (run.at) }
+                        p.muted { (t.verification_at) (t.marks.colon) (run.at) }
                         (figures(&run.figures))
                     },
                 }

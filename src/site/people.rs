@@ -38,7 +38,7 @@ use crate::service::queries::{parse_as_of, QueryError, ReadTarget, Reader, UnitL
 use crate::site::pages::{self, figures, select, tier_badge, Choice, Figure, Place, Scripts, Visitor};
 use crate::site::request::{as_of_input, blocking_page, parse, standing_text, QueryString, Refusal};
 use crate::site::text::{PeopleText, Text};
-use crate::site::{text, SiteState};
+use crate::site::SiteState;
 
 fn may_read(site: &SiteState, reader: &Reader, target: &ReadTarget) -> Result<(), Refusal> {
     site.app.read_models.may_read(reader, target).map_err(Refusal::from)
@@ -56,11 +56,12 @@ fn year_period(year: i32) -> Result<PeriodId, Refusal> {
 
 /// The year, its halves and its quarters, for the years from two before `year` to `last`, `selected`
 /// marked (and added when it is not among them).
-fn period_choices(first: i32, last: i32, selected: PeriodId, t: &PeopleText) -> Vec<Choice> {
+fn period_choices(first: i32, last: i32, selected: PeriodId, top: &Text) -> Vec<Choice> {
+    let t = top.people;
     let mut choices = Vec::new();
     for year in (first..=last).rev() {
         for (suffix, label) in [
-            ("", format!("{year}（{}）", t.period_year)),
+            ("", format!("{year}{}", top.marks.paren(t.period_year))),
             ("-H1", format!("{year}-H1")),
             ("-H2", format!("{year}-H2")),
             ("-Q1", format!("{year}-Q1")),
@@ -111,24 +112,25 @@ struct ChangeLine {
     after: String,
 }
 
-fn change_lines(site: &SiteState, t: &PeopleText, basis: &BasisCheck) -> Vec<ChangeLine> {
+fn change_lines(site: &SiteState, top: &Text, basis: &BasisCheck) -> Vec<ChangeLine> {
+    let t = top.people;
     basis
         .changes
         .iter()
         .map(|change| ChangeLine {
             seq: change.event.seq,
-            event: event_words(site, &change.event),
+            event: event_words(site, top, &change.event),
             before: standing_words(t, change.before.as_ref()),
             after: standing_words(t, change.after.as_ref()),
         })
         .collect()
 }
 
-fn event_words(site: &SiteState, event: &EventRef) -> String {
-    let t = text();
+fn event_words(site: &SiteState, t: &Text, event: &EventRef) -> String {
     let zone = site.app.read_models.time_zone();
     let kind = t.event_type_name(&event.event_type).unwrap_or(event.event_type.as_str());
-    format!("{kind}（{}，{}）", event.actor_id, zone.local_minute(event.recorded_at))
+    let who = format!("{}{}{}", event.actor_id, t.marks.comma, zone.local_minute(event.recorded_at));
+    format!("{kind}{}", t.marks.paren(who))
 }
 
 // ---- A person's page -------------------------------------------------------------------------
@@ -262,8 +264,12 @@ fn person_choices(
     Ok(choices)
 }
 
-fn resolve_person(site: &SiteState, reader: &Reader, query: &PersonQuery) -> Result<(StatusCode, PersonPage), Refusal> {
-    let t = text().people;
+fn resolve_person(
+    site: &SiteState,
+    reader: &Reader,
+    query: &PersonQuery,
+    top: &Text,
+) -> Result<(StatusCode, PersonPage), Refusal> {
     let read_models = &site.app.read_models;
     let keys = site.app.service.person_keys();
     let asked = parse(query.person.as_deref(), |text| PersonId::new(text), "person")?;
@@ -282,7 +288,7 @@ fn resolve_person(site: &SiteState, reader: &Reader, query: &PersonQuery) -> Res
         // No one chosen yet: the reader's persons to choose from (refused to a role that reads none).
         let persons = person_choices(site, reader, own.as_ref(), None)?;
         // The period left blank unless asked: the person's latest year with a score, once chosen.
-        let mut periods = period_choices(year - 2, year, period.unwrap_or(year_period(year)?), t);
+        let mut periods = period_choices(year - 2, year, period.unwrap_or(year_period(year)?), top);
         if period.is_none() {
             periods.iter_mut().for_each(|choice| choice.selected = false);
             periods.insert(0, Choice { value: String::new(), label: "—".to_owned(), selected: true });
@@ -313,20 +319,20 @@ fn resolve_person(site: &SiteState, reader: &Reader, query: &PersonQuery) -> Res
     let reviews = read_models.person_reviews(&person, period, as_of, keys)?.value;
     let zone = read_models.time_zone();
     let persons = person_choices(site, reader, own.as_ref(), Some(&person))?;
-    let periods = period_choices(year.min(period.year()) - 2, year.max(period.year()), period, t);
-    let standing = standing_text(scorecard.as_of_seq, scorecard.as_of_instant, zone);
-    let body = person_figures(&scorecard.value, &indicators, &weekly, &reviews, standing);
+    let periods = period_choices(year.min(period.year()) - 2, year.max(period.year()), period, top);
+    let standing = standing_text(top, scorecard.as_of_seq, scorecard.as_of_instant, zone);
+    let body = person_figures(top, &scorecard.value, &indicators, &weekly, &reviews, standing);
     Ok((StatusCode::OK, PersonPage { persons, periods, as_of: as_of_text, body: Some(Box::new(body)) }))
 }
 
 fn person_figures(
+    top: &Text,
     card: &PersonalScorecard,
     indicators: &PersonIndicators,
     weekly: &WeeklyRecords,
     reviews: &PersonReviews,
     standing: String,
 ) -> PersonFigures {
-    let top = text();
     let t = top.people;
     let figure = |key, label, value: String, note: Option<String>| Figure { key, label, value, note };
     let score_label = if card.period.kind() == crate::domain::PeriodKind::Year { t.annual_score } else { t.score };
@@ -338,24 +344,31 @@ fn person_figures(
             "rank",
             t.individual_rank,
             rank,
-            Some(format!("{}{}{}（{} {}）", t.rank_of.0, place.participants, t.rank_of.1, place.county, place.year)),
+            Some(format!(
+                "{}{}{}{}",
+                t.rank_of.0,
+                place.participants,
+                t.rank_of.1,
+                top.marks.paren(format!("{} {}", place.county, place.year))
+            )),
         ));
         list.push(figure("participants", t.participants, place.participants.to_string(), None));
         let tier = place.tier.map(|tier| format!("{}{tier}{}", top.tier_n.0, top.tier_n.1)).unwrap_or_default();
         list.push(figure("tier", top.tier, tier, None));
     }
     if card.period.kind() == crate::domain::PeriodKind::Year {
-        let grade = card.grade.map(|grade| grade.chinese().to_owned()).unwrap_or_else(|| t.no_grade.to_owned());
+        let grade = card.grade.map(|grade| t.grade_name(grade).to_owned()).unwrap_or_else(|| t.no_grade.to_owned());
         list.push(figure("grade", t.grade, grade, None));
     }
     let weights = &card.rules.weights;
     let rules = format!(
-        "{}{} {}/{}/{}；{} {}",
+        "{}{} {}/{}/{}{}{} {}",
         t.rules_note,
         t.weights,
         weights.section,
         weights.review,
         weights.indicators,
+        top.marks.semicolon,
         t.missing_deduction,
         card.rules.missing_week_deduction
     );
@@ -442,7 +455,7 @@ fn person_figures(
                         }
                     })
                     .collect::<Vec<_>>()
-                    .join("、"),
+                    .join(top.marks.list),
                 comments: week.comments.iter().map(|c| (c.leader.clone(), c.comment.to_string())).collect(),
                 seq: week.event.as_ref().map(|event| event.seq),
             }
@@ -611,8 +624,8 @@ fn person_body(top: &Text, body: &PersonFigures) -> Markup {
         section.card #weekly {
             h2 { (t.weekly_title) }
             p {
-                (t.filed) "：" span data-figure="filed" { (body.filed) } "　"
-                (t.missing) "：" span data-figure="missing" { (body.missing) } "　"
+                (t.filed) (top.marks.colon) span data-figure="filed" { (body.filed) } (top.marks.gap)
+                (t.missing) (top.marks.colon) span data-figure="missing" { (body.missing) } (top.marks.gap)
                 span.muted { (t.judged_on) (body.judged_on) }
             }
             @if body.weeks.is_empty() {
@@ -634,7 +647,7 @@ fn person_body(top: &Text, body: &PersonFigures) -> Markup {
                                 td { (week.indicators) }
                                 td.reason {
                                     @for (leader, comment) in &week.comments {
-                                        div.comment { span.muted { (leader) "：" } (comment) }
+                                        div.comment { span.muted { (leader) (top.marks.colon) } (comment) }
                                     }
                                 }
                                 td.num { @if let Some(seq) = week.seq { (seq) } }
@@ -729,7 +742,7 @@ fn readable_counties<'u>(site: &SiteState, reader: &Reader, units: &'u [UnitList
         .collect()
 }
 
-fn resolve_grades(site: &SiteState, reader: &Reader, query: &GradesQuery) -> Result<GradesPage, Refusal> {
+fn resolve_grades(site: &SiteState, reader: &Reader, query: &GradesQuery, top: &Text) -> Result<GradesPage, Refusal> {
     let read_models = &site.app.read_models;
     let keys = site.app.service.person_keys();
     let asked = parse(query.unit.as_deref(), |text| UnitCode::new(text), "unit")?;
@@ -787,9 +800,10 @@ fn resolve_grades(site: &SiteState, reader: &Reader, query: &GradesQuery) -> Res
     let zone = read_models.time_zone();
     let body = grades_figures(
         site,
+        top,
         &ranking.value,
         &grades.value,
-        standing_text(grades.as_of_seq, grades.as_of_instant, zone),
+        standing_text(top, grades.as_of_seq, grades.as_of_instant, zone),
         &as_of_input(as_of_asked),
     );
     let counties = readable
@@ -814,12 +828,13 @@ fn resolve_grades(site: &SiteState, reader: &Reader, query: &GradesQuery) -> Res
 
 fn grades_figures(
     site: &SiteState,
+    top: &Text,
     ranking: &IndividualRanking,
     grades: &Grades,
     standing: String,
     as_of: &str,
 ) -> GradesFigures {
-    let t = text().people;
+    let t = top.people;
     let figure = |key, label, value: String| Figure { key, label, value, note: None };
     let figures = vec![
         figure("participants", t.participants, ranking.participants.to_string()),
@@ -840,13 +855,13 @@ fn grades_figures(
     };
     let graded_row = |row: &mut GradeRow, person: &PersonId| {
         if let Some(line) = grade_of(person) {
-            row.grade = line.grade.chinese().to_owned();
+            row.grade = t.grade_name(line.grade).to_owned();
             row.reason = line.reason.as_ref().map(ToString::to_string).unwrap_or_default();
             row.replaced = line.replaced;
             row.basis = Some(basis_state(t, &line.basis));
             row.then = standing_words(t, line.basis.at_read.as_ref());
             row.now = standing_words(t, line.basis.now.as_ref());
-            row.changes = change_lines(site, t, &line.basis);
+            row.changes = change_lines(site, top, &line.basis);
         }
     };
     let mut rows = Vec::new();
@@ -927,19 +942,20 @@ pub async fn grades_page(
         &headers,
         &uri,
         query,
-        |site, reader, query| resolve_grades(site, reader, query).map(|page| (StatusCode::OK, page)),
+        |site, reader, query, t| resolve_grades(site, reader, query, t).map(|page| (StatusCode::OK, page)),
         render_grades,
     )
     .await
 }
 
-fn changes_list(changes: &[ChangeLine]) -> Markup {
+fn changes_list(top: &Text, changes: &[ChangeLine]) -> Markup {
+    let t = top.people;
     html! {
         @if !changes.is_empty() {
             ul.moves {
                 @for change in changes {
                     li data-change=(change.seq) {
-                        (text().people.event_seq.replace("{}", &change.seq.to_string())) " " (change.event) "："
+                        (t.event_seq.replace("{}", &change.seq.to_string())) " " (change.event) (top.marks.colon)
                         (change.before) " → " (change.after)
                     }
                 }
@@ -994,9 +1010,9 @@ fn render_grades(top: &Text, page: &GradesPage, visitor: &Visitor<'_>) -> String
                                     @if let Some((key, words)) = row.basis {
                                         @if key == "holds" { (words) } @else { span.veto { (words) } }
                                         br;
-                                        span.muted { (t.basis_then) "：" (row.then) } br; span.muted { (t.basis_now) "：" (row.now) }
+                                        span.muted { (t.basis_then) (top.marks.colon) (row.then) } br; span.muted { (t.basis_now) (top.marks.colon) (row.now) }
                                         @if row.replaced > 0 { br; span.muted { (t.replaced_grades) (row.replaced) } }
-                                        (changes_list(&row.changes))
+                                        (changes_list(top, &row.changes))
                                     }
                                 }
                             }
@@ -1070,8 +1086,8 @@ fn view_words(t: &PeopleText, view: &ResultView) -> String {
     }
 }
 
-fn resolve_uses(site: &SiteState, reader: &Reader, query: &ResultUsesQuery) -> Result<UsesPage, Refusal> {
-    let t = text().people;
+fn resolve_uses(site: &SiteState, reader: &Reader, query: &ResultUsesQuery, top: &Text) -> Result<UsesPage, Refusal> {
+    let t = top.people;
     let read_models = &site.app.read_models;
     let unit = parse(query.unit.as_deref(), |text| UnitCode::new(text), "unit")?;
     let changed_only = match query.changed.as_deref().map(str::trim) {
@@ -1106,7 +1122,7 @@ fn resolve_uses(site: &SiteState, reader: &Reader, query: &ResultUsesQuery) -> R
             basis: basis_state(t, &line.basis),
             then: standing_words(t, line.basis.at_read.as_ref()),
             now: standing_words(t, line.basis.now.as_ref()),
-            changes: change_lines(site, t, &line.basis),
+            changes: change_lines(site, top, &line.basis),
         })
         .collect();
     let figure = |key, label, value: String| Figure { key, label, value, note: None };
@@ -1133,7 +1149,7 @@ fn resolve_uses(site: &SiteState, reader: &Reader, query: &ResultUsesQuery) -> R
         units: choices,
         changed_only,
         as_of: as_of_input(as_of),
-        standing: standing_text(answer.as_of_seq, answer.as_of_instant, zone),
+        standing: standing_text(top, answer.as_of_seq, answer.as_of_instant, zone),
         figures,
         rows,
     })
@@ -1151,7 +1167,7 @@ pub async fn result_uses_page(
         &headers,
         &uri,
         query,
-        |site, reader, query| resolve_uses(site, reader, query).map(|page| (StatusCode::OK, page)),
+        |site, reader, query, t| resolve_uses(site, reader, query, t).map(|page| (StatusCode::OK, page)),
         render_uses,
     )
     .await
@@ -1203,8 +1219,8 @@ fn render_uses(top: &Text, page: &UsesPage, visitor: &Visitor<'_>) -> String {
                                 td {
                                     @if row.basis.0 == "holds" { (row.basis.1) } @else { span.veto { (row.basis.1) } }
                                     br;
-                                    span.muted { (t.basis_then) "：" (row.then) } br; span.muted { (t.basis_now) "：" (row.now) }
-                                    (changes_list(&row.changes))
+                                    span.muted { (t.basis_then) (top.marks.colon) (row.then) } br; span.muted { (t.basis_now) (top.marks.colon) (row.now) }
+                                    (changes_list(top, &row.changes))
                                 }
                             }
                         }

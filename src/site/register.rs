@@ -25,8 +25,9 @@ use crate::site::pages::{self, Choice, RegisterRow};
 use crate::site::request::{
     as_of_input, blocking_page, download_reader, malformed, parse, refusal_page, standing_text, QueryString, Refusal,
 };
-use crate::site::{failure, text, SiteState};
-use crate::tabular::{answers, Format, Lang};
+use crate::site::text::Text;
+use crate::site::{failure, SiteState};
+use crate::tabular::{answers, Format};
 
 /// The page sizes offered, and the one used when none is asked for.
 const PAGE_SIZES: [usize; 5] = [20, 50, 100, 200, 500];
@@ -76,7 +77,7 @@ fn whole_number(max: usize) -> impl Fn(&str) -> Result<usize, String> {
     }
 }
 
-fn resolve(site: &SiteState, reader: &Reader, query: &RegisterQuery) -> Result<Resolved, Refusal> {
+fn resolve(site: &SiteState, reader: &Reader, query: &RegisterQuery, t: &Text) -> Result<Resolved, Refusal> {
     let read_models = &site.app.read_models;
     let unit_asked = parse(query.unit.as_deref(), |text| UnitCode::new(text), "unit")?;
     let period_asked = parse(query.period.as_deref(), PeriodId::parse, "period")?;
@@ -122,7 +123,7 @@ fn resolve(site: &SiteState, reader: &Reader, query: &RegisterQuery) -> Result<R
     let latest_year = schemes.iter().map(|listing| listing.year).max();
     let period = match period_asked.or_else(|| latest_year.and_then(|year| PeriodId::new(year, PeriodKind::Year, 1))) {
         Some(period) => period,
-        None => return Err(Refusal::NotFound(format!("period: {}", text().no_schemes))),
+        None => return Err(Refusal::NotFound(format!("period: {}", t.no_schemes))),
     };
     let as_of_text = query.as_of.clone().unwrap_or_default();
     Ok(Resolved { unit, period, filter, as_of, as_of_text, units, periods })
@@ -185,8 +186,8 @@ fn within(parents: &BTreeMap<&UnitCode, Option<&UnitCode>>, unit: &UnitCode, anc
 }
 
 /// A picker with `全部` (no filter) first, and the selected value added when the list lacks it.
-fn choices_with_all(options: Vec<(String, String)>, selected: Option<&str>) -> Vec<Choice> {
-    let mut choices = vec![Choice { value: String::new(), label: text().all.to_owned(), selected: selected.is_none() }];
+fn choices_with_all(t: &Text, options: Vec<(String, String)>, selected: Option<&str>) -> Vec<Choice> {
+    let mut choices = vec![Choice { value: String::new(), label: t.all.to_owned(), selected: selected.is_none() }];
     choices.extend(options.into_iter().map(|(value, label)| {
         let selected = selected == Some(value.as_str());
         Choice { value, label, selected }
@@ -202,8 +203,8 @@ fn register_page(
     reader: &Reader,
     resolved: &Resolved,
     answer: &Answer<RegisterPage>,
+    t: &Text,
 ) -> Result<pages::RegisterPage, Refusal> {
-    let t = text();
     let read_models = &site.app.read_models;
     let page = &answer.value;
     let names: BTreeMap<UnitCode, String> = read_models
@@ -331,13 +332,15 @@ fn register_page(
     Ok(pages::RegisterPage {
         units,
         periods,
-        assessors: choices_with_all(assessors, filter.assessor.as_ref().map(UnitCode::as_str)),
-        sections: choices_with_all(sections, filter.section.as_ref().map(UnitCode::as_str)),
+        assessors: choices_with_all(t, assessors, filter.assessor.as_ref().map(UnitCode::as_str)),
+        sections: choices_with_all(t, sections, filter.section.as_ref().map(UnitCode::as_str)),
         indicators: choices_with_all(
+            t,
             indicators.into_iter().collect(),
             filter.indicator.as_ref().map(IndicatorCode::as_str),
         ),
         categories: choices_with_all(
+            t,
             categories.into_iter().map(|category| (category.clone(), category)).collect(),
             filter.category.as_ref().map(ProblemCategory::as_str),
         ),
@@ -345,7 +348,7 @@ fn register_page(
         page_sizes,
         as_of: as_of_input(resolved.as_of),
         heading: format!("{} · {}", named(&resolved.unit), resolved.period),
-        standing: standing_text(answer.as_of_seq, answer.as_of_instant, zone),
+        standing: standing_text(t, answer.as_of_seq, answer.as_of_instant, zone),
         total: page.total,
         without_evidence: page.register.without_evidence_count,
         rows,
@@ -371,10 +374,11 @@ fn made(
     site: &SiteState,
     reader: &Reader,
     query: &RegisterQuery,
+    t: &Text,
 ) -> Result<(StatusCode, pages::RegisterPage), Refusal> {
-    let resolved = resolve(site, reader, query)?;
+    let resolved = resolve(site, reader, query, t)?;
     let answer = read(site, &resolved)?;
-    Ok((StatusCode::OK, register_page(site, reader, &resolved, &answer)?))
+    Ok((StatusCode::OK, register_page(site, reader, &resolved, &answer, t)?))
 }
 
 /// `GET /downloads/register?…&format=csv|xlsx`: every entry of the filtered register (not one page)
@@ -388,22 +392,22 @@ pub async fn download(
         Ok(signed_in) => signed_in,
         Err(response) => return response,
     };
-    let visitor = signed_in.visitor();
+    let (visitor, t) = (signed_in.visitor(), signed_in.t);
     let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
     let Some(format) = query.format.as_deref().and_then(Format::parse) else {
         return refusal_page(Refusal::Invalid("format: expected csv or xlsx".to_owned()), &visitor);
     };
     let (worker, reader) = (site.clone(), signed_in.reader.clone());
     let made = tokio::task::spawn_blocking(move || {
-        let mut resolved = resolve(&worker, &reader, &query)?;
+        let mut resolved = resolve(&worker, &reader, &query, t)?;
         resolved.filter.offset = 0;
         resolved.filter.limit = SITE_REGISTER_DOWNLOAD_ENTRIES_MAX;
         let answer = read(&worker, &resolved)?;
         if answer.value.total > SITE_REGISTER_DOWNLOAD_ENTRIES_MAX {
             let message = format!(
-                "{}（{} > {SITE_REGISTER_DOWNLOAD_ENTRIES_MAX}）",
-                text().register_too_long,
-                answer.value.total
+                "{}{}",
+                t.register_too_long,
+                t.marks.paren(format!("{} > {SITE_REGISTER_DOWNLOAD_ENTRIES_MAX}", answer.value.total))
             );
             return Err(Refusal::Invalid(message));
         }
@@ -416,13 +420,13 @@ pub async fn download(
             .into_iter()
             .map(|listing| (listing.unit, listing.name))
             .collect();
-        let workbook = answers::register(&answer, &names, Lang::Zh);
+        let workbook = answers::register(&answer, &names, t.language);
         let body = format.write(&workbook).map_err(Refusal::Failure)?;
         Ok((format.file_name(&workbook), body))
     })
     .await;
     match made {
-        Err(error) => failure(&error),
+        Err(error) => failure(t, &error),
         Ok(Err(refusal)) => refusal_page(refusal, &visitor),
         Ok(Ok((file_name, body))) => crate::http::export::file_response(format, &file_name, body),
     }

@@ -28,7 +28,7 @@ use crate::site::request::{
     standing_text, GroupParts, QueryString, Refusal,
 };
 use crate::site::text::Text;
-use crate::site::{text, SiteState};
+use crate::site::SiteState;
 
 /// The replay's question, as its form sends it; every part may be left out (the latest scheme, its
 /// first readable group, its latest published period, today, no diff).
@@ -131,8 +131,7 @@ fn day_of(as_of: AsOf) -> Option<Date> {
     }
 }
 
-fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result<ReplayPage, Refusal> {
-    let t = text();
+fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery, t: &Text) -> Result<ReplayPage, Refusal> {
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
     let zone = read_models.time_zone();
@@ -209,7 +208,7 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result
         match read_models.ranking(&scope, period, View { as_of, counting }) {
             Ok(answer) if answer.value.standings.is_empty() => (
                 Err(t.replay_no_ranking.to_owned()),
-                standing_text(answer.as_of_seq, answer.as_of_instant, zone),
+                standing_text(t, answer.as_of_seq, answer.as_of_instant, zone),
                 false,
                 Vec::new(),
             ),
@@ -231,7 +230,7 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result
                     .collect();
                 (
                     Ok(rows),
-                    standing_text(answer.as_of_seq, answer.as_of_instant, zone),
+                    standing_text(t, answer.as_of_seq, answer.as_of_instant, zone),
                     ranking.group.function_code.is_some(),
                     ranking.provisional_periods.iter().map(PeriodId::to_string).collect(),
                 )
@@ -240,7 +239,7 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result
                 let resolved = read_models.resolve(as_of).map_err(QueryError::from)?;
                 (
                     Err(t.replay_no_ranking.to_owned()),
-                    standing_text(resolved.seq, resolved.instant, zone),
+                    standing_text(t, resolved.seq, resolved.instant, zone),
                     false,
                     Vec::new(),
                 )
@@ -259,14 +258,14 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result
             format!("{query}#event-{seq}")
         })
     };
-    let diff = diff.map(|diff| diff_view(&diff, &names, zone, &trace_of));
+    let diff = diff.map(|diff| diff_view(t, &diff, &names, zone, &trace_of));
 
-    let group_choices = group_choices(&groups, &group);
+    let group_choices = group_choices(t, &groups, &group);
     let date_text = |as_of: Option<AsOf>| as_of.and_then(day_of).map(|day| day.to_string()).unwrap_or_default();
     Ok(ReplayPage {
-        schemes: scheme_choices(&schemes, Some(&scheme)),
+        schemes: scheme_choices(t, &schemes, Some(&scheme)),
         groups: group_choices,
-        periods: period_choices(&periods, period),
+        periods: period_choices(t, &periods, period),
         provisional,
         as_of: date_text(Some(as_of)),
         from: date_text(from),
@@ -275,9 +274,9 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result
         slider_max,
         slider_value,
         diff_allowed,
-        heading: format!("{scheme} · {} · {period}", group_label(&group)),
+        heading: format!("{scheme} · {} · {period}", group_label(t, &group)),
         standing,
-        period_note: period_note(&periods, period, zone),
+        period_note: period_note(t, &periods, period, zone),
         sections,
         provisional_periods,
         rows,
@@ -286,12 +285,12 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery) -> Result
 }
 
 fn diff_view(
+    t: &Text,
     diff: &RankingDiff,
     names: &BTreeMap<UnitCode, String>,
     zone: crate::domain::timestamp::UtcOffset,
     trace_of: &dyn Fn(&UnitCode, u64) -> Option<String>,
 ) -> DiffView {
-    let t = text();
     let standing = |standing: &Option<crate::projection::Standing>| {
         standing.as_ref().map(|standing| StandingView {
             rank: standing.rank,
@@ -323,7 +322,7 @@ fn diff_view(
                         event_type: moved.event.event_type.clone(),
                         event_name: t.event_type_name(&moved.event.event_type),
                         recorded_at: zone.local_minute(moved.event.recorded_at),
-                        actor: format!("{}（{}）", moved.event.actor_id, t.role(moved.event.actor_role)),
+                        actor: format!("{}{}", moved.event.actor_id, t.marks.paren(t.role(moved.event.actor_role))),
                         score_before: score(moved.final_before),
                         score_after: score(moved.final_after),
                         trace: trace_of(&change.unit, moved.event.seq),
@@ -346,7 +345,7 @@ pub async fn page(
         &headers,
         &uri,
         query,
-        |site, reader, query| replay_page(site, reader, query).map(|page| (StatusCode::OK, page)),
+        |site, reader, query, t| replay_page(site, reader, query, t).map(|page| (StatusCode::OK, page)),
         render,
     )
     .await
@@ -482,7 +481,7 @@ fn diff_section(t: &Text, diff: &DiffView) -> Markup {
                                     tr.moves {
                                         td {}
                                         td colspan="7" {
-                                            span.muted { (t.moves) "：" }
+                                            span.muted { (t.moves) (t.marks.colon) }
                                             ul.moves {
                                                 @for moved in &change.moves {
                                                     li data-move=(moved.seq) {

@@ -19,18 +19,21 @@ use crate::service::queries::{QueryError, ReadTarget, Reader, UnitListing, View}
 use crate::site::pages::{self, Choice, UnitPickers, Visitor};
 use crate::site::session::Signed;
 use crate::site::text::Text;
-use crate::site::{current, failure, html, reader, sign_in_response, text, SiteState};
+use crate::site::{current, failure, html, reader, sign_in_response, words, SiteState};
 
-/// A signed-in reader, with what the page's frame shows of it.
+/// A signed-in reader, with what the page's frame shows of it: who, the form token, the words of
+/// the reader's language and the page asked for.
 pub struct SignedIn {
     pub reader: Reader,
     pub label: String,
     pub csrf: String,
+    pub t: &'static Text,
+    pub here: String,
 }
 
 impl SignedIn {
     pub fn visitor(&self) -> Visitor<'_> {
-        Visitor { label: self.label.clone(), csrf: &self.csrf }
+        Visitor { label: self.label.clone(), csrf: &self.csrf, t: self.t, here: &self.here }
     }
 }
 
@@ -39,16 +42,18 @@ pub fn page_reader(site: &SiteState, headers: &HeaderMap, uri: &Uri) -> Result<S
     let Some(current) = current(site, headers) else {
         return Err(sign_in_response(site, headers, uri, StatusCode::OK, None));
     };
-    let signed = current.session.signed.clone();
-    let Some((reader, label)) = reader(site, &current) else {
-        let message = (signed != Signed::Nobody).then_some(text().sign_in_expired);
+    let (signed, t) = (current.session.signed.clone(), words(headers));
+    let Some((reader, label)) = reader(site, &current, t) else {
+        let message = (signed != Signed::Nobody).then_some(t.sign_in_expired);
         return Err(sign_in_response(site, headers, uri, StatusCode::OK, message));
     };
-    Ok(SignedIn { reader, label, csrf: current.session.csrf.clone() })
+    let here = uri.path_and_query().map_or("/", |here| here.as_str()).to_owned();
+    Ok(SignedIn { reader, label, csrf: current.session.csrf.clone(), t, here })
 }
 
-/// What reads a page for a reader's question: the page and its status, or a refusal.
-pub type MakePage<Q, P> = fn(&SiteState, &Reader, &Q) -> Result<(StatusCode, P), Refusal>;
+/// What reads a page for a reader's question, in the reader's words: the page and its status, or a
+/// refusal.
+pub type MakePage<Q, P> = fn(&SiteState, &Reader, &Q, &Text) -> Result<(StatusCode, P), Refusal>;
 
 /// A page read off the async threads: the signed-in reader (or the sign-in page), the query parsed
 /// (or the refusal page, 400), then `make` run on a blocking thread — it reads through the service —
@@ -72,22 +77,22 @@ where
     };
     let visitor = signed_in.visitor();
     let Ok(axum::extract::Query(query)) = query else { return refusal_page(malformed(), &visitor) };
-    let reader = signed_in.reader.clone();
-    match tokio::task::spawn_blocking(move || make(&site, &reader, &query)).await {
-        Err(error) => failure(&error),
+    let (reader, t) = (signed_in.reader.clone(), signed_in.t);
+    match tokio::task::spawn_blocking(move || make(&site, &reader, &query, t)).await {
+        Err(error) => failure(t, &error),
         Ok(Err(refusal)) => refusal_page(refusal, &visitor),
-        Ok(Ok((status, page))) => html(status, render(text(), &page, &visitor)),
+        Ok(Ok((status, page))) => html(status, render(t, &page, &visitor)),
     }
 }
 
 /// The reader of a download, or 401 with a page saying to sign in (a download is never a sign-in page).
 pub fn download_reader(site: &SiteState, headers: &HeaderMap) -> Result<SignedIn, Response> {
-    let t = text();
+    let t = words(headers);
     let unauthorized =
         || html(StatusCode::UNAUTHORIZED, pages::message(t, t.sign_in_title, t.sign_in_expired, None, None));
     let Some(current) = current(site, headers) else { return Err(unauthorized()) };
-    let Some((reader, label)) = reader(site, &current) else { return Err(unauthorized()) };
-    Ok(SignedIn { reader, label, csrf: current.session.csrf.clone() })
+    let Some((reader, label)) = reader(site, &current, t) else { return Err(unauthorized()) };
+    Ok(SignedIn { reader, label, csrf: current.session.csrf.clone(), t, here: "/".to_owned() })
 }
 
 /// A question a page cannot answer: a refusal, something not there, a malformed part, or our failure.
@@ -123,12 +128,12 @@ impl Refusal {
 
 /// A refusal as a page with its status.
 pub fn refusal_page(refusal: Refusal, visitor: &Visitor<'_>) -> Response {
-    let t = text();
+    let t = visitor.t;
     let (title, intro, detail) = match &refusal {
         Refusal::Forbidden(detail) => (t.forbidden_title, t.forbidden_intro, detail),
         Refusal::NotFound(detail) => (t.not_found_title, "", detail),
         Refusal::Invalid(detail) => (t.bad_request_title, "", detail),
-        Refusal::Failure(detail) => return failure(detail),
+        Refusal::Failure(detail) => return failure(t, detail),
     };
     html(refusal.status(), pages::message(t, title, intro, Some(detail), Some(visitor)))
 }
@@ -159,25 +164,25 @@ pub fn default_period(periods: &Periods) -> Option<PeriodId> {
     published.or_else(with_results).or(periods.periods.last()).map(|listing| listing.period)
 }
 
-pub fn period_label(period: PeriodId, status: PeriodStatus) -> String {
-    format!("{period}（{}）", text().status(status))
+pub fn period_label(t: &Text, period: PeriodId, status: PeriodStatus) -> String {
+    format!("{period}{}", t.marks.paren(t.status(status)))
 }
 
 /// The base periods and roll-ups of a scheme as choices, `selected` marked (and added when the
 /// scheme does not list it).
-pub fn period_choices(periods: &Periods, selected: PeriodId) -> Vec<Choice> {
+pub fn period_choices(t: &Text, periods: &Periods, selected: PeriodId) -> Vec<Choice> {
     let mut choices: Vec<Choice> = periods
         .periods
         .iter()
         .map(|listing| Choice {
             value: listing.period.to_string(),
-            label: period_label(listing.period, listing.status),
+            label: period_label(t, listing.period, listing.status),
             selected: listing.period == selected,
         })
         .collect();
     choices.extend(periods.roll_ups.iter().map(|roll_up| Choice {
         value: roll_up.period.to_string(),
-        label: period_label(roll_up.period, roll_up.status),
+        label: period_label(t, roll_up.period, roll_up.status),
         selected: roll_up.period == selected,
     }));
     if !choices.iter().any(|choice| choice.selected) {
@@ -186,37 +191,36 @@ pub fn period_choices(periods: &Periods, selected: PeriodId) -> Vec<Choice> {
     choices
 }
 
-pub fn scheme_choices(schemes: &[SchemeListing], selected: Option<&SchemeId>) -> Vec<Choice> {
+pub fn scheme_choices(t: &Text, schemes: &[SchemeListing], selected: Option<&SchemeId>) -> Vec<Choice> {
     schemes
         .iter()
         .map(|listing| Choice {
             value: listing.scheme.to_string(),
-            label: format!("{}（{}）", listing.scheme, listing.issuer_name),
+            label: format!("{}{}", listing.scheme, t.marks.paren(&listing.issuer_name)),
             selected: Some(&listing.scheme) == selected,
         })
         .collect()
 }
 
 /// A period's status and windows, on the ledger's clock, when `period` is a base period `periods` lists.
-pub fn period_note(periods: &Periods, period: PeriodId, zone: UtcOffset) -> Option<String> {
-    let t = text();
+pub fn period_note(t: &Text, periods: &Periods, period: PeriodId, zone: UtcOffset) -> Option<String> {
     periods.periods.iter().find(|listing| listing.period == period).map(|listing| {
-        let mut note = format!("{period}：{}", t.status(listing.status));
+        let mut note = format!("{period}{}{}", t.marks.colon, t.status(listing.status));
         if let Some(published) = listing.published_at {
-            note.push_str(&format!("；{} {}", t.published_at, zone.local_minute(published)));
+            note.push_str(&format!("{}{} {}", t.marks.semicolon, t.published_at, zone.local_minute(published)));
         }
         if let (true, Some(closes)) = (listing.objection_window_open, listing.objection_window_closes_at) {
-            note.push_str(&format!("；{} {}", t.objection_open_until, zone.local_minute(closes)));
+            note.push_str(&format!("{}{} {}", t.marks.semicolon, t.objection_open_until, zone.local_minute(closes)));
         }
         note
     })
 }
 
 /// Where an answer stands: `截至第 N 号事件`, and the instant asked about on the ledger's clock.
-pub fn standing_text(as_of_seq: u64, as_of_instant: Option<Timestamp>, zone: UtcOffset) -> String {
-    let mut standing = text().as_of_event.replace("{}", &as_of_seq.to_string());
+pub fn standing_text(t: &Text, as_of_seq: u64, as_of_instant: Option<Timestamp>, zone: UtcOffset) -> String {
+    let mut standing = t.as_of_event.replace("{}", &as_of_seq.to_string());
     if let Some(instant) = as_of_instant {
-        standing.push_str(&format!("（{}）", zone.local_minute(instant)));
+        standing.push_str(&t.marks.paren(zone.local_minute(instant)));
     }
     standing
 }
@@ -366,8 +370,8 @@ impl UnitPick {
     /// Resolves the unit, judged readable first — as the API judges its unit reads, so nothing is read
     /// about a unit the reader may not see —, then known; the scheme named (which must be open) or the
     /// one that assesses the unit; the period named or the scheme's latest published one.
-    pub fn resolve(site: &SiteState, reader: &Reader, asked: &UnitQuestion) -> Result<UnitPick, Refusal> {
-        let (t, read_models) = (text(), &site.app.read_models);
+    pub fn resolve(site: &SiteState, reader: &Reader, asked: &UnitQuestion, t: &Text) -> Result<UnitPick, Refusal> {
+        let read_models = &site.app.read_models;
         let units = read_models.units(AsOf::Latest)?.value.units;
         let unit = match (&asked.unit, reader) {
             (Some(unit), _) => unit.clone(),
@@ -396,7 +400,7 @@ impl UnitPick {
         }
         let mut scheme_choices =
             vec![Choice { value: String::new(), label: t.scheme_default.to_owned(), selected: asked.scheme.is_none() }];
-        scheme_choices.extend(self::scheme_choices(&schemes, asked.scheme.as_ref()));
+        scheme_choices.extend(self::scheme_choices(t, &schemes, asked.scheme.as_ref()));
         let mut pickers = UnitPickers {
             units: unit_choices,
             schemes: scheme_choices,
@@ -411,7 +415,7 @@ impl UnitPick {
                 let periods = read_models.periods(&scheme, AsOf::Latest, site.app.service.clock().now())?.value;
                 match asked.period.or_else(|| default_period(&periods)) {
                     Some(period) => {
-                        pickers.periods = period_choices(&periods, period);
+                        pickers.periods = period_choices(t, &periods, period);
                         Ok((period, periods))
                     }
                     None => Err((StatusCode::OK, t.no_periods)),
@@ -453,8 +457,7 @@ pub fn group_value(group: &Option<FunctionCode>) -> String {
 }
 
 /// A peer group in words.
-pub fn group_label(group: &Option<FunctionCode>) -> String {
-    let t = text();
+pub fn group_label(t: &Text, group: &Option<FunctionCode>) -> String {
     match group {
         None => t.group_units.to_owned(),
         Some(code) => format!("{} {code}", t.group_sections),
@@ -462,10 +465,10 @@ pub fn group_label(group: &Option<FunctionCode>) -> String {
 }
 
 /// The group pickers: every group of `groups`, `selected` chosen (added when it is not among them).
-pub fn group_choices(groups: &[Option<FunctionCode>], selected: &Option<FunctionCode>) -> Vec<Choice> {
+pub fn group_choices(t: &Text, groups: &[Option<FunctionCode>], selected: &Option<FunctionCode>) -> Vec<Choice> {
     let choice = |group: &Option<FunctionCode>| Choice {
         value: group_value(group),
-        label: group_label(group),
+        label: group_label(t, group),
         selected: group == selected,
     };
     let mut choices: Vec<Choice> = groups.iter().map(choice).collect();

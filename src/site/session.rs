@@ -19,6 +19,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 
 use crate::domain::TokenHash;
 use crate::limits::{SITE_SESSIONS_MAX, SITE_SESSION_IDLE, SITE_SESSION_LIFETIME, SITE_SIGN_IN_FORM_LIFETIME};
+use crate::tabular::Lang;
 
 /// The cookie's name over plain HTTP, and over TLS (where the `__Host-` prefix binds it to the host).
 const COOKIE: &str = "kpi_session";
@@ -152,6 +153,38 @@ pub fn clear_cookie(tls: bool) -> HeaderValue {
         true => "__Host-kpi_session=; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0",
         false => "kpi_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
     })
+}
+
+/// The language cookie's name: the reader's choice of the site's language, kept a year.
+const LANGUAGE_COOKIE: &str = "kpi_lang";
+
+/// The language the request's cookie chose; Chinese, the product's language, when it chose none.
+pub fn language(headers: &HeaderMap) -> Lang {
+    let chosen = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANGUAGE_COOKIE)
+        .map(|(_, value)| value);
+    match chosen {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+/// The `Set-Cookie` value that keeps the reader's choice of language.
+pub fn language_cookie(lang: Lang, tls: bool) -> HeaderValue {
+    let value = match lang {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    };
+    let secure = if tls { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{LANGUAGE_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}"
+    ))
+    .expect("a fixed cookie is a valid header")
 }
 
 /// Whether `given` is the session's CSRF token, compared in constant time.

@@ -1,13 +1,66 @@
-//! Every word the site shows, in one place: `ZH` now; an English `Text` is one more constant here
-//! when the language switch comes. Pages take a `&Text` and never spell a word themselves.
+//! Every word the site shows, in one place, in two languages: `ZH` (Chinese, the product's language)
+//! and `EN` (English), each a `Text` with its nested words (`ZH_DOCUMENTS`/`EN_DOCUMENTS`,
+//! `ZH_PEOPLE`/`EN_PEOPLE`, `ZH_APPEALS`/`EN_APPEALS`). Pages take a `&Text` and never spell a word
+//! themselves; the methods that name a status, an event type, a role or a grade read the words from
+//! the `Text` too. The tests below hold `EN` free of Chinese and the placeholders of both alike.
 
+use crate::domain::person::AnnualGrade;
 use crate::domain::Role;
 use crate::service::listings::PeriodStatus;
+use crate::tabular::Lang;
+
+/// Punctuation, which differs between the languages as much as words do: Chinese has full-width
+/// marks with no space after them, English narrow ones followed by a space.
+#[derive(Debug)]
+pub struct Marks {
+    pub colon: &'static str,
+    pub comma: &'static str,
+    pub semicolon: &'static str,
+    /// Between the items of a list (顿号 in Chinese).
+    pub list: &'static str,
+    pub open: &'static str,
+    pub close: &'static str,
+    pub stop: &'static str,
+    /// A wide space between figures on one line.
+    pub gap: &'static str,
+}
+
+impl Marks {
+    /// `inner` in brackets.
+    pub fn paren(&self, inner: impl std::fmt::Display) -> String {
+        format!("{}{inner}{}", self.open, self.close)
+    }
+}
+
+/// The words of the site in `lang`.
+pub const fn text(lang: Lang) -> &'static Text {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+/// The other language: the one the switch offers.
+pub const fn other(lang: Lang) -> Lang {
+    match lang {
+        Lang::Zh => Lang::En,
+        Lang::En => Lang::Zh,
+    }
+}
 
 /// The words of the site in one language.
+#[derive(Debug)]
 pub struct Text {
     /// The `lang` attribute of every page.
     pub lang: &'static str,
+    /// The language's name in itself: the switch to it says this.
+    pub language_name: &'static str,
+    /// The switch's accessible label.
+    pub language_switch: &'static str,
+    /// Which language these words are (the spreadsheets the pages offer are written in it too).
+    pub language: Lang,
+    /// The punctuation the pages put between words and figures.
+    pub marks: Marks,
     pub site_name: &'static str,
     pub sign_in_title: &'static str,
     pub sign_in_intro: &'static str,
@@ -252,62 +305,51 @@ pub struct Text {
     pub after: &'static str,
     pub moves: &'static str,
     pub not_ranked: &'static str,
+    // A period's status (`Text::status`).
+    pub period_status_open: &'static str,
+    pub period_status_published: &'static str,
+    pub period_status_final: &'static str,
+    /// Event types in words (`Text::event_type_name`): the type's name in the chain, then its words.
+    pub event_types: &'static [(&'static str, &'static str)],
+    // The roles (`Text::role`).
+    pub role_admin: &'static str,
+    pub role_assessor: &'static str,
+    pub role_office: &'static str,
+    pub role_appellant: &'static str,
+    pub role_reviewer: &'static str,
+    pub role_committee: &'static str,
+    pub role_auditor: &'static str,
+    pub role_leader: &'static str,
+    pub role_person: &'static str,
 }
 
 impl Text {
     /// The status of a period in words.
     pub const fn status(&self, status: PeriodStatus) -> &'static str {
         match status {
-            PeriodStatus::Open => "未发布",
-            PeriodStatus::Published => "已发布",
-            PeriodStatus::Final => "已定稿",
+            PeriodStatus::Open => self.period_status_open,
+            PeriodStatus::Published => self.period_status_published,
+            PeriodStatus::Final => self.period_status_final,
         }
     }
 
     /// An event type in words, when it has some (the type's own name is shown otherwise).
     pub fn event_type_name(&self, event_type: &str) -> Option<&'static str> {
-        Some(match event_type {
-            "DeductionRecorded" => "记录扣分",
-            "DeductionWithdrawn" => "撤销扣分",
-            "CauseAttributed" => "认定原因",
-            "RectificationRecorded" => "记录整改",
-            "AppealFiled" => "提出申诉",
-            "AppealDecided" => "申诉决定",
-            "AppealEscalated" => "申诉升级",
-            "AppealWithdrawn" => "撤回申诉",
-            "TierAwarded" => "评定等次",
-            "BonusAwarded" => "加分",
-            "VetoApplied" => "一票否决",
-            "ResultsPublished" => "发布结果",
-            "PeriodOpened" => "开启期间",
-            "PeriodFinalised" => "结果定稿",
-            "PeriodReopened" => "重新开启期间",
-            "IndicatorDefined" => "设立指标",
-            "IndicatorRevised" => "修订指标",
-            "IndicatorRetired" => "停用指标",
-            "IndicatorAssigned" => "分解指标",
-            "IndicatorMarkedNotApplicable" => "指标不适用",
-            "IndicatorTakenOver" => "承接指标",
-            "SchemeOpened" => "开启方案",
-            "UnitRegistered" => "登记单位",
-            "UnitRenamed" => "单位更名",
-            "UnitRetired" => "撤销单位",
-            _ => return None,
-        })
+        self.event_types.iter().find(|(name, _)| *name == event_type).map(|(_, words)| *words)
     }
 
     /// A role in words.
     pub fn role(&self, role: Role) -> &'static str {
         match role {
-            Role::Admin => "管理员",
-            Role::Assessor => "考核人员",
-            Role::Office => "绩效办",
-            Role::Appellant => "申诉人",
-            Role::Reviewer => "复核人员",
-            Role::Committee => "考核委员会",
-            Role::Auditor => "审计人员",
-            Role::Leader => "分管领导",
-            Role::Person => "干部职工",
+            Role::Admin => self.role_admin,
+            Role::Assessor => self.role_assessor,
+            Role::Office => self.role_office,
+            Role::Appellant => self.role_appellant,
+            Role::Reviewer => self.role_reviewer,
+            Role::Committee => self.role_committee,
+            Role::Auditor => self.role_auditor,
+            Role::Leader => self.role_leader,
+            Role::Person => self.role_person,
         }
     }
 }
@@ -315,6 +357,19 @@ impl Text {
 /// Chinese, the product's language.
 pub const ZH: Text = Text {
     lang: "zh-CN",
+    language_name: "中文",
+    language_switch: "切换语言",
+    language: Lang::Zh,
+    marks: Marks {
+        colon: "：",
+        comma: "，",
+        semicolon: "；",
+        list: "、",
+        open: "（",
+        close: "）",
+        stop: "。",
+        gap: "　",
+    },
     site_name: "绩效考核台账",
     sign_in_title: "登录",
     sign_in_intro: "请粘贴管理员发给您的访问令牌（kpi_ 开头）。令牌只在本次登录时使用，浏览器只保存一个会话编号。",
@@ -560,10 +615,355 @@ pub const ZH: Text = Text {
     after: "之后",
     moves: "引起变化的事件",
     not_ranked: "未排名",
+    period_status_open: "未发布",
+    period_status_published: "已发布",
+    period_status_final: "已定稿",
+    event_types: &[
+        ("DeductionRecorded", "记录扣分"),
+        ("DeductionWithdrawn", "撤销扣分"),
+        ("CauseAttributed", "认定原因"),
+        ("RectificationRecorded", "记录整改"),
+        ("AppealFiled", "提出申诉"),
+        ("AppealDecided", "申诉决定"),
+        ("AppealEscalated", "申诉升级"),
+        ("AppealWithdrawn", "撤回申诉"),
+        ("TierAwarded", "评定等次"),
+        ("BonusAwarded", "加分"),
+        ("VetoApplied", "一票否决"),
+        ("ResultsPublished", "发布结果"),
+        ("PeriodOpened", "开启期间"),
+        ("PeriodFinalised", "结果定稿"),
+        ("PeriodReopened", "重新开启期间"),
+        ("IndicatorDefined", "设立指标"),
+        ("IndicatorRevised", "修订指标"),
+        ("IndicatorRetired", "停用指标"),
+        ("IndicatorAssigned", "分解指标"),
+        ("IndicatorMarkedNotApplicable", "指标不适用"),
+        ("IndicatorTakenOver", "承接指标"),
+        ("SchemeOpened", "开启方案"),
+        ("UnitRegistered", "登记单位"),
+        ("UnitRenamed", "单位更名"),
+        ("UnitRetired", "撤销单位"),
+    ],
+    role_admin: "管理员",
+    role_assessor: "考核人员",
+    role_office: "绩效办",
+    role_appellant: "申诉人",
+    role_reviewer: "复核人员",
+    role_committee: "考核委员会",
+    role_auditor: "审计人员",
+    role_leader: "分管领导",
+    role_person: "干部职工",
+};
+
+/// English, for readers who do not read Chinese: the same words, field for field.
+pub const EN: Text = Text {
+    lang: "en-GB",
+    language_name: "English",
+    language_switch: "Language",
+    language: Lang::En,
+    marks: Marks {
+        colon: ": ",
+        comma: ", ",
+        semicolon: "; ",
+        list: ", ",
+        open: " (",
+        close: ")",
+        stop: ". ",
+        gap: "   ",
+    },
+    site_name: "Performance Assessment Register",
+    sign_in_title: "Sign in",
+    sign_in_intro: "Paste the access token your administrator issued to you (it begins with kpi_). The token is used for this sign-in only; the browser keeps nothing but a session number.",
+    token_label: "Access token",
+    token_hint: "kpi_…",
+    sign_in_button: "Sign in",
+    sign_in_refused: "The token is invalid, revoked or expired. Please ask your administrator for a new token.",
+    sign_in_expired: "Your session has ended. Please sign in again.",
+    sign_out_button: "Sign out",
+    signed_in_as: "Signed in as",
+    local_reader: "Local read-only access",
+    overview_title: "Rankings overview",
+    scheme_label: "Assessment scheme",
+    group_label: "Ranking group",
+    group_units: "Counties (districts)",
+    group_sections: "Functional sections",
+    period_label: "Assessment period",
+    as_of_label: "As of",
+    as_of_hint: "Leave blank for the latest",
+    show_button: "Show",
+    latest: "Latest",
+    as_of_event: "As of event no. {}",
+    rank: "Rank",
+    tier: "Tier",
+    unit_code: "Code",
+    unit_name: "Unit",
+    county: "County",
+    final_score: "Score",
+    veto: "One-vote veto",
+    tier_n: ("Tier ", ""),
+    chart_title: "Scores and tiers",
+    chart_label: "Bar chart of each unit's score",
+    provisional_badge: "Provisional",
+    provisional_note: "The following periods are not yet published; their results are provisional and may change: ",
+    unassessed_note: ("", " tier-graded indicator(s) not yet assessed; counted at full points for now."),
+    unranked_note: "Not ranked: ",
+    no_standings: "There are no ranking results for this period yet.",
+    no_schemes: "The register holds no assessment scheme yet.",
+    no_periods: "No assessment period has been opened under this scheme yet.",
+    download: "Download",
+    forbidden_title: "Not permitted",
+    forbidden_intro: "Your role or unit scope does not permit you to view this page: ",
+    not_found_title: "Not found",
+    bad_request_title: "Invalid request",
+    csrf_title: "Invalid form",
+    csrf_intro: "The form has expired or lacks its security code; nothing has been done. Please go back to the page and submit it again.",
+    error_title: "Something went wrong",
+    error_intro: "The server could not complete the request; the failure has been logged.",
+    back_to_overview: "Back to the rankings overview",
+    objection_open_until: "Objection period open until",
+    published_at: "Published",
+    footer: "Every figure can be traced to events on the hash chain.",
+    nav_label: "Main navigation",
+    nav_overview: "Rankings overview",
+    nav_register: "Deduction register",
+    nav_audit: "Audit",
+    unit_title: "Unit details",
+    unit_label: "Unit",
+    scheme_default: "Default scheme",
+    horizontal_title: "Horizontal comparison",
+    rank_of: ("of ", " units ranked"),
+    leader: "First place",
+    gap_to_leader: "Gap to first place",
+    gap_to_next_tier: "Gap to the next tier up",
+    lost_total: "Total lost points",
+    peers_title: "Units in the same group",
+    own_unit: "This unit",
+    vertical_title: "Vertical trend (month on month)",
+    trend_chart_label: "Line chart of score and rank over the periods",
+    peers: "Units ranked",
+    score_change: "Score change",
+    rank_change: "Rank change",
+    tier_change: "Tier change",
+    repeat_count: "Repeated problems",
+    no_trend: "There are no comparable periods in this year yet.",
+    lost_title: "Lost points by indicator",
+    indicator: "Indicator",
+    indicator_name: "Indicator name",
+    lost: "Lost points",
+    line_kind: "Type",
+    amount: "Points",
+    reason: "Reason",
+    category: "Problem category",
+    charged_to: "Responsible section",
+    evidence: "Supporting evidence",
+    event: "Event no.",
+    kind_deduction: "Deduction",
+    kind_tier_shortfall: "Tier shortfall",
+    kind_floor: "Floor refund",
+    kind_taken_over: "Taken-over indicator, converted",
+    kind_charge: "Charge transferred in",
+    floor_note: "Points refunded by the floor where deductions exceeded an indicator's points (not included under the indicators above): ",
+    no_losses: "No points were lost in this period.",
+    repeat_title: "Repeated problems of the same kind",
+    repeat_periods: "Periods with the problem",
+    repeat_rule: "Rule applied",
+    repeat_consecutive: "Consecutive periods",
+    repeat_in_window: "Several times within the window",
+    no_repeats: "No problem of the same kind was repeated in this period.",
+    no_unit_scheme: "No scheme assesses this unit.",
+    register_title: "Deduction register",
+    assessor_label: "Assessing unit",
+    section_label: "Responsible section",
+    indicator_label: "Indicator",
+    category_label: "Problem category",
+    evidence_label: "Supporting evidence",
+    page_size_label: "Entries per page",
+    all: "All",
+    evidence_any: "All",
+    evidence_missing: "Evidence missing (effective deductions)",
+    evidence_present: "Evidence present",
+    recorded_at: "Recorded at",
+    points: "Deduction",
+    effective: "Effective deduction",
+    withdrawn: "Withdrawn",
+    cause_unit: "Responsible unit",
+    appeals: "Appeals",
+    has_evidence: "Yes",
+    lacks_evidence: "Missing",
+    page_info: "Entries {from}–{to} of {total}",
+    previous_page: "Previous page",
+    next_page: "Next page",
+    no_deductions: "No deductions match these criteria.",
+    without_evidence_note: (
+        "In this period this unit and its subordinate units have ",
+        " effective deduction(s) without supporting evidence.",
+    ),
+    register_download_note: "The download holds every deduction matching the current filters (not only this page).",
+    register_too_long: "More deductions match than one file may hold; please narrow the filters",
+    audit_title: "Audit",
+    head_title: "Chain head",
+    seq: "Sequence no.",
+    hash: "Hash",
+    checkpoint_title: "Latest signed checkpoint",
+    checkpoint_intro: "A checkpoint signs the chain's length, Merkle root and head hash with the register's signing key (Ed25519); a new checkpoint is signed only once the head has moved.",
+    tree_size: "Tree size (events)",
+    root: "Merkle root",
+    head_hash: "Head hash",
+    signed_at: "Signed at",
+    origin: "Origin",
+    public_key: "Public key",
+    no_public_key: "(no public key is on record in the register)",
+    signature: "Signature",
+    checkpoint_download: "Download this checkpoint (JSON)",
+    verification_title: "Full-chain verification",
+    verify_button: "Verify the whole chain now",
+    verification_intact: "Intact: every event's hash and link have been recomputed and checked.",
+    verification_broken: "Problem found: ",
+    verification_never: "No full-chain verification has been run since this service started.",
+    verification_at: "Verified at",
+    events_checked: "Events checked",
+    ledger_readers_only: "Full-chain verification and the full-chain export are open only to administrators and auditors whose scope is the whole city (the top-level unit).",
+    export_title: "Full-chain export",
+    export_download: "Download the full-chain export (ledger.jsonl)",
+    export_intro: "The export is the whole chain as JSON Lines, one event per line with the raw bytes that were hashed; the server checks each event as it writes it.",
+    instructions_title: "How to verify independently",
+    instructions_intro: "You need not trust this server: anyone holding the export and the register's public key can check it with the independent verifier.",
+    instructions: &[
+        "Download the full-chain export ledger.jsonl and the checkpoint above, checkpoint.json (if you may not export, ask the city's auditors for them).",
+        "Confirm the public key with the unit that keeps the register through a channel outside this site (for example a sealed letter), and compare it character by character with the key in the command below; do not rely on the key shown on this page alone.",
+        "Build the independent verifier tools/verifier: it uses none of kpi-ledger's code and is written from docs/FORMAT.md alone.",
+        "Run the command below; it checks every event's hash and link, and the Merkle root the checkpoint signs.",
+        "Note this run's chain head (sequence no.:hash) and checkpoint; next time, check with a consistency proof (/v1/proofs/consistency) that history has not been rewritten.",
+    ],
+    instructions_exit: "Exit code 0 means everything passed (output OK: …); 1 means verification failed (error output FAILED: …, naming the line, event or field at fault); 2 means a usage error.",
+    documents: &EN_DOCUMENTS,
+    people: &EN_PEOPLE,
+    appeal_page: &EN_APPEALS,
+    nav_trace: "Lost-points trace",
+    trace_title: "Lost-points trace",
+    trace_intro: "Every lost point is traced to events on the chain: deductions, cause attributions, rectifications, appeals and their decisions, and supporting evidence. Each event carries a Merkle inclusion proof, and this page has checked every one against the latest signed checkpoint.",
+    reconcile_title: "Reconciliation of lost points",
+    listed_total: "Total of the traced lines",
+    ranking_lost: "Lost points in the ranking",
+    reconciled: "Reconciled",
+    not_reconciled: "Not reconciled",
+    trace_unranked: "This unit was not ranked in this period, so there are no ranking lost points to reconcile against.",
+    points_max_total: "Full points",
+    raw_score: "Raw score",
+    trace_period_lost: "Lost points this period",
+    step: "Step",
+    event_type: "Event type",
+    actor: "Actor",
+    detail: "Details",
+    proof: "Inclusion proof",
+    step_deduction: "Deduction",
+    step_withdrawn: "Deduction withdrawn",
+    step_attribution: "Cause attribution",
+    step_overturned: "Attribution overturned",
+    step_rectification: "Rectification",
+    step_appeal: "Appeal",
+    step_decision: "Appeal decision",
+    step_escalation: "Appeal escalated",
+    step_appeal_withdrawn: "Appeal withdrawn",
+    step_tier: "Tier award",
+    relieved_title: "Deductions whose cause lies in another section and which that section bears (listed for reference, not counted against this unit)",
+    city_lines: "lost points under the city bureau's scheme",
+    not_counted: "Not counted",
+    restored: "restored",
+    awaiting_decision: "awaiting decision",
+    standing_attribution: "current attribution",
+    proof_ok: "Verified",
+    proof_failed: "Verification failed",
+    proof_no_key: "No public key is on record in the register, so the checkpoint signature cannot be checked",
+    proof_bad_checkpoint: "The checkpoint signature did not verify",
+    proof_missing: "The proof bundle does not contain this event",
+    proof_cited_hash: "The hash the trace cites differs from the hash in the proof bundle",
+    proof_beyond_tree: "The event lies outside the range the checkpoint covers",
+    proof_hash_mismatch: "The hash recomputed from the event's bytes differs from the hash listed",
+    proof_genesis: "The previous hash does not match the preceding event's hash (the first event's previous hash must be all zeros)",
+    proof_head_mismatch: "The hash of the checkpoint's last event differs from the head hash",
+    proof_root_mismatch: "The inclusion proof does not lead to the checkpoint's Merkle root",
+    trace_checkpoint_title: "Signed checkpoint used for verification",
+    trace_checkpoint_intro: "Every event below is checked against this checkpoint: first the checkpoint signature with the register's public key, then each event's hash, recomputed from its bytes and carried up its inclusion proof to the Merkle root.",
+    checkpoint_signature: "Checkpoint signature",
+    signature_valid: "Valid (register's public key)",
+    events_verified: "Events verified",
+    evidence_download: "Download",
+    bundle_title: "Proof bundle",
+    bundle_download: "Download the proof bundle (bundle.json)",
+    bundle_intro: "The proof bundle holds the signed checkpoint and every event this page cites (the raw bytes that were hashed and their inclusion proofs), byte for byte the same as the proofs returned by /v1/traces?proofs=true. Auditors need not trust this server; they can check the bundle with the independent verifier:",
+    bundle_steps: &[
+        "Download the proof bundle bundle.json.",
+        "Confirm the public key with the unit that keeps the register through a channel outside this site, and compare it character by character with the key in the command below.",
+        "Build the independent verifier tools/verifier (it uses none of kpi-ledger's code and is written from docs/FORMAT.md alone) and run the command below.",
+    ],
+    bundle_exit: "Output OK: … with exit code 0 means the checkpoint signature, every event's hash and every inclusion proof passed; exit code 1 means verification failed (FAILED: … names the event at fault).",
+    verdict_upheld: "Upheld",
+    verdict_partial: "Partly upheld",
+    verdict_dismissed: "Dismissed",
+    stage_first: "First review",
+    stage_escalated: "Assessment committee review",
+    nav_replay: "History replay",
+    replay_title: "History replay",
+    replay_date: "Replay date",
+    replay_slider: "Drag to choose the replay date",
+    replay_range: ("Dates available: ", " (start of the scheme) to ", " (today)"),
+    compare_date: "Compare with date",
+    compare_hint: "Leave blank for no comparison",
+    replay_no_ranking: "There are no ranking results for this period on this date.",
+    diff_title: "Changes between the two dates",
+    diff_between: ("From event no. ", " to event no. ", ""),
+    diff_none: "No unit's score, rank or tier changed between the two dates.",
+    diff_readers_only: "Comparing two dates (with the events that caused the changes) is open only to roles within the scope of the unit that issued the scheme.",
+    before: "Earlier ",
+    after: "Later ",
+    moves: "Events that caused the change",
+    not_ranked: "Not ranked",
+    period_status_open: "Not published",
+    period_status_published: "Published",
+    period_status_final: "Finalised",
+    event_types: &[
+        ("DeductionRecorded", "Deduction recorded"),
+        ("DeductionWithdrawn", "Deduction withdrawn"),
+        ("CauseAttributed", "Cause attributed"),
+        ("RectificationRecorded", "Rectification recorded"),
+        ("AppealFiled", "Appeal filed"),
+        ("AppealDecided", "Appeal decided"),
+        ("AppealEscalated", "Appeal escalated"),
+        ("AppealWithdrawn", "Appeal withdrawn"),
+        ("TierAwarded", "Tier awarded"),
+        ("BonusAwarded", "Bonus points awarded"),
+        ("VetoApplied", "One-vote veto applied"),
+        ("ResultsPublished", "Results published"),
+        ("PeriodOpened", "Period opened"),
+        ("PeriodFinalised", "Results finalised"),
+        ("PeriodReopened", "Period reopened"),
+        ("IndicatorDefined", "Indicator defined"),
+        ("IndicatorRevised", "Indicator revised"),
+        ("IndicatorRetired", "Indicator retired"),
+        ("IndicatorAssigned", "Indicator allocated"),
+        ("IndicatorMarkedNotApplicable", "Indicator marked not applicable"),
+        ("IndicatorTakenOver", "Indicator taken over"),
+        ("SchemeOpened", "Scheme opened"),
+        ("UnitRegistered", "Unit registered"),
+        ("UnitRenamed", "Unit renamed"),
+        ("UnitRetired", "Unit abolished"),
+    ],
+    role_admin: "Administrator",
+    role_assessor: "Assessor",
+    role_office: "Performance office",
+    role_appellant: "Appellant",
+    role_reviewer: "Reviewer",
+    role_committee: "Assessment committee",
+    role_auditor: "Auditor",
+    role_leader: "Leader in charge",
+    role_person: "Member of staff",
 };
 
 /// The words of the documents (文书): the monthly bulletin (通报), the horizontal comparison table
 /// (横向比较情况表) and the analysis report (分析报告), their index and their printed footer.
+#[derive(Debug)]
 pub struct DocumentText {
     pub nav: &'static str,
     pub title: &'static str,
@@ -713,8 +1113,80 @@ pub const ZH_DOCUMENTS: DocumentText = DocumentText {
     footer_verify: "。可用 tools/verifier 和台账公钥独立核对。",
 };
 
+/// The documents' words in English.
+pub const EN_DOCUMENTS: DocumentText = DocumentText {
+    nav: "Documents",
+    title: "Documents",
+    intro: "Formal documents generated by assessment scheme, ranking group and period, each printable on A4 paper (or saved as PDF); the bulletin and the horizontal comparison table can also be downloaded as XLSX. Each document's footer states the hash-chain position it was read at and the latest signed checkpoint.",
+    bulletin_title: "Performance Assessment Bulletin",
+    bulletin_about: "Each unit's score, rank and tier and their change on the previous period; every lost point and its reason; repeated problems of the same kind; the units proposed for praise and for criticism.",
+    table_title: "Horizontal Comparison Table",
+    table_about: "The units of one group side by side: lost points on each indicator, score, rank, tier, and the gaps to first place and to the next tier up.",
+    analysis_title: "Performance Assessment Analysis Report",
+    analysis_about: "Rank movements; lost points by problem category and by section (charts); repeated problems of the same kind; the number of indicators each section has carried over the years.",
+    links_label: "Documents",
+    print_button: "Print / save as PDF",
+    print_hint: "Printing leaves out the navigation bar and the pickers; each page's footer states the chain position and the signed checkpoint.",
+    overview_link: "This period's documents: ",
+    issued_by: "Issued by",
+    changes_against: "Changes are against the previous period: ",
+    no_previous: "This is the first period of the year; there is no previous period to compare with.",
+    results_title: "1. Assessment results",
+    losses_title: "2. Lost points",
+    repeats_title: "3. Repeated problems of the same kind",
+    analysis_repeats_title: "4. Repeated problems of the same kind",
+    proposals_title: "4. Proposed praise and criticism",
+    praise: "Proposed for praise",
+    criticism: "Proposed for criticism",
+    none: "None",
+    proposals_note: "The praise and criticism above are proposals computed from the ranking and the repeated problems, not decisions; the use of results follows the decisions recorded by the assessment committee.",
+    points_max: "Full points",
+    member_lost: "Lost points",
+    charged_from: "Charged from",
+    city_loss: "Of which lost under the city bureau's scheme",
+    reason_vetoed: "One-vote veto",
+    reason_last_tier: "Bottom tier (tier {tier}, rank {rank})",
+    reason_repeat: "Repeated problem of the same kind: {category} ({period})",
+    praise_reason: "First tier (rank {rank})",
+    item: "Item",
+    indicators_lost: "Lost points by indicator",
+    floor: "Floor refund",
+    table_note: "A blank cell means the unit lost no points on that indicator; the total lost points include the floor refund.",
+    movement_title: "1. Rank movements",
+    previous_rank: "Previous rank",
+    current_rank: "Current rank",
+    previous_score: "Previous score",
+    current_score: "Current score",
+    moved_up: "Up",
+    moved_down: "Down",
+    unchanged: "Unchanged",
+    movement_summary: "Against the previous period: {up} unit(s) rose in rank, {down} fell, {same} held their rank and {none} have no comparison.",
+    categories_title: "2. Lost points by problem category",
+    category_chart_label: "Pie chart of lost points by problem category",
+    share: "Share",
+    category_tier_shortfall: "Tier shortfall",
+    category_floor: "Floor refund",
+    sections_title: "3. Lost points by section",
+    section_chart_label: "Bar chart of lost points by section",
+    sections_by_function: "Lost points this period of each functional section, summed across all units (taken from the bulletins of the functional sections' ranking groups).",
+    sections_by_member: "Lost points of each section this period (taken from this group's bulletin).",
+    section: "Section",
+    load_title: "5. Indicators carried by each section over the years",
+    load_note: "The number of indicators each section carries; where the same function differs between units, the average is shown.",
+    no_load: "The register holds no data on the indicators these units carry.",
+    total: "Total",
+    no_category_losses: "No points were lost this period.",
+    footer_position: "Read at: hash chain event no. ",
+    footer_hash: ", hash ",
+    footer_checkpoint: "; latest signed checkpoint: tree size ",
+    footer_root: ", Merkle root ",
+    footer_signed_at: ", signed at ",
+    footer_verify: ". Verify independently with tools/verifier and the register's public key.",
+};
+
 /// The words of the people pages: a person's page (个人考核), the grade register (年度等次) and the
 /// uses of results (结果运用).
+#[derive(Debug)]
 pub struct PeopleText {
     pub nav_person: &'static str,
     pub nav_grades: &'static str,
@@ -825,6 +1297,23 @@ pub struct PeopleText {
     pub view_section_ranking: &'static str,
     pub view_individual_ranking: &'static str,
     pub event_seq: &'static str,
+    // The annual grades (`PeopleText::grade_name`).
+    pub grade_excellent: &'static str,
+    pub grade_competent: &'static str,
+    pub grade_basically_competent: &'static str,
+    pub grade_incompetent: &'static str,
+}
+
+impl PeopleText {
+    /// An annual grade in words.
+    pub const fn grade_name(&self, grade: AnnualGrade) -> &'static str {
+        match grade {
+            AnnualGrade::Excellent => self.grade_excellent,
+            AnnualGrade::Competent => self.grade_competent,
+            AnnualGrade::BasicallyCompetent => self.grade_basically_competent,
+            AnnualGrade::Incompetent => self.grade_incompetent,
+        }
+    }
 }
 
 /// The people pages' words in Chinese.
@@ -933,10 +1422,127 @@ pub const ZH_PEOPLE: PeopleText = PeopleText {
     view_section_ranking: "{scheme} {period} {function} 科室排名",
     view_individual_ranking: "{unit} {year} 年个人排名",
     event_seq: "第 {} 号事件",
+    grade_excellent: "优秀",
+    grade_competent: "称职",
+    grade_basically_competent: "基本称职",
+    grade_incompetent: "不称职",
+};
+
+/// The people pages' words in English.
+pub const EN_PEOPLE: PeopleText = PeopleText {
+    nav_person: "Individual assessment",
+    nav_grades: "Annual grades",
+    nav_result_uses: "Use of results",
+    person_title: "Individual assessment",
+    person_label: "Person",
+    choose_person: "Please choose a person to view.",
+    erased_badge: "Personal data erased",
+    period_year: "Full year",
+    score: "Score",
+    annual_score: "Annual score",
+    individual_rank: "Individual rank",
+    rank_of: ("of ", " people ranked"),
+    grade: "Annual assessment grade",
+    no_grade: "Not yet graded",
+    no_score: "No month in this period has been scored; there is no score yet.",
+    indicators_title: "My indicators",
+    no_indicators: "No indicators are carried in this period.",
+    personal_indicator: "Personal indicator",
+    points_max: "Points",
+    lead_section: "Lead section",
+    carried: "Periods carried",
+    scorecard_title: "Quarterly scores",
+    quarter: "Quarter",
+    section: "Section",
+    section_final: "Section's quarterly score",
+    review_score: "Leader review score",
+    indicator_score: "Indicator score",
+    weights: "Weights (section/review/indicators)",
+    weights_note: "A missing part is left out; the remaining parts keep their own weights.",
+    weighted: "Weighted score",
+    missing_weeks: "Weeks not filed",
+    missing_deduction: "Deduction for weeks not filed",
+    quarter_score: "Quarterly score",
+    no_quarters: "There are no quarterly scores in this period.",
+    indicator_lines_title: "Indicator scores by month",
+    unassessed: "Not assessed; counted at full points",
+    rules_note: "This county's rules for the year: ",
+    weekly_title: "Weekly work records",
+    filed: "Filed",
+    missing: "Not filed",
+    week: "Week",
+    days: "Dates",
+    status: "Status",
+    status_filed: "Filed",
+    status_missing: "Not filed",
+    status_open: "Not yet due",
+    status_not_in_service: "Not in post",
+    record_text: "Work record",
+    comments: "Leader's comments",
+    no_weeks: "There are no weeks to be filed in this period.",
+    judged_on: "Weeks not filed are judged as at: ",
+    reviews_title: "Leader reviews",
+    reviewer: "Reviewing leader",
+    review_counts: "Counted",
+    review_replaced: "Superseded by the same leader's later review",
+    comment: "Comment",
+    no_reviews: "There are no leader reviews in this period.",
+    grades_title: "Annual grades",
+    county_label: "County (district) bureau",
+    year_label: "Year",
+    participants: "People in the ranking",
+    ranked: "People with an annual score",
+    excellent_quota: "Quota for Excellent",
+    excellent_graded: "Graded Excellent",
+    basis_changed_count: "Grades whose basis has changed",
+    person: "Person no.",
+    name: "Name",
+    reason: "Reason",
+    basis: "Basis",
+    basis_then: "At the time",
+    basis_now: "Now",
+    basis_holds: "Basis unchanged",
+    basis_changed: "Basis changed",
+    basis_changed_back: "Basis changed, since restored",
+    unranked: "No annual score (not ranked)",
+    no_participants: "No one in this county took part in the individual ranking for this year.",
+    replaced_grades: "Supersedes earlier gradings: ",
+    standing: "Rank {rank}, tier {tier}, {score} points",
+    not_ranked: "Not ranked",
+    result_uses_title: "Use of results",
+    result_uses_intro: "Every use of results the assessment committee has recorded (bulletins, commendations, priority for promotion or training) and its basis: the ranking relied on, the chain position it was read at, and the rank and tier then and now; every later event that changed the rank or tier is listed.",
+    unit_all: "All",
+    changed_only: "Only those whose basis has changed",
+    uses_count: "Uses of results",
+    kind: "Form of use",
+    subject: "Subject",
+    view: "Ranking relied on",
+    read_at: "Read at",
+    recorded: "Recording event",
+    committee: "Recorded by",
+    note: "Decision",
+    changes: "Events that changed the basis",
+    no_uses: "No uses of results match these criteria.",
+    kind_praise_notice: "Bulletin of praise",
+    kind_criticism_notice: "Bulletin of criticism",
+    kind_honour: "Commendation",
+    kind_promotion_priority: "Priority for promotion",
+    kind_training_priority: "Priority for training",
+    subject_unit: "Unit",
+    subject_person: "Individual",
+    view_ranking: "{scheme} {period} ranking",
+    view_section_ranking: "{scheme} {period} {function} section ranking",
+    view_individual_ranking: "{unit} {year} individual ranking",
+    event_seq: "Event no. {}",
+    grade_excellent: "Excellent",
+    grade_competent: "Competent",
+    grade_basically_competent: "Basically competent",
+    grade_incompetent: "Incompetent",
 };
 
 /// The words of the appeals page (申诉): what the reader's unit filed, the queue waiting for a
 /// decision, and the forms that record a filing, a decision or a withdrawal.
+#[derive(Debug)]
 pub struct AppealsText {
     pub nav: &'static str,
     pub title: &'static str,
@@ -1046,3 +1652,148 @@ pub const ZH_APPEALS: AppealsText = AppealsText {
     escalate_button: "提请复议",
     file_link: "申诉",
 };
+
+/// The appeals page's words in English.
+pub const EN_APPEALS: AppealsText = AppealsText {
+    nav: "Appeals",
+    title: "Appeals",
+    intro_appellant: "The appeals your unit has filed and how they were handled. You may appeal against points deducted from your unit; once filed, an appeal is recorded in the hash chain and cannot be changed, only withdrawn before a decision.",
+    intro_decider: "Appeals awaiting a decision, in order of decision deadline. Decisions are recorded in the hash chain and cannot be changed.",
+    intro_reader: "Appeals awaiting a decision (read-only: your role may not file or decide appeals).",
+    recorded: "Recorded in the hash chain: event no. {}.",
+    refused: "Not recorded: ",
+    file_title: "File an appeal",
+    file_intro: "Follow the “Appeal” link beside a deduction in the deduction register or on the lost-points trace page, and the deduction ID is filled in for you.",
+    deduction_label: "Deduction ID",
+    deduction_hint: "e.g. 0190f1c2-…",
+    grounds_label: "Grounds for appeal",
+    file_button: "Submit appeal",
+    mine_title: "Your unit's appeals",
+    queue_title: "Appeals awaiting a decision",
+    no_appeals: "Your unit has not filed any appeals.",
+    no_queue: "No appeals are awaiting a decision.",
+    decided_title: "Decided appeals",
+    no_decided: "No appeals have been decided.",
+    appeal: "Appeal ID",
+    target: "Subject of appeal",
+    target_deduction: "Deduction",
+    target_tier_award: "Tier award",
+    target_attribution: "Cause attribution",
+    unit: "Assessed unit",
+    appellant: "Appellant unit",
+    contested: "Points contested",
+    grounds: "Grounds for appeal",
+    status: "Status",
+    decision: "Decision",
+    due: "Decision due",
+    overdue: "{} day(s) overdue",
+    status_open: "Awaiting review",
+    status_escalated: "Escalated; awaiting the assessment committee's decision",
+    status_decided: "Decided",
+    status_withdrawn: "Withdrawn",
+    undecided: "Not yet decided",
+    restores: "{} points restored",
+    outcome_label: "Outcome",
+    choose_outcome: "Please choose",
+    points_label: "Points restored",
+    points_hint: "When partly upheld, e.g. 1.00",
+    reasoning_label: "Reasons for the decision",
+    decide_button: "Record decision",
+    withdraw_reason_label: "Reason for withdrawal",
+    withdraw_button: "Withdraw appeal",
+    escalate_grounds_label: "Grounds for referring the appeal to the assessment committee for reconsideration",
+    escalate_button: "Refer for reconsideration",
+    file_link: "Appeal",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `c` is Chinese, Japanese or Korean writing, or the CJK and full-width punctuation
+    /// that goes with it (`：`, `（`, `、`, `　` …).
+    fn is_cjk(c: char) -> bool {
+        matches!(
+            u32::from(c),
+            0x2E80..=0x2FFF // radicals, Kangxi radicals, ideographic description
+                | 0x3000..=0x303F // CJK symbols and punctuation
+                | 0x3040..=0x31FF // kana, bopomofo, strokes
+                | 0x3200..=0x4DBF // enclosed and compatibility forms, extension A
+                | 0x4E00..=0x9FFF // unified ideographs
+                | 0xAC00..=0xD7AF // hangul
+                | 0xF900..=0xFAFF // compatibility ideographs
+                | 0xFE30..=0xFE4F // compatibility forms
+                | 0xFF00..=0xFFEF // full-width and half-width forms
+                | 0x20000..=0x3FFFF // extensions B onwards
+        )
+    }
+
+    /// Every word of a language, one field (or one element of a tuple or a list) a line: the derived
+    /// `Debug` names every field of `Text` and of the structs it holds, so none can be left out.
+    fn lines(text: &Text) -> Vec<String> {
+        format!("{text:#?}").lines().map(str::to_owned).collect()
+    }
+
+    /// The placeholders the code fills in (`{}`, `{rank}` …), in order.
+    fn placeholders(line: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut rest = line;
+        while let Some(open) = rest.find('{') {
+            rest = &rest[open + 1..];
+            let name_end = rest.find(|c: char| !(c.is_ascii_lowercase() || c == '_')).unwrap_or(rest.len());
+            if rest[name_end..].starts_with('}') {
+                found.push(format!("{{{}}}", &rest[..name_end]));
+                rest = &rest[name_end + 1..];
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn en_has_no_cjk_character_in_any_string() {
+        // The scan sees the Chinese where there is some: Debug does not escape it.
+        assert!(lines(&ZH).iter().any(|line| line.chars().any(is_cjk)));
+        let chinese: Vec<String> = lines(&EN).into_iter().filter(|line| line.chars().any(is_cjk)).collect();
+        assert!(chinese.is_empty(), "EN holds Chinese:\n{}", chinese.join("\n"));
+    }
+
+    #[test]
+    fn every_field_has_the_same_placeholders_in_zh_and_en() {
+        let (zh, en) = (lines(&ZH), lines(&EN));
+        assert_eq!(zh.len(), en.len(), "ZH and EN differ in shape (a list of another length?)");
+        assert!(zh.iter().any(|line| placeholders(line) == ["{}"]), "the scan finds `{{}}`");
+        for (zh, en) in zh.iter().zip(&en) {
+            // The field's name (or the indentation of a tuple's or a list's element) before its words.
+            let field = |line: &str| line.split(['"', ':']).next().unwrap_or_default().to_owned();
+            assert_eq!(field(zh), field(en), "ZH and EN out of step at {zh:?} / {en:?}");
+            assert_eq!(placeholders(zh), placeholders(en), "placeholders differ: {zh:?} / {en:?}");
+        }
+    }
+
+    #[test]
+    fn event_type_tables_name_the_same_types_once() {
+        let types = |text: &Text| text.event_types.iter().map(|(name, _)| *name).collect::<Vec<_>>();
+        assert_eq!(types(&ZH), types(&EN));
+        let mut unique = types(&ZH);
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), ZH.event_types.len());
+    }
+
+    #[test]
+    fn the_methods_read_their_words_from_the_text() {
+        assert_eq!(ZH.status(PeriodStatus::Final), "已定稿");
+        assert_eq!(EN.status(PeriodStatus::Open), "Not published");
+        assert_eq!(ZH.event_type_name("AppealFiled"), Some("提出申诉"));
+        assert_eq!(EN.event_type_name("AppealFiled"), Some("Appeal filed"));
+        assert_eq!(EN.event_type_name("NoSuchEvent"), None);
+        assert_eq!(ZH.role(Role::Office), "绩效办");
+        assert_eq!(EN.role(Role::Person), "Member of staff");
+        for grade in
+            [AnnualGrade::Excellent, AnnualGrade::Competent, AnnualGrade::BasicallyCompetent, AnnualGrade::Incompetent]
+        {
+            assert_eq!(ZH.people.grade_name(grade), grade.chinese());
+        }
+        assert_eq!(EN.people.grade_name(AnnualGrade::BasicallyCompetent), "Basically competent");
+    }
+}

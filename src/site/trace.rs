@@ -38,7 +38,7 @@ use crate::site::request::{
     blocking_page, download_reader, malformed, refusal_page, standing_text, Refusal, UnitPick, UnitQuery, UnitQuestion,
 };
 use crate::site::text::Text;
-use crate::site::{failure, text, SiteState};
+use crate::site::{failure, SiteState};
 
 // ---- Checking the proofs -----------------------------------------------------------------------
 
@@ -54,8 +54,7 @@ pub struct BundleCheck {
 impl BundleCheck {
     /// The outcome for event `seq`, which a trace cites with the hash `cited`: verified only when the
     /// checkpoint is, the event is in the bundle and verified, and it is the event the trace cites.
-    pub fn event(&self, seq: u64, cited: &Hash) -> Result<(), String> {
-        let t = text();
+    pub fn event(&self, t: &Text, seq: u64, cited: &Hash) -> Result<(), String> {
         self.checkpoint.clone()?;
         match self.events.get(&seq) {
             None => Err(t.proof_missing.to_owned()),
@@ -71,19 +70,18 @@ impl BundleCheck {
 /// signed tree, its hash recomputed from `prev_hash`, `seq` and the bytes of `body_text`, the genesis
 /// link, the link to a bundled predecessor, the signed head, and its audit path folded to the signed
 /// root.
-pub fn check_bundle(bundle: &ProofBundle, public_key: Option<&str>) -> BundleCheck {
-    let t = text();
+pub fn check_bundle(t: &Text, bundle: &ProofBundle, public_key: Option<&str>) -> BundleCheck {
     let signed = &bundle.checkpoint;
     let checkpoint = match public_key {
         None => Err(t.proof_no_key.to_owned()),
         Some(key) => crate::chain::checkpoint::parse_public_key(key)
             .and_then(|key| signed.verify(&key))
-            .map_err(|error| format!("{}（{error}）", t.proof_bad_checkpoint)),
+            .map_err(|error| format!("{}{}", t.proof_bad_checkpoint, t.marks.paren(error))),
     };
     let mut events = BTreeMap::new();
     let mut previous: Option<(u64, Hash)> = None;
     for event in &bundle.events {
-        let outcome = check_event(event, signed, previous);
+        let outcome = check_event(t, event, signed, previous);
         previous = Some((event.seq, event.hash));
         events.insert(event.seq, outcome);
     }
@@ -91,11 +89,11 @@ pub fn check_bundle(bundle: &ProofBundle, public_key: Option<&str>) -> BundleChe
 }
 
 fn check_event(
+    t: &Text,
     event: &BundledEvent,
     signed: &crate::service::records::SignedCheckpoint,
     previous: Option<(u64, Hash)>,
 ) -> Result<Hash, String> {
-    let t = text();
     let (tree_size, root) = (signed.checkpoint.tree_size, signed.checkpoint.root);
     if event.seq == 0 || event.seq > tree_size {
         return Err(t.proof_beyond_tree.to_owned());
@@ -112,7 +110,7 @@ fn check_event(
     }
     let path: Vec<[u8; 32]> = event.inclusion_proof.iter().map(|hash| hash.0).collect();
     verify_inclusion::<Blake3>(&Blake3::leaf(&event.hash.0), event.seq - 1, tree_size, &path, &root.0)
-        .map_err(|error| format!("{}（{error}）", t.proof_root_mismatch))?;
+        .map_err(|error| format!("{}{}", t.proof_root_mismatch, t.marks.paren(error)))?;
     Ok(event.hash)
 }
 
@@ -200,6 +198,7 @@ pub struct TracePage {
 
 /// Builds the rows of one base period's trace, checking every cited event against the bundle.
 struct Builder<'a> {
+    t: &'a Text,
     site: &'a SiteState,
     reader: &'a Reader,
     check: &'a BundleCheck,
@@ -235,8 +234,8 @@ impl Builder<'_> {
     }
 
     fn event(&mut self, step: &'static str, event: &EventRef, detail: String, evidence: &[EvidenceDigest]) -> EventRow {
-        let t = text();
-        let proof = self.check.event(event.seq, &event.hash).map(|()| self.tree.clone());
+        let t = self.t;
+        let proof = self.check.event(self.t, event.seq, &event.hash).map(|()| self.tree.clone());
         self.cited.insert(event.seq);
         if proof.is_ok() {
             self.verified.insert(event.seq);
@@ -247,7 +246,7 @@ impl Builder<'_> {
             event_type: event.event_type.clone(),
             event_name: t.event_type_name(&event.event_type),
             recorded_at: self.zone.local_minute(event.recorded_at),
-            actor: format!("{}（{}）", event.actor_id, t.role(event.actor_role)),
+            actor: format!("{}{}", event.actor_id, t.marks.paren(t.role(event.actor_role))),
             hash: event.hash.to_string(),
             detail,
             evidence: self.evidence(evidence),
@@ -257,9 +256,16 @@ impl Builder<'_> {
     }
 
     fn appeal(&mut self, appeal: &AppealLine, rows: &mut Vec<EventRow>) {
-        let t = text();
-        let filed = format!("{}：{}（{}）", self.named(&appeal.appellant), appeal.grounds, appeal.points_contested);
-        let waiting = if appeal.awaiting_decision { format!("（{}）", t.awaiting_decision) } else { String::new() };
+        let t = self.t;
+        let marks = &t.marks;
+        let filed = format!(
+            "{}{}{}{}",
+            self.named(&appeal.appellant),
+            marks.colon,
+            appeal.grounds,
+            marks.paren(appeal.points_contested)
+        );
+        let waiting = if appeal.awaiting_decision { marks.paren(t.awaiting_decision) } else { String::new() };
         rows.push(self.event(t.step_appeal, &appeal.filed, format!("{filed}{waiting}"), &appeal.evidence_digests));
         for decision in &appeal.decisions {
             let stage = match decision.stage {
@@ -271,8 +277,8 @@ impl Builder<'_> {
                 AppealVerdict::Partial => t.verdict_partial,
                 AppealVerdict::Dismissed => t.verdict_dismissed,
             };
-            let detail =
-                format!("{stage}·{verdict}，{} {}：{}", t.restored, decision.points_restored, decision.reasoning);
+            let (restored, reasoning) = (decision.points_restored, &decision.reasoning);
+            let detail = format!("{stage}·{verdict}{}{} {restored}{}{reasoning}", marks.comma, t.restored, marks.colon);
             rows.push(self.event(t.step_decision, &decision.event, detail, &decision.evidence_digests));
         }
         for escalation in &appeal.escalations {
@@ -293,17 +299,18 @@ impl Builder<'_> {
         kind_key: &'static str,
         counted: bool,
     ) -> LineView {
-        let t = text();
+        let t = self.t;
         let mut rows = Vec::new();
-        let recorded = format!("{} {}，{} {}", t.points, line.points, t.restored, line.restored);
+        let marks = &t.marks;
+        let recorded = format!("{} {}{}{} {}", t.points, line.points, marks.comma, t.restored, line.restored);
         rows.push(self.event(t.step_deduction, &line.event, recorded, &line.evidence_digests));
         if let Some(withdrawn) = &line.withdrawn {
             rows.push(self.event(t.step_withdrawn, withdrawn, String::new(), &[]));
         }
         for attribution in &line.attributions {
-            let standing =
-                if attribution.standing { format!("（{}）", t.standing_attribution) } else { String::new() };
-            let detail = format!("{}：{}{standing}", self.named(&attribution.cause_unit), attribution.description);
+            let standing = if attribution.standing { marks.paren(t.standing_attribution) } else { String::new() };
+            let cause = self.named(&attribution.cause_unit);
+            let detail = format!("{cause}{}{}{standing}", marks.colon, attribution.description);
             rows.push(self.event(t.step_attribution, &attribution.event, detail, &attribution.evidence_digests));
             for appeal in &attribution.appeals {
                 self.appeal(appeal, &mut rows);
@@ -313,15 +320,16 @@ impl Builder<'_> {
             }
         }
         for rectification in &line.rectifications {
-            let detail = format!("{}：{}", self.named(&rectification.cause_unit), rectification.description);
+            let detail =
+                format!("{}{}{}", self.named(&rectification.cause_unit), marks.colon, rectification.description);
             rows.push(self.event(t.step_rectification, &rectification.event, detail, &rectification.evidence_digests));
         }
         for appeal in &line.appeals {
             self.appeal(appeal, &mut rows);
         }
-        let mut reason = format!("{}（{}）", line.reason, line.problem_category);
+        let mut reason = format!("{}{}", line.reason, marks.paren(&line.problem_category));
         if let Some(section) = &line.charged_to {
-            reason.push_str(&format!("；{}：{}", t.charged_to, self.named(section)));
+            reason.push_str(&format!("{}{}{}{}", marks.semicolon, t.charged_to, marks.colon, self.named(section)));
         }
         LineView {
             indicator: line.indicator.to_string(),
@@ -339,14 +347,14 @@ impl Builder<'_> {
     /// A line of an indicator, and (for a taken-over indicator) the city's lines behind it, listed
     /// after it and not counted.
     fn line(&mut self, indicator: &IndicatorTrace, line: &TraceLine, counted: bool, lines: &mut Vec<LineView>) {
-        let t = text();
+        let t = self.t;
         match line {
             TraceLine::Deduction(deduction) => {
                 lines.push(self.deduction(deduction, t.kind_deduction, "deduction", counted));
             }
             TraceLine::TierShortfall(tier) => {
                 let mut rows = Vec::new();
-                let detail = format!("{}{}{}，{}", t.tier_n.0, tier.tier, t.tier_n.1, tier.tier_points);
+                let detail = format!("{}{}{}{}{}", t.tier_n.0, tier.tier, t.tier_n.1, t.marks.comma, tier.tier_points);
                 rows.push(self.event(t.step_tier, &tier.event, detail, &[]));
                 for appeal in &tier.appeals {
                     self.appeal(appeal, &mut rows);
@@ -357,7 +365,11 @@ impl Builder<'_> {
                     kind_key: "tier_shortfall",
                     amount: tier.amount,
                     counted,
-                    reason: format!("{}（{}{}{}）", tier.reason, t.tier_n.0, tier.tier, t.tier_n.1),
+                    reason: format!(
+                        "{}{}",
+                        tier.reason,
+                        t.marks.paren(format!("{}{}{}", t.tier_n.0, tier.tier, t.tier_n.1))
+                    ),
                     events: rows,
                     appeal_link: None,
                 });
@@ -380,8 +392,12 @@ impl Builder<'_> {
                     amount: taken.amount,
                     counted,
                     reason: format!(
-                        "{}：{} / {}（{}）",
-                        taken.city_scheme, taken.city_score, taken.city_points_max, t.city_lines
+                        "{}{}{} / {}{}",
+                        taken.city_scheme,
+                        t.marks.colon,
+                        taken.city_score,
+                        taken.city_points_max,
+                        t.marks.paren(t.city_lines)
                     ),
                     events: Vec::new(),
                     appeal_link: None,
@@ -394,7 +410,7 @@ impl Builder<'_> {
     }
 
     fn trace(&mut self, trace: &Trace) -> (TraceView, Points) {
-        let t = text();
+        let t = self.t;
         let mut indicators = Vec::new();
         let mut relieved = Vec::new();
         for indicator in &trace.indicators {
@@ -423,7 +439,7 @@ impl Builder<'_> {
                 kind_key: "floor_absorbed",
                 amount: trace.floor_absorbed,
                 counted: true,
-                reason: t.floor_note.trim_end_matches('：').to_owned(),
+                reason: t.floor_note.trim_end_matches([':', '：', ' ']).to_owned(),
                 events: Vec::new(),
                 appeal_link: None,
             });
@@ -471,8 +487,13 @@ struct Resolved {
     page: TracePage,
 }
 
-fn resolve(site: &SiteState, reader: &Reader, asked: &UnitQuestion) -> Result<(StatusCode, Resolved), Refusal> {
-    let pick = UnitPick::resolve(site, reader, asked)?;
+fn resolve(
+    site: &SiteState,
+    reader: &Reader,
+    asked: &UnitQuestion,
+    t: &Text,
+) -> Result<(StatusCode, Resolved), Refusal> {
+    let pick = UnitPick::resolve(site, reader, asked, t)?;
     let unit = pick.unit;
     let mut page = TracePage { pickers: pick.pickers, body: Err(String::new()) };
     match pick.chosen {
@@ -485,10 +506,14 @@ fn resolve(site: &SiteState, reader: &Reader, asked: &UnitQuestion) -> Result<(S
 }
 
 /// Resolves the question, reads the trace with its proofs and checks them; the page and its status.
-fn trace_page(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(StatusCode, TracePage), Refusal> {
-    let t = text();
+fn trace_page(
+    site: &SiteState,
+    reader: &Reader,
+    query: &UnitQuery,
+    t: &Text,
+) -> Result<(StatusCode, TracePage), Refusal> {
     let asked = UnitQuestion::parse(query)?;
-    let (status, Resolved { unit, period, mut page }) = resolve(site, reader, &asked)?;
+    let (status, Resolved { unit, period, mut page }) = resolve(site, reader, &asked, t)?;
     let Some(period) = period else { return Ok((status, page)) };
     let read_models = &site.app.read_models;
     let view = asked.view();
@@ -517,10 +542,11 @@ fn trace_page(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(S
         .collect();
     let zone = read_models.time_zone();
     let public_key = site.app.service.records().key().public_key;
-    let check = check_bundle(&bundle, public_key.as_deref());
+    let check = check_bundle(t, &bundle, public_key.as_deref());
     let signed = &bundle.checkpoint.checkpoint;
     let root = signed.root.to_string();
     let mut builder = Builder {
+        t,
         site,
         reader,
         check: &check,
@@ -544,7 +570,7 @@ fn trace_page(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(S
     let reconciled = horizontal.as_ref().map(|horizontal| horizontal.lost == listed);
     if let Some(horizontal) = &horizontal {
         let standing = &horizontal.standing;
-        let note = format!("{} {}，{} {}", t.final_score, standing.final_score, t.rank, standing.rank);
+        let note = format!("{} {}{}{} {}", t.final_score, standing.final_score, t.marks.comma, t.rank, standing.rank);
         reconcile.push(figure("ranking_lost", t.ranking_lost, horizontal.lost.to_string(), Some(note)));
     }
     let heading_unit = match names.get(&unit).filter(|name| !name.is_empty()) {
@@ -558,7 +584,7 @@ fn trace_page(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(S
     };
     let body = TraceBody {
         heading: format!("{heading_unit} · {scheme_shown} · {period}"),
-        standing: standing_text(traced.as_of_seq, traced.as_of_instant, zone),
+        standing: standing_text(t, traced.as_of_seq, traced.as_of_instant, zone),
         provisional_periods: traced.value.provisional_periods.iter().map(PeriodId::to_string).collect(),
         reconcile,
         reconciled,
@@ -602,12 +628,12 @@ pub async fn bundle_download(
         Ok(signed_in) => signed_in,
         Err(response) => return response,
     };
-    let visitor = signed_in.visitor();
+    let (visitor, t) = (signed_in.visitor(), signed_in.t);
     let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
     let (worker, reader) = (site.clone(), signed_in.reader.clone());
     let made = tokio::task::spawn_blocking(move || {
         let asked = UnitQuestion::parse(&query)?;
-        let (_, resolved) = resolve(&worker, &reader, &asked)?;
+        let (_, resolved) = resolve(&worker, &reader, &asked, t)?;
         let Some(period) = resolved.period else {
             return Err(Refusal::NotFound(format!("period: {}", resolved.page.body.err().unwrap_or_default())));
         };
@@ -618,7 +644,7 @@ pub async fn bundle_download(
     })
     .await;
     match made {
-        Err(error) => failure(&error),
+        Err(error) => failure(t, &error),
         Ok(Err(refusal)) => refusal_page(refusal, &visitor),
         Ok(Ok(bytes)) => (
             StatusCode::OK,
@@ -643,17 +669,17 @@ pub async fn document_download(
         Ok(signed_in) => signed_in,
         Err(response) => return response,
     };
-    let visitor = signed_in.visitor();
+    let (visitor, t) = (signed_in.visitor(), signed_in.t);
     let documents = Documents::of(&site.app.service);
     let (read_models, reader) = (site.app.read_models.clone(), signed_in.reader.clone());
     match tokio::task::spawn_blocking(move || documents.fetch(&read_models, &reader, &digest)).await {
-        Err(error) => failure(&error),
+        Err(error) => failure(t, &error),
         Ok(Ok(document)) => crate::http::documents::document_response(document),
         Ok(Err(error @ DocumentError::InvalidDigest { .. })) => {
             refusal_page(Refusal::Invalid(error.to_string()), &visitor)
         }
         Ok(Err(error @ DocumentError::NotFound { .. })) => refusal_page(Refusal::NotFound(error.to_string()), &visitor),
-        Ok(Err(error)) => failure(&error),
+        Ok(Err(error)) => failure(t, &error),
     }
 }
 
@@ -683,7 +709,7 @@ fn trace_body(t: &Text, body: &TraceBody) -> Markup {
             p.muted { (body.standing) }
             p.muted { (t.trace_intro) }
             @if !body.provisional_periods.is_empty() {
-                p.note { (t.provisional_note) (body.provisional_periods.join("、")) }
+                p.note { (t.provisional_note) (body.provisional_periods.join(t.marks.list)) }
             }
             h3 { (t.reconcile_title) }
             (figures(&body.reconcile))
@@ -699,7 +725,7 @@ fn trace_body(t: &Text, body: &TraceBody) -> Markup {
             (figures(&body.checkpoint))
             @match &body.checkpoint_ok {
                 Ok(()) => p.intact #proof-summary data-verified=(body.verified) data-events=(body.events) {
-                    (t.events_verified) "：" (body.verified) " / " (body.events)
+                    (t.events_verified) (t.marks.colon) (body.verified) " / " (body.events)
                 },
                 Err(failure) => p.error #proof-summary role="alert" data-verified=(body.verified) data-events=(body.events) {
                     (failure)
@@ -804,7 +830,7 @@ fn event_row(t: &Text, event: &EventRow) -> Markup {
             }
             @match &event.proof {
                 Ok(checkpoint) => td.proof.intact { (t.proof_ok) br; small.muted { (checkpoint) } },
-                Err(failure) => td.proof.error { (t.proof_failed) "：" (failure) },
+                Err(failure) => td.proof.error { (t.proof_failed) (t.marks.colon) (failure) },
             }
         }
     }

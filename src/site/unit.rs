@@ -24,7 +24,8 @@ use crate::site::pages::{
 use crate::site::request::{
     blocking_page, may_read_unit, period_note, standing_text, Refusal, UnitPick, UnitQuery, UnitQuestion,
 };
-use crate::site::{text, SiteState};
+use crate::site::text::Text;
+use crate::site::SiteState;
 
 /// The query of the trace page of `unit` in the base period `period` with the question's scheme and
 /// point, at the event `seq`.
@@ -50,10 +51,10 @@ fn signed(value: Option<String>, positive: bool) -> String {
 
 /// Resolves the question and reads the answers; the page and its status (404 when the unit has no
 /// figures for the period, with the pickers to choose another), or a refusal.
-fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(StatusCode, UnitPage), Refusal> {
+fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery, t: &Text) -> Result<(StatusCode, UnitPage), Refusal> {
     let read_models = &site.app.read_models;
     let asked = UnitQuestion::parse(query)?;
-    let pick = UnitPick::resolve(site, reader, &asked)?;
+    let pick = UnitPick::resolve(site, reader, &asked, t)?;
     let (unit, schemes) = (pick.unit, pick.scheme_listings);
     let mut page = UnitPage { pickers: pick.pickers, body: Err(String::new()) };
     let (period, periods) = match pick.chosen {
@@ -101,10 +102,10 @@ fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(Stat
     let readable = |other: &UnitCode| other != &unit && may_read_unit(site, reader, other).is_ok();
     let figures = UnitFigures {
         heading: format!("{} · {} · {period}", named(&names, &unit), scheme_of_group),
-        standing: standing_text(horizontal.as_of_seq, horizontal.as_of_instant, zone),
-        period_note: period_note(&periods, period, zone),
+        standing: standing_text(t, horizontal.as_of_seq, horizontal.as_of_instant, zone),
+        period_note: period_note(t, &periods, period, zone),
         provisional_periods: horizontal.value.provisional_periods.iter().map(PeriodId::to_string).collect(),
-        figures: horizontal_figures(&horizontal, &names),
+        figures: horizontal_figures(t, &horizontal, &names),
         sections: horizontal.value.ranking.group.function_code.is_some(),
         peers: horizontal
             .value
@@ -126,21 +127,20 @@ fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery) -> Result<(Stat
             })
             .collect(),
         trend: vertical.as_ref().map(|answer| trend_rows(&answer.value)).unwrap_or_default(),
-        trend_chart: vertical.as_ref().map(|answer| trend_json(&answer.value)).unwrap_or_default(),
-        lost: lost_by_indicator(&horizontal.value, &traces.traces, &names, &|period, seq| {
+        trend_chart: vertical.as_ref().map(|answer| trend_json(t, &answer.value)).unwrap_or_default(),
+        lost: lost_by_indicator(t, &horizontal.value, &traces.traces, &names, &|period, seq| {
             trace_link(&asked, &unit, period, seq)
         }),
         floor_absorbed: (horizontal.value.floor_absorbed != Points::ZERO)
             .then(|| horizontal.value.floor_absorbed.to_string()),
-        repeats: vertical.as_ref().map(|answer| repeats(&answer.value, period)).unwrap_or_default(),
+        repeats: vertical.as_ref().map(|answer| repeats(t, &answer.value, period)).unwrap_or_default(),
     };
     page.body = Ok(Box::new(figures));
     Ok((StatusCode::OK, page))
 }
 
 /// The horizontal comparison's figures: score, rank, tier, veto, the gaps, the whole loss.
-fn horizontal_figures(answer: &Answer<Horizontal>, names: &BTreeMap<UnitCode, String>) -> Vec<Figure> {
-    let t = text();
+fn horizontal_figures(t: &Text, answer: &Answer<Horizontal>, names: &BTreeMap<UnitCode, String>) -> Vec<Figure> {
     let h = &answer.value;
     let figure = |key, label, value: String, note: Option<String>| Figure { key, label, value, note };
     let mut figures = vec![
@@ -151,7 +151,13 @@ fn horizontal_figures(answer: &Answer<Horizontal>, names: &BTreeMap<UnitCode, St
             "gap_to_leader",
             t.gap_to_leader,
             h.gap_to_leader.to_string(),
-            Some(format!("{}：{}（{}）", t.leader, named(names, &h.leader.unit), h.leader.final_score)),
+            Some(format!(
+                "{}{}{}{}",
+                t.leader,
+                t.marks.colon,
+                named(names, &h.leader.unit),
+                t.marks.paren(h.leader.final_score)
+            )),
         ),
         figure("gap_to_next_tier", t.gap_to_next_tier, h.gap_to_next_tier.to_string(), None),
         figure("lost", t.lost_total, h.lost.to_string(), None),
@@ -186,8 +192,7 @@ fn trend_rows(vertical: &Vertical) -> Vec<TrendRow> {
 
 /// The trend chart's data for app.js: the periods, the score and rank in each (null where there is
 /// none), the most peers (the rank axis' end) and the series' names.
-fn trend_json(vertical: &Vertical) -> String {
-    let t = text();
+fn trend_json(t: &Text, vertical: &Vertical) -> String {
     let labels: Vec<String> = vertical.rows.iter().map(|row| row.period.to_string()).collect();
     let scores: Vec<Option<f64>> =
         vertical.rows.iter().map(|row| row.final_score.map(|score| score.hundredths() as f64 / 100.0)).collect();
@@ -206,12 +211,12 @@ fn trend_json(vertical: &Vertical) -> String {
 /// them: deductions, tier shortfalls, taken-over indicators and charges moved onto a section, each
 /// with its reason. Floors are shown apart, as the comparison counts them.
 fn lost_by_indicator(
+    t: &Text,
     horizontal: &Horizontal,
     traces: &[Trace],
     names: &BTreeMap<UnitCode, String>,
     trace_link: &dyn Fn(PeriodId, u64) -> String,
 ) -> Vec<LostIndicator> {
-    let t = text();
     horizontal
         .lost_by_indicator
         .iter()
@@ -243,7 +248,11 @@ fn lost_by_indicator(
                                 period: period.clone(),
                                 kind: t.kind_tier_shortfall,
                                 amount: tier.amount.to_string(),
-                                reason: format!("{}（{}{}{}）", tier.reason, t.tier_n.0, tier.tier, t.tier_n.1),
+                                reason: format!(
+                                    "{}{}",
+                                    tier.reason,
+                                    t.marks.paren(format!("{}{}{}", t.tier_n.0, tier.tier, t.tier_n.1))
+                                ),
                                 category: String::new(),
                                 charged_to: String::new(),
                                 evidence: 0,
@@ -255,8 +264,8 @@ fn lost_by_indicator(
                                 kind: t.kind_taken_over,
                                 amount: taken.amount.to_string(),
                                 reason: format!(
-                                    "{}：{} / {}",
-                                    taken.city_scheme, taken.city_score, taken.city_points_max
+                                    "{}{}{} / {}",
+                                    taken.city_scheme, t.marks.colon, taken.city_score, taken.city_points_max
                                 ),
                                 category: String::new(),
                                 charged_to: String::new(),
@@ -292,8 +301,7 @@ fn lost_by_indicator(
 }
 
 /// The repeat problems flagged in the base periods of `period`, as the trend's rows carry them.
-fn repeats(vertical: &Vertical, period: PeriodId) -> Vec<RepeatRow> {
-    let t = text();
+fn repeats(t: &Text, vertical: &Vertical, period: PeriodId) -> Vec<RepeatRow> {
     vertical
         .rows
         .iter()
@@ -310,8 +318,13 @@ fn repeats(vertical: &Vertical, period: PeriodId) -> Vec<RepeatRow> {
             RepeatRow {
                 period: problem.period.to_string(),
                 category: problem.problem_category.to_string(),
-                periods: problem.periods_with_deductions.iter().map(PeriodId::to_string).collect::<Vec<_>>().join("、"),
-                rule: rules.join("、"),
+                periods: problem
+                    .periods_with_deductions
+                    .iter()
+                    .map(PeriodId::to_string)
+                    .collect::<Vec<_>>()
+                    .join(t.marks.list),
+                rule: rules.join(t.marks.list),
             }
         })
         .collect()

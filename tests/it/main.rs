@@ -50,6 +50,7 @@ mod service;
 mod site;
 mod site_appeals;
 mod site_documents;
+mod site_language;
 mod site_pages;
 mod site_people;
 mod site_trace_replay;

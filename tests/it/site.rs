@@ -154,6 +154,11 @@ impl Browser {
         Some(Browser { client, name, _permit: permit })
     }
 
+    /// The same session, writing its screenshots under `name` from now on.
+    pub(crate) fn renamed(self, name: &'static str) -> Browser {
+        Browser { name, ..self }
+    }
+
     pub(crate) async fn goto(&self, url: &str) {
         self.client.goto(url).await;
     }

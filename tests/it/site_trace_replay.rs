@@ -191,7 +191,7 @@ async fn site_trace_page_shows_the_apis_lines_sum_proofs_and_bundle() {
     assert_eq!(file, proofs_bytes(&raw.body), "the API's bundle, byte for byte");
     let parsed: ProofBundle = serde_json::from_slice(&file).expect("a bundle");
     let key = api.api.state.service.records().key().public_key;
-    let checked = check_bundle(&parsed, key.as_deref());
+    let checked = check_bundle(&ZH, &parsed, key.as_deref());
     assert!(checked.checkpoint.is_ok() && checked.events.values().all(Result::is_ok), "{checked:?}");
     assert!(trace.contains("kpi-verify bundle bundle.json --key $KEY"), "how to check it");
     assert!(trace.contains(&format!("KEY={}", key.unwrap())), "with the ledger's key");
@@ -237,33 +237,33 @@ async fn site_trace_check_fails_a_tampered_proof() {
     let raw = api.api.raw("office@YS07", JUNE_TRACE_API, None).await;
     let bundle: ProofBundle = serde_json::from_slice(&proofs_bytes(&raw.body)).unwrap();
     let key = api.api.state.service.records().key().public_key.unwrap();
-    let intact = check_bundle(&bundle, Some(&key));
+    let intact = check_bundle(&ZH, &bundle, Some(&key));
     assert!(intact.checkpoint.is_ok());
     let (seq, hash) = (bundle.events[0].seq, bundle.events[0].hash);
-    assert_eq!(intact.event(seq, &hash), Ok(()));
+    assert_eq!(intact.event(&ZH, seq, &hash), Ok(()));
     // Another hash than the one the trace cites is not the cited event.
-    assert_eq!(intact.event(seq, &bundle.events[1].hash), Err(ZH.proof_cited_hash.to_owned()));
-    assert_eq!(intact.event(u64::MAX, &hash), Err(ZH.proof_missing.to_owned()));
+    assert_eq!(intact.event(&ZH, seq, &bundle.events[1].hash), Err(ZH.proof_cited_hash.to_owned()));
+    assert_eq!(intact.event(&ZH, u64::MAX, &hash), Err(ZH.proof_missing.to_owned()));
 
     // One hash of an audit path changed: that event's proof fails, the others stand.
     let mut tampered: ProofBundle = serde_json::from_slice(&proofs_bytes(&raw.body)).unwrap();
     tampered.events[0].inclusion_proof[0].0[0] ^= 1;
-    let checked = check_bundle(&tampered, Some(&key));
-    let failure = checked.event(seq, &hash).unwrap_err();
+    let checked = check_bundle(&ZH, &tampered, Some(&key));
+    let failure = checked.event(&ZH, seq, &hash).unwrap_err();
     assert!(failure.starts_with(ZH.proof_root_mismatch), "{failure}");
     assert!(checked.events.iter().skip(1).all(|(_, outcome)| outcome.is_ok()));
     // The bytes changed: the hash is recomputed and differs.
     let mut tampered: ProofBundle = serde_json::from_slice(&proofs_bytes(&raw.body)).unwrap();
     tampered.events[0].body_text = tampered.events[0].body_text.replacen("YS07", "YS08", 1);
-    assert_eq!(check_bundle(&tampered, Some(&key)).event(seq, &hash), Err(ZH.proof_hash_mismatch.to_owned()));
+    assert_eq!(check_bundle(&ZH, &tampered, Some(&key)).event(&ZH, seq, &hash), Err(ZH.proof_hash_mismatch.to_owned()));
     // Another root signed by no one: the checkpoint fails, and with it every event.
     let mut tampered: ProofBundle = serde_json::from_slice(&proofs_bytes(&raw.body)).unwrap();
     tampered.checkpoint.checkpoint.root.0[0] ^= 1;
-    let checked = check_bundle(&tampered, Some(&key));
+    let checked = check_bundle(&ZH, &tampered, Some(&key));
     assert!(checked.checkpoint.as_ref().unwrap_err().starts_with(ZH.proof_bad_checkpoint));
-    assert!(checked.event(seq, &hash).is_err());
+    assert!(checked.event(&ZH, seq, &hash).is_err());
     // No key to check the checkpoint with: nothing is verified.
-    assert_eq!(check_bundle(&bundle, None).event(seq, &hash), Err(ZH.proof_no_key.to_owned()));
+    assert_eq!(check_bundle(&ZH, &bundle, None).event(&ZH, seq, &hash), Err(ZH.proof_no_key.to_owned()));
 }
 
 /// A minimal PDF, what an office scanned.

@@ -23,10 +23,10 @@ use crate::service::queries::{QueryError, RankingScope, Reader, UnitListing};
 use crate::site::documents::templates::{AnalysisView, LoadRow, MovementRow, ShareRow};
 use crate::site::documents::{bulletin, may_read_members, named, signed_points, units_at, Kind, Resolved};
 use crate::site::request::Refusal;
-use crate::site::{text, SiteState};
+use crate::site::text::Text;
+use crate::site::SiteState;
 
-pub(crate) fn view(site: &SiteState, reader: &Reader, resolved: &Resolved) -> Result<AnalysisView, Refusal> {
-    let t = text();
+pub(crate) fn view(site: &SiteState, reader: &Reader, resolved: &Resolved, t: &Text) -> Result<AnalysisView, Refusal> {
     let words = t.documents;
     let read_models = &site.app.read_models;
     let answer = bulletin::read(site, resolved)?;
@@ -167,22 +167,15 @@ pub(crate) fn view(site: &SiteState, reader: &Reader, resolved: &Resolved) -> Re
 
     Ok(AnalysisView {
         seq,
-        head: resolved.head(
-            site,
-            Kind::Analysis,
-            seq,
-            answer.as_of_instant,
-            &b.provisional_periods,
-            b.unassessed_indicators,
-        ),
+        head: resolved.head(site, t, Kind::Analysis, &answer, &b.provisional_periods, b.unassessed_indicators),
         previous_period: b.previous_period.map(|previous| previous.to_string()),
         movement,
         movement_summary: summary,
         category_chart: chart_json(words.member_lost, &categories),
-        categories: share_rows(&categories),
+        categories: share_rows(t, &categories),
         sections_note: if sections_are_members { words.sections_by_member } else { words.sections_by_function },
         section_chart: chart_json(words.member_lost, &sections),
-        sections: share_rows(&sections),
+        sections: share_rows(t, &sections),
         repeats: b
             .entries
             .iter()
@@ -216,7 +209,7 @@ fn average((indicators, sections): &(usize, usize)) -> String {
 }
 
 /// Rows with their share of the total of the positive ones (to one decimal, per mille rounded half up).
-fn share_rows(rows: &[(String, String, Points)]) -> Vec<ShareRow> {
+fn share_rows(t: &Text, rows: &[(String, String, Points)]) -> Vec<ShareRow> {
     let total: i64 = rows.iter().map(|(_, _, points)| points.hundredths()).filter(|points| *points > 0).sum();
     let mut shown: Vec<ShareRow> = rows
         .iter()
@@ -239,7 +232,7 @@ fn share_rows(rows: &[(String, String, Points)]) -> Vec<ShareRow> {
     if !rows.is_empty() {
         shown.push(ShareRow {
             key: "total".to_owned(),
-            label: text().documents.total.to_owned(),
+            label: t.documents.total.to_owned(),
             points: sum.to_string(),
             share: String::new(),
             total: true,

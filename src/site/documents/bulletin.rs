@@ -11,7 +11,7 @@ use crate::site::documents::templates::{BulletinRow, BulletinView, LossRow, Memb
 use crate::site::documents::{indicator_names, named, names, signed_count, signed_points, units_at, Kind, Resolved};
 use crate::site::request::Refusal;
 use crate::site::text::Text;
-use crate::site::{text, SiteState};
+use crate::site::SiteState;
 use crate::tabular::{answers, Lang, Workbook};
 
 /// The bulletin the API gives for the question (its rule was judged when the question was resolved).
@@ -19,15 +19,13 @@ pub(crate) fn read(site: &SiteState, resolved: &Resolved) -> Result<Answer<Bulle
     Ok(site.app.read_models.bulletin(&resolved.scope(), resolved.period, resolved.view())?)
 }
 
-pub(crate) fn view(site: &SiteState, resolved: &Resolved) -> Result<BulletinView, Refusal> {
-    let t = text();
+pub(crate) fn view(site: &SiteState, resolved: &Resolved, t: &Text) -> Result<BulletinView, Refusal> {
     let answer = read(site, resolved)?;
     let seq = answer.as_of_seq;
     let units = units_at(site, seq)?;
     let indicators = indicator_names(site, resolved.scheme(), seq)?;
     let b = &answer.value;
-    let head =
-        resolved.head(site, Kind::Bulletin, seq, answer.as_of_instant, &b.provisional_periods, b.unassessed_indicators);
+    let head = resolved.head(site, t, Kind::Bulletin, &answer, &b.provisional_periods, b.unassessed_indicators);
     Ok(BulletinView {
         seq,
         head,
@@ -100,7 +98,7 @@ pub(crate) fn view(site: &SiteState, resolved: &Resolved) -> Result<BulletinView
                     .iter()
                     .map(|reason| criticism_reason(t, reason))
                     .collect::<Vec<_>>()
-                    .join("；"),
+                    .join(t.marks.semicolon),
             })
             .collect(),
     })
@@ -158,8 +156,8 @@ pub(crate) fn repeat_line(t: &Text, problem: &RepeatProblem, units: &BTreeMap<Un
         name: units.get(&problem.unit).map(|listing| listing.name.clone()).unwrap_or_default(),
         period: problem.period.to_string(),
         category: problem.problem_category.to_string(),
-        periods: problem.periods_with_deductions.iter().map(PeriodId::to_string).collect::<Vec<_>>().join("、"),
-        rule: rules.join("、"),
+        periods: problem.periods_with_deductions.iter().map(PeriodId::to_string).collect::<Vec<_>>().join(t.marks.list),
+        rule: rules.join(t.marks.list),
     }
 }
 
@@ -178,8 +176,8 @@ fn criticism_reason(t: &Text, reason: &CriticismReason) -> String {
 }
 
 /// The bulletin as a spreadsheet: the same answer, through `tabular`.
-pub(crate) fn workbook(site: &SiteState, resolved: &Resolved) -> Result<Workbook, Refusal> {
+pub(crate) fn workbook(site: &SiteState, resolved: &Resolved, lang: Lang) -> Result<Workbook, Refusal> {
     let answer = read(site, resolved)?;
     let units = units_at(site, answer.as_of_seq)?;
-    Ok(answers::bulletin(&answer, &names(&units), Lang::Zh))
+    Ok(answers::bulletin(&answer, &names(&units), lang))
 }

@@ -42,12 +42,13 @@ use axum::response::Response;
 use crate::domain::{FunctionCode, IndicatorCode, PeriodId, Points, SchemeId, UnitCode};
 use crate::projection::AsOf;
 use crate::service::listings::{Periods, SchemeListing};
-use crate::service::queries::{RankingScope, ReadTarget, Reader, UnitListing, View};
+use crate::service::queries::{Answer, RankingScope, ReadTarget, Reader, UnitListing, View};
 use crate::site::request::{
     as_of_input, default_period, download_reader, group_choices, group_label, group_value, malformed, page_reader,
     period_choices, period_note, refusal_page, standing_text, GroupParts, QueryString, Refusal,
 };
-use crate::site::{failure, html, text, SiteState};
+use crate::site::text::Text;
+use crate::site::{failure, html, SiteState};
 use crate::tabular::Format;
 use templates::{ChainFooter, DocumentHead, Toolbar};
 
@@ -84,8 +85,8 @@ impl Kind {
         }
     }
 
-    pub fn title(self) -> &'static str {
-        let words = text().documents;
+    pub fn title(self, t: &Text) -> &'static str {
+        let words = t.documents;
         match self {
             Kind::Index => words.title,
             Kind::Bulletin => words.bulletin_title,
@@ -94,8 +95,8 @@ impl Kind {
         }
     }
 
-    pub fn about(self) -> &'static str {
-        let words = text().documents;
+    pub fn about(self, t: &Text) -> &'static str {
+        let words = t.documents;
         match self {
             Kind::Index => words.intro,
             Kind::Bulletin => words.bulletin_about,
@@ -163,23 +164,24 @@ impl Resolved {
             .to_string()
     }
 
-    /// The head of a document read at `as_of_seq` (`as_of_instant` the point asked about).
-    pub(crate) fn head(
+    /// The head of a document made from `answer` (read at its `as_of_seq`; its `as_of_instant` the
+    /// point asked about).
+    pub(crate) fn head<T>(
         &self,
         site: &SiteState,
+        t: &Text,
         kind: Kind,
-        as_of_seq: u64,
-        as_of_instant: Option<crate::domain::Timestamp>,
+        answer: &Answer<T>,
         provisional_periods: &[PeriodId],
         unassessed: usize,
     ) -> DocumentHead {
         let zone = site.app.read_models.time_zone();
         DocumentHead {
-            title: kind.title(),
+            title: kind.title(t),
             issuer: format!("{} {}", self.listing.issuer, self.listing.issuer_name),
-            heading: format!("{} · {} · {}", self.scheme(), group_label(&self.group), self.period),
-            standing: standing_text(as_of_seq, as_of_instant, zone),
-            period_note: period_note(&self.periods, self.period, zone),
+            heading: format!("{} · {} · {}", self.scheme(), group_label(t, &self.group), self.period),
+            standing: standing_text(t, answer.as_of_seq, answer.as_of_instant, zone),
+            period_note: period_note(t, &self.periods, self.period, zone),
             provisional_periods: provisional_periods.iter().map(PeriodId::to_string).collect(),
             unassessed,
         }
@@ -368,13 +370,13 @@ async fn chain_footer(site: &SiteState, seq: u64) -> Result<ChainFooter, Refusal
 }
 
 /// The pickers and links above a document (not printed).
-fn toolbar(resolved: &Resolved, kind: Kind) -> Toolbar {
-    let groups = group_choices(&resolved.groups, &resolved.group);
+fn toolbar(t: &Text, resolved: &Resolved, kind: Kind) -> Toolbar {
+    let groups = group_choices(t, &resolved.groups, &resolved.group);
     Toolbar {
         kind,
-        schemes: crate::site::request::scheme_choices(&resolved.schemes, Some(resolved.scheme())),
+        schemes: crate::site::request::scheme_choices(t, &resolved.schemes, Some(resolved.scheme())),
         groups,
-        periods: period_choices(&resolved.periods, resolved.period),
+        periods: period_choices(t, &resolved.periods, resolved.period),
         as_of: as_of_input(resolved.as_of),
         provisional: resolved.provisional,
         query: resolved.query(),
@@ -401,15 +403,21 @@ impl Body {
     }
 }
 
-fn read(site: &SiteState, reader: &Reader, query: &DocumentQuery, kind: Kind) -> Result<(Toolbar, Body), Refusal> {
+fn read(
+    site: &SiteState,
+    reader: &Reader,
+    query: &DocumentQuery,
+    kind: Kind,
+    t: &Text,
+) -> Result<(Toolbar, Body), Refusal> {
     let resolved = resolve(site, reader, query)?;
     let body = match kind {
         Kind::Index => Body::Index,
-        Kind::Bulletin => Body::Bulletin(Box::new(bulletin::view(site, &resolved)?)),
-        Kind::Table => Body::Table(Box::new(table::view(site, reader, &resolved)?)),
-        Kind::Analysis => Body::Analysis(Box::new(analysis::view(site, reader, &resolved)?)),
+        Kind::Bulletin => Body::Bulletin(Box::new(bulletin::view(site, &resolved, t)?)),
+        Kind::Table => Body::Table(Box::new(table::view(site, reader, &resolved, t)?)),
+        Kind::Analysis => Body::Analysis(Box::new(analysis::view(site, reader, &resolved, t)?)),
     };
-    Ok((toolbar(&resolved, kind), body))
+    Ok((toolbar(t, &resolved, kind), body))
 }
 
 async fn show(
@@ -419,16 +427,15 @@ async fn show(
     query: Result<Query<DocumentQuery>, axum::extract::rejection::QueryRejection>,
     kind: Kind,
 ) -> Response {
-    let t = text();
     let signed_in = match page_reader(&site, &headers, &uri) {
         Ok(signed_in) => signed_in,
         Err(response) => return response,
     };
-    let visitor = signed_in.visitor();
+    let (visitor, t) = (signed_in.visitor(), signed_in.t);
     let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
     let (worker, reader) = (site.clone(), signed_in.reader.clone());
-    let (toolbar, body) = match tokio::task::spawn_blocking(move || read(&worker, &reader, &query, kind)).await {
-        Err(error) => return failure(&error),
+    let (toolbar, body) = match tokio::task::spawn_blocking(move || read(&worker, &reader, &query, kind, t)).await {
+        Err(error) => return failure(t, &error),
         Ok(Err(refusal)) => return refusal_page(refusal, &visitor),
         Ok(Ok(read)) => read,
     };
@@ -498,7 +505,7 @@ async fn download(
         Ok(signed_in) => signed_in,
         Err(response) => return response,
     };
-    let visitor = signed_in.visitor();
+    let (visitor, t) = (signed_in.visitor(), signed_in.t);
     let Ok(Query(query)) = query else { return refusal_page(malformed(), &visitor) };
     let Some(format) = query.format.as_deref().and_then(Format::parse) else {
         return refusal_page(Refusal::Invalid("format: expected csv or xlsx".to_owned()), &visitor);
@@ -507,15 +514,15 @@ async fn download(
     let made = tokio::task::spawn_blocking(move || {
         let resolved = resolve(&worker, &reader, &query)?;
         let workbook = match kind {
-            Kind::Table => table::workbook(&worker, &reader, &resolved)?,
-            _ => bulletin::workbook(&worker, &resolved)?,
+            Kind::Table => table::workbook(&worker, &reader, &resolved, t.language)?,
+            _ => bulletin::workbook(&worker, &resolved, t.language)?,
         };
         let body = format.write(&workbook).map_err(Refusal::Failure)?;
         Ok::<_, Refusal>((format.file_name(&workbook), body))
     })
     .await;
     match made {
-        Err(error) => failure(&error),
+        Err(error) => failure(t, &error),
         Ok(Err(refusal)) => refusal_page(refusal, &visitor),
         Ok(Ok((file_name, body))) => crate::http::export::file_response(format, &file_name, body),
     }

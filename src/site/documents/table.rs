@@ -10,7 +10,8 @@ use crate::service::queries::{Answer, HorizontalTable, Reader};
 use crate::site::documents::templates::{TableColumn, TableRow, TableView};
 use crate::site::documents::{indicator_names, may_read_members, named, names, units_at, Kind, Resolved};
 use crate::site::request::Refusal;
-use crate::site::{text, SiteState};
+use crate::site::text::Text;
+use crate::site::SiteState;
 use crate::tabular::{answers, Lang, Workbook};
 
 /// The table the service gives for the question, once every member has been judged readable on its
@@ -22,8 +23,7 @@ pub(crate) fn read(site: &SiteState, reader: &Reader, resolved: &Resolved) -> Re
     Ok(answer)
 }
 
-pub(crate) fn view(site: &SiteState, reader: &Reader, resolved: &Resolved) -> Result<TableView, Refusal> {
-    let t = text();
+pub(crate) fn view(site: &SiteState, reader: &Reader, resolved: &Resolved, t: &Text) -> Result<TableView, Refusal> {
     let words = t.documents;
     let answer = read(site, reader, resolved)?;
     let seq = answer.as_of_seq;
@@ -66,14 +66,7 @@ pub(crate) fn view(site: &SiteState, reader: &Reader, resolved: &Resolved) -> Re
     let ranking = &table.ranking;
     Ok(TableView {
         seq,
-        head: resolved.head(
-            site,
-            Kind::Table,
-            seq,
-            answer.as_of_instant,
-            &ranking.provisional_periods,
-            ranking.unassessed_indicators,
-        ),
+        head: resolved.head(site, t, Kind::Table, &answer, &ranking.provisional_periods, ranking.unassessed_indicators),
         columns: comparisons
             .iter()
             .map(|c| TableColumn {
@@ -90,9 +83,14 @@ pub(crate) fn view(site: &SiteState, reader: &Reader, resolved: &Resolved) -> Re
 }
 
 /// The table as a spreadsheet: the same answer, through `tabular`.
-pub(crate) fn workbook(site: &SiteState, reader: &Reader, resolved: &Resolved) -> Result<Workbook, Refusal> {
+pub(crate) fn workbook(
+    site: &SiteState,
+    reader: &Reader,
+    resolved: &Resolved,
+    lang: Lang,
+) -> Result<Workbook, Refusal> {
     let answer = read(site, reader, resolved)?;
     let units = units_at(site, answer.as_of_seq)?;
     let indicators = indicator_names(site, resolved.scheme(), answer.as_of_seq)?;
-    Ok(answers::horizontal_table(&answer, &indicators, &names(&units), Lang::Zh))
+    Ok(answers::horizontal_table(&answer, &indicators, &names(&units), lang))
 }

@@ -212,13 +212,13 @@ fn toolbar(t: &Text, bar: &Toolbar) -> Markup {
             nav.document-links aria-label=(words.links_label) {
                 @for kind in Kind::DOCUMENTS {
                     a href=(document_link(kind, &bar.query)) data-document-link=(kind.path())
-                        aria-current=[(kind == bar.kind).then_some("page")] { (kind.title()) }
+                        aria-current=[(kind == bar.kind).then_some("page")] { (kind.title(t)) }
                 }
             }
             @if bar.kind != Kind::Index {
                 p.downloads {
                     @if let Some(name) = bar.kind.download() {
-                        (t.download) "："
+                        (t.download) (t.marks.colon)
                         a href=(format!("/downloads/{name}?{}&format=xlsx", bar.query)) { "XLSX" }
                         a href=(format!("/downloads/{name}?{}&format=csv", bar.query)) { "CSV" }
                     }
@@ -234,7 +234,7 @@ fn head(t: &Text, head: &DocumentHead, against: Option<&Option<String>>) -> Mark
     let words = t.documents;
     html! {
         header.document-head {
-            p.issuer { (words.issued_by) "：" (head.issuer) }
+            p.issuer { (words.issued_by) (t.marks.colon) (head.issuer) }
             h1.document-title { (head.title) }
             p.document-subtitle #document-heading {
                 (head.heading) " "
@@ -251,7 +251,7 @@ fn head(t: &Text, head: &DocumentHead, against: Option<&Option<String>>) -> Mark
                 }
             }
             @if !head.provisional_periods.is_empty() {
-                p.note { (t.provisional_note) (head.provisional_periods.join("、")) }
+                p.note { (t.provisional_note) (head.provisional_periods.join(t.marks.list)) }
             }
             @if head.unassessed > 0 {
                 p.note { (t.unassessed_note.0) (head.unassessed) (t.unassessed_note.1) }
@@ -339,8 +339,8 @@ pub fn index(t: &Text, bar: &Toolbar, visitor: &Visitor<'_>) -> String {
             dl.document-list {
                 @for kind in Kind::DOCUMENTS {
                     div {
-                        dt { a href=(document_link(kind, &bar.query)) { (kind.title()) } }
-                        dd.muted { (kind.about()) }
+                        dt { a href=(document_link(kind, &bar.query)) { (kind.title(t)) } }
+                        dd.muted { (kind.about(t)) }
                     }
                 }
             }
@@ -392,7 +392,7 @@ pub fn bulletin(t: &Text, bar: &Toolbar, view: &BulletinView, footer: &ChainFoot
                 }
             }
             @if !view.unranked.is_empty() {
-                p.muted { (t.unranked_note) (view.unranked.join("、")) }
+                p.muted { (t.unranked_note) (view.unranked.join(t.marks.list)) }
             }
         }
         section.doc-section #losses {
@@ -424,14 +424,14 @@ pub fn bulletin(t: &Text, bar: &Toolbar, view: &BulletinView, footer: &ChainFoot
                                     td { (line.period) }
                                     td.indicator { code { (line.indicator) } " " (line.indicator_name) }
                                     td {
-                                        @if line.city { (words.city_loss) "：" }
+                                        @if line.city { (words.city_loss) (t.marks.colon) }
                                         (line.kind)
                                     }
                                     td.num { (line.amount) }
                                     td.reason {
                                         (line.reason)
                                         @if !line.charged_from.is_empty() {
-                                            br; span.muted { (words.charged_from) "：" (line.charged_from) }
+                                            br; span.muted { (words.charged_from) (t.marks.colon) (line.charged_from) }
                                         }
                                     }
                                     td { (line.category) }
@@ -457,7 +457,7 @@ pub fn bulletin(t: &Text, bar: &Toolbar, view: &BulletinView, footer: &ChainFoot
                     ul.proposals data-proposals=(key) {
                         @for proposal in list {
                             li data-unit=(proposal.unit) {
-                                code { (proposal.unit) } " " (proposal.name) "：" span.muted { (proposal.reasons) }
+                                code { (proposal.unit) } " " (proposal.name) (t.marks.colon) span.muted { (proposal.reasons) }
                             }
                         }
                     }
@@ -509,7 +509,7 @@ pub fn table(t: &Text, bar: &Toolbar, view: &TableView, footer: &ChainFooter, vi
                 }
             }
             @if !view.unranked.is_empty() {
-                p.muted { (t.unranked_note) (view.unranked.join("、")) }
+                p.muted { (t.unranked_note) (view.unranked.join(t.marks.list)) }
             }
         }
     };
