@@ -8,7 +8,9 @@
 //! inline script. In headless Chromium (the browser of `site.rs`): each document opened from the
 //! navigation, leaving `target/screenshots/site_bulletin.png`, `site_horizontal_table.png` and
 //! `site_analysis.png`, and the bulletin printed to A4 through WebDriver's print endpoint, leaving
-//! `target/screenshots/site_bulletin.pdf`, whose pages and text are read back.
+//! `target/screenshots/site_bulletin.pdf`, whose pages and text are read back; and each document laid
+//! out for print at the width A4 leaves between its margins (upright, or on its side for the table),
+//! every table and chart within it.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -873,6 +875,41 @@ async fn site_bulletin_prints_to_an_a4_pdf_with_its_title_and_footer() {
     assert!(compact.contains(&format!("1/{pages}")), "the pages are numbered: {text}");
     for hidden in [ZH.nav_overview, ZH.documents.print_button, ZH.scheme_label] {
         assert!(!text.contains(hidden), "{hidden:?} is not printed: {text}");
+    }
+    browser.close().await;
+}
+
+/// Every table and chart of the document lies within the page's width: its right edge, laid out for
+/// print, against the width the paper leaves between its margins.
+const OVERFLOWING: &str = r#"
+var width = document.documentElement.clientWidth;
+return Array.from(document.querySelectorAll('article.document table, article.document div.doc-chart'))
+    .filter(function (e) { return e.getBoundingClientRect().right > width + 1; })
+    .map(function (e) { return (e.className || e.tagName) + ' ends at ' + Math.round(e.getBoundingClientRect().right) + ' of ' + width; });
+"#;
+
+#[tokio::test]
+async fn site_documents_fit_their_paper_when_printed() {
+    let Some(browser) = Browser::open("site_documents_print_width").await else { return };
+    let site = Site::start(|_| {}).await;
+    browser.sign_in(&site.base, site.token("auditor")).await;
+    // The width A4 leaves between the print style sheet's margins (15 mm each side), in CSS pixels:
+    // 180 mm upright, 267 mm on its side (the horizontal table).
+    let pixels = |millimetres: f64| (millimetres * 96.0 / 25.4).floor() as i64;
+    for (path, millimetres) in [(BULLETIN, 180.0), (ANALYSIS, 180.0), (TABLE, 267.0)] {
+        browser.goto(&format!("{}{path}", site.base)).await;
+        browser.loaded().await;
+        browser.client.emulate_media("print").await;
+        // The window's outer size, so that the page's own width is the paper's.
+        let wanted = pixels(millimetres);
+        browser.client.set_window_size(wanted as u32, 1000).await;
+        let inner = browser.js("return document.documentElement.clientWidth").await.as_i64().unwrap();
+        browser.client.set_window_size((2 * wanted - inner) as u32, 1000).await;
+        let inner = browser.js("return document.documentElement.clientWidth").await.as_i64().unwrap();
+        assert!((inner - wanted).abs() <= 2, "{path}: laid out {inner} px wide, not {wanted}");
+        let overflowing = browser.js(OVERFLOWING).await;
+        assert_eq!(overflowing, json!([]), "{path}: wider than the paper when printed");
+        browser.client.emulate_media("screen").await;
     }
     browser.close().await;
 }

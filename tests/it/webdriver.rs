@@ -100,6 +100,13 @@ impl Session {
         base64::engine::general_purpose::STANDARD.decode(encoded.as_str().expect("base64 text")).expect("a PDF")
     }
 
+    /// Lays the page out for `media` ("print" or "screen"), through the Chrome DevTools Protocol
+    /// command chromedriver forwards (`goog/cdp/execute`, `Emulation.setEmulatedMedia`).
+    pub async fn emulate_media(&self, media: &str) {
+        let command = json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": media}});
+        self.call("POST", "/goog/cdp/execute", Some(command)).await;
+    }
+
     /// Ends the session and closes the browser.
     pub async fn close(self) {
         self.call("DELETE", "", None).await;
