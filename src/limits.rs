@@ -195,3 +195,12 @@ pub const SITE_SESSION_LIFETIME: std::time::Duration = std::time::Duration::from
 pub const SITE_SIGN_IN_FORM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 /// The most bytes a form posted to the site may have.
 pub const SITE_FORM_BYTES_MAX: usize = 8 * 1024;
+/// The most bytes a form of the site that carries evidence files may have (filing, escalating and
+/// deciding an appeal, sent as `multipart/form-data`): one document at its largest and the form's text
+/// around it, read whole into memory before the CSRF token is checked. Only those three routes take
+/// it; every other form, and those three sent without files, keep `SITE_FORM_BYTES_MAX`.
+pub const SITE_UPLOAD_BYTES_MAX: usize = DOCUMENT_BYTES_MAX + 64 * 1024;
+/// Most evidence files one form of the site may carry (an entry cites up to
+/// `EVIDENCE_DIGESTS_PER_ENTRY_MAX` digests; more go through the API), together within
+/// `SITE_UPLOAD_BYTES_MAX`.
+pub const SITE_EVIDENCE_FILES_MAX: usize = 5;

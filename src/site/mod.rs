@@ -18,12 +18,16 @@
 //!   (a `person` token: its own person only); `GET /grades?unit=…&period=…` — a county's individual
 //!   ranking and annual grades; `GET /result-uses?unit=…&changed=true` — the uses of results and
 //!   whether their basis still holds (`people`).
-//! - `GET /appeals?deduction=…` — appeals (申诉): the reader's unit's appeals and a form to file one
-//!   against a deduction (a role that files), or the queue waiting for a decision with a form to
-//!   decide each (a role that decides); `POST /appeals/file`, `POST /appeals/decision`,
-//!   `POST /appeals/withdrawal` record them through the service (`appeals`) — the only pages that write.
+//! - `GET /appeals?deduction=…&tier_award=…&attribution=…` — appeals (申诉): the reader's unit's
+//!   appeals with the evidence they cite and a form to file one against a deduction, a tier award or a
+//!   cause attribution (a role that files), or the queue waiting for a decision with a form to decide
+//!   each (a role that decides); `POST /appeals/file`, `POST /appeals/decision` and
+//!   `POST /appeals/escalation` (`multipart/form-data` with evidence files, stored through the
+//!   service's documents, at most `SITE_UPLOAD_BYTES_MAX`; or urlencoded) and
+//!   `POST /appeals/withdrawal` (urlencoded) record them through the service (`appeals`) — the only
+//!   pages that write.
 //! - `GET /downloads/bundle?…` — the trace's proof bundle for `tools/verifier`;
-//!   `GET /downloads/document/{digest}` — an evidence document a trace cites.
+//!   `GET /downloads/document/{digest}` — an evidence document a trace or an appeal cites.
 //! - `GET /downloads/ranking|register?…&format=csv|xlsx` — the overview's ranking, the filtered
 //!   register, as spreadsheets; `GET /downloads/checkpoint`, `GET /downloads/export` — the signed
 //!   checkpoint and the whole chain, for `tools/verifier`.
@@ -38,7 +42,10 @@
 //!
 //! Invariant: every page is sent with a strict Content-Security-Policy (`script-src 'self'`, no inline
 //! script or style), `X-Frame-Options: DENY`, `nosniff`, no referrer and `Cache-Control: no-store`;
-//! every POST carries the session's CSRF token or is refused (403) before anything is done; a page
+//! every POST carries the session's CSRF token or is refused (403) before anything is done (a form
+//! with files is read whole, within its limit, first, and none of its files is stored before the
+//! token is checked); every POST body is bounded (`SITE_FORM_BYTES_MAX`, or `SITE_UPLOAD_BYTES_MAX`
+//! on the three routes whose forms carry evidence files; over it, 413); a page
 //! shows only what the reader's token may read (`may_read`, asked with the same `ReadTarget` the API's
 //! route for the same answer declares), and refuses the rest with 403. The site's answers are
 //! compressed (gzip or brotli, as the browser accepts).
@@ -114,10 +121,13 @@ pub fn app_with_sessions(state: AppState, sessions: Arc<Sessions>) -> Router {
         .route("/grades", get(people::grades_page))
         .route("/result-uses", get(people::result_uses_page))
         .route("/appeals", get(appeals::page))
-        .route("/appeals/file", post(appeals::post_form::<appeals::FileFields>))
-        .route("/appeals/decision", post(appeals::post_form::<appeals::DecideFields>))
+        .route("/appeals/file", post(appeals::post_with_evidence::<appeals::FileFields>).layer(upload_limit()))
+        .route("/appeals/decision", post(appeals::post_with_evidence::<appeals::DecideFields>).layer(upload_limit()))
         .route("/appeals/withdrawal", post(appeals::post_form::<appeals::WithdrawFields>))
-        .route("/appeals/escalation", post(appeals::post_form::<appeals::EscalateFields>))
+        .route(
+            "/appeals/escalation",
+            post(appeals::post_with_evidence::<appeals::EscalateFields>).layer(upload_limit()),
+        )
         .route("/downloads/bundle", get(trace::bundle_download))
         .route("/downloads/document/{digest}", get(trace::document_download))
         .route("/documents", get(documents::index))
@@ -137,6 +147,12 @@ pub fn app_with_sessions(state: AppState, sessions: Arc<Sessions>) -> Router {
         .layer(CompressionLayer::new())
         .with_state(site);
     crate::http::router(state).merge(pages)
+}
+
+/// The body limit of the three forms that carry evidence files (`SITE_UPLOAD_BYTES_MAX`), set on
+/// their routes inside the router's `SITE_FORM_BYTES_MAX`, which every other route keeps.
+fn upload_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(crate::limits::SITE_UPLOAD_BYTES_MAX)
 }
 
 /// The headers every answer of the site carries; pages (anything not already cacheable) are never

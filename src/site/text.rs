@@ -1541,7 +1541,8 @@ pub const EN_PEOPLE: PeopleText = PeopleText {
 };
 
 /// The words of the appeals page (申诉): what the reader's unit filed, the queue waiting for a
-/// decision, and the forms that record a filing, a decision or a withdrawal.
+/// decision, and the forms that record a filing (against a deduction, a tier award or a cause
+/// attribution), a decision, an escalation or a withdrawal, with the evidence files they carry.
 #[derive(Debug)]
 pub struct AppealsText {
     pub nav: &'static str,
@@ -1555,7 +1556,23 @@ pub struct AppealsText {
     pub file_title: &'static str,
     pub file_intro: &'static str,
     pub deduction_label: &'static str,
+    /// The placeholder of every id field of the filing form.
     pub deduction_hint: &'static str,
+    /// Which ids each target of the filing form needs.
+    pub target_hint: &'static str,
+    pub tier_award_label: &'static str,
+    pub attribution_label: &'static str,
+    /// The file input of the filing, decision and escalation forms.
+    pub evidence_label: &'static str,
+    /// `… {files} … {megabytes} …`: how many files, how large, of which types, and that a form drawn
+    /// again after a refusal has lost its files.
+    pub evidence_hint: &'static str,
+    /// Beside a form drawn again after a refusal: its files were not kept.
+    pub evidence_again: &'static str,
+    /// The page of a form whose body is over the limit.
+    pub too_large_title: &'static str,
+    /// `… {megabytes} …`.
+    pub too_large_intro: &'static str,
     pub grounds_label: &'static str,
     pub file_button: &'static str,
     pub mine_title: &'static str,
@@ -1604,15 +1621,23 @@ pub const ZH_APPEALS: AppealsText = AppealsText {
     nav: "申诉",
     title: "申诉",
     intro_appellant:
-        "本单位提出的申诉及其处理情况。可对本单位被扣的分提出申诉；提交后记入哈希链，不能修改，只能在决定前撤回。",
+        "本单位提出的申诉及其处理情况。可对本单位被扣的分、等次评定或原因认定提出申诉，并附佐证材料；提交后记入哈希链，不能修改，只能在决定前撤回。",
     intro_decider: "等待决定的申诉，按决定期限排列。决定记入哈希链，不能修改。",
     intro_reader: "等待决定的申诉（只读：您的角色不能提出或决定申诉）。",
     recorded: "已记入哈希链：第 {} 号事件。",
     refused: "未记录：",
     file_title: "提出申诉",
-    file_intro: "从扣分台账或失分追溯页扣分旁的“申诉”链接进入，会自动填好扣分编号。",
+    file_intro: "从扣分台账或失分追溯页扣分、等次评定、原因认定旁的“申诉”链接进入，会自动填好编号。",
     deduction_label: "扣分编号",
     deduction_hint: "例如 0190f1c2-…",
+    target_hint: "申诉扣分填写扣分编号；申诉等次评定填写等次评定编号；申诉原因认定填写扣分编号和原因认定事件编号。",
+    tier_award_label: "等次评定编号",
+    attribution_label: "原因认定事件编号",
+    evidence_label: "佐证材料（可选，可多选）",
+    evidence_hint: "每次最多 {files} 个文件，合计不超过 {megabytes} MB，可为 PDF、PNG、JPEG、纯文本、Word、Excel、PowerPoint 或 OFD 文件。未能记录时所选文件不会保留，需重新选择。",
+    evidence_again: "所选文件未保留，请重新选择。",
+    too_large_title: "提交的内容过大",
+    too_large_intro: "提交的内容超过了允许的大小（文件合计不超过 {megabytes} MB），未记录任何内容。请减少或压缩文件后重新提交。",
     grounds_label: "申诉理由",
     file_button: "提交申诉",
     mine_title: "本单位的申诉",
@@ -1657,15 +1682,23 @@ pub const ZH_APPEALS: AppealsText = AppealsText {
 pub const EN_APPEALS: AppealsText = AppealsText {
     nav: "Appeals",
     title: "Appeals",
-    intro_appellant: "The appeals your unit has filed and how they were handled. You may appeal against points deducted from your unit; once filed, an appeal is recorded in the hash chain and cannot be changed, only withdrawn before a decision.",
+    intro_appellant: "The appeals your unit has filed and how they were handled. You may appeal against points deducted from your unit, a tier award or a cause attribution, with supporting evidence; once filed, an appeal is recorded in the hash chain and cannot be changed, only withdrawn before a decision.",
     intro_decider: "Appeals awaiting a decision, in order of decision deadline. Decisions are recorded in the hash chain and cannot be changed.",
     intro_reader: "Appeals awaiting a decision (read-only: your role may not file or decide appeals).",
     recorded: "Recorded in the hash chain: event no. {}.",
     refused: "Not recorded: ",
     file_title: "File an appeal",
-    file_intro: "Follow the “Appeal” link beside a deduction in the deduction register or on the lost-points trace page, and the deduction ID is filled in for you.",
+    file_intro: "Follow the “Appeal” link beside a deduction, a tier award or a cause attribution in the deduction register or on the lost-points trace page, and the IDs are filled in for you.",
     deduction_label: "Deduction ID",
     deduction_hint: "e.g. 0190f1c2-…",
+    target_hint: "Against a deduction, give the deduction ID; against a tier award, the tier award ID; against a cause attribution, the deduction ID and the ID of the event that recorded the attribution.",
+    tier_award_label: "Tier award ID",
+    attribution_label: "Cause attribution event ID",
+    evidence_label: "Supporting evidence (optional; several files allowed)",
+    evidence_hint: "At most {files} files, {megabytes} MB in all: PDF, PNG, JPEG, plain text, Word, Excel, PowerPoint or OFD. If the form is not recorded, the files you chose are not kept and must be chosen again.",
+    evidence_again: "The files you chose were not kept: please choose them again.",
+    too_large_title: "Submission too large",
+    too_large_intro: "The submission is larger than allowed (files of at most {megabytes} MB in all); nothing was recorded. Send fewer or smaller files.",
     grounds_label: "Grounds for appeal",
     file_button: "Submit appeal",
     mine_title: "Your unit's appeals",

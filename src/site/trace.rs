@@ -4,9 +4,10 @@
 //! escalations, each tier shortfall with its award, the charges moved onto a section, the floor —,
 //! every event with its sequence number, hash, evidence digests (a download link where the reader may
 //! have the document) and its Merkle inclusion proof, checked here against the signed checkpoint the
-//! proofs were made for; the lines' sum beside the figure the ranking counts. `GET
-//! /downloads/bundle?…` gives the proof bundle for `tools/verifier`, `GET /downloads/document/{digest}`
-//! an evidence document.
+//! proofs were made for; the lines' sum beside the figure the ranking counts. For a reader whose role
+//! files appeals, each deduction, tier shortfall and standing cause attribution links to the appeals
+//! page's filing form with it preselected. `GET /downloads/bundle?…` gives the proof bundle for
+//! `tools/verifier`, `GET /downloads/document/{digest}` an evidence document.
 //!
 //! Invariant: it reads only what the API answers for the same question — `/v1/traces?…&proofs=true`
 //! through the API's own `http::queries::traces_with_proofs` (so the bundle downloaded is, byte for
@@ -137,6 +138,10 @@ pub struct EventRow {
     pub proof: Result<String, String>,
     /// Whether this is the event's first row on the page (its anchor).
     pub anchor: bool,
+    /// The filing form with the event's cause attribution preselected, for a reader whose role files
+    /// appeals, while the attribution stands (neither its deduction withdrawn nor it overturned or
+    /// replaced).
+    pub appeal_link: Option<String>,
 }
 
 /// One line of a trace: a deduction, a tier shortfall, a taken-over indicator, a charge, a floor.
@@ -151,7 +156,8 @@ pub struct LineView {
     pub counted: bool,
     pub reason: String,
     pub events: Vec<EventRow>,
-    /// The filing form with the line's deduction preselected, for a reader whose role files appeals.
+    /// The filing form with the line's deduction (or tier award) preselected, for a reader whose role
+    /// files appeals.
     pub appeal_link: Option<String>,
 }
 
@@ -252,6 +258,7 @@ impl Builder<'_> {
             evidence: self.evidence(evidence),
             proof,
             anchor: self.anchored.insert(event.seq),
+            appeal_link: None,
         }
     }
 
@@ -302,6 +309,7 @@ impl Builder<'_> {
         let t = self.t;
         let mut rows = Vec::new();
         let marks = &t.marks;
+        let filer = crate::site::appeals::may_file(self.reader);
         let recorded = format!("{} {}{}{} {}", t.points, line.points, marks.comma, t.restored, line.restored);
         rows.push(self.event(t.step_deduction, &line.event, recorded, &line.evidence_digests));
         if let Some(withdrawn) = &line.withdrawn {
@@ -311,7 +319,11 @@ impl Builder<'_> {
             let standing = if attribution.standing { marks.paren(t.standing_attribution) } else { String::new() };
             let cause = self.named(&attribution.cause_unit);
             let detail = format!("{cause}{}{}{standing}", marks.colon, attribution.description);
-            rows.push(self.event(t.step_attribution, &attribution.event, detail, &attribution.evidence_digests));
+            let mut row = self.event(t.step_attribution, &attribution.event, detail, &attribution.evidence_digests);
+            let appealable = filer && line.withdrawn.is_none() && attribution.standing;
+            row.appeal_link = appealable
+                .then(|| crate::site::appeals::attribution_link(&line.deduction_id, &attribution.event.event_id));
+            rows.push(row);
             for appeal in &attribution.appeals {
                 self.appeal(appeal, &mut rows);
             }
@@ -339,7 +351,7 @@ impl Builder<'_> {
             counted,
             reason,
             events: rows,
-            appeal_link: (crate::site::appeals::may_file(self.reader) && line.withdrawn.is_none())
+            appeal_link: (filer && line.withdrawn.is_none())
                 .then(|| crate::site::appeals::file_link(&line.deduction_id)),
         }
     }
@@ -371,7 +383,8 @@ impl Builder<'_> {
                         t.marks.paren(format!("{}{}{}", t.tier_n.0, tier.tier, t.tier_n.1))
                     ),
                     events: rows,
-                    appeal_link: None,
+                    appeal_link: crate::site::appeals::may_file(self.reader)
+                        .then(|| crate::site::appeals::tier_award_link(&tier.tier_award_id)),
                 });
             }
             TraceLine::FloorAbsorbed { amount } => lines.push(LineView {
@@ -815,7 +828,12 @@ fn event_row(t: &Text, event: &EventRow) -> Markup {
             td { (event.recorded_at) }
             td { (event.actor) }
             td.hash { code title=(event.hash) data-hash=(event.hash) { (event.hash[..12]) "…" } }
-            td.reason { (event.detail) }
+            td.reason {
+                (event.detail)
+                @if let Some(link) = &event.appeal_link {
+                    " " a.appeal-link href=(link) { (t.appeal_page.file_link) }
+                }
+            }
             td.evidence {
                 @for evidence in &event.evidence {
                     div {
