@@ -452,6 +452,29 @@ pub struct UnitFigures {
     pub lost: Vec<LostIndicator>,
     pub floor_absorbed: Option<String>,
     pub repeats: Vec<RepeatRow>,
+    /// The unit's own sections, each against the same sections elsewhere (none for a section).
+    pub section_rows: Vec<SectionRow>,
+}
+
+/// One of a unit's sections, and where it stands among the sections of its function.
+pub struct SectionRow {
+    pub unit: String,
+    pub name: String,
+    pub function: String,
+    pub link: String,
+    /// `None`: not ranked in the period.
+    pub standing: Option<SectionStanding>,
+}
+
+/// A section's standing in the group of the sections of its function.
+pub struct SectionStanding {
+    pub final_score: String,
+    pub rank: u32,
+    pub peers: usize,
+    pub tier: u32,
+    pub gap_to_leader: String,
+    pub leader: String,
+    pub lost: String,
 }
 
 /// The unit page: pickers, then its figures or why there are none.
@@ -546,6 +569,40 @@ fn unit_figures(t: &Text, unit: &UnitFigures) -> Markup {
                         }
                     }
                 }
+            }
+        }
+        @if !unit.section_rows.is_empty() {
+            section.card #sections {
+                h2 { (t.unit_sections_title) }
+                p.muted { (t.unit_sections_intro) }
+                div.scroll { table.ranking #section-comparison {
+                    thead { tr {
+                        th { (t.unit_code) } th { (t.unit_name) } th { (t.section_function) }
+                        th.num { (t.final_score) } th.num { (t.rank) } th { (t.tier) }
+                        th.num { (t.gap_to_leader) } th { (t.leader) } th.num { (t.lost_total) }
+                    } }
+                    tbody {
+                        @for row in &unit.section_rows {
+                            tr data-section=(row.unit) {
+                                td { code { (row.unit) } }
+                                td.unit-name { (unit_link(&row.name, Some(&row.link))) }
+                                td { code { (row.function) } }
+                                @if let Some(standing) = &row.standing {
+                                    td.num data-score { (standing.final_score) }
+                                    td.num data-rank {
+                                        (standing.rank) span.muted { " / " (standing.peers) }
+                                    }
+                                    td { (tier_badge(t, standing.tier)) }
+                                    td.num data-gap { (standing.gap_to_leader) }
+                                    td { (standing.leader) }
+                                    td.num data-lost { (standing.lost) }
+                                } @else {
+                                    td.muted colspan="6" { (t.section_not_ranked) }
+                                }
+                            }
+                        }
+                    }
+                } }
             }
         }
         section.card #vertical {

@@ -17,9 +17,10 @@ use axum::response::Response;
 
 use crate::domain::{PeriodId, Points, UnitCode};
 use crate::projection::{AsOf, Horizontal, Trace, TraceLine, Vertical};
-use crate::service::queries::{Answer, Reader, Traces};
+use crate::service::queries::{Answer, Reader, Traces, UnitListing};
 use crate::site::pages::{
-    self, Figure, LossLine, LostIndicator, PeerRow, RepeatRow, Row, TrendRow, UnitFigures, UnitPage,
+    self, Figure, LossLine, LostIndicator, PeerRow, RepeatRow, Row, SectionRow, SectionStanding, TrendRow, UnitFigures,
+    UnitPage,
 };
 use crate::site::request::{
     blocking_page, may_read_unit, period_note, standing_text, Refusal, UnitPick, UnitQuery, UnitQuestion,
@@ -91,13 +92,26 @@ fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery, t: &Text) -> Re
         }
         Err(error) => return Err(error.into()),
     };
-    let names: BTreeMap<UnitCode, String> = read_models
-        .units(AsOf::Seq(horizontal.as_of_seq))?
-        .value
-        .units
-        .into_iter()
-        .map(|listing| (listing.unit, listing.name))
-        .collect();
+    let listings = read_models.units(AsOf::Seq(horizontal.as_of_seq))?.value.units;
+    let names: BTreeMap<UnitCode, String> =
+        listings.iter().map(|listing| (listing.unit.clone(), listing.name.clone())).collect();
+    // Its sections, each against the same sections elsewhere, read at the unit's own chain position.
+    let at_same_point = crate::service::queries::View { as_of: AsOf::Seq(horizontal.as_of_seq), ..view };
+    let mut section_rows = Vec::new();
+    for section in listings
+        .iter()
+        .filter(|listing| listing.parent.as_ref() == Some(&unit) && listing.level.is_section() && !listing.retired)
+    {
+        if may_read_unit(site, reader, &section.unit).is_err() {
+            continue;
+        }
+        let compared = match read_models.horizontal_in(&section.unit, Some(scheme_of_group), period, at_same_point) {
+            Ok(answer) => Some(answer.value),
+            Err(crate::service::queries::QueryError::NotFound { .. }) => None,
+            Err(error) => return Err(error.into()),
+        };
+        section_rows.push(section_row(t, section, compared.as_ref(), &names, asked.query(&section.unit, period)));
+    }
     let zone = read_models.time_zone();
     let readable = |other: &UnitCode| other != &unit && may_read_unit(site, reader, other).is_ok();
     let figures = UnitFigures {
@@ -134,9 +148,37 @@ fn resolve(site: &SiteState, reader: &Reader, query: &UnitQuery, t: &Text) -> Re
         floor_absorbed: (horizontal.value.floor_absorbed != Points::ZERO)
             .then(|| horizontal.value.floor_absorbed.to_string()),
         repeats: vertical.as_ref().map(|answer| repeats(t, &answer.value, period)).unwrap_or_default(),
+        section_rows,
     };
     page.body = Ok(Box::new(figures));
     Ok((StatusCode::OK, page))
+}
+
+/// One of the unit's sections against the sections of the same function in the other units of its
+/// peer group (`/v1/comparisons/horizontal` of the section); `compared` is `None` when the section is
+/// not ranked in the period.
+fn section_row(
+    t: &Text,
+    section: &UnitListing,
+    compared: Option<&Horizontal>,
+    names: &BTreeMap<UnitCode, String>,
+    link: String,
+) -> SectionRow {
+    SectionRow {
+        unit: section.unit.to_string(),
+        name: section.name.clone(),
+        function: section.function_code.as_ref().map(ToString::to_string).unwrap_or_default(),
+        link,
+        standing: compared.map(|h| SectionStanding {
+            final_score: h.standing.final_score.to_string(),
+            rank: h.standing.rank,
+            peers: h.peers,
+            tier: h.standing.tier,
+            gap_to_leader: h.gap_to_leader.to_string(),
+            leader: format!("{}{}", named(names, &h.leader.unit), t.marks.paren(h.leader.final_score)),
+            lost: h.lost.to_string(),
+        }),
+    }
 }
 
 /// The horizontal comparison's figures: score, rank, tier, veto, the gaps, the whole loss.

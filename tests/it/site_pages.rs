@@ -51,6 +51,50 @@ fn points(value: &Value) -> String {
 const JUNE_UNIT: &str = "/unit?unit=YS07&period=2017-06";
 
 #[tokio::test]
+async fn site_unit_page_sets_its_sections_against_the_same_sections_elsewhere() {
+    let api = Routed::new().await;
+    let cookie = session(&api, "office@YS07").await;
+    let (status, _, unit_page) = page(&api, &cookie, JUNE_UNIT).await;
+    assert_eq!(status, StatusCode::OK);
+    // YS07's sections, as /v1/units lists them.
+    let (_, units) = api.api.get("office@YS07", "/v1/units").await;
+    let mut sections: Vec<&str> = units["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|unit| unit["parent"] == json!("YS07") && unit["retired"] != json!(true))
+        .map(|unit| unit["unit"].as_str().unwrap())
+        .collect();
+    sections.sort_unstable();
+    let rows = rows(&unit_page, "data-section");
+    let mut shown: Vec<&str> = rows.iter().map(|(section, _)| section.as_str()).collect();
+    shown.sort_unstable();
+    assert!(!sections.is_empty(), "YS07 has sections: {units}");
+    assert_eq!(shown, sections, "every section of YS07, once");
+    let mut ranked = 0;
+    for (section, row) in &rows {
+        let question = format!("/v1/comparisons/horizontal?unit={section}&scheme=YS-2017&period=2017-06");
+        let (status, horizontal) = api.api.get("office@YS07", &question).await;
+        if status == StatusCode::NOT_FOUND {
+            assert!(row.contains(ZH.section_not_ranked), "{section}: not ranked, and said so");
+            continue;
+        }
+        assert_eq!(status, StatusCode::OK, "{horizontal}");
+        ranked += 1;
+        assert_eq!(cell(row, "data-score"), points(&horizontal["standing"]["final_score"]), "{section}");
+        assert_eq!(cell(row, "data-rank"), horizontal["standing"]["rank"].to_string(), "{section}");
+        assert!(row.contains(&format!(" / {}", horizontal["peers"])), "{section}: of how many");
+        assert_eq!(cell(row, "data-gap"), points(&horizontal["gap_to_leader"]), "{section}");
+        assert_eq!(cell(row, "data-lost"), points(&horizontal["lost"]), "{section}");
+        assert!(row.contains(&format!("href=\"/unit?unit={section}")), "{section}: links to its own page");
+    }
+    assert!(ranked > 0, "some section of YS07 is ranked in June");
+    // A section's own page has no sections below it.
+    let (_, _, section_page) = page(&api, &cookie, &format!("/unit?unit={}&period=2017-06", sections[0])).await;
+    assert!(!section_page.contains("id=\"sections\""), "a section has no sections");
+}
+
+#[tokio::test]
 async fn site_unit_page_shows_the_apis_comparison_trend_losses_and_repeat_problems() {
     let api = Routed::new().await;
     let cookie = session(&api, "office@YS07").await;
@@ -181,7 +225,9 @@ async fn site_unit_page_refuses_what_the_token_may_not_read() {
     let (status, _, own) = page(&api, &cookie, "/unit?period=2017-06").await;
     assert_eq!(status, StatusCode::OK, "{own}");
     assert!(own.contains("data-unit=\"YS08\"") && own.contains(" class=\"own\" data-unit=\"YS08\""));
-    assert!(links(&own, "/unit?").is_empty(), "no link to a unit YS08's office may not read");
+    // Its links lead to its own sections only: none to YS07 or another unit YS08's office may not read.
+    let linked = links(&own, "/unit?");
+    assert!(!linked.is_empty() && linked.iter().all(|link| link.starts_with("/unit?unit=YS08-")), "{linked:?}");
 
     // A person reads only their own data.
     let cookie = session(&api, "person@YS07").await;
