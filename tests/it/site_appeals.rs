@@ -673,11 +673,24 @@ async fn site_appeals_a_multipart_form_without_the_csrf_token_stores_and_records
         }
     }
     // The same form with the session's token stores its file and records.
-    let mut parts = filing(&csrf, &key, &deduction, "理由 (grounds)");
-    parts.push(Part::File("scan.pdf", "application/pdf", &scan));
-    let (status, _, body) = post_multipart(&api, Some(&cookie), "/appeals/file", &parts).await;
+    files_and_records(&api, (&cookie, &csrf, &key), &deduction, &scan, (documents, before)).await;
+}
+
+/// Files an appeal against `deduction` with the PDF `scan` through the form of a session (`cookie`,
+/// its CSRF token, the form's key), and checks it stored one document and recorded one event more
+/// than `(documents, head)`.
+async fn files_and_records(
+    api: &Routed,
+    (cookie, csrf, key): (&str, &str, &str),
+    deduction: &str,
+    scan: &[u8],
+    (documents, head): (usize, u64),
+) {
+    let mut parts = filing(csrf, key, deduction, "理由 (grounds)");
+    parts.push(Part::File("scan.pdf", "application/pdf", scan));
+    let (status, _, body) = post_multipart(api, Some(cookie), "/appeals/file", &parts).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    assert_eq!((stored(&api), api.api.head()), (documents + 1, before + 1));
+    assert_eq!((stored(api), api.api.head()), (documents + 1, head + 1));
 }
 
 #[tokio::test]
@@ -763,11 +776,7 @@ async fn site_appeals_a_body_over_the_limit_is_answered_with_a_page() {
     // A form with a file of a megabyte (far over the limit of the forms without files) is read.
     let mut scan = pdf("a long scan");
     scan.resize(1024 * 1024, b' ');
-    let mut parts = filing(&csrf, &key, &deduction, "理由 (grounds)");
-    parts.push(Part::File("scan.pdf", "application/pdf", &scan));
-    let (status, _, body) = post_multipart(&api, Some(&cookie), "/appeals/file", &parts).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    assert_eq!((stored(&api), api.api.head()), (documents + 1, before + 1));
+    files_and_records(&api, (&cookie, &csrf, &key), &deduction, &scan, (documents, before)).await;
 }
 
 /// A decision and an escalation carry their own evidence; the appeal's card lists each by its step.
