@@ -129,6 +129,11 @@ async fn site_language_switch_stays_on_the_site_and_knows_its_languages() {
         assert!(location == "/" || location == back, "{back} → {location}");
         assert!(!location.starts_with("//") && !location.contains('\\') && !location.contains("://"), "{location}");
     }
+    // A line break sent as it is (not encoded twice) never reaches a header: the switch goes home.
+    let (status, headers, _) = call(&api, get("/language?to=en&back=/x%0d%0aSet-Cookie:%20a=1", None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/", "a path with a control character is not followed");
+    assert_eq!(headers.get_all(header::SET_COOKIE).iter().count(), 1, "only the language's cookie");
     let (status, headers, body) = call(&api, get("/language?to=fr&back=/", None)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(headers.get(header::SET_COOKIE).is_none(), "no choice is kept");
