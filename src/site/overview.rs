@@ -17,7 +17,8 @@ use crate::service::queries::{Answer, RankingScope, ReadTarget, Reader, View};
 use crate::site::pages::{self, Overview, Row};
 use crate::site::request::{
     as_of_input, default_period, download_reader, group_choices, group_label, group_value, malformed, page_reader,
-    period_choices, period_note, refusal_page, scheme_choices, standing_text, GroupParts, QueryString, Refusal,
+    period_choices, period_note, refusal_page, scheme_choices, standing_text, GroupParts, GroupQuery, QueryString,
+    Refusal,
 };
 use crate::site::text::Text;
 use crate::site::{failure, html, SiteState};
@@ -26,12 +27,8 @@ use crate::tabular::{answers, Format};
 /// The overview's question, as its pickers send it; every part may be left out.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub struct OverviewQuery {
-    scheme: Option<String>,
-    /// `units` for the assessed units, or a section function code.
-    group: Option<String>,
-    period: Option<String>,
-    as_of: Option<String>,
-    provisional: Option<String>,
+    #[serde(flatten)]
+    asked: GroupQuery,
     format: Option<String>,
 }
 
@@ -74,13 +71,7 @@ fn resolve(site: &SiteState, reader: &Reader, query: &OverviewQuery, t: &Text) -
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
     let GroupParts { scheme: scheme_asked, group: group_asked, period: period_asked, as_of, provisional } =
-        GroupParts::parse(
-            query.scheme.as_deref(),
-            query.group.as_deref(),
-            query.period.as_deref(),
-            query.as_of.as_deref(),
-            query.provisional.as_deref(),
-        )?;
+        GroupParts::parse(&query.asked)?;
     let as_of = as_of.unwrap_or(AsOf::Latest);
 
     let schemes = read_models.schemes(AsOf::Latest)?.value.schemes;
@@ -122,7 +113,7 @@ fn resolve(site: &SiteState, reader: &Reader, query: &OverviewQuery, t: &Text) -
     };
     let counting = GroupParts::counting_of(provisional);
     let ranking = read_models.ranking(&scope(&scheme, &group), period, View { as_of, counting })?;
-    let as_of_text = query.as_of.clone().unwrap_or_default();
+    let as_of_text = query.asked.as_of.clone().unwrap_or_default();
     let resolved = Resolved { schemes, scheme, groups, group, periods, period, as_of, as_of_text, provisional };
     Ok(Outcome::Ranked(Box::new(resolved), ranking))
 }

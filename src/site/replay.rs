@@ -25,7 +25,7 @@ use crate::service::queries::{QueryError, RankingScope, ReadTarget, Reader, View
 use crate::site::pages::{self, select, tier_badge, Choice, Place, Scripts, Visitor};
 use crate::site::request::{
     blocking_page, default_period, group_choices, group_label, parse, period_choices, period_note, scheme_choices,
-    standing_text, GroupParts, QueryString, Refusal,
+    standing_text, GroupParts, GroupQuery, QueryString, Refusal,
 };
 use crate::site::text::Text;
 use crate::site::SiteState;
@@ -34,13 +34,9 @@ use crate::site::SiteState;
 /// first readable group, its latest published period, today, no diff).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub struct ReplayQuery {
-    scheme: Option<String>,
-    /// `units` for the assessed units, or a section function code.
-    group: Option<String>,
-    period: Option<String>,
-    as_of: Option<String>,
+    #[serde(flatten)]
+    asked: GroupQuery,
     from: Option<String>,
-    provisional: Option<String>,
 }
 
 /// One unit of the ranking as it stood.
@@ -136,13 +132,7 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery, t: &Text)
     let now = site.app.service.clock().now();
     let zone = read_models.time_zone();
     let GroupParts { scheme: scheme_asked, group: group_asked, period: period_asked, as_of, provisional } =
-        GroupParts::parse(
-            query.scheme.as_deref(),
-            query.group.as_deref(),
-            query.period.as_deref(),
-            query.as_of.as_deref(),
-            query.provisional.as_deref(),
-        )?;
+        GroupParts::parse(&query.asked)?;
     let as_of_asked = as_of;
     let from = parse(query.from.as_deref(), crate::service::queries::parse_as_of, "from")?;
     let counting = GroupParts::counting_of(provisional);
@@ -253,7 +243,7 @@ fn replay_page(site: &SiteState, reader: &Reader, query: &ReplayQuery, t: &Text)
                 .with("unit", unit.as_str())
                 .with("scheme", scheme.as_str())
                 .with("period", period.to_string())
-                .with("as_of", query.as_of.as_deref().unwrap_or_default())
+                .with("as_of", query.asked.as_of.as_deref().unwrap_or_default())
                 .with("provisional", if provisional { "true" } else { "" });
             format!("{query}#event-{seq}")
         })

@@ -486,24 +486,31 @@ pub struct GroupParts {
     pub provisional: bool,
 }
 
+/// The parts of a question about a peer group as a page's pickers send them (flattened into the
+/// overview's, the replay's and the documents' queries); every part may be left out.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct GroupQuery {
+    pub scheme: Option<String>,
+    /// `units` for the assessed units, or a section function code.
+    pub group: Option<String>,
+    pub period: Option<String>,
+    pub as_of: Option<String>,
+    pub provisional: Option<String>,
+}
+
 impl GroupParts {
-    pub fn parse(
-        scheme: Option<&str>,
-        group: Option<&str>,
-        period: Option<&str>,
-        as_of: Option<&str>,
-        provisional: Option<&str>,
-    ) -> Result<GroupParts, Refusal> {
+    /// The parts of `query`, each parsed; a malformed one is refused naming it.
+    pub fn parse(query: &GroupQuery) -> Result<GroupParts, Refusal> {
         let group_of = |text: &str| match text {
             "units" => Ok(None),
             code => FunctionCode::new(code).map(Some),
         };
         Ok(GroupParts {
-            scheme: parse(scheme, |text| SchemeId::new(text), "scheme")?,
-            group: parse(group, group_of, "group")?,
-            period: parse(period, PeriodId::parse, "period")?,
-            as_of: parse(as_of, crate::service::queries::parse_as_of, "as_of")?,
-            provisional: provisional == Some("true"),
+            scheme: parse(query.scheme.as_deref(), |text| SchemeId::new(text), "scheme")?,
+            group: parse(query.group.as_deref(), group_of, "group")?,
+            period: parse(query.period.as_deref(), PeriodId::parse, "period")?,
+            as_of: parse(query.as_of.as_deref(), crate::service::queries::parse_as_of, "as_of")?,
+            provisional: query.provisional.as_deref() == Some("true"),
         })
     }
 

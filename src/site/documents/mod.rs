@@ -45,7 +45,7 @@ use crate::service::listings::{Periods, SchemeListing};
 use crate::service::queries::{Answer, RankingScope, ReadTarget, Reader, UnitListing, View};
 use crate::site::request::{
     as_of_input, default_period, download_reader, group_choices, group_label, group_value, malformed, page_reader,
-    period_choices, period_note, refusal_page, standing_text, GroupParts, QueryString, Refusal,
+    period_choices, period_note, refusal_page, standing_text, GroupParts, GroupQuery, QueryString, Refusal,
 };
 use crate::site::text::Text;
 use crate::site::{failure, html, SiteState};
@@ -55,12 +55,8 @@ use templates::{ChainFooter, DocumentHead, Toolbar};
 /// A document's question, as the pickers and the links send it.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub struct DocumentQuery {
-    scheme: Option<String>,
-    /// `units` for the assessed units, or a section function code.
-    group: Option<String>,
-    period: Option<String>,
-    as_of: Option<String>,
-    provisional: Option<String>,
+    #[serde(flatten)]
+    asked: GroupQuery,
     format: Option<String>,
 }
 
@@ -222,13 +218,7 @@ pub(crate) fn resolve(site: &SiteState, reader: &Reader, query: &DocumentQuery) 
     let read_models = &site.app.read_models;
     let now = site.app.service.clock().now();
     let GroupParts { scheme: scheme_asked, group: group_asked, period: period_asked, as_of, provisional } =
-        GroupParts::parse(
-            query.scheme.as_deref(),
-            query.group.as_deref(),
-            query.period.as_deref(),
-            query.as_of.as_deref(),
-            query.provisional.as_deref(),
-        )?;
+        GroupParts::parse(&query.asked)?;
     let as_of = as_of.unwrap_or(AsOf::Latest);
 
     let all = read_models.schemes(AsOf::Latest)?.value.schemes;
@@ -280,7 +270,7 @@ pub(crate) fn resolve(site: &SiteState, reader: &Reader, query: &DocumentQuery) 
             }
         },
     };
-    let as_of_text = query.as_of.clone().unwrap_or_default();
+    let as_of_text = query.asked.as_of.clone().unwrap_or_default();
     Ok(Resolved { schemes, listing, groups, group, periods, period, as_of, as_of_text, provisional })
 }
 
