@@ -160,11 +160,9 @@ pub const RECENT_COMMANDS_MAX: usize = 100_000;
 /// Events between two persisted projection snapshots. An as-of query folds at most this many events
 /// after loading a snapshot.
 pub const SNAPSHOT_INTERVAL_EVENTS: u64 = 8_192;
-/// Snapshots kept decoded in memory for as-of queries (the newest ones are the most asked for).
-pub const SNAPSHOTS_IN_MEMORY_MAX: usize = 8;
-/// Events folded in all the snapshots kept decoded, together: a decoded snapshot is as large as the
-/// facts of its events, so on a long ledger fewer are kept (at least the one in use).
-pub const SNAPSHOTS_IN_MEMORY_EVENTS_MAX: u64 = 1_000_000;
+/// Most projections kept in memory along the chain for as-of reads (`read_models::Checkpoints`): each
+/// costs what changed after it, and on a longer ledger they are spaced further apart.
+pub const AS_OF_CHECKPOINTS_MAX: usize = 256;
 /// Once the ledger is this many snapshot spacings long, snapshots are a sixteenth of it apart instead
 /// of `SNAPSHOT_INTERVAL_EVENTS`: each one is as large as the facts, so writing them stays a constant
 /// share of the work per event, and as-of answers on a long ledger fold further.

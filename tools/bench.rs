@@ -89,6 +89,10 @@ struct Args {
     /// Events in the served ledger of those figures [default: 1000000, or 100000 with --quick].
     #[arg(long)]
     server_events: Option<u64>,
+    /// Writes the served ledger of those figures here and keeps it; a later run given the same
+    /// directory serves it again (topped up to --server-events), without writing it anew.
+    #[arg(long)]
+    server_data: Option<PathBuf>,
     /// Only the figures of the staffed sizes: the county size (one county's own scheme and 40 staff
     /// over four years, ~13,000 events) and size L (100 counties, 600 sections, 5,000 staff, a year,
     /// ~400,000 events), each generated, written, rebuilt beside `Ledger::verify`, its individual
@@ -1683,11 +1687,17 @@ const RESTARTS: usize = 3;
 /// registrations up to `--server-events`; served by `kpi-ledger serve` with its default settings.
 fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Args) -> BenchResult<Value> {
     let total = args.server_events.unwrap_or(if args.quick { 100_000 } else { 1_000_000 });
-    let data = dir.join("server-large");
+    let data = args.server_data.clone().unwrap_or_else(|| dir.join("server-large"));
     let history = generate(HISTORY_SEED, Size::S);
     eprintln!("server_1m: the S history ({} events), then registrations up to {total}", history.events.len());
-    let ledger = write_history(&data, &history.events)?;
-    let projection = rebuild(&ledger)?;
+    let ledger = if args.server_data.is_some() && data.join("conf").exists() {
+        eprintln!("server_1m: serving the ledger kept at {}", data.display());
+        Ledger::open(&data)?
+    } else {
+        write_history(&data, &history.events)?
+    };
+    let mut projection = Projection::new();
+    kpi_ledger::service::read_models::fold_ledger(&ledger, &mut projection, history.events.len() as u64, |_| Ok(()))?;
     let targets = QueryTargets::of(&projection);
     let root = projection
         .facts()
@@ -1815,7 +1825,9 @@ fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Arg
     let peak_rss_mb = server.peak_rss_mb();
     eprintln!("server_1m: peak RSS of the server {peak_rss_mb:?} MiB; resident at each step {rss_mb:?}");
     drop(server);
-    remove_dirs(&[&data])?;
+    if args.server_data.is_none() {
+        remove_dirs(&[&data])?;
+    }
     Ok(json!({
         "events": total,
         "restart_ms": restart,

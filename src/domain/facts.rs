@@ -7,8 +7,6 @@
 //! scores are computed on demand — and every type here is serialisable, so a snapshot of a projection
 //! is the facts themselves.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::{Deserialize, Serialize};
 
 use super::appeal::{AppealStage, AppealTarget, AppealVerdict};
@@ -34,20 +32,28 @@ use super::Timestamp;
 
 use crate::limits::UNIT_DEPTH_MAX;
 
+/// The facts' maps and sets are persistent B+trees: a clone shares every node with the original until
+/// one of them changes it (then only the path to the change is copied). So the decider and the read
+/// models open from one copy, an as-of checkpoint costs what changed after it, and cloning the facts
+/// of a long ledger costs nothing.
+pub type Map<K, V> = imbl::OrdMap<K, V>;
+/// See `Map`.
+pub type Set<K> = imbl::OrdSet<K>;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facts {
-    pub units: BTreeMap<UnitCode, UnitFacts>,
+    pub units: Map<UnitCode, UnitFacts>,
     /// Units by parent, so "the sections of a county" and "the counties of a city" are a look-up.
-    pub children: BTreeMap<UnitCode, BTreeSet<UnitCode>>,
-    pub persons: BTreeMap<PersonId, PersonFacts>,
-    pub schemes: BTreeMap<SchemeId, SchemeFacts>,
-    pub deductions: BTreeMap<DeductionId, DeductionFacts>,
-    pub tier_awards: BTreeMap<TierAwardId, TierAwardFacts>,
-    pub appeals: BTreeMap<AppealId, AppealFacts>,
+    pub children: Map<UnitCode, Set<UnitCode>>,
+    pub persons: Map<PersonId, PersonFacts>,
+    pub schemes: Map<SchemeId, SchemeFacts>,
+    pub deductions: Map<DeductionId, DeductionFacts>,
+    pub tier_awards: Map<TierAwardId, TierAwardFacts>,
+    pub appeals: Map<AppealId, AppealFacts>,
     /// Every token hash ever granted, revoked ones included: a hash is granted once ever.
-    pub access_grants: BTreeMap<TokenHash, AccessRecord>,
+    pub access_grants: Map<TokenHash, AccessRecord>,
     /// Ids given to deductions, awards, bonuses, vetoes and appeals: an injected id is used once.
-    pub fact_ids: BTreeSet<uuid::Uuid>,
+    pub fact_ids: Set<uuid::Uuid>,
     /// The ledger's recorded time zone, if any (`time_zone()` gives the one in force).
     pub time_zone: Option<UtcOffset>,
     /// Individual assessment and the use of results (`person`).
@@ -85,12 +91,12 @@ pub struct PersonFacts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemeFacts {
     pub settings: SchemeOpened,
-    pub indicators: BTreeMap<IndicatorCode, IndicatorFacts>,
-    pub periods: BTreeMap<PeriodId, PeriodFacts>,
+    pub indicators: Map<IndicatorCode, IndicatorFacts>,
+    pub periods: Map<PeriodId, PeriodFacts>,
     /// Per assessed unit: how it took each indicator over.
-    pub plans: BTreeMap<UnitCode, BTreeMap<IndicatorCode, PlanFacts>>,
+    pub plans: Map<UnitCode, Map<IndicatorCode, PlanFacts>>,
     /// Per base period and assessed unit (a county, or a section for direct office deductions).
-    pub assessments: BTreeMap<PeriodId, BTreeMap<UnitCode, AssessmentFacts>>,
+    pub assessments: Map<PeriodId, Map<UnitCode, AssessmentFacts>>,
     /// For a county's own scheme: the scheme of its city for the same year, whose base periods it uses
     /// and whose facts score its taken-over indicators (`own_scheme`). `None` for every other scheme.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -235,9 +241,9 @@ pub struct PeriodFacts {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssessmentFacts {
     /// Deductions by indicator, in the order recorded.
-    pub deductions: BTreeMap<IndicatorCode, Vec<DeductionId>>,
+    pub deductions: Map<IndicatorCode, Vec<DeductionId>>,
     /// The award that counts for each indicator: the latest.
-    pub tier_awards: BTreeMap<IndicatorCode, TierAwardId>,
+    pub tier_awards: Map<IndicatorCode, TierAwardId>,
     pub bonuses: Vec<BonusFacts>,
     pub vetoes: Vec<VetoFacts>,
 }

@@ -13,7 +13,7 @@
 //! Invariant: every answer here is a function of the facts alone; days are civil days in the ledger's
 //! time zone, and a person counts for a period in the unit they belonged to on its last day.
 
-use std::collections::{BTreeMap, BTreeSet};
+use super::facts::{Map, Set};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -316,16 +316,16 @@ pub struct Membership {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeopleFacts {
     /// Per county and year: personal indicators, rules and annual grades.
-    pub plans: BTreeMap<UnitCode, BTreeMap<i32, PersonalPlan>>,
-    pub weekly_records: BTreeMap<PersonId, BTreeMap<IsoWeek, WeeklyRecordFacts>>,
+    pub plans: Map<UnitCode, Map<i32, PersonalPlan>>,
+    pub weekly_records: Map<PersonId, Map<IsoWeek, WeeklyRecordFacts>>,
     /// Per person and quarter, in the order recorded.
-    pub reviews: BTreeMap<PersonId, BTreeMap<PeriodId, Vec<ReviewFacts>>>,
+    pub reviews: Map<PersonId, Map<PeriodId, Vec<ReviewFacts>>>,
     /// In the order recorded.
     pub result_uses: Vec<ResultUseFacts>,
     /// Per person, every indicator anything ever made them responsible for: a look-up, so the
     /// indicators a person carries cost their own, not the province's (`carried_scheme_indicators`).
     #[serde(default)]
-    pub carried: BTreeMap<PersonId, CarriedKeys>,
+    pub carried: Map<PersonId, CarriedKeys>,
 }
 
 /// Where a person was ever named responsible: assignments in a scheme's plans (scheme, assigning unit,
@@ -334,17 +334,17 @@ pub struct PeopleFacts {
 /// facts in force.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CarriedKeys {
-    pub scheme: BTreeSet<(SchemeId, UnitCode, IndicatorCode)>,
-    pub personal: BTreeSet<(UnitCode, i32, IndicatorCode)>,
+    pub scheme: Set<(SchemeId, UnitCode, IndicatorCode)>,
+    pub personal: Set<(UnitCode, i32, IndicatorCode)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonalPlan {
     /// The rules its committee recorded last, if any (else the defaults).
     pub rules: Option<PersonalRules>,
-    pub indicators: BTreeMap<IndicatorCode, PersonalIndicatorFacts>,
+    pub indicators: Map<IndicatorCode, PersonalIndicatorFacts>,
     /// Every grade recorded, per person, in order: the latest counts.
-    pub grades: BTreeMap<PersonId, Vec<GradeFacts>>,
+    pub grades: Map<PersonId, Vec<GradeFacts>>,
 }
 
 impl PersonalPlan {

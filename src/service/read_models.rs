@@ -1,5 +1,13 @@
 //! The read models of a running ledger: the current projection, kept up with the durable head, and
-//! projections "as of" any earlier point, built from the nearest snapshot plus the events after it.
+//! projections "as of" any earlier point, built from the nearest checkpoint kept in memory (or the
+//! nearest stored snapshot) plus the events after it.
+//!
+//! The facts are persistent maps (`domain::facts::Map`): cloning a projection costs nothing and a
+//! clone shares every node the fold does not change afterwards. So the decider opens from the read
+//! models' copy, and the read models keep a checkpoint at every multiple of a spacing along the chain
+//! (`Checkpoints`), taken from the fold as it passes; a server folds the history before the snapshot
+//! it opened from once, in the background (`fold_history`), so that an as-of read anywhere folds at
+//! most one spacing of events.
 //!
 //! Snapshots are stored beside the chain at multiples of the snapshot interval, spaced further apart
 //! as the ledger grows (`snapshot_spacing`: the cost of writing them stays proportional to the events
@@ -32,8 +40,7 @@ use crate::service::ServiceError;
 use crate::store::Ledger;
 
 use crate::limits::{
-    FOLLOW_FOLD_EVENTS_MAX, SNAPSHOTS_IN_MEMORY_EVENTS_MAX, SNAPSHOTS_IN_MEMORY_MAX, SNAPSHOT_INTERVAL_EVENTS,
-    SNAPSHOT_SPACING_DIVISOR,
+    AS_OF_CHECKPOINTS_MAX, FOLLOW_FOLD_EVENTS_MAX, SNAPSHOT_INTERVAL_EVENTS, SNAPSHOT_SPACING_DIVISOR,
 };
 
 /// Why a bearer token does not act (the API answers 401), or our failure to tell.
@@ -62,7 +69,7 @@ pub struct ReadModels {
     ledger: Arc<Ledger>,
     snapshot_interval_events: u64,
     current: RwLock<Projection>,
-    decoded_snapshots: Mutex<BTreeMap<u64, Arc<Projection>>>,
+    checkpoints: Mutex<Checkpoints>,
     /// The newest snapshot stored or loaded (0: none), from which the next one is spaced.
     last_snapshot: AtomicU64,
     /// Set while a follower thread folds new events (`follow`); readers then answer from what it folded.
@@ -70,6 +77,64 @@ pub struct ReadModels {
     /// The sequence number folded, for readers waiting on the follower.
     folded: Mutex<u64>,
     folded_changed: Condvar,
+}
+
+/// Projections kept in memory along the chain for as-of reads, each answering by folding only the
+/// events after the nearest one. The facts are persistent maps, so a checkpoint taken from a fold as it
+/// passes costs nothing then, and later only what the fold changes after it; the projection the
+/// server opened from is kept too, and the history before it is folded once in the background
+/// (`ReadModels::fold_history`). They sit at multiples of `spacing`, which doubles (every other one
+/// let go) whenever more than `AS_OF_CHECKPOINTS_MAX` are kept, so on a ledger of any length they stay
+/// evenly spread and bounded in number.
+struct Checkpoints {
+    spacing: u64,
+    by_seq: BTreeMap<u64, Arc<Projection>>,
+}
+
+impl Checkpoints {
+    fn new(interval: u64) -> Checkpoints {
+        Checkpoints { spacing: interval.max(1), by_seq: BTreeMap::new() }
+    }
+
+    /// Keeps `projection` if it stands where a checkpoint goes and none is kept there yet.
+    fn keep(&mut self, projection: &Projection) {
+        let seq = projection.seq();
+        if seq == 0 || !seq.is_multiple_of(self.spacing) || self.by_seq.contains_key(&seq) {
+            return;
+        }
+        self.by_seq.insert(seq, Arc::new(projection.clone()));
+        self.thin();
+    }
+
+    /// Doubles the spacing, letting every other checkpoint go, while more than the most are kept.
+    fn thin(&mut self) {
+        while self.by_seq.len() > AS_OF_CHECKPOINTS_MAX {
+            self.spacing *= 2;
+            let spacing = self.spacing;
+            self.by_seq.retain(|at, _| at % spacing == 0);
+        }
+    }
+
+    /// Keeps `projection` wherever it stands (the one the server opened from: it is there already).
+    fn keep_anywhere(&mut self, projection: &Projection) {
+        if projection.seq() > 0 {
+            self.by_seq.entry(projection.seq()).or_insert_with(|| Arc::new(projection.clone()));
+        }
+    }
+
+    /// Keeps `projection` if it stands where a checkpoint goes, in place of any kept there.
+    fn replace(&mut self, projection: &Projection) {
+        let seq = projection.seq();
+        if seq > 0 && seq.is_multiple_of(self.spacing) {
+            self.by_seq.insert(seq, Arc::new(projection.clone()));
+            self.thin();
+        }
+    }
+
+    /// The nearest checkpoint at or before `seq`.
+    fn at_or_before(&self, seq: u64) -> Option<Arc<Projection>> {
+        self.by_seq.range(..=seq).next_back().map(|(_, projection)| projection.clone())
+    }
 }
 
 /// How far apart snapshots are at `seq`: the interval, or a sixteenth of the ledger once that is
@@ -105,7 +170,7 @@ pub fn open_projection(ledger: &Ledger, snapshot_interval_events: u64) -> Result
     tracing::info!(from_snapshot, took_ms = started.elapsed().as_millis() as u64, "projection snapshot read");
     let mut last_snapshot = from_snapshot;
     let started = std::time::Instant::now();
-    fold_storing_snapshots(ledger, &mut projection, head, interval, &mut last_snapshot)?;
+    fold_storing_snapshots(ledger, &mut projection, head, interval, &mut last_snapshot, |_| {})?;
     let folded = head - from_snapshot;
     tracing::info!(folded, took_ms = started.elapsed().as_millis() as u64, "events after the snapshot folded");
     Ok(OpenedProjection { projection, from_snapshot, last_snapshot })
@@ -118,9 +183,13 @@ fn fold_storing_snapshots(
     to_seq: u64,
     interval: u64,
     last_snapshot: &mut u64,
+    mut at_interval: impl FnMut(&Projection),
 ) -> Result<(), ServiceError> {
     let mut next = next_snapshot_at(interval, *last_snapshot).max((projection.seq() / interval + 1) * interval);
     fold_ledger(ledger, projection, to_seq, |folded| {
+        if folded.seq() % interval == 0 {
+            at_interval(folded);
+        }
         if folded.seq() == next {
             store_snapshot(ledger, folded);
             *last_snapshot = next;
@@ -163,11 +232,13 @@ impl ReadModels {
         snapshot_interval_events: u64,
     ) -> Result<ReadModels, ServiceError> {
         let folded = start.seq();
+        let mut checkpoints = Checkpoints::new(snapshot_interval_events);
+        checkpoints.keep_anywhere(&start);
         let read_models = ReadModels {
             ledger,
             snapshot_interval_events: snapshot_interval_events.max(1),
             current: RwLock::new(start),
-            decoded_snapshots: Mutex::default(),
+            checkpoints: Mutex::new(checkpoints),
             last_snapshot: AtomicU64::new(last_snapshot),
             following: AtomicBool::new(false),
             folded: Mutex::new(folded),
@@ -191,7 +262,14 @@ impl ReadModels {
         }
         let mut current = self.current.write().expect("projection lock");
         let mut last = self.last_snapshot.load(Ordering::SeqCst);
-        let folded = fold_storing_snapshots(&self.ledger, &mut current, head, self.snapshot_interval_events, &mut last);
+        let folded = fold_storing_snapshots(
+            &self.ledger,
+            &mut current,
+            head,
+            self.snapshot_interval_events,
+            &mut last,
+            |folded| self.keep_checkpoint(folded),
+        );
         self.last_snapshot.store(last, Ordering::SeqCst);
         self.publish_folded(current.seq());
         folded?;
@@ -221,7 +299,8 @@ impl ReadModels {
     }
 
     /// Starts a thread that folds each new durable event as it lands and writes the snapshots, so
-    /// that reads never fold a backlog themselves. It ends when the read models are dropped or the
+    /// that reads never fold a backlog themselves, and another that folds the history before the
+    /// opened projection once, for as-of reads (`fold_history`). It ends when the read models are dropped or the
     /// ledger closes; after a failure it ends too and reads fold for themselves again.
     pub fn follow(self: &Arc<Self>) -> std::io::Result<()> {
         if self.following.swap(true, Ordering::SeqCst) {
@@ -234,7 +313,20 @@ impl ReadModels {
         if spawned.is_err() {
             self.following.store(false, Ordering::SeqCst);
         }
-        spawned.map(drop)
+        spawned?;
+        let weak = Arc::downgrade(self);
+        let history = move || {
+            let Some(models) = weak.upgrade() else { return };
+            let started = std::time::Instant::now();
+            match models.fold_history() {
+                Ok(()) => {
+                    let took_ms = started.elapsed().as_millis() as u64;
+                    tracing::info!(took_ms, "the history folded for as-of reads");
+                }
+                Err(error) => tracing::warn!(%error, "the history was not folded; as-of reads start from snapshots"),
+            }
+        };
+        std::thread::Builder::new().name("kpi-ledger-as-of-history".into()).spawn(history).map(drop)
     }
 
     /// One step of the follower: folds what is durable (at most `FOLLOW_FOLD_EVENTS_MAX` events under
@@ -253,7 +345,10 @@ impl ReadModels {
         target = target.min(next);
         {
             let mut current = self.current.write().expect("projection lock");
-            fold_ledger(&self.ledger, &mut current, target, |_| Ok(()))?;
+            fold_ledger(&self.ledger, &mut current, target, |folded| {
+                self.keep_checkpoint(folded);
+                Ok(())
+            })?;
         }
         self.publish_folded(target);
         if target == next {
@@ -390,41 +485,64 @@ impl ReadModels {
         Ok((resolved, read(&projection)))
     }
 
-    /// The fold of the first `seq` events: the nearest snapshot, then the events after it.
+    /// Where as-of reads can start from in memory: the sequence numbers of the checkpoints kept.
+    pub fn checkpoints(&self) -> Vec<u64> {
+        self.checkpoints.lock().expect("checkpoints lock").by_seq.keys().copied().collect()
+    }
+
+    /// Keeps `folded` as an as-of checkpoint if it stands at one's place (cheap: see `Checkpoints`).
+    fn keep_checkpoint(&self, folded: &Projection) {
+        if folded.seq().is_multiple_of(self.snapshot_interval_events) {
+            self.checkpoints.lock().expect("checkpoints lock").keep(folded);
+        }
+    }
+
+    /// The fold of the first `seq` events: from the nearest checkpoint in memory, or the nearest stored
+    /// snapshot when none in memory is as near (before the background fold of the history has
+    /// passed `seq`), then the events after it.
     fn projection_at(&self, seq: u64) -> Result<Projection, ServiceError> {
-        let snapshot = self.nearest_snapshot(seq)?;
-        // One no longer kept (the cache let it go) is folded on without a copy.
-        let mut projection = snapshot.map(|snapshot| Arc::try_unwrap(snapshot).unwrap_or_else(|kept| (*kept).clone()));
-        let mut projection = projection.take().unwrap_or_default();
+        let kept = self.checkpoints.lock().expect("checkpoints lock").at_or_before(seq);
+        let kept_at = kept.as_ref().map_or(0, |projection| projection.seq());
+        let mut projection = if seq - kept_at <= snapshot_spacing(self.snapshot_interval_events, seq) {
+            kept.map(|kept| (*kept).clone()).unwrap_or_default()
+        } else {
+            match load_snapshot(&self.ledger, seq)? {
+                Some(stored) if stored.seq() > kept_at => stored,
+                _ => kept.map(|kept| (*kept).clone()).unwrap_or_default(),
+            }
+        };
         fold_ledger(&self.ledger, &mut projection, seq, |_| Ok(()))?;
         Ok(projection)
     }
 
-    /// The newest snapshot at or before `seq`: one decoded already when no stored one can be nearer
-    /// (snapshots are at least `snapshot_spacing` apart), otherwise the store's, decoded and kept.
-    /// Decoded snapshots are kept up to `SNAPSHOTS_IN_MEMORY_MAX`, and up to
-    /// `SNAPSHOTS_IN_MEMORY_EVENTS_MAX` events folded in them all (they grow with the ledger).
-    fn nearest_snapshot(&self, seq: u64) -> Result<Option<Arc<Projection>>, ServiceError> {
-        if seq < self.snapshot_interval_events {
-            return Ok(None);
-        }
-        let mut decoded = self.decoded_snapshots.lock().expect("snapshot cache lock");
-        if let Some((at, snapshot)) = decoded.range(..=seq).next_back() {
-            if seq - at < snapshot_spacing(self.snapshot_interval_events, seq) {
-                return Ok(Some(snapshot.clone()));
+    /// Folds the history before the projection the read models opened from, once, keeping checkpoints
+    /// on the way, so that as-of reads anywhere fold only the events after the nearest one. The fold
+    /// then takes the place of the opened projection (catching up under the write lock): from then
+    /// on the read models hold one lineage of facts, whose checkpoints share what did not change.
+    pub fn fold_history(&self) -> Result<(), ServiceError> {
+        let opened_at = self.current.read().expect("projection lock").seq();
+        let replace = |folded: &Projection| {
+            if folded.seq().is_multiple_of(self.snapshot_interval_events) {
+                self.checkpoints.lock().expect("checkpoints lock").replace(folded);
             }
+            Ok(())
+        };
+        let mut history = Projection::default();
+        fold_ledger(&self.ledger, &mut history, opened_at, replace)?;
+        let mut current = self.current.write().expect("projection lock");
+        fold_ledger(&self.ledger, &mut history, current.seq(), replace)?;
+        if history != *current {
+            return Err(ServiceError::Failure(format!(
+                "folded from the first event, the projection at event {} differs from the one opened from its snapshot",
+                current.seq()
+            )));
         }
-        let Some(projection) = load_snapshot(&self.ledger, seq)? else { return Ok(None) };
-        let projection = Arc::new(projection);
-        decoded.insert(projection.seq(), projection.clone());
-        while decoded.len() > SNAPSHOTS_IN_MEMORY_MAX
-            || (decoded.len() > 1 && decoded.keys().sum::<u64>() > SNAPSHOTS_IN_MEMORY_EVENTS_MAX)
-        {
-            // The oldest goes first, unless it is the one just decoded.
-            let oldest = *decoded.keys().find(|at| **at != projection.seq()).expect("more than one");
-            decoded.remove(&oldest);
-        }
-        Ok(Some(projection))
+        *current = history;
+        // The checkpoint where the read models opened belongs to the opened projection's copy of the facts.
+        let mut checkpoints = self.checkpoints.lock().expect("checkpoints lock");
+        let spacing = checkpoints.spacing;
+        checkpoints.by_seq.retain(|at, _| at % spacing == 0);
+        Ok(())
     }
 }
 

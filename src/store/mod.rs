@@ -270,17 +270,23 @@ impl Ledger {
     pub fn open_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, StoreError> {
         let lock = DirLock::acquire_within(dir, options.lock_wait)?;
         let (db, tree, head, segment, syncer, merkle) = guard_sled(|| {
+            let started = std::time::Instant::now();
             let db = open_sled_with_cache(dir, options.cache_mib)?;
             let tree = db.open_tree(TREE_NAME)?;
+            tracing::info!(took_ms = started.elapsed().as_millis() as u64, "sled opened");
             check_format_marker(&tree, &db)?;
             let stored = read_head_record(&tree)?;
+            let started = std::time::Instant::now();
             let mut syncer = durability::Syncer::open(dir)?;
             let (head, segment) = recovery::attach(dir, &db, &tree, &mut syncer, stored)?;
+            tracing::info!(took_ms = started.elapsed().as_millis() as u64, "the record copy attached");
+            let started = std::time::Instant::now();
             if let TailCheck::Newest(events) = options.tail_check {
                 verify::verify_tail(&tree, head.seq.saturating_sub(events) + 1, head)?;
             }
             let merkle = IncrementalTree::load(&merkle_nodes::SledNodes(&tree), head.seq)
                 .map_err(|e| StoreError::Corrupt(format!("merkle tree at size {}: {e}", head.seq)))?;
+            tracing::info!(took_ms = started.elapsed().as_millis() as u64, "the newest events and the tree checked");
             Ok((db, tree, head, segment, syncer, merkle))
         })?;
         let key_path = signer::key_path(dir, options.key_file.as_deref());

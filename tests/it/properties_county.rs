@@ -391,7 +391,15 @@ fn every_answer(projection: &Projection, today: Date) -> BTreeMap<String, Value>
 /// The facts with every erased mark set aside.
 fn facts_without_erased(projection: &Projection) -> Facts {
     let mut facts = projection.facts().clone();
-    facts.persons.values_mut().for_each(|person| person.erased = false);
+    facts.persons = facts
+        .persons
+        .into_iter()
+        .map(|(id, person)| {
+            let mut person = person;
+            person.erased = false;
+            (id, person)
+        })
+        .collect();
     facts
 }
 

@@ -121,6 +121,40 @@ fn snapshots_are_persisted_checked_and_a_bad_one_is_rebuilt() {
     assert_eq!(retaken, folded(&ledger, boundary));
 }
 
+#[test]
+fn a_server_folds_its_history_once_and_answers_as_of_anywhere_from_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = year_ledger(dir.path());
+    let head = ledger.head().seq;
+    drop(ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap());
+    // Reopened, the read models start from the newest snapshot: no checkpoint before it yet.
+    let read_models = ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap();
+    assert_eq!(read_models.checkpoints(), vec![head], "only where it opened");
+    read_models.fold_history().unwrap();
+    let kept = read_models.checkpoints();
+    assert_eq!(kept, (1..=head / INTERVAL).map(|n| n * INTERVAL).collect::<Vec<_>>(), "every interval, and no more");
+    for seq in [1, INTERVAL - 1, INTERVAL, INTERVAL + 1, head / 2, head - 1, head] {
+        let (_, whole) = read_models.with_projection(AsOf::Seq(seq), Clone::clone).unwrap();
+        assert_eq!(whole, folded(&ledger, seq), "as of {seq}");
+    }
+    let (_, current) = read_models.with_projection(AsOf::Latest, Clone::clone).unwrap();
+    assert_eq!(current, folded(&ledger, head), "the history's fold took the opened projection's place");
+
+    // With a checkpoint at every event, their number stays bounded and evenly spread.
+    let read_models = ReadModels::open_with_interval(ledger.clone(), 1).unwrap();
+    read_models.fold_history().unwrap();
+    let kept = read_models.checkpoints();
+    let max = kpi_ledger::limits::AS_OF_CHECKPOINTS_MAX;
+    assert!(kept.len() <= max && kept.len() > max / 2, "{} kept", kept.len());
+    let spacing = kept[0];
+    assert!(spacing.is_power_of_two() && spacing > 1, "the spacing doubled from 1 to {spacing}");
+    assert!(kept.iter().enumerate().all(|(n, at)| *at == (n as u64 + 1) * spacing), "{kept:?}");
+    for seq in [1, spacing + 1, head / 3, head] {
+        let (_, whole) = read_models.with_projection(AsOf::Seq(seq), Clone::clone).unwrap();
+        assert_eq!(whole, folded(&ledger, seq), "as of {seq}");
+    }
+}
+
 /// The article's story (through the June appeal's decision), then three grants: YS07's office for 30
 /// days, a city assessor (revoked at once) and YS08's admin, both for the default 90 days.
 fn story_ledger(dir: &std::path::Path) -> (Arc<Ledger>, Arc<ManualClock>) {

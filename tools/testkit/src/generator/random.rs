@@ -361,7 +361,7 @@ impl<C: Choose> Walk<'_, C> {
         let waiting: Vec<AppealId> = self
             .appeals
             .iter()
-            .filter(|id| self.world.state.appeals.get(id).is_some_and(|a| a.awaiting_decision))
+            .filter(|id| self.world.state.appeals.get(*id).is_some_and(|a| a.awaiting_decision))
             .copied()
             .collect();
         let Some(id) = self.pick(&waiting).copied() else { return };
@@ -398,7 +398,7 @@ impl<C: Choose> Walk<'_, C> {
                 self.world
                     .state
                     .appeals
-                    .get(id)
+                    .get(*id)
                     .is_some_and(|a| a.last_verdict().is_some() && a.stage == AppealStage::First)
             })
             .copied()
