@@ -35,7 +35,13 @@ pub fn serve_service(settings: &LedgerSettings, service: Arc<Service>, addr: Soc
 fn serve_with(settings: &LedgerSettings, state: AppState, addr: SocketAddr) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     let data = settings.data.clone();
-    state.read_models.follow().map_err(|e| format!("the read models' follower: {e}"))?;
+    let service = Arc::downgrade(&state.service);
+    let share = move |projection: &crate::projection::Projection| {
+        if let Some(service) = service.upgrade() {
+            service.share_facts(projection);
+        }
+    };
+    state.read_models.follow(share).map_err(|e| format!("the read models' follower: {e}"))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("--addr {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;

@@ -284,6 +284,21 @@ impl Service {
         Ok(Service { ledger, clock, ids, person_keys, decider: Mutex::new(decider), poisoned, from_snapshot })
     }
 
+    /// Takes the facts of `projection` (the read models' fold) in place of the decider's own copy when
+    /// the decider stands at that very event, never waiting for it: a decider busy deciding keeps
+    /// its own. Both are the one fold of the same events, so they are equal; afterwards they share
+    /// every node until one of them folds the next event, and a server holds one copy of its facts
+    /// instead of two (the facts are persistent maps). Returns whether it took them.
+    pub fn share_facts(&self, projection: &crate::projection::Projection) -> bool {
+        let Ok(mut decider) = self.decider.try_lock() else { return false };
+        if decider.chain.head().seq != projection.seq() || decider.chain.head().hash != projection.hash() {
+            return false;
+        }
+        debug_assert!(decider.facts == *projection.facts(), "the decider and the read models folded the same events");
+        decider.facts = projection.facts().clone();
+        true
+    }
+
     /// The snapshot the decider was opened from (0: the ledger was folded from its first event).
     pub fn opened_from_snapshot(&self) -> u64 {
         self.from_snapshot

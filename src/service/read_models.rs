@@ -300,16 +300,19 @@ impl ReadModels {
 
     /// Starts a thread that folds each new durable event as it lands and writes the snapshots, so
     /// that reads never fold a backlog themselves, and another that folds the history before the
-    /// opened projection once, for as-of reads (`fold_history`). It ends when the read models are dropped or the
-    /// ledger closes; after a failure it ends too and reads fold for themselves again.
-    pub fn follow(self: &Arc<Self>) -> std::io::Result<()> {
+    /// opened projection once, for as-of reads (`fold_history`). Whenever the follower has caught up
+    /// it offers what it folded to `share` (a server's decider takes it when it stands at the same
+    /// event: `Service::share_facts`), so the two keep one copy of the facts. It ends when the read
+    /// models are dropped or the ledger closes; after a failure it ends too and reads fold for
+    /// themselves again.
+    pub fn follow(self: &Arc<Self>, share: impl Fn(&Projection) + Send + 'static) -> std::io::Result<()> {
         if self.following.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
         let weak = Arc::downgrade(self);
         let head = self.ledger.watch_head();
         let spawned =
-            std::thread::Builder::new().name("kpi-ledger-read-models".into()).spawn(move || follow(weak, head));
+            std::thread::Builder::new().name("kpi-ledger-read-models".into()).spawn(move || follow(weak, head, share));
         if spawned.is_err() {
             self.following.store(false, Ordering::SeqCst);
         }
@@ -547,7 +550,11 @@ impl ReadModels {
 }
 
 /// The follower's loop (see `ReadModels::follow`).
-fn follow(read_models: Weak<ReadModels>, mut head: tokio::sync::watch::Receiver<crate::store::Head>) {
+fn follow(
+    read_models: Weak<ReadModels>,
+    mut head: tokio::sync::watch::Receiver<crate::store::Head>,
+    share: impl Fn(&Projection),
+) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -558,11 +565,19 @@ fn follow(read_models: Weak<ReadModels>, mut head: tokio::sync::watch::Receiver<
             return;
         }
     };
+    // The sequence number last offered to `share` (once per catching up, not on every wake).
+    let mut offered = None;
     loop {
         let Some(models) = read_models.upgrade() else { return };
         match models.follow_step() {
             Ok(true) => continue,
-            Ok(false) => {}
+            Ok(false) => {
+                let current = models.current.read().expect("projection lock");
+                if offered != Some(current.seq()) {
+                    offered = Some(current.seq());
+                    share(&current);
+                }
+            }
             Err(error) => {
                 tracing::error!(%error, "the read models' follower stopped; reads fold for themselves");
                 models.following.store(false, Ordering::SeqCst);
@@ -603,12 +618,18 @@ pub fn fold_ledger(
 /// The newest stored snapshot at or before `seq` that matches the chain; mismatching ones are dropped.
 pub fn load_snapshot(ledger: &Ledger, seq: u64) -> Result<Option<Projection>, ServiceError> {
     let mut at = seq;
+    let mut started = std::time::Instant::now();
     while let Some((snapshot_seq, bytes)) = ledger.snapshot_at_or_before(at)? {
+        let (read_ms, bytes_read) = (started.elapsed().as_millis() as u64, bytes.len());
+        started = std::time::Instant::now();
         let chain_hash = ledger.event_at(snapshot_seq)?.map(|event| event.hash);
         let checked = Snapshot::from_bytes(&bytes).map_err(|e| e.to_string()).and_then(|snapshot| match chain_hash {
             Some(hash) => snapshot.verified(snapshot_seq, hash).map_err(|e| e.to_string()),
             None => Err("the chain has no such event".to_owned()),
         });
+        let decoded_ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(snapshot_seq, bytes_read, read_ms, decoded_ms, "projection snapshot loaded");
+        started = std::time::Instant::now();
         match checked {
             Ok(projection) => return Ok(Some(projection)),
             Err(reason) => {

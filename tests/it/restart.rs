@@ -104,11 +104,21 @@ fn the_service_and_read_models_open_together_and_the_read_models_follow_the_head
         Arc::new(SeededIds::new("together")),
     )
     .unwrap();
-    let read_models = Arc::new(read_models);
+    let (service, read_models) = (Arc::new(service), Arc::new(read_models));
     let (_, facts) = read_models.with_projection(AsOf::Latest, |p| p.facts().clone()).unwrap();
     assert!(service.with_facts(Clone::clone) == facts, "one reading of the snapshot, the same facts");
-    read_models.follow().unwrap();
+    let shared_at = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let share = {
+        let (service, shared_at) = (Arc::downgrade(&service), shared_at.clone());
+        move |projection: &kpi_ledger::projection::Projection| {
+            if service.upgrade().is_some_and(|service| service.share_facts(projection)) {
+                shared_at.store(projection.seq(), std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    };
+    read_models.follow(share).unwrap();
     assert!(read_models.is_following());
+    let (_, opened) = read_models.with_projection(AsOf::Latest, Clone::clone).unwrap();
 
     let admin = year_story()[0].context.actor.clone();
     let mut last = 0;
@@ -124,6 +134,17 @@ fn the_service_and_read_models_open_together_and_the_read_models_follow_the_head
     let (at, persons) = read_models.with_projection(AsOf::Latest, |p| p.facts().persons.len()).unwrap();
     assert_eq!(at.seq, ledger.head().seq, "the latest state is the head once folded");
     assert_eq!(persons, service.with_facts(|facts| facts.persons.len()));
+    // Caught up, the follower hands its facts to the idle decider (one copy for both); a projection
+    // of another point is never taken.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while shared_at.load(std::sync::atomic::Ordering::SeqCst) != last && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(shared_at.load(std::sync::atomic::Ordering::SeqCst), last, "the decider took the folded facts");
+    assert!(!service.share_facts(&opened), "the decider stands 200 events further");
+    assert!(
+        service.with_facts(Clone::clone) == read_models.with_projection(AsOf::Latest, |p| p.facts().clone()).unwrap().1
+    );
 }
 
 fn settings(dir: &std::path::Path) -> LedgerSettings {
