@@ -17,6 +17,7 @@ mod rebuild;
 pub mod recovery;
 pub mod segment;
 pub mod signer;
+pub mod snapshot_files;
 pub mod types;
 mod validate;
 pub mod verify;
@@ -77,8 +78,9 @@ pub struct Ledger {
     recorded_key: Mutex<Option<signer::RecordedKey>>,
     /// Where the signing key file is (for a rotation, which retires it).
     key_path: PathBuf,
-    /// Derived data (projection snapshots), kept apart from the chain: losing it loses nothing.
-    snapshots: sled::Tree,
+    /// Derived data (projection snapshots, `snapshot_files`), kept apart from the chain: losing it
+    /// loses nothing.
+    snapshots: PathBuf,
     _db: sled::Db,
     /// Held for as long as the ledger is open (released after sled, fields drop in order).
     _lock: DirLock,
@@ -218,8 +220,9 @@ pub(crate) fn open_sled_with_cache(dir: &Path, cache_mib: u64) -> Result<sled::D
     }
 }
 
-/// The sled tree of projection snapshots (derived, rebuildable, not part of the chain).
-const SNAPSHOT_TREE_NAME: &[u8] = b"projection-snapshots";
+/// The sled tree that held projection snapshots before they became files (`snapshot_files`); a
+/// ledger that still has it drops it on open (derived data, rebuilt from the chain).
+const LEGACY_SNAPSHOT_TREE_NAME: &[u8] = b"projection-snapshots";
 
 /// How much of the chain `Ledger::open_with` re-verifies before accepting appends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -300,7 +303,11 @@ impl Ledger {
             }
             Err(error) => return Err(error),
         };
-        let snapshots = db.open_tree(SNAPSHOT_TREE_NAME)?;
+        if db.tree_names().iter().any(|name| name.as_ref() == LEGACY_SNAPSHOT_TREE_NAME) {
+            tracing::info!("dropping the projection snapshots kept in sled (they are files now)");
+            db.drop_tree(LEGACY_SNAPSHOT_TREE_NAME)?;
+        }
+        let snapshots = snapshot_files::directory(dir);
         let (head_sender, _) = watch::channel(head);
         let shared = Arc::new(Shared {
             head: head_sender,
@@ -549,31 +556,20 @@ impl Ledger {
         Ok(path.into_iter().map(Hash).collect())
     }
 
-    /// Stores a projection snapshot taken after event `seq`, and flushes it into sled's log: sled
-    /// keeps a large value in a blob file that it discards on open unless its log reached the blob, and
-    /// a restart is fast only from a snapshot that is there. Not fsynced: one lost to a power cut is
-    /// rebuilt.
+    /// Stores a projection snapshot taken after event `seq` (`snapshot_files`). Not fsynced: one lost
+    /// to a power cut is rebuilt.
     pub fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
-        self.snapshots.insert(seq.to_be_bytes(), bytes)?;
-        self.snapshots.flush()?;
-        Ok(())
+        Ok(snapshot_files::put(&self.snapshots, seq, bytes)?)
     }
 
     /// The newest stored snapshot taken at or before event `seq`, with the seq it was taken after.
     pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
-        match self.snapshots.range(..=seq.to_be_bytes()).next_back() {
-            Some(entry) => {
-                let (key, value) = entry?;
-                Ok(Some((keys::u64_from(&key), value.to_vec())))
-            }
-            None => Ok(None),
-        }
+        Ok(snapshot_files::at_or_before(&self.snapshots, seq)?)
     }
 
     /// Drops a snapshot that failed its check (it is rebuilt from the chain).
     pub fn remove_snapshot(&self, seq: u64) -> Result<(), StoreError> {
-        self.snapshots.remove(seq.to_be_bytes())?;
-        Ok(())
+        Ok(snapshot_files::remove(&self.snapshots, seq)?)
     }
 
     /// The ledger's name in its checkpoints (it travels with the signing key).
