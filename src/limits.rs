@@ -162,7 +162,11 @@ pub const RECENT_COMMANDS_MAX: usize = 100_000;
 pub const SNAPSHOT_INTERVAL_EVENTS: u64 = 8_192;
 /// Most projections kept in memory along the chain for as-of reads (`read_models::Checkpoints`): each
 /// costs what changed after it, and on a longer ledger they are spaced further apart.
-pub const AS_OF_CHECKPOINTS_MAX: usize = 256;
+pub const AS_OF_CHECKPOINTS_MAX: usize = 512;
+/// Events between two as-of checkpoints while fewer than `AS_OF_CHECKPOINTS_MAX` fill the ledger: an
+/// as-of read folds at most this many events after the nearest one (on a longer ledger, a power of
+/// two times it).
+pub const AS_OF_CHECKPOINT_INTERVAL_EVENTS: u64 = 2_048;
 /// Once the ledger is this many snapshot spacings long, snapshots are a sixteenth of it apart instead
 /// of `SNAPSHOT_INTERVAL_EVENTS`: each one is as large as the facts, so writing them stays a constant
 /// share of the work per event, and as-of answers on a long ledger fold further.

@@ -40,7 +40,8 @@ use crate::service::ServiceError;
 use crate::store::Ledger;
 
 use crate::limits::{
-    AS_OF_CHECKPOINTS_MAX, FOLLOW_FOLD_EVENTS_MAX, SNAPSHOT_INTERVAL_EVENTS, SNAPSHOT_SPACING_DIVISOR,
+    AS_OF_CHECKPOINTS_MAX, AS_OF_CHECKPOINT_INTERVAL_EVENTS, FOLLOW_FOLD_EVENTS_MAX, SNAPSHOT_INTERVAL_EVENTS,
+    SNAPSHOT_SPACING_DIVISOR,
 };
 
 /// Why a bearer token does not act (the API answers 401), or our failure to tell.
@@ -68,6 +69,9 @@ pub struct ResolvedAsOf {
 pub struct ReadModels {
     ledger: Arc<Ledger>,
     snapshot_interval_events: u64,
+    /// The least spacing of as-of checkpoints (`Checkpoints`): the snapshot interval or
+    /// `AS_OF_CHECKPOINT_INTERVAL_EVENTS`, whichever is less.
+    checkpoint_interval_events: u64,
     current: RwLock<Projection>,
     checkpoints: Mutex<Checkpoints>,
     /// The newest snapshot stored or loaded (0: none), from which the next one is spaced.
@@ -183,13 +187,11 @@ fn fold_storing_snapshots(
     to_seq: u64,
     interval: u64,
     last_snapshot: &mut u64,
-    mut at_interval: impl FnMut(&Projection),
+    mut after_each: impl FnMut(&Projection),
 ) -> Result<(), ServiceError> {
     let mut next = next_snapshot_at(interval, *last_snapshot).max((projection.seq() / interval + 1) * interval);
     fold_ledger(ledger, projection, to_seq, |folded| {
-        if folded.seq() % interval == 0 {
-            at_interval(folded);
-        }
+        after_each(folded);
         if folded.seq() == next {
             store_snapshot(ledger, folded);
             *last_snapshot = next;
@@ -232,11 +234,13 @@ impl ReadModels {
         snapshot_interval_events: u64,
     ) -> Result<ReadModels, ServiceError> {
         let folded = start.seq();
-        let mut checkpoints = Checkpoints::new(snapshot_interval_events);
+        let checkpoint_interval_events = snapshot_interval_events.clamp(1, AS_OF_CHECKPOINT_INTERVAL_EVENTS);
+        let mut checkpoints = Checkpoints::new(checkpoint_interval_events);
         checkpoints.keep_anywhere(&start);
         let read_models = ReadModels {
             ledger,
             snapshot_interval_events: snapshot_interval_events.max(1),
+            checkpoint_interval_events,
             current: RwLock::new(start),
             checkpoints: Mutex::new(checkpoints),
             last_snapshot: AtomicU64::new(last_snapshot),
@@ -495,7 +499,7 @@ impl ReadModels {
 
     /// Keeps `folded` as an as-of checkpoint if it stands at one's place (cheap: see `Checkpoints`).
     fn keep_checkpoint(&self, folded: &Projection) {
-        if folded.seq().is_multiple_of(self.snapshot_interval_events) {
+        if folded.seq().is_multiple_of(self.checkpoint_interval_events) {
             self.checkpoints.lock().expect("checkpoints lock").keep(folded);
         }
     }
@@ -506,7 +510,9 @@ impl ReadModels {
     fn projection_at(&self, seq: u64) -> Result<Projection, ServiceError> {
         let kept = self.checkpoints.lock().expect("checkpoints lock").at_or_before(seq);
         let kept_at = kept.as_ref().map_or(0, |projection| projection.seq());
-        let mut projection = if seq - kept_at <= snapshot_spacing(self.snapshot_interval_events, seq) {
+        let mut projection = if seq - kept_at
+            <= self.checkpoint_interval_events.max(snapshot_spacing(self.snapshot_interval_events, seq))
+        {
             kept.map(|kept| (*kept).clone()).unwrap_or_default()
         } else {
             match load_snapshot(&self.ledger, seq)? {
@@ -525,7 +531,7 @@ impl ReadModels {
     pub fn fold_history(&self) -> Result<(), ServiceError> {
         let opened_at = self.current.read().expect("projection lock").seq();
         let replace = |folded: &Projection| {
-            if folded.seq().is_multiple_of(self.snapshot_interval_events) {
+            if folded.seq().is_multiple_of(self.checkpoint_interval_events) {
                 self.checkpoints.lock().expect("checkpoints lock").replace(folded);
             }
             Ok(())
