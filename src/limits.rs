@@ -167,6 +167,9 @@ pub const AS_OF_CHECKPOINTS_MAX: usize = 512;
 /// as-of read folds at most this many events after the nearest one (on a longer ledger, a power of
 /// two times it).
 pub const AS_OF_CHECKPOINT_INTERVAL_EVENTS: u64 = 2_048;
+/// Most projections decoded from stored snapshots kept for as-of reads (before a server's history is
+/// folded, or without a server): unlike the checkpoints of one fold, each is a whole copy of the facts.
+pub const AS_OF_LOADED_SNAPSHOTS_MAX: usize = 4;
 /// Once the ledger is this many snapshot spacings long, snapshots are a sixteenth of it apart instead
 /// of `SNAPSHOT_INTERVAL_EVENTS`: each one is as large as the facts, so writing them stays a constant
 /// share of the work per event, and as-of answers on a long ledger fold further.

@@ -249,8 +249,7 @@ impl Service {
         let opened = read_models::open_projection(&ledger, interval)?;
         let (seq, facts) = (opened.projection.seq(), opened.projection.facts().clone());
         let service = Service::from_facts(ledger.clone(), clock, ids, facts, seq, opened.from_snapshot)?;
-        let read_models =
-            read_models::ReadModels::from_projection(ledger, opened.projection, opened.last_snapshot, interval)?;
+        let read_models = read_models::ReadModels::from_opened(ledger, opened, interval)?;
         Ok((service, read_models))
     }
 

@@ -17,8 +17,8 @@
 //! read models together, so a restart does not grow with the ledger.
 //!
 //! A server's read models follow the head on a thread of their own (`follow`): new events are folded
-//! as they become durable, snapshots are written there under a read lock (readers go on meanwhile,
-//! answering from what is folded), and a read about the latest state answers from what is folded,
+//! as they become durable, snapshots are written there from a clone, holding no lock (readers go on
+//! meanwhile, answering from what is folded), and a read about the latest state answers from what is folded,
 //! never waiting for a fold or a rebuild; an adapter answers a command only once its events are
 //! folded (`wait_until_folded`), so a client reads what it wrote. Without a follower (tests, the
 //! command line) every read folds what is missing itself.
@@ -40,8 +40,8 @@ use crate::service::ServiceError;
 use crate::store::Ledger;
 
 use crate::limits::{
-    AS_OF_CHECKPOINTS_MAX, AS_OF_CHECKPOINT_INTERVAL_EVENTS, FOLLOW_FOLD_EVENTS_MAX, SNAPSHOT_INTERVAL_EVENTS,
-    SNAPSHOT_SPACING_DIVISOR,
+    AS_OF_CHECKPOINTS_MAX, AS_OF_CHECKPOINT_INTERVAL_EVENTS, AS_OF_LOADED_SNAPSHOTS_MAX, FOLLOW_FOLD_EVENTS_MAX,
+    SNAPSHOT_INTERVAL_EVENTS, SNAPSHOT_SPACING_DIVISOR,
 };
 
 /// Why a bearer token does not act (the API answers 401), or our failure to tell.
@@ -93,11 +93,14 @@ pub struct ReadModels {
 struct Checkpoints {
     spacing: u64,
     by_seq: BTreeMap<u64, Arc<Projection>>,
+    /// Those decoded from stored snapshots, oldest first: each is a copy of its own (it shares
+    /// nothing with the others), so at most `AS_OF_LOADED_SNAPSHOTS_MAX` are kept.
+    loaded: std::collections::VecDeque<u64>,
 }
 
 impl Checkpoints {
     fn new(interval: u64) -> Checkpoints {
-        Checkpoints { spacing: interval.max(1), by_seq: BTreeMap::new() }
+        Checkpoints { spacing: interval.max(1), by_seq: BTreeMap::new(), loaded: Default::default() }
     }
 
     /// Keeps `projection` if it stands where a checkpoint goes and none is kept there yet.
@@ -117,6 +120,24 @@ impl Checkpoints {
             let spacing = self.spacing;
             self.by_seq.retain(|at, _| at % spacing == 0);
         }
+        let by_seq = &self.by_seq;
+        self.loaded.retain(|at| by_seq.contains_key(at));
+    }
+
+    /// Keeps a projection decoded from a stored snapshot, letting the oldest such one go beyond the
+    /// most kept.
+    fn keep_loaded(&mut self, projection: &Projection) {
+        let seq = projection.seq();
+        if seq == 0 || self.by_seq.contains_key(&seq) {
+            return;
+        }
+        self.by_seq.insert(seq, Arc::new(projection.clone()));
+        self.loaded.push_back(seq);
+        while self.loaded.len() > AS_OF_LOADED_SNAPSHOTS_MAX {
+            if let Some(oldest) = self.loaded.pop_front() {
+                self.by_seq.remove(&oldest);
+            }
+        }
     }
 
     /// Keeps `projection` wherever it stands (the one the server opened from: it is there already).
@@ -131,6 +152,7 @@ impl Checkpoints {
         let seq = projection.seq();
         if seq > 0 && seq.is_multiple_of(self.spacing) {
             self.by_seq.insert(seq, Arc::new(projection.clone()));
+            self.loaded.retain(|at| *at != seq);
             self.thin();
         }
     }
@@ -160,6 +182,14 @@ pub struct OpenedProjection {
     pub from_snapshot: u64,
     /// The newest snapshot stored once it was folded.
     pub last_snapshot: u64,
+    /// The as-of checkpoints passed while folding the events after the snapshot.
+    checkpoints: Checkpoints,
+}
+
+/// The least spacing of as-of checkpoints for a snapshot interval (`AS_OF_CHECKPOINT_INTERVAL_EVENTS`,
+/// or the interval when tests make it smaller).
+fn checkpoint_interval(snapshot_interval_events: u64) -> u64 {
+    snapshot_interval_events.clamp(1, AS_OF_CHECKPOINT_INTERVAL_EVENTS)
 }
 
 /// The projection at the durable head: the newest stored snapshot that matches the chain, then the
@@ -174,10 +204,13 @@ pub fn open_projection(ledger: &Ledger, snapshot_interval_events: u64) -> Result
     tracing::info!(from_snapshot, took_ms = started.elapsed().as_millis() as u64, "projection snapshot read");
     let mut last_snapshot = from_snapshot;
     let started = std::time::Instant::now();
-    fold_storing_snapshots(ledger, &mut projection, head, interval, &mut last_snapshot, |_| {})?;
+    let mut checkpoints = Checkpoints::new(checkpoint_interval(interval));
+    fold_storing_snapshots(ledger, &mut projection, head, interval, &mut last_snapshot, |folded| {
+        checkpoints.keep(folded);
+    })?;
     let folded = head - from_snapshot;
     tracing::info!(folded, took_ms = started.elapsed().as_millis() as u64, "events after the snapshot folded");
-    Ok(OpenedProjection { projection, from_snapshot, last_snapshot })
+    Ok(OpenedProjection { projection, from_snapshot, last_snapshot, checkpoints })
 }
 
 /// Folds up to `to_seq`, storing a snapshot at each point `next_snapshot_at` names on the way.
@@ -222,20 +255,19 @@ impl ReadModels {
     /// As `open`, with snapshots every `snapshot_interval_events` events (tests use small intervals).
     pub fn open_with_interval(ledger: Arc<Ledger>, snapshot_interval_events: u64) -> Result<ReadModels, ServiceError> {
         let opened = open_projection(&ledger, snapshot_interval_events)?;
-        ReadModels::from_projection(ledger, opened.projection, opened.last_snapshot, snapshot_interval_events)
+        ReadModels::from_opened(ledger, opened, snapshot_interval_events)
     }
 
     /// The read models from a projection already opened (`open_projection`), which the decider was
     /// opened from too: the snapshot is read once.
-    pub fn from_projection(
+    pub fn from_opened(
         ledger: Arc<Ledger>,
-        start: Projection,
-        last_snapshot: u64,
+        opened: OpenedProjection,
         snapshot_interval_events: u64,
     ) -> Result<ReadModels, ServiceError> {
+        let OpenedProjection { projection: start, last_snapshot, mut checkpoints, .. } = opened;
         let folded = start.seq();
-        let checkpoint_interval_events = snapshot_interval_events.clamp(1, AS_OF_CHECKPOINT_INTERVAL_EVENTS);
-        let mut checkpoints = Checkpoints::new(checkpoint_interval_events);
+        let checkpoint_interval_events = checkpoint_interval(snapshot_interval_events);
         checkpoints.keep_anywhere(&start);
         let read_models = ReadModels {
             ledger,
@@ -338,7 +370,7 @@ impl ReadModels {
 
     /// One step of the follower: folds what is durable (at most `FOLLOW_FOLD_EVENTS_MAX` events under
     /// one hold of the write lock, stopping at the next snapshot point), then writes that snapshot
-    /// under a read lock. Returns whether it folded anything.
+    /// from a clone, holding no lock. Returns whether it folded anything.
     fn follow_step(&self) -> Result<bool, ServiceError> {
         let head = self.ledger.head().seq;
         let folded = self.current.read().expect("projection lock").seq();
@@ -359,7 +391,11 @@ impl ReadModels {
         }
         self.publish_folded(target);
         if target == next {
-            let bytes = Snapshot::bytes_of(&self.current.read().expect("projection lock"));
+            // A clone costs nothing (persistent maps) and is serialised outside the lock: a waiting
+            // writer would otherwise hold back every reader for as long as the serialising takes.
+            let folded = self.current.read().expect("projection lock").clone();
+            let bytes = Snapshot::bytes_of(&folded);
+            drop(folded);
             store_snapshot_bytes(&self.ledger, next, &bytes);
             self.last_snapshot.store(next, Ordering::SeqCst);
         }
@@ -516,7 +552,10 @@ impl ReadModels {
             kept.map(|kept| (*kept).clone()).unwrap_or_default()
         } else {
             match load_snapshot(&self.ledger, seq)? {
-                Some(stored) if stored.seq() > kept_at => stored,
+                Some(stored) if stored.seq() > kept_at => {
+                    self.checkpoints.lock().expect("checkpoints lock").keep_loaded(&stored);
+                    stored
+                }
                 _ => kept.map(|kept| (*kept).clone()).unwrap_or_default(),
             }
         };

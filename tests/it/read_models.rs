@@ -130,6 +130,15 @@ fn a_server_folds_its_history_once_and_answers_as_of_anywhere_from_checkpoints()
     // Reopened, the read models start from the newest snapshot: no checkpoint before it yet.
     let read_models = ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap();
     assert_eq!(read_models.checkpoints(), vec![head], "only where it opened");
+    // Before the history is folded, as-of reads start from stored snapshots, and keep a few of them.
+    for seq in (1..8).map(|n| n * (INTERVAL + 5)) {
+        let (_, whole) = read_models.with_projection(AsOf::Seq(seq), Clone::clone).unwrap();
+        assert_eq!(whole, folded(&ledger, seq), "as of {seq}, from a stored snapshot");
+    }
+    let kept = read_models.checkpoints();
+    let loaded_max = kpi_ledger::limits::AS_OF_LOADED_SNAPSHOTS_MAX;
+    assert_eq!(kept.len(), loaded_max + 1, "the newest {loaded_max} loaded, and where it opened: {kept:?}");
+    assert_eq!(kept[..loaded_max], [4, 5, 6, 7].map(|n| n * INTERVAL), "the newest loaded: {kept:?}");
     read_models.fold_history().unwrap();
     let kept = read_models.checkpoints();
     assert_eq!(kept, (1..=head / INTERVAL).map(|n| n * INTERVAL).collect::<Vec<_>>(), "every interval, and no more");
