@@ -355,6 +355,7 @@ impl ReadModels {
         spawned?;
         let weak = Arc::downgrade(self);
         let history = move || {
+            lower_this_threads_priority();
             let Some(models) = weak.upgrade() else { return };
             let started = std::time::Instant::now();
             match models.fold_history() {
@@ -591,6 +592,17 @@ impl ReadModels {
         let spacing = checkpoints.spacing;
         checkpoints.by_seq.retain(|at, _| at % spacing == 0);
         Ok(())
+    }
+}
+
+/// Makes the calling thread yield the processor to the rest of the server (nice 10): the background
+/// fold of the history only speeds up as-of reads, and must not slow commands and reads right after
+/// a restart. On Linux a nice value belongs to a thread; where it cannot be set, nothing changes.
+fn lower_this_threads_priority() {
+    // SAFETY: setpriority takes no pointers; `who == 0` names the calling thread on Linux.
+    let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+    if result != 0 {
+        tracing::debug!(error = %std::io::Error::last_os_error(), "the history fold keeps its priority");
     }
 }
 
