@@ -164,6 +164,33 @@ fn a_server_folds_its_history_once_and_answers_as_of_anywhere_from_checkpoints()
     }
 }
 
+#[test]
+fn a_snapshot_whose_facts_differ_from_the_chains_fold_is_caught_by_the_history_fold_and_not_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = year_ledger(dir.path());
+    let head = ledger.head().seq;
+    drop(ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap());
+    // Forge the newest snapshot's facts, keeping its stamp: a unit's name, one character changed.
+    let (at, bytes) = ledger.snapshot_at_or_before(head).unwrap().unwrap();
+    let name = folded(&ledger, at).facts().units.values().next().unwrap().name.clone();
+    let mut forged_name = name.clone();
+    let last = forged_name.pop().unwrap();
+    forged_name.push(if last == '甲' { '乙' } else { '甲' });
+    assert_eq!(name.len(), forged_name.len(), "same length, so the bytes stay well formed");
+    let offset = bytes.windows(name.len()).position(|window| window == name.as_bytes()).unwrap();
+    let mut forged = bytes.clone();
+    forged[offset..offset + name.len()].copy_from_slice(forged_name.as_bytes());
+    ledger.put_snapshot(at, &forged).unwrap();
+
+    let read_models = ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap();
+    let (_, opened) = read_models.with_projection(AsOf::Latest, Clone::clone).unwrap();
+    assert_ne!(opened, folded(&ledger, head), "the forged snapshot was opened from (its stamp holds)");
+    let error = read_models.fold_history().unwrap_err().to_string();
+    assert!(error.contains("differs"), "{error}");
+    let (_, current) = read_models.with_projection(AsOf::Latest, Clone::clone).unwrap();
+    assert_eq!(current, folded(&ledger, head), "the fold from the first event is served");
+}
+
 /// The article's story (through the June appeal's decision), then three grants: YS07's office for 30
 /// days, a city assessor (revoked at once) and YS08's admin, both for the default 90 days.
 fn story_ledger(dir: &std::path::Path) -> (Arc<Ledger>, Arc<ManualClock>) {
