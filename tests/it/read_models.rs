@@ -43,6 +43,14 @@ fn folded(ledger: &Ledger, seq: u64) -> Projection {
     projection
 }
 
+/// Every projection as of `seqs` equals the fold of that prefix from scratch.
+fn assert_as_of_is_the_fold(read_models: &ReadModels, ledger: &Ledger, seqs: impl IntoIterator<Item = u64>) {
+    for seq in seqs {
+        let (_, whole) = read_models.with_projection(AsOf::Seq(seq), Clone::clone).unwrap();
+        assert_eq!(whole, folded(ledger, seq), "as of {seq}");
+    }
+}
+
 #[test]
 fn answers_as_of_any_point_equal_a_fold_from_scratch() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,10 +139,7 @@ fn a_server_folds_its_history_once_and_answers_as_of_anywhere_from_checkpoints()
     let read_models = ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap();
     assert_eq!(read_models.checkpoints(), vec![head], "only where it opened");
     // Before the history is folded, as-of reads start from stored snapshots, and keep a few of them.
-    for seq in (1..8).map(|n| n * (INTERVAL + 5)) {
-        let (_, whole) = read_models.with_projection(AsOf::Seq(seq), Clone::clone).unwrap();
-        assert_eq!(whole, folded(&ledger, seq), "as of {seq}, from a stored snapshot");
-    }
+    assert_as_of_is_the_fold(&read_models, &ledger, (1..8).map(|n| n * (INTERVAL + 5)));
     let kept = read_models.checkpoints();
     let loaded_max = kpi_ledger::limits::AS_OF_LOADED_SNAPSHOTS_MAX;
     assert_eq!(kept.len(), loaded_max + 1, "the newest {loaded_max} loaded, and where it opened: {kept:?}");
@@ -142,10 +147,11 @@ fn a_server_folds_its_history_once_and_answers_as_of_anywhere_from_checkpoints()
     read_models.fold_history().unwrap();
     let kept = read_models.checkpoints();
     assert_eq!(kept, (1..=head / INTERVAL).map(|n| n * INTERVAL).collect::<Vec<_>>(), "every interval, and no more");
-    for seq in [1, INTERVAL - 1, INTERVAL, INTERVAL + 1, head / 2, head - 1, head] {
-        let (_, whole) = read_models.with_projection(AsOf::Seq(seq), Clone::clone).unwrap();
-        assert_eq!(whole, folded(&ledger, seq), "as of {seq}");
-    }
+    assert_as_of_is_the_fold(
+        &read_models,
+        &ledger,
+        [1, INTERVAL - 1, INTERVAL, INTERVAL + 1, head / 2, head - 1, head],
+    );
     let (_, current) = read_models.with_projection(AsOf::Latest, Clone::clone).unwrap();
     assert_eq!(current, folded(&ledger, head), "the history's fold took the opened projection's place");
 
@@ -158,10 +164,7 @@ fn a_server_folds_its_history_once_and_answers_as_of_anywhere_from_checkpoints()
     let spacing = kept[0];
     assert!(spacing.is_power_of_two() && spacing > 1, "the spacing doubled from 1 to {spacing}");
     assert!(kept.iter().enumerate().all(|(n, at)| *at == (n as u64 + 1) * spacing), "{kept:?}");
-    for seq in [1, spacing + 1, head / 3, head] {
-        let (_, whole) = read_models.with_projection(AsOf::Seq(seq), Clone::clone).unwrap();
-        assert_eq!(whole, folded(&ledger, seq), "as of {seq}");
-    }
+    assert_as_of_is_the_fold(&read_models, &ledger, [1, spacing + 1, head / 3, head]);
 }
 
 #[test]
