@@ -15,7 +15,7 @@
 //! renamed); it is not fsynced, so after a power cut it may be missing, empty or damaged, and each is
 //! refused on reading and rebuilt.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The length of the digest before a snapshot's bytes.
@@ -66,20 +66,34 @@ pub fn at_or_before(directory: &Path, seq: u64) -> std::io::Result<Option<(u64, 
     }
     stored.sort_unstable();
     while let Some(at) = stored.pop() {
-        let mut bytes = match std::fs::read(directory.join(file_name(at))) {
-            Ok(bytes) => bytes,
+        match read_checked(&directory.join(file_name(at))) {
+            Ok(Some(bytes)) => return Ok(Some((at, bytes))),
+            Ok(None) => {
+                tracing::warn!(snapshot_seq = at, "removing a projection snapshot file whose digest does not hold");
+                remove(directory, at)?;
+            }
             // Removed meanwhile (a reader dropped it): as if it had never been.
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
             Err(error) => return Err(error),
-        };
-        if bytes.len() >= DIGEST_LEN && blake3::hash(&bytes[DIGEST_LEN..]).as_bytes()[..] == bytes[..DIGEST_LEN] {
-            bytes.drain(..DIGEST_LEN);
-            return Ok(Some((at, bytes)));
         }
-        tracing::warn!(snapshot_seq = at, "removing a projection snapshot file whose digest does not hold");
-        remove(directory, at)?;
     }
     Ok(None)
+}
+
+/// A snapshot file's bytes after its digest, if the digest holds (`None`: damaged or cut short). The
+/// digest is read apart, so a large snapshot is read into its buffer once and never moved.
+fn read_checked(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut digest = [0u8; DIGEST_LEN];
+    if let Err(error) = file.read_exact(&mut digest) {
+        return match error.kind() {
+            std::io::ErrorKind::UnexpectedEof => Ok(None),
+            _ => Err(error),
+        };
+    }
+    let mut bytes = Vec::with_capacity(file.metadata()?.len().saturating_sub(DIGEST_LEN as u64) as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok((*blake3::hash(&bytes).as_bytes() == digest).then_some(bytes))
 }
 
 /// Removes the snapshot taken after event `seq`, if there is one.
