@@ -70,7 +70,32 @@ pub struct UnitFacts {
     pub retired: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Serialises a struct with named fields in a human-readable format (JSON: as `derive` would) and as
+/// a plain array of its fields, in declaration order, in a binary one (projection snapshots), where a
+/// million persons would otherwise each carry every field's name; the derived `Deserialize` reads
+/// both forms. Only for structs with no `skip_serializing_if` field, so every position is written.
+macro_rules! serialize_as_array_when_binary {
+    ($type:ident { $($field:ident),+ $(,)? }) => {
+        impl Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::{SerializeStruct, SerializeTuple};
+                const FIELDS: usize = [$(stringify!($field)),+].len();
+                if serializer.is_human_readable() {
+                    let mut fields = serializer.serialize_struct(stringify!($type), FIELDS)?;
+                    $(fields.serialize_field(stringify!($field), &self.$field)?;)+
+                    fields.end()
+                } else {
+                    let mut fields = serializer.serialize_tuple(FIELDS)?;
+                    $(fields.serialize_element(&self.$field)?;)+
+                    fields.end()
+                }
+            }
+        }
+    };
+}
+pub(crate) use serialize_as_array_when_binary;
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct PersonFacts {
     /// As the registration stored it: plain (version 1) or sealed under the person's key (version 2).
     pub name: crate::domain::personal_text::PersonalText,
@@ -87,6 +112,8 @@ pub struct PersonFacts {
     #[serde(default)]
     pub erased: bool,
 }
+
+serialize_as_array_when_binary!(PersonFacts { name, unit, retired, memberships, retired_on, erased });
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemeFacts {
@@ -637,5 +664,37 @@ impl Facts {
     ) -> Option<(&DeductionFacts, &Attribution)> {
         let deduction = self.deductions.get(deduction_id)?;
         deduction.attribution(event_id).map(|attribution| (deduction, attribution))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A person's facts as a projection snapshot writes them (an array, no field names) and as JSON
+    /// shows them (named); both read back, and so does the named form older snapshots hold.
+    #[test]
+    fn a_persons_facts_are_an_array_in_a_binary_format_and_named_in_json() {
+        let unit = UnitCode::new("YS07").unwrap();
+        let from = Date::new(2016, 1, 1).unwrap();
+        let person = PersonFacts {
+            name: "冯股长".into(),
+            unit: unit.clone(),
+            retired: true,
+            memberships: vec![Membership { unit, from }],
+            retired_on: Date::new(2016, 12, 31),
+            erased: false,
+        };
+        let binary = rmp_serde::to_vec_named(&person).unwrap();
+        assert!(!binary.windows(b"memberships".len()).any(|window| window == b"memberships"), "no field names");
+        assert_eq!(rmp_serde::from_slice::<PersonFacts>(&binary).unwrap(), person);
+
+        let json = serde_json::to_value(&person).unwrap();
+        assert_eq!(json["memberships"][0]["from"], "2016-01-01");
+        assert_eq!(json["retired_on"], "2016-12-31");
+        assert_eq!(serde_json::from_value::<PersonFacts>(json.clone()).unwrap(), person);
+        let named = rmp_serde::to_vec_named(&json).unwrap();
+        assert!(named.len() > binary.len());
+        assert_eq!(rmp_serde::from_slice::<PersonFacts>(&named).unwrap(), person);
     }
 }

@@ -306,11 +306,13 @@ pub fn result_uses_stream(committee: &UnitCode) -> String {
 // ---- Facts -----------------------------------------------------------------------------------
 
 /// A stretch of a person's career: in `unit` from the day `from` (until the next stretch begins).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Membership {
     pub unit: UnitCode,
     pub from: Date,
 }
+
+super::facts::serialize_as_array_when_binary!(Membership { unit, from });
 
 /// Everything recorded about individuals beyond their registration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

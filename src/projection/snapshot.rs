@@ -15,7 +15,9 @@ use super::Projection;
 /// 3: attributions carry their appeals and whether one was upheld; appeal decisions and escalations
 /// their evidence digests; a plan keeps every assignment (each from its own period), and a reopened
 /// period is published, not open. 4: the people facts index, per person, every indicator they were
-/// ever made responsible for.
+/// ever made responsible for. (A person's facts and memberships are now written as arrays of their
+/// fields, not maps naming each one, `serialize_as_array_when_binary`: the same layout, since every
+/// reader of format 4 reads a struct from either form.)
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +54,8 @@ impl Snapshot {
     }
 
     /// MessagePack with named fields (self-describing: the domain's internally tagged enums and
-    /// optional fields round-trip as they do in JSON), hashes as bytes and times as microseconds.
+    /// optional fields round-trip as they do in JSON), hashes as bytes, times as microseconds, and
+    /// the per-person facts as arrays of their fields.
     pub fn to_bytes(&self) -> Vec<u8> {
         Snapshot::encode(self.format_version, self.seq, self.hash, &self.projection)
     }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::EventBody;
 use crate::domain::Event;
-use crate::service::read_models::ReadModels;
+use crate::service::read_models::{Preloaded, ReadModels};
 use crate::service::records::Records;
 use crate::service::{RandomIds, Service, SystemClock};
 use crate::store::export::{self, ImportError};
@@ -138,12 +138,21 @@ impl LedgerSettings {
     }
 
     /// Opens the ledger (creating it if new) for a server: the service on the real clock and random
-    /// ids, and the read models, both from one reading of the newest snapshot.
+    /// ids, and the read models, both from one reading of the newest snapshot. That snapshot is read
+    /// and decoded on a thread of its own while sled opens (it is checked against the chain after).
     pub fn open_server(&self) -> Result<(Arc<Service>, Arc<ReadModels>), String> {
         let started = std::time::Instant::now();
+        let data = self.data.clone();
+        let read_ahead = std::thread::Builder::new()
+            .name("snapshot-read-ahead".into())
+            .spawn(move || Preloaded::read(&data))
+            .map_err(|e| format!("a thread to read the newest snapshot: {e}"))?;
+        // On a refusal the read-ahead is left to finish on its own: the refusal is not kept waiting.
         let records = self.open_or_create().map_err(|e| e.to_string())?;
+        let preloaded = read_ahead.join().map_err(|_| "reading the newest snapshot ahead panicked".to_owned())?;
         tracing::info!(head = records.head().seq, took_ms = started.elapsed().as_millis() as u64, "ledger opened");
-        let (service, read_models) = records.service_with_read_models(Arc::new(SystemClock), Arc::new(RandomIds))?;
+        let (service, read_models) =
+            records.service_with_read_models(Arc::new(SystemClock), Arc::new(RandomIds), preloaded)?;
         tracing::info!(took_ms = started.elapsed().as_millis() as u64, "service and read models opened");
         Ok((Arc::new(service), Arc::new(read_models)))
     }

@@ -245,8 +245,19 @@ impl Service {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdSource>,
     ) -> Result<(Service, read_models::ReadModels), ServiceError> {
+        Service::open_with_read_models_preloaded(ledger, clock, ids, None)
+    }
+
+    /// As `open_with_read_models`, starting from a snapshot read ahead while the ledger opened
+    /// (`read_models::Preloaded`), if it matches the chain.
+    pub fn open_with_read_models_preloaded(
+        ledger: Arc<Ledger>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+        preloaded: Option<read_models::Preloaded>,
+    ) -> Result<(Service, read_models::ReadModels), ServiceError> {
         let interval = crate::limits::SNAPSHOT_INTERVAL_EVENTS;
-        let opened = read_models::open_projection(&ledger, interval)?;
+        let opened = read_models::open_projection_preloaded(&ledger, interval, preloaded)?;
         let (seq, facts) = (opened.projection.seq(), opened.projection.facts().clone());
         let service = Service::from_facts(ledger.clone(), clock, ids, facts, seq, opened.from_snapshot)?;
         let read_models = read_models::ReadModels::from_opened(ledger, opened, interval)?;

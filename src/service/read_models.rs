@@ -35,7 +35,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use crate::chain::decode;
 use crate::chain::Record;
 use crate::domain::Timestamp;
-use crate::projection::{AsOf, Projection, Snapshot};
+use crate::projection::{AsOf, Projection, Snapshot, SnapshotError};
 use crate::service::ServiceError;
 use crate::store::Ledger;
 
@@ -196,10 +196,29 @@ fn checkpoint_interval(snapshot_interval_events: u64) -> u64 {
 /// events after it, storing snapshots on the way (a ledger opened for the first time, or after a
 /// long import, is folded once).
 pub fn open_projection(ledger: &Ledger, snapshot_interval_events: u64) -> Result<OpenedProjection, ServiceError> {
+    open_projection_preloaded(ledger, snapshot_interval_events, None)
+}
+
+/// As `open_projection`, starting from `preloaded` (the newest snapshot, decoded while the ledger
+/// opened) when it matches the chain, else from the newest stored snapshot that does.
+pub fn open_projection_preloaded(
+    ledger: &Ledger,
+    snapshot_interval_events: u64,
+    preloaded: Option<Preloaded>,
+) -> Result<OpenedProjection, ServiceError> {
     let interval = snapshot_interval_events.max(1);
     let head = ledger.head().seq;
     let started = std::time::Instant::now();
-    let mut projection = load_snapshot(ledger, head)?.unwrap_or_default();
+    // A snapshot after the head (the ledger was recovered to an earlier point) is not looked at.
+    let preloaded = match preloaded.filter(|preloaded| preloaded.seq <= head) {
+        Some(Preloaded { seq, snapshot }) => match checked_snapshot(ledger, seq, snapshot)? {
+            Some(projection) => Some(projection),
+            None if seq > 0 => load_snapshot(ledger, seq - 1)?,
+            None => None,
+        },
+        None => load_snapshot(ledger, head)?,
+    };
+    let mut projection = preloaded.unwrap_or_default();
     let from_snapshot = projection.seq();
     tracing::info!(from_snapshot, took_ms = started.elapsed().as_millis() as u64, "projection snapshot read");
     let mut last_snapshot = from_snapshot;
@@ -688,25 +707,70 @@ pub fn load_snapshot(ledger: &Ledger, seq: u64) -> Result<Option<Projection>, Se
     while let Some((snapshot_seq, bytes)) = ledger.snapshot_at_or_before(at)? {
         let (read_ms, bytes_read) = (started.elapsed().as_millis() as u64, bytes.len());
         started = std::time::Instant::now();
-        let chain_hash = ledger.event_at(snapshot_seq)?.map(|event| event.hash);
-        let checked = Snapshot::from_bytes(&bytes).map_err(|e| e.to_string()).and_then(|snapshot| match chain_hash {
-            Some(hash) => snapshot.verified(snapshot_seq, hash).map_err(|e| e.to_string()),
-            None => Err("the chain has no such event".to_owned()),
-        });
+        let snapshot = Snapshot::from_bytes(&bytes);
+        drop(bytes);
         let decoded_ms = started.elapsed().as_millis() as u64;
         tracing::debug!(snapshot_seq, bytes_read, read_ms, decoded_ms, "projection snapshot loaded");
         started = std::time::Instant::now();
-        match checked {
-            Ok(projection) => return Ok(Some(projection)),
-            Err(reason) => {
-                tracing::warn!(snapshot_seq, %reason, "dropping a projection snapshot that does not match the chain");
-                ledger.remove_snapshot(snapshot_seq)?;
-                if snapshot_seq == 0 {
-                    break;
-                }
-                at = snapshot_seq - 1;
-            }
+        if let Some(projection) = checked_snapshot(ledger, snapshot_seq, snapshot)? {
+            return Ok(Some(projection));
         }
+        if snapshot_seq == 0 {
+            break;
+        }
+        at = snapshot_seq - 1;
     }
     Ok(None)
+}
+
+/// The projection inside a snapshot stored after event `snapshot_seq`, if it decoded and matches the
+/// chain there; else the snapshot is removed (it is rebuilt from the chain) and `None` returned.
+fn checked_snapshot(
+    ledger: &Ledger,
+    snapshot_seq: u64,
+    snapshot: Result<Snapshot, SnapshotError>,
+) -> Result<Option<Projection>, ServiceError> {
+    let chain_hash = ledger.event_at(snapshot_seq)?.map(|event| event.hash);
+    let checked = snapshot.map_err(|e| e.to_string()).and_then(|snapshot| match chain_hash {
+        Some(hash) => snapshot.verified(snapshot_seq, hash).map_err(|e| e.to_string()),
+        None => Err("the chain has no such event".to_owned()),
+    });
+    match checked {
+        Ok(projection) => Ok(Some(projection)),
+        Err(reason) => {
+            tracing::warn!(snapshot_seq, %reason, "dropping a projection snapshot that does not match the chain");
+            ledger.remove_snapshot(snapshot_seq)?;
+            Ok(None)
+        }
+    }
+}
+
+/// The newest stored snapshot, read and decoded before its ledger is open — a server's start does it
+/// on a thread of its own while sled opens, so the two costs overlap — and checked against the chain
+/// only once the ledger is open (`open_projection_preloaded`).
+pub struct Preloaded {
+    seq: u64,
+    snapshot: Result<Snapshot, SnapshotError>,
+}
+
+impl Preloaded {
+    /// Reads and decodes the newest intact snapshot file of the ledger in `data`, changing nothing
+    /// (the data directory's lock is not held yet). `None` when there is none to read.
+    pub fn read(data: &std::path::Path) -> Option<Preloaded> {
+        let started = std::time::Instant::now();
+        let (seq, bytes) =
+            match crate::store::snapshot_files::newest_intact(&crate::store::snapshot_files::directory(data)) {
+                Ok(newest) => newest?,
+                Err(error) => {
+                    tracing::warn!(%error, "the newest projection snapshot could not be read ahead");
+                    return None;
+                }
+            };
+        let read_ms = started.elapsed().as_millis() as u64;
+        let snapshot = Snapshot::from_bytes(&bytes);
+        drop(bytes);
+        let decoded_ms = started.elapsed().as_millis() as u64 - read_ms;
+        tracing::debug!(snapshot_seq = seq, read_ms, decoded_ms, "projection snapshot read ahead");
+        Some(Preloaded { seq, snapshot })
+    }
 }

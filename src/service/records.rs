@@ -144,8 +144,10 @@ impl Records {
         &self,
         clock: Arc<dyn crate::service::Clock>,
         ids: Arc<dyn crate::service::IdSource>,
+        preloaded: Option<crate::service::read_models::Preloaded>,
     ) -> Result<(crate::service::Service, crate::service::read_models::ReadModels), String> {
-        crate::service::Service::open_with_read_models(self.ledger.clone(), clock, ids).map_err(|e| e.to_string())
+        crate::service::Service::open_with_read_models_preloaded(self.ledger.clone(), clock, ids, preloaded)
+            .map_err(|e| e.to_string())
     }
 
     pub fn head(&self) -> Head {

@@ -53,18 +53,7 @@ pub fn put(directory: &Path, seq: u64, bytes: &[u8]) -> std::io::Result<()> {
 /// The newest snapshot taken at or before event `seq` whose digest holds, with the sequence number it
 /// was taken after. A damaged one is removed (with a warning) and the next older one is looked at.
 pub fn at_or_before(directory: &Path, seq: u64) -> std::io::Result<Option<(u64, Vec<u8>)>> {
-    let entries = match std::fs::read_dir(directory) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(error),
-    };
-    let mut stored = Vec::new();
-    for entry in entries {
-        if let Some(at) = entry?.file_name().to_str().and_then(seq_of).filter(|at| *at <= seq) {
-            stored.push(at);
-        }
-    }
-    stored.sort_unstable();
+    let mut stored = stored_at_or_before(directory, seq)?;
     while let Some(at) = stored.pop() {
         match read_checked(&directory.join(file_name(at))) {
             Ok(Some(bytes)) => return Ok(Some((at, bytes))),
@@ -78,6 +67,35 @@ pub fn at_or_before(directory: &Path, seq: u64) -> std::io::Result<Option<(u64, 
         }
     }
     Ok(None)
+}
+
+/// The newest snapshot file, if its digest holds, read without changing anything: for reading it
+/// before the data directory's lock is taken (a server's start decodes it while sled opens). A
+/// damaged newest file gives `None` here and is removed by `at_or_before` once the lock is held.
+pub fn newest_intact(directory: &Path) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+    let Some(at) = stored_at_or_before(directory, u64::MAX)?.pop() else { return Ok(None) };
+    match read_checked(&directory.join(file_name(at))) {
+        Ok(bytes) => Ok(bytes.map(|bytes| (at, bytes))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// The sequence numbers of the snapshot files taken at or before event `seq`, oldest first.
+fn stored_at_or_before(directory: &Path, seq: u64) -> std::io::Result<Vec<u64>> {
+    let entries = match std::fs::read_dir(directory) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
+    let mut stored = Vec::new();
+    for entry in entries {
+        if let Some(at) = entry?.file_name().to_str().and_then(seq_of).filter(|at| *at <= seq) {
+            stored.push(at);
+        }
+    }
+    stored.sort_unstable();
+    Ok(stored)
 }
 
 /// A snapshot file's bytes after its digest, if the digest holds (`None`: damaged or cut short). The
@@ -136,5 +154,26 @@ mod tests {
         std::fs::write(directory.join(file_name(80)), b"short").unwrap();
         assert_eq!(at_or_before(&directory, 100).unwrap(), Some((8, b"snapshot 8".to_vec())));
         assert_eq!(seq_of("8.snapshot"), None);
+    }
+
+    #[test]
+    fn the_newest_is_read_before_the_lock_without_removing_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let directory = directory(dir.path());
+        assert_eq!(newest_intact(&directory).unwrap(), None, "no directory yet");
+        for seq in [8, 64] {
+            put(&directory, seq, format!("snapshot {seq}").as_bytes()).unwrap();
+        }
+        assert_eq!(newest_intact(&directory).unwrap(), Some((64, b"snapshot 64".to_vec())));
+
+        // A damaged newest file: nothing is read, and the file stays for the lock holder to remove.
+        let newest = directory.join(file_name(64));
+        let mut bytes = std::fs::read(&newest).unwrap();
+        bytes[40] ^= 0x04;
+        std::fs::write(&newest, &bytes).unwrap();
+        assert_eq!(newest_intact(&directory).unwrap(), None);
+        assert!(newest.exists(), "reading before the lock removes nothing");
+        assert_eq!(at_or_before(&directory, u64::MAX).unwrap(), Some((8, b"snapshot 8".to_vec())));
+        assert!(!newest.exists());
     }
 }

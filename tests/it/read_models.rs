@@ -10,7 +10,7 @@ use kpi_ledger::chain::{decode, Record};
 use kpi_ledger::domain::{PeriodId, UnitCode};
 use kpi_ledger::projection::{AsOf, Projection};
 use kpi_ledger::service::queries::{RankingScope, View};
-use kpi_ledger::service::read_models::ReadModels;
+use kpi_ledger::service::read_models::{open_projection_preloaded, Preloaded, ReadModels};
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
 use kpi_ledger::store::Ledger;
 
@@ -192,6 +192,40 @@ fn a_snapshot_whose_facts_differ_from_the_chains_fold_is_caught_by_the_history_f
     assert!(error.contains("differs"), "{error}");
     let (_, current) = read_models.with_projection(AsOf::Latest, Clone::clone).unwrap();
     assert_eq!(current, folded(&ledger, head), "the fold from the first event is served");
+}
+
+#[test]
+fn a_snapshot_read_ahead_of_the_open_is_used_only_where_it_matches_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = year_ledger(dir.path());
+    let head = ledger.head().seq;
+    drop(ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap());
+    let newest = (head / INTERVAL) * INTERVAL;
+    let open = |preloaded| open_projection_preloaded(&ledger, INTERVAL, preloaded).unwrap();
+
+    // Read before the ledger is open (as a server's start does): the newest snapshot, used as it is.
+    let preloaded = Preloaded::read(dir.path()).expect("a snapshot to read ahead");
+    let opened = open(Some(preloaded));
+    assert_eq!(opened.from_snapshot, newest);
+    assert_eq!(opened.projection, folded(&ledger, head));
+
+    // The newest file holds the projection of another point (its stamp says so): it is dropped and
+    // the open goes on from the snapshot before it.
+    let (_, older) = ledger.snapshot_at_or_before(newest - 1).unwrap().unwrap();
+    ledger.put_snapshot(newest, &older).unwrap();
+    let opened = open(Preloaded::read(dir.path()));
+    assert_eq!(opened.from_snapshot, newest - INTERVAL);
+    assert_eq!(opened.projection, folded(&ledger, head));
+    let (at, retaken) = ledger.snapshot_at_or_before(head).unwrap().unwrap();
+    assert_eq!(at, newest);
+    assert_ne!(retaken, older, "the mismatch was dropped and the snapshot taken again on the way");
+
+    // A snapshot past the head (of events this ledger does not hold) is not looked at, nor removed.
+    ledger.put_snapshot(head + INTERVAL, &older).unwrap();
+    let opened = open(Preloaded::read(dir.path()));
+    assert_eq!(opened.from_snapshot, newest);
+    assert_eq!(opened.projection, folded(&ledger, head));
+    assert_eq!(ledger.snapshot_at_or_before(u64::MAX).unwrap().unwrap().0, head + INTERVAL);
 }
 
 /// The article's story (through the June appeal's decision), then three grants: YS07's office for 30
