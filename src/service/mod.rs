@@ -296,15 +296,16 @@ impl Service {
 
     /// Takes the facts of `projection` (the read models' fold) in place of the decider's own copy when
     /// the decider stands at that very event, never waiting for it: a decider busy deciding keeps
-    /// its own. Both are the one fold of the same events, so they are equal; afterwards they share
-    /// every node until one of them folds the next event, and a server holds one copy of its facts
-    /// instead of two (the facts are persistent maps). Returns whether it took them.
+    /// its own. Both are the one fold of the same events, so they are equal — unless the snapshot
+    /// both were opened from held facts the chain does not, which the read models' fold of the whole
+    /// history finds, and then the chain's own fold is the one to take. Afterwards they share every
+    /// node until one of them folds the next event, and a server holds one copy of its facts instead
+    /// of two (the facts are persistent maps). Returns whether it took them.
     pub fn share_facts(&self, projection: &crate::projection::Projection) -> bool {
         let Ok(mut decider) = self.decider.try_lock() else { return false };
         if decider.chain.head().seq != projection.seq() || decider.chain.head().hash != projection.hash() {
             return false;
         }
-        debug_assert!(decider.facts == *projection.facts(), "the decider and the read models folded the same events");
         decider.facts = projection.facts().clone();
         true
     }

@@ -360,14 +360,17 @@ impl ReadModels {
     /// event: `Service::share_facts`), so the two keep one copy of the facts. It ends when the read
     /// models are dropped or the ledger closes; after a failure it ends too and reads fold for
     /// themselves again.
-    pub fn follow(self: &Arc<Self>, share: impl Fn(&Projection) + Send + 'static) -> std::io::Result<()> {
+    pub fn follow(self: &Arc<Self>, share: impl Fn(&Projection) + Send + Sync + 'static) -> std::io::Result<()> {
         if self.following.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
+        let share = Arc::new(share);
         let weak = Arc::downgrade(self);
         let head = self.ledger.watch_head();
-        let spawned =
-            std::thread::Builder::new().name("kpi-ledger-read-models".into()).spawn(move || follow(weak, head, share));
+        let follower_share = share.clone();
+        let spawned = std::thread::Builder::new()
+            .name("kpi-ledger-read-models".into())
+            .spawn(move || follow(weak, head, |projection| follower_share(projection)));
         if spawned.is_err() {
             self.following.store(false, Ordering::SeqCst);
         }
@@ -384,6 +387,9 @@ impl ReadModels {
                 }
                 Err(error) => tracing::error!(%error, "folding the history for as-of reads"),
             }
+            // The fold took the opened projection's place: offered to the decider too, so the copy
+            // opened from the snapshot is let go (and a snapshot that differed decides nothing more).
+            share(&models.current.read().expect("projection lock"));
         };
         std::thread::Builder::new().name("kpi-ledger-as-of-history".into()).spawn(history).map(drop)
     }

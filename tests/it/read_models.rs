@@ -173,17 +173,7 @@ fn a_snapshot_whose_facts_differ_from_the_chains_fold_is_caught_by_the_history_f
     let ledger = year_ledger(dir.path());
     let head = ledger.head().seq;
     drop(ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap());
-    // Forge the newest snapshot's facts, keeping its stamp: a unit's name, one character changed.
-    let (at, bytes) = ledger.snapshot_at_or_before(head).unwrap().unwrap();
-    let name = folded(&ledger, at).facts().units.values().next().unwrap().name.clone();
-    let mut forged_name = name.clone();
-    let last = forged_name.pop().unwrap();
-    forged_name.push(if last == '甲' { '乙' } else { '甲' });
-    assert_eq!(name.len(), forged_name.len(), "same length, so the bytes stay well formed");
-    let offset = bytes.windows(name.len()).position(|window| window == name.as_bytes()).unwrap();
-    let mut forged = bytes.clone();
-    forged[offset..offset + name.len()].copy_from_slice(forged_name.as_bytes());
-    ledger.put_snapshot(at, &forged).unwrap();
+    forge_a_unit_name_in_the_newest_snapshot(&ledger);
 
     let read_models = ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap();
     let (_, opened) = read_models.with_projection(AsOf::Latest, Clone::clone).unwrap();
@@ -226,6 +216,57 @@ fn a_snapshot_read_ahead_of_the_open_is_used_only_where_it_matches_the_chain() {
     assert_eq!(opened.from_snapshot, newest);
     assert_eq!(opened.projection, folded(&ledger, head));
     assert_eq!(ledger.snapshot_at_or_before(u64::MAX).unwrap().unwrap().0, head + INTERVAL);
+}
+
+/// Forges the newest snapshot's facts, keeping its stamp: a unit's name, one character changed.
+fn forge_a_unit_name_in_the_newest_snapshot(ledger: &Ledger) {
+    let (at, bytes) = ledger.snapshot_at_or_before(ledger.head().seq).unwrap().unwrap();
+    let name = folded(ledger, at).facts().units.values().next().unwrap().name.clone();
+    let mut forged_name = name.clone();
+    let last = forged_name.pop().unwrap();
+    forged_name.push(if last == '甲' { '乙' } else { '甲' });
+    assert_eq!(name.len(), forged_name.len(), "same length, so the bytes stay well formed");
+    let offset = bytes.windows(name.len()).position(|window| window == name.as_bytes()).unwrap();
+    let mut forged = bytes.clone();
+    forged[offset..offset + name.len()].copy_from_slice(forged_name.as_bytes());
+    ledger.put_snapshot(at, &forged).unwrap();
+}
+
+/// A server's decider opens from the same snapshot as its read models; once the history is folded
+/// in the background, the decider takes that fold too — so it holds no second copy of the facts,
+/// and facts a snapshot held but the chain does not decide nothing more.
+#[test]
+fn after_the_history_fold_the_decider_decides_on_the_chains_own_fold() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = year_ledger(dir.path());
+    let head = ledger.head().seq;
+    drop(ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap());
+    forge_a_unit_name_in_the_newest_snapshot(&ledger);
+    let (service, read_models) = Service::open_with_read_models(
+        ledger.clone(),
+        Arc::new(ManualClock::default()),
+        Arc::new(SeededIds::new("history fold")),
+    )
+    .unwrap();
+    let (service, read_models) = (Arc::new(service), Arc::new(read_models));
+    let chains_fold = folded(&ledger, head).facts().clone();
+    assert!(service.with_facts(Clone::clone) != chains_fold, "the decider opened from the forged snapshot");
+
+    let decider = Arc::downgrade(&service);
+    read_models
+        .follow(move |projection: &Projection| {
+            if let Some(service) = decider.upgrade() {
+                service.share_facts(projection);
+            }
+        })
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while service.with_facts(Clone::clone) != chains_fold {
+        assert!(std::time::Instant::now() < deadline, "the decider still holds the snapshot's facts");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let (_, served) = read_models.with_projection(AsOf::Latest, |p| p.facts().clone()).unwrap();
+    assert!(service.with_facts(|facts| facts.units.ptr_eq(&served.units)), "one copy, shared with the read models");
 }
 
 /// The article's story (through the June appeal's decision), then three grants: YS07's office for 30
