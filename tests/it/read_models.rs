@@ -170,10 +170,7 @@ fn a_server_folds_its_history_once_and_answers_as_of_anywhere_from_checkpoints()
 #[test]
 fn a_snapshot_whose_facts_differ_from_the_chains_fold_is_caught_by_the_history_fold_and_not_served() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = year_ledger(dir.path());
-    let head = ledger.head().seq;
-    drop(ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap());
-    forge_a_unit_name_in_the_newest_snapshot(&ledger);
+    let (ledger, head) = year_ledger_with_a_forged_snapshot(dir.path());
 
     let read_models = ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap();
     let (_, opened) = read_models.with_projection(AsOf::Latest, Clone::clone).unwrap();
@@ -218,6 +215,16 @@ fn a_snapshot_read_ahead_of_the_open_is_used_only_where_it_matches_the_chain() {
     assert_eq!(ledger.snapshot_at_or_before(u64::MAX).unwrap().unwrap().0, head + INTERVAL);
 }
 
+/// The year's ledger with snapshots stored, the newest one's facts forged under its stamp; and its
+/// head.
+fn year_ledger_with_a_forged_snapshot(dir: &std::path::Path) -> (Arc<Ledger>, u64) {
+    let ledger = year_ledger(dir);
+    drop(ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap());
+    forge_a_unit_name_in_the_newest_snapshot(&ledger);
+    let head = ledger.head().seq;
+    (ledger, head)
+}
+
 /// Forges the newest snapshot's facts, keeping its stamp: a unit's name, one character changed.
 fn forge_a_unit_name_in_the_newest_snapshot(ledger: &Ledger) {
     let (at, bytes) = ledger.snapshot_at_or_before(ledger.head().seq).unwrap().unwrap();
@@ -238,10 +245,7 @@ fn forge_a_unit_name_in_the_newest_snapshot(ledger: &Ledger) {
 #[test]
 fn after_the_history_fold_the_decider_decides_on_the_chains_own_fold() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = year_ledger(dir.path());
-    let head = ledger.head().seq;
-    drop(ReadModels::open_with_interval(ledger.clone(), INTERVAL).unwrap());
-    forge_a_unit_name_in_the_newest_snapshot(&ledger);
+    let (ledger, head) = year_ledger_with_a_forged_snapshot(dir.path());
     let (service, read_models) = Service::open_with_read_models(
         ledger.clone(),
         Arc::new(ManualClock::default()),
