@@ -141,6 +141,9 @@ pub const DOCUMENT_BYTES_MAX: usize = 20 * 1024 * 1024;
 pub const DOCUMENT_UPLOADERS_MAX: usize = 32;
 /// Answers about the latest state kept serialised, by request URI, until the head moves.
 pub const ANSWER_CACHE_ENTRIES_MAX: usize = 4_096;
+/// Basis checks of uses of results kept once made (`service::people::BasisChecks`), each for one set
+/// of bases up to one event: a check reads a fixed chain prefix, so it is kept until the room is needed.
+pub const BASIS_CHECKS_KEPT_MAX: usize = 64;
 /// How long open connections (live event streams) may run on after SIGINT or SIGTERM before the
 /// server stops regardless: every acknowledged command is durable by then, so nothing is lost.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);

@@ -843,7 +843,7 @@ pub struct BasisChange {
 
 /// A decision resting on a view, to be checked: the subject, the view and the sequence number it was
 /// read at.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Basis {
     pub subject: ResultSubject,
     pub view: ResultView,
@@ -955,9 +955,19 @@ fn scheme_year(scheme: &SchemeId) -> Option<i32> {
 /// Whether a view's standings, read on `read_on`, may have moved by `event`: it may move the view, or
 /// it is the first event of a later day and the view is an individual ranking — whose scores move with
 /// time alone, as a week ends without its record (§15.4) — so such a move is listed under the first
-/// event recorded on the day it shows.
+/// event recorded on the day it shows. Once every week of the ranking's year was over on `read_on`,
+/// time moves it no more (`weeks_over_after`).
 fn moved_by(event: &Recorded, day: Date, read_on: Date, view: &ResultView) -> bool {
-    may_move(&event.event, view) || (read_on < day && matches!(view, ResultView::IndividualRanking { .. }))
+    may_move(&event.event, view)
+        || (read_on < day
+            && matches!(view, ResultView::IndividualRanking { year, .. } if read_on <= weeks_over_after(*year)))
+}
+
+/// The Sunday that ends the last week of `year` (the week of its last Thursday): from the day after,
+/// no week of the year is open, so no later day adds a missing week to it.
+fn weeks_over_after(year: i32) -> Date {
+    let whole_year = PeriodId::new(year, PeriodKind::Year, 1).expect("a year within the supported years");
+    IsoWeek::in_period(whole_year).last().expect("a year has weeks").sunday()
 }
 
 /// Checks each basis (read at or after `start`, which is the projection as of the earliest of them)

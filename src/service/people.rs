@@ -10,6 +10,9 @@
 //! that shows a name or a personal text shows it opened with the person's key (`PersonKeys::reveal`),
 //! or as erased: a sealed text never leaves here sealed, and an erased one never leaves at all.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use serde::{Deserialize, Serialize};
 
 use crate::domain::date::Date;
@@ -21,6 +24,7 @@ use crate::domain::{
     Actor, Command, Context, EventRef, PeriodId, PeriodKind, PersonId, PersonalText, Recorded, Rejection, TextField,
     UnitCode,
 };
+use crate::limits::BASIS_CHECKS_KEPT_MAX;
 use crate::projection::personal::{
     check_bases, Basis, BasisCheck, IndividualRanking, PersonIndicators, PersonListing, PersonReviews,
     PersonalScorecard, ReviewLine, WeeklyRecords,
@@ -506,13 +510,46 @@ impl ReadModels {
         Ok(person)
     }
 
-    /// Checks every basis against the events after it, up to event `to`.
+    /// Checks every basis against the events after it, up to event `to`: made once and then kept
+    /// (`BasisChecks`), since they read nothing but the chain up to `to`.
     fn check_bases_up_to(&self, bases: &[Basis], to: u64) -> Result<Vec<BasisCheck>, QueryError> {
         let Some(first) = bases.iter().map(|basis| basis.read_seq).min() else { return Ok(Vec::new()) };
+        if let Some(checks) = self.basis_checks().get(bases, to) {
+            return Ok(checks);
+        }
         let first = first.min(to);
         let (_, start) = self.with_projection(AsOf::Seq(first), Projection::clone)?;
         let events = read_recorded(self, first + 1, to)?;
-        check_bases(&start, &events, bases).map_err(|e| QueryError::Service(ServiceError::Failure(e.to_string())))
+        let checks = check_bases(&start, &events, bases)
+            .map_err(|e| QueryError::Service(ServiceError::Failure(e.to_string())))?;
+        self.basis_checks().keep(bases, to, &checks);
+        Ok(checks)
+    }
+}
+
+/// Basis checks already made, by the bases checked and the event they were checked up to. Checking
+/// folds every event after the earliest basis and ranks the view again after each one that may move
+/// it, so a page and the API answer asking the same question, or a reader paging back and forth, would
+/// otherwise each pay for it. A check reads only the chain up to its event, which never changes: a
+/// kept one is right for as long as it is kept, and no write makes it stale (a question about a newer
+/// head is another key). At most `BASIS_CHECKS_KEPT_MAX` are kept; when full, all are let go.
+#[derive(Default)]
+pub(super) struct BasisChecks(Mutex<HashMap<BasesUpTo, Vec<BasisCheck>>>);
+
+/// The bases checked, in order, and the event they were checked up to.
+type BasesUpTo = (Vec<Basis>, u64);
+
+impl BasisChecks {
+    fn get(&self, bases: &[Basis], to: u64) -> Option<Vec<BasisCheck>> {
+        self.0.lock().expect("basis checks lock").get(&(bases.to_vec(), to)).cloned()
+    }
+
+    fn keep(&self, bases: &[Basis], to: u64, checks: &[BasisCheck]) {
+        let mut kept = self.0.lock().expect("basis checks lock");
+        if kept.len() >= BASIS_CHECKS_KEPT_MAX {
+            kept.clear();
+        }
+        kept.insert((bases.to_vec(), to), checks.to_vec());
     }
 }
 
@@ -576,5 +613,61 @@ fn reveal_weekly_records(keys: &PersonKeys, records: &mut WeeklyRecords) {
         for comment in &mut week.comments {
             keys.reveal(person, TextField::WeeklyRecordComment, &mut comment.comment, erased);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Points;
+    use crate::projection::personal::ViewStanding;
+
+    fn basis(unit: &str, read_seq: u64) -> Basis {
+        Basis {
+            subject: ResultSubject::Unit { unit: UnitCode::new(unit).unwrap() },
+            view: ResultView::IndividualRanking { unit: UnitCode::new("YS07").unwrap(), year: 2016 },
+            read_seq,
+        }
+    }
+
+    fn check(rank: u32) -> BasisCheck {
+        let standing = ViewStanding { rank, tier: 1, score: Points(9_000) };
+        BasisCheck {
+            at_read: Some(standing),
+            now: Some(standing),
+            basis_changed: false,
+            holds_now: true,
+            changes: vec![],
+        }
+    }
+
+    /// A kept check answers exactly the question it was made for: the same bases, in the same order,
+    /// up to the same event. Anything else is asked again.
+    #[test]
+    fn a_kept_basis_check_answers_only_its_own_bases_up_to_its_own_event() {
+        let kept = BasisChecks::default();
+        let bases = [basis("YS01", 10), basis("YS02", 12)];
+        assert_eq!(kept.get(&bases, 40), None);
+        kept.keep(&bases, 40, &[check(1), check(2)]);
+        assert_eq!(kept.get(&bases, 40), Some(vec![check(1), check(2)]));
+        assert_eq!(kept.get(&bases, 41), None, "up to another event");
+        assert_eq!(kept.get(&bases[..1], 40), None, "fewer bases");
+        assert_eq!(kept.get(&[bases[1].clone(), bases[0].clone()], 40), None, "in another order");
+        assert_eq!(kept.get(&[basis("YS01", 11), basis("YS02", 12)], 40), None, "read elsewhere");
+    }
+
+    /// The room is bounded: once `BASIS_CHECKS_KEPT_MAX` are kept, the next one lets the others go.
+    #[test]
+    fn basis_checks_kept_are_bounded() {
+        let kept = BasisChecks::default();
+        let bases = [basis("YS01", 1)];
+        for to in 0..BASIS_CHECKS_KEPT_MAX as u64 {
+            kept.keep(&bases, to, &[check(1)]);
+        }
+        assert!(kept.get(&bases, 0).is_some());
+        kept.keep(&bases, 1_000, &[check(3)]);
+        assert_eq!(kept.get(&bases, 0), None);
+        assert_eq!(kept.get(&bases, 1_000), Some(vec![check(3)]));
+        assert_eq!(kept.0.lock().unwrap().len(), 1);
     }
 }

@@ -81,6 +81,8 @@ pub struct ReadModels {
     /// The sequence number folded, for readers waiting on the follower.
     folded: Mutex<u64>,
     folded_changed: Condvar,
+    /// Basis checks of uses of results already made (`people::BasisChecks`).
+    basis_checks: super::people::BasisChecks,
 }
 
 /// Projections kept in memory along the chain for as-of reads, each answering by folding only the
@@ -298,6 +300,7 @@ impl ReadModels {
             following: AtomicBool::new(false),
             folded: Mutex::new(folded),
             folded_changed: Condvar::new(),
+            basis_checks: Default::default(),
         };
         read_models.catch_up()?;
         Ok(read_models)
@@ -459,6 +462,10 @@ impl ReadModels {
 
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
+    }
+
+    pub(super) fn basis_checks(&self) -> &super::people::BasisChecks {
+        &self.basis_checks
     }
 
     /// Whether a follower thread keeps the read models up with the head (`follow`).

@@ -834,6 +834,59 @@ fn a_basis_on_an_individual_ranking_is_checked_as_of_the_heads_day() {
     assert!(check.holds_now && check.changes.is_empty(), "{check:?}");
 }
 
+/// A basis check looks again at an individual ranking on each later day only while a week of its
+/// year is still open; what it says must be what ranking the chain again after every single event
+/// says. Here every week goes unfiled, so each week that ends costs everyone the same: the last one
+/// of 2017 ends on Sunday 12-31, so the score still drops on 2018-01-01 and never after.
+#[test]
+fn a_basis_check_follows_time_until_the_last_week_of_the_year_is_over() {
+    let mut harness = ranked_world();
+    harness.given(&county_committee(), at(7, 13, 9, 0), rules());
+    for month in ["2017-07", "2017-08", "2017-09", "2017-10"] {
+        harness.given(&admin(), at(7, 12, 10, 0), OpenPeriod { scheme: scheme(), period: period(month) });
+    }
+    given_published(&mut harness, "2017-07", at(8, 10, 9, 0));
+    let read_seq = u64::try_from(harness.events.len()).unwrap();
+    given_published(&mut harness, "2017-10", at(11, 10, 9, 0));
+    let days = [(2017, 12, 30), (2017, 12, 31), (2018, 1, 1), (2018, 1, 10), (2018, 2, 1)];
+    for (fill, (year, month, day_of_month)) in ('a'..='f').zip(days) {
+        let when = Timestamp::from_civil(year, month, day_of_month, 9, 0, 0).unwrap();
+        harness.given(&admin(), when, bound(fill, &staff(), "YS07-0201"));
+    }
+
+    let view = ResultView::IndividualRanking { unit: unit("YS07"), year: 2017 };
+    let subject = person("YS07-0201");
+    let basis = Basis { subject: ResultSubject::Person { person: subject.clone() }, view, read_seq };
+    let split = usize::try_from(read_seq).unwrap();
+    let start = Projection::fold(&harness.events[..split]).expect("fold");
+    let [check] = &check_bases(&start, &harness.events[split..], &[basis]).expect("checked")[..] else {
+        panic!("one check")
+    };
+
+    // The same, the slow way: the ranking again after every event, on that event's day.
+    let time_zone = start.facts().time_zone();
+    let standing_after = |events: usize| {
+        let projection = Projection::fold(&harness.events[..events]).expect("fold");
+        let today = Date::of_instant(projection.recorded_at(), time_zone);
+        let ranking = projection.individual_ranking(&unit("YS07"), 2017, Counting::Published, today);
+        ranking.standing(&subject).map(|line| (line.rank, line.tier, line.annual_score))
+    };
+    let place = |standing: Option<ViewStanding>| standing.map(|s| (s.rank, s.tier, s.score));
+    let every: Vec<_> = (split..=harness.events.len()).map(standing_after).collect();
+    assert_eq!(place(check.at_read), every[0]);
+    assert_eq!(place(check.now), *every.last().unwrap(), "now, as ranked after the last event");
+    let moved: Vec<u64> = (1..every.len())
+        .filter(|&at| {
+            every[at].map(|(rank, tier, _)| (rank, tier)) != every[at - 1].map(|(rank, tier, _)| (rank, tier))
+        })
+        .map(|at| harness.events[split + at - 1].seq)
+        .collect();
+    assert_eq!(check.changes.iter().map(|change| change.event.seq).collect::<Vec<_>>(), moved);
+    let score = |at: usize| every[every.len() - at].unwrap().2;
+    assert!(score(3) < score(4), "2018-01-01: the week that ended on 12-31 costs its deduction: {every:?}");
+    assert_eq!((score(1), score(2)), (score(3), score(3)), "and no later day costs more");
+}
+
 #[test]
 fn excellent_goes_only_to_the_first_tier_and_within_the_quota() {
     let mut harness = ranked_world();
