@@ -5,6 +5,8 @@
 //! console and the page's requests (no error, no failed request), checks that Chinese renders in a CJK
 //! font, and leaves a screenshot in `target/screenshots/<test>.png` for a person to look at. What needs
 //! no browser (the headers, CSRF refusals, the downloads) goes through the router with `oneshot`.
+//! A session a test is done with is reset (no cookies, a blank page, its first window size, an empty
+//! console) and handed to the next test: the run starts about two Chromiums, not one per test.
 //!
 //! Without chromium or chromedriver the browser tests skip themselves and say so (`SKIPPED`), or fail
 //! when `KPI_LEDGER_REQUIRE_SYSTEM_TOOLS` is set (.ci/run installs both).
@@ -49,6 +51,11 @@ static DRIVER: OnceLock<Option<Driver>> = OnceLock::new();
 
 /// At most two browsers at once: the machines running the tests have few cores.
 static BROWSERS: Semaphore = Semaphore::const_new(2);
+
+/// Sessions tests are done with, reset for the next (`Browser::close`): starting a Chromium costs
+/// more CPU than most tests' pages, so the run starts about two and reuses them. A test that fails
+/// leaves its session out; the next starts a new one.
+static IDLE: Mutex<Vec<(Session, (u32, u32))>> = Mutex::new(Vec::new());
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -131,6 +138,8 @@ fn rename_hostile(api: &Api) {
 pub(crate) struct Browser {
     pub(crate) client: Session,
     name: &'static str,
+    /// The window's size when the session started, to which it is reset for the next test.
+    window: (u32, u32),
     _permit: SemaphorePermit<'static>,
 }
 
@@ -139,6 +148,10 @@ impl Browser {
     pub(crate) async fn open(name: &'static str) -> Option<Browser> {
         let driver = driver()?;
         let permit = BROWSERS.acquire().await.unwrap();
+        let idle = IDLE.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
+        if let Some((client, window)) = idle {
+            return Some(Browser { client, name, window, _permit: permit });
+        }
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -151,7 +164,8 @@ impl Browser {
             "goog:loggingPrefs": {"browser": "ALL"},
         });
         let client = Session::start(&driver.url, capabilities).await;
-        Some(Browser { client, name, _permit: permit })
+        let window = client.window_size().await;
+        Some(Browser { client, name, window, _permit: permit })
     }
 
     /// The same session, writing its screenshots under `name` from now on.
@@ -281,8 +295,10 @@ impl Browser {
         self.screenshot().await
     }
 
+    /// Hands the session on to the next test, reset (`Session::reset`).
     pub(crate) async fn close(self) {
-        self.client.close().await;
+        self.client.reset(self.window.0, self.window.1).await;
+        IDLE.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((self.client, self.window));
     }
 }
 

@@ -81,6 +81,13 @@ impl Session {
         entries.as_array().cloned().unwrap_or_default()
     }
 
+    /// The browser window's outer size, in CSS pixels.
+    pub async fn window_size(&self) -> (u32, u32) {
+        let rect = self.call("GET", "/window/rect", None).await;
+        let size = |key: &str| rect[key].as_u64().and_then(|value| u32::try_from(value).ok());
+        size("width").zip(size("height")).unwrap_or_else(|| panic!("no window size: {rect}"))
+    }
+
     /// Resizes the browser's window (its outer size, in CSS pixels).
     pub async fn set_window_size(&self, width: u32, height: u32) {
         self.call("POST", "/window/rect", Some(json!({"width": width, "height": height}))).await;
@@ -107,9 +114,17 @@ impl Session {
         self.call("POST", "/goog/cdp/execute", Some(command)).await;
     }
 
-    /// Ends the session and closes the browser.
-    pub async fn close(self) {
-        self.call("DELETE", "", None).await;
+    /// Makes the session as a new one would be for the next test: no cookies (Chrome DevTools'
+    /// `Network.clearBrowserCookies`, whichever page is open), screen media, the given window size, a
+    /// blank page and an empty console log. The sites the tests serve each listen on a port of their
+    /// own, so their local storage is never shared.
+    pub async fn reset(&self, width: u32, height: u32) {
+        let clear = json!({"cmd": "Network.clearBrowserCookies", "params": {}});
+        self.call("POST", "/goog/cdp/execute", Some(clear)).await;
+        self.emulate_media("").await;
+        self.goto("about:blank").await;
+        self.set_window_size(width, height).await;
+        self.console().await;
     }
 
     /// `method` on `{session}{path}`; the answer's `value`. A WebDriver error panics with its message.
