@@ -11,15 +11,16 @@
 //! the uses of results with the position they read, the one whose basis changed, and the demo's
 //! printed story of it (the binary run once).
 //!
-//! The years are recorded once (about 13,700 events, some 6 s in debug on two cores), in a `OnceLock`
-//! the tests of this module share.
+//! The years are recorded once per run (about 13,700 events, some 6 s in debug on two cores) into a
+//! closed ledger directory (`recorded_years`); the tests of this module share one copy of it, opened,
+//! and `site_people.rs` serves copies of it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
 use kpi_ledger::article::years::{self, Years, SUBJECT};
 use kpi_ledger::domain::facts::PeriodStatus;
-use kpi_ledger::domain::{PeriodId, Points, SchemeId, UnitCode};
+use kpi_ledger::domain::{PeriodId, Points, SchemeId, Timestamp, UnitCode};
 use kpi_ledger::projection::trace::TraceLine;
 use kpi_ledger::projection::{AsOf, Counting};
 use kpi_ledger::service::history::HistoryImported;
@@ -29,12 +30,11 @@ use kpi_ledger::service::{CommandOptions, ManualClock, PendingCommand, SeededIds
 use kpi_ledger::store::Ledger;
 use serde_json::Value;
 
-/// The recorded years, shared by the tests of this module.
-struct Recorded {
-    _dir: tempfile::TempDir,
-    service: Service,
-    read_models: ReadModels,
-    years: Years,
+/// The years as the demo records them, in a closed ledger directory recorded once per run: this
+/// module's tests read a copy of it, and `site_people` serves copies of it.
+pub(crate) struct RecordedYears {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) years: Years,
     /// One per history year, in order.
     imported: Vec<HistoryImported>,
     /// The history files as imported, by year.
@@ -43,18 +43,25 @@ struct Recorded {
     live: (u64, u64),
 }
 
-fn recorded() -> &'static Recorded {
-    static RECORDED: OnceLock<Recorded> = OnceLock::new();
+impl RecordedYears {
+    /// When the demo's clock stopped: the last live step's time.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.years.live.last().expect("a live year").context.now
+    }
+}
+
+pub(crate) fn recorded_years() -> &'static RecordedYears {
+    static RECORDED: OnceLock<RecordedYears> = OnceLock::new();
     RECORDED.get_or_init(record)
 }
 
 /// Records `years()` as the demo does: each history year's file imported by the city's admin at
 /// `imported_at()`, then every live step submitted at its own time (pipelined, as the demo does).
-fn record() -> Recorded {
+fn record() -> RecordedYears {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Arc::new(Ledger::open(dir.path()).unwrap());
     let clock = Arc::new(ManualClock::default());
-    let service = Service::open(ledger, clock.clone(), Arc::new(SeededIds::new("kpi-ledger demo"))).unwrap();
+    let service = Service::open(ledger.clone(), clock.clone(), Arc::new(SeededIds::new("kpi-ledger demo"))).unwrap();
     let years = years::years();
     clock.set(years::imported_at());
     let admin = years::history_admin();
@@ -83,8 +90,43 @@ fn record() -> Recorded {
     }
     in_flight.drain(..).for_each(|pending| drop(pending.wait().unwrap()));
     let last_live = service.records().head().seq;
-    let read_models = service.records().read_models().unwrap();
-    Recorded { _dir: dir, service, read_models, years, imported, files, live: (first_live, last_live) }
+    drop(service);
+    ledger.close();
+    RecordedYears { dir, years, imported, files, live: (first_live, last_live) }
+}
+
+/// This module's copy of the recorded years, opened: the service and its read models.
+struct Recorded {
+    _dir: tempfile::TempDir,
+    service: Service,
+    read_models: ReadModels,
+    years: &'static Years,
+    imported: &'static [HistoryImported],
+    files: &'static [(i32, String)],
+    live: (u64, u64),
+}
+
+fn recorded() -> &'static Recorded {
+    static OPENED: OnceLock<Recorded> = OnceLock::new();
+    OPENED.get_or_init(|| {
+        let shared = recorded_years();
+        let dir = tempfile::tempdir().unwrap();
+        crate::support::copy_ledger_dir(shared.dir.path(), dir.path());
+        let ledger = Arc::new(Ledger::open(dir.path()).unwrap());
+        let clock = Arc::new(ManualClock::default());
+        clock.set(shared.now());
+        let service = Service::open(ledger, clock, Arc::new(SeededIds::new("kpi-ledger demo"))).unwrap();
+        let read_models = service.records().read_models().unwrap();
+        Recorded {
+            _dir: dir,
+            service,
+            read_models,
+            years: &shared.years,
+            imported: &shared.imported,
+            files: &shared.files,
+            live: shared.live,
+        }
+    })
 }
 
 fn unit(code: &str) -> UnitCode {
@@ -116,7 +158,7 @@ fn history_is_imported_and_2017_is_lived() {
     let records = recorded.service.records();
     assert_eq!(recorded.live.1, records.head().seq, "the live year ends the ledger");
     let mut next = 1;
-    for ((year, file), imported) in recorded.files.iter().zip(&recorded.imported) {
+    for ((year, file), imported) in recorded.files.iter().zip(recorded.imported) {
         let steps = &recorded.years.history.iter().find(|history| history.year == *year).unwrap().steps;
         assert_eq!(imported.lines as usize, steps.len(), "{year}: every step a line");
         assert_eq!(imported.first_seq, next, "{year}: the years follow each other");

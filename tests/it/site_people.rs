@@ -1,7 +1,7 @@
 //! The people pages of the site (issue 12): a person's page (个人考核), the grade register (年度等次) and
 //! the uses of results (结果运用), over the demo's ledger (YS07's 36 staff in 2016: weekly records,
 //! reviews, personal indicators, grades with seven 优秀, one member erased, and a use of results whose
-//! basis changed), recorded once per run as `demo_story.rs` records it and copied for each test, with
+//! basis changed), as `demo_story.rs` records it once per run (`recorded_years`), copied for each test, with
 //! a few tokens granted on top.
 //!
 //! Through the router (`oneshot`): each page's figures against the API's answer to the same question
@@ -21,7 +21,7 @@ use kpi_ledger::article::years::{self, staff};
 use kpi_ledger::domain::{Command, Timestamp};
 use kpi_ledger::http::AppState;
 use kpi_ledger::service::tokens::token_hash;
-use kpi_ledger::service::{CommandOptions, ManualClock, PendingCommand, SeededIds, Service};
+use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
 use kpi_ledger::site::text::ZH;
 use kpi_ledger::store::Ledger;
 use serde_json::{json, Value};
@@ -51,29 +51,18 @@ struct Recorded {
 
 static DEMO: OnceLock<Recorded> = OnceLock::new();
 
-/// Records the demo's years as the demo does (history imported, 2017 lived), then grants `GRANTS`.
+/// A copy of the demo's years as `demo_story.rs` records them (history imported, 2017 lived), with
+/// `GRANTS` granted on top.
 fn record() -> Recorded {
+    let shared = crate::demo_story::recorded_years();
     let dir = tempfile::tempdir().unwrap();
+    crate::support::copy_ledger_dir(shared.dir.path(), dir.path());
     let ledger = Arc::new(Ledger::open(dir.path()).unwrap());
     let clock = Arc::new(ManualClock::default());
-    let service = Service::open(ledger.clone(), clock.clone(), Arc::new(SeededIds::new("kpi-ledger demo"))).unwrap();
-    let years = years::years();
-    clock.set(years::imported_at());
+    clock.set(shared.now());
+    let service = Service::open(ledger.clone(), clock, Arc::new(SeededIds::new("kpi-ledger demo"))).unwrap();
     let admin = years::history_admin();
-    for year in &years.history {
-        service.import_history(&admin, year.file().as_bytes()).unwrap();
-    }
-    let mut in_flight: Vec<PendingCommand> = Vec::new();
-    for step in &years.live {
-        clock.set(step.context.now);
-        let options = CommandOptions { new_id: Some(step.context.new_id), ..CommandOptions::default() };
-        in_flight.push(service.submit(step.context.actor.clone(), &step.command, options).unwrap());
-        if in_flight.len() == 256 {
-            in_flight.drain(..).for_each(|pending| drop(pending.wait().unwrap()));
-        }
-    }
-    in_flight.drain(..).for_each(|pending| drop(pending.wait().unwrap()));
-    let now = years.live.last().unwrap().context.now;
+    let now = shared.now();
     for (key, role, unit) in GRANTS {
         let mut payload = json!({
             "token_hash": token_hash(&token(key)),
