@@ -48,13 +48,14 @@ fn serve_with(settings: &LedgerSettings, state: AppState, addr: SocketAddr) -> R
         let read_token = tokens::new_token().map_err(|e| format!("no randomness for a token: {e}"))?;
         let state = state.with_local_read_token(&read_token);
         let info = ServerInfo { addr: bound, read_token, pid: std::process::id() };
+        let stop_signal = stop_signal();
         admin::write_server_info(&data, &info).map_err(|e| format!("--data {}: {e}", data.display()))?;
         super::output::emit_line(&format!("listening on http://{bound}"))?;
         // The API and the web site, on the same port.
         let router = crate::site::app(state);
         let (stopping, stop) = tokio::sync::watch::channel(false);
         let server = axum::serve(listener, router).with_graceful_shutdown(async move {
-            stop_signal().await;
+            stop_signal.await;
             let _ = stopping.send(true);
         });
         // Graceful shutdown waits for open connections, and a live event stream never ends by itself:
@@ -74,26 +75,34 @@ fn serve_with(settings: &LedgerSettings, state: AppState, addr: SocketAddr) -> R
     })
 }
 
-/// Ctrl-C (SIGINT) or SIGTERM, as a service manager sends it.
-async fn stop_signal() {
+/// Ctrl-C (SIGINT) or SIGTERM, as a service manager sends it: registered for when this is called —
+/// before the server says it listens, so that a signal sent the moment it does is caught too (the
+/// future itself is first polled later, on a task of the server's) — and the future ends on the first.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

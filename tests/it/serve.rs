@@ -1,6 +1,6 @@
 //! `kpi-ledger serve` as an operator runs it (issue 13): it stops within a bound after SIGINT or
 //! SIGTERM even while a live event stream is open, and `demo` never empties a directory a running
-//! server holds.
+//! server holds. A signal sent the moment it says it listens stops it as cleanly as a later one.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -94,4 +94,28 @@ fn the_demo_never_empties_a_directory_a_server_holds() {
     let stderr = String::from_utf8_lossy(&demo.stderr);
     assert!(stderr.contains("holds this ledger") && stderr.lines().count() == 1, "{stderr}");
     assert_eq!(run(&["head", "--data", &data]).stdout, before, "the ledger is intact");
+}
+
+/// A signal sent the moment the server says it listens stops it like any other: it has registered for
+/// SIGINT and SIGTERM before saying so, so it removes `server.json` and exits 0 — it never dies of the
+/// signal's default action, leaving its address file behind.
+#[test]
+fn a_signal_the_moment_the_server_listens_stops_it_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger").display().to_string();
+    ledger_with_token(&data);
+    for (round, signal) in [libc::SIGTERM, libc::SIGINT].into_iter().cycle().take(6).enumerate() {
+        let (mut server, _) = serve(&data);
+        let pid = libc::pid_t::try_from(server.id()).unwrap();
+        // SAFETY: kill takes no pointers; the pid is our own child's, not yet reaped.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let stopped = exits_within(&mut server, Duration::from_secs(8));
+        if !stopped {
+            server.kill().unwrap();
+        }
+        assert!(stopped, "round {round}: the server was still running 8 s after signal {signal}");
+        let status = server.wait().unwrap();
+        assert!(status.success(), "round {round}: signal {signal} ended the server with {status:?}");
+        assert!(!std::path::Path::new(&data).join("server.json").exists(), "round {round}: server.json is removed");
+    }
 }
