@@ -180,8 +180,8 @@ pub const SNAPSHOT_SPACING_DIVISOR: u64 = 16;
 /// sled's page cache by default, in MiB (`serve --cache-mib`); sled's own default of 1 GiB would be
 /// most of a server's memory. Reads of recent events and of the indexes stay in it.
 pub const SLED_CACHE_MIB_DEFAULT: u64 = 128;
-/// Most events the read models' follower folds under one hold of the projection's write lock (readers
-/// wait for it meanwhile); a longer backlog is folded in steps.
+/// Most events the read models' follower folds into its copy before swapping it in (readers go on
+/// reading the state before meanwhile); a longer backlog is folded, and shown, in steps.
 pub const FOLLOW_FOLD_EVENTS_MAX: u64 = 512;
 
 // ── The web site and the register's pages ─────────────────────────────────────────────────────────

@@ -17,9 +17,10 @@
 //! read models together, so a restart does not grow with the ledger.
 //!
 //! A server's read models follow the head on a thread of their own (`follow`): new events are folded
-//! as they become durable, snapshots are written there from a clone, holding no lock (readers go on
-//! meanwhile, answering from what is folded), and a read about the latest state answers from what is folded,
-//! never waiting for a fold or a rebuild; an adapter answers a command only once its events are
+//! as they become durable into a copy of the latest state, which is then swapped in, and snapshots
+//! are written there, holding no lock. A reader takes a handle on the latest state and reads it with
+//! no lock held, so a fold never waits for a read, nor a read for a fold or a rebuild: a read about
+//! the latest state answers from what is folded. An adapter answers a command only once its events are
 //! folded (`wait_until_folded`), so a client reads what it wrote. Without a follower (tests, the
 //! command line) every read folds what is missing itself.
 //!
@@ -72,7 +73,10 @@ pub struct ReadModels {
     /// The least spacing of as-of checkpoints (`Checkpoints`): the snapshot interval or
     /// `AS_OF_CHECKPOINT_INTERVAL_EVENTS`, whichever is less.
     checkpoint_interval_events: u64,
-    current: RwLock<Projection>,
+    /// The latest state folded. A reader takes its own handle (`Arc`) and lets the lock go before it
+    /// reads, and the follower folds into a copy and swaps it in, so neither ever waits on the other
+    /// for longer than that swap.
+    current: RwLock<Arc<Projection>>,
     checkpoints: Mutex<Checkpoints>,
     /// The newest snapshot stored or loaded (0: none), from which the next one is spaced.
     last_snapshot: AtomicU64,
@@ -294,7 +298,7 @@ impl ReadModels {
             ledger,
             snapshot_interval_events: snapshot_interval_events.max(1),
             checkpoint_interval_events,
-            current: RwLock::new(start),
+            current: RwLock::new(Arc::new(start)),
             checkpoints: Mutex::new(checkpoints),
             last_snapshot: AtomicU64::new(last_snapshot),
             following: AtomicBool::new(false),
@@ -319,15 +323,12 @@ impl ReadModels {
             return Ok(head);
         }
         let mut current = self.current.write().expect("projection lock");
+        let current = Arc::make_mut(&mut current);
         let mut last = self.last_snapshot.load(Ordering::SeqCst);
-        let folded = fold_storing_snapshots(
-            &self.ledger,
-            &mut current,
-            head,
-            self.snapshot_interval_events,
-            &mut last,
-            |folded| self.keep_checkpoint(folded),
-        );
+        let folded =
+            fold_storing_snapshots(&self.ledger, current, head, self.snapshot_interval_events, &mut last, |folded| {
+                self.keep_checkpoint(folded)
+            });
         self.last_snapshot.store(last, Ordering::SeqCst);
         self.publish_folded(current.seq());
         folded?;
@@ -397,9 +398,11 @@ impl ReadModels {
         std::thread::Builder::new().name("kpi-ledger-as-of-history".into()).spawn(history).map(drop)
     }
 
-    /// One step of the follower: folds what is durable (at most `FOLLOW_FOLD_EVENTS_MAX` events under
-    /// one hold of the write lock, stopping at the next snapshot point), then writes that snapshot
-    /// from a clone, holding no lock. Returns whether it folded anything.
+    /// One step of the follower: folds what is durable (at most `FOLLOW_FOLD_EVENTS_MAX` events,
+    /// stopping at the next snapshot point) into a copy of the latest state, holding no lock, and swaps
+    /// the copy in; then writes that snapshot, holding no lock either. Returns whether it folded
+    /// anything (or found the latest state replaced meanwhile, by the history fold: the step is then
+    /// folded again from the replacement).
     fn follow_step(&self) -> Result<bool, ServiceError> {
         let head = self.ledger.head().seq;
         let folded = self.current.read().expect("projection lock").seq();
@@ -411,18 +414,23 @@ impl ReadModels {
             .max((folded / interval + 1) * interval);
         let mut target = head.min(folded + FOLLOW_FOLD_EVENTS_MAX);
         target = target.min(next);
+        let base = Arc::clone(&self.current.read().expect("projection lock"));
+        let mut folding = Projection::clone(&base);
+        fold_ledger(&self.ledger, &mut folding, target, |folded| {
+            self.keep_checkpoint(folded);
+            Ok(())
+        })?;
         {
             let mut current = self.current.write().expect("projection lock");
-            fold_ledger(&self.ledger, &mut current, target, |folded| {
-                self.keep_checkpoint(folded);
-                Ok(())
-            })?;
+            if !Arc::ptr_eq(&current, &base) {
+                return Ok(true);
+            }
+            *current = Arc::new(folding);
         }
         self.publish_folded(target);
         if target == next {
-            // A clone costs nothing (persistent maps) and is serialised outside the lock: a waiting
-            // writer would otherwise hold back every reader for as long as the serialising takes.
-            let folded = self.current.read().expect("projection lock").clone();
+            // Serialised from a handle of its own, outside the lock.
+            let folded = Arc::clone(&self.current.read().expect("projection lock"));
             let bytes = Snapshot::bytes_of(&folded);
             drop(folded);
             store_snapshot_bytes(&self.ledger, next, &bytes);
@@ -547,18 +555,22 @@ impl ReadModels {
     ) -> Result<(ResolvedAsOf, T), ServiceError> {
         self.catch_up()?;
         if matches!(as_of, AsOf::Latest) {
-            let current = self.current.read().expect("projection lock");
+            let current = self.latest();
             return Ok((ResolvedAsOf { seq: current.seq(), instant: None }, read(&current)));
         }
         let resolved = self.resolve(as_of)?;
-        {
-            let current = self.current.read().expect("projection lock");
-            if current.seq() == resolved.seq {
-                return Ok((resolved, read(&current)));
-            }
+        let current = self.latest();
+        if current.seq() == resolved.seq {
+            return Ok((resolved, read(&current)));
         }
+        drop(current);
         let projection = self.projection_at(resolved.seq)?;
         Ok((resolved, read(&projection)))
+    }
+
+    /// A handle on the latest state folded, taken without holding the lock while it is read.
+    fn latest(&self) -> Arc<Projection> {
+        Arc::clone(&self.current.read().expect("projection lock"))
     }
 
     /// Where as-of reads can start from in memory: the sequence numbers of the checkpoints kept.
@@ -615,7 +627,7 @@ impl ReadModels {
         let opened = {
             let mut current = self.current.write().expect("projection lock");
             fold_ledger(&self.ledger, &mut history, current.seq(), replace)?;
-            std::mem::replace(&mut *current, history.clone())
+            std::mem::replace(&mut *current, Arc::new(history.clone()))
         };
         // The checkpoint where the read models opened belongs to the opened projection's copy of the facts.
         {
@@ -625,7 +637,7 @@ impl ReadModels {
         }
         // Compared outside the lock (it reads every fact of both). The fold from the first event is
         // the chain's own answer, so it stays in place either way.
-        if history != opened {
+        if history != *opened {
             return Err(ServiceError::Failure(format!(
                 "folded from the first event, the projection at event {} differs from the one opened from a \
                  snapshot; the fold from the first event is served",

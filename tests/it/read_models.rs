@@ -273,6 +273,41 @@ fn after_the_history_fold_the_decider_decides_on_the_chains_own_fold() {
     assert!(service.with_facts(|facts| facts.units.ptr_eq(&served.units)), "one copy, shared with the read models");
 }
 
+/// A read of the latest state holds back no fold, and no fold holds back a read: the follower folds
+/// into a copy of its own and swaps it in, and a reader reads its own handle with no lock held. Here
+/// a command is written and folded while a read of the latest state is still going on, which keeps
+/// reading what it started with.
+#[test]
+fn the_follower_folds_while_a_read_of_the_latest_state_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, clock) = story_ledger(dir.path());
+    let (service, read_models) =
+        Service::open_with_read_models(ledger.clone(), clock, Arc::new(SeededIds::new("follower"))).unwrap();
+    let read_models = Arc::new(read_models);
+    read_models.follow(|_: &Projection| {}).unwrap();
+    let admin = kpi_ledger::article::story()[0].context.actor.clone();
+    let grant = kpi_ledger::domain::Command::from_payload(
+        "GrantAccess",
+        &serde_json::json!({"token_hash": "4".repeat(64), "actor_id": "office-ys09", "role": "office", "unit": "YS09"}),
+    )
+    .unwrap();
+    let (_, (read_at, folded_meanwhile)) = read_models
+        .with_projection(AsOf::Latest, |latest| {
+            let read_at = latest.seq();
+            service.execute(admin.clone(), &grant, CommandOptions::default()).unwrap();
+            let head = ledger.head().seq;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while read_models.folded_seq() < head && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            assert_eq!(latest.seq(), read_at, "a read keeps the state it started with");
+            (read_at, read_models.folded_seq())
+        })
+        .unwrap();
+    assert_eq!(folded_meanwhile, ledger.head().seq, "folded while the read went on (it was at {read_at})");
+    assert!(read_models.access(&kpi_ledger::domain::TokenHash::new("4".repeat(64)).unwrap()).unwrap().is_some());
+}
+
 /// The article's story (through the June appeal's decision), then three grants: YS07's office for 30
 /// days, a city assessor (revoked at once) and YS08's admin, both for the default 90 days.
 fn story_ledger(dir: &std::path::Path) -> (Arc<Ledger>, Arc<ManualClock>) {
