@@ -120,7 +120,13 @@ pub async fn execute(
         expected_version: if_match(&headers)?,
         ..CommandOptions::default()
     };
-    let pending = state.service.submit(actor.0, &command, options)?;
+    // Deciding takes the decider's lock, which the commands in flight take in turn: that wait is off
+    // the async threads, so that reads and every other request are never queued behind commands
+    // waiting for the decider (with two async threads, a burst of commands would hold both).
+    let service = state.service.clone();
+    let pending = tokio::task::spawn_blocking(move || service.submit(actor.0, &command, options))
+        .await
+        .map_err(|e| Problem::internal(&e))??;
     let executed = pending.wait_async().await?;
     // A client reads what it wrote: the answer waits until the read models have folded the events.
     if state.read_models.is_following() && state.read_models.folded_seq() < executed.last_seq {

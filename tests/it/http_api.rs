@@ -1161,3 +1161,54 @@ async fn roll_ups_count_open_months_only_when_asked_and_every_such_answer_lists_
     let (status, body) = api.get("auditor", "/v1/rankings?unit=YS07&period=2017-Q3&provisional=yes").await;
     assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("provisional")));
 }
+
+/// A read is never queued behind commands waiting for the decider: deciding runs off the async
+/// threads. Here the decider is held (as a long decision holds it) while twice as many commands as
+/// the server has async threads wait for it, and a ranking read is still answered before it is let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_is_answered_while_commands_wait_for_the_decider() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let api = tokio::task::spawn_blocking(Api::new).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(api.state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let released = Arc::new(AtomicBool::new(false));
+    let (held, holding) = std::sync::mpsc::channel();
+    let holder = {
+        let (service, released) = (api.state.service.clone(), released.clone());
+        std::thread::spawn(move || {
+            service.with_facts(|_| {
+                held.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_secs(3));
+                released.store(true, Ordering::SeqCst);
+            })
+        })
+    };
+    holding.recv().unwrap();
+    let commands: Vec<_> = (0..4)
+        .map(|index| {
+            let (url, token) = (format!("{base}/v1/persons"), api.tokens["admin"].clone());
+            let body = json!({"person": format!("YS07-9{index:03}"), "name": "waiting", "unit": "YS07"}).to_string();
+            std::thread::spawn(move || {
+                let _ = ureq::post(&url)
+                    .header("authorization", &format!("Bearer {token}"))
+                    .header("content-type", "application/json")
+                    .send(&body);
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (url, token) = (format!("{base}/v1/rankings?unit=YS07&period=2017-06"), api.tokens["auditor"].clone());
+    let status = tokio::task::spawn_blocking(move || {
+        ureq::get(&url).header("authorization", &format!("Bearer {token}")).call().map(|answer| answer.status())
+    })
+    .await
+    .unwrap();
+    let answered_while_held = !released.load(Ordering::SeqCst);
+    assert_eq!(status.map(|status| status.as_u16()).map_err(|error| error.to_string()), Ok(200));
+    assert!(answered_while_held, "the read waited until the decider was let go");
+    holder.join().unwrap();
+    commands.into_iter().for_each(|command| command.join().unwrap());
+}
