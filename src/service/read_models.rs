@@ -405,7 +405,8 @@ impl ReadModels {
     /// folded again from the replacement).
     fn follow_step(&self) -> Result<bool, ServiceError> {
         let head = self.ledger.head().seq;
-        let folded = self.current.read().expect("projection lock").seq();
+        let base = Arc::clone(&self.current.read().expect("projection lock"));
+        let folded = base.seq();
         if folded >= head {
             return Ok(false);
         }
@@ -414,10 +415,14 @@ impl ReadModels {
             .max((folded / interval + 1) * interval);
         let mut target = head.min(folded + FOLLOW_FOLD_EVENTS_MAX);
         target = target.min(next);
-        let base = Arc::clone(&self.current.read().expect("projection lock"));
         let mut folding = Projection::clone(&base);
+        // Checkpoints passed are kept only once the copy is swapped in: one from a copy that is let go
+        // would keep the facts it came from alive.
+        let mut passed = Vec::new();
         fold_ledger(&self.ledger, &mut folding, target, |folded| {
-            self.keep_checkpoint(folded);
+            if folded.seq().is_multiple_of(self.checkpoint_interval_events) {
+                passed.push(folded.clone());
+            }
             Ok(())
         })?;
         {
@@ -427,6 +432,7 @@ impl ReadModels {
             }
             *current = Arc::new(folding);
         }
+        passed.iter().for_each(|folded| self.keep_checkpoint(folded));
         self.publish_folded(target);
         if target == next {
             // Serialised from a handle of its own, outside the lock.

@@ -1164,7 +1164,8 @@ async fn roll_ups_count_open_months_only_when_asked_and_every_such_answer_lists_
 
 /// A read is never queued behind commands waiting for the decider: deciding runs off the async
 /// threads. Here the decider is held (as a long decision holds it) while twice as many commands as
-/// the server has async threads wait for it, and a ranking read is still answered before it is let go.
+/// the server has async threads wait for it, and a ranking read is still answered before it is let go
+/// (when the async threads wait for the decider, the read is answered only once it is let go, 20 s on).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_is_answered_while_commands_wait_for_the_decider() {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -1174,14 +1175,16 @@ async fn a_read_is_answered_while_commands_wait_for_the_decider() {
     let app = router(api.state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
+    // The decider is held until the read is answered, or for 20 s at most.
     let released = Arc::new(AtomicBool::new(false));
     let (held, holding) = std::sync::mpsc::channel();
+    let (answered, answer) = std::sync::mpsc::channel::<()>();
     let holder = {
         let (service, released) = (api.state.service.clone(), released.clone());
         std::thread::spawn(move || {
             service.with_facts(|_| {
                 held.send(()).unwrap();
-                std::thread::sleep(std::time::Duration::from_secs(3));
+                let _ = answer.recv_timeout(std::time::Duration::from_secs(20));
                 released.store(true, Ordering::SeqCst);
             })
         })
@@ -1207,6 +1210,7 @@ async fn a_read_is_answered_while_commands_wait_for_the_decider() {
     .await
     .unwrap();
     let answered_while_held = !released.load(Ordering::SeqCst);
+    let _ = answered.send(());
     assert_eq!(status.map(|status| status.as_u16()).map_err(|error| error.to_string()), Ok(200));
     assert!(answered_while_held, "the read waited until the decider was let go");
     holder.join().unwrap();
