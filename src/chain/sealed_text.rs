@@ -53,23 +53,18 @@ pub fn seal(
         .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: &aad })
         .map_err(|_| failed("the cipher refused the text".to_owned()))?;
     Ok(SealedText {
-        ciphertext: CiphertextHex::new(hex::encode(ciphertext)).map_err(failed)?,
-        nonce: NonceHex::new(hex::encode(nonce)).map_err(failed)?,
+        ciphertext: CiphertextHex::from_bytes(ciphertext).map_err(failed)?,
+        nonce: NonceHex::from_bytes(nonce),
     })
 }
 
 /// Opens `sealed`, the text of `person` in `field`, with `key`.
 pub fn open(key: &PersonKey, person: &PersonId, field: TextField, sealed: &SealedText) -> Result<String, UnsealError> {
     let does_not_open = || UnsealError::DoesNotOpen { person: person.clone(), field: field.as_str() };
-    // Both are checked lower-case hex of the right lengths (`NonceHex`, `CiphertextHex`).
-    let nonce = hex::decode(sealed.nonce.as_str()).map_err(|_| does_not_open())?;
-    let ciphertext = hex::decode(sealed.ciphertext.as_str()).map_err(|_| does_not_open())?;
-    if nonce.len() != NONCE_BYTES {
-        return Err(does_not_open());
-    }
+    let (nonce, ciphertext) = (sealed.nonce.as_bytes(), sealed.ciphertext.as_bytes());
     let aad = associated_data(person, field);
     let plain = cipher(key)
-        .decrypt(XNonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: &aad })
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad })
         .map_err(|_| does_not_open())?;
     String::from_utf8(plain).map_err(|_| UnsealError::NotText { person: person.clone(), field: field.as_str() })
 }
@@ -92,6 +87,6 @@ mod tests {
         assert!(open(&key, &person("YS07-0302"), TextField::PersonName, &sealed).is_err());
         assert!(open(&key, &li, TextField::ReviewComment, &sealed).is_err());
         assert_eq!(sealed, seal(&key, [9; NONCE_BYTES], &li, TextField::PersonName, "李股长").unwrap(), "pure");
-        assert!(!sealed.ciphertext.as_str().contains(&hex::encode("李股长")));
+        assert!(!String::from(sealed.ciphertext.clone()).contains(&hex::encode("李股长")));
     }
 }

@@ -8,6 +8,7 @@
 //! is the facts themselves.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use super::appeal::{AppealStage, AppealTarget, AppealVerdict};
 use super::context::Role;
@@ -45,7 +46,10 @@ pub struct Facts {
     pub units: Map<UnitCode, UnitFacts>,
     /// Units by parent, so "the sections of a county" and "the counties of a city" are a look-up.
     pub children: Map<UnitCode, Set<UnitCode>>,
-    pub persons: Map<PersonId, PersonFacts>,
+    /// Each behind its own pointer: a map node copied on a write (a fold into a shared copy, a
+    /// checkpoint) copies pointers, not a million persons' texts, and a node half full of persons
+    /// holds pointers in its empty slots, not empty persons.
+    pub persons: Map<PersonId, Arc<PersonFacts>>,
     pub schemes: Map<SchemeId, SchemeFacts>,
     pub deductions: Map<DeductionId, DeductionFacts>,
     pub tier_awards: Map<TierAwardId, TierAwardFacts>,

@@ -15,6 +15,7 @@
 
 use super::facts::{Map, Set};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -677,14 +678,14 @@ impl Facts {
             retired_on: None,
             erased: false,
         };
-        self.persons.insert(event.person.clone(), person);
+        self.persons.insert(event.person.clone(), Arc::new(person));
     }
 
     /// A move takes effect on its day; one recorded before moves had a day (version 1), on the day it
     /// was recorded.
     pub(super) fn person_moved(&mut self, event: &PersonMoved, recorded: &Recorded) {
         let from = event.effective_on.unwrap_or_else(|| self.recorded_on(recorded));
-        if let Some(person) = self.persons.get_mut(&event.person) {
+        if let Some(person) = self.persons.get_mut(&event.person).map(Arc::make_mut) {
             person.unit = event.to_unit.clone();
             person.memberships.push(Membership { unit: event.to_unit.clone(), from });
         }
@@ -692,7 +693,7 @@ impl Facts {
 
     pub(super) fn person_retired(&mut self, event: &PersonRetired, recorded: &Recorded) {
         let day = self.recorded_on(recorded);
-        if let Some(person) = self.persons.get_mut(&event.person) {
+        if let Some(person) = self.persons.get_mut(&event.person).map(Arc::make_mut) {
             person.retired = true;
             person.retired_on = Some(day);
         }
@@ -700,8 +701,26 @@ impl Facts {
 
     /// The person's texts read as erased from now on; nothing else about them changes.
     pub(super) fn person_erased(&mut self, event: &PersonErased) {
-        if let Some(person) = self.persons.get_mut(&event.person) {
+        if let Some(person) = self.persons.get_mut(&event.person).map(Arc::make_mut) {
             person.erased = true;
+        }
+    }
+
+    /// Holds the person `event` changed as the very value `like` holds, when the two are equal: two
+    /// folds of one history (the fold from the first event beside a projection decoded from a
+    /// snapshot) then keep one copy of every person who did not change after, not two. No answer
+    /// changes, only where an equal value lives.
+    pub fn share_person_with(&mut self, event: &Event, like: &Facts) {
+        let person = match event {
+            Event::PersonRegistered(event) => &event.person,
+            Event::PersonMoved(event) => &event.person,
+            Event::PersonRetired(event) => &event.person,
+            Event::PersonErased(event) => &event.person,
+            _ => return,
+        };
+        let Some(theirs) = like.persons.get(person) else { return };
+        if self.persons.get(person).is_some_and(|mine| !Arc::ptr_eq(mine, theirs) && mine == theirs) {
+            self.persons.insert(person.clone(), theirs.clone());
         }
     }
 

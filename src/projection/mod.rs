@@ -142,6 +142,15 @@ impl Projection {
         Ok(())
     }
 
+    /// As `apply`, then holds the person the event changed as the very value `like` holds when the
+    /// two are equal (`Facts::share_person_with`): a fold of the history beside a projection decoded
+    /// from a snapshot keeps one copy of the persons both hold.
+    pub fn apply_sharing(&mut self, event: &Recorded, like: &Projection) -> Result<(), ApplyError> {
+        self.apply(event)?;
+        self.facts.share_person_with(&event.event, &like.facts);
+        Ok(())
+    }
+
     /// Folds `events` in order onto this projection.
     pub fn apply_all<'a>(&mut self, events: impl IntoIterator<Item = &'a Recorded>) -> Result<(), ApplyError> {
         events.into_iter().try_for_each(|event| self.apply(event))

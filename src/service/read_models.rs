@@ -620,19 +620,25 @@ impl ReadModels {
     /// on the read models hold one lineage of facts, whose checkpoints share what did not change.
     /// It is also a check of the snapshot opened from: an error says they differed (the fold from
     /// the first event is served then).
+    ///
+    /// Every person the fold changes is held as the very value the latest state holds when the two
+    /// are equal (`Projection::apply_sharing`), so the fold holds one copy of the persons, not a
+    /// second one beside the opened projection's until it takes its place.
     pub fn fold_history(&self) -> Result<(), ServiceError> {
-        let opened_at = self.current.read().expect("projection lock").seq();
         let replace = |folded: &Projection| {
             if folded.seq().is_multiple_of(self.checkpoint_interval_events) {
                 self.checkpoints.lock().expect("checkpoints lock").replace(folded);
             }
             Ok(())
         };
+        let like = self.latest();
         let mut history = Projection::default();
-        fold_ledger(&self.ledger, &mut history, opened_at, replace)?;
+        fold_events(&self.ledger, &mut history, like.seq(), Some(&like), replace)?;
+        drop(like);
         let opened = {
             let mut current = self.current.write().expect("projection lock");
-            fold_ledger(&self.ledger, &mut history, current.seq(), replace)?;
+            let to_seq = current.seq();
+            fold_events(&self.ledger, &mut history, to_seq, Some(&current), replace)?;
             std::mem::replace(&mut *current, Arc::new(history.clone()))
         };
         // The checkpoint where the read models opened belongs to the opened projection's copy of the facts.
@@ -718,11 +724,26 @@ pub fn fold_ledger(
     ledger: &Ledger,
     projection: &mut Projection,
     to_seq: u64,
+    after_each: impl FnMut(&Projection) -> Result<(), ServiceError>,
+) -> Result<(), ServiceError> {
+    fold_events(ledger, projection, to_seq, None, after_each)
+}
+
+/// As `fold_ledger`; with `like`, sharing the persons it holds (`Projection::apply_sharing`).
+fn fold_events(
+    ledger: &Ledger,
+    projection: &mut Projection,
+    to_seq: u64,
+    like: Option<&Projection>,
     mut after_each: impl FnMut(&Projection) -> Result<(), ServiceError>,
 ) -> Result<(), ServiceError> {
     let decode = |seq: u64, record: Record<'_>| decode(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()));
     ledger.for_each_decoded(projection.seq() + 1, to_seq, decode, |event| {
-        projection.apply(&event).map_err(|e| ServiceError::Failure(e.to_string()))?;
+        let applied = match like {
+            Some(like) => projection.apply_sharing(&event, like),
+            None => projection.apply(&event),
+        };
+        applied.map_err(|e| ServiceError::Failure(e.to_string()))?;
         after_each(projection)
     })?;
     if projection.seq() < to_seq {

@@ -140,17 +140,21 @@ fn parse(file: &Path, bytes: &[u8]) -> Result<Loaded, KeyFileError> {
     if format.format != FORMAT {
         return Err(malformed(format!("format is {:?}, expected {FORMAT:?}", format.format)));
     }
-    let mut keys = PersonKeyMap::new();
+    let mut read = Vec::new();
     for (number, line) in (2..).zip(lines) {
         let line: KeyLine =
             serde_json::from_slice(line).map_err(|error| malformed(format!("line {number}: {error}")))?;
         let key = decode_key(&line.key)
             .ok_or_else(|| malformed(format!("line {number}: key: expected 64 lower-case hex digits")))?;
-        if keys.get(&line.person).is_some_and(|held| *held != key) {
-            return Err(malformed(format!("line {number}: a second, different key for {}", line.person)));
-        }
-        keys.insert(line.person, key);
+        read.push((line.person, key, number));
     }
+    // Sorted (stably: each person's lines stay in file order) and built in one go, the map's nodes
+    // are full, not about half full as keys inserted one by one in order leave them.
+    read.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(pair) = read.windows(2).find(|pair| pair[0].0 == pair[1].0 && pair[0].1 != pair[1].1) {
+        return Err(malformed(format!("line {}: a second, different key for {}", pair[1].2, pair[1].0)));
+    }
+    let keys = read.into_iter().map(|(person, key, _)| (person, key)).collect();
     Ok(Loaded { keys, needs_rewrite: finished != bytes.len() })
 }
 

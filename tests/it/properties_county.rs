@@ -394,9 +394,8 @@ fn facts_without_erased(projection: &Projection) -> Facts {
     facts.persons = facts
         .persons
         .into_iter()
-        .map(|(id, person)| {
-            let mut person = person;
-            person.erased = false;
+        .map(|(id, mut person)| {
+            std::sync::Arc::make_mut(&mut person).erased = false;
             (id, person)
         })
         .collect();

@@ -74,6 +74,7 @@ fn known_person<'a>(facts: &'a Facts, field: &str, person: &PersonId) -> Result<
     facts
         .persons
         .get(person)
+        .map(|person| &**person)
         .ok_or_else(|| Rejection::new(Code::UnknownPerson, field, format!("{field}: unknown person {person}")))
 }
 
