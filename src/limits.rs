@@ -180,6 +180,15 @@ pub const SNAPSHOT_SPACING_DIVISOR: u64 = 16;
 /// sled's page cache by default, in MiB (`serve --cache-mib`); sled's own default of 1 GiB would be
 /// most of a server's memory. Reads of recent events and of the indexes stay in it.
 pub const SLED_CACHE_MIB_DEFAULT: u64 = 128;
+/// Most threads a server runs blocking work on (answers computed, commands decided, files read).
+/// Each thread keeps memory of its own with the allocator, and what a command decided there lives on
+/// after it: with a thread for every connection, a burst of 64 connections grew a server at a million
+/// events by about 300 MiB, kept after the burst.
+pub const SERVER_BLOCKING_THREADS_MAX: usize = 16;
+/// Most HTTP commands handed to blocking threads at once; the rest wait for a place without a thread.
+/// The decider takes them in turn anyway; a few at once still share each write of the person keys
+/// file, and half of `SERVER_BLOCKING_THREADS_MAX` is always left to reads.
+pub const COMMANDS_DECIDING_MAX: usize = 8;
 /// Most events the read models' follower folds into its copy before swapping it in (readers go on
 /// reading the state before meanwhile); a longer backlog is folded, and shown, in steps.
 pub const FOLLOW_FOLD_EVENTS_MAX: u64 = 512;

@@ -33,7 +33,11 @@ pub fn serve_service(settings: &LedgerSettings, service: Arc<Service>, addr: Soc
 
 /// Serves `state` until Ctrl-C, its read models following the head on a thread of their own.
 fn serve_with(settings: &LedgerSettings, state: AppState, addr: SocketAddr) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(crate::limits::SERVER_BLOCKING_THREADS_MAX)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let data = settings.data.clone();
     let service = Arc::downgrade(&state.service);
     let share = move |projection: &crate::projection::Projection| {

@@ -122,19 +122,17 @@ pub async fn execute(
     };
     // Deciding takes the decider's lock, which the commands in flight take in turn: that wait is off
     // the async threads, so that reads and every other request are never queued behind commands
-    // waiting for the decider (with two async threads, a burst of commands would hold both).
+    // waiting for the decider (with two async threads, a burst of commands would hold both). Only a
+    // few commands wait on blocking threads; the others wait for a place holding no thread.
+    let deciding = state.deciding.clone().acquire_owned().await.map_err(|e| Problem::internal(&e))?;
     let service = state.service.clone();
     let pending = tokio::task::spawn_blocking(move || service.submit(actor.0, &command, options))
         .await
         .map_err(|e| Problem::internal(&e))??;
+    drop(deciding);
     let executed = pending.wait_async().await?;
     // A client reads what it wrote: the answer waits until the read models have folded the events.
-    if state.read_models.is_following() && state.read_models.folded_seq() < executed.last_seq {
-        let (read_models, last_seq) = (state.read_models.clone(), executed.last_seq);
-        tokio::task::spawn_blocking(move || read_models.wait_until_folded(last_seq))
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-    }
+    state.read_models.folded(executed.last_seq).await;
     let status = if executed.replayed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(executed)).into_response())
 }

@@ -53,20 +53,16 @@ pub struct AppState {
     /// whole ledger (`service::queries::Reader::Local`), writes nothing, never expires and is never
     /// recorded in the ledger.
     pub local_read_token_hash: Option<String>,
+    /// Places for commands being decided on blocking threads (`COMMANDS_DECIDING_MAX`): a command
+    /// waits for one without holding a thread.
+    pub deciding: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// Builds the read models from the ledger (from the newest valid snapshot on).
     pub fn new(service: Arc<Service>) -> Result<AppState, crate::service::ServiceError> {
         let read_models = Arc::new(service.records().read_models()?);
-        Ok(AppState {
-            service,
-            read_models,
-            metrics: Arc::default(),
-            checkpoint_cache: Arc::default(),
-            answer_cache: Arc::default(),
-            local_read_token_hash: None,
-        })
+        Ok(AppState::with_read_models(service, read_models))
     }
 
     /// The state around read models opened together with the service (`Service::open_with_read_models`).
@@ -78,6 +74,7 @@ impl AppState {
             checkpoint_cache: Arc::default(),
             answer_cache: Arc::default(),
             local_read_token_hash: None,
+            deciding: Arc::new(tokio::sync::Semaphore::new(crate::limits::COMMANDS_DECIDING_MAX)),
         }
     }
 

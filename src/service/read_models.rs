@@ -85,6 +85,8 @@ pub struct ReadModels {
     /// The sequence number folded, for readers waiting on the follower.
     folded: Mutex<u64>,
     folded_changed: Condvar,
+    /// The same, for waiters that hold no thread (`folded`).
+    folded_watch: tokio::sync::watch::Sender<u64>,
     /// Basis checks of uses of results already made (`people::BasisChecks`).
     basis_checks: super::people::BasisChecks,
 }
@@ -304,6 +306,7 @@ impl ReadModels {
             following: AtomicBool::new(false),
             folded: Mutex::new(folded),
             folded_changed: Condvar::new(),
+            folded_watch: tokio::sync::watch::Sender::new(folded),
             basis_checks: Default::default(),
         };
         read_models.catch_up()?;
@@ -338,6 +341,16 @@ impl ReadModels {
     fn publish_folded(&self, seq: u64) {
         *self.folded.lock().expect("folded lock") = seq;
         self.folded_changed.notify_all();
+        self.folded_watch.send_replace(seq);
+    }
+
+    /// As `wait_until_folded`, holding no thread while it waits (for the async adapters); without a
+    /// follower it returns at once, as reads then fold for themselves.
+    pub async fn folded(&self, seq: u64) {
+        let mut folded = self.folded_watch.subscribe();
+        let done = |folded: &u64| *folded >= seq || !self.following.load(Ordering::SeqCst);
+        // The sender lives as long as `self`, so the wait ends only when `done`.
+        let _ = folded.wait_for(done).await;
     }
 
     /// Waits until the events up to `seq` are folded (for an adapter that answers a command only once
@@ -704,6 +717,7 @@ fn follow(
                 tracing::error!(%error, "the read models' follower stopped; reads fold for themselves");
                 models.following.store(false, Ordering::SeqCst);
                 models.folded_changed.notify_all();
+                models.folded_watch.send_modify(|_| ());
                 return;
             }
         }

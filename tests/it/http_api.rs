@@ -1163,11 +1163,24 @@ async fn roll_ups_count_open_months_only_when_asked_and_every_such_answer_lists_
 }
 
 /// A read is never queued behind commands waiting for the decider: deciding runs off the async
-/// threads. Here the decider is held (as a long decision holds it) while twice as many commands as
-/// the server has async threads wait for it, and a ranking read is still answered before it is let go
-/// (when the async threads wait for the decider, the read is answered only once it is let go, 20 s on).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_read_is_answered_while_commands_wait_for_the_decider() {
+/// threads, and only `COMMANDS_DECIDING_MAX` commands at once take a blocking thread to wait on it.
+/// Here the decider is held (as a long decision holds it) while three times that many commands wait
+/// for it, on a runtime with two async threads and blocking threads for those commands, this read and
+/// this test's client: the read is still answered before the decider is let go (when the commands
+/// hold the async threads, or every blocking thread, it is answered only once it is let go, 20 s on).
+#[test]
+fn a_read_is_answered_while_commands_wait_for_the_decider() {
+    let deciding_max = kpi_ledger::limits::COMMANDS_DECIDING_MAX;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(deciding_max + 2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(reads_while_commands_wait(deciding_max * 3));
+}
+
+async fn reads_while_commands_wait(commands: usize) {
     use std::sync::atomic::{AtomicBool, Ordering};
     let api = tokio::task::spawn_blocking(Api::new).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -1190,7 +1203,7 @@ async fn a_read_is_answered_while_commands_wait_for_the_decider() {
         })
     };
     holding.recv().unwrap();
-    let commands: Vec<_> = (0..4)
+    let commands: Vec<_> = (0..commands)
         .map(|index| {
             let (url, token) = (format!("{base}/v1/persons"), api.tokens["admin"].clone());
             let body = json!({"person": format!("YS07-9{index:03}"), "name": "waiting", "unit": "YS07"}).to_string();
@@ -1202,7 +1215,12 @@ async fn a_read_is_answered_while_commands_wait_for_the_decider() {
             })
         })
         .collect();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Every place to decide taken, and the rest of the commands given time to arrive.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while api.state.deciding.available_permits() > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let (url, token) = (format!("{base}/v1/rankings?unit=YS07&period=2017-06"), api.tokens["auditor"].clone());
     let status = tokio::task::spawn_blocking(move || {
         ureq::get(&url).header("authorization", &format!("Bearer {token}")).call().map(|answer| answer.status())
