@@ -24,7 +24,7 @@ use super::ids::{
 use super::organisation::UnitLevel;
 use super::own_scheme::TakenOver;
 use super::period::PeriodId;
-use super::person::{Membership, PeopleFacts};
+use super::person::{Memberships, PeopleFacts};
 use super::points::Points;
 use super::recorded::EventRef;
 use super::scheme::{IndicatorMethod, TierStandard};
@@ -99,16 +99,14 @@ macro_rules! serialize_as_array_when_binary {
 }
 pub(crate) use serialize_as_array_when_binary;
 
+/// A person as the facts hold a million of them: nothing kept twice (the unit they are in is their
+/// latest stretch's, and they are retired when they have a day they retired on).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct PersonFacts {
     /// As the registration stored it: plain (version 1) or sealed under the person's key (version 2).
     pub name: crate::domain::personal_text::PersonalText,
-    /// The unit the latest registration or move names (a move may take effect later: `unit_on`).
-    pub unit: UnitCode,
-    pub retired: bool,
-    /// Where the person belonged from which day: the registration, then every move, by effective day.
-    #[serde(default)]
-    pub memberships: Vec<Membership>,
+    /// Where the person belonged from which day: the registration, then every move.
+    pub memberships: Memberships,
     /// The day the person retired (the last day they count anywhere).
     #[serde(default)]
     pub retired_on: Option<Date>,
@@ -117,7 +115,7 @@ pub struct PersonFacts {
     pub erased: bool,
 }
 
-serialize_as_array_when_binary!(PersonFacts { name, unit, retired, memberships, retired_on, erased });
+serialize_as_array_when_binary!(PersonFacts { name, memberships, retired_on, erased });
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemeFacts {
@@ -674,6 +672,7 @@ impl Facts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::person::Membership;
 
     /// A person's facts as a projection snapshot writes them (an array, no field names) and as JSON
     /// shows them (named); both read back, and so does the named form older snapshots hold.
@@ -683,9 +682,7 @@ mod tests {
         let from = Date::new(2016, 1, 1).unwrap();
         let person = PersonFacts {
             name: "冯股长".into(),
-            unit: unit.clone(),
-            retired: true,
-            memberships: vec![Membership { unit, from }],
+            memberships: Memberships::registered(Membership { unit, from }),
             retired_on: Date::new(2016, 12, 31),
             erased: false,
         };
@@ -700,5 +697,14 @@ mod tests {
         let named = rmp_serde::to_vec_named(&json).unwrap();
         assert!(named.len() > binary.len());
         assert_eq!(rmp_serde::from_slice::<PersonFacts>(&named).unwrap(), person);
+    }
+
+    /// A person's stretches begin with the registration's, so the unit they are in is always there:
+    /// facts holding a person without a stretch (a damaged or forged snapshot) are refused, not read.
+    #[test]
+    fn a_person_without_a_stretch_is_refused() {
+        let json = serde_json::json!({"name": "冯股长", "memberships": [], "retired_on": null, "erased": false});
+        let error = serde_json::from_value::<PersonFacts>(json).unwrap_err().to_string();
+        assert!(error.contains("memberships: expected at least the registration's stretch"), "{error}");
     }
 }

@@ -315,6 +315,53 @@ pub struct Membership {
 
 super::facts::serialize_as_array_when_binary!(Membership { unit, from });
 
+/// Where a person belonged from which day: the registration's stretch, then one for every move, in
+/// the order recorded — by effective day too, since a move never takes effect before the stretch it
+/// ends began. Never empty (it starts with the registration and only grows; one read from a
+/// snapshot without a stretch is refused), so the latest stretch is always there. Written as the
+/// array of its stretches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Memberships(Vec<Membership>);
+
+impl Memberships {
+    /// The stretch a registration begins.
+    pub fn registered(first: Membership) -> Memberships {
+        Memberships(vec![first])
+    }
+
+    /// A move's stretch, after every one before it.
+    pub fn push(&mut self, next: Membership) {
+        self.0.push(next);
+    }
+
+    /// The stretch begun last: where the latest registration or move put the person (a move may take
+    /// effect later: `PersonFacts::unit_on`).
+    pub fn latest(&self) -> &Membership {
+        self.0.last().expect("memberships begin with the registration's stretch and only grow")
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Membership> {
+        self.0.iter()
+    }
+
+    pub fn as_slice(&self) -> &[Membership] {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Memberships {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Memberships, D::Error> {
+        let stretches = Vec::<Membership>::deserialize(deserializer)?;
+        match stretches.is_empty() {
+            true => {
+                Err(serde::de::Error::custom("a person's memberships: expected at least the registration's stretch"))
+            }
+            false => Ok(Memberships(stretches)),
+        }
+    }
+}
+
 /// Everything recorded about individuals beyond their registration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeopleFacts {
@@ -475,6 +522,16 @@ pub fn latest_reviews(reviews: &[ReviewFacts]) -> Vec<&ReviewFacts> {
 // ---- Where a person belongs --------------------------------------------------------------------
 
 impl PersonFacts {
+    /// The unit the latest registration or move names (a move may take effect later: `unit_on`).
+    pub fn unit(&self) -> &UnitCode {
+        &self.memberships.latest().unit
+    }
+
+    /// Whether the person has retired (they count nowhere after `retired_on`).
+    pub fn is_retired(&self) -> bool {
+        self.retired_on.is_some()
+    }
+
     /// The unit the person belongs to on `day`: the latest stretch begun by then; none before they
     /// were registered or after the day they retired.
     pub fn unit_on(&self, day: Date) -> Option<&UnitCode> {
@@ -488,8 +545,9 @@ impl PersonFacts {
     /// (in order of their stretches).
     pub fn stretches_within(&self, first: Date, last: Date) -> Vec<(&UnitCode, Date)> {
         let mut stretches = Vec::new();
-        for (index, membership) in self.memberships.iter().enumerate() {
-            let next = self.memberships.get(index + 1).map(|next| next.from);
+        let memberships = self.memberships.as_slice();
+        for (index, membership) in memberships.iter().enumerate() {
+            let next = memberships.get(index + 1).map(|next| next.from);
             let mut end = next.and_then(|from| from.plus_days(-1)).unwrap_or(last);
             if let Some(retired_on) = self.retired_on {
                 end = end.min(retired_on);
@@ -672,9 +730,7 @@ impl Facts {
         let from = self.recorded_on(recorded);
         let person = PersonFacts {
             name: event.name.clone(),
-            unit: event.unit.clone(),
-            retired: false,
-            memberships: vec![Membership { unit: event.unit.clone(), from }],
+            memberships: Memberships::registered(Membership { unit: event.unit.clone(), from }),
             retired_on: None,
             erased: false,
         };
@@ -686,7 +742,6 @@ impl Facts {
     pub(super) fn person_moved(&mut self, event: &PersonMoved, recorded: &Recorded) {
         let from = event.effective_on.unwrap_or_else(|| self.recorded_on(recorded));
         if let Some(person) = self.persons.get_mut(&event.person).map(Arc::make_mut) {
-            person.unit = event.to_unit.clone();
             person.memberships.push(Membership { unit: event.to_unit.clone(), from });
         }
     }
@@ -694,7 +749,6 @@ impl Facts {
     pub(super) fn person_retired(&mut self, event: &PersonRetired, recorded: &Recorded) {
         let day = self.recorded_on(recorded);
         if let Some(person) = self.persons.get_mut(&event.person).map(Arc::make_mut) {
-            person.retired = true;
             person.retired_on = Some(day);
         }
     }

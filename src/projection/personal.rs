@@ -352,15 +352,14 @@ impl Projection {
             .iter()
             .filter(|(_, person)| {
                 person.memberships.iter().any(|membership| self.facts.in_scope(unit, &membership.unit))
-                    || self.facts.in_scope(unit, &person.unit)
             })
             .map(|(code, person)| PersonListing {
                 person: code.clone(),
                 name: person.name.clone(),
                 erased: person.erased,
                 unit: person.unit_on(today).cloned(),
-                retired: person.retired,
-                memberships: person.memberships.clone(),
+                retired: person.is_retired(),
+                memberships: person.memberships.as_slice().to_vec(),
             })
             .collect()
     }

@@ -17,8 +17,9 @@ use super::Projection;
 /// period is published, not open. 4: the people facts index, per person, every indicator they were
 /// ever made responsible for. (A person's facts and memberships are now written as arrays of their
 /// fields, not maps naming each one, `serialize_as_array_when_binary`: the same layout, since every
-/// reader of format 4 reads a struct from either form.)
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 4;
+/// reader of format 4 reads a struct from either form.) 5: a person's facts no longer hold their unit
+/// and whether they retired apart from the stretches and the day they retired on.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 5;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {

@@ -411,10 +411,9 @@ pub fn may_read(projection: &Projection, reader: &Reader, target: &ReadTarget) -
                 return Err(refuse_role(actor, "a person's data", PERSON_READERS));
             }
             let Some(record) = facts.persons.get(person) else { return Ok(()) };
-            let units = record.memberships.iter().map(|membership| &membership.unit).chain([&record.unit]);
-            match units.into_iter().any(|unit| facts.in_scope(&actor.unit, unit)) {
+            match record.memberships.iter().any(|membership| facts.in_scope(&actor.unit, &membership.unit)) {
                 true => Ok(()),
-                false => Err(refuse_scope(actor, field, format!("person {person} (in {})", record.unit))),
+                false => Err(refuse_scope(actor, field, format!("person {person} (in {})", record.unit()))),
             }
         }
         ReadTarget::IndividualRanking { unit } => {

@@ -62,8 +62,8 @@ fn granted_person(facts: &Facts, command: &GrantAccess) -> Result<(), Rejection>
         return reject(Code::InvalidValue, "person", message);
     }
     let record = checks::person(facts, "person", person)?;
-    if !facts.in_scope(&command.unit, &record.unit) {
-        let message = format!("person: {person} (in {}) is outside the grant's unit {}", record.unit, command.unit);
+    if !facts.in_scope(&command.unit, record.unit()) {
+        let message = format!("person: {person} (in {}) is outside the grant's unit {}", record.unit(), command.unit);
         return reject(Code::OutOfScope, "person", message);
     }
     if let Some(bound) = facts.person_of_actor(&command.actor_id).filter(|bound| *bound != person) {

@@ -165,7 +165,7 @@ pub fn unit<'a>(facts: &'a Facts, field: &str, code: &UnitCode) -> Result<&'a Un
 pub fn person<'a>(facts: &'a Facts, field: &str, id: &PersonId) -> Result<&'a PersonFacts, Rejection> {
     match facts.persons.get(id) {
         None => reject(Code::UnknownPerson, field, format!("{field}: unknown person {id}")),
-        Some(record) if record.retired => {
+        Some(record) if record.is_retired() => {
             reject(Code::PersonRetired, field, format!("{field}: person {id} is retired"))
         }
         Some(record) => Ok(record),

@@ -113,12 +113,12 @@ pub fn register_person(facts: &Facts, command: &RegisterPerson, context: &Contex
 
 pub fn move_person(facts: &Facts, command: &MovePerson, context: &Context) -> Result<Event, Rejection> {
     let person = checks::person(facts, "person", &command.person)?;
-    require_scope(facts, &context.actor, &person.unit)?;
+    require_scope(facts, &context.actor, person.unit())?;
     checks::unit(facts, "to_unit", &command.to_unit)?;
     require_scope(facts, &context.actor, &command.to_unit)?;
     // The day it takes effect: today (in the ledger's zone) unless given; never before the current stretch.
     let effective_on = command.effective_on.unwrap_or_else(|| Date::of_instant(context.now, facts.time_zone()));
-    if let Some(current) = person.memberships.last().filter(|current| effective_on < current.from) {
+    if let Some(current) = Some(person.memberships.latest()).filter(|current| effective_on < current.from) {
         let message = format!(
             "effective_on: {effective_on} is before {}, the day {}'s current stretch in {} began; a move takes \
              effect on or after it",
@@ -129,7 +129,7 @@ pub fn move_person(facts: &Facts, command: &MovePerson, context: &Context) -> Re
     super::personal::move_not_into_final_months(facts, &command.person, person, &command.to_unit, effective_on)?;
     Ok(PersonMoved {
         person: command.person.clone(),
-        from_unit: person.unit.clone(),
+        from_unit: person.unit().clone(),
         to_unit: command.to_unit.clone(),
         effective_on: Some(effective_on),
     }
@@ -138,7 +138,7 @@ pub fn move_person(facts: &Facts, command: &MovePerson, context: &Context) -> Re
 
 pub fn retire_person(facts: &Facts, command: &RetirePerson, context: &Context) -> Result<Event, Rejection> {
     let person = checks::person(facts, "person", &command.person)?;
-    require_scope(facts, &context.actor, &person.unit)?;
+    require_scope(facts, &context.actor, person.unit())?;
     checks::long_text("reason", &command.reason)?;
     Ok(PersonRetired { person: command.person.clone(), reason: command.reason.clone() }.into())
 }
@@ -150,7 +150,7 @@ pub fn erase_person(facts: &Facts, command: &ErasePerson, context: &Context) -> 
         return reject(Code::UnknownPerson, "person", format!("person: unknown person {}", command.person));
     };
     checks::not_erased(person, "person", &command.person)?;
-    require_scope(facts, &context.actor, &person.unit)?;
+    require_scope(facts, &context.actor, person.unit())?;
     checks::long_text("legal_basis", &command.legal_basis)?;
     Ok(PersonErased { person: command.person.clone(), legal_basis: command.legal_basis.clone() }.into())
 }

@@ -197,7 +197,7 @@ pub(super) fn move_not_into_final_months(
     let quarter = base_period_holding(effective_on, PeriodKind::Quarter);
     let mut counties: Vec<&UnitCode> = Vec::new();
     let concerned =
-        [facts.scoring_county(person_id, quarter), facts.county_of_unit(&person.unit), facts.county_of_unit(to_unit)];
+        [facts.scoring_county(person_id, quarter), facts.county_of_unit(person.unit()), facts.county_of_unit(to_unit)];
     for county in concerned.into_iter().flatten() {
         if !counties.contains(&county) {
             counties.push(county);
@@ -246,8 +246,8 @@ pub fn define_personal_indicator(
         return reject(Code::IndicatorExists, "indicator", message);
     }
     let person = checks::person(facts, "person", &command.person)?;
-    if !facts.in_scope(&command.unit, &person.unit) {
-        let message = format!("person: {} is in {}, not in {}", command.person, person.unit, command.unit);
+    if !facts.in_scope(&command.unit, person.unit()) {
+        let message = format!("person: {} is in {}, not in {}", command.person, person.unit(), command.unit);
         return reject(Code::OutOfScope, "person", message);
     }
     checks::name("name", &command.name)?;

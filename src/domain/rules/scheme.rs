@@ -344,8 +344,8 @@ fn not_dropped(scheme: &SchemeFacts, indicator: &IndicatorCode, unit: &UnitCode)
 
 fn responsible_person(facts: &Facts, person: &crate::domain::ids::PersonId, unit: &UnitCode) -> Result<(), Rejection> {
     let record = checks::person(facts, "responsible_person", person)?;
-    if !facts.in_scope(unit, &record.unit) {
-        let message = format!("responsible_person: person {person} works in {}, not in {unit}", record.unit);
+    if !facts.in_scope(unit, record.unit()) {
+        let message = format!("responsible_person: person {person} works in {}, not in {unit}", record.unit());
         return reject(Code::OutOfScope, "responsible_person", message);
     }
     Ok(())

@@ -35,7 +35,7 @@ fn the_county_size_is_one_county_its_own_scheme_and_its_staff_over_four_years() 
         assert_eq!(plan.grades.len(), participants, "{year}: every participant graded");
         assert!(!plan.indicators.is_empty(), "{year}");
     }
-    let active = state.persons.values().filter(|person| !person.retired && person.unit != county).count();
+    let active = state.persons.values().filter(|person| !person.is_retired() && person.unit() != &county).count();
     assert_eq!(active, 40, "one retires and one is hired each year");
     let weeks: usize = state.people.weekly_records.values().map(|weeks| weeks.len()).sum();
     assert!(weeks > 40 * 52 * 4 * 9 / 10, "nearly every week of every member: {weeks}");

@@ -150,7 +150,7 @@ impl Generator {
     }
 
     fn is_active(&self, person: &PersonId) -> bool {
-        self.world.state.persons.get(person).is_some_and(|record| !record.retired)
+        self.world.state.persons.get(person).is_some_and(|record| !record.is_retired())
     }
 
     /// Each county's own scheme of the year: opened, two city indicators taken over, a local indicator
@@ -304,7 +304,7 @@ impl Generator {
             .cloned()
             .collect();
         let Some(leaving) = members.get(self.choices.below(members.len() as u64) as usize).cloned() else { return };
-        let section = self.world.state.persons[&leaving].unit.clone();
+        let section = self.world.state.persons[&leaving].unit().clone();
         let admin = self.admin.clone();
         self.world.must(&admin, RetirePerson { person: leaving, reason: "retired".to_owned() });
         if let Some(index) = county.sections.iter().position(|unit| *unit == section) {
@@ -541,7 +541,7 @@ impl Generator {
             let Some(person) = movable.get(self.choices.below(movable.len() as u64) as usize).cloned() else {
                 continue;
             };
-            let from = self.world.state.persons[&person].unit.clone();
+            let from = self.world.state.persons[&person].unit().clone();
             let others: Vec<&UnitCode> = sections.iter().filter(|section| **section != from).collect();
             let to_unit = others[self.choices.below(others.len() as u64) as usize].clone();
             let admin = self.admin.clone();
