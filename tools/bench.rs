@@ -1785,6 +1785,7 @@ fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Arg
     let after_seconds = 3;
     let run_tag = format!("L{}", std::process::id());
     let head_before = server.head_seq(&token)?;
+    eprintln!("server_1m: serving {head_before} events");
     let (burst, reads) = std::thread::scope(|scope| -> BenchResult<(WrkRun, Vec<(f64, Duration)>)> {
         let reader = scope.spawn(|| {
             timed_reads(&server, &ranking_paths, &token, burst_seconds + after_seconds).map_err(|e| e.to_string())
@@ -1833,6 +1834,8 @@ fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Arg
     }
     Ok(json!({
         "events": total,
+        // A kept ledger (`--server-data`) is longer by every earlier run's burst: the figures are of this many.
+        "events_at_start": head_before,
         "restart_ms": restart,
         "ranking_during_burst_ms": during,
         "ranking_after_burst_ms": after,
