@@ -118,7 +118,8 @@ pub fn move_person(facts: &Facts, command: &MovePerson, context: &Context) -> Re
     require_scope(facts, &context.actor, &command.to_unit)?;
     // The day it takes effect: today (in the ledger's zone) unless given; never before the current stretch.
     let effective_on = command.effective_on.unwrap_or_else(|| Date::of_instant(context.now, facts.time_zone()));
-    if let Some(current) = Some(person.memberships.latest()).filter(|current| effective_on < current.from) {
+    let current = person.memberships.latest();
+    if effective_on < current.from {
         let message = format!(
             "effective_on: {effective_on} is before {}, the day {}'s current stretch in {} began; a move takes \
              effect on or after it",
