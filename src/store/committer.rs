@@ -107,6 +107,7 @@ impl Committer {
     /// makes it durable, then publishes the new head.
     fn write(&mut self, mut group: Group) -> Result<(), String> {
         let group_start = self.segment.len();
+        segment::close_group(&mut group.frames);
         self.segment.append(&group.frames).map_err(|e| format!("record copy: {e}"))?;
         self.segment.sync().map_err(|e| format!("record copy: {e}"))?;
         let mark = SegmentMark { group_start, end: self.segment.len() };

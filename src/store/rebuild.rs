@@ -227,6 +227,7 @@ impl Rebuilder {
         let mark = match &mut self.copy {
             CopyTarget::Write { segment, pending } => {
                 let group_start = segment.len();
+                segment::close_group(pending);
                 segment.append(pending)?;
                 segment.sync()?;
                 pending.clear();

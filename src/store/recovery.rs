@@ -2,8 +2,9 @@
 //!
 //! - On open (`attach`): the heads and the last acknowledged group of both copies are compared. sled
 //!   coming back shorter than the copy (it drops a damaged log tail as if it were a torn write) is
-//!   rolled forward from the copy; bytes after the copy's last whole frame are a torn write of a group
-//!   that was never acknowledged, and are set aside in a file of their own. Any other disagreement is
+//!   rolled forward from the copy, whole groups only; bytes after the copy's last whole group (even
+//!   whole frames of a group cut short) are a torn write that was never acknowledged, and are set
+//!   aside in a file of their own, so an atomic batch is never half applied. Any other disagreement is
 //!   refused with one line that names it, and nothing is changed.
 //! - `recover` rebuilds both copies from whatever of each still verifies, event by event, into a
 //!   staging directory, sets the old files aside (never deletes them) and moves the rebuilt ones in.
@@ -85,9 +86,12 @@ pub(crate) fn attach(
             head.seq, mark.end
         )));
     }
-    check_last_group(dir, tree, head, mark)?;
-    let (head, end) =
-        if len > mark.end { roll_forward(dir, db, tree, syncer, head, mark, len)? } else { (head, mark.end) };
+    let groups_marked = check_last_group(dir, tree, head, mark)?;
+    let (head, end) = if len > mark.end {
+        roll_forward(dir, db, tree, syncer, head, mark, len, groups_marked)?
+    } else {
+        (head, mark.end)
+    };
     Ok((head, Segment::open(dir, end)?))
 }
 
@@ -100,6 +104,10 @@ fn copy_index_into(tree: &sled::Tree, head: Head, copy: &mut Segment) -> Result<
     let mut frames = Vec::new();
     let mut prev = GENESIS_HASH;
     for entry in tree.range(keys::event(1)..=keys::event(head.seq.max(1))) {
+        if frames.len() > 8 << 20 {
+            copy.append(&frames)?;
+            frames.clear();
+        }
         let (key, value) = entry?;
         let seq = keys::event_seq(&key).ok_or_else(|| damaged("malformed event key in the index"))?;
         let record = Record::decode(&value).map_err(|e| damaged(format!("index, event {seq}: {e}")))?;
@@ -108,20 +116,20 @@ fn copy_index_into(tree: &sled::Tree, head: Head, copy: &mut Segment) -> Result<
         }
         prev = record.hash;
         segment::encode_frame(seq, &value, &mut frames);
-        if frames.len() > 8 << 20 {
-            copy.append(&frames)?;
-            frames.clear();
-        }
     }
+    // The whole index is one group: its last frame, always in the last append, ends it.
+    segment::close_group(&mut frames);
     copy.append(&frames)?;
     copy.sync()?;
     Ok(())
 }
 
-/// The frames of the last acknowledged group must be exactly the index's records of it.
-fn check_last_group(dir: &Path, tree: &sled::Tree, head: Head, mark: SegmentMark) -> Result<(), StoreError> {
+/// The frames of the last acknowledged group must be exactly the index's records of it. Returns
+/// whether the copy marks its groups' ends (its last group ends with a `KE` frame, or it holds no
+/// frame yet); a copy written before groups were marked does not.
+fn check_last_group(dir: &Path, tree: &sled::Tree, head: Head, mark: SegmentMark) -> Result<bool, StoreError> {
     if mark.group_start == mark.end {
-        return Ok(());
+        return Ok(true);
     }
     let mut reader = FrameReader::open(dir, mark.group_start)?;
     let mut last = None;
@@ -142,15 +150,17 @@ fn check_last_group(dir: &Path, tree: &sled::Tree, head: Head, mark: SegmentMark
         last = Some(frame);
     }
     match last {
-        Some(frame) if frame.seq == head.seq && frame.end == mark.end => Ok(()),
+        Some(frame) if frame.seq == head.seq && frame.end == mark.end => Ok(frame.ends_group),
         _ => {
             Err(damaged(format!("{FILE_NAME} does not end its last group at event {} where the index does", head.seq)))
         }
     }
 }
 
-/// Rolls the index forward over the copy's whole frames after `mark` (events the index lost); a torn
-/// tail after the last whole frame is set aside.
+/// Rolls the index forward over the copy's whole groups after `mark` (events the index lost); a torn
+/// tail after the last group's end — a part of a group, even of whole frames — is set aside. In a copy
+/// whose groups are not marked (`groups_marked` false), every whole frame counts as a group.
+#[allow(clippy::too_many_arguments)]
 fn roll_forward(
     dir: &Path,
     db: &sled::Db,
@@ -159,8 +169,10 @@ fn roll_forward(
     head: Head,
     mark: SegmentMark,
     len: u64,
+    groups_marked: bool,
 ) -> Result<(Head, u64), StoreError> {
-    let whole_end = whole_frames_end(dir, mark.end, len)?;
+    let whole = whole_frames_end(dir, mark.end, len)?;
+    let whole_end = if groups_marked { whole.groups_end } else { whole.frames_end };
     let merkle = crate::chain::merkle::IncrementalTree::load(&merkle_nodes::SledNodes(tree), head.seq)
         .map_err(|e| damaged(format!("the index's Merkle tree at size {}: {e}", head.seq)))?;
     let copy = CopyTarget::Existing { group_start: None, end: mark.end };
@@ -194,14 +206,23 @@ fn roll_forward(
     Ok((rebuilder.head(), end))
 }
 
+/// Where the copy's whole frames after a point end, and where the last of them that ends a group
+/// does (the point itself when none does).
+struct WholeEnds {
+    frames_end: u64,
+    groups_end: u64,
+}
+
 /// Where the copy's whole frames after `from` end: bytes after that are a torn write, unless whole
 /// frames follow them (then the copy was damaged, and opening is refused before anything is written).
-fn whole_frames_end(dir: &Path, from: u64, len: u64) -> Result<u64, StoreError> {
+fn whole_frames_end(dir: &Path, from: u64, len: u64) -> Result<WholeEnds, StoreError> {
     let mut reader = FrameReader::open(dir, from)?;
+    let mut groups_end = from;
     loop {
         match reader.next_frame()? {
+            Ok(frame) if frame.ends_group => groups_end = frame.end,
             Ok(_) => {}
-            Err(ReadEnd::Clean) => return Ok(len),
+            Err(ReadEnd::Clean) => return Ok(WholeEnds { frames_end: len, groups_end }),
             Err(ReadEnd::Damaged { offset, error }) => {
                 if whole_frame_after(dir, offset + 1, len)? {
                     return Err(damaged(format!(
@@ -209,7 +230,7 @@ fn whole_frames_end(dir: &Path, from: u64, len: u64) -> Result<u64, StoreError> 
                          write"
                     )));
                 }
-                return Ok(offset);
+                return Ok(WholeEnds { frames_end: offset, groups_end });
             }
         }
     }
@@ -224,7 +245,7 @@ fn whole_frame_after(dir: &Path, from: u64, len: u64) -> Result<bool, StoreError
     file.seek(SeekFrom::Start(from))?;
     let mut rest = Vec::with_capacity((len - from) as usize);
     file.take(len - from).read_to_end(&mut rest)?;
-    Ok((0..rest.len()).any(|at| rest[at..].starts_with(b"KR") && segment::parses_at(&rest[at..])))
+    Ok((0..rest.len()).any(|at| segment::parses_at(&rest[at..])))
 }
 
 /// Moves the copy's bytes `offset..len` into a file of their own beside it and cuts the copy there.
@@ -240,7 +261,7 @@ fn set_aside_torn_tail(dir: &Path, offset: u64, len: u64) -> Result<(), StoreErr
     copy.set_len(offset)?;
     copy.sync_all()?;
     sync_directory(dir)?;
-    tracing::warn!(offset, bytes = tail.len(), file = %aside.display(), "set aside a torn write after the last whole frame");
+    tracing::warn!(offset, bytes = tail.len(), file = %aside.display(), "set aside a torn write after the last whole group");
     Ok(())
 }
 
@@ -355,16 +376,16 @@ fn open_index_source(dir: &Path) -> Option<IndexSource> {
 pub fn recover(dir: &Path, accept_loss: bool, progress: &dyn Fn(u64)) -> Result<Recovered, StoreError> {
     let _lock = crate::store::DirLock::acquire(dir)?;
     let index = open_index_source(dir);
-    let mut copy = match segment::has_header(dir) {
-        Ok(true) => Some(FrameReader::open(dir, FILE_HEADER.len() as u64)?),
-        _ => None,
+    let (mut copy, copy_through) = match segment::has_header(dir) {
+        Ok(true) => (Some(FrameReader::open(dir, FILE_HEADER.len() as u64)?), copy_groups_through(dir)?),
+        _ => (None, 0),
     };
     let mut copy_claimed = 0;
     let mut next_frame = |seq: u64| -> Option<Vec<u8>> {
         let reader = copy.as_mut()?;
         loop {
             match reader.next_frame() {
-                Ok(Ok(frame)) => {
+                Ok(Ok(frame)) if frame.seq <= copy_through => {
                     copy_claimed = copy_claimed.max(frame.seq);
                     if frame.seq == seq {
                         return Some(frame.record);
@@ -458,6 +479,21 @@ pub fn recover(dir: &Path, accept_loss: bool, progress: &dyn Fn(u64)) -> Result<
     let set_aside = swap_in(dir, &staging)?;
     progress(head.seq);
     Ok(Recovered { head, from_copy_only, from_index_only, set_aside, claimed_seq })
+}
+
+/// The last event of the copy's last whole group, read up to its first damage: frames after it are
+/// part of a group cut short, never acknowledged, and are not taken (a part of an atomic batch would
+/// be). In a copy written before groups were marked, every whole frame counts.
+fn copy_groups_through(dir: &Path) -> Result<u64, StoreError> {
+    let mut reader = FrameReader::open(dir, FILE_HEADER.len() as u64)?;
+    let (mut last_frame, mut last_group_end) = (0, None);
+    while let Ok(frame) = reader.next_frame()? {
+        last_frame = frame.seq;
+        if frame.ends_group {
+            last_group_end = Some(frame.seq);
+        }
+    }
+    Ok(last_group_end.unwrap_or(last_frame))
 }
 
 /// The files of a ledger that `recover` replaces (sled's, and the record copy).

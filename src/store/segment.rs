@@ -9,15 +9,22 @@
 //!
 //! | bytes | field                                                              |
 //! |-------|--------------------------------------------------------------------|
-//! | 2     | magic `KR`                                                         |
+//! | 2     | magic: `KR`, or `KE` on the last frame of a group                  |
 //! | 4     | record length `n` (u32 little-endian)                              |
 //! | 8     | sequence number (u64 little-endian)                                |
 //! | n     | the record, exactly as sled stores it (docs/FORMAT.md §1)          |
-//! | 8     | check: the first 8 bytes of blake3(seq ‖ record)                   |
+//! | 8     | check: the first 8 bytes of blake3(seq ‖ record), `KE` frames      |
+//! |       | blake3(`KE` ‖ seq ‖ record)                                        |
 //! | 4     | record length `n` again, so the file can be read from its end      |
 //!
+//! A group (one group commit, one batch of an import or a rebuild) is written with one append and
+//! ends with its `KE` frame: whole frames after the last `KE` frame are a group that was cut short
+//! (a process killed inside the write leaves a prefix of it, possibly whole frames), and are never
+//! taken as events, since that would split an atomic batch of commands. Copies written before group
+//! ends were marked hold `KR` frames only.
+//!
 //! Invariant: the file only grows, by whole groups, and is synced before the index that points into
-//! it; bytes after the last complete frame are a torn write of a group that was never acknowledged.
+//! it; bytes after the last group's end are a torn write of a group that was never acknowledged.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -29,7 +36,9 @@ use crate::chain::{Hash, Record};
 pub const FILE_NAME: &str = "records.kpi";
 /// The first bytes of the file.
 pub const FILE_HEADER: &[u8] = b"kpi-ledger records v1\n";
+/// The magic of a frame inside a group, and of the frame that ends one.
 const MAGIC: [u8; 2] = *b"KR";
+const GROUP_END_MAGIC: [u8; 2] = *b"KE";
 /// Bytes of a frame besides its record.
 pub const FRAME_OVERHEAD: usize = 2 + 4 + 8 + 8 + 4;
 /// A record longer than this is not a record (the largest body is far smaller), so a damaged length
@@ -40,19 +49,36 @@ pub fn path(dir: &Path) -> PathBuf {
     dir.join(FILE_NAME)
 }
 
-/// Appends the frame of record `record` at `seq` to `out`.
+/// Appends the frame of record `record` at `seq` to `out`, inside a group (`close_group` marks the
+/// last frame of one).
 pub fn encode_frame(seq: u64, record: &[u8], out: &mut Vec<u8>) {
     let len = u32::try_from(record.len()).expect("records are far below 4 GiB");
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(&seq.to_le_bytes());
     out.extend_from_slice(record);
-    out.extend_from_slice(&check(seq, record));
+    out.extend_from_slice(&check(false, seq, record));
     out.extend_from_slice(&len.to_le_bytes());
 }
 
-fn check(seq: u64, record: &[u8]) -> [u8; 8] {
+/// Marks the last frame of `frames` (whole frames, as `encode_frame` wrote them) as the end of their
+/// group: its magic becomes `KE` and its check covers that. Nothing to mark when `frames` is empty.
+pub fn close_group(frames: &mut [u8]) {
+    let Some(trailer_at) = frames.len().checked_sub(4) else { return };
+    let len = u32::from_le_bytes(frames[trailer_at..].try_into().expect("four bytes")) as usize;
+    let start = frames.len() - FRAME_OVERHEAD - len;
+    let frame = &mut frames[start..];
+    let seq = u64::from_le_bytes(frame[6..14].try_into().expect("eight bytes"));
+    let check = check(true, seq, &frame[14..14 + len]);
+    frame[..2].copy_from_slice(&GROUP_END_MAGIC);
+    frame[14 + len..22 + len].copy_from_slice(&check);
+}
+
+fn check(ends_group: bool, seq: u64, record: &[u8]) -> [u8; 8] {
     let mut hasher = blake3::Hasher::new();
+    if ends_group {
+        hasher.update(&GROUP_END_MAGIC);
+    }
     hasher.update(&seq.to_le_bytes());
     hasher.update(record);
     let mut check = [0u8; 8];
@@ -67,6 +93,8 @@ pub struct Frame {
     pub start: u64,
     pub end: u64,
     pub record: Vec<u8>,
+    /// Whether this is the last frame of its group (`KE`).
+    pub ends_group: bool,
 }
 
 impl Frame {
@@ -89,15 +117,36 @@ pub enum FrameError {
     BadCheck,
 }
 
-/// Parses the frame at the start of `bytes`; its length in bytes with it.
-fn parse(bytes: &[u8]) -> Result<(u64, &[u8], usize), FrameError> {
+/// A frame parsed at the start of some bytes.
+struct Parsed<'a> {
+    seq: u64,
+    record: &'a [u8],
+    total: usize,
+    ends_group: bool,
+}
+
+/// Parses the frame at the start of `bytes`.
+fn parse(bytes: &[u8]) -> Result<Parsed<'_>, FrameError> {
     let (seq, record, total) = layout(bytes)?;
     let record = &bytes[record];
+    let ends_group = bytes[..2] == GROUP_END_MAGIC;
     let stored_check = &bytes[total - 12..total - 4];
-    if stored_check != check(seq, record) {
+    if stored_check != check(ends_group, seq, record) {
         return Err(FrameError::BadCheck);
     }
-    Ok((seq, record, total))
+    Ok(Parsed { seq, record, total, ends_group })
+}
+
+impl Parsed<'_> {
+    fn at(self, start: u64) -> Frame {
+        let end = start + self.total as u64;
+        Frame { seq: self.seq, start, end, record: self.record.to_vec(), ends_group: self.ends_group }
+    }
+}
+
+/// Whether `bytes` start with one of the two frame magics.
+pub fn starts_with_magic(bytes: &[u8]) -> bool {
+    bytes.starts_with(&MAGIC) || bytes.starts_with(&GROUP_END_MAGIC)
 }
 
 /// The frame's shape at the start of `bytes` — magic, length, sequence number, trailer — without
@@ -107,7 +156,7 @@ pub(crate) fn layout(bytes: &[u8]) -> Result<(u64, std::ops::Range<usize>, usize
     if bytes.len() < 6 {
         return Err(FrameError::Truncated);
     }
-    if bytes[..2] != MAGIC {
+    if !starts_with_magic(bytes) {
         return Err(FrameError::BadMagic);
     }
     let len = u32::from_le_bytes(bytes[2..6].try_into().expect("four bytes")) as usize;
@@ -128,7 +177,7 @@ pub(crate) fn layout(bytes: &[u8]) -> Result<(u64, std::ops::Range<usize>, usize
 
 /// Whether a whole, well-formed frame starts at the beginning of `bytes`.
 pub fn parses_at(bytes: &[u8]) -> bool {
-    parse(bytes).is_ok()
+    starts_with_magic(bytes) && parse(bytes).is_ok()
 }
 
 /// The appending end of the file, owned by the committer.
@@ -224,7 +273,7 @@ impl FrameReader {
         if head_len < 6 {
             return damaged(self.offset, FrameError::Truncated);
         }
-        if self.buffer[..2] != MAGIC {
+        if !starts_with_magic(&self.buffer) {
             return damaged(self.offset, FrameError::BadMagic);
         }
         let len = u32::from_le_bytes(self.buffer[2..6].try_into().expect("four bytes")) as usize;
@@ -238,8 +287,8 @@ impl FrameReader {
         self.buffer.resize(total, 0);
         self.reader.read_exact(&mut self.buffer[6..])?;
         match parse(&self.buffer) {
-            Ok((seq, record, _)) => {
-                let frame = Frame { seq, start: self.offset, end: self.offset + total as u64, record: record.to_vec() };
+            Ok(parsed) => {
+                let frame = parsed.at(self.offset);
                 self.offset = frame.end;
                 Ok(Ok(frame))
             }
@@ -266,7 +315,7 @@ pub fn frame_ending_at(dir: &Path, end: u64) -> io::Result<Result<Frame, FrameEr
     let mut bytes = vec![0u8; FRAME_OVERHEAD + len];
     file.seek(SeekFrom::Start(start))?;
     file.read_exact(&mut bytes)?;
-    Ok(parse(&bytes).map(|(seq, record, _)| Frame { seq, start, end, record: record.to_vec() }))
+    Ok(parse(&bytes).map(|parsed| parsed.at(start)))
 }
 
 /// Whether the file starts with the header (a file of another kind is never appended to).
@@ -291,12 +340,14 @@ mod tests {
         let mut frames = Vec::new();
         encode_frame(1, b"first record", &mut frames);
         encode_frame(2, b"second", &mut frames);
+        close_group(&mut frames);
         segment.append(&frames).unwrap();
         segment.sync().unwrap();
         let mut reader = FrameReader::open(dir.path(), FILE_HEADER.len() as u64).unwrap();
         let first = reader.next_frame().unwrap().unwrap();
         let second = reader.next_frame().unwrap().unwrap();
         assert_eq!((first.seq, first.record.as_slice(), second.seq), (1, &b"first record"[..], 2));
+        assert_eq!((first.ends_group, second.ends_group), (false, true), "the group's last frame ends it");
         assert_eq!(reader.next_frame().unwrap(), Err(ReadEnd::Clean));
         assert_eq!(frame_ending_at(dir.path(), segment.len()).unwrap().unwrap(), second);
         assert_eq!(frame_ending_at(dir.path(), first.end).unwrap().unwrap(), first);
@@ -311,5 +362,25 @@ mod tests {
             let read: Vec<_> = std::iter::from_fn(|| reader.next_frame().unwrap().ok()).collect();
             assert!(read.len() < 2, "a flip at byte {at} went unnoticed");
         }
+    }
+
+    #[test]
+    fn a_frame_that_ends_a_group_is_told_from_one_inside_it_by_magic_and_check() {
+        let mut inside = Vec::new();
+        encode_frame(7, b"record", &mut inside);
+        let mut closed = inside.clone();
+        close_group(&mut closed);
+        assert_eq!(&closed[..2], b"KE");
+        assert!(parse(&closed).unwrap().ends_group && !parse(&inside).unwrap().ends_group);
+        // The magic alone changed, without the check that goes with it, is damage either way.
+        let mut forged = inside.clone();
+        forged[..2].copy_from_slice(b"KE");
+        assert_eq!(parse(&forged).err(), Some(FrameError::BadCheck));
+        let mut unmarked = closed.clone();
+        unmarked[..2].copy_from_slice(b"KR");
+        assert_eq!(parse(&unmarked).err(), Some(FrameError::BadCheck));
+        let mut nothing: Vec<u8> = Vec::new();
+        close_group(&mut nothing);
+        assert!(nothing.is_empty());
     }
 }

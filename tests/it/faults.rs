@@ -68,6 +68,49 @@ fn an_index_that_lost_its_tail_is_rolled_forward_from_the_record_copy() {
 }
 
 #[test]
+fn a_group_cut_short_after_whole_frames_is_set_aside_and_never_half_applied() {
+    // The failure the crash test caught: a process killed while it wrote a group of three events to
+    // the record copy left two whole frames, and opening rolled them in, half an atomic batch.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    let acknowledged = faults::build_ledger(&data, 5, 3);
+    let group = faults::next_group_frames(acknowledged, 3);
+    let frame_len = |at: usize| {
+        kpi_ledger::store::segment::FRAME_OVERHEAD
+            + u32::from_le_bytes(group[at + 2..at + 6].try_into().unwrap()) as usize
+    };
+    let two_whole = frame_len(0) + frame_len(frame_len(0));
+    let pristine = dir.path().join("pristine");
+    faults::copy_dir(&data, &pristine);
+    let torn = Injection::TornGroup { frames: group.clone(), bytes: two_whole, after: acknowledged.seq, events: 3 };
+
+    torn.apply(&data);
+    let copy_len = std::fs::metadata(kpi_ledger::store::segment::path(&data)).unwrap().len();
+    let ledger = kpi_ledger::store::Ledger::open(&data).unwrap();
+    assert_eq!(ledger.head(), acknowledged, "neither of the two whole frames is taken");
+    ledger.verify(&|_| {}).unwrap();
+    drop(ledger);
+    let aside = data.join(format!("records.kpi.torn-at-{}", copy_len - two_whole as u64));
+    assert_eq!(std::fs::read(aside).unwrap(), group[..two_whole], "the cut group is kept beside the ledger");
+
+    // recover, too, takes no part of it.
+    let scratch = dir.path().join("scratch");
+    faults::copy_dir(&pristine, &scratch);
+    torn.apply(&scratch);
+    let recovered = kpi_ledger::store::recovery::recover(&scratch, false, &|_| {}).unwrap();
+    assert_eq!(recovered.head, acknowledged);
+
+    // The whole group, its end marked, is a durable group whose answer was lost: it is rolled in whole.
+    let whole = dir.path().join("whole");
+    faults::copy_dir(&pristine, &whole);
+    Injection::TornGroup { frames: group.clone(), bytes: group.len(), after: acknowledged.seq, events: 3 }
+        .apply(&whole);
+    let ledger = kpi_ledger::store::Ledger::open(&whole).unwrap();
+    assert_eq!(ledger.head().seq, acknowledged.seq + 3);
+    ledger.verify(&|_| {}).unwrap();
+}
+
+#[test]
 fn a_refusal_names_what_is_missing_and_recover_keeps_what_it_replaces() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("ledger");
@@ -81,7 +124,8 @@ fn a_refusal_names_what_is_missing_and_recover_keeps_what_it_replaces() {
 
     let recovered = kpi_ledger::store::recovery::recover(&data, false, &|_| {}).unwrap();
     assert_eq!(recovered.head, acknowledged);
-    assert_eq!(recovered.from_index_only, 1, "the cut event came from the index");
+    // The copy's last group is cut; none of it is taken from the copy, all of it from the index.
+    assert_eq!(recovered.from_index_only, 2, "the cut group of two events came from the index");
     let kept = std::fs::metadata(recovered.set_aside.join("records.kpi")).unwrap().len();
     assert_eq!(kept, len - 10, "the damaged copy is kept, not deleted");
     let ledger = kpi_ledger::store::Ledger::open(&data).unwrap();

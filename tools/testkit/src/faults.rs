@@ -21,8 +21,27 @@ pub enum Injection {
     /// Cuts the file to `len` bytes.
     Truncate { file: PathBuf, len: u64 },
     /// Appends the first `bytes` bytes of a group that was being written when the process died (its
-    /// frames in the record copy; sled never saw it, nobody was answered).
-    TornGroup { frames: Vec<u8>, bytes: usize },
+    /// frames in the record copy; sled never saw it, nobody was answered): `events` events after
+    /// event `after`, taken whole or not at all.
+    TornGroup { frames: Vec<u8>, bytes: usize, after: u64, events: u64 },
+}
+
+impl Injection {
+    /// Whether a ledger that ends at `head` took a torn group whole or not at all (a part of it would
+    /// be a half-applied atomic batch).
+    fn kept_atomic(&self, head: Head) -> Result<(), String> {
+        match self {
+            Injection::TornGroup { after, events, .. } if head.seq > *after && head.seq < after + events => {
+                Err(format!(
+                    "event {} is inside the torn group of events {} to {}: a batch half applied",
+                    head.seq,
+                    after + 1,
+                    after + events
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What became of one injection.
@@ -131,7 +150,7 @@ impl Injection {
                 let file = std::fs::File::options().write(true).open(dir.join(file)).expect("the file opens");
                 file.set_len(*len).expect("the file is cut");
             }
-            Injection::TornGroup { frames, bytes } => {
+            Injection::TornGroup { frames, bytes, .. } => {
                 use std::io::Write;
                 let path = kpi_ledger::store::segment::path(dir);
                 let mut file = std::fs::File::options().append(true).open(path).expect("the copy opens");
@@ -207,13 +226,14 @@ pub fn check(
     match opened {
         Ok(ledger) => {
             acknowledged.kept_by(ledger.head()).map_err(|what| fail(format!("opened silently at {what}")))?;
+            injection.kept_atomic(ledger.head()).map_err(|what| fail(format!("opened at {what}")))?;
             let verified = ledger.verify(&|_| {});
             drop(ledger);
             match verified {
                 Ok(_) => Ok(Outcome::OpenedIntact),
-                Err(_) => {
-                    recover_and_check(scratch, acknowledged).map(|()| Outcome::VerifyCaughtThenRecovered).map_err(fail)
-                }
+                Err(_) => recover_and_check(scratch, acknowledged, injection)
+                    .map(|()| Outcome::VerifyCaughtThenRecovered)
+                    .map_err(fail),
             }
         }
         Err(error) => {
@@ -221,18 +241,19 @@ pub fn check(
             if message.contains('\n') || message.is_empty() {
                 return Err(fail(format!("the refusal is not one clear line: {message:?}")));
             }
-            recover_and_check(scratch, acknowledged).map(|()| Outcome::RefusedThenRecovered).map_err(fail)
+            recover_and_check(scratch, acknowledged, injection).map(|()| Outcome::RefusedThenRecovered).map_err(fail)
         }
     }
 }
 
 /// Runs `recover`, then checks that the ledger opens at the acknowledged head, verifies, and gives the
 /// next append the next sequence number.
-fn recover_and_check(dir: &Path, acknowledged: Acknowledged) -> Result<(), String> {
+fn recover_and_check(dir: &Path, acknowledged: Acknowledged, injection: &Injection) -> Result<(), String> {
     let recovered = std::panic::catch_unwind(|| kpi_ledger::store::recovery::recover(dir, false, &|_| {}))
         .map_err(|_| "recover panicked".to_string())?
         .map_err(|error| format!("recover refused: {error}"))?;
     acknowledged.kept_by(recovered.head).map_err(|what| format!("recover ended at {what}"))?;
+    injection.kept_atomic(recovered.head).map_err(|what| format!("recover ended at {what}"))?;
     let ledger =
         Ledger::open_with(dir, options()).map_err(|error| format!("the recovered ledger does not open: {error}"))?;
     ledger.verify(&|_| {}).map_err(|failure| format!("the recovered ledger does not verify: {failure}"))?;
@@ -275,6 +296,7 @@ pub fn next_group_frames(head: Head, events: u64) -> Vec<u8> {
     for event in crate::chains::events(head, "torn-group", 1, events) {
         kpi_ledger::store::segment::encode_frame(event.seq, &event.record, &mut frames);
     }
+    kpi_ledger::store::segment::close_group(&mut frames);
     frames
 }
 
@@ -304,9 +326,17 @@ pub fn campaign(pristine: &Path, scratch: &Path, acknowledged: Acknowledged, per
     copy_dir(pristine, &probe);
     let head = Ledger::open(&probe).map(|ledger| ledger.head()).expect("the pristine ledger opens");
     let _ = std::fs::remove_dir_all(&probe);
-    let frames = next_group_frames(head, 3);
-    for bytes in [1, 7, frames.len() / 2, frames.len() - 1, frames.len()] {
-        injections.push(Injection::TornGroup { frames: frames.clone(), bytes });
+    let events = 3;
+    let frames = next_group_frames(head, events);
+    // Cut inside a frame, and right after the second of three whole frames (what a write stopped by a
+    // kill between two frames leaves).
+    let frame_len = |at: usize| {
+        let len = u32::from_le_bytes(frames[at + 2..at + 6].try_into().expect("four bytes")) as usize;
+        kpi_ledger::store::segment::FRAME_OVERHEAD + len
+    };
+    let two_whole = frame_len(0) + frame_len(frame_len(0));
+    for bytes in [1, 7, frames.len() / 2, two_whole, frames.len() - 1, frames.len()] {
+        injections.push(Injection::TornGroup { frames: frames.clone(), bytes, after: head.seq, events });
     }
     let mut tally = Tally::default();
     for injection in &injections {
