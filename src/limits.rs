@@ -185,7 +185,8 @@ pub const SLED_CACHE_MIB_DEFAULT: u64 = 128;
 /// after it: with a thread for every connection, a burst of 64 connections grew a server at a million
 /// events by about 300 MiB, kept after the burst.
 pub const SERVER_BLOCKING_THREADS_MAX: usize = 16;
-/// Most HTTP commands handed to blocking threads at once; the rest wait for a place without a thread.
+/// Most commands (the API's and the site's forms) handed to blocking threads at once; the rest wait
+/// for a place without a thread.
 /// The decider takes them in turn anyway; a few at once still share each write of the person keys
 /// file, and half of `SERVER_BLOCKING_THREADS_MAX` is always left to reads.
 pub const COMMANDS_DECIDING_MAX: usize = 8;

@@ -21,7 +21,7 @@
 //! are written there, holding no lock. A reader takes a handle on the latest state and reads it with
 //! no lock held, so a fold never waits for a read, nor a read for a fold or a rebuild: a read about
 //! the latest state answers from what is folded. An adapter answers a command only once its events are
-//! folded (`wait_until_folded`), so a client reads what it wrote. Without a follower (tests, the
+//! folded (`folded`, an async wait), so a client reads what it wrote. Without a follower (tests, the
 //! command line) every read folds what is missing itself.
 //!
 //! Invariant: every answer is a fold of a prefix of the durable chain; the as-of point is a sequence
@@ -31,7 +31,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use crate::chain::decode;
 use crate::chain::Record;
@@ -82,11 +82,8 @@ pub struct ReadModels {
     last_snapshot: AtomicU64,
     /// Set while a follower thread folds new events (`follow`); readers then answer from what it folded.
     following: AtomicBool,
-    /// The sequence number folded, for readers waiting on the follower.
-    folded: Mutex<u64>,
-    folded_changed: Condvar,
-    /// The same, for waiters that hold no thread (`folded`).
-    folded_watch: tokio::sync::watch::Sender<u64>,
+    /// The sequence number folded, for readers waiting on the follower (`folded`) holding no thread.
+    folded: tokio::sync::watch::Sender<u64>,
     /// Basis checks of uses of results already made (`people::BasisChecks`).
     basis_checks: super::people::BasisChecks,
 }
@@ -304,9 +301,7 @@ impl ReadModels {
             checkpoints: Mutex::new(checkpoints),
             last_snapshot: AtomicU64::new(last_snapshot),
             following: AtomicBool::new(false),
-            folded: Mutex::new(folded),
-            folded_changed: Condvar::new(),
-            folded_watch: tokio::sync::watch::Sender::new(folded),
+            folded: tokio::sync::watch::Sender::new(folded),
             basis_checks: Default::default(),
         };
         read_models.catch_up()?;
@@ -316,7 +311,7 @@ impl ReadModels {
     /// Folds every durable event not folded yet, storing snapshots on the way. Returns the sequence
     /// number folded up to. With a follower running, folds nothing and waits for nothing: what the
     /// follower has folded answers (an adapter answers a command only once it is folded, see
-    /// `wait_until_folded`, so a client still reads what it wrote).
+    /// `folded`, so a client still reads what it wrote).
     pub fn catch_up(&self) -> Result<u64, ServiceError> {
         let head = self.ledger.head().seq;
         if self.following.load(Ordering::SeqCst) {
@@ -339,35 +334,17 @@ impl ReadModels {
     }
 
     fn publish_folded(&self, seq: u64) {
-        *self.folded.lock().expect("folded lock") = seq;
-        self.folded_changed.notify_all();
-        self.folded_watch.send_replace(seq);
+        self.folded.send_replace(seq);
     }
 
-    /// As `wait_until_folded`, holding no thread while it waits (for the async adapters); without a
-    /// follower it returns at once, as reads then fold for themselves.
+    /// Waits until the events up to `seq` are folded, holding no thread (for an adapter that answers
+    /// a command only once its events are visible to readers); without a follower it returns at once,
+    /// as reads then fold for themselves.
     pub async fn folded(&self, seq: u64) {
-        let mut folded = self.folded_watch.subscribe();
+        let mut folded = self.folded.subscribe();
         let done = |folded: &u64| *folded >= seq || !self.following.load(Ordering::SeqCst);
         // The sender lives as long as `self`, so the wait ends only when `done`.
         let _ = folded.wait_for(done).await;
-    }
-
-    /// Waits until the events up to `seq` are folded (for an adapter that answers a command only once
-    /// its events are visible to readers); returns at once when nothing follows the head.
-    pub fn wait_until_folded(&self, seq: u64) {
-        if self.following.load(Ordering::SeqCst) {
-            let mut folded = self.folded.lock().expect("folded lock");
-            while *folded < seq && self.following.load(Ordering::SeqCst) {
-                folded = self
-                    .folded_changed
-                    .wait_timeout(folded, std::time::Duration::from_millis(5))
-                    .expect("folded lock")
-                    .0;
-            }
-        } else if let Err(error) = self.catch_up() {
-            tracing::warn!(%error, "read models could not catch up");
-        }
     }
 
     /// Starts a thread that folds each new durable event as it lands and writes the snapshots, so
@@ -502,7 +479,7 @@ impl ReadModels {
 
     /// The sequence number folded so far (for the projection-lag metric).
     pub fn folded_seq(&self) -> u64 {
-        *self.folded.lock().expect("folded lock")
+        *self.folded.borrow()
     }
 
     /// Where the latest state stands for a cache of answers: the sequence number folded when a
@@ -716,8 +693,8 @@ fn follow(
             Err(error) => {
                 tracing::error!(%error, "the read models' follower stopped; reads fold for themselves");
                 models.following.store(false, Ordering::SeqCst);
-                models.folded_changed.notify_all();
-                models.folded_watch.send_modify(|_| ());
+                // Waiters look at `following` again: reads now fold for themselves.
+                models.folded.send_modify(|_| ());
                 return;
             }
         }

@@ -707,9 +707,8 @@ fn store_evidence(
 
 /// Decides `attempt` as `actor` through the service, citing `files` (stored first, once the command
 /// decodes and the actor's role may issue it: a form the domain refuses by its role alone stores
-/// nothing), and waits until it is durable and folded into the read models (the page it redirects
-/// to reads what was written); the sequence number of its last event. Blocking: run off the async
-/// threads.
+/// nothing), and waits until it is durable; the sequence number of its last event. Blocking: run off
+/// the async threads, in one of the places commands decide in (`AppState::deciding`).
 fn record(
     site: &SiteState,
     actor: crate::domain::Actor,
@@ -725,7 +724,6 @@ fn record(
         command = Command::from_payload(name, &body)?;
     }
     let executed = site.app.service.execute(actor, &command, options)?;
-    site.app.read_models.wait_until_folded(executed.last_seq);
     Ok(executed.last_seq)
 }
 
@@ -771,6 +769,11 @@ async fn submit(
     };
     let worker = site.clone();
     let files_dropped = !files.is_empty();
+    // A form decides as an API command does: in one of the few places on blocking threads.
+    let deciding = match site.app.deciding.clone().acquire_owned().await {
+        Ok(place) => place,
+        Err(closed) => return failure(t, &closed),
+    };
     let outcome = tokio::task::spawn_blocking(move || match record(&worker, actor, &attempt, &files) {
         Ok(seq) => Outcome::Recorded(seq),
         Err(problem) if problem.status >= 500 => Outcome::Failed(Refusal::Failure(problem.detail)),
@@ -785,9 +788,14 @@ async fn submit(
         }
     })
     .await;
+    drop(deciding);
     match outcome {
         Err(error) => failure(t, &error),
-        Ok(Outcome::Recorded(seq)) => Redirect::to(&format!("/appeals?recorded={seq}")).into_response(),
+        Ok(Outcome::Recorded(seq)) => {
+            // The page it redirects to reads what was written.
+            site.app.read_models.folded(seq).await;
+            Redirect::to(&format!("/appeals?recorded={seq}")).into_response()
+        }
         Ok(Outcome::Refused(status, page)) => html_response(status, render(t, &page, &visitor)),
         Ok(Outcome::Failed(refusal)) => refusal_page(refusal, &visitor),
     }

@@ -129,7 +129,8 @@ fn the_service_and_read_models_open_together_and_the_read_models_follow_the_head
         .unwrap();
         last = service.execute(admin.clone(), &command, CommandOptions::default()).unwrap().last_seq;
     }
-    read_models.wait_until_folded(last);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(read_models.folded(last));
     assert!(read_models.folded_seq() >= last);
     let (at, persons) = read_models.with_projection(AsOf::Latest, |p| p.facts().persons.len()).unwrap();
     assert_eq!(at.seq, ledger.head().seq, "the latest state is the head once folded");

@@ -13,7 +13,8 @@
 //! appellant downloads them; a decision and an escalation carry theirs alike; a multipart form
 //! without the CSRF token stores and records nothing (403); a refused file (a type not allowed, bytes
 //! not of the declared type) or six files are refused naming `evidence`, nothing recorded; a body over
-//! the limit is answered 413 with a page. Targets: an appeal against a tier award and one against a
+//! the limit is answered 413 with a page. A form decides in one of the places API commands decide in
+//! (it waits while all are taken). Targets: an appeal against a tier award and one against a
 //! cause attribution are filed through the form, malformed ids named by their field, and the trace
 //! links a filer (not an auditor) to the form from a tier shortfall and a standing attribution.
 //! In headless Chromium: an appellant follows the register's link, files and sees the notice
@@ -163,6 +164,25 @@ async fn site_appeals_an_appellant_files_through_the_form_and_a_second_submit_re
     assert!(
         shown.contains(&format!("data-appeal=\"{}\" data-status=\"open\"", filed[0]["appeal_id"].as_str().unwrap()))
     );
+}
+
+#[tokio::test]
+async fn site_appeals_a_form_decides_in_one_of_the_places_api_commands_decide_in() {
+    let api = Routed::new().await;
+    let deduction = july_deduction(&api).await;
+    let (cookie, csrf, key) = file_form(&api, "appellant@YS07", &deduction).await;
+    let fields = [("csrf", csrf.as_str()), ("key", key.as_str()), ("deduction", &deduction), ("grounds", "已更正")];
+    let places = api.api.state.deciding.clone();
+    let all = places.clone().acquire_many_owned(kpi_ledger::limits::COMMANDS_DECIDING_MAX as u32).await.unwrap();
+    let before = api.api.head();
+    let form = post(&api, Some(&cookie), "/appeals/file", &fields);
+    tokio::pin!(form);
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(500), &mut form).await;
+    assert!(waited.is_err(), "the form was answered while every place was taken");
+    assert_eq!(api.api.head(), before, "nothing was decided while every place was taken");
+    drop(all);
+    let (status, location, _) = form.await;
+    assert_eq!((status, location), (StatusCode::SEE_OTHER, format!("/appeals?recorded={}", before + 1)));
 }
 
 #[tokio::test]
