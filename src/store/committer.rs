@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use crate::chain::merkle::{Blake3, IncrementalTree};
 use crate::limits::GROUP_COMMIT_REQUESTS_MAX;
+use crate::store::copy_read::CopyPlaces;
 use crate::store::durability::Syncer;
 use crate::store::error::AppendError;
 use crate::store::keys::{self, CommandRecord, RequestDigestOf, SegmentMark};
@@ -52,6 +53,8 @@ struct Group {
     events: u64,
     /// The group's frames for the record copy.
     frames: Vec<u8>,
+    /// Where in `frames` the frames whose places are noted (`CopyPlaces`) start.
+    places: Vec<(u64, usize)>,
 }
 
 impl Committer {
@@ -81,6 +84,7 @@ impl Committer {
             merkle: self.merkle.clone(),
             events: 0,
             frames: Vec::new(),
+            places: Vec::new(),
         };
         let outcomes: Vec<_> = submissions
             .into_iter()
@@ -120,6 +124,9 @@ impl Committer {
         self.merkle = group.merkle;
         self.shared.stats.groups.fetch_add(1, Ordering::Relaxed);
         self.shared.stats.events.fetch_add(group.events, Ordering::Relaxed);
+        for (seq, at) in group.places {
+            self.shared.copy_places.note(seq, group_start + at as u64);
+        }
         self.shared.publish_head(group.head);
         Ok(())
     }
@@ -147,6 +154,9 @@ fn stage(group: &mut Group, append: &SealedAppend) -> Result<Appended, AppendErr
     let first_seq = group.head.seq + 1;
     for event in &append.events {
         group.batch.insert(&keys::event(event.seq), event.record.as_slice());
+        if CopyPlaces::wanted(event.seq) {
+            group.places.push((event.seq, group.frames.len()));
+        }
         segment::encode_frame(event.seq, &event.record, &mut group.frames);
         group.batch.insert(keys::stream_event(&event.stream, event.stream_version), &event.seq.to_be_bytes());
         group.batch.insert(&keys::event_id(&event.event_id), &event.seq.to_be_bytes());

@@ -48,6 +48,10 @@ pub struct LedgerStats {
     pub groups: AtomicU64,
     /// Events written by appends.
     pub events: AtomicU64,
+    /// Events read from the record copy rather than sled's index (`Ledger::for_each_decoded`).
+    pub events_read_from_copy: AtomicU64,
+    /// Frames of the copy passed over to reach the first event of a range read from it.
+    pub copy_frames_skipped: AtomicU64,
 }
 
 /// What the committer thread and the readers share.
@@ -56,6 +60,8 @@ pub struct Shared {
     poisoned: AtomicBool,
     durability: DurabilityStats,
     stats: LedgerStats,
+    /// Where some frames of the record copy lie, for reads of a range from it.
+    copy_places: copy_read::CopyPlaces,
 }
 
 impl Shared {
@@ -314,6 +320,7 @@ impl Ledger {
             poisoned: AtomicBool::new(false),
             durability: DurabilityStats::default(),
             stats: LedgerStats::default(),
+            copy_places: copy_read::CopyPlaces::default(),
         });
         let (sender, receiver) = std::sync::mpsc::sync_channel(GROUP_COMMIT_REQUESTS_MAX);
         let committer =
@@ -705,9 +712,10 @@ impl Ledger {
     }
 
     /// Decodes every durable record from `from_seq` to `to_seq` with `decode` and hands the results to
-    /// `visit`, in order: for folding a whole ledger. Long ranges are read and decoded on other
-    /// threads while `visit` runs on this one, so they overlap on two cores; a whole ledger is read
-    /// from the record copy (`copy_read`), sequentially, rather than through sled's index.
+    /// `visit`, in order: for folding a whole ledger, or the events after an as-of checkpoint. Long
+    /// ranges are read and decoded on other threads while `visit` runs on this one, so they overlap on
+    /// two cores, from the record copy (`copy_read`), sequentially, rather than through sled's index
+    /// (whose cache they would fill); what the copy cannot give is read from sled.
     pub fn for_each_decoded<T: Send, E: From<StoreError> + Send>(
         &self,
         from_seq: u64,
@@ -716,11 +724,16 @@ impl Ledger {
         mut visit: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), E> {
         let (mut from_seq, to_seq) = (from_seq.max(1), to_seq.min(self.head().seq));
-        if from_seq == 1 && to_seq >= PIPELINED_READ_EVENTS_MIN {
-            // A whole ledger is read from the record copy, sequentially; whatever it cannot give is
-            // read from sled below.
+        if from_seq <= to_seq && to_seq - from_seq + 1 >= COPY_READ_EVENTS_MIN {
+            // Read from the record copy, sequentially; whatever it cannot give is read from sled below.
             let indexed_hash = |seq| self.indexed_hash(seq);
-            from_seq = copy_read::fold_from_copy(&self.dir, to_seq, indexed_hash, &decode, &mut visit)?;
+            let places = &self.shared.copy_places;
+            let (read_to, skipped) =
+                copy_read::fold_from_copy(&self.dir, places, (from_seq, to_seq), indexed_hash, &decode, &mut visit)?;
+            let stats = &self.shared.stats;
+            stats.events_read_from_copy.fetch_add(read_to - from_seq, std::sync::atomic::Ordering::Relaxed);
+            stats.copy_frames_skipped.fetch_add(skipped, std::sync::atomic::Ordering::Relaxed);
+            from_seq = read_to;
         }
         if from_seq > to_seq {
             return Ok(());
@@ -778,6 +791,10 @@ impl Drop for Ledger {
 
 /// Ranges at least this long are read on a second thread (see `Ledger::for_each_record`).
 const PIPELINED_READ_EVENTS_MIN: u64 = 2_048;
+
+/// Ranges at least this long are read from the record copy (`Ledger::for_each_decoded`): an as-of
+/// read's, not the few new events the read models' follower folds at a time (sled has them cached).
+const COPY_READ_EVENTS_MIN: u64 = 64;
 
 /// Records per chunk handed from the reading thread to the visiting one.
 const READ_CHUNK_RECORDS: usize = 1_024;

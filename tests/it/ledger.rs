@@ -215,6 +215,71 @@ fn a_whole_ledger_read_from_its_record_copy_is_the_indexed_chain_even_when_the_c
     }
 }
 
+/// Ranges that start inside the ledger (an as-of read folds the events after a checkpoint) are read
+/// from the record copy too, from the nearest frame whose place is known — noted by the committer as
+/// it writes, and by every read as it passes — or from the first frame on a ledger just opened; each
+/// gives exactly the index's records, and a forged frame inside one is never handed on.
+#[test]
+fn a_range_inside_the_ledger_is_read_from_the_record_copy_as_the_index_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    use std::sync::atomic::Ordering::Relaxed;
+    // The records, how many came from the copy, and how many frames were passed over to the first.
+    let read_range = |ledger: &Ledger, from: u64, to: u64| {
+        let stats = ledger.stats().0;
+        let (before, skipped_before) =
+            (stats.events_read_from_copy.load(Relaxed), stats.copy_frames_skipped.load(Relaxed));
+        let mut records = Vec::new();
+        let decode = |seq: u64, record: kpi_ledger::chain::Record<'_>| {
+            Ok::<_, kpi_ledger::store::StoreError>((seq, record.hash, record.body.to_vec()))
+        };
+        ledger
+            .for_each_decoded(from, to, decode, |record| {
+                records.push(record);
+                Ok(())
+            })
+            .unwrap();
+        let from_copy = stats.events_read_from_copy.load(Relaxed) - before;
+        (records, from_copy, stats.copy_frames_skipped.load(Relaxed) - skipped_before)
+    };
+    let ranges = [(257, 320), (1_000, 3_100), (4_097, 4_160), (5_937, 6_000), (2, 6_000)];
+    let indexed = {
+        let ledger = Ledger::open(dir.path()).unwrap();
+        for append in chains::appends(6_000, 4, 50) {
+            ledger.submit(append).unwrap().wait().unwrap();
+        }
+        let indexed = indexed_records(&ledger);
+        for (from, to) in ranges {
+            let (records, from_copy, skipped) = read_range(&ledger, from, to);
+            assert!(records == indexed[from as usize - 1..to as usize], "{from}..={to} as the index holds it");
+            assert_eq!(from_copy, to - from + 1, "{from}..={to} came from the copy");
+            assert_eq!(skipped, (from - 1) % 256, "{from}..={to} read from the place the committer noted before it");
+        }
+        // Shorter ranges (the follower's few new events) are read from sled's cache.
+        assert_eq!(read_range(&ledger, 100, 110).1, 0);
+        indexed
+    };
+    // Reopened, nothing is known of the copy until a read passes over it: a range far from the first
+    // frame comes from sled, a read from the first frame notes the places it passes (up to where it
+    // stops), and ranges after them come from the copy.
+    let ledger = Ledger::open(dir.path()).unwrap();
+    let (records, from_copy, _) = read_range(&ledger, 5_000, 5_100);
+    assert!(records == indexed[4_999..5_100] && from_copy == 0, "far from any place known: from sled");
+    assert_eq!(read_range(&ledger, 1, 3_000).1, 3_000);
+    assert_eq!(read_range(&ledger, 3_500, 3_600).2, 3_500 - 2_817, "from the last place the first read passed");
+    for (from, to) in ranges.into_iter().rev() {
+        let (records, from_copy, skipped) = read_range(&ledger, from, to);
+        assert!(records == indexed[from as usize - 1..to as usize], "{from}..={to} after a reopen");
+        assert_eq!(from_copy, to - from + 1, "{from}..={to} after a reopen came from the copy");
+        assert_eq!(skipped, (from - 1) % 256, "{from}..={to} after a reopen, from a place the first read noted");
+    }
+    drop(ledger);
+    forge_copy(dir.path(), 3_001..=3_001, false);
+    let ledger = Ledger::open(dir.path()).unwrap();
+    let (records, from_copy, _) = read_range(&ledger, 2_900, 3_100);
+    assert!(records == indexed[2_899..3_100], "the forged frame is not handed on");
+    assert!(from_copy < 201, "reading the copy stopped before the forged frame");
+}
+
 /// Rewrites the frames of `run` in the record copy with "半年工作报告" changed to "全年工作报告" in
 /// the first one's body and fresh frame checks; with `rechain`, every record of the run is also
 /// re-sealed, so the run hashes and links as a chain of its own.
