@@ -1779,8 +1779,10 @@ fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Arg
     for path in &ranking_paths {
         server.get(path, &token)?;
     }
-    let mut rss_mb = serde_json::Map::new();
+    // Resident, and the peak so far, after each step: which step the peak belongs to.
+    let (mut rss_mb, mut peak_mb) = (serde_json::Map::new(), serde_json::Map::new());
     rss_mb.insert("after_restart".into(), json!(rss_now_mb(server.child.id())));
+    peak_mb.insert("after_restart".into(), json!(server.peak_rss_mb()));
     let burst_seconds = sizes.http_seconds;
     let after_seconds = 3;
     let run_tag = format!("L{}", std::process::id());
@@ -1796,6 +1798,7 @@ fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Arg
     })?;
     let head_after = server.head_seq(&token)?;
     rss_mb.insert("after_burst".into(), json!(rss_now_mb(server.child.id())));
+    peak_mb.insert("after_burst".into(), json!(server.peak_rss_mb()));
     let burst_s = burst.seconds.max(1.0);
     let during: Vec<Duration> = reads.iter().filter(|(at, _)| *at < burst_s).map(|(_, took)| *took).collect();
     let after: Vec<Duration> = reads.iter().filter(|(at, _)| *at >= burst_s).map(|(_, took)| *took).collect();
@@ -1827,7 +1830,10 @@ fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Arg
     report_latency("as-of ranking reads over HTTP", &as_of);
     rss_mb.insert("after_as_of_reads".into(), json!(rss_now_mb(server.child.id())));
     let peak_rss_mb = server.peak_rss_mb();
-    eprintln!("server_1m: peak RSS of the server {peak_rss_mb:?} MiB; resident at each step {rss_mb:?}");
+    peak_mb.insert("after_as_of_reads".into(), json!(peak_rss_mb));
+    eprintln!(
+        "server_1m: peak RSS of the server {peak_rss_mb:?} MiB; resident at each step {rss_mb:?}, peak by then {peak_mb:?}"
+    );
     drop(server);
     if args.server_data.is_none() {
         remove_dirs(&[&data])?;
@@ -1847,6 +1853,7 @@ fn large_server_figures(tools: &HttpTools, dir: &Path, sizes: &Sizes, args: &Arg
             "cache_mib": kpi_ledger::limits::SLED_CACHE_MIB_DEFAULT,
             "after": "restarts, the write burst, ranking and as-of reads",
             "resident_mb": rss_mb,
+            "peak_by_step_mb": peak_mb,
         },
     }))
 }
