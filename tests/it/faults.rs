@@ -75,11 +75,7 @@ fn a_group_cut_short_after_whole_frames_is_set_aside_and_never_half_applied() {
     let data = dir.path().join("ledger");
     let acknowledged = faults::build_ledger(&data, 5, 3);
     let group = faults::next_group_frames(acknowledged, 3);
-    let frame_len = |at: usize| {
-        kpi_ledger::store::segment::FRAME_OVERHEAD
-            + u32::from_le_bytes(group[at + 2..at + 6].try_into().unwrap()) as usize
-    };
-    let two_whole = frame_len(0) + frame_len(frame_len(0));
+    let two_whole = faults::whole_frames_len(&group, 2);
     let pristine = dir.path().join("pristine");
     faults::copy_dir(&data, &pristine);
     let torn = Injection::TornGroup { frames: group.clone(), bytes: two_whole, after: acknowledged.seq, events: 3 };

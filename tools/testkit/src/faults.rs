@@ -300,6 +300,14 @@ pub fn next_group_frames(head: Head, events: u64) -> Vec<u8> {
     frames
 }
 
+/// The length of the first `count` whole frames of `frames` (as `next_group_frames` gives them).
+pub fn whole_frames_len(frames: &[u8], count: usize) -> usize {
+    (0..count).fold(0, |at, _| {
+        let len = u32::from_le_bytes(frames[at + 2..at + 6].try_into().expect("a frame's length field"));
+        at + kpi_ledger::store::segment::FRAME_OVERHEAD + len as usize
+    })
+}
+
 /// A closed ledger of `groups` group commits of `per_group` synthetic events each, in `dir`; its head.
 pub fn build_ledger(dir: &Path, groups: u64, per_group: u64) -> Head {
     let ledger = Ledger::open(dir).expect("a new ledger opens");
@@ -330,11 +338,7 @@ pub fn campaign(pristine: &Path, scratch: &Path, acknowledged: Acknowledged, per
     let frames = next_group_frames(head, events);
     // Cut inside a frame, and right after the second of three whole frames (what a write stopped by a
     // kill between two frames leaves).
-    let frame_len = |at: usize| {
-        let len = u32::from_le_bytes(frames[at + 2..at + 6].try_into().expect("four bytes")) as usize;
-        kpi_ledger::store::segment::FRAME_OVERHEAD + len
-    };
-    let two_whole = frame_len(0) + frame_len(frame_len(0));
+    let two_whole = whole_frames_len(&frames, 2);
     for bytes in [1, 7, frames.len() / 2, two_whole, frames.len() - 1, frames.len()] {
         injections.push(Injection::TornGroup { frames: frames.clone(), bytes, after: head.seq, events });
     }

@@ -1,7 +1,8 @@
 //! Fault injection after SIGKILLs (issue 13): the crash child writes batches until it is killed, and
 //! the ledger it leaves (possibly with a group synced to the record copy that nobody was answered
 //! for) is damaged, one fault at a time, in every file, as `faults::campaign` does. Every acknowledged
-//! event must survive each fault, directly or through `recover`.
+//! event must survive each fault, directly or through `recover`; undamaged, the ledger must open with
+//! whole batches only.
 //!
 //! The defaults keep `cargo test` quick; `tools/faults` runs the long campaign by setting
 //! `KPI_FAULTS_KILL_ROUNDS` and `KPI_FAULTS_PER_FILE`.
@@ -42,6 +43,23 @@ fn run_child_until_killed(dir: &std::path::Path, run_for: Duration) -> u64 {
     reader.join().unwrap()
 }
 
+/// The crash child writes atomic batches of three events (after three registrations): a copy of the
+/// killed ledger must open with every acknowledged event and no part of a batch.
+fn opens_with_whole_batches(
+    killed: &std::path::Path,
+    scratch: &std::path::Path,
+    acknowledged: u64,
+) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(scratch);
+    faults::copy_dir(killed, scratch);
+    let head = kpi_ledger::store::Ledger::open(scratch).map_err(|error| format!("refused: {error}"))?.head().seq;
+    match (head < acknowledged, head % 3) {
+        (true, _) => Err(format!("opened at {head}, below the acknowledged {acknowledged}")),
+        (false, 0) => Ok(()),
+        (false, _) => Err(format!("opened at {head}: part of a batch of three")),
+    }
+}
+
 #[test]
 fn faults_after_sigkill_lose_no_acknowledged_event() {
     let rounds = setting("KPI_FAULTS_KILL_ROUNDS", 2);
@@ -53,6 +71,9 @@ fn faults_after_sigkill_lose_no_acknowledged_event() {
         let data = dir.path().join(format!("killed-{round}"));
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let acknowledged = run_child_until_killed(&data, Duration::from_millis(150 + (seed >> 33) % 300));
+        if let Err(what) = opens_with_whole_batches(&data, &dir.path().join("opened"), acknowledged) {
+            total.failures.push(faults::Failure { injection: format!("none (kill round {round})"), what });
+        }
         let tally = faults::campaign(
             &data,
             &dir.path().join("scratch"),
