@@ -159,7 +159,8 @@ fn check_last_group(dir: &Path, tree: &sled::Tree, head: Head, mark: SegmentMark
 
 /// Rolls the index forward over the copy's whole groups after `mark` (events the index lost); a torn
 /// tail after the last group's end — a part of a group, even of whole frames — is set aside. In a copy
-/// whose groups are not marked (`groups_marked` false), every whole frame counts as a group.
+/// whose groups are not marked (its last acknowledged group does not end with a `KE` frame,
+/// `groups_marked` false, and none follows), every whole frame counts as a group.
 #[allow(clippy::too_many_arguments)]
 fn roll_forward(
     dir: &Path,
@@ -172,7 +173,9 @@ fn roll_forward(
     groups_marked: bool,
 ) -> Result<(Head, u64), StoreError> {
     let whole = whole_frames_end(dir, mark.end, len)?;
-    let whole_end = if groups_marked { whole.groups_end } else { whole.frames_end };
+    // The tail is what one process left: a group end in it says that process marked its groups.
+    let marked = groups_marked || whole.groups_end > mark.end;
+    let whole_end = if marked { whole.groups_end } else { whole.frames_end };
     let merkle = crate::chain::merkle::IncrementalTree::load(&merkle_nodes::SledNodes(tree), head.seq)
         .map_err(|e| damaged(format!("the index's Merkle tree at size {}: {e}", head.seq)))?;
     let copy = CopyTarget::Existing { group_start: None, end: mark.end };

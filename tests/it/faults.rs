@@ -107,6 +107,60 @@ fn a_group_cut_short_after_whole_frames_is_set_aside_and_never_half_applied() {
 }
 
 #[test]
+fn a_copy_written_before_groups_were_marked_rolls_whole_frames_until_a_group_end_follows() {
+    use kpi_ledger::store::segment;
+    use std::io::{Seek, SeekFrom, Write};
+    // A copy whose last acknowledged frame is a `KR` frame, as every frame was before group ends were
+    // marked: the frame is written again unmarked (same length, the check of an unmarked frame).
+    let dir = tempfile::tempdir().unwrap();
+    let legacy = dir.path().join("legacy");
+    let acknowledged = faults::build_ledger(&legacy, 4, 3);
+    let copy = segment::path(&legacy);
+    let len = std::fs::metadata(&copy).unwrap().len();
+    let last = segment::frame_ending_at(&legacy, len).unwrap().unwrap();
+    assert!(last.ends_group);
+    let mut unmarked = Vec::new();
+    segment::encode_frame(last.seq, &last.record, &mut unmarked);
+    let mut file = std::fs::File::options().write(true).open(&copy).unwrap();
+    file.seek(SeekFrom::Start(last.start)).unwrap();
+    file.write_all(&unmarked).unwrap();
+    drop(file);
+    let pristine = dir.path().join("pristine");
+    faults::copy_dir(&legacy, &pristine);
+    let frames_of = |events: &[kpi_ledger::chain::Sealed], close: bool| {
+        let mut frames = Vec::new();
+        for event in events {
+            segment::encode_frame(event.seq, &event.record, &mut frames);
+        }
+        if close {
+            segment::close_group(&mut frames);
+        }
+        frames
+    };
+    let whole_group = kpi_testkit::chains::events(acknowledged, "later-a", 1, 3);
+    let cut_group = kpi_testkit::chains::events(whole_group[2].head(), "later-b", 1, 3);
+    let append = |dir: &std::path::Path, bytes: &[u8]| {
+        std::fs::File::options().append(true).open(segment::path(dir)).unwrap().write_all(bytes).unwrap();
+    };
+
+    // Whole frames alone after it: the old rule, each whole frame a group.
+    append(&legacy, &frames_of(&whole_group[..2], false));
+    let ledger = kpi_ledger::store::Ledger::open(&legacy).unwrap();
+    assert_eq!(ledger.head().seq, acknowledged.seq + 2);
+    drop(ledger);
+
+    // A marked group after it says the process that wrote the tail marked its groups: the whole
+    // group is rolled in, the two frames of the cut one after it are set aside.
+    let marked = dir.path().join("marked");
+    faults::copy_dir(&pristine, &marked);
+    append(&marked, &frames_of(&whole_group, true));
+    append(&marked, &frames_of(&cut_group[..2], false));
+    let ledger = kpi_ledger::store::Ledger::open(&marked).unwrap();
+    assert_eq!(ledger.head(), whole_group[2].head());
+    ledger.verify(&|_| {}).unwrap();
+}
+
+#[test]
 fn a_refusal_names_what_is_missing_and_recover_keeps_what_it_replaces() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("ledger");
