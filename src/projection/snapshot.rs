@@ -58,15 +58,32 @@ impl Snapshot {
     /// optional fields round-trip as they do in JSON), hashes as bytes, times as microseconds, and
     /// the per-person facts as arrays of their fields.
     pub fn to_bytes(&self) -> Vec<u8> {
-        Snapshot::encode(self.format_version, self.seq, self.hash, &self.projection)
+        let mut bytes = Vec::new();
+        Snapshot::encode(self.format_version, self.seq, self.hash, &self.projection, &mut bytes)
+            .expect("a projection always serialises into memory");
+        bytes
     }
 
     /// The bytes of a snapshot of `projection`, without cloning it.
     pub fn bytes_of(projection: &Projection) -> Vec<u8> {
-        Snapshot::encode(SNAPSHOT_FORMAT_VERSION, projection.seq(), projection.hash(), projection)
+        let mut bytes = Vec::new();
+        Snapshot::write_of(projection, &mut bytes).expect("a projection always serialises into memory");
+        bytes
     }
 
-    fn encode(format_version: u32, seq: u64, hash: Hash, projection: &Projection) -> Vec<u8> {
+    /// Writes the bytes of a snapshot of `projection` to `out` as they are made (the same bytes as
+    /// `bytes_of`), without cloning it or holding them whole.
+    pub fn write_of(projection: &Projection, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        Snapshot::encode(SNAPSHOT_FORMAT_VERSION, projection.seq(), projection.hash(), projection, out)
+    }
+
+    fn encode(
+        format_version: u32,
+        seq: u64,
+        hash: Hash,
+        projection: &Projection,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
         #[derive(Serialize)]
         struct SnapshotRef<'a> {
             format_version: u32,
@@ -75,7 +92,8 @@ impl Snapshot {
             projection: &'a Projection,
         }
         let snapshot = SnapshotRef { format_version, seq, hash, projection };
-        rmp_serde::to_vec_named(&snapshot).expect("a projection always serialises")
+        // A failed write (a full disk) comes back inside the encoder's error, which names it.
+        rmp_serde::encode::write_named(out, &snapshot).map_err(std::io::Error::other)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {

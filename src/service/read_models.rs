@@ -261,11 +261,8 @@ fn fold_storing_snapshots(
 /// A snapshot only speeds up later answers: one that cannot be stored (a full disk) is logged and
 /// skipped, and reads go on.
 fn store_snapshot(ledger: &Ledger, projection: &Projection) {
-    store_snapshot_bytes(ledger, projection.seq(), &Snapshot::bytes_of(projection));
-}
-
-fn store_snapshot_bytes(ledger: &Ledger, seq: u64, bytes: &[u8]) {
-    if let Err(error) = ledger.put_snapshot(seq, bytes) {
+    let seq = projection.seq();
+    if let Err(error) = ledger.put_snapshot_with(seq, |out| Snapshot::write_of(projection, out)) {
         tracing::warn!(%error, seq, "projection snapshot not stored");
     }
 }
@@ -425,11 +422,9 @@ impl ReadModels {
         passed.iter().for_each(|folded| self.keep_checkpoint(folded));
         self.publish_folded(target);
         if target == next {
-            // Serialised from a handle of its own, outside the lock.
+            // Serialised from a handle of its own, outside the lock, straight into the file.
             let folded = Arc::clone(&self.current.read().expect("projection lock"));
-            let bytes = Snapshot::bytes_of(&folded);
-            drop(folded);
-            store_snapshot_bytes(&self.ledger, next, &bytes);
+            store_snapshot(&self.ledger, &folded);
             self.last_snapshot.store(next, Ordering::SeqCst);
         }
         Ok(true)

@@ -569,6 +569,15 @@ impl Ledger {
         Ok(snapshot_files::put(&self.snapshots, seq, bytes)?)
     }
 
+    /// As `put_snapshot`, the bytes written by `write` straight into the file (never held whole).
+    pub fn put_snapshot_with(
+        &self,
+        seq: u64,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), StoreError> {
+        Ok(snapshot_files::put_with(&self.snapshots, seq, write)?)
+    }
+
     /// The newest stored snapshot taken at or before event `seq`, with the seq it was taken after.
     pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
         Ok(snapshot_files::at_or_before(&self.snapshots, seq)?)

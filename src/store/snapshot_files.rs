@@ -15,7 +15,7 @@
 //! renamed); it is not fsynced, so after a power cut it may be missing, empty or damaged, and each is
 //! refused on reading and rebuilt.
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// The length of the digest before a snapshot's bytes.
@@ -41,13 +41,48 @@ fn seq_of(name: &str) -> Option<u64> {
 
 /// Writes the snapshot taken after event `seq` (replacing one there).
 pub fn put(directory: &Path, seq: u64, bytes: &[u8]) -> std::io::Result<()> {
+    put_with(directory, seq, |out| out.write_all(bytes))
+}
+
+/// Writes the snapshot taken after event `seq` (replacing one there) as `write` writes its bytes,
+/// straight into the file: a snapshot as large as a million persons' facts is never held whole in
+/// memory (as one buffer it was a second copy of them, and more while it grew). The digest goes in
+/// front once the bytes are written.
+pub fn put_with(
+    directory: &Path,
+    seq: u64,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(directory)?;
     let temporary = directory.join(format!(".{}.tmp", file_name(seq)));
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
-    file.write_all(blake3::hash(bytes).as_bytes())?;
-    file.write_all(bytes)?;
-    file.into_inner().map_err(|error| error.into_error())?;
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&temporary)?);
+    file.write_all(&[0; DIGEST_LEN])?;
+    let mut hashing = Hashing { out: &mut file, hasher: blake3::Hasher::new() };
+    write(&mut hashing)?;
+    let digest = hashing.hasher.finalize();
+    let mut file = file.into_inner().map_err(|error| error.into_error())?;
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(digest.as_bytes())?;
+    drop(file);
     std::fs::rename(&temporary, directory.join(file_name(seq)))
+}
+
+/// A writer that hashes what goes through it.
+struct Hashing<'a, W: Write> {
+    out: &'a mut W,
+    hasher: blake3::Hasher,
+}
+
+impl<W: Write> Write for Hashing<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(bytes)?;
+        self.hasher.update(&bytes[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// The newest snapshot taken at or before event `seq` whose digest holds, with the sequence number it
@@ -138,6 +173,13 @@ mod tests {
         std::fs::write(directory.join(".00000000000000000032.snapshot.tmp"), b"torn").unwrap();
         assert_eq!(at_or_before(&directory, 63).unwrap(), Some((16, b"snapshot 16".to_vec())));
         assert_eq!(at_or_before(&directory, 64).unwrap(), Some((64, b"snapshot 64".to_vec())));
+        // Written piece by piece, a snapshot reads back whole, its digest checked.
+        put_with(&directory, 72, |out| {
+            ["snap", "shot ", "72"].iter().try_for_each(|piece| out.write_all(piece.as_bytes()))
+        })
+        .unwrap();
+        assert_eq!(at_or_before(&directory, 80).unwrap(), Some((72, b"snapshot 72".to_vec())));
+        std::fs::remove_file(directory.join(file_name(72))).unwrap();
         assert_eq!(at_or_before(&directory, 7).unwrap(), None);
         remove(&directory, 16).unwrap();
         remove(&directory, 16).unwrap();
