@@ -14,10 +14,10 @@
 //! links to the last one visited (the range's first to the index's record before the range), and
 //! its last record's hash is the hash the index holds at that sequence number — so by the chain's
 //! hashing every record between is the index's too. Nothing past `to_seq` is visited. A place is
-//! only a hint: a wrong one finds no frame of the range. Where the copy cannot give the next chunk — a damaged, short, forged or
-//! missing file — reading stops cleanly before it and says where, so the caller reads the rest from
-//! sled: a fold never depends on the copy being whole (`verify` and the open path's checks are what
-//! report a damaged copy).
+//! only a hint: a wrong one finds no frame of the range. Where the copy cannot give the next chunk —
+//! a damaged, short, forged or missing file — reading stops cleanly before it and says where, so the
+//! caller reads the rest from sled: a fold never depends on the copy being whole (`verify` and the
+//! open path's checks are what report a damaged copy).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -111,11 +111,10 @@ enum Decoded<T, E> {
 
 /// Decodes and visits records `from_seq` to `to_seq` from the record copy in `dir`, in order, reading
 /// from the place `places` knows nearest before `from_seq` (and noting the places it passes), unless
-/// that is more than `SKIP_FRAMES_MAX` frames before it;
-/// `indexed_hash` gives the index's hash at a sequence number. Returns the sequence number of the
-/// first record it did not visit (`to_seq + 1` when it visited them all) and how many frames before
-/// `from_seq` it passed over to get there; an error of `decode`, `visit` or `indexed_hash` is
-/// returned as it is.
+/// that is more than `SKIP_FRAMES_MAX` frames before it; `indexed_hash` gives the index's hash at a
+/// sequence number. Returns the sequence number of the first record it did not visit (`to_seq + 1`
+/// when it visited them all) and how many frames before `from_seq` it passed over to get there; an
+/// error of `decode`, `visit` or `indexed_hash` is returned as it is.
 pub(crate) fn fold_from_copy<T: Send, E: From<StoreError> + Send>(
     dir: &Path,
     places: &CopyPlaces,
