@@ -132,6 +132,8 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
     println!("  merkle root {root}; checkpoint key {}", records.key().public_key.unwrap_or_default());
     println!("  check it yourself: {} verify --data {}", this_binary(), data.display());
 
+    // The commands the demo suggests open the ledger afresh: from here they fold no event again.
+    read_models.store_latest_snapshot();
     drop(read_models);
     match serve_addr {
         Some(addr) => serve(&settings, &records, addr),

@@ -100,6 +100,11 @@ impl Snapshot {
         rmp_serde::from_slice(bytes).map_err(|error| SnapshotError::Unreadable(error.to_string()))
     }
 
+    /// As `from_bytes`, decoding as the bytes are read (a large snapshot file is never held whole).
+    pub fn read_from(bytes: &mut dyn std::io::Read) -> Result<Snapshot, SnapshotError> {
+        rmp_serde::from_read(bytes).map_err(|error| SnapshotError::Unreadable(error.to_string()))
+    }
+
     /// Hands out the projection if the snapshot matches the chain's `(chain_seq, chain_hash)` — the
     /// hash of event `chain_seq` as the ledger holds it (the genesis hash for 0).
     pub fn verified(self, chain_seq: u64, chain_hash: Hash) -> Result<Projection, SnapshotError> {

@@ -583,6 +583,15 @@ impl Ledger {
         Ok(snapshot_files::at_or_before(&self.snapshots, seq)?)
     }
 
+    /// As `snapshot_at_or_before`, decoded by `decode` as it is read (`snapshot_files::at_or_before_with`).
+    pub fn snapshot_at_or_before_with<T>(
+        &self,
+        seq: u64,
+        decode: impl FnMut(snapshot_files::SnapshotBytes<'_>) -> T,
+    ) -> Result<Option<(u64, T)>, StoreError> {
+        Ok(snapshot_files::at_or_before_with(&self.snapshots, seq, decode)?)
+    }
+
     /// Drops a snapshot that failed its check (it is rebuilt from the chain).
     pub fn remove_snapshot(&self, seq: u64) -> Result<(), StoreError> {
         Ok(snapshot_files::remove(&self.snapshots, seq)?)

@@ -88,10 +88,21 @@ impl<W: Write> Write for Hashing<'_, W> {
 /// The newest snapshot taken at or before event `seq` whose digest holds, with the sequence number it
 /// was taken after. A damaged one is removed (with a warning) and the next older one is looked at.
 pub fn at_or_before(directory: &Path, seq: u64) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+    at_or_before_with(directory, seq, read_all)
+}
+
+/// As `at_or_before`, with the snapshot handed to `decode` as its bytes are read from the file: a
+/// snapshot as large as a million persons' facts is never held whole in memory beside what it
+/// decodes to. What `decode` made of a file whose digest then fails is dropped.
+pub fn at_or_before_with<T>(
+    directory: &Path,
+    seq: u64,
+    mut decode: impl FnMut(SnapshotBytes<'_>) -> T,
+) -> std::io::Result<Option<(u64, T)>> {
     let mut stored = stored_at_or_before(directory, seq)?;
     while let Some(at) = stored.pop() {
-        match read_checked(&directory.join(file_name(at))) {
-            Ok(Some(bytes)) => return Ok(Some((at, bytes))),
+        match read_checked(&directory.join(file_name(at)), STREAMED_FROM_BYTES, &mut decode) {
+            Ok(Some(decoded)) => return Ok(Some((at, decoded))),
             Ok(None) => {
                 tracing::warn!(snapshot_seq = at, "removing a projection snapshot file whose digest does not hold");
                 remove(directory, at)?;
@@ -108,9 +119,17 @@ pub fn at_or_before(directory: &Path, seq: u64) -> std::io::Result<Option<(u64, 
 /// before the data directory's lock is taken (a server's start decodes it while sled opens). A
 /// damaged newest file gives `None` here and is removed by `at_or_before` once the lock is held.
 pub fn newest_intact(directory: &Path) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+    newest_intact_with(directory, read_all)
+}
+
+/// As `newest_intact`, decoded by `decode` as it is read (see `at_or_before_with`).
+pub fn newest_intact_with<T>(
+    directory: &Path,
+    mut decode: impl FnMut(SnapshotBytes<'_>) -> T,
+) -> std::io::Result<Option<(u64, T)>> {
     let Some(at) = stored_at_or_before(directory, u64::MAX)?.pop() else { return Ok(None) };
-    match read_checked(&directory.join(file_name(at))) {
-        Ok(bytes) => Ok(bytes.map(|bytes| (at, bytes))),
+    match read_checked(&directory.join(file_name(at)), STREAMED_FROM_BYTES, &mut decode) {
+        Ok(decoded) => Ok(decoded.map(|decoded| (at, decoded))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(error),
     }
@@ -133,9 +152,40 @@ fn stored_at_or_before(directory: &Path, seq: u64) -> std::io::Result<Vec<u64>> 
     Ok(stored)
 }
 
-/// A snapshot file's bytes after its digest, if the digest holds (`None`: damaged or cut short). The
-/// digest is read apart, so a large snapshot is read into its buffer once and never moved.
-fn read_checked(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+/// A snapshot's bytes as a decoder gets them: a small file whole, a large one as a stream.
+pub enum SnapshotBytes<'a> {
+    Whole(&'a [u8]),
+    Streamed(&'a mut dyn Read),
+}
+
+/// Snapshot files at least this long are decoded as they are read (a million persons' snapshot is
+/// never held in memory beside the facts it decodes to); shorter ones are read whole and decoded
+/// from memory, which is quicker for them (several times so in a debug build, where the reader's
+/// many small reads are not optimised).
+pub const STREAMED_FROM_BYTES: u64 = 16 << 20;
+
+/// The bytes of a snapshot, whole (tests, and callers that keep the bytes).
+fn read_all(bytes: SnapshotBytes<'_>) -> Vec<u8> {
+    match bytes {
+        SnapshotBytes::Whole(bytes) => bytes.to_vec(),
+        SnapshotBytes::Streamed(bytes) => {
+            let mut all = Vec::new();
+            // A failure of the file is kept by `Hashed` and answered by `read_checked`.
+            let _ = bytes.read_to_end(&mut all);
+            all
+        }
+    }
+}
+
+/// What `decode` made of a snapshot file's bytes after its digest, if the digest holds (`None`:
+/// damaged or cut short). A file of `streamed_from` bytes or more is hashed as `decode` reads it, and
+/// whatever it leaves unread after; a failure of the file while it read is answered as such, never
+/// as a damaged snapshot.
+fn read_checked<T>(
+    path: &Path,
+    streamed_from: u64,
+    decode: &mut impl FnMut(SnapshotBytes<'_>) -> T,
+) -> std::io::Result<Option<T>> {
     let mut file = std::fs::File::open(path)?;
     let mut digest = [0u8; DIGEST_LEN];
     if let Err(error) = file.read_exact(&mut digest) {
@@ -144,9 +194,49 @@ fn read_checked(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
             _ => Err(error),
         };
     }
-    let mut bytes = Vec::with_capacity(file.metadata()?.len().saturating_sub(DIGEST_LEN as u64) as usize);
-    file.read_to_end(&mut bytes)?;
-    Ok((*blake3::hash(&bytes).as_bytes() == digest).then_some(bytes))
+    let length = file.metadata()?.len().saturating_sub(DIGEST_LEN as u64);
+    if length < streamed_from {
+        let mut bytes = Vec::with_capacity(length as usize);
+        file.read_to_end(&mut bytes)?;
+        return Ok((*blake3::hash(&bytes).as_bytes() == digest).then(|| decode(SnapshotBytes::Whole(&bytes))));
+    }
+    // Hashed below the buffer: each megabyte read from the file is hashed once, whatever pieces
+    // `decode` asks for.
+    let hashed = Hashed { file, hasher: blake3::Hasher::new(), failure: None };
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, hashed);
+    let decoded = decode(SnapshotBytes::Streamed(&mut reader));
+    let unread = std::io::copy(&mut reader, &mut std::io::sink());
+    let hashed = reader.into_inner();
+    if let Some(failure) = hashed.failure {
+        return Err(failure);
+    }
+    unread?;
+    Ok((*hashed.hasher.finalize().as_bytes() == digest).then_some(decoded))
+}
+
+/// A reader that hashes what it reads and keeps the first failure of the file, which a decoder
+/// would otherwise report as unreadable bytes.
+struct Hashed<R: Read> {
+    file: R,
+    hasher: blake3::Hasher,
+    failure: Option<std::io::Error>,
+}
+
+impl<R: Read> Read for Hashed<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        match self.file.read(buffer) {
+            Ok(read) => {
+                self.hasher.update(&buffer[..read]);
+                Ok(read)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => Err(error),
+            Err(error) => {
+                let answer = std::io::Error::new(error.kind(), error.to_string());
+                self.failure.get_or_insert(error);
+                Err(answer)
+            }
+        }
+    }
 }
 
 /// Removes the snapshot taken after event `seq`, if there is one.
@@ -196,6 +286,62 @@ mod tests {
         std::fs::write(directory.join(file_name(80)), b"short").unwrap();
         assert_eq!(at_or_before(&directory, 100).unwrap(), Some((8, b"snapshot 8".to_vec())));
         assert_eq!(seq_of("8.snapshot"), None);
+    }
+
+    #[test]
+    fn a_snapshot_decoded_as_it_is_read_is_handed_out_only_if_its_whole_digest_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let directory = directory(dir.path());
+        let bytes: Vec<u8> = (0..3_000_000u32).map(|n| (n % 251) as u8).collect();
+        put(&directory, 8, &bytes).unwrap();
+        put(&directory, 16, &bytes).unwrap();
+        // A decoder that reads only the first bytes: the rest is still read and hashed.
+        let mut first_ten = |bytes: SnapshotBytes<'_>| match bytes {
+            SnapshotBytes::Whole(bytes) => ("whole", bytes[..10].to_vec()),
+            SnapshotBytes::Streamed(file) => {
+                let mut first = [0u8; 10];
+                file.read_exact(&mut first).unwrap();
+                ("streamed", first.to_vec())
+            }
+        };
+        let newest = directory.join(file_name(16));
+        let first = bytes[..10].to_vec();
+        assert_eq!(read_checked(&newest, 0, &mut first_ten).unwrap(), Some(("streamed", first.clone())));
+        assert_eq!(read_checked(&newest, u64::MAX, &mut first_ten).unwrap(), Some(("whole", first.clone())));
+        assert_eq!(at_or_before_with(&directory, 16, first_ten).unwrap(), Some((16, ("whole", first.clone()))));
+
+        // A flipped bit past what the decoder read: what it decoded is not handed out, either way.
+        let mut damaged = std::fs::read(&newest).unwrap();
+        damaged[DIGEST_LEN + 2_500_000] ^= 0x10;
+        std::fs::write(&newest, &damaged).unwrap();
+        assert_eq!(read_checked(&newest, 0, &mut first_ten).unwrap(), None);
+        assert_eq!(read_checked(&newest, u64::MAX, &mut first_ten).unwrap(), None);
+        assert_eq!(newest_intact_with(&directory, first_ten).unwrap(), None);
+        assert_eq!(at_or_before_with(&directory, 16, first_ten).unwrap(), Some((8, ("whole", first))));
+        assert!(!newest.exists(), "the damaged file is removed by the lock holder");
+    }
+
+    #[test]
+    fn a_failure_of_the_file_while_decoding_is_kept_and_not_taken_for_damage() {
+        struct Failing(usize);
+        impl Read for Failing {
+            fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::other("the disk went away"));
+                }
+                let read = buffer.len().min(self.0);
+                buffer[..read].fill(7);
+                self.0 -= read;
+                Ok(read)
+            }
+        }
+        let mut hashed = Hashed { file: Failing(100), hasher: blake3::Hasher::new(), failure: None };
+        let mut all = Vec::new();
+        let error = hashed.read_to_end(&mut all).unwrap_err();
+        assert_eq!(all.len(), 100);
+        assert_eq!(error.to_string(), "the disk went away");
+        assert_eq!(hashed.failure.map(|failure| failure.to_string()).as_deref(), Some("the disk went away"));
+        assert_eq!(hashed.hasher.finalize(), blake3::hash(&[7; 100]));
     }
 
     #[test]

@@ -33,6 +33,10 @@ fn the_demo_tells_the_story() {
     assert!(line_of("decided Partial").contains("1.00 restored"));
     assert!(line_of("YS07-BGS 办公室: 99.73 → 89.07").contains("CauseAttributed"));
     assert!(line_of("intact:").contains("events verified"));
+    // The demo leaves a snapshot at its head: the commands it suggests fold no event again.
+    let head_seq = line_of("intact:").split("head ").nth(1).unwrap().split(':').next().unwrap();
+    let snapshot = std::path::Path::new(&demo().1).join("snapshots").join(format!("{head_seq:0>20}.snapshot"));
+    assert!(snapshot.is_file(), "no snapshot at the head: {}", snapshot.display());
     // The closing hint runs as printed, from where the demo ran.
     let hint = line_of("check it yourself: ").split("check it yourself: ").nth(1).unwrap();
     let words: Vec<&str> = hint.split(' ').collect();
