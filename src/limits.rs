@@ -177,12 +177,18 @@ pub const AS_OF_LOADED_SNAPSHOTS_MAX: usize = 4;
 /// of `SNAPSHOT_INTERVAL_EVENTS`: each one is as large as the facts, so writing them stays a constant
 /// share of the work per event, and as-of answers on a long ledger fold further.
 pub const SNAPSHOT_SPACING_DIVISOR: u64 = 16;
+/// Snapshot files at least this long are decoded as they are read, so a million persons' snapshot is
+/// never held in memory beside the facts it decodes to; shorter ones are read whole and decoded from
+/// memory, which is quicker for them (several times so in a debug build, where the reader's many
+/// small reads are not optimised).
+pub const SNAPSHOT_STREAMED_FROM_BYTES: u64 = 16 << 20;
 /// sled's page cache by default, in MiB (`serve --cache-mib`); sled's own default of 1 GiB would be
 /// most of a server's memory. sled counts a cached page at its size on disk, which is about a third
-/// of what it holds in memory: reading all of a 1.35 M-event ledger through sled grew a process by
-/// 410 MiB with 128 here and by 27 MiB with 8. What goes through the cache is the index's recent
-/// pages (the tail commands append to, stream versions, event ids); rankings are answered from the
-/// read models and as-of reads and whole-ledger reads come from the record copy.
+/// of what it holds in memory: reading every key of a 1.35 M-event ledger through sled grew a process
+/// by 408 MiB at 128, 114 MiB at 32 and 30 MiB at 8 (`tools/memory.rs --sled-scan`). What goes
+/// through the cache is the index's recent pages (the tail commands append to, stream versions,
+/// event ids); rankings are answered from the read models, and as-of reads and whole-ledger reads
+/// come from the record copy.
 pub const SLED_CACHE_MIB_DEFAULT: u64 = 32;
 /// Most threads a server runs blocking work on (answers computed, commands decided, files read).
 /// Each thread keeps memory of its own with the allocator, and what a command decided there lives on

@@ -18,6 +18,8 @@
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use crate::limits::SNAPSHOT_STREAMED_FROM_BYTES;
+
 /// The length of the digest before a snapshot's bytes.
 const DIGEST_LEN: usize = 32;
 
@@ -101,7 +103,7 @@ pub fn at_or_before_with<T>(
 ) -> std::io::Result<Option<(u64, T)>> {
     let mut stored = stored_at_or_before(directory, seq)?;
     while let Some(at) = stored.pop() {
-        match read_checked(&directory.join(file_name(at)), STREAMED_FROM_BYTES, &mut decode) {
+        match read_checked(&directory.join(file_name(at)), SNAPSHOT_STREAMED_FROM_BYTES, &mut decode) {
             Ok(Some(decoded)) => return Ok(Some((at, decoded))),
             Ok(None) => {
                 tracing::warn!(snapshot_seq = at, "removing a projection snapshot file whose digest does not hold");
@@ -128,7 +130,7 @@ pub fn newest_intact_with<T>(
     mut decode: impl FnMut(SnapshotBytes<'_>) -> T,
 ) -> std::io::Result<Option<(u64, T)>> {
     let Some(at) = stored_at_or_before(directory, u64::MAX)?.pop() else { return Ok(None) };
-    match read_checked(&directory.join(file_name(at)), STREAMED_FROM_BYTES, &mut decode) {
+    match read_checked(&directory.join(file_name(at)), SNAPSHOT_STREAMED_FROM_BYTES, &mut decode) {
         Ok(decoded) => Ok(decoded.map(|decoded| (at, decoded))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(error),
@@ -157,12 +159,6 @@ pub enum SnapshotBytes<'a> {
     Whole(&'a [u8]),
     Streamed(&'a mut dyn Read),
 }
-
-/// Snapshot files at least this long are decoded as they are read (a million persons' snapshot is
-/// never held in memory beside the facts it decodes to); shorter ones are read whole and decoded
-/// from memory, which is quicker for them (several times so in a debug build, where the reader's
-/// many small reads are not optimised).
-pub const STREAMED_FROM_BYTES: u64 = 16 << 20;
 
 /// The bytes of a snapshot, whole (tests, and callers that keep the bytes).
 fn read_all(bytes: SnapshotBytes<'_>) -> Vec<u8> {
