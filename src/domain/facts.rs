@@ -49,10 +49,14 @@ pub struct Facts {
     /// Each behind its own pointer: a map node copied on a write (a fold into a shared copy, a
     /// checkpoint) copies pointers, not a million persons' texts, and a node half full of persons
     /// holds pointers in its empty slots, not empty persons.
+    #[serde(deserialize_with = "deserialize_packed")]
     pub persons: Map<PersonId, Arc<PersonFacts>>,
     pub schemes: Map<SchemeId, SchemeFacts>,
+    #[serde(deserialize_with = "deserialize_packed")]
     pub deductions: Map<DeductionId, DeductionFacts>,
+    #[serde(deserialize_with = "deserialize_packed")]
     pub tier_awards: Map<TierAwardId, TierAwardFacts>,
+    #[serde(deserialize_with = "deserialize_packed")]
     pub appeals: Map<AppealId, AppealFacts>,
     /// Every token hash ever granted, revoked ones included: a hash is granted once ever.
     pub access_grants: Map<TokenHash, AccessRecord>,
@@ -98,6 +102,50 @@ macro_rules! serialize_as_array_when_binary {
     };
 }
 pub(crate) use serialize_as_array_when_binary;
+
+/// Reads a map written in key order (as every `Map` is written) into full leaves: for the maps that
+/// grow long (persons, and deductions, awards and appeals, whose ids are time-ordered). imbl splits a
+/// full leaf at its median, so keys inserted in order leave every leaf half full: a million persons'
+/// map read from a snapshot took about 80 bytes a person where 40 hold it. Every other key is inserted
+/// first (half-full leaves, each spanning twice its keys), then the keys between, which fill each
+/// leaf to the brim without splitting it. Keys not in strictly increasing order are inserted as they
+/// come, so the map is the same either way.
+fn deserialize_packed<'de, D, K, V>(deserializer: D) -> Result<Map<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: Deserialize<'de> + Ord + Clone,
+    V: Deserialize<'de> + Clone,
+{
+    struct Entries<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> serde::de::Visitor<'de> for Entries<K, V> {
+        type Value = Vec<(K, V)>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a map")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<(K, V)>, A::Error> {
+            let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+    let entries = deserializer.deserialize_map(Entries(std::marker::PhantomData))?;
+    Ok(packed(entries))
+}
+
+/// The map of `entries` (see `deserialize_packed`).
+fn packed<K: Ord + Clone, V: Clone>(entries: Vec<(K, V)>) -> Map<K, V> {
+    let mut map = Map::new();
+    if !entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+        map.extend(entries);
+        return map;
+    }
+    let (every_other, between): (Vec<_>, Vec<_>) = entries.into_iter().enumerate().partition(|(at, _)| at % 2 == 0);
+    map.extend(every_other.into_iter().map(|(_, entry)| entry));
+    map.extend(between.into_iter().map(|(_, entry)| entry));
+    map
+}
 
 /// A person as the facts hold a million of them: nothing kept twice (the unit they are in is their
 /// latest stretch's, and they are retired when they have a day they retired on).
@@ -697,6 +745,24 @@ mod tests {
         let named = rmp_serde::to_vec_named(&json).unwrap();
         assert!(named.len() > binary.len());
         assert_eq!(rmp_serde::from_slice::<PersonFacts>(&named).unwrap(), person);
+    }
+
+    /// A map read into full leaves is the map written: for every length, in key order or not, with a
+    /// repeated key read as the last one (as inserting in order would).
+    #[test]
+    fn a_map_read_into_full_leaves_is_the_map_written() {
+        for length in (0..70).chain([1_000, 4_097]) {
+            let entries: Vec<(u32, u32)> = (0..length).map(|key| (key * 3, key)).collect();
+            let in_order: Map<u32, u32> = entries.iter().cloned().collect();
+            assert_eq!(packed(entries.clone()), in_order, "{length} keys in order");
+            let bytes = rmp_serde::to_vec(&in_order).unwrap();
+            let mut read = rmp_serde::Deserializer::new(&bytes[..]);
+            assert_eq!(deserialize_packed::<_, u32, u32>(&mut read).unwrap(), in_order);
+        }
+        let shuffled = vec![(5, 'a'), (1, 'b'), (9, 'c'), (1, 'd'), (3, 'e')];
+        let in_order: Map<u32, char> = shuffled.iter().cloned().collect();
+        assert_eq!(in_order.get(&1), Some(&'d'));
+        assert_eq!(packed(shuffled), in_order);
     }
 
     /// A person's stretches begin with the registration's, so the unit they are in is always there:
