@@ -108,43 +108,82 @@ pub(crate) use serialize_as_array_when_binary;
 /// full leaf at its median, so keys inserted in order leave every leaf half full: a million persons'
 /// map read from a snapshot took about 80 bytes a person where 40 hold it. Every other key is inserted
 /// first (half-full leaves, each spanning twice its keys), then the keys between, which fill each
-/// leaf to the brim without splitting it. Keys not in strictly increasing order are inserted as they
-/// come, so the map is the same either way.
+/// leaf to the brim without splitting it. Only the keys between wait in a list: reading every entry
+/// into one first left its memory resident after a server's start (the thread that reads the
+/// snapshot ahead ends, and the allocator kept what it had freed), which cost the saving back.
+/// Keys not in strictly increasing order are inserted as they come, so the map is the same either way.
 fn deserialize_packed<'de, D, K, V>(deserializer: D) -> Result<Map<K, V>, D::Error>
 where
     D: serde::Deserializer<'de>,
     K: Deserialize<'de> + Ord + Clone,
     V: Deserialize<'de> + Clone,
 {
-    struct Entries<K, V>(std::marker::PhantomData<(K, V)>);
-    impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> serde::de::Visitor<'de> for Entries<K, V> {
-        type Value = Vec<(K, V)>;
+    struct Packed<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K: Deserialize<'de> + Ord + Clone, V: Deserialize<'de> + Clone> serde::de::Visitor<'de> for Packed<K, V> {
+        type Value = Map<K, V>;
         fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
             formatter.write_str("a map")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<(K, V)>, A::Error> {
-            let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
-            while let Some(entry) = map.next_entry()? {
-                entries.push(entry);
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<Map<K, V>, A::Error> {
+            let mut packing = Packing::default();
+            while let Some((key, value)) = entries.next_entry()? {
+                packing.push(key, value);
             }
-            Ok(entries)
+            Ok(packing.finish())
         }
     }
-    let entries = deserializer.deserialize_map(Entries(std::marker::PhantomData))?;
-    Ok(packed(entries))
+    deserializer.deserialize_map(Packed(std::marker::PhantomData))
+}
+
+/// A map built from entries as they are read (see `deserialize_packed`): every other one goes in at
+/// once, the ones between wait (half the entries, never all of them) and go in at the end.
+struct Packing<K, V> {
+    map: Map<K, V>,
+    between: Vec<(K, V)>,
+    /// Whether the keys read so far came in strictly increasing order.
+    in_order: bool,
+    read: usize,
+}
+
+impl<K: Ord + Clone, V: Clone> Default for Packing<K, V> {
+    fn default() -> Packing<K, V> {
+        Packing { map: Map::new(), between: Vec::new(), in_order: true, read: 0 }
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> Packing<K, V> {
+    fn push(&mut self, key: K, value: V) {
+        if self.in_order {
+            let last = match self.between.last() {
+                Some((last, _)) if self.read.is_multiple_of(2) => Some(last),
+                _ => self.map.get_max().map(|(last, _)| last),
+            };
+            self.in_order = last.is_none_or(|last| *last < key);
+            if !self.in_order {
+                // Out of order: what waited goes in first, and the rest in the order read.
+                self.map.extend(std::mem::take(&mut self.between));
+            }
+        }
+        self.read += 1;
+        if self.in_order && self.read.is_multiple_of(2) {
+            self.between.push((key, value));
+        } else {
+            self.map.insert(key, value);
+        }
+    }
+
+    fn finish(mut self) -> Map<K, V> {
+        self.map.extend(self.between);
+        self.map
+    }
 }
 
 /// The map of `entries` (see `deserialize_packed`).
+#[cfg(test)]
 fn packed<K: Ord + Clone, V: Clone>(entries: Vec<(K, V)>) -> Map<K, V> {
-    let mut map = Map::new();
-    if !entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
-        map.extend(entries);
-        return map;
-    }
-    let (every_other, between): (Vec<_>, Vec<_>) = entries.into_iter().enumerate().partition(|(at, _)| at % 2 == 0);
-    map.extend(every_other.into_iter().map(|(_, entry)| entry));
-    map.extend(between.into_iter().map(|(_, entry)| entry));
-    map
+    let mut packing = Packing::default();
+    entries.into_iter().for_each(|(key, value)| packing.push(key, value));
+    packing.finish()
 }
 
 /// A person as the facts hold a million of them: nothing kept twice (the unit they are in is their
