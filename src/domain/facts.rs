@@ -802,6 +802,11 @@ mod tests {
         let in_order: Map<u32, char> = shuffled.iter().cloned().collect();
         assert_eq!(in_order.get(&1), Some(&'d'));
         assert_eq!(packed(shuffled), in_order);
+        // Out of order only after keys between have waited: they go in before the later ones.
+        let late = vec![(1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (2, 'e'), (0, 'f'), (4, 'g')];
+        let in_order: Map<u32, char> = late.iter().cloned().collect();
+        assert_eq!(in_order.get(&2), Some(&'e'));
+        assert_eq!(packed(late), in_order);
     }
 
     /// A person's stretches begin with the registration's, so the unit they are in is always there:
