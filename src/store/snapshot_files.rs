@@ -117,14 +117,16 @@ pub fn at_or_before_with<T>(
     Ok(None)
 }
 
-/// The newest snapshot file, if its digest holds, read without changing anything: for reading it
-/// before the data directory's lock is taken (a server's start decodes it while sled opens). A
-/// damaged newest file gives `None` here and is removed by `at_or_before` once the lock is held.
-pub fn newest_intact(directory: &Path) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+/// The bytes of the newest intact snapshot file, whole (see `newest_intact_with`).
+#[cfg(test)]
+fn newest_intact(directory: &Path) -> std::io::Result<Option<(u64, Vec<u8>)>> {
     newest_intact_with(directory, read_all)
 }
 
-/// As `newest_intact`, decoded by `decode` as it is read (see `at_or_before_with`).
+/// The newest snapshot file, if its digest holds, decoded by `decode` as it is read (see
+/// `at_or_before_with`) without changing anything: for reading it before the data directory's lock
+/// is taken (a server's start decodes it while sled opens). A damaged newest file gives `None` here
+/// and is removed by `at_or_before_with` once the lock is held.
 pub fn newest_intact_with<T>(
     directory: &Path,
     mut decode: impl FnMut(SnapshotBytes<'_>) -> T,
