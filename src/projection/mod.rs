@@ -151,6 +151,12 @@ impl Projection {
         Ok(())
     }
 
+    /// Puts what was folded since `earlier` into compact nodes (`Facts::repack_appended`): folds call
+    /// it where they keep a checkpoint. Nothing any read sees changes.
+    pub fn repack_appended(&mut self, earlier: &Projection) {
+        self.facts.repack_appended(&earlier.facts);
+    }
+
     /// Folds `events` in order onto this projection.
     pub fn apply_all<'a>(&mut self, events: impl IntoIterator<Item = &'a Recorded>) -> Result<(), ApplyError> {
         events.into_iter().try_for_each(|event| self.apply(event))

@@ -192,6 +192,31 @@ pub struct OpenedProjection {
     checkpoints: Checkpoints,
 }
 
+/// Where a fold passes the places of as-of checkpoints (every `every` events). There it first packs
+/// what it appended since the checkpoint before (`Projection::repack_appended`): a checkpoint shares
+/// every node with the next until one changes, so the lineage kept for as-of reads is as compact as
+/// the facts a snapshot is read into, rather than half-full leaves of keys folded in order.
+struct CheckpointPlaces {
+    every: u64,
+    earlier: Arc<Projection>,
+}
+
+impl CheckpointPlaces {
+    fn new(every: u64, earlier: Arc<Projection>) -> CheckpointPlaces {
+        CheckpointPlaces { every, earlier }
+    }
+
+    /// Whether `folded` stands at a checkpoint's place, packed if so.
+    fn reached(&mut self, folded: &mut Projection) -> bool {
+        if folded.seq() == 0 || !folded.seq().is_multiple_of(self.every) {
+            return false;
+        }
+        folded.repack_appended(&self.earlier);
+        self.earlier = Arc::new(folded.clone());
+        true
+    }
+}
+
 /// The least spacing of as-of checkpoints for a snapshot interval (`AS_OF_CHECKPOINT_INTERVAL_EVENTS`,
 /// or the interval when tests make it smaller).
 fn checkpoint_interval(snapshot_interval_events: u64) -> u64 {
@@ -230,8 +255,11 @@ pub fn open_projection_preloaded(
     let mut last_snapshot = from_snapshot;
     let started = std::time::Instant::now();
     let mut checkpoints = Checkpoints::new(checkpoint_interval(interval));
+    let mut places = CheckpointPlaces::new(checkpoint_interval(interval), Arc::new(projection.clone()));
     fold_storing_snapshots(ledger, &mut projection, head, interval, &mut last_snapshot, |folded| {
-        checkpoints.keep(folded);
+        if places.reached(folded) {
+            checkpoints.keep(folded);
+        }
     })?;
     let folded = head - from_snapshot;
     tracing::info!(folded, took_ms = started.elapsed().as_millis() as u64, "events after the snapshot folded");
@@ -245,7 +273,7 @@ fn fold_storing_snapshots(
     to_seq: u64,
     interval: u64,
     last_snapshot: &mut u64,
-    mut after_each: impl FnMut(&Projection),
+    mut after_each: impl FnMut(&mut Projection),
 ) -> Result<(), ServiceError> {
     let mut next = next_snapshot_at(interval, *last_snapshot).max((projection.seq() / interval + 1) * interval);
     fold_ledger(ledger, projection, to_seq, |folded| {
@@ -321,9 +349,12 @@ impl ReadModels {
         let mut current = self.current.write().expect("projection lock");
         let current = Arc::make_mut(&mut current);
         let mut last = self.last_snapshot.load(Ordering::SeqCst);
+        let mut places = self.checkpoint_places(current);
         let folded =
             fold_storing_snapshots(&self.ledger, current, head, self.snapshot_interval_events, &mut last, |folded| {
-                self.keep_checkpoint(folded)
+                if places.reached(folded) {
+                    self.keep_checkpoint(folded);
+                }
             });
         self.last_snapshot.store(last, Ordering::SeqCst);
         self.publish_folded(current.seq());
@@ -407,8 +438,9 @@ impl ReadModels {
         // Checkpoints passed are kept only once the copy is swapped in: one from a copy that is let go
         // would keep the facts it came from alive.
         let mut passed = Vec::new();
+        let mut places = self.checkpoint_places(&base);
         fold_ledger(&self.ledger, &mut folding, target, |folded| {
-            if folded.seq().is_multiple_of(self.checkpoint_interval_events) {
+            if places.reached(folded) {
                 passed.push(folded.clone());
             }
             Ok(())
@@ -577,11 +609,16 @@ impl ReadModels {
         self.checkpoints.lock().expect("checkpoints lock").by_seq.keys().copied().collect()
     }
 
-    /// Keeps `folded` as an as-of checkpoint if it stands at one's place (cheap: see `Checkpoints`).
+    /// Keeps `folded` as an as-of checkpoint (it stands at one's place: `CheckpointPlaces`).
     fn keep_checkpoint(&self, folded: &Projection) {
-        if folded.seq().is_multiple_of(self.checkpoint_interval_events) {
-            self.checkpoints.lock().expect("checkpoints lock").keep(folded);
-        }
+        self.checkpoints.lock().expect("checkpoints lock").keep(folded);
+    }
+
+    /// The checkpoint places of a fold on from `from`, packing after the newest checkpoint kept at or
+    /// before it.
+    fn checkpoint_places(&self, from: &Projection) -> CheckpointPlaces {
+        let kept = self.checkpoints.lock().expect("checkpoints lock").at_or_before(from.seq());
+        CheckpointPlaces::new(self.checkpoint_interval_events, kept.unwrap_or_else(|| Arc::new(from.clone())))
     }
 
     /// The fold of the first `seq` events: from the nearest checkpoint in memory, or the nearest stored
@@ -618,20 +655,22 @@ impl ReadModels {
     /// are equal (`Projection::apply_sharing`), so the fold holds one copy of the persons, not a
     /// second one beside the opened projection's until it takes its place.
     pub fn fold_history(&self) -> Result<(), ServiceError> {
-        let replace = |folded: &Projection| {
-            if folded.seq().is_multiple_of(self.checkpoint_interval_events) {
+        let mut places = CheckpointPlaces::new(self.checkpoint_interval_events, Arc::default());
+        let mut replace = |folded: &mut Projection| {
+            if places.reached(folded) {
                 self.checkpoints.lock().expect("checkpoints lock").replace(folded);
             }
             Ok(())
         };
         let like = self.latest();
         let mut history = Projection::default();
-        fold_events(&self.ledger, &mut history, like.seq(), Some(&like), replace)?;
+        fold_events(&self.ledger, &mut history, like.seq(), Some(&like), &mut replace)?;
         drop(like);
         let opened = {
             let mut current = self.current.write().expect("projection lock");
             let to_seq = current.seq();
-            fold_events(&self.ledger, &mut history, to_seq, Some(&current), replace)?;
+            fold_events(&self.ledger, &mut history, to_seq, Some(&current), &mut replace)?;
+            history.repack_appended(&places.earlier);
             std::mem::replace(&mut *current, Arc::new(history.clone()))
         };
         // The checkpoint where the read models opened belongs to the opened projection's copy of the facts.
@@ -718,7 +757,7 @@ pub fn fold_ledger(
     ledger: &Ledger,
     projection: &mut Projection,
     to_seq: u64,
-    after_each: impl FnMut(&Projection) -> Result<(), ServiceError>,
+    after_each: impl FnMut(&mut Projection) -> Result<(), ServiceError>,
 ) -> Result<(), ServiceError> {
     fold_events(ledger, projection, to_seq, None, after_each)
 }
@@ -729,7 +768,7 @@ fn fold_events(
     projection: &mut Projection,
     to_seq: u64,
     like: Option<&Projection>,
-    mut after_each: impl FnMut(&Projection) -> Result<(), ServiceError>,
+    mut after_each: impl FnMut(&mut Projection) -> Result<(), ServiceError>,
 ) -> Result<(), ServiceError> {
     let decode = |seq: u64, record: Record<'_>| decode(seq, &record).map_err(|e| ServiceError::Failure(e.to_string()));
     ledger.for_each_decoded(projection.seq() + 1, to_seq, decode, |event| {
