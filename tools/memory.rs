@@ -7,7 +7,8 @@
 //! Run: `cargo run --release --example memory -- --data DIR [--cache-mib 32] [--sled-scan]`, on a
 //! copy of a ledger (it opens it as a server would, which may store snapshots). Linux only.
 //!
-//! The allocator and its setting are the binary's (`src/main.rs`), so the figures are a server's.
+//! The allocator and its settings are the binary's (`src/main.rs`, `cli::allocator`), so the figures
+//! are a server's.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,8 +20,6 @@ use kpi_ledger::service::{RandomIds, SystemClock};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-/// As in `src/main.rs`: mimalloc's `mi_option_purge_delay`, set to 0 there.
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 #[derive(Parser)]
 #[command(about = "Prints a server's resident memory after each step of opening a kept ledger")]
@@ -37,8 +36,7 @@ struct Args {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // SAFETY: sets an integer option before anything is allocated by mimalloc's purge.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    kpi_ledger::cli::allocator::configure();
     let args = Args::parse();
     step("start");
     if args.sled_scan {

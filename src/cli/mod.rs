@@ -3,6 +3,7 @@
 //! printed on stdout goes through `output`, so piping into `head` ends quietly. Reading commands work
 //! on the ledger directly or, while a server holds it, through that server (`source`).
 
+pub mod allocator;
 mod demo;
 mod documents;
 mod output;
