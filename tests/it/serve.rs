@@ -133,7 +133,7 @@ fn a_signal_the_moment_the_server_listens_stops_it_cleanly() {
 
 /// A server asks the kernel for no transparent huge pages: one is resident whole once touched, and
 /// what is freed inside it goes back only when all of it is free, so a server with them peaked
-/// 75–90 MiB higher. `MIMALLOC_ALLOW_THP` set leaves the choice to the allocator, as it documents.
+/// 70–90 MiB higher. `MIMALLOC_ALLOW_THP` set leaves the choice to the allocator, as it documents.
 #[test]
 fn a_server_runs_without_transparent_huge_pages_unless_told_otherwise() {
     let dir = tempfile::tempdir().unwrap();
