@@ -152,6 +152,13 @@ impl<K: Ord + Clone, V: Clone> Default for Packing<K, V> {
 }
 
 impl<K: Ord + Clone, V: Clone> Packing<K, V> {
+    /// `map` with `entries` put in, read in the order given.
+    fn onto(map: Map<K, V>, entries: impl IntoIterator<Item = (K, V)>) -> Map<K, V> {
+        let mut packing = Packing { map, ..Packing::default() };
+        entries.into_iter().for_each(|(key, value)| packing.push(key, value));
+        packing.finish()
+    }
+
     fn push(&mut self, key: K, value: V) {
         if self.in_order {
             let last = match self.between.last() {
@@ -209,17 +216,13 @@ fn repack_after<K: Ord + Clone, V: Clone>(map: &mut Map<K, V>, earlier: &Map<K, 
     appended.iter().for_each(|(key, _)| {
         map.remove(key);
     });
-    let mut packing = Packing { map: std::mem::take(map), ..Packing::default() };
-    appended.into_iter().for_each(|(key, value)| packing.push(key, value));
-    *map = packing.finish();
+    *map = Packing::onto(std::mem::take(map), appended);
 }
 
 /// The map of `entries` (see `deserialize_packed`).
 #[cfg(test)]
 fn packed<K: Ord + Clone, V: Clone>(entries: Vec<(K, V)>) -> Map<K, V> {
-    let mut packing = Packing::default();
-    entries.into_iter().for_each(|(key, value)| packing.push(key, value));
-    packing.finish()
+    Packing::onto(Map::new(), entries)
 }
 
 /// A person as the facts hold a million of them: nothing kept twice (the unit they are in is their
