@@ -219,9 +219,10 @@ fn repack_after<K: Ord + Clone, V: Clone>(map: &mut Map<K, V>, earlier: &Map<K, 
     *map = Packing::onto(std::mem::take(map), appended);
 }
 
-/// The map of `entries` (see `deserialize_packed`).
-#[cfg(test)]
-fn packed<K: Ord + Clone, V: Clone>(entries: Vec<(K, V)>) -> Map<K, V> {
+/// The map of `entries`, read in the order given, in full leaves when the keys come in increasing
+/// order (as `deserialize_packed` reads a map): for a reader that decodes a long map in pieces
+/// (a snapshot's persons, `projection::snapshot`).
+pub fn packed<K: Ord + Clone, V: Clone>(entries: impl IntoIterator<Item = (K, V)>) -> Map<K, V> {
     Packing::onto(Map::new(), entries)
 }
 

@@ -5,9 +5,15 @@
 //! sequence number, and the projection inside carries that same stamp; anything else is refused, so
 //! the caller rebuilds from scratch instead of serving a projection of some other history.
 
+use std::sync::Arc;
+
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Error as _, SerializeSeq};
 use serde::{Deserialize, Serialize};
 
 use crate::chain::Hash;
+use crate::domain::facts::{packed, Map, PersonFacts};
+use crate::domain::PersonId;
 
 use super::Projection;
 
@@ -18,10 +24,18 @@ use super::Projection;
 /// ever made responsible for. (A person's facts and memberships are now written as arrays of their
 /// fields, not maps naming each one, `serialize_as_array_when_binary`: the same layout, since every
 /// reader of format 4 reads a struct from either form.) 5: a person's facts no longer hold their unit
-/// and whether they retired apart from the stretches and the day they retired on.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 5;
+/// and whether they retired apart from the stretches and the day they retired on. 6: the persons are
+/// written apart from the rest of the projection, before it, in pieces each decoded on its own
+/// (`PERSONS_PER_PIECE`), so a server's start decodes them on every core.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 6;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Persons in each separately encoded piece of a snapshot: enough that a piece is worth handing to
+/// another thread (about 1.4 MB), few enough that the pieces waiting to be decoded stay small.
+const PERSONS_PER_PIECE: usize = 16_384;
+/// Threads that decode the pieces of persons while the reading thread decodes the rest.
+const PIECE_DECODERS: usize = 2;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
     pub format_version: u32,
     pub seq: u64,
@@ -89,20 +103,69 @@ impl Snapshot {
             format_version: u32,
             seq: u64,
             hash: Hash,
+            persons: PersonPieces<'a>,
             projection: &'a Projection,
         }
-        let snapshot = SnapshotRef { format_version, seq, hash, projection };
+        // The rest without the persons (a clone of persistent maps shares their nodes).
+        let mut rest = projection.clone();
+        let persons = std::mem::take(&mut rest.facts.persons);
+        let snapshot = SnapshotRef { format_version, seq, hash, persons: PersonPieces(&persons), projection: &rest };
         // A failed write (a full disk) comes back inside the encoder's error, which names it.
         rmp_serde::encode::write_named(out, &snapshot).map_err(std::io::Error::other)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
-        rmp_serde::from_slice(bytes).map_err(|error| SnapshotError::Unreadable(error.to_string()))
+        Snapshot::decode(&mut rmp_serde::Deserializer::from_read_ref(bytes))
     }
 
     /// As `from_bytes`, decoding as the bytes are read (a large snapshot file is never held whole).
     pub fn read_from(bytes: &mut dyn std::io::Read) -> Result<Snapshot, SnapshotError> {
-        rmp_serde::from_read(bytes).map_err(|error| SnapshotError::Unreadable(error.to_string()))
+        Snapshot::decode(&mut rmp_serde::Deserializer::new(bytes))
+    }
+
+    /// Decodes the stamp and the rest of the projection on this thread while `PIECE_DECODERS`
+    /// threads decode the pieces of persons it hands them (they come first) and one more puts what
+    /// they decoded into full leaves, in the order written, as it comes.
+    fn decode<'de, D>(deserializer: D) -> Result<Snapshot, SnapshotError>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        let unreadable = |error: &dyn std::fmt::Display| SnapshotError::Unreadable(error.to_string());
+        let (pieces, to_decode) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(PIECE_DECODERS);
+        let to_decode = std::sync::Mutex::new(to_decode);
+        let (decoded, to_insert) = std::sync::mpsc::channel::<DecodedPiece>();
+        std::thread::scope(|scope| {
+            let spawn = |name: &str| std::thread::Builder::new().name(format!("snapshot-{name}"));
+            let mut decoders = Vec::new();
+            for _ in 0..PIECE_DECODERS {
+                let decoded = decoded.clone();
+                let decoder = spawn("decode").spawn_scoped(scope, || decode_pieces(&to_decode, decoded));
+                decoders.push(decoder.map_err(|error| unreadable(&format!("a thread to decode persons: {error}")))?);
+            }
+            // Once the decoders are done, nothing more is coming to the inserter.
+            drop(decoded);
+            let inserter = spawn("insert")
+                .spawn_scoped(scope, || insert_in_order(to_insert))
+                .map_err(|error| unreadable(&format!("a thread to put persons in place: {error}")))?;
+            // The sender goes with the seed: once the stream is read, the decoders run out of work.
+            let read = SnapshotSeed { pieces }.deserialize(deserializer).map_err(|error| unreadable(&error));
+            let panicked = |_| unreadable(&"a thread reading the persons panicked");
+            for decoder in decoders {
+                decoder.join().map_err(panicked)?;
+            }
+            let persons = inserter.join().map_err(panicked)?;
+            let parts = read?;
+            if parts.format_version != SNAPSHOT_FORMAT_VERSION {
+                return Err(SnapshotError::FormatVersion { found: parts.format_version });
+            }
+            let (persons, inserted) = persons.map_err(|error| unreadable(&error))?;
+            if inserted != parts.pieces {
+                return Err(unreadable(&format!("{} pieces of persons written, {inserted} read", parts.pieces)));
+            }
+            let mut projection = parts.projection.ok_or_else(|| unreadable(&"missing field `projection`"))?;
+            projection.facts.persons = persons;
+            Ok(Snapshot { format_version: parts.format_version, seq: parts.seq, hash: parts.hash, projection })
+        })
     }
 
     /// Hands out the projection if the snapshot matches the chain's `(chain_seq, chain_hash)` — the
@@ -121,5 +184,279 @@ impl Snapshot {
             return Err(SnapshotError::StampDisagrees { stamp_seq: self.seq, projection_seq: self.projection.seq() });
         }
         Ok(self.projection)
+    }
+}
+
+/// The persons of a projection as a snapshot writes them: a sequence of byte strings, each the
+/// MessagePack of up to `PERSONS_PER_PIECE` (id, person) pairs in key order.
+struct PersonPieces<'a>(&'a Persons);
+
+impl Serialize for PersonPieces<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Bytes<'a>(&'a [u8]);
+        impl Serialize for Bytes<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_bytes(self.0)
+            }
+        }
+        let mut pieces = serializer.serialize_seq(Some(self.0.len().div_ceil(PERSONS_PER_PIECE)))?;
+        let mut persons = self.0.iter();
+        let mut bytes = Vec::new();
+        loop {
+            let piece: Vec<_> = persons.by_ref().take(PERSONS_PER_PIECE).collect();
+            if piece.is_empty() {
+                break;
+            }
+            bytes.clear();
+            rmp_serde::encode::write_named(&mut bytes, &piece).map_err(S::Error::custom)?;
+            pieces.serialize_element(&Bytes(&bytes))?;
+        }
+        pieces.end()
+    }
+}
+
+type Persons = Map<PersonId, Arc<PersonFacts>>;
+type DecodedPiece = (usize, Result<Vec<(PersonId, Arc<PersonFacts>)>, String>);
+
+/// A decoder thread: takes pieces until the reading thread has handed out the last one, and passes
+/// each on decoded.
+fn decode_pieces(
+    to_decode: &std::sync::Mutex<std::sync::mpsc::Receiver<(usize, Vec<u8>)>>,
+    decoded: std::sync::mpsc::Sender<DecodedPiece>,
+) {
+    loop {
+        let next = to_decode.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+        let Ok((index, bytes)) = next else { return };
+        // A panic is answered as a failed piece: the thread goes on taking pieces, so the reading
+        // thread is never left waiting to hand one over.
+        let piece = std::panic::catch_unwind(|| rmp_serde::from_slice(&bytes))
+            .map_err(|_| format!("persons, piece {index}: decoding panicked"))
+            .and_then(|piece| piece.map_err(|error| format!("persons, piece {index}: {error}")));
+        // The inserter stops taking pieces only after a failed one; the rest are not wanted.
+        let _ = decoded.send((index, piece));
+    }
+}
+
+/// The inserter thread: the decoded pieces into one map, in the order written (pieces arrive in the
+/// order they were decoded), with how many there were.
+fn insert_in_order(decoded: std::sync::mpsc::Receiver<DecodedPiece>) -> Result<(Persons, usize), String> {
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut next = 0;
+    let mut failure = None;
+    let in_order = std::iter::from_fn(|| loop {
+        if let Some(piece) = waiting.remove(&next) {
+            next += 1;
+            match piece {
+                Ok(entries) => return Some(entries),
+                Err(error) => {
+                    failure = Some(error);
+                    return None;
+                }
+            }
+        }
+        // `None` once every decoder is done.
+        let (index, piece) = decoded.recv().ok()?;
+        waiting.insert(index, piece);
+    });
+    let persons = packed(in_order.flatten());
+    match (failure, waiting.keys().next()) {
+        (Some(error), _) => Err(error),
+        (None, Some(index)) => Err(format!("persons, piece {next} is missing (piece {index} was read)")),
+        (None, None) => Ok((persons, next)),
+    }
+}
+
+/// What the reading thread decodes itself; the persons' pieces only counted (they went to the
+/// decoders).
+struct SnapshotParts {
+    format_version: u32,
+    seq: u64,
+    hash: Hash,
+    pieces: usize,
+    /// `None` when the format is another one: nothing after its version is read.
+    projection: Option<Projection>,
+}
+
+struct SnapshotSeed {
+    pieces: std::sync::mpsc::SyncSender<(usize, Vec<u8>)>,
+}
+
+impl<'de> DeserializeSeed<'de> for SnapshotSeed {
+    type Value = SnapshotParts;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<SnapshotParts, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SnapshotSeed {
+    type Value = SnapshotParts;
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a projection snapshot")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut fields: A) -> Result<SnapshotParts, A::Error> {
+        let (mut format_version, mut seq, mut hash, mut pieces, mut projection) = (None, None, None, None, None);
+        while let Some(field) = fields.next_key::<String>()? {
+            match field.as_str() {
+                "format_version" => {
+                    let found: u32 = fields.next_value()?;
+                    if found != SNAPSHOT_FORMAT_VERSION {
+                        // Another layout: what follows is passed over, not read as this one.
+                        while fields.next_key::<IgnoredAny>()?.is_some() {
+                            fields.next_value::<IgnoredAny>()?;
+                        }
+                        return Ok(SnapshotParts {
+                            format_version: found,
+                            seq: 0,
+                            hash: Hash::default(),
+                            pieces: 0,
+                            projection: None,
+                        });
+                    }
+                    format_version = Some(found);
+                }
+                "seq" => seq = Some(fields.next_value()?),
+                "hash" => hash = Some(fields.next_value()?),
+                "persons" => pieces = Some(fields.next_value_seed(PiecesSeed { pieces: &self.pieces })?),
+                "projection" => projection = Some(fields.next_value()?),
+                _ => {
+                    fields.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(SnapshotParts {
+            format_version: format_version.ok_or_else(|| A::Error::missing_field("format_version"))?,
+            seq: seq.ok_or_else(|| A::Error::missing_field("seq"))?,
+            hash: hash.ok_or_else(|| A::Error::missing_field("hash"))?,
+            pieces: pieces.ok_or_else(|| A::Error::missing_field("persons"))?,
+            projection: Some(projection.ok_or_else(|| A::Error::missing_field("projection"))?),
+        })
+    }
+}
+
+/// Hands each piece of persons to the decoders as it is read; counts them.
+struct PiecesSeed<'a> {
+    pieces: &'a std::sync::mpsc::SyncSender<(usize, Vec<u8>)>,
+}
+
+impl<'de> DeserializeSeed<'de> for PiecesSeed<'_> {
+    type Value = usize;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PiecesSeed<'_> {
+    type Value = usize;
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("pieces of persons, each a byte string")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut pieces: A) -> Result<usize, A::Error> {
+        let mut count = 0;
+        while let Some(Piece(bytes)) = pieces.next_element()? {
+            self.pieces.send((count, bytes)).map_err(|_| A::Error::custom("the persons' decoders stopped"))?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+/// One piece's bytes (a MessagePack byte string).
+struct Piece(Vec<u8>);
+
+impl<'de> Deserialize<'de> for Piece {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Piece, D::Error> {
+        struct Bytes;
+        impl<'de> Visitor<'de> for Bytes {
+            type Value = Piece;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Piece, E> {
+                Ok(Piece(bytes.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<Piece, E> {
+                Ok(Piece(bytes))
+            }
+        }
+        deserializer.deserialize_byte_buf(Bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::date::Date;
+    use crate::domain::person::{Membership, Memberships};
+    use crate::domain::UnitCode;
+
+    /// A projection whose persons fill `pieces` pieces, the last one short.
+    fn with_persons(pieces: usize) -> Projection {
+        let unit = UnitCode::new("YS07").unwrap();
+        let from = Date::new(2016, 1, 1).unwrap();
+        let mut projection = Projection::new();
+        projection.facts.persons = packed((0..(pieces - 1) * PERSONS_PER_PIECE + 5).map(|number| {
+            let person = PersonFacts {
+                name: format!("人员{number}").into(),
+                memberships: Memberships::registered(Membership { unit: unit.clone(), from }),
+                retired_on: (number % 7 == 0).then_some(from),
+                erased: number % 11 == 0,
+            };
+            (PersonId::new(format!("P{number:07}")).unwrap(), Arc::new(person))
+        }));
+        projection
+    }
+
+    /// The persons are written in pieces, before the rest, and read back whole — from memory and as
+    /// a stream alike — into the same map.
+    #[test]
+    fn a_snapshots_persons_are_written_in_pieces_and_read_back_whole() {
+        let projection = with_persons(3);
+        let bytes = Snapshot::of(&projection).to_bytes();
+        let (pieces, handed) = std::sync::mpsc::sync_channel(8);
+        let parts = SnapshotSeed { pieces }.deserialize(&mut rmp_serde::Deserializer::from_read_ref(&bytes)).unwrap();
+        assert_eq!(parts.pieces, 3);
+        assert_eq!(handed.try_iter().count(), 3);
+        assert!(parts.projection.unwrap().facts.persons.is_empty(), "the persons are not written twice");
+
+        let read = Snapshot::from_bytes(&bytes).unwrap();
+        assert_eq!(read.projection, projection);
+        assert_eq!(Snapshot::read_from(&mut &bytes[..]).unwrap(), read);
+        assert_eq!(
+            Snapshot::of(&Projection::new()),
+            Snapshot::from_bytes(&Snapshot::of(&Projection::new()).to_bytes()).unwrap()
+        );
+    }
+
+    /// Bytes cut short anywhere, in the persons' pieces or after them, are unreadable: an error, never
+    /// a hang or a map with persons missing.
+    #[test]
+    fn a_snapshot_cut_short_is_unreadable() {
+        let bytes = Snapshot::of(&with_persons(3)).to_bytes();
+        for cut in [40, bytes.len() / 3, bytes.len() * 2 / 3, bytes.len() - 1] {
+            assert!(
+                matches!(Snapshot::from_bytes(&bytes[..cut]), Err(SnapshotError::Unreadable(_))),
+                "cut at {cut} of {}",
+                bytes.len()
+            );
+            assert!(matches!(Snapshot::read_from(&mut &bytes[..cut]), Err(SnapshotError::Unreadable(_))));
+        }
+    }
+
+    /// A snapshot of an earlier layout (format 5: the persons inside the projection) is refused by its
+    /// version, so the reader rebuilds it from the chain.
+    #[test]
+    fn a_snapshot_of_an_earlier_format_is_refused_by_its_version() {
+        #[derive(Serialize)]
+        struct Format5<'a> {
+            format_version: u32,
+            seq: u64,
+            hash: Hash,
+            projection: &'a Projection,
+        }
+        let projection = with_persons(2);
+        let old = Format5 { format_version: 5, seq: 0, hash: projection.hash(), projection: &projection };
+        let bytes = rmp_serde::to_vec_named(&old).unwrap();
+        assert_eq!(Snapshot::from_bytes(&bytes), Err(SnapshotError::FormatVersion { found: 5 }));
+        assert_eq!(Snapshot::read_from(&mut &bytes[..]), Err(SnapshotError::FormatVersion { found: 5 }));
     }
 }
