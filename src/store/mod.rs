@@ -279,6 +279,17 @@ impl Ledger {
     pub fn open_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, StoreError> {
         let lock = DirLock::acquire_within(dir, options.lock_wait)?;
         let (db, tree, head, segment, syncer, merkle) = guard_sled(|| {
+            // What earlier processes wrote is made durable before anything is built on it
+            // (`Syncer::open`); that wait for the disk runs beside sled's open, which only reads it
+            // (what sled writes as it opens, it syncs itself). A new ledger's file is sled's to make.
+            let syncing = match dir.join("db").exists() {
+                true => {
+                    let dir = dir.to_owned();
+                    let thread = std::thread::Builder::new().name("kpi-ledger-open-sync".into());
+                    Some(thread.spawn(move || durability::Syncer::open(&dir))?)
+                }
+                false => None,
+            };
             let started = std::time::Instant::now();
             let db = open_sled_with_cache(dir, options.cache_mib)?;
             let tree = db.open_tree(TREE_NAME)?;
@@ -286,7 +297,12 @@ impl Ledger {
             check_format_marker(&tree, &db)?;
             let stored = read_head_record(&tree)?;
             let started = std::time::Instant::now();
-            let mut syncer = durability::Syncer::open(dir)?;
+            let mut syncer = match syncing {
+                Some(thread) => {
+                    thread.join().map_err(|_| std::io::Error::other("syncing the ledger's files panicked"))??
+                }
+                None => durability::Syncer::open(dir)?,
+            };
             let (head, segment) = recovery::attach(dir, &db, &tree, &mut syncer, stored)?;
             tracing::info!(took_ms = started.elapsed().as_millis() as u64, "the record copy attached");
             let started = std::time::Instant::now();
