@@ -182,6 +182,13 @@ pub const SNAPSHOT_SPACING_DIVISOR: u64 = 16;
 /// memory, which is quicker for them (several times so in a debug build, where the reader's many
 /// small reads are not optimised).
 pub const SNAPSHOT_STREAMED_FROM_BYTES: u64 = 16 << 20;
+/// Persons in each separately encoded piece of a projection snapshot (`projection::snapshot`):
+/// enough that a piece is worth handing to another thread (about 1.4 MB), few enough that the
+/// pieces waiting to be decoded stay small.
+pub const SNAPSHOT_PERSONS_PER_PIECE: usize = 16_384;
+/// Threads that decode a snapshot's pieces of persons while the reading thread decodes the rest
+/// (and one more puts them in place): a server's start has two cores, one of them busy opening sled.
+pub const SNAPSHOT_PIECE_DECODERS: usize = 2;
 /// sled's page cache by default, in MiB (`serve --cache-mib`); sled's own default of 1 GiB would be
 /// most of a server's memory. sled counts a cached page at its size on disk, which is about a third
 /// of what it holds in memory: reading every key of a 1.35 M-event ledger through sled grew a process

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::chain::Hash;
 use crate::domain::facts::{packed, Map, PersonFacts};
 use crate::domain::PersonId;
+use crate::limits::{SNAPSHOT_PERSONS_PER_PIECE, SNAPSHOT_PIECE_DECODERS};
 
 use super::Projection;
 
@@ -26,14 +27,8 @@ use super::Projection;
 /// reader of format 4 reads a struct from either form.) 5: a person's facts no longer hold their unit
 /// and whether they retired apart from the stretches and the day they retired on. 6: the persons are
 /// written apart from the rest of the projection, before it, in pieces each decoded on its own
-/// (`PERSONS_PER_PIECE`), so a server's start decodes them on every core.
+/// (`SNAPSHOT_PERSONS_PER_PIECE`), so a server's start decodes them on every core.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 6;
-
-/// Persons in each separately encoded piece of a snapshot: enough that a piece is worth handing to
-/// another thread (about 1.4 MB), few enough that the pieces waiting to be decoded stay small.
-const PERSONS_PER_PIECE: usize = 16_384;
-/// Threads that decode the pieces of persons while the reading thread decodes the rest.
-const PIECE_DECODERS: usize = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
@@ -123,7 +118,7 @@ impl Snapshot {
         Snapshot::decode(&mut rmp_serde::Deserializer::new(bytes))
     }
 
-    /// Decodes the stamp and the rest of the projection on this thread while `PIECE_DECODERS`
+    /// Decodes the stamp and the rest of the projection on this thread while `SNAPSHOT_PIECE_DECODERS`
     /// threads decode the pieces of persons it hands them (they come first) and one more puts what
     /// they decoded into full leaves, in the order written, as it comes.
     fn decode<'de, D>(deserializer: D) -> Result<Snapshot, SnapshotError>
@@ -131,13 +126,13 @@ impl Snapshot {
         D: serde::Deserializer<'de>,
     {
         let unreadable = |error: &dyn std::fmt::Display| SnapshotError::Unreadable(error.to_string());
-        let (pieces, to_decode) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(PIECE_DECODERS);
+        let (pieces, to_decode) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(SNAPSHOT_PIECE_DECODERS);
         let to_decode = std::sync::Mutex::new(to_decode);
         let (decoded, to_insert) = std::sync::mpsc::channel::<DecodedPiece>();
         std::thread::scope(|scope| {
             let spawn = |name: &str| std::thread::Builder::new().name(format!("snapshot-{name}"));
             let mut decoders = Vec::new();
-            for _ in 0..PIECE_DECODERS {
+            for _ in 0..SNAPSHOT_PIECE_DECODERS {
                 let decoded = decoded.clone();
                 let decoder = spawn("decode").spawn_scoped(scope, || decode_pieces(&to_decode, decoded));
                 decoders.push(decoder.map_err(|error| unreadable(&format!("a thread to decode persons: {error}")))?);
@@ -188,7 +183,7 @@ impl Snapshot {
 }
 
 /// The persons of a projection as a snapshot writes them: a sequence of byte strings, each the
-/// MessagePack of up to `PERSONS_PER_PIECE` (id, person) pairs in key order.
+/// MessagePack of up to `SNAPSHOT_PERSONS_PER_PIECE` (id, person) pairs in key order.
 struct PersonPieces<'a>(&'a Persons);
 
 impl Serialize for PersonPieces<'_> {
@@ -199,11 +194,11 @@ impl Serialize for PersonPieces<'_> {
                 serializer.serialize_bytes(self.0)
             }
         }
-        let mut pieces = serializer.serialize_seq(Some(self.0.len().div_ceil(PERSONS_PER_PIECE)))?;
+        let mut pieces = serializer.serialize_seq(Some(self.0.len().div_ceil(SNAPSHOT_PERSONS_PER_PIECE)))?;
         let mut persons = self.0.iter();
         let mut bytes = Vec::new();
         loop {
-            let piece: Vec<_> = persons.by_ref().take(PERSONS_PER_PIECE).collect();
+            let piece: Vec<_> = persons.by_ref().take(SNAPSHOT_PERSONS_PER_PIECE).collect();
             if piece.is_empty() {
                 break;
             }
@@ -273,7 +268,7 @@ struct SnapshotParts {
     seq: u64,
     hash: Hash,
     pieces: usize,
-    /// `None` when the format is another one: nothing after its version is read.
+    /// `None` when the format is another one: what follows its version is passed over unread.
     projection: Option<Projection>,
 }
 
@@ -394,7 +389,7 @@ mod tests {
         let unit = UnitCode::new("YS07").unwrap();
         let from = Date::new(2016, 1, 1).unwrap();
         let mut projection = Projection::new();
-        projection.facts.persons = packed((0..(pieces - 1) * PERSONS_PER_PIECE + 5).map(|number| {
+        projection.facts.persons = packed((0..(pieces - 1) * SNAPSHOT_PERSONS_PER_PIECE + 5).map(|number| {
             let person = PersonFacts {
                 name: format!("人员{number}").into(),
                 memberships: Memberships::registered(Membership { unit: unit.clone(), from }),
@@ -440,6 +435,31 @@ mod tests {
             );
             assert!(matches!(Snapshot::read_from(&mut &bytes[..cut]), Err(SnapshotError::Unreadable(_))));
         }
+    }
+
+    /// The inserter puts pieces in the order written whatever order they were decoded in, and a
+    /// piece that never came, or one that failed, is an error, not a shorter map.
+    #[test]
+    fn pieces_go_in_in_the_order_written_and_a_missing_or_failed_one_is_an_error() {
+        let persons: Vec<_> = with_persons(3).facts.persons.into_iter().collect();
+        let pieces: Vec<_> = persons.chunks(SNAPSHOT_PERSONS_PER_PIECE).map(<[_]>::to_vec).collect();
+        let inserted = |order: &[usize], failed: Option<usize>| {
+            let (decoded, to_insert) = std::sync::mpsc::channel();
+            for &index in order {
+                let piece = match failed == Some(index) {
+                    true => Err(format!("piece {index} damaged")),
+                    false => Ok(pieces[index].clone()),
+                };
+                decoded.send((index, piece)).unwrap();
+            }
+            drop(decoded);
+            insert_in_order(to_insert)
+        };
+        let (map, count) = inserted(&[2, 0, 1], None).unwrap();
+        assert_eq!(count, 3);
+        assert!(map.iter().map(|(id, person)| (id.clone(), person.clone())).eq(persons.iter().cloned()));
+        assert_eq!(inserted(&[0, 2], None).unwrap_err(), "persons, piece 1 is missing (piece 2 was read)");
+        assert_eq!(inserted(&[1, 0, 2], Some(1)).unwrap_err(), "piece 1 damaged");
     }
 
     /// A snapshot of an earlier layout (format 5: the persons inside the projection) is refused by its
