@@ -650,10 +650,10 @@ impl Service {
         if let Some((executed, recorded_digest)) = decider.recent_commands.get(command_id) {
             return if *recorded_digest == digest { Ok(Some(executed.clone())) } else { Err(reused()) };
         }
-        let appended = match self.ledger.command_result(command_id, Some(digest))? {
+        let (appended, stream_version) = match self.ledger.command_result(command_id, Some(digest))? {
             CommandLookup::Unknown => return Ok(None),
             CommandLookup::Conflict => return Err(reused()),
-            CommandLookup::Replayed(appended) => appended,
+            CommandLookup::Replayed { appended, stream_version } => (appended, stream_version),
         };
         let mut events: Vec<Recorded> = Vec::new();
         let decode = |seq: u64, record: chain::Record<'_>| {
@@ -664,7 +664,6 @@ impl Service {
             Ok(())
         })?;
         let stream = events.first().map(|recorded| recorded.event.stream_id()).unwrap_or_default();
-        let stream_version = self.ledger.stream_version(&stream)?;
         Ok(Some(Executed {
             stream,
             first_seq: appended.first_seq,

@@ -482,7 +482,10 @@ impl Ledger {
                 return Ok(CommandLookup::Conflict);
             }
         }
-        Ok(CommandLookup::Replayed(Appended { first_seq: record.first_seq, last_seq: record.last_seq }))
+        Ok(CommandLookup::Replayed {
+            appended: Appended { first_seq: record.first_seq, last_seq: record.last_seq },
+            stream_version: record.stream_version,
+        })
     }
 
     pub fn event_by_id(&self, event_id: &Uuid) -> Result<Option<StoredEvent>, StoreError> {
@@ -945,8 +948,11 @@ fn check_format_marker(tree: &sled::Tree, db: &sled::Db) -> Result<(), StoreErro
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CommandLookup {
     Unknown,
-    /// Yes, for the same request: its original result.
-    Replayed(Appended),
+    /// Yes, for the same request: where its events landed and the version its stream had then.
+    Replayed {
+        appended: Appended,
+        stream_version: u64,
+    },
     /// Yes, for a different request.
     Conflict,
 }

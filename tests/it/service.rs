@@ -133,6 +133,45 @@ fn a_command_id_gets_its_original_result_also_after_a_restart() {
     assert_eq!(service.ledger().head(), head);
 }
 
+/// A retry's answer is the original one whole — the stream's version as it stood after that command,
+/// not as it stands now — whether the service remembers the command or reads it back after a restart.
+#[test]
+fn a_retried_command_gets_its_original_answer_though_its_stream_moved_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let steps = fixture::story();
+    let with_id = |index: usize, step: &Step| CommandOptions {
+        new_id: Some(step.context.new_id),
+        command_id: Some(format!("step-{index}")),
+        ..CommandOptions::default()
+    };
+    let retry_all = |service: &Service, originals: &[kpi_ledger::service::Executed]| {
+        for (index, (step, original)) in steps.iter().zip(originals).enumerate() {
+            let again = service.execute(step.context.actor.clone(), &step.command, with_id(index, step)).unwrap();
+            assert_eq!(again, kpi_ledger::service::Executed { replayed: true, ..original.clone() }, "{}", step.label);
+        }
+    };
+    let (originals, head) = {
+        let (clock, service) = open(dir.path(), "retries");
+        let originals: Vec<_> = steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| {
+                clock.set(step.context.now);
+                service.execute(step.context.actor.clone(), &step.command, with_id(index, step)).unwrap()
+            })
+            .collect();
+        retry_all(&service, &originals);
+        (originals, service.ledger().head())
+    };
+    let moved_on = originals.iter().filter(|original| {
+        originals.iter().any(|later| later.stream == original.stream && later.stream_version > original.stream_version)
+    });
+    assert!(moved_on.count() > 0, "some stream receives events after a command on it");
+    let (_clock, service) = open(dir.path(), "retries after restart");
+    retry_all(&service, &originals);
+    assert_eq!(service.ledger().head(), head, "a retry writes nothing");
+}
+
 #[test]
 fn a_stale_expected_version_is_refused_with_the_current_one() {
     let dir = tempfile::tempdir().unwrap();
