@@ -352,7 +352,7 @@ impl Service {
         options: CommandOptions,
     ) -> Result<PendingCommand, ServiceError> {
         // A role that may not rotate keys is refused as for any command (by the rules), not told how.
-        if domain::allowed_roles(command).contains(&actor.role) {
+        if role_may_issue(&actor, command) {
             refuse_key_rotation(command)?;
         }
         self.submit_any(actor, command, options)
@@ -405,7 +405,7 @@ impl Service {
         }
         // A new person's key is written before the decider is locked: commands go on meanwhile. Only
         // for a role that may give the command (any other is refused by the rules, as always).
-        if domain::allowed_roles(command).contains(&actor.role) {
+        if role_may_issue(&actor, command) {
             self.person_keys.ensure_key_for(command, self.ids.as_ref())?;
         }
         let mut decider = self.decider.lock().expect("decider lock");
@@ -723,6 +723,13 @@ fn command_digest(actor: &domain::Actor, command: &Command) -> [u8; 32] {
     let payload = serde_json::to_vec(&command.payload()).expect("command payloads serialise");
     hasher.update(&payload);
     *hasher.finalize().as_bytes()
+}
+
+/// Whether the actor's role may give `command` at all — the first of the domain's checks, which the
+/// adapters ask to choose what to offer (a form, a link); the actor's scope and the facts are judged
+/// when the command is decided.
+pub fn role_may_issue(actor: &domain::Actor, command: &Command) -> bool {
+    domain::allowed_roles(command).contains(&actor.role)
 }
 
 /// A key rotation is recorded only by `Service::rotate_signing_key`, which makes the key it names: sent

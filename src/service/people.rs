@@ -48,7 +48,7 @@ pub(super) fn prepare(
     command: &Command,
     context: &mut Context,
 ) -> Result<(), ServiceError> {
-    if !crate::domain::allowed_roles(command).contains(&actor.role) {
+    if !super::role_may_issue(actor, command) {
         return Ok(());
     }
     match command {

@@ -25,7 +25,7 @@
 //! service's entry point with the form's idempotency key (made when the form was drawn: a second
 //! submit records nothing new), off the async threads. A file stored for a form whose command is then
 //! refused stays stored, cited by nothing, as an upload through the API does. Who may record what is
-//! the domain's to decide: the site only chooses which forms to draw (`allowed_roles`) and shows a
+//! the domain's to decide: the site only chooses which forms to draw (`service::role_may_issue`) and shows a
 //! refusal with the status and the field the API would answer, beside the form, the ledger unchanged
 //! (the form drawn again keeps what was typed, not the files: a browser cannot be given them back).
 //! The lists are read after the same `may_read`, with the same `ReadTarget`, as the API's routes.
@@ -167,7 +167,7 @@ pub enum Attempt {
 /// state are the domain's to judge when the form is sent).
 fn may_issue(reader: &Reader, command: &Command) -> bool {
     match reader {
-        Reader::Token(actor) => crate::domain::allowed_roles(command).contains(&actor.role),
+        Reader::Token(actor) => crate::service::role_may_issue(actor, command),
         Reader::Local => false,
     }
 }
@@ -718,7 +718,7 @@ fn record(
     let (name, body) = payload(attempt, &[])?;
     let mut command = Command::from_payload(name, &body)?;
     let options = CommandOptions { command_id: Some(idempotency_key(key_of(attempt))?), ..CommandOptions::default() };
-    if !files.is_empty() && crate::domain::allowed_roles(&command).contains(&actor.role) {
+    if !files.is_empty() && crate::service::role_may_issue(&actor, &command) {
         let digests = store_evidence(site, &actor, files)?;
         let (name, body) = payload(attempt, &digests)?;
         command = Command::from_payload(name, &body)?;

@@ -1,8 +1,9 @@
 //! Tidy checks in the spirit of rust-analyzer's. The layering in ARCHITECTURE.md is held by parsing
 //! every file under src/ with syn and collecting every path it reaches — whole `use` trees (nested
 //! groups, renames, globs, `self`/`super` resolved against the file's module) and qualified paths in
-//! code, types, patterns and macro arguments — and checking them against one table of what each layer
-//! must not reach, so the map cannot silently drift. Also: every source file opens with `//!`, nothing
+//! code, types, patterns and macro arguments, with a layer's re-exports of its own items followed to
+//! where they are defined — and checking them against one table of what each layer must not reach, so
+//! the map cannot silently drift. Also: every source file opens with `//!`, nothing
 //! climbs out of the repository, and the standalone verifier shares no code with the ledger.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -260,6 +261,31 @@ impl Scopes {
             (inside != module).then(|| self.lookup(inside, name, depth + 1)).flatten()
         })
     }
+
+    /// `path` (from the crate root) with the re-exports along it followed to where the item is
+    /// defined, as long as they stay inside the layer that makes them: `crate::domain::allowed_roles`
+    /// is `crate::domain::rules::access::allowed_roles` when `domain` and `domain::rules` re-export
+    /// it. A layer's re-export of another layer's item is that layer's door and is not followed (the
+    /// service hands out the store's answer types). These scopes must be the whole crate's.
+    fn canonical(&self, path: &[String]) -> Vec<String> {
+        let mut path = path.to_vec();
+        for _ in 0..16 {
+            let Some(inside) = path.strip_prefix(&["crate".to_owned()][..]) else { break };
+            let step = (0..inside.len()).find_map(|at| {
+                let (module, name) = (&inside[..at], &inside[at]);
+                let target = self.lookup(module, name, 0)?;
+                let defined_here = target.len() == at + 2 && target[1..=at] == *module && target[at + 1] == *name;
+                let same_layer = module.first().is_none_or(|layer| target.get(1) == Some(layer));
+                (!defined_here && same_layer && target[0] == "crate")
+                    .then(|| [target.as_slice(), &inside[at + 1..]].concat())
+            });
+            match step {
+                Some(next) if next != path => path = next,
+                _ => break,
+            }
+        }
+        path
+    }
 }
 
 /// One leaf of a `use` tree: the full path as written, the name it binds, whether it is a glob.
@@ -468,8 +494,13 @@ fn module_of(file: &Path) -> Vec<String> {
     module
 }
 
-/// Every path `source`, the file of module `module`, reaches.
+/// Every path `source`, the file of module `module`, reaches, resolved within the file.
 fn reaches(module: &[String], source: &str) -> syn::Result<Vec<Reach>> {
+    Ok(parse(module, source)?.0)
+}
+
+/// The paths `source` reaches and the names each of its modules brings into scope.
+fn parse(module: &[String], source: &str) -> syn::Result<(Vec<Reach>, Scopes)> {
     let file = syn::parse_file(source)?;
     let mut scopes = ScopeCollector { module: module.to_vec(), scopes: BTreeMap::new() };
     scopes.scopes.entry(module.to_vec()).or_default();
@@ -477,7 +508,16 @@ fn reaches(module: &[String], source: &str) -> syn::Result<Vec<Reach>> {
     let scopes = Scopes(scopes.scopes);
     let mut paths = PathCollector { module: module.to_vec(), scopes: &scopes, reaches: Vec::new() };
     paths.visit_file(&file);
-    Ok(paths.reaches)
+    Ok((paths.reaches, scopes))
+}
+
+/// Follows the library's re-exports (`crates`: every library file's scopes) in what `reaches` resolved,
+/// so that a rule on `crate::domain::rules` also catches `crate::domain::allowed_roles`.
+fn follow_re_exports(crate_scopes: &Scopes, reaches: &mut [Reach]) {
+    for reach in reaches {
+        reach.resolved = crate_scopes.canonical(&reach.resolved);
+        reach.via = reach.via.as_deref().map(|via| crate_scopes.canonical(via));
+    }
 }
 
 /// The pattern of `layer` that `path` breaks, if any.
@@ -522,16 +562,31 @@ fn source_reaches() -> &'static [SourceReaches] {
     static PARSED: std::sync::OnceLock<Vec<SourceReaches>> = std::sync::OnceLock::new();
     PARSED.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        rust_files(&source_root())
+        let binary = source_root().join("main.rs");
+        let mut crate_scopes = Scopes(BTreeMap::new());
+        let mut parsed: Vec<SourceReaches> = rust_files(&source_root())
             .into_iter()
             .map(|file| {
                 let shown = file.strip_prefix(root).unwrap().display().to_string();
                 let parsed = std::fs::read_to_string(&file).map_err(|e| e.to_string()).and_then(|text| {
-                    reaches(&module_of(&file), &text).map_err(|e| format!("line {}: {e}", e.span().start().line))
+                    parse(&module_of(&file), &text).map_err(|e| format!("line {}: {e}", e.span().start().line))
                 });
-                (file, shown, parsed)
+                // The binary is a crate of its own: its root is not the library's.
+                let reaches = parsed.map(|(reaches, scopes)| {
+                    if file != binary {
+                        crate_scopes.0.extend(scopes.0);
+                    }
+                    reaches
+                });
+                (file, shown, reaches)
             })
-            .collect()
+            .collect();
+        for (file, _, reaches) in &mut parsed {
+            if let (true, Ok(reaches)) = (*file != binary, reaches) {
+                follow_re_exports(&crate_scopes, reaches);
+            }
+        }
+        parsed
     })
 }
 
@@ -613,6 +668,40 @@ fn handle(ledger: &Ledger) -> ChainHead {
     // The uses of `Ledger`, `ChainHead` and `storage` are reported once, at their `use`; the
     // domain's vocabulary (`crate::domain::Role`) is allowed.
     assert_eq!(messages, expected);
+}
+
+#[test]
+fn the_layering_check_itself_follows_a_layers_re_exports_within_it() {
+    let module = |path: &str| path.split("::").map(str::to_owned).collect::<Vec<_>>();
+    let files = [
+        ("domain", "//! The domain.\npub mod rules;\npub use rules::{allowed_roles, Role};\n"),
+        ("domain::rules", "//! Its rules.\nmod access;\npub use access::allowed_roles;\npub enum Role {}\n"),
+        ("service", "//! The service.\npub use crate::store::Head;\npub use crate::domain::allowed_roles as may;\n"),
+    ];
+    let mut crate_scopes = Scopes(BTreeMap::new());
+    for (path, source) in files {
+        crate_scopes.0.extend(parse(&module(path), source).unwrap().1 .0);
+    }
+    let source = "//! A page.\nfn page() { crate::domain::allowed_roles(); crate::service::Head::new(); crate::service::may(); }\n";
+    let mut found = reaches(&module("site::page"), source).unwrap();
+    follow_re_exports(&crate_scopes, &mut found);
+    let resolved: Vec<String> =
+        found.iter().map(|reach| reach.resolved.join("::")).filter(|path| path.starts_with("crate::")).collect();
+    assert_eq!(
+        resolved,
+        [
+            "crate::domain::rules::access::allowed_roles",
+            "crate::service::Head::new",
+            // The service's re-export is its door, not followed into the domain.
+            "crate::service::may",
+        ]
+    );
+    let site = LAYERS.iter().find(|layer| layer.dir == "site").unwrap();
+    let messages = layer_violations("src/site/page.rs", site, &found);
+    assert_eq!(
+        messages,
+        ["src/site/page.rs:2: `crate::domain::rules::access::allowed_roles` (written `crate::domain::allowed_roles`): site/ must not reach `crate::domain::rules`"]
+    );
 }
 
 #[test]
@@ -735,10 +824,10 @@ fn the_escape_check_itself_catches_what_it_should() {
 
 #[test]
 fn the_adapters_read_the_ledger_through_records_only() {
-    // `Service::ledger` hands out the store itself, for tests and tools; http/ and cli/ read through
+    // `Service::ledger` hands out the store itself, for tests and tools; the adapters read through
     // `Service::records`, which cannot write.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in ["http", "cli"] {
+    for dir in ["http", "site", "cli"] {
         for file in rust_files(&source_root().join(dir)) {
             let text = std::fs::read_to_string(&file).unwrap();
             let shown = file.strip_prefix(root).unwrap().display().to_string();
