@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::chain::EventBody;
-use crate::domain::Event;
+use crate::chain::{self, DecodeError, EventBody, Record};
 use crate::service::read_models::{Preloaded, ReadModels};
 use crate::service::records::Records;
 use crate::service::{RandomIds, Service, SystemClock};
@@ -240,12 +239,14 @@ fn import_error(error: &ImportError) -> String {
     error.to_string()
 }
 
-/// What the domain would have recorded: a known event type and version whose data decodes, in the
-/// stream that event belongs to, by a valid actor in a known role.
-pub fn check_event(body: &EventBody) -> Result<(), String> {
-    let data = serde_json::to_string(&body.data).expect("json values serialise");
-    let event =
-        Event::from_stored_json(&body.event_type, body.schema_version, &data).map_err(|e| format!("body.data: {e}"))?;
+/// What the domain would have recorded: a known event type and version whose data decodes — by the
+/// decoder every fold uses — in the stream that event belongs to, by a valid actor in a known role.
+pub fn check_event(seq: u64, record: &Record<'_>, body: &EventBody) -> Result<(), String> {
+    let event = match chain::decode(seq, record) {
+        Ok(recorded) => recorded.event,
+        Err(DecodeError::Event { source, .. }) => return Err(format!("body.data: {source}")),
+        Err(DecodeError::Envelope { message, .. }) => return Err(format!("body: {message}")),
+    };
     let stream = event.stream_id();
     if stream != body.stream {
         return Err(format!(

@@ -126,8 +126,9 @@ impl Drop for StagedImport {
 
 /// What the caller checks of each imported event beyond the chain (the service: that the domain would
 /// have recorded it — a known type and version whose data decodes, in its own stream, by a valid
-/// actor). The error names the field, from `body.`.
-pub type BodyCheck<'a> = &'a dyn Fn(&EventBody) -> Result<(), String>;
+/// actor), given its seq, its record (to decode as every fold does) and its envelope. The error
+/// names the field, from `body.`.
+pub type BodyCheck<'a> = &'a dyn Fn(u64, &Record<'_>, &EventBody) -> Result<(), String>;
 
 /// Builds a new ledger for `dir` from an export, in a staging directory; `dir` must not exist or be
 /// empty. Every line is checked as an append would be: the chain (seq, links, hashes), the canonical

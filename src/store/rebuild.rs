@@ -104,7 +104,7 @@ impl Rebuilder {
         }
         check_unique_keys(record.body).map_err(|e| format!("body.{e}"))?;
         let body = EventBody::from_bytes(record.body).map_err(|e| format!("body: {e}"))?;
-        check(&body)?;
+        check(seq, &record, &body)?;
         self.check_body(&body)?;
         self.stage(seq, record, &body, frame)
     }

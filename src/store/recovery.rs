@@ -36,7 +36,7 @@ fn damaged(what: impl Into<String>) -> StoreError {
     StoreError::Damaged(what.into())
 }
 
-fn no_check(_: &crate::chain::EventBody) -> Result<(), String> {
+fn no_check(_: u64, _: &crate::chain::Record<'_>, _: &crate::chain::EventBody) -> Result<(), String> {
     Ok(())
 }
 

@@ -120,7 +120,8 @@ fn export_then_import_gives_the_same_head_and_refuses_a_broken_chain() {
     assert_eq!(exported.iter().filter(|b| **b == b'\n').count() as u64, head.seq);
 
     let target = dir.path().join("imported");
-    let imported = export::import(&target, &mut exported.as_slice(), &|_| Ok(()), &|_| {}).unwrap().commit().unwrap();
+    let imported =
+        export::import(&target, &mut exported.as_slice(), &|_, _, _| Ok(()), &|_| {}).unwrap().commit().unwrap();
     assert_eq!(imported, head);
     // The signing key travels deliberately (the service's import writes it; see tests/import).
     let key_file = kpi_ledger::store::signer::KEY_FILE;
@@ -135,11 +136,11 @@ fn export_then_import_gives_the_same_head_and_refuses_a_broken_chain() {
     let tampered = text.replacen("\"n\":7,", "\"n\":700,", 1);
     assert_ne!(tampered, text);
     let broken_target = dir.path().join("broken");
-    let error = export::import(&broken_target, &mut tampered.as_bytes(), &|_| Ok(()), &|_| {}).unwrap_err();
+    let error = export::import(&broken_target, &mut tampered.as_bytes(), &|_, _, _| Ok(()), &|_| {}).unwrap_err();
     assert!(error.to_string().starts_with("line 7:"), "{error}");
     assert!(error.to_string().contains("hash is"), "{error}");
     assert!(!broken_target.exists(), "a refused import leaves nothing behind");
-    let not_empty = export::import(&target, &mut text.as_bytes(), &|_| Ok(()), &|_| {}).unwrap_err();
+    let not_empty = export::import(&target, &mut text.as_bytes(), &|_, _, _| Ok(()), &|_| {}).unwrap_err();
     assert!(not_empty.to_string().contains("already holds data"));
 }
 

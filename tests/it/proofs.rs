@@ -52,7 +52,7 @@ fn a_forked_ledger_fails_the_consistency_check() {
     export::export(&ledger, &mut exported, &|_| {}).unwrap();
     let prefix: Vec<u8> = exported.split_inclusive(|b| *b == b'\n').take(20).flatten().copied().collect();
     let fork_dir = dir.path().join("fork");
-    export::import(&fork_dir, &mut prefix.as_slice(), &|_| Ok(()), &|_| {}).unwrap().commit().unwrap();
+    export::import(&fork_dir, &mut prefix.as_slice(), &|_, _, _| Ok(()), &|_| {}).unwrap().commit().unwrap();
     support::copy_key(&ledger, &fork_dir);
     let fork = Ledger::open(&fork_dir).unwrap();
     assert_eq!(fork.merkle_root(20).unwrap(), ledger.merkle_root(20).unwrap(), "the shared prefix agrees");
@@ -78,7 +78,7 @@ fn the_tree_survives_a_restart_and_an_export_import() {
         assert_eq!(reopened.merkle_root(size as u64).unwrap(), *root, "size {size}");
     }
     let imported_dir = dir.path().join("imported");
-    export::import(&imported_dir, &mut exported.as_slice(), &|_| Ok(()), &|_| {}).unwrap().commit().unwrap();
+    export::import(&imported_dir, &mut exported.as_slice(), &|_, _, _| Ok(()), &|_| {}).unwrap().commit().unwrap();
     support::copy_key(&reopened, &imported_dir);
     let imported = Ledger::open(&imported_dir).unwrap();
     assert_eq!(imported.merkle_root(33).unwrap(), roots[33]);

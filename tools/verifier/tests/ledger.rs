@@ -174,7 +174,7 @@ fn every_api_bundle_and_event_verifies_after_any_json_tool() {
     assert_eq!(lines, audit.export(), "event answers rebuild the export byte for byte");
     let (ok, text) = verify(&["export", &audit.write("from-api.jsonl", &lines)]);
     assert!(ok, "{text}");
-    let staged = export::import(&audit.path("from-api"), &mut lines.as_slice(), &|_| Ok(()), &|_| {}).unwrap();
+    let staged = export::import(&audit.path("from-api"), &mut lines.as_slice(), &|_, _, _| Ok(()), &|_| {}).unwrap();
     assert_eq!(staged.head(), audit.ledger().head(), "the ledger's own import accepts them too");
 }
 
@@ -289,7 +289,7 @@ fn consistency_between_checkpoints_holds_and_a_fork_with_the_same_key_is_caught(
     let export = audit.export();
     let prefix: Vec<u8> = export.split_inclusive(|b| *b == b'\n').take(20).flatten().copied().collect();
     let fork_dir = audit.path("fork");
-    export::import(&fork_dir, &mut prefix.as_slice(), &|_| Ok(()), &|_| {}).unwrap().commit().unwrap();
+    export::import(&fork_dir, &mut prefix.as_slice(), &|_, _, _| Ok(()), &|_| {}).unwrap().commit().unwrap();
     std::fs::copy(
         audit.path("ledger").join(kpi_ledger::store::signer::KEY_FILE),
         fork_dir.join(kpi_ledger::store::signer::KEY_FILE),
