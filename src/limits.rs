@@ -65,6 +65,10 @@ pub const MISSING_WEEK_DEDUCTION_MAX: i64 = 1_000;
 pub const SCHEME_YEAR_MIN: i32 = 2000;
 pub const SCHEME_YEAR_MAX: i32 = 2100;
 
+/// Earliest and latest calendar year of any date: written with four digits, as RFC 3339 writes them.
+pub const CALENDAR_YEAR_MIN: i32 = 1000;
+pub const CALENDAR_YEAR_MAX: i32 = 9999;
+
 // ── What the ledger stores ────────────────────────────────────────────────────────────────────────
 
 /// Largest stored event body (the envelope JSON), in bytes. Well under sled's inline-value threshold
@@ -129,6 +133,10 @@ pub const REMOTE_ANSWER_BYTES_MAX: u64 = 256 * 1024 * 1024;
 /// threads can hold it for a moment after a ledger in the same process was closed.
 pub const LOCK_WAIT_MAX: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// A record longer than this is not a record (the largest body is far smaller), so a damaged length
+/// field is caught before it is trusted.
+pub const RECORD_BYTES_MAX: usize = 16 * 1024 * 1024;
+
 // ── What the API and the command line serve ───────────────────────────────────────────────────────
 
 /// Largest request body accepted, in bytes (a command is a few kilobytes at most).
@@ -152,6 +160,18 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2
 pub const SUBSCRIBE_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
 /// How long a reading command waits for a running server before giving up.
 pub const REMOTE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Bytes handed from the exporting thread to the response, in chunks of about this size.
+pub const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
+
+/// Events one catch-up read of an event stream takes before yielding them.
+pub const SUBSCRIBE_PAGE_EVENTS: usize = 500;
+
+/// Commands the demo hands to the ledger before waiting for their durability (group commit does the rest).
+pub const DEMO_COMMANDS_IN_FLIGHT_MAX: usize = 256;
+
+/// Runs of the command line shorter than this many events draw no progress bar at all.
+pub const PROGRESS_BAR_EVENTS_MIN: u64 = 100_000;
 
 // ── Memory the service holds ──────────────────────────────────────────────────────────────────────
 
@@ -239,3 +259,38 @@ pub const SITE_UPLOAD_BYTES_MAX: usize = DOCUMENT_BYTES_MAX + 64 * 1024;
 /// `EVIDENCE_DIGESTS_PER_ENTRY_MAX` digests; more go through the API), together within
 /// `SITE_UPLOAD_BYTES_MAX`.
 pub const SITE_EVIDENCE_FILES_MAX: usize = 5;
+/// The page sizes the site's register offers, and the one it uses when none is asked for.
+pub const REGISTER_PAGE_SIZES: [usize; 5] = [20, 50, 100, 200, 500];
+pub const REGISTER_PAGE_SIZE_DEFAULT: usize = 50;
+
+// ── How the ledger is read back ───────────────────────────────────────────────────────────────────
+
+/// Records verified per chunk read from the ledger while a walk checks the chain.
+pub const VERIFY_CHUNK_RECORDS: usize = 4_096;
+
+/// Ranges at least this long are read on a second thread (see `Ledger::for_each_record`).
+pub const PIPELINED_READ_EVENTS_MIN: u64 = 2_048;
+
+/// Ranges at least this long are read from the record copy (`Ledger::for_each_decoded`): an as-of
+/// read's, not the few new events the read models' follower folds at a time (sled has them cached).
+pub const COPY_READ_EVENTS_MIN: u64 = 64;
+
+/// Records per chunk handed from the reading thread to the visiting one.
+pub const READ_CHUNK_RECORDS: usize = 1_024;
+
+/// Readers that read and decode chunks in turn for `Ledger::for_each_decoded`.
+pub const DECODED_READERS: usize = 2;
+
+/// Bytes read from the record copy for one chunk (whole frames; the frame it ends inside opens the next).
+pub const COPY_READ_CHUNK_BYTES: usize = 256 * 1024;
+
+/// Threads decoding the record copy's chunks; chunks alternate between them.
+pub const COPY_READ_DECODERS: usize = 2;
+
+/// A frame's place is noted for every this many events (the 1st, the 257th, …): reading from any
+/// event skips fewer frames than this, by their lengths alone, once the places around it are known.
+pub const COPY_READ_PLACE_EVERY_EVENTS: u64 = 256;
+
+/// Most frames passed over to reach a range's first event; a range further from every place known
+/// is left to sled (on a ledger just opened, until a read of the whole copy has noted its places).
+pub const COPY_READ_SKIP_FRAMES_MAX: u64 = 4 * COPY_READ_PLACE_EVERY_EVENTS;

@@ -25,6 +25,7 @@ use crate::cli::reads;
 use crate::cli::table::Table;
 use crate::domain::person::AnnualGrade;
 use crate::domain::{FunctionCode, PeriodId, PersonId, Points, Role, SchemeId, UnitCode};
+use crate::limits;
 use crate::projection::{AsOf, Counting};
 use crate::service::admin::{self, LedgerSettings};
 use crate::service::documents::Documents;
@@ -38,9 +39,6 @@ use crate::service::{CommandOptions, ManualClock, PendingCommand, PersonKeys, Se
 
 /// A file that marks a directory as made by the demo, so a rerun may replace it and nothing else.
 const DEMO_MARKER: &str = ".kpi-ledger-demo";
-
-/// Commands handed to the ledger before waiting for their durability (group commit does the rest).
-const COMMANDS_IN_FLIGHT_MAX: usize = 256;
 
 /// The scheme year the article tells.
 const STORY_SCHEME: &str = "YS-2016";
@@ -241,7 +239,7 @@ fn record_the_years(records: &Records, years: &Years) -> Result<Recorded, String
             .submit(step.context.actor.clone(), &step.command, options)
             .map_err(|e| format!("step {}: {e}", step.label))?;
         in_flight.push(pending);
-        if in_flight.len() == COMMANDS_IN_FLIGHT_MAX {
+        if in_flight.len() == limits::DEMO_COMMANDS_IN_FLIGHT_MAX {
             wait_all(&mut in_flight)?;
         }
     }

@@ -2,11 +2,10 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Runs shorter than this many events draw no bar at all.
-const EVENTS_WORTH_A_BAR: u64 = 100_000;
+use crate::limits;
 
 pub fn bar(total_events: u64, verb: &str) -> ProgressBar {
-    if total_events < EVENTS_WORTH_A_BAR {
+    if total_events < limits::PROGRESS_BAR_EVENTS_MIN {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total_events), ProgressDrawTarget::stderr());

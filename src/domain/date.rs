@@ -14,6 +14,8 @@ use super::period::{PeriodId, PeriodKind};
 use super::timestamp::UtcOffset;
 use super::Timestamp;
 
+use crate::limits;
+
 /// A civil day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(into = "String")]
@@ -22,9 +24,6 @@ pub struct Date {
     month: u8,
     day: u8,
 }
-
-const YEAR_MIN: i32 = 1000;
-const YEAR_MAX: i32 = 9999;
 
 fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
@@ -43,7 +42,8 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 impl Date {
     /// `None` unless it is a day of the calendar in the years 1000 to 9999.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        let valid = (YEAR_MIN..=YEAR_MAX).contains(&year) && (1..=days_in_month(year, month)).contains(&day);
+        let valid = (limits::CALENDAR_YEAR_MIN..=limits::CALENDAR_YEAR_MAX).contains(&year)
+            && (1..=days_in_month(year, month)).contains(&day);
         valid.then_some(Date { year, month, day })
     }
 
@@ -126,7 +126,7 @@ impl Date {
     pub fn of_instant(instant: Timestamp, offset: UtcOffset) -> Date {
         let local = instant.plus_micros(i64::from(offset.minutes()) * 60_000_000);
         let (year, month, day) = local.civil_date();
-        Date::new(year, month, day).unwrap_or(Date { year: YEAR_MIN, month: 1, day: 1 })
+        Date::new(year, month, day).unwrap_or(Date { year: limits::CALENDAR_YEAR_MIN, month: 1, day: 1 })
     }
 
     /// The first day of a period.
@@ -183,7 +183,9 @@ impl IsoWeek {
     /// `None` unless the year has that week (52 or 53 weeks).
     pub fn new(year: i32, week: u8) -> Option<IsoWeek> {
         let candidate = IsoWeek { year, week };
-        let valid = (YEAR_MIN + 1..=YEAR_MAX - 1).contains(&year) && week >= 1 && week <= weeks_in(year);
+        let valid = (limits::CALENDAR_YEAR_MIN + 1..=limits::CALENDAR_YEAR_MAX - 1).contains(&year)
+            && week >= 1
+            && week <= weeks_in(year);
         valid.then_some(candidate)
     }
 

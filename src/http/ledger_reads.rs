@@ -25,7 +25,7 @@ use crate::http::auth::Reading;
 use crate::http::params::{param, required, ParamKind, Params, PathParam, QueryParam, AS_OF};
 use crate::http::problem::Problem;
 use crate::http::AppState;
-use crate::limits::{PROOF_BUNDLE_EVENTS_MAX, READ_PAGE_EVENTS_MAX};
+use crate::limits::{self, PROOF_BUNDLE_EVENTS_MAX, READ_PAGE_EVENTS_MAX};
 use crate::service::queries::{AccessFilter, ReadKind, ReadTarget};
 use crate::service::records::SignedCheckpoint;
 use crate::service::records::{parse_saved_head, ProofError, ProofRefusal, StoredEvent, StreamReadError, Verification};
@@ -269,9 +269,6 @@ pub async fn verification(State(state): State<AppState>, reading: Reading, uri: 
     Ok(to_json(Verification::from(outcome)))
 }
 
-/// Bytes handed from the exporting thread to the response, in chunks of about this size.
-const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
-
 /// `GET /v1/export`: the whole chain as JSON Lines, verified while it is written and streamed as it
 /// goes. A fault found half-way ends the stream early: the file then lacks its last lines (and its
 /// final newline), which any reader of the format notices.
@@ -285,7 +282,7 @@ pub async fn export(State(state): State<AppState>, reading: Reading, uri: Uri) -
 pub fn export_response(records: crate::service::records::Records) -> Response {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || {
-        let mut writer = ChannelWriter { sender, buffer: Vec::with_capacity(EXPORT_CHUNK_BYTES) };
+        let mut writer = ChannelWriter { sender, buffer: Vec::with_capacity(limits::EXPORT_CHUNK_BYTES) };
         match records.export(&mut writer, &|_| {}) {
             Ok(_) => {
                 let _ = std::io::Write::flush(&mut writer);
@@ -319,7 +316,7 @@ struct ChannelWriter {
 impl std::io::Write for ChannelWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.buffer.extend_from_slice(bytes);
-        if self.buffer.len() >= EXPORT_CHUNK_BYTES {
+        if self.buffer.len() >= limits::EXPORT_CHUNK_BYTES {
             self.flush()?;
         }
         Ok(bytes.len())
@@ -394,9 +391,6 @@ pub async fn proof_bundle(State(state): State<AppState>, reading: Reading, uri: 
     Ok(to_json(bundle))
 }
 
-/// How many events one catch-up read takes before yielding them.
-const SUBSCRIBE_PAGE_EVENTS: usize = 500;
-
 /// `GET /v1/events/subscribe?from=`: every event from `from` on (or after `Last-Event-ID`), first
 /// catching up from the ledger, then following new durable heads. Both phases read by sequence
 /// number from the ledger, so the switch between them can neither skip nor repeat an event.
@@ -455,7 +449,7 @@ pub async fn subscribe(
                     return None;
                 }
                 let up_to_head = usize::try_from(head - follower.next_seq + 1).unwrap_or(usize::MAX);
-                let page = records.page(follower.next_seq, SUBSCRIBE_PAGE_EVENTS.min(up_to_head)).ok()?;
+                let page = records.page(follower.next_seq, limits::SUBSCRIBE_PAGE_EVENTS.min(up_to_head)).ok()?;
                 follower.next_seq = page.next_from;
                 follower.buffered.extend(page.events);
                 continue;

@@ -16,10 +16,6 @@ use super::ranking::{PeerGroup, Ranking, Standing};
 use super::{ApplyError, Counting, Projection};
 use crate::domain::{EventRef, Recorded};
 
-/// Snapshot spacing `Replay::default` uses: a fold from the nearest snapshot replays fewer events
-/// than this.
-pub const SNAPSHOT_INTERVAL_EVENTS_DEFAULT: u64 = 4_096;
-
 /// A point of the chain to answer "as of".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "at", rename_all = "snake_case")]
@@ -72,12 +68,6 @@ pub struct Replay {
     snapshots: Vec<Projection>,
     snapshot_interval_events: u64,
     current: Projection,
-}
-
-impl Default for Replay {
-    fn default() -> Replay {
-        Replay::new(SNAPSHOT_INTERVAL_EVENTS_DEFAULT)
-    }
 }
 
 impl Replay {

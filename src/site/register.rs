@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
 use crate::domain::{IndicatorCode, PeriodId, PeriodKind, ProblemCategory, UnitCode};
-use crate::limits::{REGISTER_PAGE_ENTRIES_MAX, SITE_REGISTER_DOWNLOAD_ENTRIES_MAX};
+use crate::limits::{self, REGISTER_PAGE_ENTRIES_MAX, SITE_REGISTER_DOWNLOAD_ENTRIES_MAX};
 use crate::projection::trace::EvidenceFilter;
 use crate::projection::AsOf;
 use crate::service::listings::{RegisterFilter, RegisterPage};
@@ -28,10 +28,6 @@ use crate::site::request::{
 use crate::site::text::Text;
 use crate::site::{failure, SiteState};
 use crate::tabular::{answers, Format};
-
-/// The page sizes offered, and the one used when none is asked for.
-const PAGE_SIZES: [usize; 5] = [20, 50, 100, 200, 500];
-const DEFAULT_PAGE_SIZE: usize = 50;
 
 /// The register's question, as its filters and links send it; every part may be left out (the
 /// reader's own unit, the latest scheme year, no filter, the first page).
@@ -97,7 +93,7 @@ fn resolve(site: &SiteState, reader: &Reader, query: &RegisterQuery, t: &Text) -
         indicator: parse(query.indicator.as_deref(), |text| IndicatorCode::new(text), "indicator")?,
         category: parse(query.category.as_deref(), |text| ProblemCategory::new(text), "category")?,
         offset: parse(query.offset.as_deref(), whole_number(1_000_000), "offset")?.unwrap_or(0),
-        limit: limit.unwrap_or(DEFAULT_PAGE_SIZE),
+        limit: limit.unwrap_or(limits::REGISTER_PAGE_SIZE_DEFAULT),
     };
     let as_of = parse(query.as_of.as_deref(), crate::service::queries::parse_as_of, "as_of")?.unwrap_or(AsOf::Latest);
 
@@ -286,7 +282,7 @@ fn register_page(
             selected: option == filter.evidence,
         })
         .collect();
-    let mut sizes: Vec<usize> = PAGE_SIZES.to_vec();
+    let mut sizes: Vec<usize> = limits::REGISTER_PAGE_SIZES.to_vec();
     if !sizes.contains(&filter.limit) {
         sizes.push(filter.limit);
         sizes.sort_unstable();

@@ -28,22 +28,12 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 
 use crate::chain::{link_hash, Hash, Record, GENESIS_HASH};
+use crate::limits;
 use crate::store::segment::{self, FrameError, FILE_HEADER};
 use crate::store::StoreError;
 
-/// Bytes read from the file for one chunk (whole frames; the frame it ends inside opens the next).
-const CHUNK_BYTES: usize = 256 * 1024;
-/// Decoding threads; chunks alternate between them.
-const DECODERS: usize = 2;
-/// A frame's place is noted for every this many events (the 1st, the 257th, …): reading from any
-/// event skips fewer frames than this, by their lengths alone, once the places around it are known.
-const PLACE_EVERY_EVENTS: u64 = 256;
-/// Most frames passed over to reach a range's first event; a range further from every place known
-/// is left to sled (on a ledger just opened, until a read of the whole copy has noted its places).
-const SKIP_FRAMES_MAX: u64 = 4 * PLACE_EVERY_EVENTS;
-
 /// Where some frames of the record copy lie: sequence number → byte offset of its frame, for every
-/// `PLACE_EVERY_EVENTS`-th event, noted as frames are written and read. Hints, checked on use.
+/// `limits::COPY_READ_PLACE_EVERY_EVENTS`-th event, noted as frames are written and read. Hints, checked on use.
 #[derive(Debug, Default)]
 pub(crate) struct CopyPlaces {
     by_seq: Mutex<BTreeMap<u64, u64>>,
@@ -64,7 +54,7 @@ impl CopyStart {
 impl CopyPlaces {
     /// Whether the place of `seq`'s frame is one to note.
     pub fn wanted(seq: u64) -> bool {
-        (seq - 1).is_multiple_of(PLACE_EVERY_EVENTS)
+        (seq - 1).is_multiple_of(limits::COPY_READ_PLACE_EVERY_EVENTS)
     }
 
     pub fn note(&self, seq: u64, offset: u64) {
@@ -111,7 +101,7 @@ enum Decoded<T, E> {
 
 /// Decodes and visits records `from_seq` to `to_seq` from the record copy in `dir`, in order, reading
 /// from the place `places` knows nearest before `from_seq` (and noting the places it passes), unless
-/// that is more than `SKIP_FRAMES_MAX` frames before it; `indexed_hash` gives the index's hash at a
+/// that is more than `limits::COPY_READ_SKIP_FRAMES_MAX` frames before it; `indexed_hash` gives the index's hash at a
 /// sequence number. Returns the sequence number of the first record it did not visit (`to_seq + 1`
 /// when it visited them all) and how many frames before `from_seq` it passed over to get there; an
 /// error of `decode`, `visit` or `indexed_hash` is returned as it is.
@@ -124,7 +114,7 @@ pub(crate) fn fold_from_copy<T: Send, E: From<StoreError> + Send>(
     visit: &mut impl FnMut(T) -> Result<(), E>,
 ) -> Result<(u64, u64), E> {
     let start = places.at_or_before(from_seq);
-    if from_seq - start.seq > SKIP_FRAMES_MAX {
+    if from_seq - start.seq > limits::COPY_READ_SKIP_FRAMES_MAX {
         return Ok((from_seq, 0));
     }
     let Ok(file) = open_at(dir, start.offset) else { return Ok((from_seq, 0)) };
@@ -136,9 +126,9 @@ pub(crate) fn fold_from_copy<T: Send, E: From<StoreError> + Send>(
         },
     };
     std::thread::scope(|scope| {
-        let mut raw_senders = Vec::with_capacity(DECODERS);
-        let mut receivers = Vec::with_capacity(DECODERS);
-        for _ in 0..DECODERS {
+        let mut raw_senders = Vec::with_capacity(limits::COPY_READ_DECODERS);
+        let mut receivers = Vec::with_capacity(limits::COPY_READ_DECODERS);
+        for _ in 0..limits::COPY_READ_DECODERS {
             let (raw_sender, raw_receiver) = sync_channel::<Option<RawChunk>>(2);
             let (sender, receiver) = sync_channel::<Decoded<T, E>>(2);
             scope.spawn(move || decode_chunks(raw_receiver, sender, decode));
@@ -147,7 +137,7 @@ pub(crate) fn fold_from_copy<T: Send, E: From<StoreError> + Send>(
         }
         scope.spawn(move || read_frames(file, start, (from_seq, to_seq), places, raw_senders));
         let (mut next_seq, mut previous) = (from_seq, previous);
-        for turn in (0..DECODERS).cycle() {
+        for turn in (0..limits::COPY_READ_DECODERS).cycle() {
             let Ok(Decoded::Chunk(chunk)) = receivers[turn].recv() else { break };
             let Some((first_prev, last_hash)) = chunk.ends else { break };
             let last_seq = next_seq + chunk.passed - 1;
@@ -203,7 +193,7 @@ fn read_frames(
         let (first_seq, mut records, mut parsed, mut stop) = (expected, Vec::new(), 0, false);
         // A frame longer than a block makes the block grow until it holds the frame whole.
         while records.is_empty() && !stop {
-            let want = bytes.len() + CHUNK_BYTES;
+            let want = bytes.len() + limits::COPY_READ_CHUNK_BYTES;
             at_end = at_end || !fill(&mut file, &mut bytes, want);
             while expected <= to_seq {
                 match segment::layout(&bytes[parsed..]) {

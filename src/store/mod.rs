@@ -34,7 +34,7 @@ use uuid::Uuid;
 use crate::chain::checkpoint::{Checkpoint, SignedCheckpoint};
 use crate::chain::merkle::{Blake3, IncrementalTree, TreeError};
 use crate::chain::{Hash, Record};
-use crate::limits::{GROUP_COMMIT_REQUESTS_MAX, OPEN_VERIFY_TAIL_EVENTS, READ_PAGE_EVENTS_MAX};
+use crate::limits::{self, GROUP_COMMIT_REQUESTS_MAX, LOCK_WAIT_MAX, OPEN_VERIFY_TAIL_EVENTS, READ_PAGE_EVENTS_MAX};
 pub use durability::DurabilityStats;
 pub use error::{AppendError, StoreError};
 pub use types::{Appended, CommandKey, Head, SealedAppend, StoredEvent};
@@ -137,8 +137,6 @@ pub(crate) fn sled_config_with_cache(dir: &Path, cache_mib: u64) -> sled::Config
         .flush_every_ms(None)
         .cache_capacity(cache_mib.max(1) * 1024 * 1024)
 }
-
-use crate::limits::LOCK_WAIT_MAX;
 
 /// The data directory's own lock (`kpi-ledger.lock`): held by an open ledger, by `recover` and by the
 /// demo before it touches a directory, so nothing is ever pulled from under a running server. It
@@ -761,7 +759,7 @@ impl Ledger {
         mut visit: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), E> {
         let (mut from_seq, to_seq) = (from_seq.max(1), to_seq.min(self.head().seq));
-        if from_seq <= to_seq && to_seq - from_seq + 1 >= COPY_READ_EVENTS_MIN {
+        if from_seq <= to_seq && to_seq - from_seq + 1 >= limits::COPY_READ_EVENTS_MIN {
             // Read from the record copy, sequentially; whatever it cannot give is read from sled below.
             let indexed_hash = |seq| self.indexed_hash(seq);
             let places = &self.shared.copy_places;
@@ -775,17 +773,17 @@ impl Ledger {
         if from_seq > to_seq {
             return Ok(());
         }
-        if to_seq - from_seq < PIPELINED_READ_EVENTS_MIN {
+        if to_seq - from_seq < limits::PIPELINED_READ_EVENTS_MIN {
             return self.for_each_record(from_seq, to_seq, |seq, record| visit(decode(seq, record)?));
         }
         // Two readers take turns chunk by chunk (reading and decoding are most of the work), and
         // this thread visits their chunks in order: on two cores the three overlap.
-        let chunk = READ_CHUNK_RECORDS as u64;
+        let chunk = limits::READ_CHUNK_RECORDS as u64;
         let chunks = (to_seq - from_seq) / chunk + 1;
         let reader_of = |first_chunk: u64, sender: std::sync::mpsc::SyncSender<Result<Vec<T>, E>>| {
             let decode = &decode;
             move || {
-                for index in (first_chunk..chunks).step_by(READERS) {
+                for index in (first_chunk..chunks).step_by(limits::DECODED_READERS) {
                     let start = from_seq + index * chunk;
                     let end = (start + chunk - 1).min(to_seq);
                     if !decode_chunk(&self.tree, keys::event(start)..=keys::event(end), decode, &sender) {
@@ -795,14 +793,14 @@ impl Ledger {
             }
         };
         std::thread::scope(|scope| {
-            let mut receivers = Vec::with_capacity(READERS);
-            for first_chunk in 0..READERS as u64 {
+            let mut receivers = Vec::with_capacity(limits::DECODED_READERS);
+            for first_chunk in 0..limits::DECODED_READERS as u64 {
                 let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<T>, E>>(2);
                 scope.spawn(reader_of(first_chunk, sender));
                 receivers.push(receiver);
             }
             for index in 0..chunks {
-                let decoded = receivers[(index % READERS as u64) as usize]
+                let decoded = receivers[(index % limits::DECODED_READERS as u64) as usize]
                     .recv()
                     .map_err(|_| E::from(StoreError::Corrupt(format!("reading events from {from_seq} stopped"))))?;
                 decoded?.into_iter().try_for_each(&mut visit)?;
@@ -826,19 +824,6 @@ impl Drop for Ledger {
     }
 }
 
-/// Ranges at least this long are read on a second thread (see `Ledger::for_each_record`).
-const PIPELINED_READ_EVENTS_MIN: u64 = 2_048;
-
-/// Ranges at least this long are read from the record copy (`Ledger::for_each_decoded`): an as-of
-/// read's, not the few new events the read models' follower folds at a time (sled has them cached).
-const COPY_READ_EVENTS_MIN: u64 = 64;
-
-/// Records per chunk handed from the reading thread to the visiting one.
-const READ_CHUNK_RECORDS: usize = 1_024;
-
-/// Readers that read and decode chunks in turn for `Ledger::for_each_decoded`.
-const READERS: usize = 2;
-
 /// Sends the decoded records of `range` as one chunk; false after an error or when the receiver is
 /// gone (the reader then stops).
 fn decode_chunk<T, E: From<StoreError>>(
@@ -847,7 +832,7 @@ fn decode_chunk<T, E: From<StoreError>>(
     decode: &(impl Fn(u64, Record<'_>) -> Result<T, E> + Sync),
     sender: &std::sync::mpsc::SyncSender<Result<Vec<T>, E>>,
 ) -> bool {
-    let mut chunk = Vec::with_capacity(READ_CHUNK_RECORDS);
+    let mut chunk = Vec::with_capacity(limits::READ_CHUNK_RECORDS);
     for entry in tree.range(range) {
         let decoded = entry.map_err(|e| E::from(e.into())).and_then(|(key, value)| {
             let mut one = None;

@@ -31,6 +31,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::chain::{Hash, Record};
+use crate::limits;
 
 /// The file's name in the data directory.
 pub const FILE_NAME: &str = "records.kpi";
@@ -41,9 +42,6 @@ const MAGIC: [u8; 2] = *b"KR";
 const GROUP_END_MAGIC: [u8; 2] = *b"KE";
 /// Bytes of a frame besides its record.
 pub const FRAME_OVERHEAD: usize = 2 + 4 + 8 + 8 + 4;
-/// A record longer than this is not a record (the largest body is far smaller), so a damaged length
-/// field is caught before it is trusted.
-const RECORD_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 pub fn path(dir: &Path) -> PathBuf {
     dir.join(FILE_NAME)
@@ -160,7 +158,7 @@ pub(crate) fn layout(bytes: &[u8]) -> Result<(u64, std::ops::Range<usize>, usize
         return Err(FrameError::BadMagic);
     }
     let len = u32::from_le_bytes(bytes[2..6].try_into().expect("four bytes")) as usize;
-    if len > RECORD_BYTES_MAX {
+    if len > limits::RECORD_BYTES_MAX {
         return Err(FrameError::BadLength);
     }
     let total = FRAME_OVERHEAD + len;
@@ -277,7 +275,7 @@ impl FrameReader {
             return damaged(self.offset, FrameError::BadMagic);
         }
         let len = u32::from_le_bytes(self.buffer[2..6].try_into().expect("four bytes")) as usize;
-        if len > RECORD_BYTES_MAX {
+        if len > limits::RECORD_BYTES_MAX {
             return damaged(self.offset, FrameError::BadLength);
         }
         let total = FRAME_OVERHEAD + len;
@@ -308,7 +306,7 @@ pub fn frame_ending_at(dir: &Path, end: u64) -> io::Result<Result<Frame, FrameEr
     file.seek(SeekFrom::Start(end - 4))?;
     file.read_exact(&mut trailer)?;
     let len = u32::from_le_bytes(trailer) as usize;
-    if len > RECORD_BYTES_MAX || (end - header) < (FRAME_OVERHEAD + len) as u64 {
+    if len > limits::RECORD_BYTES_MAX || (end - header) < (FRAME_OVERHEAD + len) as u64 {
         return Ok(Err(FrameError::BadLength));
     }
     let start = end - (FRAME_OVERHEAD + len) as u64;

@@ -9,6 +9,7 @@ use std::sync::mpsc::sync_channel;
 use serde::{Deserialize, Serialize};
 
 use crate::chain::{Hash, Record, GENESIS_HASH};
+use crate::limits;
 use crate::store::keys;
 use crate::store::types::Head;
 
@@ -57,8 +58,6 @@ pub struct Verified {
     pub events_checked: u64,
     pub head: Head,
 }
-
-const CHUNK_RECORDS: usize = 4_096;
 
 /// The link state carried along the walk.
 pub(crate) struct Walk {
@@ -133,7 +132,7 @@ fn read_chunks(
     from: u64,
     sender: &std::sync::mpsc::SyncSender<Vec<(sled::IVec, sled::IVec)>>,
 ) -> Result<(), VerifyFailure> {
-    let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
+    let mut chunk = Vec::with_capacity(limits::VERIFY_CHUNK_RECORDS);
     for entry in tree.range(keys::event(from)..) {
         let (key, value) = entry.map_err(|error| VerifyFailure {
             seq: 0,
@@ -143,7 +142,7 @@ fn read_chunks(
             break;
         }
         chunk.push((key, value));
-        if chunk.len() == CHUNK_RECORDS && sender.send(std::mem::take(&mut chunk)).is_err() {
+        if chunk.len() == limits::VERIFY_CHUNK_RECORDS && sender.send(std::mem::take(&mut chunk)).is_err() {
             return Ok(());
         }
     }

@@ -705,6 +705,29 @@ fn the_layering_check_itself_follows_a_layers_re_exports_within_it() {
 }
 
 #[test]
+fn every_limit_is_in_limits_rs() {
+    // Bounds that are facts of a format, not settings: each follows from something else.
+    let facts = [
+        // The Merkle nodes below this level are not stored: changing it changes the on-disk format.
+        "STORED_LEVEL_MIN",
+        // `TEXT_CHARS_MAX` (in limits.rs) of 4-byte characters and the cipher's tag.
+        "CIPHERTEXT_BYTES_MAX",
+    ];
+    let limits = source_root().join("limits.rs");
+    let mut elsewhere = Vec::new();
+    for file in rust_files(&source_root()).into_iter().filter(|file| *file != limits) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (index, line) in text.lines().enumerate() {
+            let Some(name) = line.split("const ").nth(1).and_then(|rest| rest.split(':').next()) else { continue };
+            if (name.ends_with("_MAX") || name.ends_with("_MIN")) && !facts.contains(&name) {
+                elsewhere.push(format!("{}:{}: {name}", file.display(), index + 1));
+            }
+        }
+    }
+    assert!(elsewhere.is_empty(), "limits belong in src/limits.rs, each with its reason:\n{}", elsewhere.join("\n"));
+}
+
+#[test]
 fn every_source_file_says_what_it_holds() {
     for file in rust_files(&source_root()) {
         let text = std::fs::read_to_string(&file).unwrap();
