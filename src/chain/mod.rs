@@ -16,4 +16,4 @@ pub mod sealed_text;
 pub use decode::{decode, decode_in_two_steps, DecodeError};
 pub use envelope::EventBody;
 pub use record::{link_hash, Hash, Record, RecordError, GENESIS_HASH, HASH_TAG, RECORD_FORMAT_V1, RECORD_HEADER_LEN};
-pub use seal::{seal_body, seal_event, Chain, Envelope, Head, Sealed, Stamp, TooLarge};
+pub use seal::{seal_body, Chain, Head, Sealed, Stamp, TooLarge};

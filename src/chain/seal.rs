@@ -84,33 +84,26 @@ pub fn seal_body(head: &Head, mut body: EventBody) -> Result<Sealed, TooLarge> {
     })
 }
 
-/// What the envelope of a decided event says beyond the event itself.
-#[derive(Clone, Debug)]
-pub struct Envelope<'a> {
-    pub event_id: Uuid,
-    /// The event's position in its stream (1 for a stream's first event).
-    pub stream_version: u64,
-    pub recorded_at: Timestamp,
-    pub recorded_by: &'a RecordedBy,
-    pub command_id: Option<&'a str>,
-    pub correlation_id: Option<Uuid>,
-    pub imported: Option<&'a Imported>,
-}
-
-/// Seals a domain event after `head`: the record to store and the `Recorded` event to fold.
-pub fn seal_event(head: &Head, event: &Event, envelope: Envelope<'_>) -> Result<(Sealed, Recorded), TooLarge> {
+/// Seals a domain event after `head`, as version `stream_version` of its stream (1 for a stream's
+/// first event): the record to store and the `Recorded` event to fold.
+fn seal_event(
+    head: &Head,
+    event: &Event,
+    stream_version: u64,
+    stamp: &Stamp<'_>,
+) -> Result<(Sealed, Recorded), TooLarge> {
     let body = EventBody {
-        event_id: envelope.event_id,
+        event_id: stamp.event_id,
         stream: event.stream_id(),
-        stream_version: envelope.stream_version,
+        stream_version,
         event_type: event.event_type().to_owned(),
         schema_version: event.schema_version(),
-        recorded_at: envelope.recorded_at,
-        actor: envelope.recorded_by.clone(),
-        command_id: envelope.command_id.map(str::to_owned),
+        recorded_at: stamp.recorded_at,
+        actor: stamp.recorded_by.clone(),
+        command_id: stamp.command_id.map(str::to_owned),
         causation_id: None,
-        correlation_id: envelope.correlation_id,
-        imported: envelope.imported.cloned(),
+        correlation_id: stamp.correlation_id,
+        imported: stamp.imported.cloned(),
         data: event.to_data(),
     };
     let sealed = seal_body(head, body)?;
@@ -118,9 +111,9 @@ pub fn seal_event(head: &Head, event: &Event, envelope: Envelope<'_>) -> Result<
         seq: sealed.seq,
         prev_hash: sealed.prev_hash,
         hash: sealed.hash,
-        event_id: EventId(envelope.event_id),
+        event_id: EventId(stamp.event_id),
         recorded_at: sealed.recorded_at,
-        recorded_by: envelope.recorded_by.clone(),
+        recorded_by: stamp.recorded_by.clone(),
         event: event.clone(),
     };
     Ok((sealed, recorded))
@@ -187,16 +180,7 @@ impl Chain {
     pub fn append(&mut self, event: &Event, stamp: Stamp<'_>) -> Result<(Sealed, Recorded), TooLarge> {
         let stream = event.stream_id();
         let version = self.known_stream_version(&stream).unwrap_or(0) + 1;
-        let envelope = Envelope {
-            event_id: stamp.event_id,
-            stream_version: version,
-            recorded_at: stamp.recorded_at,
-            recorded_by: stamp.recorded_by,
-            command_id: stamp.command_id,
-            correlation_id: stamp.correlation_id,
-            imported: stamp.imported,
-        };
-        let (sealed, recorded) = seal_event(&self.head, event, envelope)?;
+        let (sealed, recorded) = seal_event(&self.head, event, version, &stamp)?;
         self.stream_versions.insert(stream, version);
         self.head = sealed.head();
         Ok((sealed, recorded))
@@ -214,20 +198,19 @@ mod tests {
             crate::domain::event::UnitRenamed { unit: UnitCode::new("YS").unwrap(), name: "乙市".into() }.into();
         let by = RecordedBy { id: "admin".into(), role: Role::Admin };
         let at = Timestamp::from_civil(2017, 7, 11, 9, 0, 0).unwrap();
-        let envelope = |at| Envelope {
+        let stamp = |at| Stamp {
             event_id: Uuid::nil(),
-            stream_version: 1,
             recorded_at: at,
             recorded_by: &by,
             command_id: None,
             correlation_id: None,
             imported: None,
         };
-        let (first, recorded) = seal_event(&Head::EMPTY, &event, envelope(at)).unwrap();
+        let (first, recorded) = seal_event(&Head::EMPTY, &event, 1, &stamp(at)).unwrap();
         assert_eq!((first.seq, first.prev_hash), (1, GENESIS_HASH));
         assert!(Record::decode(&first.record).unwrap().hash_matches(1));
         assert_eq!(recorded.hash, first.hash);
-        let (second, _) = seal_event(&first.head(), &event, envelope(Timestamp::UNIX_EPOCH)).unwrap();
+        let (second, _) = seal_event(&first.head(), &event, 1, &stamp(Timestamp::UNIX_EPOCH)).unwrap();
         assert_eq!((second.seq, second.prev_hash), (2, first.hash));
         assert_eq!(second.recorded_at, at, "a recorded time never goes back along the chain");
     }
