@@ -4,7 +4,9 @@
 //! Invariant: a step is a pure function from one frozen version's type to the next version's frozen
 //! type, and both types live here, never to be edited once published. So a step gives the same JSON
 //! for the same input in every later build, whatever the current type becomes: the current type in
-//! `event` decodes only what the last step writes.
+//! `event` decodes only what the last step writes. The frozen types are built from the ledger's value
+//! types (codes, ids, points, periods, dates, roles); their JSON form is itself part of the stored
+//! format, pinned by the golden files of every event version, so it cannot change under a step.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -131,7 +133,8 @@ fn frozen_step<Old: DeserializeOwned, New: Serialize>(
     step: impl FnOnce(Old) -> New,
 ) -> Result<Value, serde_json::Error> {
     let old = serde_json::from_value(data)?;
-    // Frozen types hold strings, numbers, lists and options only: serialising cannot fail.
+    // Frozen types hold the ledger's value types (codes, ids, points, periods, dates), strings,
+    // numbers, lists and options, all of which serialise without fail.
     Ok(serde_json::to_value(step(old)).expect("event data serialises to JSON"))
 }
 
