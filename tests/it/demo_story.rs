@@ -460,7 +460,7 @@ fn persons_are_registered_with_sealed_names_and_read_in_clear() {
     let ledger = recorded.service.ledger();
     let mut registrations = 0;
     for stored in ledger.read_range(1, usize::MAX).unwrap() {
-        for (_, name, _) in kpi_ledger::article::PERSONS {
+        for (_, name, _) in kpi_testkit::story::PERSONS {
             assert!(!stored.body.contains(name), "event {} holds {name} in clear", stored.seq);
         }
         if stored.event_type().as_deref() == Some("PersonRegistered") {
@@ -476,7 +476,7 @@ fn persons_are_registered_with_sealed_names_and_read_in_clear() {
         .unwrap();
     let names: BTreeMap<String, String> =
         persons.value.persons.iter().map(|listing| (listing.person.to_string(), listing.name.to_string())).collect();
-    for (person, name, _) in kpi_ledger::article::PERSONS {
+    for (person, name, _) in kpi_testkit::story::PERSONS {
         assert_eq!(names.get(person).map(String::as_str), Some(name), "{person}");
     }
 }
@@ -544,7 +544,7 @@ fn ys07s_own_scheme_is_assessed_and_published_month_by_month_after_the_city() {
                         .collect();
                     let window_award = assessed
                         .get(&unit("YS07-NFG"))
-                        .and_then(|assessment| assessment.tier_awards.get(&kpi_ledger::article::indicator("NF-L01")))
+                        .and_then(|assessment| assessment.tier_awards.get(&kpi_testkit::story::indicator("NF-L01")))
                         .map(|id| facts.tier_awards[id].clone());
                     (month, own.periods[&month].clone(), city.periods[&month].clone(), deductions, window_award)
                 })
@@ -597,7 +597,7 @@ fn thirty_six_staff_write_a_record_for_almost_every_week_of_2016() {
 
     let (mut missing, mut chiefs_comments, mut leaders_comments) = (0, 0, 0);
     for member in years::staff::members() {
-        let person = kpi_ledger::article::person(member.person);
+        let person = kpi_testkit::story::person(member.person);
         let records = recorded.read_models.weekly_records(&person, the_year(), AsOf::Latest, keys).unwrap().value;
         assert_eq!(records.weeks.len(), 52, "{}: the ISO weeks of 2016", member.person);
         assert_eq!(records.filed as usize + records.missing.len(), 52, "{}", member.person);

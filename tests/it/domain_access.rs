@@ -10,10 +10,10 @@
 use crate::harness;
 
 use harness::*;
-use kpi_ledger::article::{at, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::event::{AccessGranted, AccessRevoked};
 use kpi_ledger::domain::*;
+use kpi_testkit::story::{at, unit};
 
 /// The world with a token history around 2017-07-11: assessors zhao (since 07-01), qian (07-05 to
 /// 07-10), sun (from 07-11 12:00), li (granted and revoked on 07-11 at 09:00 and 18:00), an office

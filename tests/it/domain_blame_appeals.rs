@@ -11,11 +11,11 @@
 
 use crate::harness::{self, *};
 
-use kpi_ledger::article::{at, indicator, period, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::event::{AppealDecided, AppealFiled};
 use kpi_ledger::domain::*;
 use kpi_ledger::projection::{Projection, TraceLine};
+use kpi_testkit::story::{at, indicator, period, unit};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -108,7 +108,7 @@ fn the_charged_section_files_against_the_attribution_event() {
             deduction_id: DeductionId(deduction_id),
             attribution_event_id: attribution,
         },
-        scheme: kpi_ledger::article::scheme(),
+        scheme: kpi_testkit::story::scheme(),
         period: period(JUNE),
         unit: unit("YS07"),
         indicator: indicator(DEDUCT),
@@ -138,7 +138,7 @@ fn the_county_committee_decides_never_a_reviewer_nor_the_city() {
         .then_rejected(RejectionCode::OutcomeNotAllowed, "outcome");
     harness.when(&county_committee(), now, decide(appeal_id, AppealOutcome::Upheld)).then_event(AppealDecided {
         appeal_id: AppealId(appeal_id),
-        scheme: kpi_ledger::article::scheme(),
+        scheme: kpi_testkit::story::scheme(),
         period: period(JUNE),
         unit: unit("YS07"),
         stage: AppealStage::First,

@@ -6,11 +6,11 @@
 use crate::harness;
 
 use harness::*;
-use kpi_ledger::article::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::event::*;
 use kpi_ledger::domain::facts::PeriodStatus;
 use kpi_ledger::domain::*;
+use kpi_testkit::story::{at, indicator, period, person, scheme, unit};
 
 #[test]
 fn register_unit_records_the_unit_in_its_stream() {

@@ -11,12 +11,12 @@ use crate::harness;
 use crate::own_scheme_fixture::*;
 
 use harness::*;
-use kpi_ledger::article::{at, indicator, period, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::event::{IndicatorTakenOver, SchemeOpened};
 use kpi_ledger::domain::facts::PeriodStatus;
 use kpi_ledger::domain::RejectionCode as Code;
 use kpi_ledger::domain::*;
+use kpi_testkit::story::{at, indicator, period, unit};
 
 // ---- Opening ------------------------------------------------------------------------------------
 
@@ -31,8 +31,8 @@ fn a_county_opens_its_own_scheme_on_its_citys_base_periods() {
     assert_eq!(unit_tier_rule, &TierRule::SharesPercent { shares_percent: vec![30, 50, 20] });
     harness.given(&county_admin(), at(6, 2, 9, 0), open_own());
     let own = &harness.facts.schemes[&own()];
-    assert_eq!(own.reads, Some(kpi_ledger::article::scheme()), "it reads the city's scheme of its year");
-    let city_june = &harness.facts.schemes[&kpi_ledger::article::scheme()].periods[&period(JUNE)];
+    assert_eq!(own.reads, Some(kpi_testkit::story::scheme()), "it reads the city's scheme of its year");
+    let city_june = &harness.facts.schemes[&kpi_testkit::story::scheme()].periods[&period(JUNE)];
     assert_eq!(own.periods[&period(JUNE)].opened, city_june.opened, "June, opened by the city, is open here too");
     assert_eq!(own.periods[&period(JUNE)].status, PeriodStatus::Open);
 }
@@ -43,7 +43,7 @@ fn a_month_the_city_opens_opens_in_the_countys_scheme_too() {
     harness.given(
         &admin(),
         at(7, 1, 8, 0),
-        OpenPeriod { scheme: kpi_ledger::article::scheme(), period: period("2017-07") },
+        OpenPeriod { scheme: kpi_testkit::story::scheme(), period: period("2017-07") },
     );
     let own_facts = &harness.facts.schemes[&own()];
     assert_eq!(own_facts.periods[&period("2017-07")].opened.seq, harness.events.len() as u64);
@@ -73,7 +73,7 @@ fn opening_a_county_scheme_is_refused_without_its_citys_or_off_its_base_periods(
     let bad_rule = OpenScheme { unit_tier_rule: Some(TierRule::Counts { counts: vec![0] }), ..open_own() };
     harness.when(&county_admin(), at(6, 2, 9, 0), bad_rule).then_rejected(Code::InvalidValue, "unit_tier_rule");
     // A city's scheme must still name the rule of its counties.
-    let city_without_rule = OpenScheme { unit_tier_rule: None, ..kpi_ledger::article::open_scheme(unit("YS"), 2018) };
+    let city_without_rule = OpenScheme { unit_tier_rule: None, ..kpi_testkit::story::open_scheme(unit("YS"), 2018) };
     harness.when(&admin(), at(6, 2, 9, 0), city_without_rule).then_rejected(Code::InvalidCommand, "unit_tier_rule");
     let other_county = actor("admin.ys08", Role::Admin, "YS08");
     harness.when(&other_county, at(6, 2, 9, 0), open_own()).then_rejected(Code::OutOfScope, "actor.unit");
@@ -88,7 +88,7 @@ fn a_county_takes_a_city_indicator_over_with_its_own_points() {
     harness.when(&county_admin(), at(1, 21, 10, 0), take_over(TIERED, 600)).then_event(IndicatorTakenOver {
         scheme: own(),
         indicator: indicator(TIERED),
-        city_scheme: kpi_ledger::article::scheme(),
+        city_scheme: kpi_testkit::story::scheme(),
         points_max: Points(600),
         effective_from: period("2017-01"),
     });
@@ -103,7 +103,7 @@ fn a_county_takes_a_city_indicator_over_with_its_own_points() {
 fn taking_over_is_refused_where_there_is_nothing_to_take_over() {
     let mut harness = own_world();
     let when = at(2, 1, 9, 0);
-    let on_city = TakeOverIndicator { scheme: kpi_ledger::article::scheme(), ..take_over(OTHER, 200) };
+    let on_city = TakeOverIndicator { scheme: kpi_testkit::story::scheme(), ..take_over(OTHER, 200) };
     harness.when(&admin(), when, on_city).then_rejected(Code::NotACountyScheme, "scheme");
     let other_city = TakeOverIndicator { city_scheme: SchemeId::new("YS-2018").unwrap(), ..take_over(OTHER, 200) };
     let rejection = harness.when(&county_admin(), when, other_city).then_rejected(Code::InvalidValue, "city_scheme");
@@ -121,12 +121,12 @@ fn taking_over_is_refused_where_there_is_nothing_to_take_over() {
     );
     harness.when(&county_admin(), when, take_over(DEDUCT, 0)).then_rejected(Code::IndicatorExists, "indicator");
     let dropped = MarkIndicatorNotApplicable {
-        scheme: kpi_ledger::article::scheme(),
+        scheme: kpi_testkit::story::scheme(),
         indicator: indicator(VETO),
         unit: unit("YS07"),
         effective_from: None,
         reason: "no enforcement cases here".to_owned(),
-        approver: kpi_ledger::article::person("YS07-0001"),
+        approver: kpi_testkit::story::person("YS07-0001"),
     };
     harness.given(&office(), when, dropped);
     harness.when(&county_admin(), when, take_over(VETO, 200)).then_rejected(Code::AlreadyNotApplicable, "indicator");
@@ -158,7 +158,7 @@ fn a_taken_over_indicator_takes_no_fact_plan_or_text_of_its_own() {
         unit: unit("YS07"),
         effective_from: None,
         reason: "not key work any more".to_owned(),
-        approver: kpi_ledger::article::person("YS07-0001"),
+        approver: kpi_testkit::story::person("YS07-0001"),
     };
     harness.when(&office(), when, dropped).then_rejected(Code::IndicatorTakenOver, "indicator");
     let revision = ReviseIndicator {
@@ -266,10 +266,10 @@ fn a_retired_section_or_unit_takes_no_bonus_veto_deduction_or_award() {
     harness.when(&assessor(), when, ys08(deduction(50))).then_rejected(Code::UnitRetired, "unit");
     let award_ys08 = AwardTier { unit: unit("YS08"), ..award(1) };
     harness.when(&assessor(), when, award_ys08).then_rejected(Code::UnitRetired, "unit");
-    let bonus_ys08 = AwardBonus { scheme: kpi_ledger::article::scheme(), ..own_bonus("YS08", 50) };
+    let bonus_ys08 = AwardBonus { scheme: kpi_testkit::story::scheme(), ..own_bonus("YS08", 50) };
     harness.when(&assessor(), when, bonus_ys08).then_rejected(Code::UnitRetired, "unit");
     let veto_ys08 = ApplyVeto {
-        scheme: kpi_ledger::article::scheme(),
+        scheme: kpi_testkit::story::scheme(),
         unit: unit("YS08"),
         indicator: indicator(VETO),
         ..own_veto("YS08")
@@ -316,10 +316,10 @@ fn an_office_awards_tiers_bonuses_and_vetoes_only_in_its_countys_own_scheme() {
         "scheme: an office awards tiers, bonuses and vetoes only in its county's own scheme; YS-2017 is the scheme \
          of YS"
     );
-    let city_bonus = AwardBonus { scheme: kpi_ledger::article::scheme(), unit: unit("YS07"), ..own_bonus("YS07", 50) };
+    let city_bonus = AwardBonus { scheme: kpi_testkit::story::scheme(), unit: unit("YS07"), ..own_bonus("YS07", 50) };
     harness.when(&office(), when, city_bonus).then_rejected(Code::OutOfScope, "scheme");
     // The city's scheme still gives sections no bonus or veto; the county's own does.
-    let section_bonus = AwardBonus { scheme: kpi_ledger::article::scheme(), ..own_bonus("YS07-BGS", 50) };
+    let section_bonus = AwardBonus { scheme: kpi_testkit::story::scheme(), ..own_bonus("YS07-BGS", 50) };
     harness.when(&assessor(), when, section_bonus).then_rejected(Code::NotForSections, "unit");
     harness.when(&county_assessor(), when, own_bonus("YS07-BGS", 50)).then_events();
 }
@@ -410,7 +410,7 @@ fn a_county_month_is_published_only_once_the_citys_same_month_is() {
     // A month the city has reopened is published there again: the county publishes its own.
     harness.given(&committee(), at(7, 8, 9, 0), finalise(JUNE));
     let reopen =
-        ReopenPeriod { scheme: kpi_ledger::article::scheme(), period: period(JUNE), reason: "a miscount".into() };
+        ReopenPeriod { scheme: kpi_testkit::story::scheme(), period: period(JUNE), reason: "a miscount".into() };
     harness.given(&committee(), at(7, 9, 9, 0), reopen);
     harness.when(&county_committee(), at(7, 9, 10, 0), publish_own(JUNE)).then_events();
 }
@@ -436,7 +436,7 @@ fn a_countys_months_are_its_own_committees_not_the_citys() {
     harness.when(&county_committee(), at(7, 8, 9, 0), reopen).then_events();
     // The city's committee still makes the city's months.
     let city_reopen =
-        ReopenPeriod { scheme: kpi_ledger::article::scheme(), period: period(JUNE), reason: "a miscount".into() };
+        ReopenPeriod { scheme: kpi_testkit::story::scheme(), period: period(JUNE), reason: "a miscount".into() };
     harness.when(&committee(), at(7, 8, 9, 0), city_reopen).then_events();
 }
 
@@ -462,7 +462,7 @@ fn a_county_month_is_final_only_once_the_citys_is_and_published_again_when_the_c
         .then_rejected(Code::PeriodFinal, "period");
     // … and the city's correction is never held up by it: reopening there publishes it here again.
     let reopen =
-        ReopenPeriod { scheme: kpi_ledger::article::scheme(), period: period(JUNE), reason: "a miscount".into() };
+        ReopenPeriod { scheme: kpi_testkit::story::scheme(), period: period(JUNE), reason: "a miscount".into() };
     harness.given(&committee(), at(7, 10, 9, 0), reopen);
     assert_eq!(status(&harness), PeriodStatus::Published);
     harness.when(&office(), at(7, 10, 10, 0), local_deduction("YS07-BGS", LOCAL_DEDUCT, 10)).then_events();

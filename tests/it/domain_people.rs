@@ -8,7 +8,6 @@
 use crate::harness::*;
 use crate::own_scheme_fixture::county_committee;
 
-use kpi_ledger::article::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::date::{Date, IsoWeek};
 use kpi_ledger::domain::event::PersonMoved;
@@ -22,6 +21,7 @@ use kpi_ledger::domain::RejectionCode as Code;
 use kpi_ledger::domain::*;
 use kpi_ledger::projection::personal::{check_bases, Basis, SectionFinal, ViewStanding};
 use kpi_ledger::projection::{Counting, Projection};
+use kpi_testkit::story::{at, indicator, period, person, scheme, unit};
 use uuid::Uuid;
 
 // ---- A world with people -------------------------------------------------------------------------

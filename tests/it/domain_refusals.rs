@@ -7,11 +7,11 @@
 use crate::harness;
 
 use harness::*;
-use kpi_ledger::article::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::RejectionCode as Code;
 use kpi_ledger::domain::*;
 use kpi_ledger::limits::{ACTOR_FIELD_BYTES_MAX, EVIDENCE_DIGESTS_PER_ENTRY_MAX, TEXT_CHARS_MAX};
+use kpi_testkit::story::{at, indicator, period, person, scheme, unit};
 use uuid::Uuid;
 
 fn retire_indicator(code: &str, from: &str) -> RetireIndicator {
@@ -951,7 +951,7 @@ fn one_accepted_command_of_each_kind() -> Vec<(Harness, Actor, Timestamp, Comman
             late,
             ErasePerson { person: person("YS08-0001"), legal_basis: text("本人申请删除 (PIPL 第四十七条)") }.into(),
         ),
-        (world(), admin(), late, kpi_ledger::article::open_scheme(unit("YS"), 2018).into()),
+        (world(), admin(), late, kpi_testkit::story::open_scheme(unit("YS"), 2018).into()),
         (
             world(),
             admin(),

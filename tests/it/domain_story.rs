@@ -12,12 +12,12 @@ use crate::harness;
 use std::collections::BTreeMap;
 
 use harness::{assert_golden, assert_valid_event};
-use kpi_ledger::article::{self as fixture, at, indicator, period, person, scheme, unit, Step};
 use kpi_ledger::chain::sealed_text::seal;
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::timestamp::UtcOffset;
 use kpi_ledger::domain::*;
 use kpi_testkit::generator::run_story;
+use kpi_testkit::story::{self as fixture, at, indicator, period, person, scheme, unit, Step};
 use serde_json::{json, Value};
 
 fn step(label: &str, when: Timestamp, actor: (&str, Role, &str), counter: u64, command: impl Into<Command>) -> Step {

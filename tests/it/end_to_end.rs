@@ -9,8 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kpi_ledger::article as fixture;
 use kpi_ledger::http::commands::route_of;
+use kpi_testkit::story as fixture;
 use serde_json::{json, Value};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_kpi-ledger");

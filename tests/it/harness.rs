@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use kpi_ledger::article::{at, indicator, period, person, scheme, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::scheme::TierStandard;
 use kpi_ledger::domain::*;
+use kpi_testkit::story::{at, indicator, period, person, scheme, unit};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -318,7 +318,7 @@ pub fn register(code: &str, level: UnitLevel, parent: Option<&str>, function_cod
 }
 
 pub fn open_scheme() -> OpenScheme {
-    kpi_ledger::article::open_scheme(unit("YS"), 2017)
+    kpi_testkit::story::open_scheme(unit("YS"), 2017)
 }
 
 pub fn define(code: &str, points: i64) -> DefineIndicator {

@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use kpi_ledger::article as fixture;
 use kpi_ledger::domain::{Actor, Role, UnitCode};
 use kpi_ledger::projection::AsOf;
 use kpi_ledger::service::queries::RankingScope;
 use kpi_ledger::service::{ManualClock, SeededIds, Service};
 use kpi_ledger::store::Ledger;
+use kpi_testkit::story as fixture;
 use serde_json::{json, Value};
 
 /// The article's story as a history file: every step a line with its time and actor.

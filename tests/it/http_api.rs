@@ -10,7 +10,6 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use kpi_ledger::article as fixture;
 use kpi_ledger::domain::{allowed_roles, Command, Role};
 use kpi_ledger::http::commands::{route_of, COMMAND_ROUTES};
 use kpi_ledger::http::ledger_reads::LEDGER_ROUTES;
@@ -19,6 +18,7 @@ use kpi_ledger::http::{router, AppState};
 use kpi_ledger::service::tokens::token_hash;
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
 use kpi_ledger::store::Ledger;
+use kpi_testkit::story as fixture;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 

@@ -7,7 +7,7 @@
 //! once, in chain order, with its time; the views hold only what the reader's scope may see.
 
 use axum::http::StatusCode;
-use kpi_ledger::article as fixture;
+use kpi_testkit::story as fixture;
 use serde_json::{json, Value};
 
 use crate::http_api::Api;

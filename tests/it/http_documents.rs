@@ -261,9 +261,9 @@ async fn the_section_an_attribution_names_reads_its_evidence() {
     let (status, _, _) = api.post("admin", "/v1/access-grants", &grant).await;
     assert_eq!(status, StatusCode::CREATED);
     fetch(&api, "bgs-token", &digest).await.refused(StatusCode::NOT_FOUND, "document_not_found", "digest");
-    let deduction_id = kpi_ledger::article::story()
+    let deduction_id = kpi_testkit::story::story()
         .iter()
-        .find(|step| step.label == kpi_ledger::article::LABEL_DEDUCTION)
+        .find(|step| step.label == kpi_testkit::story::LABEL_DEDUCTION)
         .unwrap()
         .context
         .new_id;

@@ -7,11 +7,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use kpi_ledger::article as fixture;
 use kpi_ledger::chain::{link_hash, Hash};
 use kpi_ledger::service::admin::{self, ImportKey, LedgerSettings};
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds};
 use kpi_ledger::store::{Ledger, TailCheck};
+use kpi_testkit::story as fixture;
 
 /// A ledger of the article's story, its export, and its settings.
 fn story(dir: &Path) -> (LedgerSettings, Vec<u8>) {

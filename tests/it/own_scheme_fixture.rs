@@ -6,9 +6,9 @@
 use crate::harness;
 
 use harness::*;
-use kpi_ledger::article::{at, indicator, period, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::*;
+use kpi_testkit::story::{at, indicator, period, unit};
 
 pub const OWN: &str = "YS07-2017";
 /// Local: the general office's filing discipline, 1.00, by deduction, led by YS07-BGS.
@@ -35,14 +35,14 @@ pub fn county_reviewer() -> Actor {
 /// YS07's own scheme of 2017: the city's settings (`article::open_scheme`) with no rule of units — a
 /// county's scheme ranks its sections by the sections' rule, 30/50/20 by default.
 pub fn open_own() -> OpenScheme {
-    OpenScheme { unit_tier_rule: None, ..kpi_ledger::article::open_scheme(unit("YS07"), 2017) }
+    OpenScheme { unit_tier_rule: None, ..kpi_testkit::story::open_scheme(unit("YS07"), 2017) }
 }
 
 pub fn take_over(code: &str, points: i64) -> TakeOverIndicator {
     TakeOverIndicator {
         scheme: own(),
         indicator: indicator(code),
-        city_scheme: kpi_ledger::article::scheme(),
+        city_scheme: kpi_testkit::story::scheme(),
         points_max: Points(points),
         effective_from: None,
     }

@@ -7,12 +7,12 @@
 //! about a person is what was recorded.
 
 use axum::http::StatusCode;
-use kpi_ledger::article as fixture;
 use kpi_ledger::domain::date::Date;
 use kpi_ledger::domain::timestamp::UtcOffset;
 use kpi_ledger::domain::{Actor, Command, Role, UnitCode};
 use kpi_ledger::service::tokens::token_hash;
 use kpi_ledger::service::CommandOptions;
+use kpi_testkit::story as fixture;
 use serde_json::{json, Value};
 
 use crate::http_api::Api;

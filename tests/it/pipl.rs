@@ -13,7 +13,6 @@ use std::process::{Command as Process, Output};
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use kpi_ledger::article as fixture;
 use kpi_ledger::chain::sealed_text;
 use kpi_ledger::chain::{Chain, Stamp};
 use kpi_ledger::domain::command::{ErasePerson, FileWeeklyRecord, ReviewPerson};
@@ -31,6 +30,7 @@ use kpi_ledger::service::read_models::ReadModels;
 use kpi_ledger::service::tokens::token_hash;
 use kpi_ledger::service::{Clock, CommandOptions, Executed, ManualClock, SeededIds, Service, ServiceError};
 use kpi_ledger::store::{person_keys, Ledger, SealedAppend};
+use kpi_testkit::story as fixture;
 use serde_json::{json, Value};
 
 use crate::harness::{self, actor as harness_actor, admin as harness_admin};

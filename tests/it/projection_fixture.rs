@@ -2,11 +2,11 @@
 //! projection tests.
 #![allow(dead_code)]
 
-use kpi_ledger::article::Step;
 use kpi_ledger::projection::Recorded;
 use kpi_testkit::generator::run_story;
+use kpi_testkit::story::Step;
 
-pub use kpi_ledger::article::year::year_story as extended_story;
+pub use kpi_testkit::story::year::year_story as extended_story;
 
 /// Decides, seals and folds `steps` as the service would.
 pub fn chained(steps: &[Step]) -> Vec<Recorded> {

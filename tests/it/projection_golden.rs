@@ -10,12 +10,12 @@ use crate::projection_fixture;
 
 use std::sync::OnceLock;
 
-use kpi_ledger::article::{self as fixture, at, indicator, period, unit, Step};
 use kpi_ledger::domain::{FunctionCode, PeriodId, Points, ProblemCategory, Timestamp, UnitCode};
 use kpi_ledger::projection::replay::{as_of_seq, seq_at_instant};
 use kpi_ledger::projection::{
     AsOf, CriticismReason, LossCategory, PeerGroup, Projection, Recorded, Replay, Standing, TraceLine,
 };
+use kpi_testkit::story::{self as fixture, at, indicator, period, unit, Step};
 use projection_fixture::{extended_events, extended_story, seq_of};
 
 struct Story {

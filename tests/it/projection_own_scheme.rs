@@ -10,10 +10,10 @@
 
 use crate::own_scheme_fixture::*;
 
-use kpi_ledger::article::{at, period, unit};
 use kpi_ledger::domain::{PeriodId, Points, SchemeId};
 use kpi_ledger::projection::replay::{as_of_instant, ranking_diff};
 use kpi_ledger::projection::{Counting, LossKind, PeerGroup, Projection, TraceLine};
+use kpi_testkit::story::{at, period, unit};
 
 fn june() -> PeriodId {
     period("2017-06")

@@ -11,11 +11,11 @@
 use crate::harness;
 
 use harness::*;
-use kpi_ledger::article::{at, indicator, period, scheme, unit};
 use kpi_ledger::domain::command::*;
 use kpi_ledger::domain::{FunctionCode, PeriodId, Points};
 use kpi_ledger::projection::replay::ranking_diff;
 use kpi_ledger::projection::{Counting, PeerGroup, Projection};
+use kpi_testkit::story::{at, indicator, period, scheme, unit};
 
 const JULY: &str = "2017-07";
 const AUGUST: &str = "2017-08";

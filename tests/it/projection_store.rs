@@ -26,7 +26,7 @@ fn read_all(ledger: &Ledger) -> Vec<Recorded> {
 
 #[test]
 fn the_stored_chain_is_the_sealed_chain() {
-    let history = run_story(&kpi_ledger::article::year::year_story()).unwrap();
+    let history = run_story(&kpi_testkit::story::year::year_story()).unwrap();
     let sealed = history.recorded();
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(dir.path()).unwrap();

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use kpi_ledger::article::year::year_story;
 use kpi_ledger::chain::{decode, Record};
 use kpi_ledger::domain::{PeriodId, UnitCode};
 use kpi_ledger::projection::{AsOf, Projection};
@@ -13,6 +12,7 @@ use kpi_ledger::service::queries::{RankingScope, View};
 use kpi_ledger::service::read_models::{open_projection_preloaded, Preloaded, ReadModels};
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
 use kpi_ledger::store::Ledger;
+use kpi_testkit::story::year::year_story;
 
 const INTERVAL: u64 = 64;
 
@@ -285,7 +285,7 @@ fn the_follower_folds_while_a_read_of_the_latest_state_goes_on() {
         Service::open_with_read_models(ledger.clone(), clock, Arc::new(SeededIds::new("follower"))).unwrap();
     let read_models = Arc::new(read_models);
     read_models.follow(|_: &Projection| {}).unwrap();
-    let admin = kpi_ledger::article::story()[0].context.actor.clone();
+    let admin = kpi_testkit::story::story()[0].context.actor.clone();
     let grant = kpi_ledger::domain::Command::from_payload(
         "GrantAccess",
         &serde_json::json!({"token_hash": "4".repeat(64), "actor_id": "office-ys09", "role": "office", "unit": "YS09"}),
@@ -314,12 +314,12 @@ fn story_ledger(dir: &std::path::Path) -> (Arc<Ledger>, Arc<ManualClock>) {
     let ledger = Arc::new(Ledger::open(dir).unwrap());
     let clock = Arc::new(ManualClock::default());
     let service = Service::open(ledger.clone(), clock.clone(), Arc::new(SeededIds::new("read rules"))).unwrap();
-    for step in kpi_ledger::article::story() {
+    for step in kpi_testkit::story::story() {
         clock.set(step.context.now);
         let options = CommandOptions { new_id: Some(step.context.new_id), ..CommandOptions::default() };
         service.execute(step.context.actor.clone(), &step.command, options).unwrap();
     }
-    let admin = kpi_ledger::article::story()[0].context.actor.clone();
+    let admin = kpi_testkit::story::story()[0].context.actor.clone();
     for payload in [
         serde_json::json!({"token_hash": "1".repeat(64), "actor_id": "office-ys07", "role": "office", "unit": "YS07",
                            "valid_days": 30}),
@@ -443,7 +443,7 @@ fn a_fold_beside_a_later_projection_shares_the_persons_that_did_not_change_since
     let (ledger, clock) = story_ledger(dir.path());
     let before_the_move = ledger.head().seq;
     let service = Service::open(ledger.clone(), clock.clone(), Arc::new(SeededIds::new("sharing"))).unwrap();
-    let admin = kpi_ledger::article::story()[0].context.actor.clone();
+    let admin = kpi_testkit::story::story()[0].context.actor.clone();
     let move_one = kpi_ledger::domain::Command::from_payload(
         "MovePerson",
         &serde_json::json!({"person": "YS07-0201", "to_unit": "YS07-ZGU"}),

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use kpi_ledger::article::year::year_story;
 use kpi_ledger::domain::{self, Actor, Command, Role, UnitCode};
 use kpi_ledger::projection::{AsOf, Snapshot};
 use kpi_ledger::service::admin::{self, LedgerSettings};
@@ -14,6 +13,7 @@ use kpi_ledger::service::read_models::ReadModels;
 use kpi_ledger::service::records::TailCheck;
 use kpi_ledger::service::{Clock, CommandOptions, ManualClock, SeededIds, Service, ServiceError, SystemClock};
 use kpi_ledger::store::Ledger;
+use kpi_testkit::story::year::year_story;
 
 const INTERVAL: u64 = 64;
 

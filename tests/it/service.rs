@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use kpi_ledger::article::{self as fixture, Step};
 use kpi_ledger::domain::{Command, Event, RejectionCode};
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service, ServiceError};
 use kpi_ledger::store::Ledger;
+use kpi_testkit::story::{self as fixture, Step};
 
 fn open(dir: &std::path::Path, seed: &str) -> (Arc<ManualClock>, Service) {
     let ledger = Arc::new(Ledger::open(dir).unwrap());

@@ -25,13 +25,13 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use kpi_ledger::article as fixture;
 use kpi_ledger::domain::{Actor, Command, Role, UnitCode};
 use kpi_ledger::limits::{SITE_EVIDENCE_FILES_MAX, SITE_FORM_BYTES_MAX, SITE_UPLOAD_BYTES_MAX};
 use kpi_ledger::service::documents::Documents;
 use kpi_ledger::service::CommandOptions;
 use kpi_ledger::site::request::percent_encode;
 use kpi_ledger::site::text::ZH;
+use kpi_testkit::story as fixture;
 use serde_json::{json, Value};
 
 use crate::http_api::Api;

@@ -1,6 +1,7 @@
 //! kpi-testkit: test data for kpi-ledger, kept out of the product. Deterministic generated histories
 //! by seed and size (`generator`), scripted stories run through the rules (`generator::run_story`),
-//! the fixed sample chain whose head hash a golden test pins (`sample`), synthetic sealed chains for
+//! the fixed sample chain whose head hash a golden test pins (`sample`), the article's 2017 story
+//! as the tests tell it (`story`), synthetic sealed chains for
 //! tests of the store alone (`chains`), and the crash child the SIGKILL tests run (`src/bin`).
 //!
 //! Invariant: everything here builds chains with the ledger's own sealing (`chain::Chain`,
@@ -10,3 +11,4 @@ pub mod chains;
 pub mod faults;
 pub mod generator;
 pub mod sample;
+pub mod story;

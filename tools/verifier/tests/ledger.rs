@@ -11,12 +11,12 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use kpi_ledger::article as fixture;
 use kpi_ledger::domain::{Command as DomainCommand, Role, Timestamp};
 use kpi_ledger::http::{router, AppState};
 use kpi_ledger::service::tokens::token_hash;
 use kpi_ledger::service::{CommandOptions, ManualClock, SeededIds, Service};
 use kpi_ledger::store::{export, Ledger};
+use kpi_testkit::story as fixture;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 

@@ -18,10 +18,10 @@
 //! Invariant: pure and deterministic, like `fixture`; the story's own steps are unchanged and in
 //! order, with the extra steps spliced in after them in time.
 
-use crate::article::{self as fixture, indicator, period, scheme, unit, Step};
-use crate::domain::command::{AwardTier, FinalisePeriod, OpenPeriod, PublishResults, RecordDeduction};
-use crate::domain::context::{Actor, Context, Role};
-use crate::domain::{Command, Points, ProblemCategory, Timestamp};
+use crate::story::{self as fixture, indicator, period, scheme, unit, Step};
+use kpi_ledger::domain::command::{AwardTier, FinalisePeriod, OpenPeriod, PublishResults, RecordDeduction};
+use kpi_ledger::domain::context::{Actor, Context, Role};
+use kpi_ledger::domain::{Command, Points, ProblemCategory, Timestamp};
 
 /// Quarter finals of the other counties, Q1 to Q4.
 pub const OTHER_COUNTIES: [(&str, [i64; 4]); 11] = [
