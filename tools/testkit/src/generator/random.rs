@@ -12,13 +12,13 @@
 
 use kpi_ledger::domain::appeal::{AppealOutcome, AppealStage, AppealTarget};
 use kpi_ledger::domain::command::*;
-use kpi_ledger::domain::scheme::{IndicatorMethod, RepeatRule, TierRule, TierStandard};
+use kpi_ledger::domain::scheme::{RepeatRule, TierRule};
 use kpi_ledger::domain::{
-    Actor, AppealId, DeductionId, FunctionCode, IndicatorCode, PerMille, PeriodId, PeriodKind, PersonId, Points,
-    ProblemCategory, Role, SchemeId, TierAwardId, Timestamp, UnitCode, UnitLevel,
+    Actor, AppealId, DeductionId, FunctionCode, IndicatorCode, PeriodId, PeriodKind, PersonId, Points, ProblemCategory,
+    Role, SchemeId, TierAwardId, Timestamp, UnitCode, UnitLevel,
 };
 
-use super::world::{actor, appellant, code, office, IssuerActors, World};
+use super::world::{actor, appellant, assign, code, define_indicator, office, tiers, IssuerActors, World};
 use super::{Choose, History};
 
 mod county;
@@ -139,13 +139,16 @@ impl<C: Choose> Walk<'_, C> {
             self.world.must(&admin, RegisterPerson { person: head, name: "head".to_owned(), unit: county });
         }
         self.world.must(&admin, scheme_command(city));
-        for definition in INDICATORS.iter().map(|entry| define(&self.scheme, city, entry)) {
+        for (code_text, points, tiered, veto, _) in INDICATORS {
+            let definition =
+                define_indicator(&self.scheme, &indicator(code_text), points, (tiered, veto), Vec::new(), city);
             self.world.must(&admin, definition);
         }
         for county_text in COUNTIES {
             for (code_text, _, _, _, lead) in INDICATORS {
                 let Some(lead) = lead else { continue };
-                let command = assign(&self.scheme, code_text, county_text, &format!("{county_text}-{lead}"));
+                let lead = unit(&format!("{county_text}-{lead}"));
+                let command = assign(&self.scheme, &indicator(code_text), &unit(county_text), &lead);
                 self.world.must(&office(&unit(county_text)), command);
             }
         }
@@ -446,7 +449,7 @@ impl<C: Choose> Walk<'_, C> {
             .into()
         } else {
             let lead = self.section_of(&county);
-            AssignIndicator { effective_from, ..assign(&self.scheme, code_text, county.as_str(), lead.as_str()) }.into()
+            AssignIndicator { effective_from, ..assign(&self.scheme, &indicator(code_text), &county, &lead) }.into()
         };
         let _ = self.world.run(&office(&county), command);
     }
@@ -512,47 +515,5 @@ fn scheme_command(city: &UnitCode) -> OpenScheme {
         decision_window_days: 3,
         bonus_cap: Points(200),
         repeat_rule: RepeatRule { consecutive_periods: 2, periods_in_window: 3, window_periods: 4 },
-    }
-}
-
-fn tiers(shares: &[u16]) -> Vec<TierStandard> {
-    shares
-        .iter()
-        .map(|share| TierStandard {
-            standard: format!("share {share}"),
-            share_per_mille: PerMille::new(*share).expect("a share"),
-        })
-        .collect()
-}
-
-fn define(scheme: &SchemeId, city: &UnitCode, entry: &(&str, i64, bool, bool, Option<&str>)) -> DefineIndicator {
-    let (code_text, points, tiered, veto, _) = *entry;
-    DefineIndicator {
-        scheme: scheme.clone(),
-        indicator: indicator(code_text),
-        name: format!("indicator {code_text}"),
-        description: String::new(),
-        points_max: Points(points),
-        method: if tiered {
-            IndicatorMethod::Tiered { tiers: tiers(&[1000, 800, 600, 0]) }
-        } else {
-            IndicatorMethod::Deduct
-        },
-        veto,
-        problem_categories: Vec::new(),
-        assessor: city.clone(),
-        effective_from: None,
-    }
-}
-
-fn assign(scheme: &SchemeId, code_text: &str, county: &str, lead: &str) -> AssignIndicator {
-    AssignIndicator {
-        scheme: scheme.clone(),
-        indicator: indicator(code_text),
-        unit: unit(county),
-        lead_section: unit(lead),
-        supporting_sections: Vec::new(),
-        responsible_person: None,
-        effective_from: None,
     }
 }

@@ -13,13 +13,12 @@
 
 use kpi_ledger::domain::appeal::{AppealOutcome, AppealTarget};
 use kpi_ledger::domain::command::*;
-use kpi_ledger::domain::scheme::{IndicatorMethod, TierStandard};
 use kpi_ledger::domain::{
-    AppealId, DeductionId, FunctionCode, IndicatorCode, PerMille, PeriodId, PersonId, Points, ProblemCategory, Role,
-    SchemeId, Timestamp, UnitCode, UnitLevel,
+    AppealId, DeductionId, FunctionCode, IndicatorCode, PeriodId, PersonId, Points, ProblemCategory, Role, SchemeId,
+    Timestamp, UnitCode, UnitLevel,
 };
 
-use super::world::{actor, appellant, code, office, IssuerActors, World};
+use super::world::{actor, appellant, assign, code, define_indicator, office, IssuerActors, World};
 use super::{Choose, History, SeededChoices, Size};
 
 mod staff;
@@ -622,28 +621,10 @@ fn planned_indicators(functions: usize, per_function: usize, with_sections: bool
     planned
 }
 
+/// A planned indicator's definition: 4 points when tiered, else 2 and its problem categories.
 fn define(scheme: &SchemeId, assessor: &UnitCode, planned: &PlannedIndicator) -> DefineIndicator {
-    let method = if planned.tiered {
-        let tier = |share: u16| TierStandard {
-            standard: format!("share {share}"),
-            share_per_mille: PerMille::new(share).expect("generator shares are at most 1000"),
-        };
-        IndicatorMethod::Tiered { tiers: vec![tier(1000), tier(800), tier(600), tier(0)] }
-    } else {
-        IndicatorMethod::Deduct
-    };
-    DefineIndicator {
-        scheme: scheme.clone(),
-        indicator: planned.code.clone(),
-        name: format!("indicator {}", planned.code),
-        description: String::new(),
-        points_max: Points(if planned.tiered { 400 } else { 200 }),
-        method,
-        veto: planned.veto,
-        problem_categories: if planned.tiered { Vec::new() } else { planned.categories.clone() },
-        assessor: assessor.clone(),
-        effective_from: None,
-    }
+    let (points, categories) = if planned.tiered { (400, Vec::new()) } else { (200, planned.categories.clone()) };
+    define_indicator(scheme, &planned.code, points, (planned.tiered, planned.veto), categories, assessor)
 }
 
 fn not_applicable(scheme: &SchemeId, indicator: &IndicatorCode, assessee: &Assessee) -> MarkIndicatorNotApplicable {
@@ -654,17 +635,5 @@ fn not_applicable(scheme: &SchemeId, indicator: &IndicatorCode, assessee: &Asses
         effective_from: None,
         reason: "does not apply to this unit".to_owned(),
         approver: assessee.head.clone(),
-    }
-}
-
-fn assign(scheme: &SchemeId, indicator: &IndicatorCode, unit: &UnitCode, lead_section: &UnitCode) -> AssignIndicator {
-    AssignIndicator {
-        scheme: scheme.clone(),
-        indicator: indicator.clone(),
-        unit: unit.clone(),
-        lead_section: lead_section.clone(),
-        supporting_sections: Vec::new(),
-        responsible_person: None,
-        effective_from: None,
     }
 }

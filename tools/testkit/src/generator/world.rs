@@ -11,12 +11,14 @@
 use uuid::{Builder, Uuid};
 
 use kpi_ledger::chain::{sealed_text, Chain, Stamp};
+use kpi_ledger::domain::command::{AssignIndicator, DefineIndicator};
 use kpi_ledger::domain::date::Date;
 use kpi_ledger::domain::person::{ChainPosition, CommandBasis};
 use kpi_ledger::domain::personal_text::NONCE_BYTES;
+use kpi_ledger::domain::scheme::{IndicatorMethod, TierStandard};
 use kpi_ledger::domain::{
-    allowed_roles, decide, Actor, Command, Context, Event, Facts, PersonId, PersonKey, PersonalText, RecordedBy,
-    Rejection, Role, Timestamp, UnitCode,
+    allowed_roles, decide, Actor, Command, Context, Event, Facts, IndicatorCode, PerMille, PersonId, PersonKey,
+    PersonalText, Points, ProblemCategory, RecordedBy, Rejection, Role, SchemeId, Timestamp, UnitCode,
 };
 use kpi_ledger::projection::Projection;
 
@@ -274,4 +276,60 @@ pub fn appellant(county: &UnitCode) -> Actor {
 
 pub fn code(text: String) -> UnitCode {
     UnitCode::new(text).expect("generated unit codes are well-formed")
+}
+
+/// Tier standards named by their shares (per mille of the indicator's points).
+pub fn tiers(shares: &[u16]) -> Vec<TierStandard> {
+    shares
+        .iter()
+        .map(|share| TierStandard {
+            standard: format!("share {share}"),
+            share_per_mille: PerMille::new(*share).expect("generator shares are at most 1000"),
+        })
+        .collect()
+}
+
+/// An indicator as the generators define it: named after its code, from its year's start, deducted
+/// from or awarded in tiers of 100, 80, 60 and 0 per cent.
+pub fn define_indicator(
+    scheme: &SchemeId,
+    code: &IndicatorCode,
+    points: i64,
+    (tiered, veto): (bool, bool),
+    problem_categories: Vec<ProblemCategory>,
+    assessor: &UnitCode,
+) -> DefineIndicator {
+    DefineIndicator {
+        scheme: scheme.clone(),
+        indicator: code.clone(),
+        name: format!("indicator {code}"),
+        description: String::new(),
+        points_max: Points(points),
+        method: match tiered {
+            true => IndicatorMethod::Tiered { tiers: tiers(&[1000, 800, 600, 0]) },
+            false => IndicatorMethod::Deduct,
+        },
+        veto,
+        problem_categories,
+        assessor: assessor.clone(),
+        effective_from: None,
+    }
+}
+
+/// An indicator assigned to a unit and led by one of its sections, from its year's start.
+pub fn assign(
+    scheme: &SchemeId,
+    indicator: &IndicatorCode,
+    unit: &UnitCode,
+    lead_section: &UnitCode,
+) -> AssignIndicator {
+    AssignIndicator {
+        scheme: scheme.clone(),
+        indicator: indicator.clone(),
+        unit: unit.clone(),
+        lead_section: lead_section.clone(),
+        supporting_sections: Vec::new(),
+        responsible_person: None,
+        effective_from: None,
+    }
 }

@@ -28,13 +28,13 @@ use kpi_ledger::domain::person::{
     AnnualGrade, CommandBasis, IndicatorRef, IndividualStanding, PartWeights, PersonalOutcome, ResultSubject,
     ResultUseKind, ResultView,
 };
-use kpi_ledger::domain::scheme::{IndicatorMethod, TierStandard};
+use kpi_ledger::domain::scheme::IndicatorMethod;
 use kpi_ledger::domain::{
-    Actor, IndicatorCode, PerMille, PeriodId, PeriodKind, PersonId, Points, ProblemCategory, Role, SchemeId, TokenHash,
-    UnitCode,
+    Actor, IndicatorCode, PeriodId, PeriodKind, PersonId, Points, ProblemCategory, Role, SchemeId, TokenHash, UnitCode,
 };
 use kpi_ledger::projection::{Counting, PeerGroup};
 
+use super::super::world::tiers;
 use super::{actor, office, Choose, Generator, Shape, FUNCTIONS};
 
 /// Surnames and given names the staff's names are made of (names are sealed: only their size matters).
@@ -80,16 +80,6 @@ fn person_actor(person: &PersonId, county: &UnitCode) -> Actor {
 
 fn chief_actor(section: &UnitCode) -> Actor {
     actor(format!("leader.{}", section.as_str().to_lowercase()), Role::Leader, section)
-}
-
-fn tiers(shares: &[u16]) -> Vec<TierStandard> {
-    shares
-        .iter()
-        .map(|share| TierStandard {
-            standard: format!("share {share}"),
-            share_per_mille: PerMille::new(*share).expect("generator shares are at most 1000"),
-        })
-        .collect()
 }
 
 fn indicator(text: String) -> IndicatorCode {
