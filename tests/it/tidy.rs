@@ -728,6 +728,29 @@ fn every_limit_is_in_limits_rs() {
 }
 
 #[test]
+fn the_codemap_names_every_source_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    // Every word inside a `code span` of the document.
+    let named: BTreeSet<&str> = architecture
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|span| span.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .collect();
+    let unnamed: Vec<String> = rust_files(&source_root())
+        .iter()
+        .filter_map(|file| {
+            let stem = file.file_stem()?.to_str()?;
+            let module = if stem == "mod" { file.parent()?.file_name()?.to_str()? } else { stem };
+            let shown = file.strip_prefix(root).unwrap().display().to_string();
+            (!["lib", "main"].contains(&module) && !named.contains(module)).then_some(shown)
+        })
+        .collect();
+    assert!(unnamed.is_empty(), "ARCHITECTURE.md's codemap does not name:\n{}", unnamed.join("\n"));
+}
+
+#[test]
 fn every_source_file_says_what_it_holds() {
     for file in rust_files(&source_root()) {
         let text = std::fs::read_to_string(&file).unwrap();
