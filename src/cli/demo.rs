@@ -140,7 +140,7 @@ pub fn run(data: &Path, serve_addr: Option<SocketAddr>) -> Result<(), String> {
 }
 
 /// What the demo recorded: each history year's import, and 2017's live steps.
-struct Recorded {
+struct DemoRecord {
     imported: Vec<(i32, HistoryImported)>,
     documents: usize,
     live_commands: usize,
@@ -148,7 +148,7 @@ struct Recorded {
     events: u64,
 }
 
-impl Recorded {
+impl DemoRecord {
     fn text(&self) -> String {
         let mut text = format!(
             "  history imported on {} by {}, one file per scheme year:\n",
@@ -211,7 +211,7 @@ fn load_averages(loads: &[crate::projection::indicator_load::IndicatorLoad]) -> 
 
 /// Imports the history years and plays 2017's live steps through the service on the simulated clock,
 /// pipelining the appends; stores the story's documents beside the chain.
-fn record_the_years(records: &Records, years: &Years) -> Result<Recorded, String> {
+fn record_the_years(records: &Records, years: &Years) -> Result<DemoRecord, String> {
     let clock = Arc::new(ManualClock::default());
     let service =
         records.service(clock.clone(), Arc::new(SeededIds::new("kpi-ledger demo"))).map_err(|e| e.to_string())?;
@@ -245,7 +245,7 @@ fn record_the_years(records: &Records, years: &Years) -> Result<Recorded, String
     }
     wait_all(&mut in_flight)?;
     let events = records.head().seq;
-    Ok(Recorded {
+    Ok(DemoRecord {
         imported,
         documents: years::DOCUMENTS.len(),
         live_commands: years.live.len(),
