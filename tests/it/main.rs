@@ -27,6 +27,7 @@ mod domain_story;
 mod durability;
 mod end_to_end;
 mod faults;
+mod generator_county;
 mod http_api;
 mod http_appeal_views;
 mod http_documents;

@@ -1,6 +1,6 @@
 //! The crash child: four writers carry out batches of three commands through the service, as fast as
 //! they can, on the ledger in the directory given, and print every acknowledged batch (`ack FIRST
-//! LAST`) once it is durable. The crash test (tests/crash.rs) SIGKILLs it at random moments.
+//! LAST`) once it is durable. The crash test (tests/sigkill/crash.rs) SIGKILLs it at random moments.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
