@@ -2,9 +2,9 @@
 //! acknowledged one; this test kills it with SIGKILL at random moments, reopens the ledger, and checks
 //! that every acknowledged event is there, the chain verifies, and no half-written batch is visible.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::run_child_until_killed;
 
 use kpi_ledger::service::admin::LedgerSettings;
 use kpi_ledger::store::TailCheck;
@@ -26,34 +26,6 @@ fn acknowledged_appends_survive_sigkill() {
         check_after_crash(&data, &acknowledged, round);
     }
     assert!(acknowledged.len() > ROUNDS as usize, "the child made progress between kills");
-}
-
-/// Runs the child for about `run_for`, SIGKILLs it, and returns the batches it acknowledged.
-fn run_child_until_killed(dir: &std::path::Path, run_for: Duration) -> Vec<(u64, u64)> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crash-child"))
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|line| {
-                let mut words = line.strip_prefix("ack ")?.split(' ');
-                Some((words.next()?.parse().ok()?, words.next()?.parse().ok()?))
-            })
-            .collect::<Vec<(u64, u64)>>()
-    });
-    let started = Instant::now();
-    while started.elapsed() < run_for {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
-    reader.join().unwrap()
 }
 
 fn check_after_crash(dir: &std::path::Path, acknowledged: &[(u64, u64)], round: u64) {

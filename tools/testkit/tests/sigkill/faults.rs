@@ -7,40 +7,14 @@
 //! The defaults keep `cargo test` quick; `tools/faults` runs the long campaign by setting
 //! `KPI_FAULTS_KILL_ROUNDS` and `KPI_FAULTS_PER_FILE`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::run_child_until_killed;
 
 use kpi_testkit::faults::{self, Acknowledged, Tally};
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
-}
-
-/// Runs the crash child on `dir` for `run_for`, SIGKILLs it, and returns the last event it acknowledged.
-fn run_child_until_killed(dir: &std::path::Path, run_for: Duration) -> u64 {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crash-child"))
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|line| line.strip_prefix("ack ")?.split(' ').nth(1)?.parse::<u64>().ok())
-            .max()
-            .unwrap_or(0)
-    });
-    let started = Instant::now();
-    while started.elapsed() < run_for {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    reader.join().unwrap()
 }
 
 /// The crash child writes atomic batches of three events (after three registrations): a copy of the
@@ -70,7 +44,8 @@ fn faults_after_sigkill_lose_no_acknowledged_event() {
     for round in 0..rounds {
         let data = dir.path().join(format!("killed-{round}"));
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let acknowledged = run_child_until_killed(&data, Duration::from_millis(150 + (seed >> 33) % 300));
+        let batches = run_child_until_killed(&data, Duration::from_millis(150 + (seed >> 33) % 300));
+        let acknowledged = batches.iter().map(|&(_, last)| last).max().unwrap_or(0);
         if let Err(what) = opens_with_whole_batches(&data, &dir.path().join("opened"), acknowledged) {
             total.failures.push(faults::Failure { injection: format!("none (kill round {round})"), what });
         }
