@@ -3,8 +3,9 @@
 //! groups, renames, globs, `self`/`super` resolved against the file's module) and qualified paths in
 //! code, types, patterns and macro arguments, with a layer's re-exports of its own items followed to
 //! where they are defined — and checking them against one table of what each layer must not reach, so
-//! the map cannot silently drift. Also: every source file opens with `//!`, nothing
-//! climbs out of the repository, and the standalone verifier shares no code with the ledger.
+//! the map cannot silently drift. Also: every source file opens with `//!`, ARCHITECTURE.md's codemap
+//! names every source file, every limit is in `limits.rs`, nothing climbs out of the repository, and
+//! the standalone verifier shares no code with the ledger.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -511,7 +512,7 @@ fn parse(module: &[String], source: &str) -> syn::Result<(Vec<Reach>, Scopes)> {
     Ok((paths.reaches, scopes))
 }
 
-/// Follows the library's re-exports (`crates`: every library file's scopes) in what `reaches` resolved,
+/// Follows the library's re-exports (`crate_scopes`: every library file's scopes) in what `reaches` resolved,
 /// so that a rule on `crate::domain::rules` also catches `crate::domain::allowed_roles`.
 fn follow_re_exports(crate_scopes: &Scopes, reaches: &mut [Reach]) {
     for reach in reaches {
