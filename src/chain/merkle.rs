@@ -460,7 +460,7 @@ fn check_consistency_request(old_size: u64, new_size: u64) -> Result<(), Request
 /// The largest power of two strictly below `width` (the split point `k` of RFC 6962 §2.1), for
 /// `width >= 2`.
 fn split_point(width: u64) -> u64 {
-    debug_assert!(width >= 2);
+    assert!(width >= 2);
     1 << (u64::BITS - 1 - (width - 1).leading_zeros())
 }
 
@@ -582,7 +582,7 @@ fn fold_peaks<H: MerkleHash>(peaks: &[H::Digest]) -> H::Digest {
 /// is a stored node.
 fn read_subtree_peaks<D, S: NodeStore<D>>(store: &S, start: u64, end: u64) -> Result<Vec<D>, TreeError<S::Error>> {
     let width = end - start;
-    debug_assert!(
+    assert!(
         width.checked_next_power_of_two().map_or(start == 0, |alignment| start.is_multiple_of(alignment)),
         "range [{start}, {end}) is not aligned to a complete subtree"
     );

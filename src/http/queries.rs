@@ -409,7 +409,7 @@ pub async fn answer(
     // A table read may be asked for as CSV or XLSX (`export`): made from the same JSON answer.
     let format = crate::http::export::requested(route.path, params.text("format"), &headers);
     let target = (route.reads)(&params)?;
-    debug_assert_eq!(target.kind(), route.read_kind, "{} reads what it declares", route.path);
+    assert_eq!(target.kind(), route.read_kind, "{} reads what it declares", route.path);
     let reader = reading.reader;
     state.read_models.may_read(&reader, &target).map_err(query_problem)?;
     // Every answer is a function of the question and the chain prefix it reads, so one computed at

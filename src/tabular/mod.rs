@@ -100,7 +100,7 @@ impl Sheet {
     }
 
     pub fn row(&mut self, cells: Vec<Cell>) {
-        debug_assert_eq!(cells.len(), self.headers.len(), "{}: a row has a cell per header", self.name);
+        assert_eq!(cells.len(), self.headers.len(), "{}: a row has a cell per header", self.name);
         self.rows.push(cells);
     }
 }
